@@ -1,0 +1,31 @@
+"""The ``assay`` command: the product's front door."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from assay.commands import smoke, stack
+
+app = typer.Typer(
+    help="assay: governed, training-ready datasets from factory production data.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+app.add_typer(stack.app, name="stack")
+app.command("smoke")(smoke.smoke)
+
+
+@app.callback()
+def main(
+    state_dir: Annotated[
+        Path | None,
+        typer.Option(help="State folder of the local stack (env ASSAY_STATE_DIR; default .assay)."),
+    ] = None,
+) -> None:
+    """Factory data in, governed datasets out."""
+    if state_dir is not None:
+        os.environ["ASSAY_STATE_DIR"] = str(state_dir)

@@ -1,0 +1,153 @@
+"""One settings object for the stack, the DAG tasks and the edge producer.
+
+Values come from, highest priority first:
+
+1. keyword arguments (tests),
+2. environment variables ``ASSAY_*`` (``ASSAY_KAFKA_BOOTSTRAP``, ``ASSAY_S3_ENDPOINT`` …),
+3. a TOML file: ``$ASSAY_CONFIG`` or ``./assay.toml``,
+4. the file ``assay stack up`` writes into the state folder (``<state>/stack.toml``),
+   which holds the ports and the generated S3 credentials of the local stack,
+5. the defaults below.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from assay.errors import ConfigError
+
+ENV_PREFIX = "ASSAY_"
+STACK_FILE = "stack.toml"
+
+
+def config_file() -> Path:
+    """The user's TOML settings file: ``$ASSAY_CONFIG`` or ``./assay.toml``."""
+    return Path(os.environ.get("ASSAY_CONFIG", "assay.toml"))
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}", places=[str(path)]) from exc
+
+
+def default_state_dir() -> Path:
+    """The state folder before settings are built: env, then the TOML file, then ``.assay``."""
+    raw = os.environ.get(f"{ENV_PREFIX}STATE_DIR") or _read_toml(config_file()).get("state_dir")
+    return Path(raw or ".assay")
+
+
+class _TomlSource(PydanticBaseSettingsSource):
+    """Reads settings from one TOML file, flat keys named like the fields."""
+
+    def __init__(self, settings_cls: type[BaseSettings], path: Path) -> None:
+        super().__init__(settings_cls)
+        self._data = _read_toml(path)
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return self._data.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return {k: v for k, v in self._data.items() if k in self.settings_cls.model_fields}
+
+
+class Settings(BaseSettings):
+    """Connection settings and the local stack's layout."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
+
+    state_dir: Path = Field(default=Path(".assay"), description="where the stack keeps state")
+    cache_dir: Path = Field(
+        default=Path.home() / ".cache" / "assay",
+        description="downloads and builds shared by every state folder (jars, the S3 server)",
+    )
+
+    kafka_bootstrap: str = Field(default="", description="host:port list; default from kafka_port")
+    kafka_port: int = 9092
+    kafka_controller_port: int = 9093
+    kafka_heap: str = "512m"
+
+    s3_endpoint: str = Field(default="", description="http(s)://host:port; default from s3_port")
+    s3_port: int = 7070
+    s3_access_key: str = ""
+    s3_secret_key: SecretStr = SecretStr("")
+    s3_region: str = "us-east-1"
+
+    bucket_raw: str = "assay-raw"
+    bucket_curated: str = "assay-curated"
+    bucket_quarantine: str = "assay-quarantine"
+    bucket_deadletter: str = "assay-deadletter"
+    bucket_reports: str = "assay-reports"
+    bucket_releases: str = "assay-releases"
+
+    airflow_port: int = 8080
+    airflow_db: str = Field(default="sqlite", pattern="^(sqlite|postgres)$")
+    postgres_port: int = 5433
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        stack_file = default_state_dir() / STACK_FILE
+        return (
+            init_settings,
+            env_settings,
+            _TomlSource(settings_cls, config_file()),
+            _TomlSource(settings_cls, stack_file),
+        )
+
+    @property
+    def bootstrap(self) -> str:
+        """Kafka bootstrap servers."""
+        return self.kafka_bootstrap or f"127.0.0.1:{self.kafka_port}"
+
+    @property
+    def endpoint(self) -> str:
+        """S3 endpoint URL."""
+        return self.s3_endpoint or f"http://127.0.0.1:{self.s3_port}"
+
+    @property
+    def buckets(self) -> dict[str, str]:
+        """Every bucket the pipeline uses, by role."""
+        roles = ("raw", "curated", "quarantine", "deadletter", "reports", "releases")
+        return {role: getattr(self, f"bucket_{role}") for role in roles}
+
+    def s3_credentials(self) -> tuple[str, str]:
+        """Access and secret key, or a `ConfigError` that says every place it looked."""
+        secret = self.s3_secret_key.get_secret_value()
+        if self.s3_access_key and secret:
+            return self.s3_access_key, secret
+        raise ConfigError(
+            "no S3 credentials: start the local stack with `assay stack up` "
+            "or set ASSAY_S3_ACCESS_KEY and ASSAY_S3_SECRET_KEY",
+            places=[
+                "environment ASSAY_S3_ACCESS_KEY / ASSAY_S3_SECRET_KEY",
+                str(config_file()),
+                str(self.state_dir / STACK_FILE),
+            ],
+        )
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build the settings from every source; keyword arguments win."""
+    return Settings(**overrides)

@@ -1,0 +1,84 @@
+from pathlib import Path
+
+import pytest
+
+from assay.config import Settings, load_settings
+from assay.errors import ConfigError
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    for key in list(__import__("os").environ):
+        if key.startswith("ASSAY_"):
+            monkeypatch.delenv(key)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_defaults_point_at_loopback() -> None:
+    settings = load_settings()
+    assert settings.bootstrap == "127.0.0.1:9092"
+    assert settings.endpoint == "http://127.0.0.1:7070"
+    assert settings.state_dir == Path(".assay")
+
+
+def test_environment_wins_over_toml_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / "assay.toml").write_text('kafka_port = 19092\nbucket_raw = "from-file"\n')
+    monkeypatch.setenv("ASSAY_KAFKA_PORT", "29092")
+    settings = load_settings()
+    assert settings.kafka_port == 29092
+    assert settings.bucket_raw == "from-file"
+
+
+def test_stack_file_in_state_dir_supplies_credentials(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "stack.toml").write_text(
+        's3_access_key = "ak"\ns3_secret_key = "sk"\ns3_port = 17070\n'
+    )
+    (tmp_path / "assay.toml").write_text(f'state_dir = "{state}"\n')
+    settings = load_settings()
+    assert settings.s3_credentials() == ("ak", "sk")
+    assert settings.endpoint == "http://127.0.0.1:17070"
+
+
+def test_config_file_beats_stack_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    state = tmp_path / "s"
+    state.mkdir()
+    (state / "stack.toml").write_text("s3_port = 1\n")
+    cfg = tmp_path / "custom.toml"
+    cfg.write_text(f's3_port = 2\nstate_dir = "{state}"\n')
+    monkeypatch.setenv("ASSAY_CONFIG", str(cfg))
+    assert load_settings().s3_port == 2
+
+
+def test_missing_credentials_say_every_place_looked() -> None:
+    with pytest.raises(ConfigError) as err:
+        load_settings().s3_credentials()
+    places = err.value.places
+    assert any("ASSAY_S3_SECRET_KEY" in p for p in places)
+    assert any(p.endswith("assay.toml") for p in places)
+    assert any(p.endswith("stack.toml") for p in places)
+
+
+def test_secret_is_not_shown_in_repr() -> None:
+    settings = Settings(s3_access_key="ak", s3_secret_key="very-secret")
+    assert "very-secret" not in repr(settings)
+
+
+def test_broken_toml_is_a_config_error(tmp_path: Path) -> None:
+    (tmp_path / "assay.toml").write_text("kafka_port = = 1\n")
+    with pytest.raises(ConfigError) as err:
+        load_settings()
+    assert err.value.places == ["assay.toml"]
+
+
+def test_buckets_by_role() -> None:
+    assert set(load_settings().buckets) == {
+        "raw",
+        "curated",
+        "quarantine",
+        "deadletter",
+        "reports",
+        "releases",
+    }
