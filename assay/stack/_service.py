@@ -122,7 +122,8 @@ class Service(ABC):
         self._stop_stale()
         self._check_ports_free()
         self.prepare(progress)
-        progress(f"{self.name}: starting on port {self.ports[0]}")
+        where = f" on port {self.ports[0]}" if self.ports else ""
+        progress(f"{self.name}: starting{where}")
         rec = _process.spawn(
             self.argv(),
             env=self.env(),
