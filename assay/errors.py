@@ -2,8 +2,10 @@
 
     AssayError                 root; ``transient`` says whether a retry may help
     ├── ConfigError            a setting is missing or wrong (``places`` = where we looked)
-    └── StackError             a local service failed (``service``, ``fix``)
-        └── StackTimeout       a service did not become ready in time (transient)
+    ├── StackError             a local service failed (``service``, ``fix``)
+    │   └── StackTimeout       a service did not become ready in time (transient)
+    ├── StoreError             an object-store call failed (``bucket``, ``key``, ``missing``)
+    └── KafkaUnavailable       the broker could not be reached or answered an error (transient)
 
 Errors carry their context as attributes; tests assert those, not message text.
 """
@@ -41,3 +43,26 @@ class StackTimeout(StackError):
     """A service did not become ready within its timeout."""
 
     transient = True
+
+
+class StoreError(AssayError):
+    """An object-store call failed; ``missing`` when the object does not exist."""
+
+    def __init__(
+        self, bucket: str, key: str, problem: str, *, missing: bool = False, transient: bool = False
+    ) -> None:
+        self.bucket = bucket
+        self.key = key
+        self.missing = missing
+        self.transient = transient
+        super().__init__(f"s3://{bucket}/{key}: {problem}")
+
+
+class KafkaUnavailable(AssayError):
+    """The broker could not be reached, or answered an error a retry may cure."""
+
+    transient = True
+
+    def __init__(self, topic: str, problem: str) -> None:
+        self.topic = topic
+        super().__init__(f"{topic}: {problem}")

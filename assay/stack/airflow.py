@@ -256,12 +256,20 @@ class AirflowApi(_Airflow):
     def prepare(self, progress: Progress) -> None:
         super().prepare(progress)
         progress("airflow: migrating the metadata database (`airflow db migrate`)")
-        done = subprocess.run([*self.argv()[:3], "db", "migrate"], env=self.env(),
-                              capture_output=True, text=True, check=False)  # fmt: skip
+        done = subprocess.run(
+            [*self.argv()[:3], "db", "migrate"],
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if done.returncode != 0:
-            raise StackError(self.name, f"`airflow db migrate` failed:\n{done.stderr[-2000:]}",
-                             f"check {airflow_home(self.settings) / 'airflow.cfg'} and the "
-                             "database, then run `assay stack up` again")  # fmt: skip
+            raise StackError(
+                self.name,
+                f"`airflow db migrate` failed:\n{done.stderr[-2000:]}",
+                f"check {airflow_home(self.settings) / 'airflow.cfg'} and the "
+                "database, then run `assay stack up` again",
+            )
 
     def probe(self) -> bool:
         """The API answers and reaches the metadata database."""
@@ -333,6 +341,10 @@ def airflow_services(settings: Settings) -> list[Service]:
         from assay.stack.postgres import Postgres
 
         chosen.append(Postgres(settings))
-    chosen += [AirflowApi(settings), AirflowScheduler(settings),
-               AirflowDagProcessor(settings), AirflowTriggerer(settings)]  # fmt: skip
+    chosen += [
+        AirflowApi(settings),
+        AirflowScheduler(settings),
+        AirflowDagProcessor(settings),
+        AirflowTriggerer(settings),
+    ]
     return chosen

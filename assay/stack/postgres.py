@@ -45,11 +45,15 @@ def server_argv(bindir: Path, data: Path, port: int, socket_dir: Path) -> list[s
     """The postmaster in the foreground, TCP on loopback, its socket in the state folder."""
     return [
         str(bindir / "postgres"),
-        "-D", str(data),
-        "-p", str(port),
-        "-k", str(socket_dir),
-        "-c", "listen_addresses=127.0.0.1",
-    ]  # fmt: skip
+        "-D",
+        str(data),
+        "-p",
+        str(port),
+        "-k",
+        str(socket_dir),
+        "-c",
+        "listen_addresses=127.0.0.1",
+    ]
 
 
 class Postgres(Service):
@@ -66,8 +70,9 @@ class Postgres(Service):
     def bindir(self) -> Path:
         found = find_bindir()
         if found is None:
-            raise StackError(self.name, f"no PostgreSQL server under {PG_ROOT} or on the PATH",
-                             INSTALL)  # fmt: skip
+            raise StackError(
+                self.name, f"no PostgreSQL server under {PG_ROOT} or on the PATH", INSTALL
+            )
         return found
 
     @property
@@ -83,20 +88,40 @@ class Postgres(Service):
         if (self.data / "PG_VERSION").is_file():
             return
         progress(f"postgres: creating a cluster in {self.data}")
-        self._run([str(self.bindir / "initdb"), "-D", str(self.data), "-U", USER,
-                   "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"])  # fmt: skip
+        self._run(
+            [
+                str(self.bindir / "initdb"),
+                "-D",
+                str(self.data),
+                "-U",
+                USER,
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            ]
+        )
         # Single-user mode creates the database before any server listens.
         single = [str(self.bindir / "postgres"), "--single", "-D", str(self.data), "postgres"]
         self._run(single, stdin=f"CREATE DATABASE {DATABASE};\n")
 
     def _run(self, argv: list[str], stdin: str | None = None) -> None:
-        done = subprocess.run(as_server_user(argv, os.geteuid()), input=stdin, cwd=self.home,
-                              capture_output=True, text=True, check=False)  # fmt: skip
+        done = subprocess.run(
+            as_server_user(argv, os.geteuid()),
+            input=stdin,
+            cwd=self.home,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if done.returncode != 0:
             output = (done.stdout + done.stderr)[-2000:]
-            raise StackError(self.name, f"`{Path(argv[0]).name}` failed:\n{output}",
-                             f"the {SYSTEM_USER} user must reach {self.home}; or remove "
-                             f"{self.data} and run `assay stack up` again")  # fmt: skip
+            raise StackError(
+                self.name,
+                f"`{Path(argv[0]).name}` failed:\n{output}",
+                f"the {SYSTEM_USER} user must reach {self.home}; or remove "
+                f"{self.data} and run `assay stack up` again",
+            )
 
     def argv(self) -> list[str]:
         argv = server_argv(self.bindir, self.data, self.settings.postgres_port, self.home)
@@ -104,11 +129,25 @@ class Postgres(Service):
 
     def probe(self) -> bool:
         """The server accepts connections to Airflow's database."""
-        cmd = [str(self.bindir / "pg_isready"), "-q", "-h", "127.0.0.1",
-               "-p", str(self.settings.postgres_port), "-U", USER, "-d", DATABASE]  # fmt: skip
+        cmd = [
+            str(self.bindir / "pg_isready"),
+            "-q",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.settings.postgres_port),
+            "-U",
+            USER,
+            "-d",
+            DATABASE,
+        ]
         return subprocess.run(cmd, check=False, timeout=10).returncode == 0
 
     def version(self) -> str:
-        done = subprocess.run([str(self.bindir / "postgres"), "--version"],
-                              capture_output=True, text=True, check=False)  # fmt: skip
+        done = subprocess.run(
+            [str(self.bindir / "postgres"), "--version"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         return done.stdout.strip().replace("postgres (PostgreSQL)", "PostgreSQL") or "unknown"

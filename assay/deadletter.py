@@ -1,0 +1,103 @@
+"""Dead letters: Kafka records that could not become readings, kept whole with the reason.
+
+Nothing is dropped: a record that cannot be decoded, or does not match its contract's
+types, lands in the dead-letter table with its raw bytes, headers, partition, offset, how
+many readings it carried, and a specific reason code plus a detail a person can act on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+import pyarrow as pa
+
+
+class Reason(StrEnum):
+    """Why a record was dead-lettered."""
+
+    EMPTY = "empty_payload"
+    TOO_LARGE = "too_large"
+    INVALID_JSON = "invalid_json"
+    NOT_AN_OBJECT = "not_a_json_object"
+    UNKNOWN_FIELD = "unknown_field"
+    TYPE_MISMATCH = "type_mismatch"
+    MISSING_KEY = "missing_key"
+    NON_FINITE = "non_finite_number"
+    UNKNOWN_CONTRACT = "unknown_contract"
+    UNKNOWN_VERSION = "unknown_contract_version"
+    UNKNOWN_CONTENT_TYPE = "unknown_content_type"
+    INVALID_FRAME = "invalid_frame"
+    FRAME_SCHEMA_MISMATCH = "frame_schema_mismatch"
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """A Kafka record as the decoder needs it (independent of the client library)."""
+
+    topic: str
+    partition: int
+    offset: int
+    timestamp: int  # ms since the epoch, as Kafka gives it
+    key: bytes | None
+    value: bytes | None
+    headers: tuple[tuple[str, bytes], ...] = ()
+
+    def header(self, name: str) -> str | None:
+        """A header's value as text, or ``None`` if absent."""
+        for key, value in self.headers:
+            if key == name:
+                return value.decode("utf-8", "replace")
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """One dead-lettered record (or one reading of a frame, when ``index`` >= 0)."""
+
+    record: Record
+    reason: Reason
+    detail: str
+    readings: int = 1
+    index: int = -1
+
+
+HEADER_TYPE = pa.list_(pa.struct([("key", pa.string()), ("value", pa.binary())]))
+
+SCHEMA = pa.schema(
+    [
+        ("topic", pa.string()),
+        ("partition", pa.int32()),
+        ("offset", pa.int64()),
+        ("index", pa.int32()),
+        ("kafka_timestamp", pa.timestamp("ms", tz="UTC")),
+        ("key", pa.binary()),
+        ("headers", HEADER_TYPE),
+        ("value", pa.large_binary()),
+        ("readings", pa.int64()),
+        ("reason_code", pa.string()),
+        ("reason", pa.string()),
+    ],
+    metadata={"assay.table": "deadletter"},
+)
+
+
+def to_table(letters: list[DeadLetter]) -> pa.Table:
+    """The dead-letter table of a segment, in offset order."""
+    rows = [
+        {
+            "topic": d.record.topic,
+            "partition": d.record.partition,
+            "offset": d.record.offset,
+            "index": d.index,
+            "kafka_timestamp": d.record.timestamp,
+            "key": d.record.key,
+            "headers": [{"key": k, "value": v} for k, v in d.record.headers],
+            "value": d.record.value,
+            "readings": d.readings,
+            "reason_code": str(d.reason),
+            "reason": d.detail,
+        }
+        for d in sorted(letters, key=lambda d: (d.record.offset, d.index))
+    ]
+    return pa.Table.from_pylist(rows, schema=SCHEMA)

@@ -1,0 +1,273 @@
+"""Kafka records -> readings in the contract's Arrow schema, or dead letters with a reason.
+
+JSON readings are decoded in blocks: the values are joined with newlines and read by
+``pyarrow.json`` against the contract's schema, which is several times faster than
+parsing each message. When a block fails, it is split in halves until the bad records
+stand alone and can be dead-lettered with pyarrow's own words; the good ones are kept.
+Arrow frames are read whole and checked against the same schema.
+
+Each reading keeps its provenance in columns that start with ``_``: partition, offset,
+index within the message, Kafka timestamp and the replay flag.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import groupby
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.json as pj
+
+from assay.deadletter import DeadLetter, Reason, Record
+from schemas import _wire as wire
+
+MAX_READING_BYTES = 1 << 20
+IDENTITY = ("producer_id", "seq", "device_id")
+PROVENANCE = pa.schema(
+    [
+        ("_partition", pa.int32()),
+        ("_offset", pa.int64()),
+        ("_index", pa.int32()),
+        ("_kafka_timestamp", pa.timestamp("ms", tz="UTC")),
+        ("_replay", pa.bool_()),
+    ]
+)
+
+
+@dataclass
+class Decoded:
+    """Readings (contract schema plus provenance columns) and dead letters of a batch."""
+
+    tables: list[pa.Table] = field(default_factory=list)
+    dead: list[DeadLetter] = field(default_factory=list)
+
+    def table(self, schema: pa.Schema) -> pa.Table:
+        """All readings as one table, in offset order."""
+        return pa.concat_tables(self.tables) if self.tables else raw_schema(schema).empty_table()
+
+    @property
+    def dead_readings(self) -> int:
+        """Readings lost to dead letters (a frame counts its readings)."""
+        return sum(d.readings for d in self.dead)
+
+
+def raw_schema(contract_schema: pa.Schema) -> pa.Schema:
+    """The raw table's schema: the contract's fields, then provenance.
+
+    Every contract field is nullable here: a reading that lacks a required field is
+    still a reading, and validation quarantines it with the completeness rule.
+    """
+    return pa.schema(
+        [*parse_schema(contract_schema), *PROVENANCE], metadata=contract_schema.metadata
+    )
+
+
+def parse_schema(contract_schema: pa.Schema) -> pa.Schema:
+    """The contract's schema with every field nullable, for decoding."""
+    fields = [f.with_nullable(True) for f in contract_schema]
+    return pa.schema(fields, metadata=contract_schema.metadata)
+
+
+@dataclass(frozen=True)
+class Expect:
+    """What every record of a topic must say about itself."""
+
+    contract: str
+    major: int
+    schema: pa.Schema
+
+
+def decode(records: Iterable[Record], expect: Expect) -> Decoded:
+    """Decode a batch of one topic's records, in order."""
+    expect = Expect(expect.contract, expect.major, parse_schema(expect.schema))
+    out = Decoded()
+    checked = (_check_headers(r, expect) for r in records)
+    for kind, run in groupby(checked, key=lambda item: item[0]):
+        group = [r for _, r in run]
+        if kind == "dead":
+            out.dead.extend(group)  # type: ignore[arg-type]
+        elif kind == wire.ARROW_STREAM:
+            for record in group:
+                _decode_frame(record, expect.schema, out)  # type: ignore[arg-type]
+        else:
+            _decode_json(group, expect.schema, out)  # type: ignore[arg-type]
+    return out
+
+
+def _check_headers(record: Record, expect: Expect) -> tuple[str, Record | DeadLetter]:
+    """Route a record: its content type, or a dead letter when it is not ours."""
+    readings = _int(record.header(wire.HEADER_COUNT)) or 1
+    problem = _header_problem(record, expect)
+    if problem:
+        return "dead", DeadLetter(record, problem[0], problem[1], readings)
+    if not record.value:
+        return "dead", DeadLetter(record, Reason.EMPTY, "the message has no payload", readings)
+    content = record.header(wire.HEADER_CONTENT_TYPE) or wire.JSON
+    if content not in wire.CONTENT_TYPES:
+        detail = f"content type {content!r} is not one of {', '.join(wire.CONTENT_TYPES)}"
+        return "dead", DeadLetter(record, Reason.UNKNOWN_CONTENT_TYPE, detail, readings)
+    if content == wire.JSON and len(record.value) > MAX_READING_BYTES:
+        detail = f"{len(record.value)} bytes; one JSON reading may have {MAX_READING_BYTES}"
+        return "dead", DeadLetter(record, Reason.TOO_LARGE, detail)
+    return content, record
+
+
+def _header_problem(record: Record, expect: Expect) -> tuple[Reason, str] | None:
+    name = record.header(wire.HEADER_CONTRACT)
+    if name is not None and name != expect.contract:
+        return (
+            Reason.UNKNOWN_CONTRACT,
+            f"header says contract {name!r}, topic is {expect.contract!r}",
+        )
+    version = record.header(wire.HEADER_VERSION)
+    if version is not None and _int(version.split(".")[0]) != expect.major:
+        detail = f"contract version {version!r} is not major {expect.major} of {expect.contract}"
+        return Reason.UNKNOWN_VERSION, detail
+    return None
+
+
+def _int(text: str | None) -> int | None:
+    try:
+        return int(text) if text is not None else None
+    except ValueError:
+        return None
+
+
+# JSON ---------------------------------------------------------------------------------
+def _decode_json(records: list[Record], schema: pa.Schema, out: Decoded) -> None:
+    options = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="error")
+    for part, result in _parse_blocks(records, options):
+        if isinstance(result, pa.Table):
+            _keep(result, part, schema, out)
+        else:
+            out.dead.append(_classify(part[0], result))
+
+
+def _parse_blocks(
+    records: list[Record], options: pj.ParseOptions
+) -> Iterator[tuple[list[Record], pa.Table | Exception]]:
+    """Parse a run of records; bisect a failing run until each bad record stands alone."""
+    # A raw newline in valid JSON is only ever whitespace, so it may become a space.
+    values = [r.value.replace(b"\n", b" ").replace(b"\r", b" ") for r in records if r.value]
+    block = b"\n".join(values)
+    read = pj.ReadOptions(block_size=max(1 << 20, 2 * max(map(len, values))))
+    try:
+        table = pj.read_json(io.BytesIO(block), read_options=read, parse_options=options)
+        if table.num_rows != len(records):
+            raise pa.ArrowInvalid("a message holds more than one JSON value")
+    except pa.ArrowInvalid as exc:
+        if len(records) == 1:
+            yield records, exc
+            return
+        half = len(records) // 2
+        yield from _parse_blocks(records[:half], options)
+        yield from _parse_blocks(records[half:], options)
+        return
+    yield records, table
+
+
+def _classify(record: Record, exc: Exception) -> DeadLetter:
+    """The specific reason a single JSON record failed."""
+    try:
+        value = json.loads(record.value or b"")
+    except UnicodeDecodeError as err:
+        return DeadLetter(record, Reason.INVALID_JSON, f"not UTF-8: {err}")
+    except ValueError as err:
+        return DeadLetter(record, Reason.INVALID_JSON, f"not JSON: {err}")
+    if not isinstance(value, dict):
+        return DeadLetter(
+            record, Reason.NOT_AN_OBJECT, f"a JSON {type(value).__name__}, not an object"
+        )
+    text = str(exc).removeprefix("JSON parse error: ")
+    if "unexpected field" in text:
+        return DeadLetter(record, Reason.UNKNOWN_FIELD, f"fields not in the contract: {text}")
+    return DeadLetter(record, Reason.TYPE_MISMATCH, text)
+
+
+# Frames -------------------------------------------------------------------------------
+def _decode_frame(record: Record, schema: pa.Schema, out: Decoded) -> None:
+    readings = _int(record.header(wire.HEADER_COUNT)) or 1
+    try:
+        table = pa.ipc.open_stream(record.value).read_all()
+    except (pa.ArrowInvalid, OSError) as exc:
+        out.dead.append(DeadLetter(record, Reason.INVALID_FRAME, str(exc), readings))
+        return
+    try:
+        table = table.select(schema.names).cast(schema)
+    except (KeyError, pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        detail = f"frame schema does not match the contract: {exc}"
+        out.dead.append(DeadLetter(record, Reason.FRAME_SCHEMA_MISMATCH, detail, table.num_rows))
+        return
+    _keep(table, [record] * table.num_rows, schema, out, frame=True)
+
+
+# Both ---------------------------------------------------------------------------------
+def _keep(
+    table: pa.Table, records: list[Record], schema: pa.Schema, out: Decoded, frame: bool = False
+) -> None:
+    """Add provenance, then dead-letter rows without identity or with non-finite numbers."""
+    table = _with_provenance(table, records, frame)
+    bad = _row_problems(table, schema)
+    if not bad:
+        out.tables.append(table)
+        return
+    rows = table.to_pylist()
+    for i, (reason, detail) in sorted(bad.items()):
+        letter_record = records[i]
+        if frame:  # keep the one reading, not the whole frame, as the dead value
+            letter_record = _row_record(records[i], rows[i])
+        out.dead.append(DeadLetter(letter_record, reason, detail, 1, i if frame else -1))
+    keep = pa.array([i not in bad for i in range(table.num_rows)])
+    out.tables.append(table.filter(keep))
+
+
+def _with_provenance(table: pa.Table, records: list[Record], frame: bool) -> pa.Table:
+    index = list(range(len(records))) if frame else [0] * len(records)
+    columns = {
+        "_partition": [r.partition for r in records],
+        "_offset": [r.offset for r in records],
+        "_index": index,
+        "_kafka_timestamp": [r.timestamp for r in records],
+        "_replay": [r.header(wire.HEADER_REPLAY) == "1" for r in records],
+    }
+    for name, values in columns.items():
+        table = table.append_column(
+            PROVENANCE.field(name), pa.array(values, PROVENANCE.field(name).type)
+        )
+    return table
+
+
+def _row_problems(table: pa.Table, schema: pa.Schema) -> dict[int, tuple[Reason, str]]:
+    """Row index -> why it cannot be a reading (missing identity, NaN or infinity)."""
+    bad: dict[int, tuple[Reason, str]] = {}
+    for name in reversed(IDENTITY):
+        for i in _true_rows(pc.is_null(table[name])):
+            bad[i] = (Reason.MISSING_KEY, f"{name} is missing; it identifies the reading")
+    for f in schema:
+        if pa.types.is_floating(f.type):
+            column = table[f.name]
+            finite = pc.fill_null(pc.is_finite(column), True)
+            for i in _true_rows(pc.invert(finite)):
+                bad.setdefault(i, (Reason.NON_FINITE, f"{f.name} is {table[f.name][i].as_py()}"))
+    return bad
+
+
+def _true_rows(mask: pa.ChunkedArray) -> list[int]:
+    return pc.indices_nonzero(mask.combine_chunks()).to_pylist() if pc.any(mask).as_py() else []
+
+
+def _row_record(record: Record, row: dict[str, object]) -> Record:
+    value = json.dumps(row, default=str).encode()
+    return Record(
+        record.topic,
+        record.partition,
+        record.offset,
+        record.timestamp,
+        record.key,
+        value,
+        record.headers,
+    )

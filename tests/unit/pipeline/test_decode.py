@@ -1,0 +1,174 @@
+"""Decoding: good readings become rows, each kind of bad record a specific dead letter."""
+
+from __future__ import annotations
+
+import io
+
+import pyarrow as pa
+import pytest
+
+from assay.deadletter import Reason, to_table
+from assay.decode import Expect, decode
+from schemas import Contract, to_arrow_schema
+from schemas import _wire as wire
+
+from .conftest import TOPIC, reading, record
+
+
+def run(contract: Contract, records: list) -> tuple[pa.Table, list]:
+    schema = to_arrow_schema(contract)
+    out = decode(records, Expect(contract.name, contract.major, schema))
+    return out.table(schema), out.dead
+
+
+def test_good_json_readings_become_rows_with_provenance(energy: Contract) -> None:
+    table, dead = run(energy, [record(i, reading(i)) for i in range(10)])
+    assert dead == []
+    assert table.num_rows == 10
+    assert table["seq"].to_pylist() == list(range(10))
+    assert table["_offset"].to_pylist() == list(range(10))
+    assert table.schema.field("event_time").type == pa.timestamp("ms", tz="UTC")
+
+
+POISON = [
+    (b"not json at all", Reason.INVALID_JSON),
+    (b"\xff\xfe\x00garbage", Reason.INVALID_JSON),
+    (b"[1, 2, 3]", Reason.NOT_AN_OBJECT),
+    (b'{"a": 1}{"b": 2}', Reason.INVALID_JSON),
+    (b"", Reason.EMPTY),
+]
+
+
+@pytest.mark.parametrize(("payload", "reason"), POISON)
+def test_undecodable_payloads_are_dead_lettered(
+    energy: Contract, payload: bytes, reason: Reason
+) -> None:
+    records = [record(0, reading(0)), record(1, payload), record(2, reading(2))]
+    table, dead = run(energy, records)
+    assert table["_offset"].to_pylist() == [0, 2]
+    assert [(d.record.offset, d.reason) for d in dead] == [(1, reason)]
+    assert dead[0].record.value == payload
+
+
+@pytest.mark.parametrize(
+    ("overrides", "reason"),
+    [
+        ({"active_power": "high"}, Reason.TYPE_MISMATCH),
+        ({"seq": 1.5}, Reason.TYPE_MISMATCH),
+        ({"event_time": "yesterday"}, Reason.TYPE_MISMATCH),
+        ({"colour": "red"}, Reason.UNKNOWN_FIELD),
+        ({"device_id": ...}, Reason.MISSING_KEY),
+        ({"producer_id": None}, Reason.MISSING_KEY),
+    ],
+)
+def test_contract_mismatches_are_dead_lettered(
+    energy: Contract, overrides: dict, reason: Reason
+) -> None:
+    table, dead = run(
+        energy, [record(i, reading(i, **overrides) if i == 3 else reading(i)) for i in range(6)]
+    )
+    assert table.num_rows == 5
+    assert [(d.record.offset, d.reason) for d in dead] == [(3, reason)]
+
+
+def test_non_finite_numbers_are_dead_lettered(energy: Contract) -> None:
+    payload = b'{"producer_id":"e","seq":1,"site":"s","device_id":"d","active_power":NaN}'
+    table, dead = run(energy, [record(0, payload), record(1, reading(1))])
+    assert table.num_rows == 1
+    assert dead[0].reason == Reason.NON_FINITE
+    assert "active_power" in dead[0].detail
+
+
+def test_missing_required_value_stays_a_reading_for_quarantine(energy: Contract) -> None:
+    table, dead = run(energy, [record(0, reading(0, active_power=...))])
+    assert dead == []
+    assert table["active_power"].to_pylist() == [None]
+
+
+def test_wrong_contract_or_major_version_in_headers(energy: Contract) -> None:
+    records = [
+        record(0, reading(0), headers={wire.HEADER_CONTRACT: "sorting_events"}),
+        record(1, reading(1), headers={wire.HEADER_VERSION: "2.0.0"}),
+        record(2, reading(2), headers={wire.HEADER_CONTENT_TYPE: "text/csv"}),
+        record(3, reading(3), headers={wire.HEADER_VERSION: "1.4.0"}),
+    ]
+    table, dead = run(energy, records)
+    assert [d.reason for d in dead] == [
+        Reason.UNKNOWN_CONTRACT,
+        Reason.UNKNOWN_VERSION,
+        Reason.UNKNOWN_CONTENT_TYPE,
+    ]
+    assert table["_offset"].to_pylist() == [3]
+
+
+def test_too_large_message(energy: Contract) -> None:
+    big = reading(0, circuit="X" * (2 << 20))
+    _, dead = run(energy, [record(0, big)])
+    assert dead[0].reason == Reason.TOO_LARGE
+
+
+def test_pretty_printed_json_with_newlines_is_fine(energy: Contract) -> None:
+    import json
+
+    payload = json.dumps(reading(0), indent=2).encode()
+    table, dead = run(energy, [record(0, payload), record(1, reading(1))])
+    assert (table.num_rows, dead) == (2, [])
+
+
+def frame(contract: Contract, rows: list[dict]) -> bytes:
+    schema = to_arrow_schema(contract)
+    table = pa.Table.from_pylist(rows, schema=pa.schema([f.with_nullable(True) for f in schema]))
+    sink = io.BytesIO()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue()
+
+
+def frame_rows(n: int) -> list[dict]:
+    import datetime as dt
+
+    rows = []
+    for i in range(n):
+        row = reading(i)
+        for k in ("event_time", "ingest_time"):
+            row[k] = dt.datetime.fromisoformat(row[k].replace("Z", "+00:00"))
+        rows.append(row)
+    return rows
+
+
+def test_arrow_frames_and_json_mix_in_offset_order(energy: Contract) -> None:
+    frame_headers = {wire.HEADER_CONTENT_TYPE: wire.ARROW_STREAM, wire.HEADER_COUNT: "4"}
+    records = [
+        record(0, reading(100)),
+        record(1, frame(energy, frame_rows(4)), headers=frame_headers),
+        record(2, reading(200)),
+    ]
+    table, dead = run(energy, records)
+    assert dead == []
+    assert table["_offset"].to_pylist() == [0, 1, 1, 1, 1, 2]
+    assert table["_index"].to_pylist() == [0, 0, 1, 2, 3, 0]
+
+
+def test_broken_frame_counts_its_readings(energy: Contract) -> None:
+    headers = {wire.HEADER_CONTENT_TYPE: wire.ARROW_STREAM, wire.HEADER_COUNT: "500"}
+    _, dead = run(energy, [record(0, b"ARROW?not really", headers=headers)])
+    assert (dead[0].reason, dead[0].readings) == (Reason.INVALID_FRAME, 500)
+
+
+def test_frame_row_with_nan_dead_letters_only_that_reading(energy: Contract) -> None:
+    rows = frame_rows(3)
+    rows[1]["active_power"] = float("inf")
+    headers = {wire.HEADER_CONTENT_TYPE: wire.ARROW_STREAM}
+    table, dead = run(energy, [record(0, frame(energy, rows), headers=headers)])
+    assert table["_index"].to_pylist() == [0, 2]
+    assert (dead[0].reason, dead[0].index, dead[0].readings) == (Reason.NON_FINITE, 1, 1)
+
+
+def test_dead_letter_table_keeps_bytes_and_headers(energy: Contract) -> None:
+    _, dead = run(energy, [record(7, b"{oops")])
+    table = to_table(dead)
+    row = table.to_pylist()[0]
+    assert row["value"] == b"{oops"
+    assert row["offset"] == 7 and row["topic"] == TOPIC
+    assert {h["key"] for h in row["headers"]} >= {wire.HEADER_CONTRACT, wire.HEADER_VERSION}
+    assert row["reason_code"] == "invalid_json"
