@@ -1,0 +1,153 @@
+"""Data contracts: the single source of truth for every assay dataset.
+
+One YAML file per dataset (``schemas/contracts/<name>.yaml``) becomes a typed
+``Contract``; pure functions compile it to an Arrow schema, a JSON Schema for
+one reading, a rule list for the validators and a Kafka topic name; the
+linter, the compatibility check and the bilingual data dictionary work from
+the same model. This package imports nothing else of assay.
+"""
+
+from schemas._arrow import CLAIM_CHECK_TYPE, arrow_type, to_arrow_schema
+from schemas._change import Bump, Change, ChangeClass, ChangeKind
+from schemas._checks import Finding, check_contract
+from schemas._compat import (
+    BumpCheck,
+    check_version_bump,
+    diff_contracts,
+    required_bump,
+    version_bump,
+)
+from schemas._dictionary import dictionary_view, render_html, render_markdown, write_dictionary
+from schemas._duration import parse_duration
+from schemas._envelope import ENVELOPE, KAFKA_KEY_FIELD, all_fields
+from schemas._errors import (
+    ContractError,
+    ContractInvalidError,
+    ContractNotFoundError,
+    LintCode,
+    LintError,
+)
+from schemas._jsonschema import timestamp_pattern, to_json_schema
+from schemas._lint import lint_file, lint_text, parse_contract
+from schemas._loader import (
+    ContractRegistry,
+    contract_to_dict,
+    dump_contract,
+    load_contract,
+    load_contracts,
+    shipped_contract_paths,
+    shipped_contracts_dir,
+)
+from schemas._model import (
+    FIELD_TYPES,
+    Contract,
+    FieldSpec,
+    FieldType,
+    Ordering,
+    Precision,
+    Retention,
+    Text,
+)
+from schemas._rules import (
+    AllowedValuesRule,
+    ClaimCheckRule,
+    FreshnessRule,
+    MaxGapRule,
+    MonotonicRule,
+    NotNullRule,
+    PatternRule,
+    RangeRule,
+    Rule,
+    RuleKind,
+    StuckRule,
+    TypeRule,
+    UniqueRule,
+    compile_rules,
+)
+from schemas._topic import topic_name
+from schemas._units import is_known_unit, units_equivalent
+from schemas._vocabulary import (
+    Classification,
+    DataDomain,
+    Masking,
+    QualityDimension,
+    Scenario,
+    SecurityLevel,
+    Severity,
+    label,
+)
+
+__all__ = [
+    "CLAIM_CHECK_TYPE",
+    "ENVELOPE",
+    "FIELD_TYPES",
+    "KAFKA_KEY_FIELD",
+    "AllowedValuesRule",
+    "Bump",
+    "BumpCheck",
+    "Change",
+    "ChangeClass",
+    "ChangeKind",
+    "ClaimCheckRule",
+    "Classification",
+    "Contract",
+    "ContractError",
+    "ContractInvalidError",
+    "ContractNotFoundError",
+    "ContractRegistry",
+    "DataDomain",
+    "FieldSpec",
+    "FieldType",
+    "Finding",
+    "FreshnessRule",
+    "LintCode",
+    "LintError",
+    "Masking",
+    "MaxGapRule",
+    "MonotonicRule",
+    "NotNullRule",
+    "Ordering",
+    "PatternRule",
+    "Precision",
+    "QualityDimension",
+    "RangeRule",
+    "Retention",
+    "Rule",
+    "RuleKind",
+    "Scenario",
+    "SecurityLevel",
+    "Severity",
+    "StuckRule",
+    "Text",
+    "TypeRule",
+    "UniqueRule",
+    "all_fields",
+    "arrow_type",
+    "check_contract",
+    "check_version_bump",
+    "compile_rules",
+    "contract_to_dict",
+    "dictionary_view",
+    "diff_contracts",
+    "dump_contract",
+    "is_known_unit",
+    "label",
+    "lint_file",
+    "lint_text",
+    "load_contract",
+    "load_contracts",
+    "parse_contract",
+    "parse_duration",
+    "render_html",
+    "render_markdown",
+    "required_bump",
+    "shipped_contract_paths",
+    "shipped_contracts_dir",
+    "timestamp_pattern",
+    "to_arrow_schema",
+    "to_json_schema",
+    "topic_name",
+    "units_equivalent",
+    "version_bump",
+    "write_dictionary",
+]

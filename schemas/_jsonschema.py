@@ -1,0 +1,119 @@
+"""Contract -> JSON Schema (draft 2020-12) for one reading.
+
+JSON encoding of a reading, kept consistent with the Arrow side:
+
+- timestamp: an RFC 3339 string in UTC with a ``Z`` suffix and at most as many
+  fraction digits as the field's precision holds (3 for ms, 6 for us), e.g.
+  ``"2025-03-01T08:00:00.125Z"``. No offsets, no epoch numbers: one spelling,
+  readable in a dead-letter row, exact at the stored precision.
+- date: ``"YYYY-MM-DD"``.
+- binary_ref: ``{"uri": "s3://bucket/key", "sha256": "<64 lowercase hex>"}``.
+- float64_list: an array of numbers.
+- nullable fields may be ``null`` or absent; all others are required.
+- unknown properties are rejected (``additionalProperties: false``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from schemas._envelope import all_fields
+from schemas._model import Contract, FieldSpec
+from schemas._topic import topic_name
+
+__all__ = ["timestamp_pattern", "to_json_schema"]
+
+DRAFT = "https://json-schema.org/draft/2020-12/schema"
+_INT64_MIN = -(2**63)
+_INT64_MAX = 2**63 - 1
+_DATE = r"[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+_TIME = r"([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+_SHA256 = r"^[0-9a-f]{64}$"
+_URI = r"^(s3|https?|file)://[^\s]+$"
+
+
+def timestamp_pattern(precision: str = "ms") -> str:
+    """The regular expression a JSON timestamp of that precision must match."""
+    digits = 3 if precision == "ms" else 6
+    return rf"^{_DATE}T{_TIME}(\.[0-9]{{1,{digits}}})?Z$"
+
+
+def to_json_schema(contract: Contract) -> dict[str, Any]:
+    """Compile a contract (envelope included) to a JSON Schema for one reading."""
+    fields = all_fields(contract)
+    return {
+        "$schema": DRAFT,
+        "$id": f"urn:assay:contract:{contract.name}:{contract.version}",
+        "title": f"{contract.title.zh} / {contract.title.en}",
+        "description": contract.description.en,
+        "x-topic": topic_name(contract),
+        "type": "object",
+        "properties": {name: _property(spec) for name, spec in fields.items()},
+        "required": [name for name, spec in fields.items() if not spec.nullable],
+        "additionalProperties": False,
+    }
+
+
+def _property(spec: FieldSpec) -> dict[str, Any]:
+    value = _value_schema(spec)
+    if spec.nullable:
+        value = {"anyOf": [value, {"type": "null"}]}
+    annotations: dict[str, Any] = {
+        "description": f"{spec.description.zh} / {spec.description.en}",
+        "x-classification": str(spec.classification),
+    }
+    if spec.unit is not None:
+        annotations["x-unit"] = spec.unit
+    return {**annotations, **value}
+
+
+def _value_schema(spec: FieldSpec) -> dict[str, Any]:
+    if spec.type == "float64_list":
+        return {"type": "array", "items": _number(spec, "number")}
+    builders = {
+        "string": _string,
+        "enum": lambda s: {"type": "string", "enum": list(s.values or ())},
+        "int64": lambda s: _number(s, "integer"),
+        "float64": lambda s: _number(s, "number"),
+        "bool": lambda s: {"type": "boolean"},
+        "timestamp": lambda s: {
+            "type": "string",
+            "format": "date-time",
+            "pattern": timestamp_pattern(s.precision or "ms"),
+        },
+        "date": lambda s: {"type": "string", "format": "date", "pattern": f"^{_DATE}$"},
+        "binary_ref": lambda s: _claim_check(),
+    }
+    return builders[spec.type](spec)
+
+
+def _string(spec: FieldSpec) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string"}
+    if spec.pattern is not None:
+        schema["pattern"] = spec.pattern
+    return schema
+
+
+def _number(spec: FieldSpec, json_type: str) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": json_type}
+    low, high = spec.min, spec.max
+    if json_type == "integer":
+        low = _INT64_MIN if low is None else max(low, _INT64_MIN)
+        high = _INT64_MAX if high is None else min(high, _INT64_MAX)
+    if low is not None:
+        schema["minimum"] = low
+    if high is not None:
+        schema["maximum"] = high
+    return schema
+
+
+def _claim_check() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {
+            "uri": {"type": "string", "pattern": _URI},
+            "sha256": {"type": "string", "pattern": _SHA256},
+        },
+        "required": ["uri", "sha256"],
+        "additionalProperties": False,
+    }
