@@ -23,6 +23,7 @@ from __future__ import annotations
 from typing import Final
 
 __all__ = [
+    "ARROW_STREAM",
     "CONTENT_TYPES",
     "HEADER_CONTENT_TYPE",
     "HEADER_CONTRACT",
@@ -32,7 +33,6 @@ __all__ = [
     "HEADER_SEQ",
     "HEADER_VERSION",
     "JSON",
-    "ARROW_STREAM",
 ]
 
 HEADER_CONTRACT: Final = "contract"
