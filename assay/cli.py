@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from assay.commands import smoke, stack
+from assay.commands import contracts, smoke, stack, topics
 
 app = typer.Typer(
     help="assay: governed, training-ready datasets from factory production data.",
@@ -16,6 +16,8 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.add_typer(stack.app, name="stack")
+app.add_typer(contracts.app, name="contracts")
+app.add_typer(topics.app, name="topics")
 app.command("smoke")(smoke.smoke)
 
 

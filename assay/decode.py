@@ -172,8 +172,8 @@ def _parse_blocks(
 
 def _classify(record: Record, exc: Exception) -> DeadLetter:
     """The specific reason a single JSON record failed."""
-    try:
-        value = json.loads(record.value or b"")
+    try:  # decode first: json.loads would also accept UTF-16 and UTF-32 bytes
+        value = json.loads((record.value or b"").decode("utf-8"))
     except UnicodeDecodeError as err:
         return DeadLetter(record, Reason.INVALID_JSON, f"not UTF-8: {err}")
     except ValueError as err:

@@ -75,7 +75,18 @@ def up(settings: Settings, progress: Progress, *, airflow: bool = True) -> Setti
     created = ensure_buckets(settings)
     if created:
         progress(f"s3: created buckets {', '.join(created)}")
+    _ensure_topics(settings, progress)
     return settings
+
+
+def _ensure_topics(settings: Settings, progress: Progress) -> None:
+    from assay.topics import ensure_topics
+    from schemas import ContractRegistry
+
+    states = ensure_topics(settings, ContractRegistry.shipped())
+    created = [topic for topic, state in states.items() if state == "created"]
+    if created:
+        progress(f"kafka: created topics {', '.join(created)}")
 
 
 def down(settings: Settings, progress: Progress) -> None:

@@ -151,7 +151,20 @@ def airflow_env(settings: Settings, base: dict[str, str]) -> dict[str, str]:
     # Tasks that shell out to `python` or `airflow` must find this environment's, not the system's.
     inherited = [p for p in base.get("PATH", "").split(os.pathsep) if p]
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), *inherited])
-    return env
+    return env | kafka_connections(settings)
+
+
+def kafka_connections(settings: Settings) -> dict[str, str]:
+    """``AIRFLOW_CONN_*`` variables for each contract's topic watcher (see `assay.wakeup`)."""
+    from assay import wakeup
+    from schemas import ContractRegistry
+
+    return {
+        f"AIRFLOW_CONN_{wakeup.connection_id(c.name).upper()}": json.dumps(
+            wakeup.connection(settings.bootstrap, c.name)
+        )
+        for c in ContractRegistry.shipped()
+    }
 
 
 def fetch_json(url: str, timeout: float = 3.0) -> dict[str, Any] | None:

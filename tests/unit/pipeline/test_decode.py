@@ -33,6 +33,7 @@ def test_good_json_readings_become_rows_with_provenance(energy: Contract) -> Non
 POISON = [
     (b"not json at all", Reason.INVALID_JSON),
     (b"\xff\xfe\x00garbage", Reason.INVALID_JSON),
+    ('{"producer_id": "x"}'.encode("utf-16"), Reason.INVALID_JSON),
     (b"[1, 2, 3]", Reason.NOT_AN_OBJECT),
     (b'{"a": 1}{"b": 2}', Reason.INVALID_JSON),
     (b"", Reason.EMPTY),
