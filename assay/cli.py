@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from assay.commands import contracts, smoke, stack, topics
+from assay.commands import contracts, datasets, smoke, stack, topics
 
 app = typer.Typer(
     help="assay: governed, training-ready datasets from factory production data.",
@@ -18,6 +18,9 @@ app = typer.Typer(
 app.add_typer(stack.app, name="stack")
 app.add_typer(contracts.app, name="contracts")
 app.add_typer(topics.app, name="topics")
+app.add_typer(datasets.app, name="datasets")
+app.add_typer(datasets.quarantine_app, name="quarantine")
+app.command("audit")(datasets.audit)
 app.command("smoke")(smoke.smoke)
 
 

@@ -6,7 +6,7 @@ parsing each message. When a block fails, it is split in halves until the bad re
 stand alone and can be dead-lettered with pyarrow's own words; the good ones are kept.
 Arrow frames are read whole and checked against the same schema.
 
-Each reading keeps its provenance in columns that start with ``_``: partition, offset,
+Each reading keeps its provenance in ``kafka_*`` columns: partition, offset,
 index within the message, Kafka timestamp and the replay flag.
 """
 
@@ -29,11 +29,11 @@ MAX_READING_BYTES = 1 << 20
 IDENTITY = ("producer_id", "seq", "device_id")
 PROVENANCE = pa.schema(
     [
-        ("_partition", pa.int32()),
-        ("_offset", pa.int64()),
-        ("_index", pa.int32()),
-        ("_kafka_timestamp", pa.timestamp("ms", tz="UTC")),
-        ("_replay", pa.bool_()),
+        ("kafka_partition", pa.int32()),
+        ("kafka_offset", pa.int64()),
+        ("kafka_index", pa.int32()),
+        ("kafka_timestamp", pa.timestamp("ms", tz="UTC")),
+        ("kafka_replay", pa.bool_()),
     ]
 )
 
@@ -228,11 +228,11 @@ def _keep(
 def _with_provenance(table: pa.Table, records: list[Record], frame: bool) -> pa.Table:
     index = list(range(len(records))) if frame else [0] * len(records)
     columns = {
-        "_partition": [r.partition for r in records],
-        "_offset": [r.offset for r in records],
-        "_index": index,
-        "_kafka_timestamp": [r.timestamp for r in records],
-        "_replay": [r.header(wire.HEADER_REPLAY) == "1" for r in records],
+        "kafka_partition": [r.partition for r in records],
+        "kafka_offset": [r.offset for r in records],
+        "kafka_index": index,
+        "kafka_timestamp": [r.timestamp for r in records],
+        "kafka_replay": [r.header(wire.HEADER_REPLAY) == "1" for r in records],
     }
     for name, values in columns.items():
         table = table.append_column(

@@ -26,7 +26,7 @@ def test_good_json_readings_become_rows_with_provenance(energy: Contract) -> Non
     assert dead == []
     assert table.num_rows == 10
     assert table["seq"].to_pylist() == list(range(10))
-    assert table["_offset"].to_pylist() == list(range(10))
+    assert table["kafka_offset"].to_pylist() == list(range(10))
     assert table.schema.field("event_time").type == pa.timestamp("ms", tz="UTC")
 
 
@@ -46,7 +46,7 @@ def test_undecodable_payloads_are_dead_lettered(
 ) -> None:
     records = [record(0, reading(0)), record(1, payload), record(2, reading(2))]
     table, dead = run(energy, records)
-    assert table["_offset"].to_pylist() == [0, 2]
+    assert table["kafka_offset"].to_pylist() == [0, 2]
     assert [(d.record.offset, d.reason) for d in dead] == [(1, reason)]
     assert dead[0].record.value == payload
 
@@ -99,7 +99,7 @@ def test_wrong_contract_or_major_version_in_headers(energy: Contract) -> None:
         Reason.UNKNOWN_VERSION,
         Reason.UNKNOWN_CONTENT_TYPE,
     ]
-    assert table["_offset"].to_pylist() == [3]
+    assert table["kafka_offset"].to_pylist() == [3]
 
 
 def test_too_large_message(energy: Contract) -> None:
@@ -146,8 +146,8 @@ def test_arrow_frames_and_json_mix_in_offset_order(energy: Contract) -> None:
     ]
     table, dead = run(energy, records)
     assert dead == []
-    assert table["_offset"].to_pylist() == [0, 1, 1, 1, 1, 2]
-    assert table["_index"].to_pylist() == [0, 0, 1, 2, 3, 0]
+    assert table["kafka_offset"].to_pylist() == [0, 1, 1, 1, 1, 2]
+    assert table["kafka_index"].to_pylist() == [0, 0, 1, 2, 3, 0]
 
 
 def test_broken_frame_counts_its_readings(energy: Contract) -> None:
@@ -161,7 +161,7 @@ def test_frame_row_with_nan_dead_letters_only_that_reading(energy: Contract) -> 
     rows[1]["active_power"] = float("inf")
     headers = {wire.HEADER_CONTENT_TYPE: wire.ARROW_STREAM}
     table, dead = run(energy, [record(0, frame(energy, rows), headers=headers)])
-    assert table["_index"].to_pylist() == [0, 2]
+    assert table["kafka_index"].to_pylist() == [0, 2]
     assert (dead[0].reason, dead[0].index, dead[0].readings) == (Reason.NON_FINITE, 1, 1)
 
 

@@ -1,0 +1,233 @@
+"""Validate: one raw segment -> curated rows, quarantined rows, reports, and the accounting.
+
+For a raw object the steps are pure functions of its bytes and its predecessor's
+watermark, and every output is named after the segment, so re-validating rewrites the
+same objects:
+
+1. drop duplicates by (producer_id, seq) against the predecessor's watermark;
+2. run the contract's expectation suite (Great Expectations, in ``validators``);
+3. curated rows, sorted by device and time, one object per (date, site);
+4. quarantined rows with the failed rules, dimension, severity and reason per row;
+5. reports: the summary (the segment's accounting), the GX result, Data Docs, scores;
+6. last, the watermark after this segment (it marks the segment validated).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from assay import layout
+from assay.dedup import Watermark, drop_duplicates
+from assay.errors import AssayError
+from assay.parquet import from_parquet, to_parquet
+from assay.store import PARQUET, ObjectStore
+from schemas import Contract, to_arrow_schema
+
+if TYPE_CHECKING:
+    from validators import ValidationOutcome
+
+
+@dataclass(frozen=True)
+class Buckets:
+    """Where validation reads and writes."""
+
+    raw: str
+    curated: str
+    quarantine: str
+    reports: str
+
+
+class OutOfOrder(AssayError):
+    """A segment's predecessor has not been validated yet; retry after it."""
+
+    transient = True
+
+    def __init__(self, segment: str, predecessor: str) -> None:
+        self.segment, self.predecessor = segment, predecessor
+        super().__init__(
+            f"{segment}: validate {predecessor} first (segments of a partition "
+            "are validated in offset order)"
+        )
+
+
+@dataclass(frozen=True)
+class Summary:
+    """One segment's accounting: every reading of the raw object lands in exactly one place."""
+
+    contract: str
+    contract_version: str
+    segment: str
+    raw_key: str
+    readings: int
+    duplicates: int
+    curated: int
+    quarantined: int
+    dead_readings: int
+    warnings: int
+    by_rule: dict[str, int] = field(default_factory=dict)
+    curated_keys: list[str] = field(default_factory=list)
+    quarantine_key: str | None = None
+    scores: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def balanced(self) -> bool:
+        """readings = curated + quarantined + duplicates."""
+        return self.readings == self.curated + self.quarantined + self.duplicates
+
+    def dumps(self) -> bytes:
+        """The stored form (``summary.json``)."""
+        return json.dumps(asdict(self), indent=1, ensure_ascii=False, default=str).encode()
+
+    @classmethod
+    def loads(cls, data: bytes) -> Summary:
+        """Parse the stored form."""
+        return cls(**json.loads(data))
+
+
+def pending(store: ObjectStore, buckets: Buckets, contract: Contract, partition: int) -> list[str]:
+    """Raw objects of a partition not validated yet, in offset order."""
+    prefix = layout.partition_prefix(contract.name, contract.major, partition)
+    raw = [k for k in store.keys(buckets.raw, prefix) if k.endswith(".parquet")]
+    done = set(store.keys(buckets.reports, f"state/{prefix}"))
+    return [k for k in raw if _watermark_key(contract, k) not in done]
+
+
+def validate_segment(
+    store: ObjectStore, buckets: Buckets, contract: Contract, raw_key: str
+) -> Summary:
+    """Validate one raw object and write everything derived from it."""
+    from validators import validate_table
+
+    seg = layout.Segment.parse(raw_key)
+    raw = from_parquet(store.get(buckets.raw, raw_key))
+    meta = store.head(buckets.raw, raw_key) or {}
+    deduped = drop_duplicates(raw, _watermark_before(store, buckets, contract, raw_key), seg.stem)
+    outcome = validate_table(contract, deduped.table)
+    curated_keys = _write_curated(store, buckets, contract, seg, outcome.passing)
+    quarantine_key = _write_quarantine(store, buckets, contract, seg, outcome.quarantined, raw_key)
+    summary = Summary(
+        contract=contract.name,
+        contract_version=contract.version,
+        segment=seg.stem,
+        raw_key=raw_key,
+        readings=raw.num_rows,
+        duplicates=deduped.dropped,
+        curated=outcome.passing.num_rows,
+        quarantined=outcome.quarantined.num_rows,
+        dead_readings=int(meta.get("dead-readings", 0)),
+        warnings=outcome.summary.warned,
+        by_rule={r.rule_id: r.failed for r in outcome.summary.rules if r.failed},
+        curated_keys=curated_keys,
+        quarantine_key=quarantine_key,
+        scores=outcome.scores.to_dict(),
+    )
+    _write_reports(store, buckets, contract, seg, summary, outcome)
+    store.put(
+        buckets.reports,
+        layout.watermark_key(contract.name, contract.major, seg),
+        deduped.watermark.dumps(),
+        content_type="application/json",
+    )
+    return summary
+
+
+def _watermark_key(contract: Contract, raw_key: str) -> str:
+    return layout.watermark_key(contract.name, contract.major, layout.Segment.parse(raw_key))
+
+
+def _watermark_before(
+    store: ObjectStore, buckets: Buckets, contract: Contract, raw_key: str
+) -> Watermark:
+    seg = layout.Segment.parse(raw_key)
+    prefix = layout.partition_prefix(contract.name, contract.major, seg.partition)
+    earlier = [k for k in store.keys(buckets.raw, prefix) if k < raw_key and k.endswith(".parquet")]
+    if not earlier:
+        return Watermark()
+    stored = store.head(buckets.reports, _watermark_key(contract, earlier[-1]))
+    if stored is None:
+        raise OutOfOrder(seg.stem, layout.Segment.parse(earlier[-1]).stem)
+    return Watermark.loads(store.get(buckets.reports, _watermark_key(contract, earlier[-1])))
+
+
+def curated_table(contract: Contract, rows: pa.Table) -> pa.Table:
+    """Passing rows in the contract's schema, sorted by device and event time."""
+    schema = to_arrow_schema(contract)
+    table = rows.select(schema.names)
+    table = table.sort_by(
+        [("device_id", "ascending"), (contract.event_time, "ascending"), ("seq", "ascending")]
+    )
+    return table.cast(schema)
+
+
+def _write_curated(
+    store: ObjectStore, buckets: Buckets, contract: Contract, seg: layout.Segment, rows: pa.Table
+) -> list[str]:
+    if rows.num_rows == 0:
+        return []
+    table = curated_table(contract, rows)
+    dates = pc.strftime(table[contract.event_time], format="%Y-%m-%d")
+    keys = []
+    for date in sorted(set(dates.to_pylist())):
+        on_date = table.filter(pc.equal(dates, date))
+        for site in sorted(set(on_date["site"].to_pylist())):
+            part = on_date.filter(pc.equal(on_date["site"], site))
+            key = layout.curated_key(contract.name, contract.major, seg, date, site)
+            meta = {
+                "segment": seg.stem,
+                "rows": str(part.num_rows),
+                "date": date,
+                "site": site,
+                "contract-version": contract.version,
+            }
+            store.put(
+                buckets.curated, key, to_parquet(part, {"assay.segment": seg.stem}), meta, PARQUET
+            )
+            keys.append(key)
+    return keys
+
+
+def _write_quarantine(
+    store: ObjectStore,
+    buckets: Buckets,
+    contract: Contract,
+    seg: layout.Segment,
+    rows: pa.Table,
+    raw_key: str,
+) -> str | None:
+    if rows.num_rows == 0:
+        return None
+    rows = rows.append_column("raw_object", pa.array([raw_key] * rows.num_rows, pa.string()))
+    key = layout.quarantine_key(contract.name, contract.major, seg)
+    meta = {"segment": seg.stem, "rows": str(rows.num_rows), "contract-version": contract.version}
+    store.put(buckets.quarantine, key, to_parquet(rows, {"assay.segment": seg.stem}), meta, PARQUET)
+    return key
+
+
+def _write_reports(
+    store: ObjectStore,
+    buckets: Buckets,
+    contract: Contract,
+    seg: layout.Segment,
+    summary: Summary,
+    outcome: ValidationOutcome,
+) -> None:
+    prefix = layout.report_prefix(contract.name, contract.major, seg)
+    files = {
+        "validation.json": (
+            json.dumps(outcome.result_json, default=str).encode(),
+            "application/json",
+        ),
+        "scores.json": (
+            json.dumps(outcome.scores.to_dict(), ensure_ascii=False).encode(),
+            "application/json",
+        ),
+        "data_docs.html": (outcome.data_docs_html.encode(), "text/html; charset=utf-8"),
+        "summary.json": (summary.dumps(), "application/json"),
+    }
+    for name, (data, content_type) in files.items():
+        store.put(buckets.reports, prefix + name, data, content_type=content_type)

@@ -1,0 +1,5 @@
+"""The pipeline's DAGs, generated from the contracts: ingest and validate per contract."""
+
+from assay.orchestration import pipeline_dags
+
+globals().update(pipeline_dags())
