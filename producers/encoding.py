@@ -1,0 +1,224 @@
+"""Readings -> Kafka messages: one JSON object per reading, or one Arrow frame of many.
+
+API (stable; the simulator and the downstream decoder rely on it)::
+
+    encoder = Encoder(contract, producer_id="gw-01", site="plant-a")
+    encoder.json(reading, seq, ingest_ms) -> Message
+    encoder.frame(readings, first_seq, ingest_ms) -> Message    # one device's readings
+    headers(message, producer_id, replay) -> list[tuple[str, bytes]]
+    format_ms(epoch_ms) -> "2025-03-01T08:00:00.125Z";  epoch_ms(datetime) -> int
+
+Payload kinds (header ``content_type``, names from ``schemas._wire``):
+
+* ``application/json`` — one UTF-8 JSON object per message: the envelope fields
+  (``producer_id``, ``seq``, ``site``, ``device_id``, ``event_time``, ``ingest_time``) then the
+  contract's fields as the source gave them. Timestamps are RFC 3339 UTC strings with a ``Z``
+  and exactly three fraction digits (ms), dates ``YYYY-MM-DD`` — as ``schemas._jsonschema``
+  says. Values are not coerced: a wrong type is the downstream quarantine's business.
+* ``application/vnd.apache.arrow.stream`` — an Arrow IPC stream holding one record batch in
+  the contract's Arrow schema (``schemas.to_arrow_schema``), envelope columns included; the
+  ``seq`` column runs ``first_seq .. first_seq + count - 1`` and header ``seq`` is the first.
+  All readings of a frame share one ``device_id`` (the key), so per-device order holds.
+  A reader: ``pyarrow.ipc.open_stream(value).read_all()``.
+
+Headers (UTF-8 values): ``contract``, ``contract_version``, ``producer_id``, ``seq``, ``count``,
+``content_type``, ``replay`` (``1`` when the message may have been sent before, else ``0``) and,
+when a source knows it, ``quality`` (worst OPC UA status: ``good``/``uncertain``/``bad``).
+
+A reading marked ``Transport.CORRUPT`` becomes deliberately undecodable bytes (not UTF-8, not
+JSON); ``Transport.DUPLICATE`` sets ``Message.duplicate`` and the sender sends it twice.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+import orjson
+import pyarrow as pa
+
+from producers._reading import Reading, Transport
+from schemas import Contract, to_arrow_schema, topic_name
+from schemas import _wire as wire
+
+__all__ = [
+    "CORRUPT_PREFIX",
+    "Encoder",
+    "Message",
+    "epoch_ms",
+    "format_ms",
+    "headers",
+]
+
+CORRUPT_PREFIX = b"\xff\xfe\x00corrupt:"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MS = timedelta(milliseconds=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One Kafka message as spooled: payload, key, and what its headers will say."""
+
+    seq: int
+    count: int
+    topic: str
+    key: bytes
+    value: bytes
+    content_type: str
+    contract: str
+    version: str
+    duplicate: bool = False
+    quality: str | None = None
+
+
+def epoch_ms(moment: datetime) -> int:
+    """Milliseconds since the epoch; a naive datetime is taken as UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return (moment - _EPOCH) // _MS
+
+
+def format_ms(ms: int) -> str:
+    """An epoch-ms instant as the contract's JSON timestamp: ``YYYY-MM-DDTHH:MM:SS.mmmZ``."""
+    seconds, millis = divmod(ms, 1000)
+    return f"{_second(seconds)}.{millis:03d}Z"
+
+
+@lru_cache(maxsize=8192)
+def _second(seconds: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
+
+
+def headers(message: Message, producer_id: str, replay: bool) -> list[tuple[str, bytes]]:
+    """The Kafka headers of a message (see the module docstring)."""
+    out = [
+        (wire.HEADER_CONTRACT, message.contract.encode()),
+        (wire.HEADER_VERSION, message.version.encode()),
+        (wire.HEADER_PRODUCER, producer_id.encode()),
+        (wire.HEADER_SEQ, str(message.seq).encode()),
+        (wire.HEADER_COUNT, str(message.count).encode()),
+        (wire.HEADER_CONTENT_TYPE, message.content_type.encode()),
+        (wire.HEADER_REPLAY, b"1" if replay else b"0"),
+    ]
+    if message.quality:
+        out.append(("quality", message.quality.encode()))
+    return out
+
+
+class Encoder:
+    """Encodes one contract's readings for one producer."""
+
+    def __init__(self, contract: Contract, producer_id: str, site: str) -> None:
+        self.contract = contract
+        self.producer_id = producer_id
+        self.site = site
+        self.topic = topic_name(contract)
+        self.schema = to_arrow_schema(contract)
+        self._known = frozenset(contract.fields)
+        self._temporal = tuple(
+            (name, spec.precision or "ms")
+            for name, spec in contract.fields.items()
+            if spec.type in ("timestamp", "date")
+        )
+
+    def json(self, reading: Reading, seq: int, ingest_ms: int) -> Message:
+        """One reading as one JSON message."""
+        value = orjson.dumps(self._document(reading, seq, ingest_ms))
+        if reading.transport is Transport.CORRUPT:
+            value = CORRUPT_PREFIX + value[::-1]
+        return self._message(reading, seq, 1, value, wire.JSON)
+
+    def _document(self, reading: Reading, seq: int, ingest_ms: int) -> dict[str, Any]:
+        values = reading.values
+        if self._temporal:
+            values = _temporal_to_text(values, self._temporal)
+        return {
+            "producer_id": self.producer_id,
+            "seq": seq,
+            "site": reading.site or self.site,
+            "device_id": reading.device_id,
+            "event_time": format_ms(epoch_ms(reading.event_time)),
+            "ingest_time": format_ms(ingest_ms),
+            **values,
+        }
+
+    def frame(self, readings: Sequence[Reading], first_seq: int, ingest_ms: int) -> Message:
+        """Many readings of one device as one Arrow IPC stream message.
+
+        Raises ``ValueError`` when a reading does not fit the Arrow schema (unknown field,
+        wrong type); the caller then sends those readings as JSON so each one is judged
+        (and, if bad, dead-lettered with its reason) on its own downstream.
+        """
+        batch = self._batch(readings, first_seq, ingest_ms)
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, self.schema) as writer:
+            writer.write_batch(batch)
+        value = sink.getvalue().to_pybytes()
+        return self._message(readings[0], first_seq, len(readings), value, wire.ARROW_STREAM)
+
+    def _batch(self, readings: Sequence[Reading], first: int, ingest_ms: int) -> pa.RecordBatch:
+        rows = [r.values for r in readings]
+        if not all(row.keys() <= self._known for row in rows):
+            raise ValueError("a reading has fields the contract does not declare")
+        n = len(readings)
+        envelope: dict[str, list[Any] | range] = {
+            "producer_id": [self.producer_id] * n,
+            "seq": range(first, first + n),
+            "site": [r.site or self.site for r in readings],
+            "device_id": [r.device_id for r in readings],
+            "event_time": [epoch_ms(r.event_time) for r in readings],
+            "ingest_time": [ingest_ms] * n,
+        }
+        try:
+            arrays = [
+                pa.array(
+                    envelope[f.name] if f.name in envelope else [row.get(f.name) for row in rows],
+                    type=f.type,
+                )
+                for f in self.schema
+            ]
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError) as exc:
+            raise ValueError(
+                f"readings do not fit {self.contract.name}'s Arrow schema: {exc}"
+            ) from exc
+        return pa.RecordBatch.from_arrays(arrays, schema=self.schema)
+
+    def _message(self, first: Reading, seq: int, count: int, value: bytes, kind: str) -> Message:
+        return Message(
+            seq=seq,
+            count=count,
+            topic=self.topic,
+            key=first.device_id.encode(),
+            value=value,
+            content_type=kind,
+            contract=self.contract.name,
+            version=self.contract.version,
+            duplicate=first.transport is Transport.DUPLICATE,
+            quality=first.quality,
+        )
+
+
+def _temporal_to_text(
+    values: dict[str, Any], fields: tuple[tuple[str, str], ...]
+) -> dict[str, Any]:
+    """Timestamp and date values in their JSON spelling; other values untouched."""
+    out = dict(values)
+    for name, precision in fields:
+        value = out.get(name)
+        if isinstance(value, datetime):
+            out[name] = _format_timestamp(value, precision)
+        elif isinstance(value, date):
+            out[name] = value.isoformat()
+    return out
+
+
+def _format_timestamp(value: datetime, precision: str) -> str:
+    if precision == "ms":
+        return format_ms(epoch_ms(value))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")

@@ -1,0 +1,123 @@
+"""The exceptions of the edge producer.
+
+    EdgeError                  root; ``transient`` says whether a retry may help
+    ├── EdgeConfigError        the YAML file is wrong (``file``, ``key``, ``fix``)
+    ├── SpoolError             the spool database failed or is inconsistent (``path``)
+    │   └── SpoolClosed        the spool was closed while a caller waited for room
+    ├── SinkError              Kafka refused or could not take a message (``topic``)
+    │   └── SinkUnavailable    the broker cannot be reached now (transient)
+    └── SourceError            a source could not read or understand its input (``source``)
+        ├── BadInput           one input item (line, message, value) is garbage (``where``)
+        ├── SourceTypeError    a value has the wrong type for its field (``field``, ``expected``)
+        └── SourceTimeout      a device did not answer in time (transient)
+
+Errors carry their context as attributes; tests assert those, not message text.
+Third-party errors are translated at one boundary each: kafka-python in ``producers.sink``,
+the industrial clients in their source module.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = [
+    "BadInput",
+    "EdgeConfigError",
+    "EdgeError",
+    "SinkError",
+    "SinkUnavailable",
+    "SourceError",
+    "SourceTimeout",
+    "SourceTypeError",
+    "SpoolClosed",
+    "SpoolError",
+]
+
+
+class EdgeError(Exception):
+    """Root of every error the edge raises on purpose."""
+
+    transient: bool = False
+
+
+class EdgeConfigError(EdgeError):
+    """A configuration value is missing or invalid: which file, which key, and the fix."""
+
+    def __init__(self, file: Path | str, key: str, problem: str, fix: str = "") -> None:
+        self.file = str(file)
+        self.key = key
+        self.problem = problem
+        self.fix = fix
+        hint = f"\n  fix: {fix}" if fix else ""
+        super().__init__(f"{self.file}: {key or '<top>'}: {problem}{hint}")
+
+
+class SpoolError(EdgeError):
+    """The spool database could not be opened, written or read."""
+
+    def __init__(self, path: Path | str, problem: str) -> None:
+        self.path = str(path)
+        self.problem = problem
+        super().__init__(f"spool {self.path}: {problem}")
+
+
+class SpoolClosed(SpoolError):
+    """The spool closed while a source waited for room (shutdown under back-pressure)."""
+
+
+class SinkError(EdgeError):
+    """Kafka rejected a message or an admin request; retrying will not help."""
+
+    def __init__(self, topic: str, problem: str, *, transient: bool = False) -> None:
+        self.topic = topic
+        self.problem = problem
+        self.transient = transient
+        super().__init__(f"kafka {topic}: {problem}")
+
+
+class SinkUnavailable(SinkError):
+    """The broker cannot be reached or did not answer in time; the spool keeps everything."""
+
+    def __init__(self, topic: str, problem: str) -> None:
+        super().__init__(topic, problem, transient=True)
+
+
+class SourceError(EdgeError):
+    """A source failed; ``source`` is its configured name."""
+
+    def __init__(self, source: str, problem: str, *, transient: bool = False) -> None:
+        self.source = source
+        self.problem = problem
+        self.transient = transient
+        super().__init__(f"source {source}: {problem}")
+
+
+class BadInput(SourceError):
+    """One input item could not be understood; it is reported, counted and skipped."""
+
+    def __init__(self, source: str, where: str, problem: str, raw: str = "") -> None:
+        self.where = where
+        self.raw = raw[:200]
+        shown = f" in {raw[:80]!r}" if raw else ""
+        super().__init__(source, f"{where}: {problem}{shown}")
+
+
+class SourceTypeError(SourceError):
+    """A value's type does not fit its contract field (e.g. an OPC UA String for float64)."""
+
+    def __init__(self, source: str, field: str, expected: str, got: str, where: str = "") -> None:
+        self.field = field
+        self.expected = expected
+        self.got = got
+        self.where = where
+        at = f" at {where}" if where else ""
+        super().__init__(source, f"field {field!r}{at}: expected {expected}, got {got}")
+
+
+class SourceTimeout(SourceError):
+    """A device did not answer within its timeout; the source retries."""
+
+    def __init__(self, source: str, device: str, timeout: float) -> None:
+        self.device = device
+        self.timeout = timeout
+        super().__init__(source, f"{device} did not answer within {timeout:g}s", transient=True)
