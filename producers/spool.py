@@ -1,0 +1,357 @@
+"""The durable spool: every message is on disk, with its sequence numbers, before it is sent.
+
+API (stable; the sender, the CLI and the simulator use it)::
+
+    spool = Spool(path, producer_id="gw-01", limits=SpoolLimits(...))
+    spool.next_seq                         # the seq the next appended reading gets
+    spool.append(messages, checkpoints={"mes": "..."})   # one transaction; may block when full
+    spool.fetch(after_seq, limit) -> list[Spooled]                   # oldest first
+    spool.mark_sent(first_seq, last_seq)   # durable before the bytes leave
+    spool.ack(seqs)                        # Kafka acknowledged: the messages leave the spool
+    spool.park(seq, reason)                # Kafka can never take it: kept aside, counted
+    spool.checkpoint(source) -> str | None
+    spool.stats() -> SpoolStats;  read_stats(path) -> SpoolStats (read-only, while running)
+
+Design. One SQLite database in WAL mode. Table ``message`` holds one row per Kafka message
+(a JSON reading, or a frame of ``count`` readings with seqs ``seq .. seq+count-1``); table
+``meta`` holds ``producer_id``, ``next_seq``, ``dropped`` and the sources' checkpoints.
+``append`` writes the rows, advances ``next_seq`` and stores checkpoints in one transaction,
+so seqs are gap-free across restarts and a file tail resumes exactly after what was spooled.
+``mark_sent`` is committed before a message is handed to Kafka: after a crash, a message
+that may have reached the broker is resent with the replay flag — the only duplicate.
+
+Durability: ``full`` runs ``synchronous=FULL`` (every commit is fsynced: survives power loss);
+``normal`` runs ``synchronous=NORMAL`` (fsync at checkpoints only: survives ``kill -9`` and
+crashes of the process, may lose the last commits on power loss). Callers batch readings into
+few commits, so the fsync is paid per batch, not per reading.
+
+When full (``max_readings`` or ``max_bytes``): ``block`` makes ``append`` wait until acks make
+room (back-pressure reaches the source threads); ``drop_oldest`` deletes the oldest messages
+and adds their readings to the persisted ``dropped`` counter.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from producers.encoding import Message
+from producers.errors import SpoolClosed, SpoolError
+
+__all__ = ["FullPolicy", "Spool", "SpoolLimits", "SpoolStats", "Spooled", "read_stats"]
+
+FullPolicy = Literal["block", "drop_oldest"]
+Durability = Literal["full", "normal"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS message (
+    seq INTEGER PRIMARY KEY, count INTEGER NOT NULL, topic TEXT NOT NULL, key BLOB,
+    value BLOB NOT NULL, content_type TEXT NOT NULL, contract TEXT NOT NULL,
+    version TEXT NOT NULL, duplicate INTEGER NOT NULL, quality TEXT,
+    sent INTEGER NOT NULL DEFAULT 0, spooled_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS parked (
+    seq INTEGER PRIMARY KEY, count INTEGER NOT NULL, topic TEXT NOT NULL, key BLOB,
+    value BLOB NOT NULL, content_type TEXT NOT NULL, reason TEXT NOT NULL,
+    parked_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+_COLUMNS = "seq, count, topic, key, value, content_type, contract, version, duplicate, quality"
+
+
+@dataclass(frozen=True)
+class SpoolLimits:
+    """How big the spool may grow, what happens when it is full, and how hard it syncs."""
+
+    max_readings: int = 10_000_000
+    max_bytes: int = 2 * 1024**3
+    when_full: FullPolicy = "block"
+    durability: Durability = "full"
+
+
+@dataclass(frozen=True, slots=True)
+class Spooled:
+    """A message read back from the spool; ``sent`` says it may have left before."""
+
+    message: Message
+    sent: bool
+
+
+@dataclass(frozen=True)
+class SpoolStats:
+    """What ``assay-edge status`` shows."""
+
+    messages: int
+    readings: int
+    bytes: int
+    never_sent: int
+    oldest_ms: int | None
+    oldest_unsent_ms: int | None
+    next_seq: int
+    dropped: int
+    parked: int
+    producer_id: str | None
+
+
+class Spool:
+    """A SQLite-backed, gap-free, size-bounded queue of messages for one producer."""
+
+    def __init__(
+        self, path: Path | str, producer_id: str, limits: SpoolLimits | None = None
+    ) -> None:
+        self.path = Path(path)
+        self.limits = limits or SpoolLimits()
+        self._lock = threading.Condition()
+        self._closed = False
+        self._db = _connect(self.path, self.limits.durability)
+        self._claim(producer_id)
+        self.producer_id = producer_id
+        self.next_seq = int(self._meta("next_seq") or 0)
+        self.dropped = int(self._meta("dropped") or 0)
+        self.readings, self.bytes = self._db.execute(
+            "SELECT coalesce(sum(count), 0), coalesce(sum(length(value)), 0) FROM message"
+        ).fetchone()
+
+    def _claim(self, producer_id: str) -> None:
+        owner = self._meta("producer_id")
+        if owner is None:
+            with self._db:
+                self._db.execute("INSERT INTO meta VALUES ('producer_id', ?)", (producer_id,))
+        elif owner != producer_id:
+            raise SpoolError(
+                self.path,
+                f"belongs to producer {owner!r}, not {producer_id!r}; sequence numbers are per "
+                "producer, so one spool cannot serve two (use another spool path)",
+            )
+
+    def _meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    # Writing -------------------------------------------------------------------------
+    def append(
+        self, messages: Sequence[Message], checkpoints: Mapping[str, str] | None = None
+    ) -> None:
+        """Store messages (their seqs must continue ``next_seq`` without a gap) in one commit.
+
+        Under ``block`` this waits for room; ``close()`` ends the wait with ``SpoolClosed``.
+        """
+        self._check_contiguous(messages)
+        readings = sum(m.count for m in messages)
+        size = sum(len(m.value) for m in messages)
+        with self._lock:
+            self._make_room(readings, size)
+            self._write(messages, checkpoints or {}, readings, size)
+
+    def _check_contiguous(self, messages: Sequence[Message]) -> None:
+        expected = self.next_seq
+        for message in messages:
+            if message.seq != expected:
+                raise SpoolError(self.path, f"seq {message.seq} appended, {expected} expected")
+            expected += message.count
+
+    def _make_room(self, readings: int, size: int) -> None:
+        while self._over(readings, size) and not self._closed:
+            if self.limits.when_full == "drop_oldest":
+                self._drop_oldest(readings, size)
+                return
+            self._lock.wait(0.5)
+        if self._closed:
+            raise SpoolClosed(self.path, "closed")
+
+    def _over(self, readings: int, size: int) -> bool:
+        if self.readings == 0:  # an empty spool takes any one batch
+            return False
+        limits = self.limits
+        return (
+            self.readings + readings > limits.max_readings or self.bytes + size > limits.max_bytes
+        )
+
+    def _drop_oldest(self, readings: int, size: int) -> None:
+        dropped = 0
+        with self._db:
+            while self._over(readings, size):
+                row = self._db.execute(
+                    "SELECT seq, count, length(value) FROM message ORDER BY seq LIMIT 1"
+                ).fetchone()
+                self._db.execute("DELETE FROM message WHERE seq = ?", (row[0],))
+                self.readings -= row[1]
+                self.bytes -= row[2]
+                dropped += row[1]
+            self.dropped += dropped
+            self._db.execute("REPLACE INTO meta VALUES ('dropped', ?)", (str(self.dropped),))
+
+    def _write(
+        self, messages: Sequence[Message], checkpoints: Mapping[str, str], readings: int, size: int
+    ) -> None:
+        now = int(time.time() * 1000)
+        rows = [
+            (
+                m.seq,
+                m.count,
+                m.topic,
+                m.key,
+                m.value,
+                m.content_type,
+                m.contract,
+                m.version,
+                int(m.duplicate),
+                m.quality,
+                now,
+            )
+            for m in messages
+        ]
+        next_seq = self.next_seq + readings
+        try:
+            with self._db:
+                self._db.executemany(
+                    f"INSERT INTO message ({_COLUMNS}, spooled_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    rows,
+                )
+                self._db.execute("REPLACE INTO meta VALUES ('next_seq', ?)", (str(next_seq),))
+                self._db.executemany(
+                    "REPLACE INTO meta VALUES (?, ?)",
+                    [(f"checkpoint:{k}", v) for k, v in checkpoints.items()],
+                )
+        except sqlite3.Error as exc:
+            raise SpoolError(self.path, f"append failed: {exc}") from exc
+        self.next_seq, self.readings, self.bytes = (
+            next_seq,
+            self.readings + readings,
+            self.bytes + size,
+        )
+
+    # Reading and acknowledging ----------------------------------------------------------
+    def fetch(self, after_seq: int, limit: int) -> list[Spooled]:
+        """Up to ``limit`` messages with ``seq > after_seq``, oldest first."""
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {_COLUMNS}, sent FROM message WHERE seq > ? ORDER BY seq LIMIT ?",
+                (after_seq, limit),
+            ).fetchall()
+        return [Spooled(_message(row), bool(row[10])) for row in rows]
+
+    def mark_sent(self, first_seq: int, last_seq: int) -> None:
+        """Record, durably, that messages in ``first_seq..last_seq`` are about to be sent."""
+        with self._lock, self._db:
+            self._db.execute(
+                "UPDATE message SET sent = 1 WHERE seq BETWEEN ? AND ? AND sent = 0",
+                (first_seq, last_seq),
+            )
+
+    def ack(self, seqs: Iterable[int]) -> int:
+        """Remove acknowledged messages (by first seq); returns the readings removed."""
+        keys = [(s,) for s in seqs]
+        if not keys:
+            return 0
+        with self._lock:
+            removed = self._remove(keys)
+            self._lock.notify_all()
+        return removed
+
+    def _remove(self, keys: list[tuple[int]]) -> int:
+        readings = size = 0
+        with self._db:
+            for (seq,) in keys:
+                row = self._db.execute(
+                    "DELETE FROM message WHERE seq = ? RETURNING count, length(value)", (seq,)
+                ).fetchone()
+                if row is not None:
+                    readings, size = readings + row[0], size + row[1]
+        self.readings -= readings
+        self.bytes -= size
+        return readings
+
+    def park(self, seq: int, reason: str) -> None:
+        """Move a message Kafka will never accept aside, so the stream goes on; it is counted."""
+        with self._lock, self._db:
+            self._db.execute(
+                "INSERT OR REPLACE INTO parked SELECT seq, count, topic, key, value, content_type,"
+                " ?, ? FROM message WHERE seq = ?",
+                (reason, int(time.time() * 1000), seq),
+            )
+            self._remove_unlocked(seq)
+            self._lock.notify_all()
+
+    def _remove_unlocked(self, seq: int) -> None:
+        row = self._db.execute(
+            "DELETE FROM message WHERE seq = ? RETURNING count, length(value)", (seq,)
+        ).fetchone()
+        if row is not None:
+            self.readings -= row[0]
+            self.bytes -= row[1]
+
+    def checkpoint(self, source: str) -> str | None:
+        """The last checkpoint stored for ``source`` together with its readings."""
+        with self._lock:
+            return self._meta(f"checkpoint:{source}")
+
+    def stats(self) -> SpoolStats:
+        """Depth, oldest entries, next seq and dropped/parked counts."""
+        with self._lock:
+            return _stats(self._db)
+
+    def close(self) -> None:
+        """Wake any waiting appender (it raises ``SpoolClosed``) and close the database."""
+        with self._lock:
+            self._closed = True
+            self._lock.notify_all()
+            self._db.close()
+
+
+def _message(row: tuple[Any, ...]) -> Message:
+    seq, count, topic, key, value, content_type, contract, version, duplicate, quality = row[:10]
+    return Message(
+        seq, count, topic, key, value, content_type, contract, version, bool(duplicate), quality
+    )
+
+
+def read_stats(path: Path | str) -> SpoolStats:
+    """Stats of a spool file, read-only: safe while ``assay-edge run`` writes it."""
+    if not Path(path).is_file():
+        raise SpoolError(path, "no spool file here (has `assay-edge run` started once?)")
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return _stats(db)
+    except sqlite3.Error as exc:
+        raise SpoolError(path, f"cannot read: {exc}") from exc
+    finally:
+        db.close()
+
+
+def _stats(db: sqlite3.Connection) -> SpoolStats:
+    messages, readings, size, never, oldest = db.execute(
+        "SELECT count(*), coalesce(sum(count), 0), coalesce(sum(length(value)), 0),"
+        " coalesce(sum(sent = 0), 0), min(spooled_ms) FROM message"
+    ).fetchone()
+    unsent = db.execute("SELECT min(spooled_ms) FROM message WHERE sent = 0").fetchone()[0]
+    meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
+    parked = db.execute("SELECT coalesce(sum(count), 0) FROM parked").fetchone()[0]
+    return SpoolStats(
+        messages=messages,
+        readings=readings,
+        bytes=size,
+        never_sent=never,
+        oldest_ms=oldest,
+        oldest_unsent_ms=unsent,
+        next_seq=int(meta.get("next_seq", 0)),
+        dropped=int(meta.get("dropped", 0)),
+        parked=parked,
+        producer_id=meta.get("producer_id"),
+    )
+
+
+def _connect(path: Path, durability: Durability) -> sqlite3.Connection:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(path, check_same_thread=False, isolation_level="DEFERRED")
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute(f"PRAGMA synchronous={durability.upper()}")
+        db.executescript(_SCHEMA)
+    except (OSError, sqlite3.Error) as exc:
+        raise SpoolError(path, f"cannot open: {exc}") from exc
+    return db
