@@ -1,0 +1,189 @@
+"""The sender: moves messages from the spool to Kafka, oldest first, and removes them on ack.
+
+API::
+
+    sender = Sender(spool, connect=lambda: KafkaTransport(settings), producer_id="gw-01")
+    sender.run(finish)     # thread body; after ``finish`` is set it drains, then returns
+    sender.step()          # one round (unit tests drive this directly)
+    sender.wake()          # the writer calls this after an append
+
+Each round: settle deliveries (acks delete from the spool; a terminal error parks the message;
+a transient one starts a rewind), then fetch the next messages after the cursor, mark them sent
+(committed before they leave, which is what makes a later resend carry ``replay=1``) and hand
+them to the transport. A rewind waits until nothing is in flight, backs off, and restarts from
+the oldest message still spooled — so after an outage the spool replays oldest-first with its
+original timestamps. At most ``window`` messages are in flight.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+
+from producers.encoding import Message, headers
+from producers.errors import SinkError
+from producers.sink import Transport
+from producers.spool import Spool, Spooled
+from producers.stats import Stats
+
+__all__ = ["Sender"]
+
+
+class Sender:
+    """Spool -> transport, with acks, parking, rewind on outage and a bounded window."""
+
+    def __init__(
+        self,
+        spool: Spool,
+        connect: Callable[[], Transport],
+        producer_id: str,
+        *,
+        stats: Stats | None = None,
+        window: int = 20_000,
+        fetch: int = 2_000,
+        backoff: tuple[float, float] = (0.5, 10.0),
+    ) -> None:
+        self.spool = spool
+        self.producer_id = producer_id
+        self.stats = stats or Stats()
+        self._connect = connect
+        self._transport: Transport | None = None
+        self._window, self._fetch = window, fetch
+        self._backoff_range = backoff
+        self._backoff = backoff[0]
+        self._cursor = -1
+        self._inflight: dict[int, Message] = {}
+        self._done: deque[tuple[int, SinkError | None]] = deque()
+        self._rewind = False
+        self._wake = threading.Event()
+
+    def wake(self) -> None:
+        """Tell the sender new messages are spooled."""
+        self._wake.set()
+
+    @property
+    def in_flight(self) -> int:
+        """Messages handed to the transport and not yet settled."""
+        return len(self._inflight)
+
+    def run(self, finish: threading.Event, drain_timeout: float = 10.0) -> None:
+        """Send until ``finish`` is set, then until the spool is empty or the drain times out."""
+        while not finish.is_set():
+            if not self.step():
+                self._wake.wait(0.05)
+                self._wake.clear()
+        deadline = time.monotonic() + drain_timeout
+        while time.monotonic() < deadline and (self.spool.readings or self._inflight):
+            if not self.step():
+                time.sleep(0.02)
+        self.close(max(0.0, deadline - time.monotonic()))
+
+    def close(self, timeout: float) -> None:
+        """Flush and close the transport; what is not acknowledged stays spooled."""
+        if self._transport is not None:
+            self._transport.close(timeout)
+            self._transport = None
+        self._settle()
+
+    def step(self) -> bool:
+        """One round; True when it did something (so the caller need not wait)."""
+        settled = self._settle()
+        if self._rewind:
+            return self._try_rewind() or settled
+        if self._transport is None and not self._open():
+            return False
+        return self._dispatch() or settled
+
+    def _open(self) -> bool:
+        try:
+            self._transport = self._connect()
+        except SinkError as exc:
+            self._fail(exc)
+            time.sleep(self._next_backoff())
+            return False
+        self.stats.kafka_connected = True
+        return True
+
+    def _settle(self) -> bool:
+        acked: list[int] = []
+        while self._done:
+            seq, error = self._done.popleft()
+            message = self._inflight.pop(seq, None)
+            if message is None:
+                continue
+            if error is None:
+                acked.append(seq)
+                self.stats.acked_messages += 1
+            else:
+                self._failed(message, error)
+        if acked:
+            self.stats.acked_readings += self.spool.ack(acked)
+            self.stats.last_ack, self.stats.kafka_connected = time.time(), True
+            self._backoff = self._backoff_range[0]
+        return bool(acked)
+
+    def _failed(self, message: Message, error: SinkError) -> None:
+        self._fail(error)
+        if error.transient:
+            self._rewind = True
+            return
+        self.spool.park(message.seq, str(error))
+        self.stats.parked_readings += message.count
+
+    def _fail(self, error: SinkError) -> None:
+        self.stats.send_errors += 1
+        self.stats.kafka_connected = not error.transient
+        self.stats.error("kafka", error)
+
+    def _try_rewind(self) -> bool:
+        if self._inflight:
+            return False
+        time.sleep(self._next_backoff())
+        self._cursor, self._rewind = -1, False
+        return True
+
+    def _next_backoff(self) -> float:
+        current = self._backoff
+        self._backoff = min(self._backoff * 2, self._backoff_range[1])
+        return current
+
+    def _dispatch(self) -> bool:
+        room = self._window - len(self._inflight)
+        if room <= 0:
+            return False
+        batch = self.spool.fetch(self._cursor, min(room, self._fetch))
+        if not batch:
+            return False
+        self.spool.mark_sent(batch[0].message.seq, batch[-1].message.seq)
+        for item in batch:
+            if not self._send(item):
+                break
+        return True
+
+    def _send(self, item: Spooled) -> bool:
+        message, transport = item.message, self._transport
+        assert transport is not None
+        seq = message.seq
+        self._inflight[seq] = message  # before send: the ack may come before send returns
+        try:
+            transport.send(
+                message.topic,
+                message.key,
+                message.value,
+                headers(message, self.producer_id, item.sent),
+                lambda error: self._done.append((seq, error)),
+            )
+            if message.duplicate:  # as a crash replay would: same seq again, flagged
+                again = headers(message, self.producer_id, True)
+                transport.send(message.topic, message.key, message.value, again, lambda _e: None)
+        except SinkError as exc:
+            self._inflight.pop(seq, None)
+            self._fail(exc)
+            self._rewind = True
+            return False
+        self._cursor = seq
+        self.stats.sent_messages += 1
+        self.stats.replayed_messages += item.sent
+        return True

@@ -1,0 +1,198 @@
+"""Where messages go: a ``Transport`` protocol, the kafka-python one, and an in-memory one.
+
+API::
+
+    transport = KafkaTransport(KafkaSettings(bootstrap="127.0.0.1:9092"))
+    transport.send(topic, key, value, headers, done)  # done(None): acked; done(SinkError): failed
+    transport.flush(timeout);  transport.close(timeout)
+    MemoryTransport()                                 # unit tests: records, acks or fails on demand
+
+kafka-python errors are translated here, once: a timeout or a lost connection becomes
+``SinkUnavailable`` (transient: the spool keeps the message and the sender retries); anything
+Kafka will never accept (too large, not authorised, invalid) becomes a terminal ``SinkError``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from producers.errors import SinkError, SinkUnavailable
+
+__all__ = [
+    "Delivery",
+    "KafkaSettings",
+    "KafkaTransport",
+    "MemoryTransport",
+    "Sent",
+    "Transport",
+    "translate_kafka_error",
+]
+
+Delivery = Callable[[SinkError | None], None]
+Headers = list[tuple[str, bytes]]
+
+
+@dataclass(frozen=True)
+class KafkaSettings:
+    """The producer settings the edge exposes; acks=all and idempotence are not optional."""
+
+    bootstrap: str = "127.0.0.1:9092"
+    compression: Literal["lz4", "zstd"] = "lz4"
+    linger_ms: int = 20
+    batch_size: int = 256 * 1024
+    buffer_memory: int = 64 * 1024 * 1024
+    max_request_size: int = 8 * 1024 * 1024
+    request_timeout_ms: int = 15_000
+    delivery_timeout_ms: int = 60_000
+    max_block_ms: int = 5_000
+    client_id: str = "assay-edge"
+    api_version: tuple[int, ...] | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+    def producer_config(self) -> dict[str, object]:
+        """Keyword arguments for ``kafka.KafkaProducer``."""
+        config: dict[str, object] = {
+            "bootstrap_servers": self.bootstrap.split(","),
+            "acks": "all",
+            "enable_idempotence": True,
+            "compression_type": self.compression,
+            "linger_ms": self.linger_ms,
+            "batch_size": self.batch_size,
+            "buffer_memory": self.buffer_memory,
+            "max_request_size": self.max_request_size,
+            "request_timeout_ms": self.request_timeout_ms,
+            "delivery_timeout_ms": self.delivery_timeout_ms,
+            "max_block_ms": self.max_block_ms,
+            "client_id": self.client_id,
+            **self.extra,
+        }
+        if self.api_version:
+            config["api_version"] = self.api_version
+        return config
+
+
+class Transport(Protocol):
+    """Sends one message and reports its fate through ``done``, possibly from another thread."""
+
+    def send(
+        self, topic: str, key: bytes | None, value: bytes, headers: Headers, done: Delivery
+    ) -> None:
+        """Queue a message; raise ``SinkError`` when it cannot even be queued."""
+        ...
+
+    def flush(self, timeout: float) -> None:
+        """Wait up to ``timeout`` seconds for queued messages to be acknowledged or failed."""
+        ...
+
+    def close(self, timeout: float) -> None:
+        """Flush, then release connections."""
+        ...
+
+
+_TERMINAL = (
+    "MessageSizeTooLargeError",
+    "RecordListTooLargeError",
+    "InvalidTopicError",
+    "TopicAuthorizationFailedError",
+    "ClusterAuthorizationFailedError",
+    "UnsupportedVersionError",
+    "UnsupportedCompressionTypeError",
+    "InvalidRecordError",
+    "CorruptRecordError",
+    "SaslAuthenticationFailedError",
+)
+
+
+def translate_kafka_error(topic: str, exc: BaseException) -> SinkError:
+    """A kafka-python error as ``SinkError``; terminal only when a retry cannot help."""
+    name = type(exc).__name__
+    problem = f"{name}: {exc}"
+    if name in _TERMINAL:
+        return SinkError(topic, problem)
+    return SinkUnavailable(topic, problem)
+
+
+class KafkaTransport:
+    """``kafka.KafkaProducer`` with acks=all, idempotence and compression."""
+
+    def __init__(self, settings: KafkaSettings) -> None:
+        from kafka import KafkaProducer  # the edge's only Kafka client
+
+        try:
+            self._producer = KafkaProducer(**settings.producer_config())
+        except Exception as exc:  # kafka-python raises plain KafkaError subclasses and OSError
+            raise translate_kafka_error(settings.bootstrap, exc) from exc
+
+    def send(
+        self, topic: str, key: bytes | None, value: bytes, headers: Headers, done: Delivery
+    ) -> None:
+        """Queue the message on the producer; ``done`` runs on kafka-python's I/O thread."""
+        try:
+            future = self._producer.send(topic, value=value, key=key, headers=headers)
+        except Exception as exc:
+            raise translate_kafka_error(topic, exc) from exc
+        future.add_callback(lambda _metadata: done(None))
+        future.add_errback(lambda exc: done(translate_kafka_error(topic, exc)))
+
+    def flush(self, timeout: float) -> None:
+        """Block until the producer's buffer is empty or ``timeout`` passes."""
+        try:
+            self._producer.flush(timeout=timeout)
+        except Exception as exc:
+            raise translate_kafka_error("*", exc) from exc
+
+    def close(self, timeout: float) -> None:
+        """Close the producer, waiting up to ``timeout`` for in-flight messages."""
+        self._producer.close(timeout=timeout)
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """One message as ``MemoryTransport`` received it."""
+
+    topic: str
+    key: bytes | None
+    value: bytes
+    headers: dict[str, str]
+
+
+class MemoryTransport:
+    """An in-memory transport: records messages; acks at once unless told to fail or hold."""
+
+    def __init__(self) -> None:
+        self.sent: list[Sent] = []
+        self.fail_with: SinkError | None = None
+        self.hold = False
+        self._pending: list[Delivery] = []
+        self._lock = threading.Lock()
+
+    def send(
+        self, topic: str, key: bytes | None, value: bytes, headers: Headers, done: Delivery
+    ) -> None:
+        """Record (unless failing) and ack now, or later with ``release()`` when holding."""
+        if self.fail_with is not None and self.fail_with.transient:
+            raise self.fail_with
+        with self._lock:
+            if self.fail_with is None:
+                decoded = {k: v.decode() for k, v in headers}
+                self.sent.append(Sent(topic, key, value, decoded))
+            if self.hold:
+                self._pending.append(done)
+                return
+        done(self.fail_with)
+
+    def release(self, error: SinkError | None = None) -> None:
+        """Complete every held message with ``error`` (None: acknowledged)."""
+        with self._lock:
+            pending, self._pending = self._pending, []
+        for done in pending:
+            done(error)
+
+    def flush(self, timeout: float) -> None:
+        """Nothing to wait for."""
+
+    def close(self, timeout: float) -> None:
+        """Nothing to release."""

@@ -1,0 +1,176 @@
+"""The writer: readings from every source thread -> encoded messages -> the spool, in batches.
+
+API::
+
+    writer = Writer(spool, encoders, stats, commit_readings=5000, commit_interval=0.1)
+    writer.put(slot, reading, stop) -> bool     # source threads; blocks while the queue is full
+    writer.run(finish)                          # thread body; drains the queue, then returns
+    writer.spool_batch(items)                   # encode + append one batch (unit tests)
+
+One thread owns the seq counter: it encodes a batch with seqs continuing ``spool.next_seq`` and
+appends it in one transaction, together with the batch's last checkpoint per source. A batch
+closes at ``commit_readings`` readings or ``commit_interval`` seconds, so the fsync is paid per
+batch. When the spool blocks (full, ``block`` policy) the bounded queue fills and ``put`` blocks
+the source threads: that is the back-pressure.
+
+Frames: readings of a ``payload: frame`` source are grouped per (contract, device) within the
+batch and cut every ``frame_readings``; a group that does not fit the Arrow schema falls back to
+JSON messages, and readings with a transport fault always go as JSON.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from producers._reading import Reading
+from producers.encoding import Encoder, Message
+from producers.errors import SourceError, SpoolClosed
+from producers.spool import Spool
+from producers.stats import Stats
+
+__all__ = ["Slot", "Writer"]
+
+log = logging.getLogger(__name__)
+Item = tuple["Slot", Reading]
+
+
+@dataclass(frozen=True)
+class Slot:
+    """What the writer needs to know about the source a reading came from."""
+
+    name: str
+    payload: str = "json"
+    frame_readings: int = 10_000
+
+
+class Writer:
+    """Batches readings into spool transactions; the only thread that assigns seqs."""
+
+    def __init__(
+        self,
+        spool: Spool,
+        encoders: Callable[[str], Encoder],
+        stats: Stats | None = None,
+        *,
+        commit_readings: int = 5_000,
+        commit_interval: float = 0.1,
+        queue_size: int = 50_000,
+        on_spooled: Callable[[], None] = lambda: None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.spool = spool
+        self.stats = stats or Stats()
+        self._encoders = encoders
+        self._commit_readings = commit_readings
+        self._commit_interval = commit_interval
+        self._queue: queue.Queue[Item] = queue.Queue(maxsize=queue_size)
+        self._on_spooled = on_spooled
+        self._clock = clock
+        self.unspooled = 0
+
+    def put(self, slot: Slot, reading: Reading, stop: threading.Event) -> bool:
+        """Queue a reading; blocks while full; False if ``stop`` was set while waiting."""
+        while True:
+            try:
+                self._queue.put((slot, reading), timeout=0.2)
+                return True
+            except queue.Full:
+                if stop.is_set():
+                    return False
+
+    def sync(self) -> None:
+        """Wait until every queued reading is spooled."""
+        self._queue.join()
+
+    def run(self, finish: threading.Event) -> None:
+        """Spool batches until ``finish`` is set and the queue is empty."""
+        while not (finish.is_set() and self._queue.empty()):
+            batch = self._collect()
+            if not batch:
+                continue
+            try:
+                self.spool_batch(batch)
+            except SpoolClosed as exc:
+                self._lost(batch, exc)
+                return
+            finally:
+                for _ in batch:
+                    self._queue.task_done()
+
+    def _lost(self, batch: list[Item], exc: SpoolClosed) -> None:
+        self.unspooled += len(batch) + self._queue.qsize()
+        self.stats.error("spool", exc)
+        log.error("%d readings could not be spooled before shutdown: %s", self.unspooled, exc)
+
+    def _collect(self) -> list[Item]:
+        try:
+            batch = [self._queue.get(timeout=self._commit_interval)]
+        except queue.Empty:
+            return []
+        deadline = time.monotonic() + self._commit_interval
+        while len(batch) < self._commit_readings:
+            try:
+                batch.append(self._queue.get(timeout=max(0.0, deadline - time.monotonic())))
+            except queue.Empty:
+                break
+        return batch
+
+    def spool_batch(self, items: Sequence[Item]) -> None:
+        """Encode ``items`` with the next seqs and append them (and checkpoints) in one commit."""
+        ingest_ms = int(self._clock() * 1000)
+        checkpoints = {s.name: r.checkpoint for s, r in items if r.checkpoint is not None}
+        messages = self._encode(items, ingest_ms)
+        self.spool.append(messages, checkpoints)
+        self.stats.spooled_readings += sum(m.count for m in messages)
+        self.stats.spooled_messages += len(messages)
+        self._on_spooled()
+
+    def _encode(self, items: Sequence[Item], ingest_ms: int) -> list[Message]:
+        messages: list[Message] = []
+        seq = self.spool.next_seq
+        frames: dict[tuple[str, str, int], list[Reading]] = defaultdict(list)
+        for slot, reading in items:
+            encoder = self._encoder(slot, reading)
+            if encoder is None:
+                continue
+            if slot.payload == "frame" and reading.transport is None:
+                frames[(reading.contract, reading.device_id, slot.frame_readings)].append(reading)
+            else:
+                messages.append(encoder.json(reading, seq, ingest_ms))
+                seq += 1
+        for (contract, _device, size), readings in frames.items():
+            for start in range(0, len(readings), size):
+                chunk = readings[start : start + size]
+                seq = self._frame(self._encoders(contract), chunk, seq, ingest_ms, messages)
+        return messages
+
+    def _frame(
+        self, encoder: Encoder, chunk: list[Reading], seq: int, ingest_ms: int, out: list[Message]
+    ) -> int:
+        try:
+            out.append(encoder.frame(chunk, seq, ingest_ms))
+            return seq + len(chunk)
+        except ValueError as exc:
+            log.warning("frame of %d readings sent as JSON instead: %s", len(chunk), exc)
+            for reading in chunk:
+                out.append(encoder.json(reading, seq, ingest_ms))
+                seq += 1
+            return seq
+
+    def _encoder(self, slot: Slot, reading: Reading) -> Encoder | None:
+        try:
+            return self._encoders(reading.contract)
+        except LookupError as exc:
+            error = SourceError(
+                slot.name, f"reading for unknown contract {reading.contract!r}: {exc}"
+            )
+            self.stats.source_errors[(slot.name, "unknown_contract")] += 1
+            self.stats.error(slot.name, error)
+            log.error("%s", error)
+            return None
