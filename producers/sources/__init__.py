@@ -1,0 +1,62 @@
+"""Source kinds: one module per kind, found by name, imported only when configured.
+
+A kind ``<kind>`` lives in ``producers/sources/<kind>.py`` and defines:
+
+* ``Options`` — a pydantic model subclassing ``SourceOptions`` (``name``, ``kind``, ``contract``,
+  ``payload``, ``frame_readings``, ``site``) with the kind's own keys;
+* ``build(options: Options, context: SourceContext) -> Source`` — the ``Source`` to run.
+
+``SourceContext`` carries the loaded ``contract``, the edge's ``site``, the source's last
+stored ``checkpoint`` (see ``Reading.checkpoint``) and ``report(error)``: a source reports a
+``SourceError`` (``BadInput``, ``SourceTypeError``, ``SourceTimeout``) there — it is logged,
+counted per source and kind, and shown as the last error — and carries on.
+
+Shipped kinds: ``csv``, ``mqtt``, ``opcua``, ``modbus`` and ``simulator``. Client libraries
+(paho-mqtt, asyncua, pymodbus) are imported by their kind's module only.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from types import ModuleType
+from typing import Any
+
+from producers._reading import Source
+from producers.sources._base import Report, SourceContext, SourceOptions
+
+__all__ = [
+    "KINDS",
+    "Report",
+    "SourceContext",
+    "SourceOptions",
+    "build_source",
+    "kind_module",
+    "parse_options",
+]
+
+KINDS = ("csv", "mqtt", "opcua", "modbus", "simulator")
+
+
+def kind_module(kind: str) -> ModuleType:
+    """The module implementing ``kind``; ``LookupError`` when there is none."""
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", kind):
+        raise LookupError(kind)
+    try:
+        return importlib.import_module(f"producers.sources.{kind}")
+    except ModuleNotFoundError as exc:
+        if exc.name == f"producers.sources.{kind}":
+            raise LookupError(kind) from exc
+        raise
+
+
+def parse_options(data: dict[str, Any]) -> SourceOptions:
+    """Validate one source's options with its kind's model (pydantic errors propagate)."""
+    options: SourceOptions = kind_module(str(data.get("kind"))).Options.model_validate(data)
+    return options
+
+
+def build_source(options: SourceOptions, context: SourceContext) -> Source:
+    """Build the configured source."""
+    source: Source = kind_module(options.kind).build(options, context)
+    return source
