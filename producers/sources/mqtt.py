@@ -1,0 +1,172 @@
+"""MQTT subscription (paho-mqtt 2.x): JSON payloads mapped to contract fields.
+
+Config (``kind: mqtt``)::
+
+    host: 127.0.0.1
+    port: 1883
+    topics: ["plant-a/meters/+/reading"]
+    qos: 1
+    device_topic_level: 2         # device id from the topic (0-based level) ...
+    device_field: device_id       # ... or from this payload key
+    time_field: ts                # payload key of the event time; missing -> time of receipt
+    time_format: iso              # iso | epoch_s | epoch_ms | a strptime format
+    fields: {active_power: p_kw}  # contract field -> payload key; others: same name
+    username / password / tls / client_id / keepalive_s
+
+The client subscribes on every (re)connect and paho reconnects by itself. Messages go through
+a bounded queue, so back-pressure from a full spool reaches the broker's flow control.
+A payload that is not a JSON object, has no device id or an unreadable time is reported as
+``BadInput`` (with the topic) and skipped. Limitation: a QoS 1 message is acknowledged to the
+broker when received, not when spooled; a crash in between loses what was queued in memory.
+"""
+
+from __future__ import annotations
+
+import queue
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from threading import Event
+from typing import Any, Literal
+
+import orjson
+from pydantic import Field, SecretStr
+
+from producers._reading import Reading
+from producers.errors import BadInput, SourceError
+from producers.sources._base import SourceContext, SourceOptions, parse_time
+
+__all__ = ["MqttSource", "Options", "build", "map_payload"]
+
+
+class Options(SourceOptions):
+    """Options of an MQTT subscription."""
+
+    host: str
+    port: int = Field(default=1883, ge=1, le=65535)
+    topics: list[str] = Field(min_length=1)
+    qos: Literal[0, 1, 2] = 1
+    client_id: str | None = None
+    clean_session: bool = False
+    username: str | None = None
+    password: SecretStr | None = None
+    tls: bool = False
+    keepalive_s: int = Field(default=30, ge=5)
+    device_field: str | None = "device_id"
+    device_topic_level: int | None = Field(default=None, ge=0)
+    time_field: str | None = "event_time"
+    time_format: str = "iso"
+    fields: dict[str, str] = Field(default_factory=dict)
+    queue_size: int = Field(default=10_000, ge=1)
+
+
+def build(options: Options, context: SourceContext) -> MqttSource:
+    """The subscription for these options."""
+    return MqttSource(options, context)
+
+
+def map_payload(
+    options: Options, contract_fields: list[str], topic: str, payload: bytes, received: datetime
+) -> tuple[str, datetime, dict[str, Any]]:
+    """(device id, event time, values) of one message; ``ValueError`` says why not."""
+    try:
+        doc = orjson.loads(payload)
+    except orjson.JSONDecodeError as exc:
+        raise ValueError(f"not JSON: {exc}") from exc
+    if not isinstance(doc, dict):
+        raise ValueError(f"a JSON {type(doc).__name__}, not an object")
+    device = _device(options, topic, doc)
+    moment = received
+    if options.time_field and options.time_field in doc:
+        moment = parse_time(doc[options.time_field], options.time_format)
+    keys = {f: options.fields.get(f, f) for f in contract_fields}
+    return device, moment, {f: doc[k] for f, k in keys.items() if k in doc}
+
+
+def _device(options: Options, topic: str, doc: dict[str, Any]) -> str:
+    if options.device_topic_level is not None:
+        levels = topic.split("/")
+        if options.device_topic_level >= len(levels):
+            raise ValueError(f"topic has no level {options.device_topic_level}")
+        return levels[options.device_topic_level]
+    device = doc.get(options.device_field or "device_id")
+    if not isinstance(device, str | int) or device == "":
+        raise ValueError(f"no device id in payload key {options.device_field!r}")
+    return str(device)
+
+
+class MqttSource:
+    """Subscribes with paho-mqtt and yields one reading per message."""
+
+    def __init__(self, options: Options, context: SourceContext) -> None:
+        self.name = options.name
+        self.options = options
+        self.context = context
+        self._queue: queue.Queue[Reading] = queue.Queue(maxsize=options.queue_size)
+        self._fields = list(context.contract.fields)
+        self._stop = Event()
+
+    def readings(self, stop: Event) -> Iterator[Reading]:
+        """Connect, subscribe, and yield readings until ``stop``."""
+        self._stop = stop
+        client = self._client()
+        client.connect_async(self.options.host, self.options.port, self.options.keepalive_s)
+        client.loop_start()
+        try:
+            while not stop.is_set():
+                try:
+                    yield self._queue.get(timeout=0.2)
+                except queue.Empty:
+                    continue
+        finally:
+            client.disconnect()
+            client.loop_stop()
+
+    def _client(self) -> Any:
+        import paho.mqtt.client as mqtt
+
+        client = mqtt.Client(
+            mqtt.CallbackAPIVersion.VERSION2,
+            client_id=self.options.client_id or f"assay-edge-{self.name}",
+            clean_session=self.options.clean_session,
+        )
+        if self.options.username:
+            password = self.options.password.get_secret_value() if self.options.password else None
+            client.username_pw_set(self.options.username, password)
+        if self.options.tls:
+            client.tls_set()
+        client.reconnect_delay_set(1, 30)
+        client.on_connect = self._on_connect
+        client.on_message = self._on_message
+        return client
+
+    def _on_connect(
+        self, client: Any, _userdata: Any, _flags: Any, reason: Any, _props: Any
+    ) -> None:
+        if reason.is_failure:
+            self.context.report(SourceError(self.name, f"broker refused: {reason}", transient=True))
+            return
+        client.subscribe([(t, self.options.qos) for t in self.options.topics])
+
+    def _on_message(self, _client: Any, _userdata: Any, message: Any) -> None:
+        received = datetime.fromtimestamp(time.time(), UTC)
+        try:
+            device, moment, values = map_payload(
+                self.options, self._fields, message.topic, message.payload, received
+            )
+        except (ValueError, OverflowError, TypeError) as exc:
+            raw = message.payload[:200].decode(errors="replace")
+            self.context.report(BadInput(self.name, f"topic {message.topic}", str(exc), raw))
+            return
+        reading = Reading(
+            self.context.contract.name, device, moment, values, site=self.options.site
+        )
+        self._put(reading)
+
+    def _put(self, reading: Reading) -> None:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(reading, timeout=0.2)
+                return
+            except queue.Full:
+                continue

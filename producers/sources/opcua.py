@@ -1,0 +1,230 @@
+"""OPC UA subscription (asyncua): a device's nodes -> one reading per data change.
+
+Config (``kind: opcua``)::
+
+    endpoint: opc.tcp://10.0.0.20:4840
+    publishing_interval_ms: 500
+    timeout_s: 5
+    devices:
+      - device_id: mill-01
+        nodes: {air_temperature: "ns=2;s=Mill01.AirTemp", rotational_speed: "ns=2;i=1002"}
+    # status_field: a contract field (string/enum) that receives good/uncertain/bad, if any
+
+Each data change yields the device's latest value of every node, once all have reported, with
+the changed value's **source timestamp** as event time (server timestamp, then receipt time,
+when the server sends none). Each value keeps its **status code**: the worst of the reading's
+statuses (``good``, ``uncertain``, ``bad``) is ``Reading.quality`` (a Kafka header) and, with
+``status_field``, a contract field; a Bad value is passed as null.
+
+Types are checked twice: at subscription, a node whose OPC UA data type does not fit its
+contract field (e.g. String for float64) is reported as ``SourceTypeError`` naming the node,
+both types and the field, and is not subscribed; at run time, a value of another type is
+reported the same way and passed through unchanged (quarantine downstream judges it).
+The session reconnects with back-off after a connection loss.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from threading import Event
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from producers._reading import Reading
+from producers.errors import SourceError, SourceTypeError
+from producers.sources._base import SourceContext, SourceOptions
+
+__all__ = ["OpcDevice", "OpcUaSource", "Options", "build", "fits", "quality"]
+
+_FITS = {
+    "float64": {
+        "Double",
+        "Float",
+        "Int16",
+        "Int32",
+        "Int64",
+        "UInt16",
+        "UInt32",
+        "UInt64",
+        "Byte",
+        "SByte",
+    },
+    "int64": {"Int16", "Int32", "Int64", "UInt16", "UInt32", "UInt64", "Byte", "SByte"},
+    "bool": {"Boolean"},
+    "string": {"String", "LocalizedText"},
+    "enum": {"String", "LocalizedText"},
+    "timestamp": {"DateTime"},
+    "float64_list": {"Double", "Float"},
+}
+_RANK = {"good": 0, "uncertain": 1, "bad": 2}
+
+
+class OpcDevice(BaseModel):
+    """One device: contract field -> OPC UA node id."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    device_id: str = Field(min_length=1)
+    nodes: dict[str, str] = Field(min_length=1)
+
+
+class Options(SourceOptions):
+    """Options of an OPC UA subscription."""
+
+    endpoint: str = Field(pattern=r"^opc\.tcp://")
+    publishing_interval_ms: int = Field(default=500, ge=10)
+    timeout_s: float = Field(default=5.0, gt=0)
+    devices: list[OpcDevice] = Field(min_length=1)
+    status_field: str | None = None
+    queue_size: int = Field(default=10_000, ge=1)
+
+
+def build(options: Options, context: SourceContext) -> OpcUaSource:
+    """The subscription for these options."""
+    return OpcUaSource(options, context)
+
+
+def fits(field_type: str, variant: str) -> bool:
+    """True when an OPC UA variant type can carry a contract field type."""
+    return variant in _FITS.get(field_type, set())
+
+
+def quality(status: Any) -> str:
+    """An OPC UA StatusCode as ``good``, ``uncertain`` or ``bad``."""
+    if status is None or status.is_good():
+        return "good"
+    return "uncertain" if status.is_uncertain() else "bad"
+
+
+class OpcUaSource:
+    """Runs an asyncua session in a helper thread; yields readings from its queue."""
+
+    def __init__(self, options: Options, context: SourceContext) -> None:
+        self.name = options.name
+        self.options = options
+        self.context = context
+        self._queue: queue.Queue[Reading] = queue.Queue(maxsize=options.queue_size)
+        self._latest: dict[str, dict[str, tuple[Any, str]]] = {
+            d.device_id: {} for d in options.devices
+        }
+        self._by_node: dict[str, tuple[OpcDevice, str]] = {}
+
+    def readings(self, stop: Event) -> Iterator[Reading]:
+        """Subscribe and yield readings until ``stop``."""
+        worker = threading.Thread(
+            target=self._session_loop, args=(stop,), daemon=True, name=f"opcua-{self.name}"
+        )
+        worker.start()
+        try:
+            while not stop.is_set():
+                try:
+                    yield self._queue.get(timeout=0.2)
+                except queue.Empty:
+                    continue
+        finally:
+            worker.join(timeout=self.options.timeout_s + 2)
+
+    def _session_loop(self, stop: Event) -> None:
+        backoff = 1.0
+        while not stop.is_set():
+            try:
+                asyncio.run(self._session(stop))
+                return
+            except Exception as exc:  # asyncua raises many kinds; all mean "try again later"
+                detail = f"session with {self.options.endpoint} failed: {exc!r}"
+                self.context.report(SourceError(self.name, detail, transient=True))
+            stop.wait(backoff)
+            backoff = min(backoff * 2, 30.0)
+
+    async def _session(self, stop: Event) -> None:
+        from asyncua import Client
+
+        async with Client(url=self.options.endpoint, timeout=self.options.timeout_s) as client:
+            nodes = await self._checked_nodes(client)
+            handler = _Handler(self)
+            subscription = await client.create_subscription(
+                self.options.publishing_interval_ms, handler
+            )
+            if nodes:
+                await subscription.subscribe_data_change(nodes)
+            while not stop.is_set():
+                await asyncio.sleep(0.2)
+                await client.check_connection()
+
+    async def _checked_nodes(self, client: Any) -> list[Any]:
+        nodes = []
+        for device in self.options.devices:
+            for field, node_id in device.nodes.items():
+                node = client.get_node(node_id)
+                variant = (await node.read_data_type_as_variant_type()).name
+                spec = self.context.contract.fields.get(field)
+                if spec is not None and not fits(spec.type, variant):
+                    self.context.report(
+                        SourceTypeError(self.name, field, spec.type, f"OPC UA {variant}", node_id)
+                    )
+                    continue
+                self._by_node[node.nodeid.to_string()] = (device, field)
+                nodes.append(node)
+        return nodes
+
+    def changed(self, node_id: str, value: Any, variant: str, status: Any, when: datetime) -> None:
+        """A data change from the subscription (asyncua's thread): update, maybe emit."""
+        device, field = self._by_node[node_id]
+        spec = self.context.contract.fields.get(field)
+        level = quality(status)
+        if (
+            level != "bad"
+            and spec is not None
+            and value is not None
+            and not fits(spec.type, variant)
+        ):
+            self.context.report(
+                SourceTypeError(self.name, field, spec.type, f"OPC UA {variant}", node_id)
+            )
+        latest = self._latest[device.device_id]
+        latest[field] = (None if level == "bad" else value, level)
+        if len(latest) == len(device.nodes):
+            self._emit(device, latest, when)
+
+    def _emit(self, device: OpcDevice, latest: dict[str, tuple[Any, str]], when: datetime) -> None:
+        worst = max((level for _, level in latest.values()), key=_RANK.__getitem__)
+        values = {field: value for field, (value, _) in latest.items()}
+        if self.options.status_field:
+            values[self.options.status_field] = worst
+        reading = Reading(
+            self.context.contract.name,
+            device.device_id,
+            when,
+            values,
+            site=self.options.site,
+            quality=worst,
+        )
+        try:
+            self._queue.put(reading, timeout=self.options.timeout_s)
+        except queue.Full:
+            self.context.report(SourceError(self.name, "queue full: a data change was dropped"))
+
+
+class _Handler:
+    """asyncua's subscription callback object."""
+
+    def __init__(self, source: OpcUaSource) -> None:
+        self.source = source
+
+    def datachange_notification(self, node: Any, value: Any, data: Any) -> None:
+        """Hand the value, its status and its source timestamp to the source."""
+        data_value = data.monitored_item.Value
+        when = data_value.SourceTimestamp or data_value.ServerTimestamp or datetime.now(UTC)
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        variant = data_value.Value.VariantType.name if data_value.Value is not None else "Null"
+        self.source.changed(node.nodeid.to_string(), value, variant, data_value.StatusCode, when)
+
+    def status_change_notification(self, status: Any) -> None:
+        """The subscription's own status changed (e.g. the server timed it out)."""
+        self.source.context.report(SourceError(self.source.name, f"subscription status {status}"))
