@@ -1,0 +1,195 @@
+"""``assay-edge``: run the edge producer, check its configuration, show its spool, make topics.
+
+The configuration file comes from the argument or ``$ASSAY_EDGE_CONFIG``. Exit codes:
+0 ok, 1 runtime failure, 2 configuration error.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from producers.config import EdgeConfig, load_config
+from producers.errors import EdgeConfigError, EdgeError
+from producers.spool import SpoolStats, read_stats
+
+app = typer.Typer(
+    help="assay edge producer: collect factory readings, spool them durably, send them to Kafka.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+topics_app = typer.Typer(help="Kafka topics of the configured contracts.", no_args_is_help=True)
+app.add_typer(topics_app, name="topics")
+console = Console()
+err = Console(stderr=True)
+
+ConfigPath = Annotated[
+    Path,
+    typer.Argument(
+        envvar="ASSAY_EDGE_CONFIG",
+        help="The edge YAML file (infra/edge/edge.example.yaml).",
+        show_default=False,
+    ),
+]
+
+
+def _load(path: Path) -> EdgeConfig:
+    try:
+        return load_config(path)
+    except EdgeConfigError as exc:
+        err.print(f"[red]configuration error[/] {exc}", highlight=False)
+        raise typer.Exit(2) from exc
+
+
+@app.command("check-config")
+def check_config(config_file: ConfigPath) -> None:
+    """Validate the file and every source's contract; print what would run."""
+    from producers.edge import contract_loader
+    from schemas import ContractError, topic_name
+
+    config = _load(config_file)
+    load = contract_loader(config)
+    table = Table("source", "kind", "contract", "topic", "payload")
+    for i, source in enumerate(config.sources):
+        try:
+            contract = load(source.contract)
+        except ContractError as exc:
+            fix = "name a shipped contract or add its folder to contracts_dir"
+            error = EdgeConfigError(config_file, f"sources[{i}].contract", str(exc), fix)
+            err.print(f"[red]configuration error[/] {error}", highlight=False)
+            raise typer.Exit(2) from exc
+        table.add_row(
+            source.name,
+            source.kind,
+            f"{contract.name} {contract.version}",
+            topic_name(contract),
+            source.payload,
+        )
+    console.print(table)
+    spool = f"spool {config.spool.path} ({config.spool.when_full} when full)"
+    console.print(
+        f"ok: producer {config.producer_id} at site {config.site}, {spool}, "
+        f"kafka {config.kafka.bootstrap}"
+    )
+
+
+@app.command()
+def status(config_file: ConfigPath) -> None:
+    """Show the spool: depth, oldest unsent reading, next sequence number, dropped count."""
+    config = _load(config_file)
+    try:
+        stats = read_stats(config.spool.path)
+    except EdgeError as exc:
+        err.print(f"[red]{exc}[/]", highlight=False)
+        raise typer.Exit(1) from exc
+    console.print(_status_table(config, stats))
+
+
+def _status_table(config: EdgeConfig, s: SpoolStats) -> Table:
+    table = Table(title=f"spool {config.spool.path}", show_header=False)
+    for key, value in (
+        ("producer", str(s.producer_id)),
+        ("depth", f"{s.readings:,} readings in {s.messages:,} messages ({s.bytes:,} bytes)"),
+        ("never sent", f"{s.never_sent:,} messages"),
+        ("oldest spooled", _age(s.oldest_ms)),
+        ("oldest unsent", _age(s.oldest_unsent_ms)),
+        ("next seq", f"{s.next_seq:,}"),
+        ("dropped (drop_oldest)", f"{s.dropped:,}"),
+        ("parked (refused by Kafka)", f"{s.parked:,}"),
+    ):
+        table.add_row(key, value)
+    return table
+
+
+def _age(ms: int | None) -> str:
+    if ms is None:
+        return "-"
+    at = datetime.fromtimestamp(ms / 1000, UTC)
+    return f"{at:%Y-%m-%d %H:%M:%S}Z ({time.time() - ms / 1000:,.0f}s ago)"
+
+
+@app.command()
+def run(
+    config_file: ConfigPath,
+    progress: Annotated[
+        bool | None,
+        typer.Option(
+            "--progress/--no-progress",
+            help="Live panel (default on a terminal); off prints a line every 10 s.",
+        ),
+    ] = None,
+    log_level: Annotated[str, typer.Option(help="Python logging level.")] = "INFO",
+) -> None:
+    """Run until SIGTERM or SIGINT; on either, flush: spool what was read and send what can be."""
+    from producers.edge import Edge
+
+    logging.basicConfig(
+        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    config = _load(config_file)
+    edge = Edge(config)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    try:
+        _run(edge, stop, console.is_terminal if progress is None else progress)
+    except EdgeError as exc:
+        err.print(f"[red]{exc}[/]", highlight=False)
+        raise typer.Exit(1) from exc
+
+
+def _run(edge: object, stop: threading.Event, live: bool) -> None:
+    from producers.edge import Edge
+    from producers.metrics import MetricsServer
+    from producers.progress import Progress
+
+    assert isinstance(edge, Edge)
+    metrics = edge.config.metrics
+    server = MetricsServer(edge, metrics.host, metrics.port) if metrics.port is not None else None
+    edge.start()
+    if server is not None:
+        server.start()
+    try:
+        with Progress(edge.stats, lambda: edge.spool, console, live=live) as shown:
+            while not stop.wait(1.0):
+                shown.tick()
+    finally:
+        edge.stop()
+        if server is not None:
+            server.stop()
+
+
+@topics_app.command("ensure")
+def topics_ensure(config_file: ConfigPath) -> None:
+    """Create the topic of every configured source's contract with the contract's partitions."""
+    from producers.edge import contract_loader
+    from producers.topics import ensure_topics
+
+    config = _load(config_file)
+    load = contract_loader(config)
+    contracts = {s.contract: load(s.contract) for s in config.sources}
+    try:
+        states = ensure_topics(
+            config.kafka.bootstrap, contracts.values(), config.kafka.replication_factor
+        )
+    except EdgeError as exc:
+        err.print(f"[red]{exc}[/]", highlight=False)
+        raise typer.Exit(1) from exc
+    for s in states:
+        note = (
+            "created"
+            if s.created
+            else (
+                "exists" if s.matches else f"exists with {s.partitions}, contract says {s.wanted}"
+            )
+        )
+        console.print(f"{s.topic}: {s.partitions} partitions ({note})")

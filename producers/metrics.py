@@ -1,0 +1,141 @@
+"""``/metrics`` (Prometheus text format) and ``/health`` (JSON) over HTTP for unattended runs.
+
+API::
+
+    server = MetricsServer(edge, host="127.0.0.1", port=9308);  server.start();  server.stop()
+    collect(edge) -> iterable of prometheus metric families (used by the server)
+
+Metric names start with ``assay_edge_``: ``readings_read_total{source}``,
+``source_errors_total{source,kind}``, ``readings_spooled_total``, ``messages_sent_total``,
+``messages_replayed_total``, ``readings_acked_total``, ``send_errors_total``,
+``spool_readings``, ``spool_bytes``, ``spool_next_seq``, ``spool_dropped_readings_total``
+(persisted across restarts), ``readings_parked_total``, ``kafka_connected``,
+``last_ack_timestamp_seconds``. ``/health`` answers 200 ``{"status": "ok"}`` or 503 with the
+reason (a stopped thread, or nothing acknowledged for 60 s while readings are spooled).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+if TYPE_CHECKING:
+    from producers.edge import Edge
+
+__all__ = ["EdgeCollector", "MetricsServer"]
+
+
+class EdgeCollector(Collector):
+    """Reads the edge's counters at scrape time (no bookkeeping on the hot path)."""
+
+    def __init__(self, edge: Edge) -> None:
+        self.edge = edge
+
+    def collect(self) -> Iterator[Metric]:
+        """Every metric family of the edge."""
+        stats, spool = self.edge.stats, self.edge.spool
+        read = CounterMetricFamily(
+            "assay_edge_readings_read", "Readings from sources", labels=["source"]
+        )
+        for source, n in stats.read.items():
+            read.add_metric([source], n)
+        yield read
+        errors = CounterMetricFamily(
+            "assay_edge_source_errors", "Source problems reported", labels=["source", "kind"]
+        )
+        for (source, kind), n in stats.source_errors.items():
+            errors.add_metric([source, kind], n)
+        yield errors
+        yield from _counters(
+            ("readings_spooled", "Readings written to the spool", stats.spooled_readings),
+            ("messages_sent", "Messages handed to Kafka", stats.sent_messages),
+            (
+                "messages_replayed",
+                "Messages sent again with the replay flag",
+                stats.replayed_messages,
+            ),
+            ("readings_acked", "Readings acknowledged by Kafka", stats.acked_readings),
+            ("send_errors", "Failed sends", stats.send_errors),
+            ("readings_parked", "Readings Kafka refused for good", stats.parked_readings),
+            (
+                "spool_dropped_readings",
+                "Readings dropped by drop_oldest",
+                spool.dropped if spool else 0,
+            ),
+        )
+        yield from _gauges(
+            ("spool_readings", "Readings in the spool", spool.readings if spool else 0),
+            ("spool_bytes", "Payload bytes in the spool", spool.bytes if spool else 0),
+            (
+                "spool_next_seq",
+                "Sequence number of the next reading",
+                spool.next_seq if spool else 0,
+            ),
+            ("kafka_connected", "1 when the last Kafka call succeeded", int(stats.kafka_connected)),
+            ("last_ack_timestamp_seconds", "When Kafka last acknowledged", stats.last_ack or 0),
+        )
+
+
+def _counters(*specs: tuple[str, str, float]) -> Iterator[Metric]:
+    for name, doc, value in specs:
+        yield CounterMetricFamily(f"assay_edge_{name}", doc, value=value)
+
+
+def _gauges(*specs: tuple[str, str, float]) -> Iterator[Metric]:
+    for name, doc, value in specs:
+        yield GaugeMetricFamily(f"assay_edge_{name}", doc, value=value)
+
+
+class MetricsServer:
+    """A small threaded HTTP server for ``/metrics`` and ``/health``."""
+
+    def __init__(self, edge: Edge, host: str = "127.0.0.1", port: int = 9308) -> None:
+        registry = CollectorRegistry()
+        registry.register(EdgeCollector(edge))
+        self._httpd = ThreadingHTTPServer((host, port), _handler(edge, registry))
+        self._httpd.daemon_threads = True
+        self.port = self._httpd.server_address[1]
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, name="metrics", daemon=True
+        )
+
+    def start(self) -> None:
+        """Serve in a background thread."""
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop serving and release the port."""
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+
+def _handler(edge: Edge, registry: CollectorRegistry) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path.startswith("/metrics"):
+                self._answer(200, CONTENT_TYPE_LATEST, generate_latest(registry))
+            elif self.path.startswith("/health"):
+                ok, reason = edge.healthy()
+                body = json.dumps({"status": "ok" if ok else "unhealthy", "reason": reason})
+                self._answer(200 if ok else 503, "application/json", body.encode())
+            else:
+                self._answer(404, "text/plain", b"try /metrics or /health\n")
+
+        def _answer(self, code: int, content_type: str, body: bytes) -> None:
+            self.send_response(code)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            """Scrapes are not worth a log line."""
+
+    return Handler
