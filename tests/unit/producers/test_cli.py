@@ -1,0 +1,72 @@
+"""``assay-edge`` through typer's CliRunner: help everywhere, check-config, status."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from producers import Spool
+from producers.cli import app
+
+from .conftest import reading
+
+runner = CliRunner()
+EXAMPLE = Path(__file__).parents[3] / "infra" / "edge" / "edge.example.yaml"
+
+
+@pytest.mark.parametrize(
+    "args", [[], ["run"], ["check-config"], ["status"], ["topics"], ["topics", "ensure"]]
+)
+def test_every_command_has_help(args: list[str]) -> None:
+    result = runner.invoke(app, [*args, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage" in result.output
+
+
+def test_check_config_accepts_the_example() -> None:
+    result = runner.invoke(app, ["check-config", str(EXAMPLE)])
+    assert result.exit_code == 0, result.output
+    assert "ok: producer gw-plant-a-01" in result.output
+
+
+def test_check_config_reports_a_bad_key_with_exit_2(tmp_path: Path) -> None:
+    bad = tmp_path / "edge.yaml"
+    bad.write_text(EXAMPLE.read_text().replace("when_full: block", "when_full: shrug"))
+    result = runner.invoke(app, ["check-config", str(bad)])
+    assert result.exit_code == 2
+    assert "spool.when_full" in result.output
+
+
+def test_check_config_reports_an_unknown_contract(tmp_path: Path) -> None:
+    bad = tmp_path / "edge.yaml"
+    bad.write_text(EXAMPLE.read_text().replace("contract: process_params", "contract: nope"))
+    result = runner.invoke(app, ["check-config", str(bad)])
+    assert result.exit_code == 2
+    assert "sources[0].contract" in result.output
+
+
+def test_status_reads_the_spool(tmp_path: Path, encoder) -> None:
+    config = tmp_path / "edge.yaml"
+    config.write_text(
+        "producer_id: gw-01\nsite: plant-a\nspool: {path: s.db}\n"
+        "sources: [{name: m, kind: csv, contract: energy_meter, folder: in}]\n"
+    )
+    spool = Spool(tmp_path / "s.db", "gw-01")
+    spool.append([encoder.json(reading(i), i, 0) for i in range(3)])
+    result = runner.invoke(app, ["status", str(config)], env={"COLUMNS": "200"})
+    spool.close()
+    assert result.exit_code == 0, result.output
+    assert "3 readings in 3 messages" in result.output
+    assert "next seq" in result.output
+
+
+def test_status_without_a_spool_fails_clearly(tmp_path: Path) -> None:
+    config = tmp_path / "edge.yaml"
+    config.write_text(
+        "producer_id: gw-01\nsite: plant-a\n"
+        "sources: [{name: m, kind: csv, contract: energy_meter, folder: in}]\n"
+    )
+    result = runner.invoke(app, ["status", str(config)])
+    assert result.exit_code == 1

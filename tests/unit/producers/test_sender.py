@@ -1,0 +1,99 @@
+"""The sender against an in-memory transport: order, acks, replay after an outage, parking."""
+
+from __future__ import annotations
+
+from producers import MemoryTransport, Sender, SinkError, SinkUnavailable, Transport
+
+from .conftest import reading
+
+
+def filled(spool_at, encoder, n: int, **kw):  # type: ignore[no-untyped-def]
+    spool = spool_at()
+    spool.append([encoder.json(reading(i, **kw), i, 0) for i in range(n)])
+    return spool
+
+
+def sender_for(spool, transport: MemoryTransport) -> Sender:  # type: ignore[no-untyped-def]
+    return Sender(spool, lambda: transport, "gw-01", backoff=(0.0, 0.0))
+
+
+def run_until_idle(sender: Sender, rounds: int = 20) -> None:
+    for _ in range(rounds):
+        sender.step()
+
+
+def test_sends_oldest_first_and_empties_the_spool(spool_at, encoder) -> None:
+    spool, transport = filled(spool_at, encoder, 5), MemoryTransport()
+    run_until_idle(sender_for(spool, transport))
+    assert [int(m.headers["seq"]) for m in transport.sent] == [0, 1, 2, 3, 4]
+    assert {m.headers["replay"] for m in transport.sent} == {"0"}
+    assert spool.readings == 0
+
+
+def test_unacked_messages_stay_and_are_replayed_with_the_flag(spool_at, encoder) -> None:
+    spool, transport = filled(spool_at, encoder, 3), MemoryTransport()
+    transport.hold = True
+    sender = sender_for(spool, transport)
+    run_until_idle(sender)
+    transport.release(SinkUnavailable("t", "broker went away"))
+    transport.hold = False
+    run_until_idle(sender)
+    assert spool.readings == 0
+    replays = [(int(m.headers["seq"]), m.headers["replay"]) for m in transport.sent[3:]]
+    assert replays == [(0, "1"), (1, "1"), (2, "1")]
+    assert sender.stats.last_error is not None
+
+
+def test_a_crash_before_the_ack_means_a_flagged_resend(spool_at, encoder) -> None:
+    spool, transport = filled(spool_at, encoder, 2), MemoryTransport()
+    transport.hold = True
+    run_until_idle(sender_for(spool, transport))  # sent, never acked: then the process dies
+    spool.close()
+    reopened, fresh = spool_at(), MemoryTransport()
+    run_until_idle(sender_for(reopened, fresh))
+    assert [(m.headers["seq"], m.headers["replay"]) for m in fresh.sent] == [("0", "1"), ("1", "1")]
+
+
+def test_broker_down_at_start_retries_the_connection(spool_at, encoder) -> None:
+    spool, transport = filled(spool_at, encoder, 1), MemoryTransport()
+    attempts: list[int] = []
+
+    def connect() -> MemoryTransport:
+        attempts.append(1)
+        if len(attempts) < 3:
+            raise SinkUnavailable("127.0.0.1:1", "NoBrokersAvailable")
+        return transport
+
+    run_until_idle(Sender(spool, connect, "gw-01", backoff=(0.0, 0.0)))
+    assert len(attempts) == 3
+    assert spool.readings == 0
+
+
+def test_terminal_errors_park_the_message_and_go_on(spool_at, encoder) -> None:
+    spool, transport = filled(spool_at, encoder, 2), MemoryTransport()
+    transport.fail_with = SinkError("t", "MessageSizeTooLargeError")
+    sender = sender_for(spool, transport)
+    run_until_idle(sender)
+    assert spool.readings == 0
+    assert spool.stats().parked == 2
+    assert sender.stats.parked_readings == 2
+
+
+def test_duplicate_marker_sends_the_same_seq_twice(spool_at, encoder) -> None:
+    spool, transport = (
+        filled(spool_at, encoder, 1, transport=Transport.DUPLICATE),
+        MemoryTransport(),
+    )
+    run_until_idle(sender_for(spool, transport))
+    assert [(m.headers["seq"], m.headers["replay"]) for m in transport.sent] == [
+        ("0", "0"),
+        ("0", "1"),
+    ]
+
+
+def test_window_bounds_messages_in_flight(spool_at, encoder) -> None:
+    spool, transport = filled(spool_at, encoder, 10), MemoryTransport()
+    transport.hold = True
+    sender = Sender(spool, lambda: transport, "gw-01", window=4)
+    run_until_idle(sender)
+    assert sender.in_flight == 4
