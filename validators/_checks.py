@@ -1,0 +1,180 @@
+"""Contract -> checks: one Great Expectations expectation per rule, as plain data.
+
+A ``Check`` says which column an expectation reads, which built-in expectation
+it is and with which arguments, and carries the rule's id, GB/T 36344 dimension
+and severity so results map back to rules. Rules that plain per-value
+expectations cannot express (types and units, stream rules, uniqueness,
+timeliness, claim checks) read a *derived column* computed per device in event-time
+order (see ``_derive``): a number the built-in ``expect_column_values_to_be_between``
+bounds (a gap in seconds, a run length, a drop) or a flag ``expect_column_values_to_be_in_set``
+checks against ``[True]``. Derived columns start with ``_``, which no contract field can.
+
+Besides the contract's rules, every contract gets ``future:<event_time>``: an event
+time more than ``future_tolerance_seconds`` after its ingest time is a clock fault.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from schemas import (
+    AllowedValuesRule,
+    ClaimCheckRule,
+    Contract,
+    FieldSpec,
+    FreshnessRule,
+    MaxGapRule,
+    MonotonicRule,
+    NotNullRule,
+    PatternRule,
+    QualityDimension,
+    RangeRule,
+    Rule,
+    Severity,
+    StuckRule,
+    TypeRule,
+    UniqueRule,
+    all_fields,
+    compile_rules,
+)
+
+__all__ = [
+    "FUTURE_KIND",
+    "INGEST_TIME",
+    "ROW",
+    "Check",
+    "compile_checks",
+    "derived_name",
+]
+
+ROW = "_row"
+INGEST_TIME = "ingest_time"
+FUTURE_KIND = "future"
+DEFAULT_FUTURE_TOLERANCE_SECONDS = 60.0
+
+_BETWEEN = "expect_column_values_to_be_between"
+_IN_SET = "expect_column_values_to_be_in_set"
+
+
+@dataclass(frozen=True, eq=False)
+class Check:
+    """One expectation compiled from one rule."""
+
+    rule_id: str
+    kind: str
+    fields: tuple[str, ...]
+    dimension: QualityDimension
+    severity: Severity
+    column: str
+    expectation: str
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
+    rule: Rule | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def derived(self) -> bool:
+        """True when the column is computed by the validator, not read from the data."""
+        return self.column.startswith("_")
+
+    @property
+    def field(self) -> str:
+        """The first field the check is about."""
+        return self.fields[0]
+
+
+def derived_name(metric: str, fields: tuple[str, ...]) -> str:
+    """Name of a derived column, e.g. ``_gap_seconds__active_power``."""
+    return f"_{metric}__{'+'.join(fields)}"
+
+
+def compile_checks(
+    contract: Contract, *, future_tolerance_seconds: float = DEFAULT_FUTURE_TOLERANCE_SECONDS
+) -> tuple[Check, ...]:
+    """Every check of a contract: its rules in ``compile_rules`` order, then the future check."""
+    specs = all_fields(contract)
+    checks = [_check(rule, specs[rule.field]) for rule in compile_rules(contract)]
+    checks.append(_future(contract.event_time, future_tolerance_seconds))
+    return tuple(checks)
+
+
+def _check(rule: Rule, spec: FieldSpec) -> Check:
+    column, expectation, kwargs = _expectation(rule, spec.type)
+    return Check(
+        rule_id=rule.rule_id,
+        kind=str(rule.kind),
+        fields=rule.fields,
+        dimension=rule.dimension,
+        severity=rule.severity,
+        column=column,
+        expectation=expectation,
+        kwargs=kwargs,
+        rule=rule,
+        params=_params(rule, spec),
+    )
+
+
+def _expectation(rule: Rule, field_type: str) -> tuple[str, str, dict[str, Any]]:
+    """(column, expectation type, arguments) for one rule."""
+    name = rule.field
+    match rule:
+        case NotNullRule():
+            return name, "expect_column_values_to_not_be_null", {}
+        case PatternRule(pattern=pattern):
+            return name, "expect_column_values_to_match_regex", {"regex": pattern}
+        case AllowedValuesRule(values=values):
+            return name, _IN_SET, {"value_set": list(values)}
+        case RangeRule() if field_type == "float64_list":
+            return derived_name("out_of_range", rule.fields), _BETWEEN, {"max_value": 0}
+        case RangeRule(min=low, max=high):
+            return name, _BETWEEN, _bounds(low, high)
+    return _derived_expectation(rule)
+
+
+def _derived_expectation(rule: Rule) -> tuple[str, str, dict[str, Any]]:
+    match rule:
+        case UniqueRule(drop_duplicates=True):
+            return derived_name("replay", rule.fields), _BETWEEN, {"max_value": 0}
+        case UniqueRule():
+            return derived_name("key_count", rule.fields), _BETWEEN, {"max_value": 1}
+        case MonotonicRule():
+            return derived_name("drop", rule.fields), _BETWEEN, {"max_value": 0}
+        case MaxGapRule(max_gap_seconds=seconds):
+            return derived_name("gap_seconds", rule.fields), _BETWEEN, {"max_value": seconds}
+        case StuckRule(count=count):
+            return derived_name("run", rule.fields), _BETWEEN, {"max_value": count - 1}
+        case FreshnessRule(max_lag_seconds=seconds):
+            return derived_name("lag_seconds", rule.fields), _BETWEEN, {"max_value": seconds}
+        case TypeRule() | ClaimCheckRule():
+            return derived_name(f"ok_{rule.kind}", rule.fields), _IN_SET, {"value_set": [True]}
+    raise TypeError(f"no expectation for rule {rule.rule_id}")  # a new RuleKind needs one here
+
+
+def _bounds(low: float | None, high: float | None) -> dict[str, Any]:
+    bounds = {"min_value": low, "max_value": high}
+    return {key: value for key, value in bounds.items() if value is not None}
+
+
+def _params(rule: Rule, spec: FieldSpec) -> dict[str, Any]:
+    """The rule's own parameters (everything but the common shape) and the field's unit."""
+    common = {"fields", "severity", "kind", "dimension"}
+    params = {k: v for k, v in vars(rule).items() if k not in common and v is not None}
+    if spec.unit is not None:
+        params.setdefault("unit", spec.unit)
+    return params
+
+
+def _future(event_time: str, tolerance: float) -> Check:
+    fields = (event_time,)
+    return Check(
+        rule_id=f"{FUTURE_KIND}:{event_time}",
+        kind=FUTURE_KIND,
+        fields=fields,
+        dimension=QualityDimension.TIMELINESS,
+        severity=Severity.ERROR,
+        column=derived_name("lead_seconds", fields),
+        expectation=_BETWEEN,
+        kwargs={"max_value": tolerance},
+        params={"reference": INGEST_TIME, "tolerance_seconds": tolerance},
+    )
