@@ -1,0 +1,185 @@
+"""Validation result + table -> curated rows, quarantined rows and per-rule counts (pure).
+
+A row fails a check when the check's result lists it in ``unexpected_index_list``
+(by its ``_row`` identity). A row with an error-severity failure is quarantined;
+one with only warnings stays curated and is counted. A value of the wrong type
+(or unit) fails its ``type:`` rule only: the same field's other checks do not
+also blame that row, so a row with one fault is attributed to exactly one rule.
+
+The quarantine table is the input rows as they came in (bad values kept
+verbatim) plus ``failed_rules`` (list of rule ids), ``failed_dimensions`` (the
+GB/T 36344 dimension of each, same order), ``severity`` (the worst: ``error``)
+and ``reason`` (简体中文, then English).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from schemas import Severity
+from validators._checks import ROW, Check
+from validators._errors import ExpectationRunError, ResultShapeError
+from validators._wording import reason
+
+__all__ = ["Failure", "RowSplit", "RuleCount", "SplitSummary", "row_failures", "split_rows"]
+
+QUARANTINE_COLUMNS = ("failed_rules", "failed_dimensions", "severity", "reason")
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One row failing one check, with the value GX reported for it."""
+
+    row: int
+    check: Check
+    value: Any
+
+
+@dataclass(frozen=True)
+class RuleCount:
+    """How many rows one rule checked and how many of them failed it."""
+
+    rule_id: str
+    kind: str
+    dimension: str
+    severity: str
+    checked: int
+    failed: int
+
+
+@dataclass(frozen=True)
+class SplitSummary:
+    """Row counts of one batch and per-rule counts (JSON-serialisable via ``to_dict``)."""
+
+    rows: int
+    passing: int
+    quarantined: int
+    warned: int
+    rules: tuple[RuleCount, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-compatible data."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class RowSplit:
+    """Curated rows (contract schema), quarantined rows (input columns + reasons) and counts."""
+
+    passing: pa.Table
+    quarantined: pa.Table
+    summary: SplitSummary
+
+
+def _results(result: Mapping[str, Any], checks: tuple[Check, ...]) -> Iterator[tuple[Check, dict]]:
+    """Each expectation result with the check it came from (matched by meta.rule_id)."""
+    by_rule = {check.rule_id: check for check in checks}
+    for item in result.get("results", ()):
+        rule_id = item["expectation_config"]["meta"]["rule_id"]
+        if item.get("exception_info", {}).get("raised_exception"):
+            message = str(item["exception_info"].get("exception_message"))
+            raise ExpectationRunError(str(result.get("suite_name")), rule_id, message)
+        yield by_rule[rule_id], item
+
+
+def row_failures(result: Mapping[str, Any], checks: tuple[Check, ...]) -> list[Failure]:
+    """Every (row, check) failure of a COMPLETE result; a type failure masks its field's others."""
+    failures: list[Failure] = []
+    for check, item in _results(result, checks):
+        if item["success"]:
+            continue
+        unexpected = item["result"].get("unexpected_index_list")
+        if unexpected is None:
+            raise ResultShapeError(check.rule_id, "unexpected_index_list")
+        failures.extend(Failure(int(e[ROW]), check, e.get(check.column)) for e in unexpected)
+    return _mask_type_failures(failures)
+
+
+def _mask_type_failures(failures: list[Failure]) -> list[Failure]:
+    mistyped = {(f.row, f.check.field) for f in failures if f.check.kind == "type"}
+    return [
+        f
+        for f in failures
+        if f.check.kind == "type"
+        or len(f.check.fields) > 1
+        or (f.row, f.check.field) not in mistyped
+    ]
+
+
+def split_rows(
+    result: Mapping[str, Any], checks: tuple[Check, ...], table: pa.Table, curated: pa.Table
+) -> RowSplit:
+    """Split a batch: ``table`` is the input, ``curated`` the same rows in contract types."""
+    failures = row_failures(result, checks)
+    by_row: dict[int, list[Failure]] = defaultdict(list)
+    for failure in failures:
+        by_row[failure.row].append(failure)
+    errors = sorted(r for r, fs in by_row.items() if any(_is_error(f) for f in fs))
+    keep = np.ones(table.num_rows, dtype=bool)
+    keep[errors] = False
+    summary = SplitSummary(
+        rows=table.num_rows,
+        passing=int(keep.sum()),
+        quarantined=len(errors),
+        warned=sum(1 for r in by_row if keep[r]),
+        rules=_rule_counts(result, checks, failures),
+    )
+    return RowSplit(curated.filter(pa.array(keep)), _quarantine(table, errors, by_row), summary)
+
+
+def _is_error(failure: Failure) -> bool:
+    return failure.check.severity is Severity.ERROR
+
+
+def _quarantine(table: pa.Table, rows: list[int], by_row: Mapping[int, list[Failure]]) -> pa.Table:
+    chosen = table.take(pa.array(rows, type=pa.int64()))
+    found = [by_row[r] for r in rows]
+    extra = {
+        "failed_rules": pa.array(
+            [[f.check.rule_id for f in fs] for fs in found], pa.list_(pa.string())
+        ),
+        "failed_dimensions": pa.array(
+            [[str(f.check.dimension) for f in fs] for fs in found], pa.list_(pa.string())
+        ),
+        "severity": pa.array([str(Severity.ERROR)] * len(rows), pa.string()),
+        "reason": pa.array([_reason(fs) for fs in found], pa.string()),
+    }
+    for name, column in extra.items():
+        chosen = chosen.append_column(name, column)
+    return chosen
+
+
+def _reason(failures: list[Failure]) -> str:
+    texts = [reason(f.check, f.value) for f in failures]
+    return "；".join(zh for zh, _ in texts) + " / " + "; ".join(en for _, en in texts)
+
+
+def _rule_counts(
+    result: Mapping[str, Any], checks: tuple[Check, ...], failures: list[Failure]
+) -> tuple[RuleCount, ...]:
+    failed: dict[str, int] = defaultdict(int)
+    for failure in failures:
+        failed[failure.check.rule_id] += 1
+    counts = []
+    for check, item in _results(result, checks):
+        stats = item.get("result", {})
+        checked = int(stats.get("element_count", 0)) - int(stats.get("missing_count") or 0)
+        counts.append(_count(check, checked, failed[check.rule_id]))
+    return tuple(counts)
+
+
+def _count(check: Check, checked: int, failed: int) -> RuleCount:
+    return RuleCount(
+        rule_id=check.rule_id,
+        kind=check.kind,
+        dimension=str(check.dimension),
+        severity=str(check.severity),
+        checked=checked,
+        failed=failed,
+    )

@@ -1,0 +1,116 @@
+"""The pipeline's one entry point: validate a batch against its contract.
+
+``validate_table`` is pure apart from the Great Expectations run: it compiles
+the contract to checks, brings the table to contract types, computes the derived
+columns, runs the suite on a pandas frame (only the columns the suite reads,
+plus ``_row``, the row's position in the input), and splits, scores and reports
+from the result. Deduplication by ``(producer_id, seq)`` is the caller's; a
+replay that still arrives here is quarantined by ``unique:producer_id+seq`` and
+its first copy is kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from schemas import Contract
+from validators._checks import (
+    DEFAULT_FUTURE_TOLERANCE_SECONDS,
+    INGEST_TIME,
+    ROW,
+    Check,
+    compile_checks,
+)
+from validators._conform import Conformed, conform
+from validators._derive import derive_columns
+from validators._errors import ReservedColumnError
+from validators._gx import run_suite
+from validators._report import compact_result, render_data_docs
+from validators._scores import QualityScores, score_dimensions
+from validators._split import SplitSummary, split_rows
+
+__all__ = ["ValidationOutcome", "suite_name", "validate_table", "validation_frame"]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class ValidationOutcome:
+    """Everything one validation run produces; the caller writes it where it belongs."""
+
+    passing: pa.Table
+    quarantined: pa.Table
+    summary: SplitSummary
+    scores: QualityScores
+    result_json: dict[str, Any]
+    data_docs_html: str
+
+    @property
+    def success(self) -> bool:
+        """True when no row was quarantined."""
+        return self.summary.quarantined == 0
+
+
+def suite_name(contract: Contract) -> str:
+    """The expectation suite's name, e.g. ``energy_meter.v1.0.0``."""
+    return f"{contract.name}.v{contract.version}"
+
+
+def validate_table(
+    contract: Contract,
+    table: pa.Table,
+    *,
+    now: datetime | None = None,
+    future_tolerance_seconds: float = DEFAULT_FUTURE_TOLERANCE_SECONDS,
+    data_docs: bool = True,
+) -> ValidationOutcome:
+    """Validate a batch; ``now`` stamps the report (default: the batch's latest ingest time)."""
+    checks = compile_checks(contract, future_tolerance_seconds=future_tolerance_seconds)
+    _refuse_reserved(table)
+    conformed = conform(contract, table)
+    frame = validation_frame(conformed, checks)
+    result = run_suite(suite_name(contract), checks, frame, contract.name)
+    split = split_rows(result, checks, table, _with_extras(conformed.table, table))
+    stamp = now or _latest_ingest(conformed.table)
+    report = compact_result(result, run_name=suite_name(contract), run_time=stamp)
+    html = render_data_docs(report) if data_docs else ""
+    scores = score_dimensions(split.summary)
+    return ValidationOutcome(split.passing, split.quarantined, split.summary, scores, report, html)
+
+
+def validation_frame(conformed: Conformed, checks: tuple[Check, ...]) -> Any:
+    """The pandas frame GX validates: ``_row``, the columns the checks read, the derived ones."""
+    derived = derive_columns(conformed, checks)
+    rows = conformed.table.num_rows
+    columns: dict[str, Any] = {ROW: np.arange(rows, dtype=np.int64)}
+    for check in checks:
+        if check.column not in columns:
+            columns[check.column] = (
+                derived[check.column] if check.derived else conformed.table.column(check.column)
+            )
+    return pa.table(columns).to_pandas()
+
+
+def _refuse_reserved(table: pa.Table) -> None:
+    for name in table.column_names:
+        if name.startswith("_"):
+            raise ReservedColumnError(name)
+
+
+def _with_extras(curated: pa.Table, table: pa.Table) -> pa.Table:
+    """Contract columns in contract types, then any input columns the contract does not know."""
+    for name in table.column_names:
+        if name not in curated.column_names:
+            curated = curated.append_column(table.schema.field(name), table.column(name))
+    return curated
+
+
+def _latest_ingest(table: pa.Table) -> datetime:
+    latest = pc.max(table.column(INGEST_TIME)).as_py() if table.num_rows else None
+    return latest if isinstance(latest, datetime) else _EPOCH
