@@ -1,0 +1,70 @@
+"""Contract -> checks: every rule becomes an expectation that maps back to it (no GX needed)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from schemas import Contract, Severity, compile_rules, load_contracts
+from validators import compile_checks
+from validators._pattern_text import pattern_example
+from validators._wording import describe
+
+SHIPPED = load_contracts()
+BUILT_IN = {
+    "expect_column_values_to_not_be_null",
+    "expect_column_values_to_match_regex",
+    "expect_column_values_to_be_in_set",
+    "expect_column_values_to_be_between",
+}
+
+
+@pytest.mark.parametrize("contract", SHIPPED, ids=lambda c: c.name)
+def test_every_rule_has_one_check_carrying_its_id_dimension_and_severity(
+    contract: Contract,
+) -> None:
+    checks = compile_checks(contract)
+    rules = compile_rules(contract)
+    assert [c.rule_id for c in checks[: len(rules)]] == [r.rule_id for r in rules]
+    for check, rule in zip(checks, rules, strict=False):
+        assert (check.dimension, check.severity, check.rule) == (
+            rule.dimension,
+            rule.severity,
+            rule,
+        )
+    assert all(c.expectation in BUILT_IN for c in checks)
+    assert all(c.derived == c.column.startswith("_") for c in checks)
+
+
+@pytest.mark.parametrize("contract", SHIPPED, ids=lambda c: c.name)
+def test_a_future_event_time_is_an_error_of_timeliness(contract: Contract) -> None:
+    future = compile_checks(contract, future_tolerance_seconds=5)[-1]
+    assert future.rule_id == f"future:{contract.event_time}"
+    assert future.severity is Severity.ERROR
+    assert future.kwargs == {"max_value": 5}
+
+
+def test_stream_and_uniqueness_rules_read_derived_columns() -> None:
+    columns = {c.rule_id: c.column for c in compile_checks(SHIPPED[0])}
+    assert columns["monotonic:active_energy"] == "_drop__active_energy"
+    assert columns["max_gap:active_power"] == "_gap_seconds__active_power"
+    assert columns["stuck:active_power"] == "_run__active_power"
+    assert columns["unique:producer_id+seq"] == "_replay__producer_id+seq"
+    assert columns["range:voltage_l1"] == "voltage_l1"
+
+
+def test_descriptions_are_bilingual_and_name_rule_dimension_and_severity() -> None:
+    for check in compile_checks(SHIPPED[0]):
+        text = describe(check)
+        assert check.rule_id in text
+        assert str(check.dimension) in text and str(check.severity) in text
+
+
+@pytest.mark.parametrize(
+    "pattern", [r"^[LMH][0-9]{5}$", r"^[A-Z0-9-]{6,32}$", r"^[a-z0-9][a-z0-9_-]*@[0-9]+\.[0-9]+$"]
+)
+def test_pattern_examples_match_and_differ(pattern: str) -> None:
+    examples = [pattern_example(pattern, n) for n in range(50)]
+    assert all(re.fullmatch(pattern, e) for e in examples)
+    assert len(set(examples)) == 50
