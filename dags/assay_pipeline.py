@@ -1,4 +1,4 @@
-"""The pipeline's DAGs, generated from the contracts: ingest and validate per contract."""
+"""The pipeline's Airflow DAGs, generated from the contracts: ingest and validate per contract."""
 
 from assay.orchestration import pipeline_dags
 
