@@ -11,7 +11,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from producers.simulator._config import FaultKind, SimulatorConfig
-from producers.simulator._errors import FaultCapacityError, FaultNotSupportedError
+from producers.simulator._errors import (
+    FaultCapacityError,
+    FaultNotSupportedError,
+    SimulatorError,
+)
 from producers.simulator._expectations import expectation, supported_kinds
 from producers.simulator._inject import MAX_LATENCY_MS, freshness_ms
 from schemas import Contract, parse_duration
@@ -30,6 +34,7 @@ def check_feasible(contract: Contract, config: SimulatorConfig, injector: Inject
     requested = config.requested()
     for kind in requested:
         expectation(contract, kind)
+    _check_rate(contract, config)
     _check_freshness(contract, config, requested)
     _check_skew(contract, config, requested)
     _check_gaps(contract, config, requested)
@@ -46,6 +51,16 @@ def _check_freshness(
     if FaultKind.OUT_OF_ORDER in kinds and fresh is not None and worst >= fresh:
         why = f"one step ({config.step_ms} ms) late it would miss the {fresh} ms freshness"
         raise _capacity(contract, FaultKind.OUT_OF_ORDER, kinds, why + "; raise the rate")
+
+
+def _check_rate(contract: Contract, config: SimulatorConfig) -> None:
+    """Healthy readings must not trip ``max_gap``: one step must fit inside every gap."""
+    for name, spec in contract.fields.items():
+        if spec.max_gap and config.step_ms > parse_duration(spec.max_gap).total_seconds() * 1000:
+            raise SimulatorError(
+                f"{contract.name}: one reading every {config.step_ms} ms breaks the max_gap"
+                f" of {name} ({spec.max_gap}); raise the rate"
+            )
 
 
 def _without_late(contract: Contract) -> list[FaultKind]:

@@ -44,6 +44,7 @@ class Simulated:
     reading: Reading
     arrival_ms: int
     fault: FaultKind | None = None
+    fault_id: int = -1
     note: dict[str, Any] = field(default_factory=dict)
 
 
@@ -69,7 +70,7 @@ class Simulation:
     def chunks(self) -> list[tuple[int, int]]:
         """Index ranges ``[lo, hi)`` of every device's timeline, one per chunk."""
         n = self.config.per_device
-        size = max(CHUNK_READINGS // self.config.devices, self._longest_run() + 3)
+        size = max(CHUNK_READINGS // self.config.devices, 4 * (self._longest_run() + 2))
         bounds = [*range(0, n, size), n]
         if len(bounds) > 2 and bounds[-1] - bounds[-2] < size // 2:
             del bounds[-2]  # fold a short tail into the chunk before it
@@ -78,8 +79,13 @@ class Simulation:
     def _longest_run(self) -> int:
         return max((self.injector.run_length(k) for k in self.config.requested()), default=1)
 
-    def run(self) -> Iterator[Simulated]:
-        """Every reading of the run, in arrival order."""
+    def run(self, record: bool = True) -> Iterator[Simulated]:
+        """Every reading of the run, in arrival order.
+
+        With ``record`` each reading counts in the ground truth as it is yielded; a consumer
+        that may drop a reading (a paced source being stopped) passes False and calls
+        ``record`` for the readings it really hands on.
+        """
         heap: list[tuple[int, int, int, Slot]] = []
         carry = dict.fromkeys(self.config.requested(), 0)
         chunks = self.chunks()
@@ -94,9 +100,9 @@ class Simulation:
                 carry[FaultKind.LEGITIMATE_RESET] = unplaced
             for slot in (s for slots in chunk for s in slots):
                 heapq.heappush(heap, (slot.arrival_ms, slot.device, slot.k, slot))
-            yield from self._drain(heap, self._watermark(hi))
+            yield from self._drain(heap, self._watermark(hi), record)
         check_placed(self.contract, self.config, carry)
-        yield from self._drain(heap, None)
+        yield from self._drain(heap, None, record)
         self.complete = True
 
     def _watermark(self, next_lo: int) -> int:
@@ -105,15 +111,20 @@ class Simulation:
         return self.start_ms + next_lo * self.config.step_ms - early
 
     def _drain(
-        self, heap: list[tuple[int, int, int, Slot]], until: int | None
+        self, heap: list[tuple[int, int, int, Slot]], until: int | None, record: bool
     ) -> Iterator[Simulated]:
         while heap and (until is None or heap[0][0] < until):
-            slot = heapq.heappop(heap)[3]
-            yield self._emit(slot)
+            item = self._emit(heapq.heappop(heap)[3])
+            if record:
+                self.record(item)
+            yield item
+
+    def record(self, item: Simulated) -> None:
+        """Count ``item`` in the ground truth (see ``run``)."""
+        self.recorder.record(item)
 
     def _emit(self, slot: Slot) -> Simulated:
         index = slot.device
-        self.recorder.record(slot, device_id(self.config, index))
         reading = Reading(
             contract=self.contract.name,
             device_id=device_id(self.config, index),
@@ -122,7 +133,7 @@ class Simulation:
             site=site_of(self.config, index),
             transport=slot.transport,
         )
-        return Simulated(reading, slot.arrival_ms, slot.fault, slot.note)
+        return Simulated(reading, slot.arrival_ms, slot.fault, slot.fault_id, slot.note)
 
     def _generate(self, c: int, lo: int, hi: int, resets: int) -> tuple[Chunk, Occupancy, int]:
         """Clean readings ``lo..hi`` of every device, legitimate resets planned first."""

@@ -22,13 +22,15 @@ accounting invariant: ``messages = curated + quarantined + dead_lettered + dupli
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from producers.encoding import format_ms
+from producers.encoding import epoch_ms, format_ms
 from producers.simulator._config import FaultKind, SimulatorConfig
 from producers.simulator._expectations import expectation
-from producers.simulator._slot import Slot
 from schemas import Contract
+
+if TYPE_CHECKING:
+    from producers.simulator._run import Simulated
 
 __all__ = ["FORMAT", "TruthRecorder", "expected_outcomes"]
 
@@ -45,20 +47,17 @@ class TruthRecorder:
             kind: {} for kind in config.requested()
         }
 
-    def record(self, slot: Slot, device_id: str) -> None:
+    def record(self, item: Simulated) -> None:
         """Count one yielded reading and remember its fault, if it has one."""
         self.readings += 1
-        if slot.fault is None:
+        if item.fault is None:
             return
-        entries = self.entries.setdefault(slot.fault, {})
-        if slot.fault is FaultKind.STUCK:
-            _extend_run(entries, slot, device_id)
+        entries = self.entries.setdefault(item.fault, {})
+        device, when = item.reading.device_id, format_ms(epoch_ms(item.reading.event_time))
+        if item.fault is FaultKind.STUCK:
+            _extend_run(entries, item, device, when)
             return
-        entries[slot.fault_id] = {
-            "device_id": device_id,
-            "event_time": format_ms(slot.event_ms),
-            **slot.note,
-        }
+        entries[item.fault_id] = {"device_id": device, "event_time": when, **item.note}
 
     def contract_truth(self) -> dict[str, Any]:
         """This contract's part of the ground truth."""
@@ -90,12 +89,13 @@ class TruthRecorder:
         }
 
 
-def _extend_run(entries: dict[int, dict[str, Any]], slot: Slot, device_id: str) -> None:
-    when = format_ms(slot.event_ms)
-    entry = entries.get(slot.fault_id)
+def _extend_run(
+    entries: dict[int, dict[str, Any]], item: Simulated, device: str, when: str
+) -> None:
+    entry = entries.get(item.fault_id)
     if entry is None:
-        entries[slot.fault_id] = {"device_id": device_id, "first": when, "last": when,
-                                  "rows": 1, **slot.note}  # fmt: skip
+        entries[item.fault_id] = {"device_id": device, "first": when, "last": when,
+                                  "rows": 1, **item.note}  # fmt: skip
         return
     entry["rows"] += 1
     entry["first"], entry["last"] = min(entry["first"], when), max(entry["last"], when)

@@ -67,9 +67,10 @@ class SimulatorSource:
         sim = Simulation(self._config(), self.contract, self.put, now)
         self.simulation = sim
         try:
-            for item in sim.run():
+            for item in sim.run(record=False):
                 if stop.is_set() or (self.options.live and self._wait(item.arrival_ms, stop)):
                     return
+                sim.record(item)
                 yield self._site(item.reading)
         finally:
             self._write_truth(sim)
