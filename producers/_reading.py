@@ -41,6 +41,9 @@ class Reading:
     values: dict[str, Any]
     site: str | None = None
     transport: Transport | None = field(default=None, compare=False)
+    #: when the reading reached the edge; None means now. A simulator replaying a span of
+    #: simulated time sets it, so freshness faults stay exact outside live runs.
+    ingest_time: datetime | None = None
     checkpoint: str | None = field(default=None, compare=False)
     quality: str | None = field(default=None, compare=False)
 

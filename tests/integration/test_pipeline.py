@@ -1,0 +1,150 @@
+"""The whole pipeline on the real stack: Kafka -> Airflow ingest -> Airflow validate -> S3, audited.
+
+Readings with known faults go to the energy_meter topic; the scheduler's own runs (woken
+by the topic watcher, or triggered here through the REST API) land and validate them.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from typing import Any
+
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+import pytest
+from kafka import KafkaProducer
+
+from assay import airflow_client
+from assay.audit import run_audit
+from assay.config import Settings
+from assay.store import arrow_filesystem
+from schemas import _wire as wire
+from schemas import load_contract
+
+pytestmark = pytest.mark.integration
+
+TOPIC = "assay.energy_meter.v1"
+N = 240
+OUT_OF_RANGE = {10, 50, 90, 130}
+MISSING = {20, 60, 100}
+CORRUPT = {30, 70}
+REPLAYED = {5, 6, 7}
+
+
+def reading(producer: str, device_prefix: str, n: int) -> dict[str, Any]:
+    value: dict[str, Any] = {
+        "producer_id": producer,
+        "seq": n,
+        "site": "plant-it",
+        "device_id": f"{device_prefix}-{n % 3}",
+        "event_time": f"2026-02-14T06:{n // 60:02d}:{n % 60:02d}.000Z",
+        "ingest_time": f"2026-02-14T06:{n // 60:02d}:{n % 60:02d}.400Z",
+        "active_power": 40.0 + n % 7,
+        "active_energy": 5000.0 + n,
+        "voltage_l1": 230.0 + n % 3,
+        "current_l1": 58.0 + n % 5,
+        "power_factor": 0.9,
+        "frequency": 50.0,
+    }
+    if n in OUT_OF_RANGE:
+        value["voltage_l1"] = 9999.0
+    if n in MISSING:
+        del value["active_power"]
+    return value
+
+
+def send_all(settings: Settings, producer: str, device_prefix: str) -> None:
+    client = KafkaProducer(
+        bootstrap_servers=settings.bootstrap, acks="all", enable_idempotence=True
+    )
+
+    def send(n: int, payload: bytes, replay: bool = False) -> None:
+        headers = {
+            wire.HEADER_CONTRACT: "energy_meter",
+            wire.HEADER_VERSION: "1.0.0",
+            wire.HEADER_PRODUCER: producer,
+            wire.HEADER_SEQ: str(n),
+            wire.HEADER_REPLAY: "1" if replay else "0",
+        }
+        key = f"{device_prefix}-{n % 3}".encode()
+        client.send(TOPIC, payload, key=key, headers=[(k, v.encode()) for k, v in headers.items()])
+
+    for n in range(N):
+        payload = (
+            b"\x00not-json"
+            if n in CORRUPT
+            else json.dumps(reading(producer, device_prefix, n)).encode()
+        )
+        send(n, payload)
+        if n in REPLAYED:  # what a spool replay after a lost ack looks like
+            send(n, payload, replay=True)
+    client.flush(60)
+    client.close()
+
+
+def rows_of(
+    settings: Settings, bucket: str, producer: str, columns: list[str]
+) -> list[dict[str, Any]]:
+    dataset = ds.dataset(
+        f"{bucket}/energy_meter/v1/",
+        filesystem=arrow_filesystem(settings),
+        format="parquet",
+        exclude_invalid_files=True,
+    )
+    found = dataset.to_table(filter=pc.field("producer_id") == producer, columns=columns)
+    return found.to_pylist()
+
+
+def test_faults_are_caught_exactly_and_the_audit_balances(
+    stack_settings: Settings, unique: str
+) -> None:
+    producer, devices = f"it-{unique}", f"it{unique}"
+    send_all(stack_settings, producer, devices)
+    airflow_client.trigger(stack_settings, "assay_ingest_energy_meter")
+
+    expected_curated = N - len(OUT_OF_RANGE) - len(MISSING) - len(CORRUPT)
+    deadline, curated, quarantined = time.monotonic() + 420, [], []
+    while time.monotonic() < deadline:
+        curated = rows_of(stack_settings, stack_settings.bucket_curated, producer, ["seq"])
+        quarantined = rows_of(
+            stack_settings,
+            stack_settings.bucket_quarantine,
+            producer,
+            ["seq", "failed_rules", "failed_dimensions"],
+        )
+        if len(curated) + len(quarantined) >= N - len(CORRUPT):
+            break
+        time.sleep(5)
+
+    assert sorted(r["seq"] for r in curated) == sorted(
+        set(range(N)) - OUT_OF_RANGE - MISSING - CORRUPT
+    )
+    assert len(curated) == expected_curated  # the replays were dropped, not curated twice
+    by_seq = {r["seq"]: r["failed_rules"] for r in quarantined}
+    assert by_seq == {
+        **{n: ["range:voltage_l1"] for n in OUT_OF_RANGE},
+        **{n: ["not_null:active_power"] for n in MISSING},
+    }
+    dims = Counter(d for r in quarantined for d in r["failed_dimensions"])
+    assert dims == {"accuracy": len(OUT_OF_RANGE), "completeness": len(MISSING)}
+
+    dead = ds.dataset(
+        f"{stack_settings.bucket_deadletter}/energy_meter/v1/",
+        filesystem=arrow_filesystem(stack_settings),
+        format="parquet",
+    ).to_table()
+    ours = [
+        r
+        for r in dead.to_pylist()
+        if {"key": wire.HEADER_PRODUCER, "value": producer.encode()} in r["headers"]
+    ]
+    assert (
+        sorted((r["reason_code"], r["value"]) for r in ours)
+        == [("invalid_json", b"\x00not-json")] * 2
+    )
+
+    audit = run_audit(stack_settings, load_contract("energy_meter"))
+    assert audit.problems == []
+    assert audit.totals.duplicates >= len(REPLAYED)
