@@ -1,0 +1,1 @@
+"""Reproducible benchmarks; run one with ``uv run python -m bench.<name> --help``."""

@@ -1,0 +1,177 @@
+"""Great Expectations throughput as the suite and the batch grow, SUMMARY against COMPLETE.
+
+Runs the energy-meter contract's own checks (spread over its rule kinds) on clean
+sample batches: the GX call alone (frame of the suite's columns prepared beforehand), median of
+``--repeat`` runs, for every (rows, expectations, result format). Then the whole
+``validate_table`` (conform, derive, GX with COMPLETE, split, scores) once per
+batch size. Prints a table with rows/s and the COMPLETE/SUMMARY cost ratio
+measured in the same run, and writes JSON to ``bench/results/validation.json``.
+
+    uv run python -m bench.validation --help
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from schemas import load_contract
+from validators import compile_checks, sample_table, validate_table, validation_frame
+from validators._conform import conform
+from validators._gx import run_suite
+
+RESULTS = Path(__file__).parent / "results"
+CONTRACT = "energy_meter"
+
+
+def _ints(text: str) -> list[int]:
+    return [int(part.replace("_", "")) for part in text.split(",") if part]
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Command-line options."""
+    parser = argparse.ArgumentParser(prog="python -m bench.validation", description=__doc__)
+    parser.add_argument("--rows", type=_ints, default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--expectations", type=_ints, default=[5, 20, 50])
+    parser.add_argument("--formats", default="SUMMARY,COMPLETE", help="GX result formats")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per cell; the median counts")
+    parser.add_argument(
+        "--max-complete-rows", type=int, default=1_000_000, help="skip COMPLETE above this size"
+    )
+    parser.add_argument("--out", type=Path, default=RESULTS / "validation.json")
+    return parser.parse_args(argv)
+
+
+def _median_seconds(work: Callable[[], Any], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def _spread(checks: tuple, count: int) -> tuple:
+    """``count`` checks spread evenly over the contract's list (so every kind is represented)."""
+    picks = np.linspace(0, len(checks) - 1, num=min(count, len(checks))).round().astype(int)
+    return tuple(checks[i] for i in sorted(set(picks.tolist())))
+
+
+def _gx_cells(args: argparse.Namespace, rows: int, conformed: Any, checks: tuple) -> list[dict]:
+    """Time the GX call alone on a frame of just the columns the suite reads, as in the pipeline
+    (GX fingerprints the whole frame, so unused columns would be paid for)."""
+    cells = []
+    for count in args.expectations:
+        suite = _spread(checks, count)
+        frame = validation_frame(conformed, suite)
+        for fmt in args.formats.split(","):
+            if fmt == "COMPLETE" and rows > args.max_complete_rows:
+                continue
+            seconds = _median_seconds(partial(_gx_run, suite, frame, fmt), args.repeat)
+            cells.append(_cell(rows, len(suite), fmt, seconds))
+            _print_cell(cells[-1])
+    return cells
+
+
+def _gx_run(suite: tuple, frame: Any, fmt: str) -> None:
+    run_suite("bench", suite, frame, CONTRACT, result_format=fmt)
+
+
+def _cell(rows: int, expectations: int, fmt: str, seconds: float) -> dict[str, Any]:
+    return {
+        "rows": rows,
+        "expectations": expectations,
+        "format": fmt,
+        "seconds": round(seconds, 4),
+        "rows_per_second": round(rows / seconds),
+    }
+
+
+def _print_cell(cell: dict[str, Any]) -> None:
+    print(
+        f"{cell['rows']:>10,} rows  {cell['expectations']:>3} exp  {cell['format']:<9}"
+        f"{cell['seconds']:>9.3f} s  {cell['rows_per_second']:>12,} rows/s",
+        flush=True,
+    )
+
+
+def _end_to_end(rows: int, table: Any, repeat: int) -> dict[str, Any]:
+    contract = load_contract(CONTRACT)
+    run = lambda: validate_table(contract, table, data_docs=False)  # noqa: E731
+    seconds = _median_seconds(run, repeat)
+    cell = _cell(rows, len(compile_checks(contract)), "validate_table", seconds)
+    _print_cell(cell)
+    return cell
+
+
+def _ratios(cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """COMPLETE cost over SUMMARY cost for each (rows, expectations) measured both ways."""
+    summary = {
+        (c["rows"], c["expectations"]): c["seconds"] for c in cells if c["format"] == "SUMMARY"
+    }
+    return [
+        {
+            "rows": c["rows"],
+            "expectations": c["expectations"],
+            "complete_over_summary": round(
+                c["seconds"] / summary[(c["rows"], c["expectations"])], 2
+            ),
+        }
+        for c in cells
+        if c["format"] == "COMPLETE" and (c["rows"], c["expectations"]) in summary
+    ]
+
+
+def _warm_up(contract: Any, checks: tuple) -> None:
+    """Pay GX's import and first-run costs before anything is timed."""
+    frame = validation_frame(conform(contract, sample_table(contract, 10)), checks[:1])
+    run_suite("warm-up", checks[:1], frame, CONTRACT)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the grid, print it, write the JSON."""
+    args = parse_args(argv)
+    contract = load_contract(CONTRACT)
+    checks = compile_checks(contract)
+    _warm_up(contract, checks)
+    cells: list[dict[str, Any]] = []
+    for rows in args.rows:
+        table = sample_table(contract, rows)
+        cells.extend(_gx_cells(args, rows, conform(contract, table), checks))
+        if rows <= args.max_complete_rows:
+            cells.append(_end_to_end(rows, table, 1))
+    ratios = _ratios(cells)
+    for r in ratios:
+        print(f"{r['rows']:>10,} rows  {r['expectations']:>3} exp  COMPLETE/SUMMARY = ", end="")
+        print(r["complete_over_summary"])
+    report = {"machine": _machine(), "contract": CONTRACT, "repeat": args.repeat}
+    report |= {"cells": cells, "ratios": ratios}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {args.out}")
+
+
+def _machine() -> dict[str, Any]:
+    from importlib.metadata import version
+
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "great_expectations": version("great-expectations"),
+        "pandas": version("pandas"),
+        "pyarrow": version("pyarrow"),
+    }
+
+
+if __name__ == "__main__":
+    main()
