@@ -101,21 +101,30 @@ def _meta(check: Check) -> dict[str, Any]:
 
 
 def run_suite(
-    name: str, checks: tuple[Check, ...], frame: pd.DataFrame, asset: str
+    name: str,
+    checks: tuple[Check, ...],
+    frame: pd.DataFrame,
+    asset: str,
+    *,
+    result_format: str = "COMPLETE",
 ) -> dict[str, Any]:
-    """Validate ``frame`` against the checks' suite in an ephemeral context; the result as JSON."""
-    return _guarded(name, "validation", lambda: _run_suite(name, checks, frame, asset))
+    """Validate ``frame`` against the checks' suite in an ephemeral context; the result as JSON.
+
+    Only a ``COMPLETE`` result lists every failing row; ``SUMMARY`` is for measurements.
+    """
+    fmt = RESULT_FORMAT if result_format == "COMPLETE" else {"result_format": result_format}
+    return _guarded(name, "validation", lambda: _run_suite(name, checks, frame, asset, fmt))
 
 
 def _run_suite(
-    name: str, checks: tuple[Check, ...], frame: pd.DataFrame, asset: str
+    name: str, checks: tuple[Check, ...], frame: pd.DataFrame, asset: str, fmt: dict[str, Any]
 ) -> dict[str, Any]:
     context = _ephemeral_context()
     suite = _build_suite(context, name, checks)
     source = context.data_sources.add_pandas("assay")
     batches = source.add_dataframe_asset(asset).add_batch_definition_whole_dataframe("batch")
     batch = batches.get_batch(batch_parameters={"dataframe": frame})
-    result = batch.validate(suite, result_format=RESULT_FORMAT)
+    result = batch.validate(suite, result_format=fmt)
     return dict(result.to_json_dict())
 
 

@@ -8,6 +8,7 @@ give distinct strings until the pattern's minimal length runs out of room.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import re
 import string
@@ -46,6 +47,11 @@ def _class_has(items: list[tuple[Any, Any]], char: str) -> bool:
     return False
 
 
+@functools.lru_cache(maxsize=64)
+def _pattern_slots(pattern: str) -> tuple[str, ...]:
+    return tuple(_slots(sre_parse.parse(pattern)))
+
+
 def _slots(parsed: Any) -> list[str]:
     """The pattern as a list of slots, each the characters allowed there (one char = fixed)."""
     slots: list[str] = []
@@ -68,7 +74,7 @@ def _slots(parsed: Any) -> list[str]:
 
 def pattern_example(pattern: str, n: int) -> str:
     """The ``n``-th string matching ``pattern`` (checked; raises ValueError if it cannot)."""
-    slots = _slots(sre_parse.parse(pattern))
+    slots = _pattern_slots(pattern)
     chars = []
     for allowed in reversed(slots):
         chars.append(allowed[n % len(allowed)])
