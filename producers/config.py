@@ -63,7 +63,6 @@ class KafkaConfig(_Strict):
     compression: Literal["lz4", "zstd"] = "lz4"
     linger_ms: int = Field(default=20, ge=0, le=10_000)
     batch_size: int = Field(default=256 * 1024, ge=1024)
-    buffer_memory: int = Field(default=64 * 1024**2, ge=1024**2)
     max_request_size: int = Field(default=8 * 1024**2, ge=1024)
     request_timeout_ms: int = Field(default=15_000, ge=1000)
     delivery_timeout_ms: int = Field(default=60_000, ge=1000)
@@ -78,7 +77,6 @@ class KafkaConfig(_Strict):
             compression=self.compression,
             linger_ms=self.linger_ms,
             batch_size=self.batch_size,
-            buffer_memory=self.buffer_memory,
             max_request_size=self.max_request_size,
             request_timeout_ms=self.request_timeout_ms,
             delivery_timeout_ms=self.delivery_timeout_ms,

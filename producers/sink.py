@@ -43,7 +43,6 @@ class KafkaSettings:
     compression: Literal["lz4", "zstd"] = "lz4"
     linger_ms: int = 20
     batch_size: int = 256 * 1024
-    buffer_memory: int = 64 * 1024 * 1024
     max_request_size: int = 8 * 1024 * 1024
     request_timeout_ms: int = 15_000
     delivery_timeout_ms: int = 60_000
@@ -61,7 +60,6 @@ class KafkaSettings:
             "compression_type": self.compression,
             "linger_ms": self.linger_ms,
             "batch_size": self.batch_size,
-            "buffer_memory": self.buffer_memory,
             "max_request_size": self.max_request_size,
             "request_timeout_ms": self.request_timeout_ms,
             "delivery_timeout_ms": self.delivery_timeout_ms,
@@ -110,7 +108,7 @@ def translate_kafka_error(topic: str, exc: BaseException) -> SinkError:
     """A kafka-python error as ``SinkError``; terminal only when a retry cannot help."""
     name = type(exc).__name__
     problem = f"{name}: {exc}"
-    if name in _TERMINAL:
+    if name in _TERMINAL or isinstance(exc, ValueError | TypeError):  # a wrong setting
         return SinkError(topic, problem)
     return SinkUnavailable(topic, problem)
 

@@ -40,3 +40,11 @@ def test_kafka_errors_map_to_transient_or_terminal() -> None:
     assert isinstance(translate_kafka_error("t", k.KafkaConnectionError()), SinkUnavailable)
     terminal = translate_kafka_error("t", k.MessageSizeTooLargeError())
     assert type(terminal) is SinkError and not terminal.transient
+
+
+def test_kafka_python_accepts_every_producer_setting() -> None:
+    from producers import KafkaSettings, KafkaTransport
+
+    # With api_version given, KafkaProducer validates its settings without a broker.
+    transport = KafkaTransport(KafkaSettings(bootstrap="127.0.0.1:1", api_version=(3, 9)))
+    transport.close(0)
