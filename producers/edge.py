@@ -94,6 +94,7 @@ class Edge:
             self.stats,
             commit_readings=config.spool.commit_readings,
             commit_interval=config.spool.commit_interval_ms / 1000,
+            queue_size=2 * config.spool.commit_readings,  # keeps back-pressure close to the spool
             on_spooled=self.sender.wake,
         )
         self._spawn("sender", self.sender.run, self._finish_sender, config.shutdown_timeout_s)
