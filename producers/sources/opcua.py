@@ -10,7 +10,8 @@ Config (``kind: opcua``)::
         nodes: {air_temperature: "ns=2;s=Mill01.AirTemp", rotational_speed: "ns=2;i=1002"}
     # status_field: a contract field (string/enum) that receives good/uncertain/bad, if any
 
-Each data change yields the device's latest value of every node, once all have reported, with
+Each data change yields the device's latest value of every subscribed node, once all have
+reported, with
 the changed value's **source timestamp** as event time (server timestamp, then receipt time,
 when the server sends none). Each value keeps its **status code**: the worst of the reading's
 statuses (``good``, ``uncertain``, ``bad``) is ``Reading.quality`` (a Kafka header) and, with
@@ -113,6 +114,7 @@ class OpcUaSource:
             d.device_id: {} for d in options.devices
         }
         self._by_node: dict[str, tuple[OpcDevice, str]] = {}
+        self._subscribed: dict[str, set[str]] = {d.device_id: set() for d in options.devices}
 
     def readings(self, stop: Event) -> Iterator[Reading]:
         """Subscribe and yield readings until ``stop``."""
@@ -169,6 +171,7 @@ class OpcUaSource:
                     )
                     continue
                 self._by_node[node.nodeid.to_string()] = (device, field)
+                self._subscribed[device.device_id].add(field)
                 nodes.append(node)
         return nodes
 
@@ -188,7 +191,7 @@ class OpcUaSource:
             )
         latest = self._latest[device.device_id]
         latest[field] = (None if level == "bad" else value, level)
-        if len(latest) == len(device.nodes):
+        if latest.keys() >= self._subscribed[device.device_id]:
             self._emit(device, latest, when)
 
     def _emit(self, device: OpcDevice, latest: dict[str, tuple[Any, str]], when: datetime) -> None:
