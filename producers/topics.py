@@ -82,4 +82,8 @@ def _partitions(admin: object, topics: list[str]) -> dict[str, int]:
     if not present:
         return {}
     described = admin.describe_topics(present)  # type: ignore[attr-defined]
-    return {d["topic"]: len(d["partitions"]) for d in described if not d.get("error_code")}
+    return {
+        d.get("name", d.get("topic")): len(d["partitions"])
+        for d in described
+        if not d.get("error_code")
+    }
