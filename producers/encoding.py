@@ -119,6 +119,7 @@ class Encoder:
         self.topic = topic_name(contract)
         self.schema = to_arrow_schema(contract)
         self._known = frozenset(contract.fields)
+        self._values_schema = pa.schema([self.schema.field(name) for name in contract.fields])
         self._temporal = tuple(
             (name, spec.precision or "ms")
             for name, spec in contract.fields.items()
@@ -162,30 +163,28 @@ class Encoder:
 
     def _batch(self, readings: Sequence[Reading], first: int, ingest_ms: int) -> pa.RecordBatch:
         rows = [r.values for r in readings]
-        if not all(row.keys() <= self._known for row in rows):
+        if not set().union(*rows) <= self._known:  # one C-level pass over every row's keys
             raise ValueError("a reading has fields the contract does not declare")
         n = len(readings)
-        envelope: dict[str, list[Any] | range] = {
-            "producer_id": [self.producer_id] * n,
-            "seq": range(first, first + n),
-            "site": [r.site or self.site for r in readings],
-            "device_id": [r.device_id for r in readings],
-            "event_time": [epoch_ms(r.event_time) for r in readings],
-            "ingest_time": [ingest_ms] * n,
-        }
+        sites = [r.site for r in readings]
         try:
-            arrays = [
+            envelope = [
+                pa.array([self.producer_id] * n, pa.string()),
+                pa.array(range(first, first + n), pa.int64()),
                 pa.array(
-                    envelope[f.name] if f.name in envelope else [row.get(f.name) for row in rows],
-                    type=f.type,
-                )
-                for f in self.schema
+                    [s or self.site for s in sites] if any(sites) else [self.site] * n, pa.string()
+                ),
+                pa.array([r.device_id for r in readings], pa.string()),
+                pa.array([r.event_time for r in readings], self.schema.field("event_time").type),
+                pa.array([ingest_ms] * n, self.schema.field("ingest_time").type),
             ]
+            # Value columns are built in C++ (from_pylist): a Python loop per field cost 3x more.
+            values = pa.RecordBatch.from_pylist(rows, schema=self._values_schema)
         except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError) as exc:
             raise ValueError(
                 f"readings do not fit {self.contract.name}'s Arrow schema: {exc}"
             ) from exc
-        return pa.RecordBatch.from_arrays(arrays, schema=self.schema)
+        return pa.RecordBatch.from_arrays([*envelope, *values.columns], schema=self.schema)
 
     def _message(self, first: Reading, seq: int, count: int, value: bytes, kind: str) -> Message:
         return Message(
