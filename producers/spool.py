@@ -245,23 +245,24 @@ class Spool:
 
     def ack(self, seqs: Iterable[int]) -> int:
         """Remove acknowledged messages (by first seq); returns the readings removed."""
-        keys = [(s,) for s in seqs]
-        if not keys:
+        ranges = _runs(sorted(seqs))
+        if not ranges:
             return 0
         with self._lock:
-            removed = self._remove(keys)
+            removed = self._remove(ranges)
             self._lock.notify_all()
         return removed
 
-    def _remove(self, keys: list[tuple[int]]) -> int:
+    def _remove(self, ranges: list[tuple[int, int]]) -> int:
+        # Acks come in runs of consecutive seqs: one DELETE per run, not per message.
         readings = size = 0
         with self._db:
-            for (seq,) in keys:
-                row = self._db.execute(
-                    "DELETE FROM message WHERE seq = ? RETURNING count, length(value)", (seq,)
-                ).fetchone()
-                if row is not None:
-                    readings, size = readings + row[0], size + row[1]
+            for low, high in ranges:
+                for count, length in self._db.execute(
+                    "DELETE FROM message WHERE seq BETWEEN ? AND ? RETURNING count, length(value)",
+                    (low, high),
+                ):
+                    readings, size = readings + count, size + length
         self.readings -= readings
         self.bytes -= size
         return readings
@@ -301,6 +302,17 @@ class Spool:
             self._closed = True
             self._lock.notify_all()
             self._db.close()
+
+
+def _runs(seqs: list[int]) -> list[tuple[int, int]]:
+    """Sorted seqs as (first, last) runs of consecutive numbers."""
+    runs: list[tuple[int, int]] = []
+    for seq in seqs:
+        if runs and seq == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], seq)
+        else:
+            runs.append((seq, seq))
+    return runs
 
 
 def _message(row: tuple[Any, ...]) -> Message:
