@@ -20,8 +20,8 @@ install:  ## Install uv (pinned) and every locked dependency into .venv.
 stack: install  ## Start Kafka, the S3 server and Airflow (idempotent).
 	$(RUN) assay stack up
 
-demo: stack  ## The main job: readings through Kafka into Parquet on S3, end to end.
-	$(RUN) assay smoke
+demo: stack  ## The main job: a simulated factory with known faults through Kafka, Airflow and S3, checked.
+	$(RUN) assay demo
 
 test: stack  ## Lint-free code, unit tests and integration tests on the real stack.
 	$(RUN) pytest

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from assay.commands import contracts, datasets, smoke, stack, topics
+from assay.commands import contracts, datasets, demo, smoke, stack, topics
 
 app = typer.Typer(
     help="assay: governed, training-ready datasets from factory production data.",
@@ -22,6 +22,7 @@ app.add_typer(datasets.app, name="datasets")
 app.add_typer(datasets.quarantine_app, name="quarantine")
 app.command("audit")(datasets.audit)
 app.command("smoke")(smoke.smoke)
+app.command("demo")(demo.demo)
 
 
 @app.callback()

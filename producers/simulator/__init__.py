@@ -26,7 +26,7 @@ late              ``freshness:event_time``        timeliness    flagged, kept (i
                                                                 above the contract freshness)
 out_of_order      none (arrives after the next    -             accepted: stream rules order
                   reading, still fresh)                         by event time
-clock_skew        ``future_timestamp:event_time`` timeliness    quarantine (event time ahead
+clock_skew        ``future:event_time`` timeliness    quarantine (event time ahead
                                                                 of ingest by ``clock_skew``)
 counter_reset     ``monotonic:<field>``           consistency   quarantine (one reading dips
                                                                 to a value above reset_below)

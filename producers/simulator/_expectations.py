@@ -35,7 +35,7 @@ _TABLE: dict[FaultKind, tuple[str, str | None, Outcome, bool]] = {
     FaultKind.CORRUPT: ("dead_letter:invalid_json", "normative", "dead_letter", False),
     FaultKind.LATE: ("freshness:event_time", "timeliness", "flag", False),
     FaultKind.OUT_OF_ORDER: ("none", None, "accept", False),
-    FaultKind.CLOCK_SKEW: ("future_timestamp:event_time", "timeliness", "quarantine", False),
+    FaultKind.CLOCK_SKEW: ("future:event_time", "timeliness", "quarantine", False),
     FaultKind.COUNTER_RESET: ("monotonic", "consistency", "quarantine", True),
     FaultKind.LEGITIMATE_RESET: ("none", None, "accept", True),
 }

@@ -17,7 +17,7 @@ from typing import Any
 from schemas import Contract, parse_duration
 
 FUTURE_TOLERANCE_S = 60.0
-ERROR_RULES = ("range", "not_null", "monotonic", "future_timestamp")
+ERROR_RULES = ("range", "not_null", "monotonic", "future")
 Identity = tuple[str, str]
 _JSON_TYPES = {"float64": (int, float), "int64": (int,), "string": (str,), "enum": (str,),
                "bool": (bool,), "float64_list": (list,), "binary_ref": (dict,)}  # fmt: skip
@@ -102,7 +102,7 @@ def _row_rules(out: Judgement, contract: Contract) -> None:
         if fresh is not None and lag > fresh:
             out.flagged["freshness:event_time"].add(identity(doc))
         if -lag > FUTURE_TOLERANCE_S:
-            out.flagged["future_timestamp:event_time"].add(identity(doc))
+            out.flagged["future:event_time"].add(identity(doc))
 
 
 def _outside(value: float, spec: Any) -> bool:
