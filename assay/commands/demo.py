@@ -99,36 +99,25 @@ def _table(outcomes: list[Outcome], elapsed: float) -> Table:
     return table
 
 
-def _summary(outcomes: list[Outcome], truths: dict[str, Any], audits: dict[str, Audit]) -> Table:
-    table = Table(
-        "contract",
-        "produced",
-        "curated",
-        "quarantined by rule",
-        "dead-lettered",
-        "duplicates dropped",
-        "caught exactly",
-        "audit",
-        title="assay demo",
-    )
+def _summary(outcomes: list[Outcome], truths: dict[str, Any], audits: dict[str, Audit]) -> str:
+    """One block per contract; lines stay readable on an 80-column terminal."""
+    lines = ["", "[bold]assay demo: what the pipeline did with this run's readings[/bold]"]
     for o in outcomes:
-        truth = truths[o.contract]
+        truth, audit = truths[o.contract], audits[o.contract]
         dropped = truth["messages"] - o.curated - o.quarantined - o.dead_lettered
-        rules = "\n".join(f"{r}: {n}" for r, n in sorted(o.quarantine_by_rule.items())) or "-"
-        audit = audits[o.contract]
-        table.add_row(
-            o.contract,
-            f"{truth['messages']:,}",
-            f"{o.curated:,}",
-            rules,
-            str(o.dead_lettered),
-            f"{dropped} (injected {truth['expected']['duplicates_dropped']})",
-            "[green]yes[/green]" if o.exact else "[red]no[/red]",
-            "[green]balanced[/green]"
-            if audit.balanced
-            else "[red]" + "; ".join(audit.problems) + "[/red]",
+        exact = "[green]caught exactly[/green]" if o.exact else "[red]NOT as injected[/red]"
+        balanced = (
+            "[green]audit balanced[/green]" if audit.balanced else "[red]audit NOT balanced[/red]"
         )
-    return table
+        rules = ", ".join(f"{r} {n}" for r, n in sorted(o.quarantine_by_rule.items())) or "none"
+        lines += [
+            f"[bold]{o.contract}[/bold]  {exact}  {balanced}",
+            f"  produced {truth['messages']:,} = curated {o.curated:,} + quarantined "
+            f"{o.quarantined} + dead-lettered {o.dead_lettered} + duplicates dropped {dropped}",
+            f"  quarantined by rule: {rules}",
+        ]
+        lines += [f"  [red]{problem}[/red]" for problem in audit.problems]
+    return "\n".join(lines)
 
 
 def _where(current: Settings) -> None:
