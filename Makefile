@@ -15,6 +15,7 @@ help:  ## List the targets.
 install:  ## Install uv (pinned) and every locked dependency into .venv.
 	@command -v $(UV) >/dev/null || python3 -m pip install --quiet "uv==$(UV_VERSION)"
 	@infra/check-prerequisites.sh
+	@infra/install-system-packages.sh
 	$(UV) sync --locked --extra full
 
 stack: install  ## Start Kafka, the S3 server and Airflow (idempotent).

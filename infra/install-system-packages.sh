@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Debian packages the tests and reports need: Mosquitto (the MQTT source is tested against a
+# real broker) and a CJK font (Chinese text in charts and PDF reports). Installs only what
+# is missing; without root it says what to install instead.
+set -euo pipefail
+wanted=(mosquitto fonts-wqy-microhei)
+missing=()
+for pkg in "${wanted[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+  echo "missing Debian packages: ${missing[*]}. Fix: sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+echo "installing Debian packages: ${missing[*]}"
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
