@@ -95,9 +95,33 @@ class Settings(BaseSettings):
     bucket_reports: str = "assay-reports"
     bucket_releases: str = "assay-releases"
 
+    masking_key: SecretStr = Field(
+        default=SecretStr(""),
+        description="HMAC key that pseudonymises restricted fields in releases; "
+        "default: generated once into <state_dir>/masking.key",
+    )
+    release_lock_mode: str = Field(default="COMPLIANCE", pattern="^(COMPLIANCE|GOVERNANCE)$")
+    release_lock_days: int = Field(default=3650, ge=1, description="object-lock retention")
+    release_licence: str = Field(
+        default="https://creativecommons.org/licenses/by-nc-nd/4.0/",
+        description="licence URL or SPDX id a release carries unless told otherwise",
+    )
+
     airflow_port: int = 8080
     airflow_db: str = Field(default="sqlite", pattern="^(sqlite|postgres)$")
     postgres_port: int = 5433
+
+    pilot_grants: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="pilot base -> contracts whose releases it may read (adds to `assay access "
+        "grant-pilot`)",
+    )
+
+    openlineage_url: str = Field(
+        default="", description="OpenLineage HTTP endpoint (e.g. Marquez); events also go to a file"
+    )
+    openlineage_api_key: SecretStr = SecretStr("")
+    openlineage_namespace: str = Field(default="assay", description="OpenLineage job namespace")
 
     @classmethod
     def settings_customise_sources(
