@@ -1,0 +1,181 @@
+"""The dataset card: ``README.md`` of a release, 简体中文 first, English second.
+
+A pure function of the manifest (without its ``documents``): what the data is, each field
+with unit, classification and what masking did to it, volume, time span, sites and
+devices, the quality scores, provenance, integrity and how to load it.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from schemas import Classification, Contract, SecurityLevel, label
+
+_TEMPLATES = Path(__file__).parent / "templates"
+
+_LABELS: dict[str, dict[str, str]] = {
+    "zh": {
+        "language": "简体中文",
+        "overview": "概览",
+        "scenario": "应用场景",
+        "security": "数据安全级别",
+        "owner": "数据责任方",
+        "created": "发布时间",
+        "licence": "许可",
+        "window": "数据日期范围",
+        "span": "事件时间跨度（UTC）",
+        "volume": "数据量",
+        "rows": "行",
+        "files": "个文件",
+        "bytes": "字节",
+        "sites": "厂区",
+        "devices": "设备",
+        "key": "主键",
+        "fields": "字段",
+        "field": "字段名",
+        "type": "类型",
+        "unit": "单位",
+        "classification": "分级",
+        "personal": "个人信息",
+        "treatment": "发布处理",
+        "description": "说明",
+        "yes": "是",
+        "no": "否",
+        "masking": "脱敏处理",
+        "quality": "数据质量（GB/T 36344-2018）",
+        "quality_basis": "依据的已校验数据段数：",
+        "readings": "读数",
+        "curated": "合格",
+        "quarantined": "隔离",
+        "duplicates": "重复",
+        "dead": "无法解码",
+        "dimension": "维度",
+        "checked": "检查次数",
+        "failed": "未通过",
+        "score": "得分",
+        "overall": "总体",
+        "provenance": "数据来源",
+        "provenance_text": "来自 Kafka 原始数据段（主题、分区、偏移量区间），共",
+        "integrity": "完整性与不可篡改",
+        "integrity_text": "manifest.json 记录每个文件的 SHA-256、大小和行数；"
+        "对象以 S3 对象锁保留：",
+        "load": "加载方式",
+        "load_local": "下载后的本地目录",
+        "load_s3": "直接读取 S3",
+        "load_more": "pandas、Polars、DuckDB 和 PyTorch 的完整示例见 docs/pilot-base.md。",
+    },
+    "en": {
+        "language": "English",
+        "overview": "Overview",
+        "scenario": "Scenario",
+        "security": "Security level",
+        "owner": "Data owner",
+        "created": "Released",
+        "licence": "Licence",
+        "window": "Date window",
+        "span": "Event-time span (UTC)",
+        "volume": "Volume",
+        "rows": "rows",
+        "files": "files",
+        "bytes": "bytes",
+        "sites": "Sites",
+        "devices": "Devices",
+        "key": "Key",
+        "fields": "Fields",
+        "field": "Field",
+        "type": "Type",
+        "unit": "Unit",
+        "classification": "Classification",
+        "personal": "Personal",
+        "treatment": "In this release",
+        "description": "Description",
+        "yes": "yes",
+        "no": "no",
+        "masking": "Masking",
+        "quality": "Quality (GB/T 36344-2018)",
+        "quality_basis": "Validated segments behind it:",
+        "readings": "readings",
+        "curated": "curated",
+        "quarantined": "quarantined",
+        "duplicates": "duplicates",
+        "dead": "undecodable",
+        "dimension": "Dimension",
+        "checked": "Checked",
+        "failed": "Failed",
+        "score": "Score",
+        "overall": "Overall",
+        "provenance": "Provenance",
+        "provenance_text": "Kafka raw segments (topic, partition, offset range):",
+        "integrity": "Integrity and immutability",
+        "integrity_text": "manifest.json lists every file's SHA-256, size and rows; objects "
+        "are held by S3 object-lock retention:",
+        "load": "How to load",
+        "load_local": "the downloaded folder",
+        "load_s3": "straight from S3",
+        "load_more": "Full recipes for pandas, Polars, DuckDB and PyTorch: docs/pilot-base.md.",
+    },
+}
+
+_TREATMENTS = {
+    "kept": ("原样发布", "released as is"),
+    "granted": ("经授权原样发布", "released as is by grant"),
+    "dropped": ("已删除", "dropped"),
+    "pseudonymised": ("已假名化（HMAC-SHA256）", "pseudonymised (HMAC-SHA256)"),
+}
+
+
+def render_card(manifest: dict[str, Any], contract: Contract) -> bytes:
+    """The card's Markdown bytes."""
+    template = _environment().get_template("card.md.j2")
+    text = template.render(m=manifest, v=card_view(manifest, contract), L=_LABELS)
+    return text.encode()
+
+
+def card_view(manifest: dict[str, Any], contract: Contract) -> dict[str, Any]:
+    """Bilingual labels the template needs beyond the manifest (pure)."""
+    return {
+        "scenario": _pair(label(contract.scenario), label(contract.scenario, "en")),
+        "security": _pair(
+            label(SecurityLevel(contract.security_level)), str(contract.security_level)
+        ),
+        "classes": {str(c): _pair(label(c), label(c, "en")) for c in Classification},
+        "treatments": {k: _pair(*v) for k, v in _TREATMENTS.items()},
+        "masking": masking_text(manifest["masking"]),
+    }
+
+
+def masking_text(masking: dict[str, Any]) -> dict[str, str]:
+    """One sentence per language on what was masked."""
+    dropped, pseudo, granted = (
+        ", ".join(masking[k]) or "—" for k in ("dropped", "pseudonymised", "granted")
+    )
+    return {
+        "zh": f"核心（L3）和个人信息字段默认不原样发布。已删除：{dropped}；"
+        f"已假名化（{masking['method']}，密钥不随数据发布，密钥指纹 {masking['key_id'] or '—'}）："
+        f"{pseudo}；经授权原样发布：{granted}。",
+        "en": f"Core (L3) and personal fields are not released as is unless granted. "
+        f"Dropped: {dropped}; pseudonymised ({masking['method']}, key not released, key id "
+        f"{masking['key_id'] or '—'}): {pseudo}; granted as is: {granted}.",
+    }
+
+
+def _pair(zh: str, en: str) -> dict[str, str]:
+    return {"zh": zh, "en": en}
+
+
+@cache
+def _environment() -> Any:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(_TEMPLATES),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    env.filters["md"] = lambda text: str(text).replace("|", "\\|").replace("\n", " ")
+    env.filters["pct"] = lambda score: "—" if score is None else f"{score * 100:.2f}%"
+    return env
