@@ -1,0 +1,132 @@
+"""The roles and their bucket policies: data plus pure functions, no I/O.
+
+Every pipeline bucket gets one policy naming each role's access key as principal. With a
+policy in place Versity Gateway ignores bucket ACLs for ordinary users, so a role can do
+exactly what a statement allows; root (the stack's own key) bypasses policies.
+
+    edge       PutObject under ``claims/`` of the raw bucket (image claim-checks), nothing else
+    pipeline   list, read and write raw, curated, quarantine, dead letters and reports;
+               list, read and add (under retention) to releases, never delete there
+    steward    list and read reports, quarantine and curated
+    pilot-<n>  list and read ``<contract>/`` of the releases bucket, for each granted contract
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+EDGE, PIPELINE, STEWARD = "edge", "pipeline", "steward"
+FIXED_ROLES = (EDGE, PIPELINE, STEWARD)
+PILOT_PREFIX = "pilot-"
+CLAIMS_PREFIX = "claims/"
+VERSION = "2012-10-17"
+ARN = "arn:aws:s3:::"
+
+_PILOT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+
+LIST = ["s3:ListBucket"]
+READ = ["s3:GetObject", "s3:GetObjectVersion"]
+WRITE = ["s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"]
+# A PutObject carrying object-lock retention is also checked against s3:PutObjectRetention.
+LOCKED_WRITE = [*WRITE, "s3:PutObjectRetention"]
+DELETE = ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:BypassGovernanceRetention"]
+
+PIPELINE_BUCKETS = ("raw", "curated", "quarantine", "deadletter", "reports")
+STEWARD_BUCKETS = ("reports", "quarantine", "curated")
+
+Policy = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Principals:
+    """The access key of each role; pilots by pilot name."""
+
+    edge: str
+    pipeline: str
+    steward: str
+    pilots: Mapping[str, str]
+
+    def all(self) -> list[str]:
+        """Every role's key, sorted."""
+        return sorted([self.edge, self.pipeline, self.steward, *self.pilots.values()])
+
+
+def pilot_role(name: str) -> str:
+    """The role name of a pilot base, ``pilot-<name>``; `ValueError` for a bad name."""
+    if not _PILOT_NAME.match(name):
+        raise ValueError(f"pilot name {name!r} must match {_PILOT_NAME.pattern}")
+    return f"{PILOT_PREFIX}{name}"
+
+
+def statement(
+    sid: str, principals: list[str], actions: list[str], resources: list[str], **extra: Any
+) -> dict[str, Any]:
+    """One statement; ``Effect`` defaults to Allow, ``extra`` adds e.g. a Condition."""
+    return {
+        "Sid": sid,
+        "Effect": extra.pop("Effect", "Allow"),
+        "Principal": {"AWS": sorted(principals)},
+        "Action": actions,
+        "Resource": resources,
+        **extra,
+    }
+
+
+def _read_write(sid: str, principal: str, bucket: str) -> list[dict[str, Any]]:
+    return [
+        statement(f"{sid}List", [principal], LIST, [f"{ARN}{bucket}"]),
+        statement(f"{sid}ReadWrite", [principal], READ + WRITE, [f"{ARN}{bucket}/*"]),
+    ]
+
+
+def _read(sid: str, principals: list[str], bucket: str, prefix: str = "") -> list[dict[str, Any]]:
+    listing: dict[str, Any] = {}
+    if prefix:
+        listing["Condition"] = {"StringLike": {"s3:prefix": [f"{prefix}*"]}}
+    return [
+        statement(f"{sid}List", principals, LIST, [f"{ARN}{bucket}"], **listing),
+        statement(f"{sid}Read", principals, READ, [f"{ARN}{bucket}/{prefix}*"]),
+    ]
+
+
+def bucket_policies(
+    buckets: Mapping[str, str], keys: Principals, grants: Mapping[str, list[str]]
+) -> dict[str, Policy]:
+    """The policy of every pipeline bucket, by bucket name.
+
+    ``buckets`` maps role (raw, curated …) to bucket name, as `Settings.buckets` does;
+    ``grants`` maps a pilot name to the contracts whose releases it may read.
+    """
+    statements: dict[str, list[dict[str, Any]]] = {name: [] for name in buckets.values()}
+    for role in PIPELINE_BUCKETS:
+        statements[buckets[role]] += _read_write("Pipeline", keys.pipeline, buckets[role])
+    for role in STEWARD_BUCKETS:
+        statements[buckets[role]] += _read("Steward", [keys.steward], buckets[role])
+    raw = buckets["raw"]
+    statements[raw].append(
+        statement("EdgeClaims", [keys.edge], ["s3:PutObject"], [f"{ARN}{raw}/{CLAIMS_PREFIX}*"])
+    )
+    statements[buckets["releases"]] += _release_statements(buckets["releases"], keys, grants)
+    return {name: {"Version": VERSION, "Statement": found} for name, found in statements.items()}
+
+
+def _release_statements(
+    bucket: str, keys: Principals, grants: Mapping[str, list[str]]
+) -> list[dict[str, Any]]:
+    found = [
+        *_read("Pipeline", [keys.pipeline], bucket),
+        statement("PipelineAdd", [keys.pipeline], LOCKED_WRITE, [f"{ARN}{bucket}/*"]),
+    ]
+    for pilot in sorted(grants):
+        sid = "Pilot" + re.sub(r"[^A-Za-z0-9]", "", pilot.title())
+        for contract in sorted(set(grants[pilot])):
+            tag = re.sub(r"[^A-Za-z0-9]", "", contract.title())
+            found += _read(f"{sid}{tag}", [keys.pilots[pilot]], bucket, f"{contract}/")
+    # An explicit deny wins over every allow: releases are immutable for every role.
+    found.append(
+        statement("NoRoleDeletes", keys.all(), DELETE, [f"{ARN}{bucket}/*"], Effect="Deny")
+    )
+    return found
