@@ -46,6 +46,9 @@ def ingest(contract: str, partition: int, max_records: int = landing.MAX_RECORDS
         landed = landing.land_partition(
             log, S3Store(settings), _landing_buckets(settings), spec, max_records=max_records
         )
+    from assay.lineage import emit_ingest  # on use: the OpenLineage client takes ~1.5 s to import
+
+    emit_ingest(settings, spec, landed)
     return {
         "contract": contract,
         "partition": partition,
@@ -70,6 +73,9 @@ def validate(contract: str, partition: int) -> dict[str, Any]:
         curation.validate_segment(store, buckets, spec, key)
         for key in curation.pending(store, buckets, spec, partition)
     ]
+    from assay.lineage import emit_validate
+
+    emit_validate(settings, spec, summaries)
     totals = {
         k: sum(getattr(s, k) for s in summaries)
         for k in ("readings", "duplicates", "curated", "quarantined")
