@@ -7,7 +7,7 @@ export PATH := $(HOME)/.local/bin:$(PATH)
 UV := uv
 RUN := $(UV) run --locked --extra full
 
-.PHONY: help install stack demo test test-unit lint format down status clean
+.PHONY: help install stack demo test test-unit lint format bench down status clean
 
 help:  ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -38,6 +38,11 @@ lint: install  ## ruff (lint and format check) and mypy.
 format: install  ## Apply ruff's fixes and formatting.
 	$(RUN) ruff check --fix .
 	$(RUN) ruff format .
+
+bench: stack  ## The benchmarks, each against its peers in the same run (see bench/README.md).
+	$(RUN) python -m bench.producer
+	$(RUN) python -m bench.validation
+	@if [ -f bench/pipeline.py ]; then $(RUN) python -m bench.pipeline; fi
 
 status:  ## Show the stack's services.
 	$(RUN) assay stack status
