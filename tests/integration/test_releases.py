@@ -1,0 +1,264 @@
+"""Releases on the real S3 server: object lock, verify, mlcroissant, DuckDB.
+
+Curated data is made by the real landing and curation functions into buckets of this
+test alone; the release goes to a fresh object-lock bucket (COMPLIANCE, one day), so
+what the server refuses is what a pilot base's release would refuse.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from minio.commonconfig import ENABLED
+from minio.error import S3Error
+from minio.versioningconfig import VersioningConfig
+
+from assay import curation, landing
+from assay.config import Settings
+from assay.deadletter import Record
+from assay.releases import (
+    Buckets,
+    LockedS3Store,
+    LockTerms,
+    ReleaseExists,
+    ReleaseRequest,
+    ReleaseTampered,
+    create_release,
+    download_release,
+    open_release,
+    verify_release,
+)
+from assay.store import s3_client
+from schemas import _wire as wire
+from schemas import load_contract
+
+pytestmark = pytest.mark.integration
+
+TOPIC = "assay.process_params.v1"
+KEY = b"integration-masking-key"
+CREATED = datetime.now(UTC).replace(microsecond=0)
+OPERATORS = [f"OP{777700 + n}" for n in range(3)]
+
+
+def reading(n: int) -> dict[str, Any]:
+    minute = n * 7
+    stamp = f"2026-04-{1 + minute // 1440:02d}T{minute // 60 % 24:02d}:{minute % 60:02d}:00.000Z"
+    return {
+        "producer_id": "edge-it",
+        "seq": n,
+        "site": "plant-it",
+        "device_id": f"imm-{n % 2}",
+        "event_time": stamp,
+        "ingest_time": stamp,
+        "mould_id": "M0007",
+        "recipe_id": f"R{5000 + n % 4}",
+        "material": "pc",
+        "shot_count": n,
+        "barrel_temp_nozzle": 231.5,
+        "barrel_temp_front": 225.0,
+        "barrel_temp_middle": 220.0,
+        "barrel_temp_rear": 210.0,
+        "mould_temp_fixed": 60.0,
+        "mould_temp_moving": 61.0,
+        "injection_pressure": 118.0,
+        "holding_pressure": 80.0,
+        "injection_speed": 90.0,
+        "cycle_time": 32.0,
+        "shot_weight": 55.0,
+        "cushion": 4.5,
+        "operator_id": OPERATORS[n % 3],
+    }
+
+
+class MemoryLog:
+    """One Kafka partition in memory, as the landing unit tests use."""
+
+    def __init__(self, count: int) -> None:
+        headers = (
+            (wire.HEADER_CONTRACT, b"process_params"),
+            (wire.HEADER_VERSION, b"1.0.0"),
+            (wire.HEADER_CONTENT_TYPE, wire.JSON.encode()),
+        )
+        self.topic, self.partition, self.offset = TOPIC, 0, None
+        self.records = [
+            Record(TOPIC, 0, n, 0, b"imm", json.dumps(reading(n)).encode(), headers)
+            for n in range(count)
+        ]
+
+    def committed(self) -> int | None:
+        return self.offset
+
+    def bounds(self) -> tuple[int, int]:
+        return 0, len(self.records)
+
+    def read(self, start: int, end: int, max_bytes: int | None) -> tuple[list[Record], int]:
+        return self.records[start:end], end
+
+    def commit(self, offset: int, metadata: str) -> None:
+        self.offset = offset
+
+
+@pytest.fixture(scope="module")
+def world(stack_settings: Settings) -> tuple[Settings, Buckets]:
+    """Settings pointing at buckets of this module only, with curated data in them."""
+    tag = datetime.now(UTC).strftime("%H%M%S%f")
+    buckets = Buckets(f"it-raw-{tag}", f"it-cur-{tag}", f"it-rep-{tag}", f"it-rel-{tag}")
+    client = s3_client(stack_settings)
+    for name in (buckets.raw, buckets.curated, buckets.reports, f"it-q-{tag}", f"it-d-{tag}"):
+        client.make_bucket(name)
+    client.make_bucket(buckets.releases, object_lock=True)
+    client.set_bucket_versioning(buckets.releases, VersioningConfig(ENABLED))
+    settings = stack_settings.model_copy(
+        update={"bucket_releases": buckets.releases, "bucket_curated": buckets.curated}
+    )
+    store, contract = LockedS3Store(settings), load_contract("process_params")
+    landing.land_partition(
+        MemoryLog(300), store, landing.Buckets(buckets.raw, f"it-d-{tag}"), contract
+    )
+    checked = curation.Buckets(buckets.raw, buckets.curated, f"it-q-{tag}", buckets.reports)
+    for key in curation.pending(store, checked, contract, 0):
+        curation.validate_segment(store, checked, contract, key)
+    return settings, buckets
+
+
+@pytest.fixture(scope="module")
+def released(world: tuple[Settings, Buckets]) -> dict[str, Any]:
+    settings, buckets = world
+    return create_release(
+        LockedS3Store(settings), buckets, _request(), KEY, LockTerms.after(CREATED, 1)
+    ).manifest
+
+
+def _request() -> ReleaseRequest:
+    return ReleaseRequest(
+        contract=load_contract("process_params"),
+        version="1.0.0",
+        date_from=date(2026, 4, 1),
+        date_to=date(2026, 4, 2),
+        created=CREATED,
+        licence="https://creativecommons.org/licenses/by-nc-nd/4.0/",
+    )
+
+
+def test_release_is_retained_and_verifies(
+    world: tuple[Settings, Buckets], released: dict[str, Any]
+) -> None:
+    settings, buckets = world
+    client = s3_client(settings)
+    retention = client.get_object_retention(
+        buckets.releases, "process_params/1.0.0/" + released["files"][0]["path"]
+    )
+    assert retention is not None and retention.mode == "COMPLIANCE"
+    result = verify_release(LockedS3Store(settings), buckets.releases, "process_params", "1.0.0")
+    assert result.intact and result.pinned and len(result.checked) == len(released["files"]) + 2
+    assert released["totals"]["rows"] == 300
+
+
+def test_recreating_the_version_is_refused(
+    world: tuple[Settings, Buckets], released: dict[str, Any]
+) -> None:
+    settings, buckets = world
+    with pytest.raises(ReleaseExists):
+        create_release(
+            LockedS3Store(settings), buckets, _request(), KEY, LockTerms.after(CREATED, 1)
+        )
+
+
+def test_locked_versions_cannot_be_deleted_or_replaced(
+    world: tuple[Settings, Buckets], released: dict[str, Any]
+) -> None:
+    settings, buckets = world
+    client, store = s3_client(settings), LockedS3Store(settings)
+    key = "process_params/1.0.0/" + released["files"][0]["path"]
+    original = client.stat_object(buckets.releases, key).version_id
+    with pytest.raises(S3Error) as refused:
+        client.remove_object(buckets.releases, key, version_id=original)
+    assert refused.value.code == "AccessDenied"
+
+    # A plain PUT is accepted but only stacks a new version on top of the locked one.
+    intruder = client.put_object(buckets.releases, key, io.BytesIO(b"not parquet"), 11)
+    result = verify_release(store, buckets.releases, "process_params", "1.0.0")
+    assert result.ok and result.shadowed == [released["files"][0]["path"]]
+    with pytest.raises(ReleaseTampered):
+        open_release(settings, "process_params", "1.0.0")
+    # The intruding version has no retention: removing it brings the release back.
+    client.remove_object(buckets.releases, key, version_id=intruder.version_id)
+    assert verify_release(store, buckets.releases, "process_params", "1.0.0").intact
+
+    # A plain DELETE only adds a delete marker; the locked version is still there.
+    client.remove_object(buckets.releases, key)
+    assert verify_release(store, buckets.releases, "process_params", "1.0.0").shadowed
+    marker = _delete_marker(settings, buckets.releases, key)
+    client.remove_object(buckets.releases, key, version_id=marker)
+    assert verify_release(store, buckets.releases, "process_params", "1.0.0").intact
+
+
+def _delete_marker(settings: Settings, bucket: str, key: str) -> str:
+    """The newest delete marker of a key (parsed by hand: the server's timestamps have
+    nanoseconds, which the minio SDK's version listing cannot parse)."""
+    import re
+
+    client = s3_client(settings)
+    response = client._execute("GET", bucket, query_params={"versions": "", "prefix": key})
+    body = response.data.decode()
+    markers = re.findall(r"<DeleteMarker>.*?<VersionId>(.*?)</VersionId>", body, re.S)
+    assert markers, body
+    return markers[0]
+
+
+def test_no_restricted_value_reaches_the_server(
+    world: tuple[Settings, Buckets], released: dict[str, Any]
+) -> None:
+    settings, buckets = world
+    store = LockedS3Store(settings)
+    for path in [f["path"] for f in released["files"]] + ["README.md", "croissant.json"]:
+        data = store.get(buckets.releases, "process_params/1.0.0/" + path)
+        assert not any(op.encode() in data for op in OPERATORS), path
+
+
+def test_mlcroissant_reads_the_records_with_checksums(
+    world: tuple[Settings, Buckets], released: dict[str, Any], tmp_path: Path
+) -> None:
+    import mlcroissant as mlc
+
+    settings, buckets = world
+    folder = download_release(
+        LockedS3Store(settings), buckets.releases, "process_params", "1.0.0", tmp_path / "r"
+    )
+    dataset = mlc.Dataset(jsonld=str(folder / "croissant.json"))
+    assert len(list(dataset.records("readings"))) == released["totals"]["rows"]
+    for f in released["files"]:  # each of these reads checks the file's sha256
+        assert len(list(dataset.records(f"file:{f['path']}"))) == f["rows"]
+
+    victim = folder / released["files"][0]["path"]
+    victim.write_bytes(victim.read_bytes()[:-1] + b"\x00")
+    logging.disable(logging.CRITICAL)
+    try:
+        tampered = mlc.Dataset(jsonld=str(folder / "croissant.json"))
+        with pytest.raises(Exception, match="Download") as failed:
+            list(tampered.records(f"file:{released['files'][0]['path']}"))
+        assert "Hash of downloaded file" in str(failed.value.__cause__)
+    finally:
+        logging.disable(logging.NOTSET)
+
+
+def test_duckdb_and_polars_read_the_release_from_the_server(
+    world: tuple[Settings, Buckets], released: dict[str, Any]
+) -> None:
+    import duckdb
+    import polars as pl
+
+    settings, _ = world
+    readings = open_release(settings, "process_params", "1.0.0")
+    found = duckdb.sql(
+        "SELECT count(*), count(DISTINCT device_id), count(DISTINCT operator_id) FROM readings"
+    ).fetchall()
+    assert found == [(released["totals"]["rows"], 2, 3)]
+    frame = pl.from_arrow(readings.to_table(columns=["device_id", "cycle_time"]))
+    assert isinstance(frame, pl.DataFrame) and frame.height == released["totals"]["rows"]
