@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -87,6 +88,25 @@ class Service(ABC):
         return {}
 
     # What every service shares --------------------------------------------------
+    def run_step(
+        self,
+        argv: list[str],
+        *,
+        what: str,
+        fix: str,
+        env: dict[str, str] | None = None,
+        cwd: Path | None = None,
+        stdin: str | None = None,
+    ) -> str:
+        """Run a set-up command to its end; a failure is a `StackError` with its output."""
+        done = subprocess.run(
+            argv, env=env, cwd=cwd, input=stdin, capture_output=True, text=True, check=False
+        )
+        if done.returncode != 0:
+            output = (done.stdout + done.stderr)[-2000:]
+            raise StackError(self.name, f"{what} failed:\n{output}", fix)
+        return done.stdout
+
     @property
     def home(self) -> Path:
         """The service's folder in the state folder."""

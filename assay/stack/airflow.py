@@ -18,7 +18,6 @@ import json
 import os
 import secrets
 import signal
-import subprocess
 import sys
 import time
 import urllib.error
@@ -269,20 +268,13 @@ class AirflowApi(_Airflow):
     def prepare(self, progress: Progress) -> None:
         super().prepare(progress)
         progress("airflow: migrating the metadata database (`airflow db migrate`)")
-        done = subprocess.run(
+        self.run_step(
             [*self.argv()[:3], "db", "migrate"],
             env=self.env(),
-            capture_output=True,
-            text=True,
-            check=False,
+            what="`airflow db migrate`",
+            fix=f"check {airflow_home(self.settings) / 'airflow.cfg'} and the database, "
+            "then run `assay stack up` again",
         )
-        if done.returncode != 0:
-            raise StackError(
-                self.name,
-                f"`airflow db migrate` failed:\n{done.stderr[-2000:]}",
-                f"check {airflow_home(self.settings) / 'airflow.cfg'} and the "
-                "database, then run `assay stack up` again",
-            )
 
     def probe(self) -> bool:
         """The API answers and reaches the metadata database."""

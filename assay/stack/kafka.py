@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import re
-import subprocess
 import uuid
 from pathlib import Path
 
@@ -12,6 +11,8 @@ from assay.errors import StackError
 from assay.stack._service import Prerequisite, Progress, Service
 
 POM = Path(__file__).resolve().parents[2] / "infra" / "kafka" / "pom.xml"
+STORAGE_TOOL = "kafka.tools.StorageTool"
+STORAGE_TOOL_MOVED = "org.apache.kafka.tools.StorageTool"  # where later releases may move it
 _KAFKA_JAR = re.compile(r"kafka_2\.13-(?P<version>[\d.]+)\.jar")
 
 
@@ -88,13 +89,11 @@ class Kafka(Service):
             f"-DoutputDirectory={staging}",
             "-DincludeScope=runtime",
         ]
-        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            raise StackError(
-                self.name,
-                f"Maven could not fetch the broker:\n{done.stdout[-2000:]}",
-                "check that Maven Central is reachable, then run `assay stack up` again",
-            )
+        self.run_step(
+            cmd,
+            what="fetching the broker with Maven",
+            fix="check that Maven Central is reachable, then run `assay stack up` again",
+        )
         staging.rename(self.libs)
 
     def prepare(self, progress: Progress) -> None:
@@ -104,8 +103,7 @@ class Kafka(Service):
         if (self.home / "data" / "meta.properties").exists():
             return
         progress("kafka: formatting KRaft storage")
-        cmd = self._java(
-            "kafka.tools.StorageTool",
+        args = [
             "format",
             "--standalone",
             "--ignore-formatted",
@@ -113,14 +111,14 @@ class Kafka(Service):
             random_cluster_id(),
             "-c",
             str(config),
-        )
-        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            raise StackError(
-                self.name,
-                f"formatting storage failed:\n{done.stdout[-2000:]}",
-                f"remove {self.home / 'data'} and run `assay stack up` again",
-            )
+        ]
+        fix = f"remove {self.home / 'data'} and run `assay stack up` again"
+        try:
+            self.run_step(self._java(STORAGE_TOOL, *args), what="formatting storage", fix=fix)
+        except StackError as exc:
+            if STORAGE_TOOL not in exc.problem:  # the class did not move: a real failure
+                raise
+            self.run_step(self._java(STORAGE_TOOL_MOVED, *args), what="formatting storage", fix=fix)
 
     def argv(self) -> list[str]:
         return self._java("kafka.Kafka", str(self.home / "server.properties"))

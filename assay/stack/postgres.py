@@ -106,22 +106,14 @@ class Postgres(Service):
         self._run(single, stdin=f"CREATE DATABASE {DATABASE};\n")
 
     def _run(self, argv: list[str], stdin: str | None = None) -> None:
-        done = subprocess.run(
+        self.run_step(
             as_server_user(argv, os.geteuid()),
-            input=stdin,
+            stdin=stdin,
             cwd=self.home,
-            capture_output=True,
-            text=True,
-            check=False,
+            what=f"`{Path(argv[0]).name}`",
+            fix=f"the {SYSTEM_USER} user must reach {self.home}; or remove "
+            f"{self.data} and run `assay stack up` again",
         )
-        if done.returncode != 0:
-            output = (done.stdout + done.stderr)[-2000:]
-            raise StackError(
-                self.name,
-                f"`{Path(argv[0]).name}` failed:\n{output}",
-                f"the {SYSTEM_USER} user must reach {self.home}; or remove "
-                f"{self.data} and run `assay stack up` again",
-            )
 
     def argv(self) -> list[str]:
         argv = server_argv(self.bindir, self.data, self.settings.postgres_port, self.home)

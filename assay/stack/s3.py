@@ -13,7 +13,6 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from assay.errors import StackError
 from assay.stack._service import Prerequisite, Progress, Service
 
 MODULE = "github.com/versity/versitygw/cmd/versitygw"
@@ -44,20 +43,13 @@ class S3Server(Service):
             return
         progress(f"s3: building Versity Gateway {VERSION} with `go install` (once, a few minutes)")
         env = {**os.environ, "GOBIN": str(self.binary.parent), "CGO_ENABLED": "0"}
-        done = subprocess.run(
+        self.run_step(
             ["go", "install", f"{MODULE}@{VERSION}"],
             env=env,
-            capture_output=True,
-            text=True,
-            check=False,
+            what=f"`go install {MODULE}@{VERSION}`",
+            fix="check that the Go module proxy is reachable (GOPROXY), then run "
+            "`assay stack up` again",
         )
-        if done.returncode != 0:
-            raise StackError(
-                self.name,
-                f"`go install {MODULE}@{VERSION}` failed:\n{done.stderr[-2000:]}",
-                "check that the Go module proxy is "
-                "reachable (GOPROXY), then run `assay stack up` again",
-            )
 
     def prepare(self, progress: Progress) -> None:
         for sub in ("data", "versions", "iam"):
