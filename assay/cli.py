@@ -8,7 +8,17 @@ from typing import Annotated
 
 import typer
 
-from assay.commands import access, contracts, datasets, demo, lineage, smoke, stack, topics
+from assay.commands import (
+    access,
+    contracts,
+    datasets,
+    demo,
+    lineage,
+    release,
+    smoke,
+    stack,
+    topics,
+)
 
 app = typer.Typer(
     help="assay: governed, training-ready datasets from factory production data.",
@@ -20,6 +30,7 @@ app.add_typer(contracts.app, name="contracts")
 app.add_typer(topics.app, name="topics")
 app.add_typer(datasets.app, name="datasets")
 app.add_typer(datasets.quarantine_app, name="quarantine")
+app.add_typer(release.app, name="release")
 app.add_typer(access.app, name="access")
 app.add_typer(lineage.app, name="lineage")
 app.command("audit")(datasets.audit)
