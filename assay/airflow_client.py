@@ -67,3 +67,9 @@ def failed_tasks(settings: Settings, dag_id: str, run_id: str) -> list[str]:
     """Task ids (with map index) that failed in a run."""
     found = _call(settings, "GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances?state=failed")
     return [f"{t['task_id']}[{t['map_index']}]" for t in found["task_instances"]]
+
+
+def runs(settings: Settings, dag_id: str, limit: int = 100) -> list[dict[str, Any]]:
+    """The latest runs of ``dag_id`` (id, state, type, dates)."""
+    found = _call(settings, "GET", f"/dags/{dag_id}/dagRuns?limit={limit}&order_by=-start_date")
+    return list(found["dag_runs"])
