@@ -70,6 +70,9 @@ def create(
             terms,
             progress,
         )
+        from assay.lineage import emit_release
+
+        emit_release(current, request.contract, release.manifest)
     totals = release.manifest["totals"]
     out.print(
         f"[green]released[/green] s3://{release.bucket}/{release.prefix} — "
