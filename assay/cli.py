@@ -15,6 +15,7 @@ from assay.commands import (
     demo,
     lineage,
     release,
+    report,
     smoke,
     stack,
     topics,
@@ -33,6 +34,7 @@ app.add_typer(datasets.quarantine_app, name="quarantine")
 app.add_typer(release.app, name="release")
 app.add_typer(access.app, name="access")
 app.add_typer(lineage.app, name="lineage")
+app.add_typer(report.app, name="report")
 app.command("audit")(datasets.audit)
 app.command("smoke")(smoke.smoke)
 app.command("demo")(demo.demo)
