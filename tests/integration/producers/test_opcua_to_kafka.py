@@ -75,6 +75,7 @@ def test_changes_arrive_with_source_time_and_wrong_types_are_reported(
     source = (
         f"  - name: mill\n    kind: opcua\n    contract: machine_condition\n"
         f"    endpoint: opc.tcp://127.0.0.1:{opc_server.port}/\n    publishing_interval_ms: 50\n"
+        "    status_field: signal_quality\n"
         "    devices:\n      - device_id: mill-01\n        nodes:\n"
         "          air_temperature: 'ns=2;s=Mill01.AirTemp'\n"
         "          rotational_speed: 'ns=2;s=Mill01.Speed'\n"
@@ -98,3 +99,4 @@ def test_changes_arrive_with_source_time_and_wrong_types_are_reported(
     assert (last["air_temperature"], last["rotational_speed"]) == (310.0, 1510)
     assert last["event_time"] == "2025-03-01T08:00:10.500Z"
     assert "torque" not in last  # the mistyped node was not subscribed
+    assert last["signal_quality"] == "good"  # the OPC UA status lands with the values
