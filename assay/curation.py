@@ -108,8 +108,12 @@ def validate_segment(
     meta = store.head(buckets.raw, raw_key) or {}
     deduped = drop_duplicates(raw, _watermark_before(store, buckets, contract, raw_key), seg.stem)
     outcome = validate_table(contract, deduped.table)
+    quarantined = _with_regressed(outcome.quarantined, deduped.regressed)
     curated_keys = _write_curated(store, buckets, contract, seg, outcome.passing)
-    quarantine_key = _write_quarantine(store, buckets, contract, seg, outcome.quarantined, raw_key)
+    quarantine_key = _write_quarantine(store, buckets, contract, seg, quarantined, raw_key)
+    by_rule = {r.rule_id: r.failed for r in outcome.summary.rules if r.failed}
+    if deduped.regressed.num_rows:
+        by_rule[SEQUENCE_RESET] = deduped.regressed.num_rows
     summary = Summary(
         contract=contract.name,
         contract_version=contract.version,
@@ -118,10 +122,10 @@ def validate_segment(
         readings=raw.num_rows,
         duplicates=deduped.dropped,
         curated=outcome.passing.num_rows,
-        quarantined=outcome.quarantined.num_rows,
+        quarantined=quarantined.num_rows,
         dead_readings=int(meta.get("dead-readings", 0)),
         warnings=outcome.summary.warned,
-        by_rule={r.rule_id: r.failed for r in outcome.summary.rules if r.failed},
+        by_rule=by_rule,
         curated_keys=curated_keys,
         quarantine_key=quarantine_key,
         scores=outcome.scores.to_dict(),
@@ -134,6 +138,33 @@ def validate_segment(
         content_type="application/json",
     )
     return summary
+
+
+SEQUENCE_RESET = "sequence_reset:producer_id+seq"
+_RESET_REASON = (
+    f"{SEQUENCE_RESET}：该生产者的序号回退且未标记为重放"
+    "（边缘缓存被清空或两个网关共用 producer_id），请为网关设置新的 producer_id / "
+    f"{SEQUENCE_RESET}: the producer's seq went back without the replay mark (a wiped edge "
+    "spool, or two gateways sharing a producer_id); give the gateway a new producer_id"
+)
+
+
+def _with_regressed(quarantined: pa.Table, regressed: pa.Table) -> pa.Table:
+    """The validators' quarantine rows plus the sequence regressions, in the same columns."""
+    if regressed.num_rows == 0:
+        return quarantined
+    n = regressed.num_rows
+    extra = {
+        "failed_rules": pa.array([[SEQUENCE_RESET]] * n, pa.list_(pa.string())),
+        "failed_dimensions": pa.array([["consistency"]] * n, pa.list_(pa.string())),
+        "severity": pa.array(["error"] * n, pa.string()),
+        "reason": pa.array([_RESET_REASON] * n, pa.string()),
+    }
+    for name, values in extra.items():
+        regressed = regressed.append_column(name, values)
+    if quarantined.num_rows == 0:
+        return regressed
+    return pa.concat_tables([quarantined, regressed.cast(quarantined.schema)])
 
 
 def _watermark_key(contract: Contract, raw_key: str) -> str:

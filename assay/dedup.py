@@ -8,6 +8,12 @@ highest seq per producer seen so far; a reading at or below it is a duplicate.
 The watermark after each segment is stored beside the segment's reports, and a segment is
 deduplicated against its predecessor's watermark: re-validating a segment therefore
 drops exactly what it dropped the first time.
+
+Only a message the edge marked as a possible replay (``kafka_replay``) is dropped. A
+reading at or below the watermark *without* that mark is not a replay: its producer
+started counting again (a gateway whose spool was wiped, two gateways sharing one
+producer_id). Dropping it would lose real readings without a trace, so it is set aside
+for quarantine with the reason instead.
 """
 
 from __future__ import annotations
@@ -40,26 +46,38 @@ class Watermark:
 
 @dataclass(frozen=True)
 class Deduplicated:
-    """Readings without duplicates, how many were dropped, and the watermark after them."""
+    """Readings without duplicates, how many were dropped, what regressed, the new watermark."""
 
     table: pa.Table
     dropped: int
     watermark: Watermark
+    regressed: pa.Table  # at or below the watermark without the replay mark: for quarantine
+
+
+FRESH, REPLAY, REGRESSED = 0, 1, 2
 
 
 def drop_duplicates(table: pa.Table, before: Watermark, stem: str) -> Deduplicated:
-    """Drop readings whose (producer_id, seq) is at or below the watermark or seen earlier."""
+    """Drop replays at or below the watermark; set aside sequence regressions."""
     highest = dict(before.producers)
-    keep: list[bool] = []
-    producers = table["producer_id"].to_pylist()
-    seqs = table["seq"].to_pylist()
-    for producer, seq in zip(producers, seqs, strict=True):
-        fresh = seq > highest.get(producer, -1)
-        keep.append(fresh)
-        if fresh:
+    kinds: list[int] = []
+    replays = _replay_flags(table)
+    for producer, seq, replay in zip(table["producer_id"].to_pylist(), table["seq"].to_pylist(),
+                                     replays, strict=True):  # fmt: skip
+        if seq > highest.get(producer, -1):
+            kinds.append(FRESH)
             highest[producer] = seq
-    kept = table.filter(pa.array(keep, pa.bool_())) if table.num_rows else table
-    return Deduplicated(kept, keep.count(False), Watermark(stem, highest))
+        else:
+            kinds.append(REPLAY if replay else REGRESSED)
+    kind = pa.array(kinds, pa.int8())
+    fresh, regressed = (table.filter(pc.equal(kind, k)) for k in (FRESH, REGRESSED))
+    return Deduplicated(fresh, kinds.count(REPLAY), Watermark(stem, highest), regressed)
+
+
+def _replay_flags(table: pa.Table) -> list[bool]:
+    if "kafka_replay" not in table.column_names:
+        return [True] * table.num_rows  # no transport marks: every repeat counts as a replay
+    return [bool(v) for v in table["kafka_replay"].to_pylist()]
 
 
 def duplicate_pairs(table: pa.Table) -> int:

@@ -1,0 +1,83 @@
+"""Validation of landed segments in memory: the accounting of every reading, and re-runs."""
+
+from __future__ import annotations
+
+import pytest
+
+from assay import curation
+from assay.audit import audit
+from assay.landing import Buckets as LandingBuckets
+from assay.landing import land_partition
+from assay.parquet import from_parquet
+from assay.store import MemoryStore
+from schemas import Contract
+from schemas import _wire as wire
+
+from .conftest import reading, record
+from .test_landing import MemoryLog
+
+BUCKETS = curation.Buckets(raw="raw", curated="cur", quarantine="q", reports="rep")
+
+
+@pytest.fixture(scope="module")
+def validated(energy: Contract) -> tuple[MemoryStore, list[curation.Summary], MemoryLog]:
+    replay = {wire.HEADER_REPLAY: "1"}
+    records = [record(i, reading(i)) for i in range(120)]
+    records += [record(120, reading(5), headers=replay)]  # a spool replay of seq 5
+    records += [record(121, reading(121, voltage_l1=9999.0))]  # out of range
+    records += [record(122, b"junk")]  # undecodable
+    records += [record(123, reading(3, device_id="meter-x"))]  # seq 3 again, not a replay
+    log, store = MemoryLog(records), MemoryStore()
+    land_partition(log, store, LandingBuckets("raw", "dead"), energy, max_records=60)
+    summaries = [
+        curation.validate_segment(store, BUCKETS, energy, key)
+        for key in curation.pending(store, BUCKETS, energy, 0)
+    ]
+    return store, summaries, log
+
+
+def test_every_reading_lands_in_exactly_one_place(validated, energy: Contract) -> None:
+    store, summaries, _ = validated
+    assert all(s.balanced for s in summaries)
+    totals = {
+        k: sum(getattr(s, k) for s in summaries) for k in ("curated", "quarantined", "duplicates")
+    }
+    assert totals == {"curated": 120, "quarantined": 2, "duplicates": 1}
+    result = audit(
+        store, BUCKETS, "dead", energy, lambda p: (0, 124, 124) if p == 0 else (0, 0, None)
+    )
+    assert result.problems == []
+    assert (result.totals.produced, result.totals.dead_lettered) == (124, 1)
+
+
+def test_a_sequence_reset_is_quarantined_with_its_reason(validated) -> None:
+    store, summaries, _ = validated
+    rows = [
+        r
+        for s in summaries
+        if s.quarantine_key
+        for r in from_parquet(store.get("q", s.quarantine_key)).to_pylist()
+    ]
+    reset = [r for r in rows if curation.SEQUENCE_RESET in r["failed_rules"]]
+    assert [(r["device_id"], r["seq"]) for r in reset] == [("meter-x", 3)]
+    assert reset[0]["failed_dimensions"] == ["consistency"]
+    assert "producer_id" in reset[0]["reason"]
+    assert any(s.by_rule.get(curation.SEQUENCE_RESET) == 1 for s in summaries)
+
+
+def test_revalidation_rewrites_the_same_objects(validated, energy: Contract) -> None:
+    store, summaries, _ = validated
+    before = {k: v for k, v in store.objects.items() if k[0] in ("cur", "q")}
+    for summary in summaries:
+        curation.validate_segment(store, BUCKETS, energy, summary.raw_key)
+    assert {k: v for k, v in store.objects.items() if k[0] in ("cur", "q")} == before
+    assert curation.pending(store, BUCKETS, energy, 0) == []
+
+
+def test_segments_are_validated_in_offset_order(energy: Contract) -> None:
+    log, store = MemoryLog([record(i, reading(i)) for i in range(20)]), MemoryStore()
+    land_partition(log, store, LandingBuckets("raw", "dead"), energy, max_records=10)
+    second = curation.pending(store, BUCKETS, energy, 0)[1]
+    with pytest.raises(curation.OutOfOrder) as err:
+        curation.validate_segment(store, BUCKETS, energy, second)
+    assert err.value.transient

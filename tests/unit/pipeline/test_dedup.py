@@ -1,0 +1,52 @@
+"""Dedup by (producer_id, seq): replays dropped, a sequence that starts over kept for review."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from assay.dedup import Watermark, drop_duplicates, duplicate_pairs
+
+
+def table(rows: list[tuple[str, int, bool]]) -> pa.Table:
+    producers, seqs, replays = zip(*rows, strict=True) if rows else ((), (), ())
+    return pa.table(
+        {"producer_id": list(producers), "seq": list(seqs), "kafka_replay": list(replays)}
+    )
+
+
+def test_replays_at_or_below_the_watermark_are_dropped() -> None:
+    before = Watermark("s0", {"edge-1": 10})
+    out = drop_duplicates(
+        table([("edge-1", 9, True), ("edge-1", 10, True), ("edge-1", 11, False)]), before, "s1"
+    )
+    assert out.table["seq"].to_pylist() == [11]
+    assert out.dropped == 2
+    assert out.regressed.num_rows == 0
+    assert out.watermark == Watermark("s1", {"edge-1": 11})
+
+
+def test_replay_within_one_segment_keeps_the_first_copy() -> None:
+    out = drop_duplicates(
+        table([("a", 1, False), ("a", 2, False), ("a", 2, True), ("b", 1, False)]), Watermark(), "s"
+    )
+    assert list(
+        zip(out.table["producer_id"].to_pylist(), out.table["seq"].to_pylist(), strict=True)
+    ) == [("a", 1), ("a", 2), ("b", 1)]
+    assert out.dropped == 1
+
+
+def test_a_sequence_that_starts_over_is_set_aside_not_dropped() -> None:
+    out = drop_duplicates(
+        table([("edge-1", 0, False), ("edge-1", 1, False)]), Watermark("s0", {"edge-1": 500}), "s1"
+    )
+    assert out.dropped == 0
+    assert out.table.num_rows == 0
+    assert out.regressed["seq"].to_pylist() == [0, 1]
+    assert out.watermark.producers == {"edge-1": 500}
+
+
+def test_watermark_round_trip_and_duplicate_pairs() -> None:
+    mark = Watermark("x", {"b": 2, "a": 7})
+    assert Watermark.loads(mark.dumps()) == mark
+    assert duplicate_pairs(table([("a", 1, False), ("a", 1, False), ("a", 2, False)])) == 1
+    assert duplicate_pairs(table([])) == 0
