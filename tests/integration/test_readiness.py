@@ -1,0 +1,168 @@
+"""The readiness report of a release on the real S3 server, through the `assay` command.
+
+Raw, curated, quarantine and reports objects are made by the real landing and curation
+functions into buckets of this test alone; the release goes to a fresh object-lock
+bucket. The report is then rendered by ``assay report readiness`` against those buckets.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from minio.commonconfig import ENABLED
+from minio.versioningconfig import VersioningConfig
+from typer.testing import CliRunner
+
+from assay import curation, landing
+from assay.cli import app
+from assay.config import Settings
+from assay.deadletter import Record
+from assay.releases import Buckets, LockedS3Store, LockTerms, ReleaseRequest, create_release
+from assay.store import S3Store, s3_client
+from schemas import _wire as wire
+from schemas import load_contract
+
+pytestmark = pytest.mark.integration
+
+TOPIC = "assay.process_params.v1"
+BADGE = "BADGE-4040"
+
+
+def reading(n: int) -> dict[str, Any]:
+    """One reading a minute from 08:00 on 1-3 April 2026; a few too hot, a few bad badges."""
+    day, minute = 1 + n // 90, 8 * 60 + n % 90
+    stamp = f"2026-04-{day:02d}T{minute // 60:02d}:{minute % 60:02d}:00.000Z"
+    return {
+        "producer_id": "edge-it",
+        "seq": n,
+        "site": "plant-it",
+        "device_id": f"imm-{n % 2}",
+        "event_time": stamp,
+        "ingest_time": stamp,
+        "mould_id": "M0007",
+        "recipe_id": f"R{5000 + n % 4}",
+        "material": "pc",
+        "shot_count": n,
+        "barrel_temp_nozzle": 950.0 if n % 41 == 3 else 231.5,
+        "barrel_temp_front": 225.0,
+        "barrel_temp_middle": 220.0,
+        "barrel_temp_rear": 210.0,
+        "mould_temp_fixed": 60.0,
+        "mould_temp_moving": 61.0,
+        "injection_pressure": 118.0 + n % 3,
+        "holding_pressure": 80.0,
+        "injection_speed": 90.0,
+        "cycle_time": 32.0,
+        "shot_weight": 55.0,
+        "cushion": 4.5,
+        "operator_id": BADGE if n % 47 == 9 else f"OP{777700 + n % 3}",
+    }
+
+
+class MemoryLog:
+    """One Kafka partition in memory, as the landing unit tests use."""
+
+    def __init__(self, count: int) -> None:
+        headers = (
+            (wire.HEADER_CONTRACT, b"process_params"),
+            (wire.HEADER_VERSION, b"1.0.0"),
+            (wire.HEADER_CONTENT_TYPE, wire.JSON.encode()),
+        )
+        self.topic, self.partition, self.offset = TOPIC, 0, None
+        self.records = [
+            Record(TOPIC, 0, n, 0, b"imm", json.dumps(reading(n)).encode(), headers)
+            for n in range(count)
+        ]
+
+    def committed(self) -> int | None:
+        return self.offset
+
+    def bounds(self) -> tuple[int, int]:
+        return 0, len(self.records)
+
+    def read(self, start: int, end: int, max_bytes: int | None) -> tuple[list[Record], int]:
+        return self.records[start:end], end
+
+    def commit(self, offset: int, metadata: str) -> None:
+        self.offset = offset
+
+
+@pytest.fixture(scope="module")
+def released(stack_settings: Settings) -> tuple[Settings, dict[str, Any]]:
+    """Settings pointing at this module's buckets, and the manifest of release 1.0.0."""
+    tag = datetime.now(UTC).strftime("%H%M%S%f")
+    names = {
+        role: f"it-rd-{role[:3]}-{tag}"
+        for role in ("raw", "curated", "quarantine", "deadletter", "reports", "releases")
+    }
+    client = s3_client(stack_settings)
+    for role, name in names.items():
+        client.make_bucket(name, object_lock=role == "releases")
+    client.set_bucket_versioning(names["releases"], VersioningConfig(ENABLED))
+    settings = stack_settings.model_copy(update={f"bucket_{r}": n for r, n in names.items()})
+    store, contract = LockedS3Store(settings), load_contract("process_params")
+    landing.land_partition(
+        MemoryLog(270),
+        store,
+        landing.Buckets(names["raw"], names["deadletter"]),
+        contract,
+        max_records=100,
+    )
+    checked = curation.Buckets(
+        names["raw"], names["curated"], names["quarantine"], names["reports"]
+    )
+    for key in curation.pending(store, checked, contract, 0):
+        curation.validate_segment(store, checked, contract, key)
+    created = datetime.now(UTC).replace(microsecond=0)
+    request = ReleaseRequest(
+        contract=contract,
+        version="1.0.0",
+        date_from=date(2026, 4, 1),
+        date_to=date(2026, 4, 2),
+        created=created,
+        licence="CC-BY-NC-4.0",
+    )
+    buckets = Buckets(names["raw"], names["curated"], names["reports"], names["releases"])
+    manifest = create_release(
+        store, buckets, request, b"it-readiness-key", LockTerms.after(created, 1)
+    ).manifest
+    return settings, manifest
+
+
+def test_the_command_renders_and_uploads_the_report(
+    released: tuple[Settings, dict[str, Any]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings, manifest = released
+    for role, bucket in settings.buckets.items():
+        monkeypatch.setenv(f"ASSAY_BUCKET_{role.upper()}", bucket)
+    result = CliRunner().invoke(
+        app, ["report", "readiness", "process_params", "1.0.0", "--output", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+
+    store = S3Store(settings)
+    for name in ("readiness.html", "readiness.pdf", "readiness.json"):
+        uploaded = store.get(settings.bucket_reports, f"readiness/process_params/1.0.0/{name}")
+        assert uploaded == (tmp_path / name).read_bytes()
+    assert (tmp_path / "readiness.pdf").read_bytes().startswith(b"%PDF")
+    assert not [k for k in store.keys(settings.bucket_releases) if "readiness" in k]
+
+    figures = json.loads((tmp_path / "readiness.json").read_text())
+    assert figures["totals"]["rows"] == manifest["totals"]["rows"]
+    assert sum(v["rows"] for v in figures["volume"]) == manifest["totals"]["rows"]
+    assert [d["score"] for d in figures["quality"]["dimensions"]] == [
+        d["score"] for d in manifest["quality"]["dimensions"]
+    ]
+    window = [n for n in range(270) if n // 90 < 2]
+    hot = sum(1 for n in window if n % 41 == 3)
+    badges = sum(1 for n in window if n % 47 == 9)
+    by_rule = {r["rule"]: r["rows"] for r in figures["quarantine"]["by_rule"]}
+    assert by_rule == {"range:barrel_temp_nozzle": hot, "pattern:operator_id": badges}
+
+    html = (tmp_path / "readiness.html").read_text()
+    assert BADGE not in html and 'src="http' not in html
+    assert settings.endpoint in html  # the load snippets point at this server
