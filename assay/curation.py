@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from assay import layout
+from assay.continuity import next_tail
 from assay.dedup import Watermark, drop_duplicates
 from assay.errors import AssayError
 from assay.parquet import from_parquet, to_parquet
@@ -106,8 +107,9 @@ def validate_segment(
     seg = layout.Segment.parse(raw_key)
     raw = from_parquet(store.get(buckets.raw, raw_key))
     meta = store.head(buckets.raw, raw_key) or {}
-    deduped = drop_duplicates(raw, _watermark_before(store, buckets, contract, raw_key), seg.stem)
-    outcome = validate_table(contract, deduped.table)
+    before, tail = _state_before(store, buckets, contract, raw_key)
+    deduped = drop_duplicates(raw, before, seg.stem)
+    outcome = validate_table(contract, deduped.table, context=tail)
     quarantined = _with_regressed(outcome.quarantined, deduped.regressed)
     curated_keys = _write_curated(store, buckets, contract, seg, outcome.passing)
     quarantine_key = _write_quarantine(store, buckets, contract, seg, quarantined, raw_key)
@@ -131,11 +133,12 @@ def validate_segment(
         scores=outcome.scores.to_dict(),
     )
     _write_reports(store, buckets, contract, seg, summary, outcome)
+    tail_key = _tail_key(contract, raw_key)
+    store.put(buckets.reports, tail_key, to_parquet(next_tail(contract, tail, outcome.passing)))
+    # The watermark goes last: it marks the segment validated.
+    watermark_key = layout.watermark_key(contract.name, contract.major, seg)
     store.put(
-        buckets.reports,
-        layout.watermark_key(contract.name, contract.major, seg),
-        deduped.watermark.dumps(),
-        content_type="application/json",
+        buckets.reports, watermark_key, deduped.watermark.dumps(), content_type="application/json"
     )
     return summary
 
@@ -171,18 +174,37 @@ def _watermark_key(contract: Contract, raw_key: str) -> str:
     return layout.watermark_key(contract.name, contract.major, layout.Segment.parse(raw_key))
 
 
-def _watermark_before(
-    store: ObjectStore, buckets: Buckets, contract: Contract, raw_key: str
-) -> Watermark:
+def _tail_key(contract: Contract, raw_key: str) -> str:
+    return _watermark_key(contract, raw_key).removesuffix(".watermark.json") + ".tail.parquet"
+
+
+def _previous(store: ObjectStore, buckets: Buckets, contract: Contract, raw_key: str) -> str | None:
+    """The raw object before this one in its partition (None for the first)."""
     seg = layout.Segment.parse(raw_key)
     prefix = layout.partition_prefix(contract.name, contract.major, seg.partition)
     earlier = [k for k in store.keys(buckets.raw, prefix) if k < raw_key and k.endswith(".parquet")]
-    if not earlier:
-        return Watermark()
-    stored = store.head(buckets.reports, _watermark_key(contract, earlier[-1]))
-    if stored is None:
-        raise OutOfOrder(seg.stem, layout.Segment.parse(earlier[-1]).stem)
-    return Watermark.loads(store.get(buckets.reports, _watermark_key(contract, earlier[-1])))
+    return earlier[-1] if earlier else None
+
+
+def _state_before(
+    store: ObjectStore, buckets: Buckets, contract: Contract, raw_key: str
+) -> tuple[Watermark, pa.Table | None]:
+    """The watermark and device tail after the previous segment, which must be validated."""
+    previous = _previous(store, buckets, contract, raw_key)
+    if previous is None:
+        return Watermark(), None
+    key = _watermark_key(contract, previous)
+    if store.head(buckets.reports, key) is None:
+        stems = (layout.Segment.parse(k).stem for k in (raw_key, previous))
+        raise OutOfOrder(*stems)
+    mark = Watermark.loads(store.get(buckets.reports, key))
+    tail_key = _tail_key(contract, previous)
+    tail = (
+        from_parquet(store.get(buckets.reports, tail_key))
+        if store.head(buckets.reports, tail_key) is not None
+        else None
+    )
+    return mark, tail
 
 
 def curated_table(contract: Contract, rows: pa.Table) -> pa.Table:

@@ -69,12 +69,18 @@ def validate_table(
     now: datetime | None = None,
     future_tolerance_seconds: float = DEFAULT_FUTURE_TOLERANCE_SECONDS,
     data_docs: bool = True,
+    context: pa.Table | None = None,
 ) -> ValidationOutcome:
-    """Validate a batch; ``now`` stamps the report (default: the batch's latest ingest time)."""
+    """Validate a batch; ``now`` stamps the report (default: the batch's latest ingest time).
+
+    ``context`` holds readings validated before (e.g. each device's last curated reading of
+    the previous batch): stream rules (counters, gaps, stuck runs) continue from them, but
+    they are neither validated again nor counted.
+    """
     checks = compile_checks(contract, future_tolerance_seconds=future_tolerance_seconds)
     _refuse_reserved(table)
     conformed = conform(contract, table)
-    frame = validation_frame(conformed, checks)
+    frame = validation_frame(conformed, checks, _derived(contract, conformed, checks, context))
     result = run_suite(suite_name(contract), checks, frame, contract.name)
     split = split_rows(result, checks, table, _with_extras(conformed.table, table))
     stamp = now or _latest_ingest(conformed.table)
@@ -84,9 +90,11 @@ def validate_table(
     return ValidationOutcome(split.passing, split.quarantined, split.summary, scores, report, html)
 
 
-def validation_frame(conformed: Conformed, checks: tuple[Check, ...]) -> Any:
+def validation_frame(
+    conformed: Conformed, checks: tuple[Check, ...], derived: dict[str, np.ndarray] | None = None
+) -> Any:
     """The pandas frame GX validates: ``_row``, the columns the checks read, the derived ones."""
-    derived = derive_columns(conformed, checks)
+    derived = derive_columns(conformed, checks) if derived is None else derived
     rows = conformed.table.num_rows
     columns: dict[str, Any] = {ROW: np.arange(rows, dtype=np.int64)}
     for check in checks:
@@ -95,6 +103,21 @@ def validation_frame(conformed: Conformed, checks: tuple[Check, ...]) -> Any:
                 derived[check.column] if check.derived else conformed.table.column(check.column)
             )
     return pa.table(columns).to_pandas()
+
+
+def _derived(
+    contract: Contract, conformed: Conformed, checks: tuple[Check, ...], context: pa.Table | None
+) -> dict[str, np.ndarray]:
+    """Derived columns of the batch, with stream rules continuing from the context rows."""
+    if context is None or context.num_rows == 0:
+        return derive_columns(conformed, checks)
+    before = conform(contract, context)
+    combined = Conformed(
+        pa.concat_tables([before.table, conformed.table]),
+        {k: np.concatenate([before.type_ok[k], conformed.type_ok[k]]) for k in conformed.type_ok},
+    )
+    skip = context.num_rows
+    return {name: values[skip:] for name, values in derive_columns(combined, checks).items()}
 
 
 def _refuse_reserved(table: pa.Table) -> None:

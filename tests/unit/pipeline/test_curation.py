@@ -81,3 +81,19 @@ def test_segments_are_validated_in_offset_order(energy: Contract) -> None:
     with pytest.raises(curation.OutOfOrder) as err:
         curation.validate_segment(store, BUCKETS, energy, second)
     assert err.value.transient
+
+
+def test_stream_rules_continue_across_segments(energy: Contract) -> None:
+    # Segment 1 ends with meter-0's energy register at 1000 + 9; segment 2 opens below it.
+    first = [record(i, reading(i, device_id="meter-0")) for i in range(10)]
+    dip = reading(10, device_id="meter-0", active_energy=500.0)  # a fall, not a reset near 0
+    later = [record(11 + i, reading(11 + i, device_id="meter-0")) for i in range(9)]
+    log, store = MemoryLog([*first, record(10, dip), *later]), MemoryStore()
+    land_partition(log, store, LandingBuckets("raw", "dead"), energy, max_records=10)
+    summaries = [
+        curation.validate_segment(store, BUCKETS, energy, key)
+        for key in curation.pending(store, BUCKETS, energy, 0)
+    ]
+    assert [s.quarantined for s in summaries] == [0, 1]
+    assert summaries[1].by_rule.get("monotonic:active_energy") == 1
+    assert (summaries[1].readings, summaries[1].curated) == (10, 9)  # context rows are not counted
