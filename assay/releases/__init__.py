@@ -15,6 +15,7 @@ from assay.releases._access import (
     open_release,
     read_manifest,
 )
+from assay.releases._duckdb import connect as duckdb_connect
 from assay.releases._errors import (
     InvalidRelease,
     NothingToRelease,
@@ -52,6 +53,7 @@ __all__ = [
     "Verification",
     "create_release",
     "download_release",
+    "duckdb_connect",
     "list_releases",
     "masking_key",
     "open_release",

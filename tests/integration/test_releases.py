@@ -251,14 +251,19 @@ def test_mlcroissant_reads_the_records_with_checksums(
 def test_duckdb_and_polars_read_the_release_from_the_server(
     world: tuple[Settings, Buckets], released: dict[str, Any]
 ) -> None:
-    import duckdb
     import polars as pl
 
-    settings, _ = world
-    readings = open_release(settings, "process_params", "1.0.0")
-    found = duckdb.sql(
-        "SELECT count(*), count(DISTINCT device_id), count(DISTINCT operator_id) FROM readings"
+    from assay.releases import duckdb_connect
+
+    settings, buckets = world
+    # DuckDB's own S3 reader (httpfs), straight from the server: no pyarrow in between.
+    con = duckdb_connect(settings)
+    path = f"s3://{buckets.releases}/process_params/1.0.0/data/*/*.parquet"
+    found = con.execute(
+        "SELECT count(*), count(DISTINCT device_id), count(DISTINCT operator_id) "
+        f"FROM read_parquet('{path}')"
     ).fetchall()
     assert found == [(released["totals"]["rows"], 2, 3)]
+    readings = open_release(settings, "process_params", "1.0.0")
     frame = pl.from_arrow(readings.to_table(columns=["device_id", "cycle_time"]))
     assert isinstance(frame, pl.DataFrame) and frame.height == released["totals"]["rows"]
