@@ -52,6 +52,39 @@ class PartitionLog(Protocol):
         """Commit ``offset`` as the next one to read."""
 
 
+class MemoryPartition:
+    """A `PartitionLog` in memory, for unit tests: records given up front, commits recorded."""
+
+    def __init__(
+        self, records: list[Record], *, topic: str = "", partition: int = 0, low: int = 0
+    ) -> None:
+        first = records[0] if records else None
+        self.topic = topic or (first.topic if first else "")
+        self.partition = first.partition if first else partition
+        self.records, self.low = records, low
+        self.offset: int | None = None
+        self.commits: list[tuple[int, str]] = []
+
+    def committed(self) -> int | None:
+        return self.offset
+
+    def bounds(self) -> tuple[int, int]:
+        return self.low, (self.records[-1].offset + 1) if self.records else self.low
+
+    def read(self, start: int, end: int, max_bytes: int | None) -> tuple[list[Record], int]:
+        out, size = [], 0
+        for record in (r for r in self.records if start <= r.offset < end):
+            out.append(record)
+            size += len(record.value or b"")
+            if max_bytes is not None and size >= max_bytes:
+                return out, record.offset + 1
+        return out, end
+
+    def commit(self, offset: int, metadata: str) -> None:
+        self.offset = offset
+        self.commits.append((offset, metadata))
+
+
 @dataclass(frozen=True)
 class Buckets:
     """Where landing writes."""

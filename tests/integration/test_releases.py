@@ -76,32 +76,19 @@ def reading(n: int) -> dict[str, Any]:
     }
 
 
-class MemoryLog:
-    """One Kafka partition in memory, as the landing unit tests use."""
-
-    def __init__(self, count: int) -> None:
-        headers = (
-            (wire.HEADER_CONTRACT, b"process_params"),
-            (wire.HEADER_VERSION, b"1.0.0"),
-            (wire.HEADER_CONTENT_TYPE, wire.JSON.encode()),
-        )
-        self.topic, self.partition, self.offset = TOPIC, 0, None
-        self.records = [
+def memory_log(count: int) -> landing.MemoryPartition:
+    """``count`` readings on one Kafka partition, in memory."""
+    headers = (
+        (wire.HEADER_CONTRACT, b"process_params"),
+        (wire.HEADER_VERSION, b"1.0.0"),
+        (wire.HEADER_CONTENT_TYPE, wire.JSON.encode()),
+    )
+    return landing.MemoryPartition(
+        [
             Record(TOPIC, 0, n, 0, b"imm", json.dumps(reading(n)).encode(), headers)
             for n in range(count)
         ]
-
-    def committed(self) -> int | None:
-        return self.offset
-
-    def bounds(self) -> tuple[int, int]:
-        return 0, len(self.records)
-
-    def read(self, start: int, end: int, max_bytes: int | None) -> tuple[list[Record], int]:
-        return self.records[start:end], end
-
-    def commit(self, offset: int, metadata: str) -> None:
-        self.offset = offset
+    )
 
 
 @pytest.fixture(scope="module")
@@ -119,7 +106,7 @@ def world(stack_settings: Settings) -> tuple[Settings, Buckets]:
     )
     store, contract = LockedS3Store(settings), load_contract("process_params")
     landing.land_partition(
-        MemoryLog(300), store, landing.Buckets(buckets.raw, f"it-d-{tag}"), contract
+        memory_log(300), store, landing.Buckets(buckets.raw, f"it-d-{tag}"), contract
     )
     checked = curation.Buckets(buckets.raw, buckets.curated, f"it-q-{tag}", buckets.reports)
     for key in curation.pending(store, checked, contract, 0):

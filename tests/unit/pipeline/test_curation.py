@@ -7,27 +7,27 @@ import pytest
 from assay import curation
 from assay.audit import audit
 from assay.landing import Buckets as LandingBuckets
-from assay.landing import land_partition
+from assay.landing import MemoryPartition, land_partition
 from assay.parquet import from_parquet
 from assay.store import MemoryStore
 from schemas import Contract
 from schemas import _wire as wire
 
 from .conftest import reading, record
-from .test_landing import MemoryLog
+from .test_landing import memory_log
 
 BUCKETS = curation.Buckets(raw="raw", curated="cur", quarantine="q", reports="rep")
 
 
 @pytest.fixture(scope="module")
-def validated(energy: Contract) -> tuple[MemoryStore, list[curation.Summary], MemoryLog]:
+def validated(energy: Contract) -> tuple[MemoryStore, list[curation.Summary], MemoryPartition]:
     replay = {wire.HEADER_REPLAY: "1"}
     records = [record(i, reading(i)) for i in range(120)]
     records += [record(120, reading(5), headers=replay)]  # a spool replay of seq 5
     records += [record(121, reading(121, voltage_l1=9999.0))]  # out of range
     records += [record(122, b"junk")]  # undecodable
     records += [record(123, reading(3, device_id="meter-x"))]  # seq 3 again, not a replay
-    log, store = MemoryLog(records), MemoryStore()
+    log, store = memory_log(records), MemoryStore()
     land_partition(log, store, LandingBuckets("raw", "dead"), energy, max_records=60)
     summaries = [
         curation.validate_segment(store, BUCKETS, energy, key)
@@ -75,7 +75,7 @@ def test_revalidation_rewrites_the_same_objects(validated, energy: Contract) -> 
 
 
 def test_segments_are_validated_in_offset_order(energy: Contract) -> None:
-    log, store = MemoryLog([record(i, reading(i)) for i in range(20)]), MemoryStore()
+    log, store = memory_log([record(i, reading(i)) for i in range(20)]), MemoryStore()
     land_partition(log, store, LandingBuckets("raw", "dead"), energy, max_records=10)
     second = curation.pending(store, BUCKETS, energy, 0)[1]
     with pytest.raises(curation.OutOfOrder) as err:
@@ -88,7 +88,7 @@ def test_stream_rules_continue_across_segments(energy: Contract) -> None:
     first = [record(i, reading(i, device_id="meter-0")) for i in range(10)]
     dip = reading(10, device_id="meter-0", active_energy=500.0)  # a fall, not a reset near 0
     later = [record(11 + i, reading(11 + i, device_id="meter-0")) for i in range(9)]
-    log, store = MemoryLog([*first, record(10, dip), *later]), MemoryStore()
+    log, store = memory_log([*first, record(10, dip), *later]), MemoryStore()
     land_partition(log, store, LandingBuckets("raw", "dead"), energy, max_records=10)
     summaries = [
         curation.validate_segment(store, BUCKETS, energy, key)

@@ -6,7 +6,7 @@ import pytest
 
 from assay import layout
 from assay.deadletter import Record
-from assay.landing import Buckets, land_partition, land_segment
+from assay.landing import Buckets, MemoryPartition, land_partition, land_segment
 from assay.parquet import from_parquet
 from assay.store import MemoryStore
 from schemas import Contract
@@ -16,38 +16,13 @@ from .conftest import TOPIC, reading, record
 BUCKETS = Buckets(raw="raw", deadletter="dead")
 
 
-class MemoryLog:
-    """A partition in memory that records every commit."""
-
-    def __init__(self, records: list[Record], low: int = 0) -> None:
-        self.topic, self.partition = TOPIC, 0
-        self.records, self.low = records, low
-        self.offset: int | None = None
-        self.commits: list[tuple[int, str]] = []
-
-    def committed(self) -> int | None:
-        return self.offset
-
-    def bounds(self) -> tuple[int, int]:
-        return self.low, (self.records[-1].offset + 1) if self.records else self.low
-
-    def read(self, start: int, end: int, max_bytes: int | None) -> tuple[list[Record], int]:
-        out, size = [], 0
-        for r in self.records:
-            if start <= r.offset < end:
-                out.append(r)
-                size += len(r.value or b"")
-                if max_bytes is not None and size >= max_bytes:
-                    return out, r.offset + 1
-        return out, end
-
-    def commit(self, offset: int, metadata: str) -> None:
-        self.offset = offset
-        self.commits.append((offset, metadata))
+def memory_log(records: list[Record], low: int = 0) -> MemoryPartition:
+    """One partition of the energy_meter topic in memory."""
+    return MemoryPartition(records, topic=TOPIC, low=low)
 
 
 def test_segments_are_cut_by_count_and_committed(energy: Contract) -> None:
-    log, store = MemoryLog([record(i, reading(i)) for i in range(25)]), MemoryStore()
+    log, store = memory_log([record(i, reading(i)) for i in range(25)]), MemoryStore()
     landed = land_partition(log, store, BUCKETS, energy, max_records=10)
     assert [(x.segment.start, x.end, x.readings) for x in landed] == [
         (0, 10, 10),
@@ -67,7 +42,7 @@ def test_segments_are_cut_by_count_and_committed(energy: Contract) -> None:
 
 def test_object_metadata_records_the_offset_range(energy: Contract) -> None:
     log, store = (
-        MemoryLog([record(i, reading(i)) for i in range(5)] + [record(5, b"junk")]),
+        memory_log([record(i, reading(i)) for i in range(5)] + [record(5, b"junk")]),
         MemoryStore(),
     )
     landed = land_segment(log, store, BUCKETS, energy)
@@ -87,12 +62,12 @@ def test_object_metadata_records_the_offset_range(energy: Contract) -> None:
 
 def test_crash_before_commit_rewrites_the_same_bytes(energy: Contract) -> None:
     records = [record(i, reading(i)) for i in range(8)]
-    store, first = MemoryStore(), MemoryLog(records[:5])
+    store, first = MemoryStore(), memory_log(records[:5])
     land_segment(first, store, BUCKETS, energy)
     key = store.keys("raw")[0]
     before = store.get("raw", key)
     # The commit never happened, and meanwhile more records arrived.
-    again = MemoryLog(records)
+    again = memory_log(records)
     landed = land_segment(again, store, BUCKETS, energy)
     assert landed is not None and landed.recovered
     assert (landed.end, store.get("raw", key)) == (5, before)
@@ -103,12 +78,12 @@ def test_crash_before_commit_rewrites_the_same_bytes(energy: Contract) -> None:
 def test_byte_cut_depends_only_on_records(energy: Contract) -> None:
     records = [record(i, reading(i)) for i in range(20)]
     size = len(records[0].value or b"")
-    landed = land_partition(MemoryLog(records), MemoryStore(), BUCKETS, energy, max_bytes=size * 7)
+    landed = land_partition(memory_log(records), MemoryStore(), BUCKETS, energy, max_bytes=size * 7)
     assert [x.records for x in landed] == [7, 7, 6]
 
 
 def test_all_dead_segment_still_writes_raw_object(energy: Contract) -> None:
-    log, store = MemoryLog([record(0, b"x"), record(1, b"y")]), MemoryStore()
+    log, store = memory_log([record(0, b"x"), record(1, b"y")]), MemoryStore()
     landed = land_segment(log, store, BUCKETS, energy)
     assert landed is not None and (landed.readings, landed.dead_readings) == (0, 2)
     assert from_parquet(store.get("raw", landed.raw_key)).num_rows == 0
@@ -116,7 +91,7 @@ def test_all_dead_segment_still_writes_raw_object(energy: Contract) -> None:
 
 
 def test_retention_moved_log_start_past_commit(energy: Contract) -> None:
-    log = MemoryLog([record(i, reading(i)) for i in range(10, 15)], low=10)
+    log = memory_log([record(i, reading(i)) for i in range(10, 15)], low=10)
     log.offset = 3
     landed = land_segment(log, MemoryStore(), BUCKETS, energy)
     assert landed is not None and landed.segment.start == 10

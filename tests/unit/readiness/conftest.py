@@ -16,6 +16,7 @@ import pytest
 
 from assay import curation, landing
 from assay.deadletter import Record
+from assay.landing import MemoryPartition
 from assay.releases import Buckets, LockTerms, ReleaseRequest, create_release
 from assay.store import MemoryStore
 from schemas import Contract, load_contract
@@ -63,27 +64,6 @@ def reading(n: int, site: str) -> dict[str, Any]:
     }
 
 
-class MemoryLog:
-    """One Kafka partition in memory (as in the landing tests)."""
-
-    def __init__(self, records: list[Record], partition: int) -> None:
-        self.topic, self.partition = TOPIC, partition
-        self.records = records
-        self.offset: int | None = None
-
-    def committed(self) -> int | None:
-        return self.offset
-
-    def bounds(self) -> tuple[int, int]:
-        return 0, len(self.records)
-
-    def read(self, start: int, end: int, max_bytes: int | None) -> tuple[list[Record], int]:
-        return [r for r in self.records if start <= r.offset < end], end
-
-    def commit(self, offset: int, metadata: str) -> None:
-        self.offset = offset
-
-
 def records(site: str, partition: int) -> list[Record]:
     """The Kafka records of one site."""
     headers = {
@@ -108,7 +88,7 @@ def records(site: str, partition: int) -> list[Record]:
 def build_release(store: MemoryStore, contract: Contract) -> dict[str, Any]:
     """Land, validate and release two sites; the manifest of release 1.0.0."""
     for partition, site in ((0, "plant-a"), (1, "plant-b")):
-        log = MemoryLog(records(site, partition), partition)
+        log = MemoryPartition(records(site, partition))
         landing.land_partition(
             log, store, landing.Buckets(BUCKETS.raw, "dead"), contract, max_records=100
         )

@@ -14,6 +14,7 @@ import pytest
 
 from assay import curation, landing
 from assay.deadletter import Record
+from assay.landing import MemoryPartition
 from assay.releases import Buckets, LockTerms, ReleaseRequest
 from assay.store import MemoryStore
 from schemas import Contract, load_contract
@@ -59,27 +60,6 @@ def reading(n: int, site: str) -> dict[str, Any]:
     }
 
 
-class MemoryLog:
-    """One partition in memory (as in the landing tests)."""
-
-    def __init__(self, records: list[Record], partition: int) -> None:
-        self.topic, self.partition = TOPIC, partition
-        self.records = records
-        self.offset: int | None = None
-
-    def committed(self) -> int | None:
-        return self.offset
-
-    def bounds(self) -> tuple[int, int]:
-        return 0, len(self.records)
-
-    def read(self, start: int, end: int, max_bytes: int | None) -> tuple[list[Record], int]:
-        return [r for r in self.records if start <= r.offset < end], end
-
-    def commit(self, offset: int, metadata: str) -> None:
-        self.offset = offset
-
-
 def records(site: str, partition: int, count: int) -> list[Record]:
     headers = {
         wire.HEADER_CONTRACT: "process_params",
@@ -103,7 +83,7 @@ def records(site: str, partition: int, count: int) -> list[Record]:
 def build_curated(store: MemoryStore, contract: Contract, count: int = 1200) -> None:
     """Land and validate two partitions (two sites) of readings spanning two days."""
     for partition, site in ((0, "plant-a"), (1, "plant-b")):
-        log = MemoryLog(records(site, partition, count), partition)
+        log = MemoryPartition(records(site, partition, count))
         land = landing.Buckets(raw=BUCKETS.raw, deadletter="dead")
         landing.land_partition(log, store, land, contract, max_records=500)
         checked = curation.Buckets(BUCKETS.raw, BUCKETS.curated, "quarantine", BUCKETS.reports)
