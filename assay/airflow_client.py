@@ -73,3 +73,14 @@ def runs(settings: Settings, dag_id: str, limit: int = 100) -> list[dict[str, An
     """The latest runs of ``dag_id`` (id, state, type, dates)."""
     found = _call(settings, "GET", f"/dags/{dag_id}/dagRuns?limit={limit}&order_by=-start_date")
     return list(found["dag_runs"])
+
+
+def dag_exists(settings: Settings, dag_id: str) -> bool:
+    """True once the DAG processor has parsed ``dag_id`` and it is not paused."""
+    try:
+        dag = _call(settings, "GET", f"/dags/{dag_id}")
+    except AirflowApiError as exc:
+        if "404" in str(exc):
+            return False
+        raise
+    return not dag.get("is_paused", False)

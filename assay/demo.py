@@ -192,9 +192,16 @@ def wait(
     producer_id: str,
     timeout: float,
     tick: Callable[[list[Outcome]], None],
+    nudge_after: float | None = None,
 ) -> bool:
-    """Poll until every outcome is done (True) or ``timeout`` seconds pass (False)."""
-    deadline = time.monotonic() + timeout
+    """Poll until every outcome is done (True) or ``timeout`` seconds pass (False).
+
+    With ``nudge_after``, an ingest DAG whose readings have not started to arrive by then is
+    triggered once through the REST API: on a stack that has just started, the topic watcher
+    may begin listening after the readings were sent, and the fallback schedule is minutes away.
+    """
+    started = time.monotonic()
+    nudged: set[str] = set()
     while True:
         for outcome in outcomes:
             if not outcome.done:
@@ -202,9 +209,33 @@ def wait(
         tick(outcomes)
         if all(o.done for o in outcomes):
             return True
-        if time.monotonic() > deadline:
+        if time.monotonic() - started > timeout:
             return False
+        if nudge_after is not None and time.monotonic() - started > nudge_after:
+            _nudge(settings, outcomes, nudged)
         time.sleep(5)
+
+
+def _nudge(settings: Settings, outcomes: list[Outcome], nudged: set[str]) -> None:
+    from assay import airflow_client
+
+    for outcome in outcomes:
+        if outcome.contract not in nudged and outcome.curated + outcome.quarantined == 0:
+            airflow_client.trigger(settings, f"assay_ingest_{outcome.contract}")
+            nudged.add(outcome.contract)
+
+
+def wait_for_dags(settings: Settings, contracts: list[str], timeout: float = 180) -> list[str]:
+    """Wait until Airflow knows every contract's DAGs; the ones still missing at the end."""
+    from assay import airflow_client
+
+    wanted = [f"assay_{stage}_{c}" for c in contracts for stage in ("ingest", "validate")]
+    deadline = time.monotonic() + timeout
+    while True:
+        missing = [d for d in wanted if not airflow_client.dag_exists(settings, d)]
+        if not missing or time.monotonic() > deadline:
+            return missing
+        time.sleep(3)
 
 
 def run_id(now: datetime) -> str:

@@ -36,6 +36,13 @@ def demo(
                 "`assay stack up` (or run `make demo`, which does)"
             )
             raise typer.Exit(1)
+        missing = flow.wait_for_dags(current, [c.name for c in ContractRegistry.shipped()])
+        if missing:
+            console.print(
+                f"[red]error:[/red] Airflow has not loaded {', '.join(missing)}; see "
+                "`assay stack logs airflow-dag-processor`"
+            )
+            raise typer.Exit(1)
         now = datetime.now(UTC)
         producer = flow.run_id(now)
         folder = current.state_dir / "demo" / producer
@@ -64,6 +71,7 @@ def demo(
                 producer,
                 timeout,
                 lambda o: live.update(_table(o, time.monotonic() - started)),
+                nudge_after=60,
             )
         audits = {n: run_audit(current, ContractRegistry.shipped().get(n)) for n in contracts}
     out.print(_summary(outcomes, truths, audits))
