@@ -1,0 +1,287 @@
+"""One pipeline task of the benchmark, in its own process: land (and validate) one partition.
+
+Cases, all reading the same partition through assay's own `KafkaPartition` in the same
+bounded segments (``max_records`` / ``max_bytes``, the landing defaults):
+
+* ``assay``   — `land_partition` then `validate_segment` for every landed segment, as the
+  ingest and validate DAG tasks do (dead letters, provenance, dedup, GX, curated, quarantine,
+  reports), on the real S3 server;
+* ``raw``     — the raw-copy baseline: offsets, timestamps, keys and values as a binary
+  column, written as the same zstd Parquet, no decoding, no validation (what Kafka
+  Connect's S3 sink does with a byte-array format);
+* ``pyarrow`` — pyarrow alone: values joined with newlines and read by ``pyarrow.json``
+  against the contract's schema (frames: ``pyarrow.ipc`` per message), then the same
+  Parquet write; no dead-letter bisecting, no provenance, no validation.
+
+Phases are timed by wrapping the log, the store and the functions the pipeline calls
+(self time: a phase's time excludes the phases inside it). With ``--wait`` the process
+imports everything and warms Great Expectations first, prints ``ready`` and starts on a
+line from stdin, so that several tasks start together and imports are not timed. Prints
+one JSON line: timings, phases, readings, and peak RSS (``getrusage``) after landing and
+at the end.
+
+    python -m bench._pipeline_task --help
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import resource
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from assay.config import Settings, load_settings
+from assay.deadletter import Record
+from assay.landing import MAX_BYTES, MAX_RECORDS
+from schemas import Contract, load_contract
+
+
+class Phases:
+    """Self time per named phase; nested phases are subtracted from the enclosing one."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._stack: list[float] = []  # child time accumulated by each open phase
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        self._stack.append(0.0)
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            elapsed = time.perf_counter() - start
+            children = self._stack.pop()
+            self.seconds[name] = self.seconds.get(name, 0.0) + elapsed - children
+            if self._stack:
+                self._stack[-1] += elapsed
+
+    def wrap(self, name: str, func: Callable[..., Any]) -> Callable[..., Any]:
+        """``func`` timed as ``name``."""
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            with self(name):
+                return func(*args, **kwargs)
+
+        return timed
+
+
+class TimedLog:
+    """A `PartitionLog` whose calls are timed."""
+
+    def __init__(self, log: Any, phases: Phases) -> None:
+        self.topic, self.partition = log.topic, log.partition
+        self.read = phases.wrap("kafka read", log.read)
+        self.bounds = phases.wrap("kafka offsets+commit", log.bounds)
+        self.committed = phases.wrap("kafka offsets+commit", log.committed)
+        self.commit = phases.wrap("kafka offsets+commit", log.commit)
+
+
+class TimedStore:
+    """An `ObjectStore` whose calls are timed."""
+
+    def __init__(self, store: Any, phases: Phases) -> None:
+        self.put = phases.wrap("s3 put", store.put)
+        self.get = phases.wrap("s3 get", store.get)
+        self.head = phases.wrap("s3 head+list", store.head)
+        self.keys = phases.wrap("s3 head+list", store.keys)
+
+
+def instrument(phases: Phases) -> None:
+    """Time what landing and curation call, where they call it."""
+    import validators
+    from assay import curation, landing
+    from validators import _validate
+
+    landing.decode = phases.wrap("decode", landing.decode)
+    landing.to_parquet = phases.wrap("parquet write", landing.to_parquet)
+    curation.to_parquet = phases.wrap("parquet write", curation.to_parquet)
+    curation.from_parquet = phases.wrap("parquet read", curation.from_parquet)
+    curation.drop_duplicates = phases.wrap("dedup", curation.drop_duplicates)
+    _validate.run_suite = phases.wrap("validate: GX run_suite", _validate.run_suite)
+    validators.validate_table = phases.wrap(
+        "validate: conform, derive, split, scores, docs", validators.validate_table
+    )
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Command-line options."""
+    parser = argparse.ArgumentParser(prog="python -m bench._pipeline_task", description=__doc__)
+    parser.add_argument("--case", choices=["assay", "raw", "pyarrow"], required=True)
+    parser.add_argument("--contract", default="energy_meter")
+    parser.add_argument("--topic", required=True)
+    parser.add_argument("--partition", type=int, default=0)
+    parser.add_argument("--group", required=True)
+    parser.add_argument("--buckets", type=json.loads, required=True, help="JSON: role -> bucket")
+    parser.add_argument("--max-records", type=int, default=MAX_RECORDS)
+    parser.add_argument("--max-bytes", type=int, default=MAX_BYTES)
+    parser.add_argument("--wait", action="store_true", help="print ready, start on a stdin line")
+    parser.add_argument("--profile", help="write a pyinstrument text profile here")
+    return parser.parse_args(argv)
+
+
+def run_assay(args: argparse.Namespace, log: Any, store: Any, contract: Contract) -> dict:
+    """Ingest, then validate every landed segment, as the two DAG tasks do."""
+    from assay import curation, landing
+
+    b = args.buckets
+    landed = landing.land_partition(
+        log,
+        store,
+        landing.Buckets(raw=b["raw"], deadletter=b["deadletter"]),
+        contract,
+        max_records=args.max_records,
+        max_bytes=args.max_bytes,
+    )
+    rss_ingest = _maxrss_mb()
+    buckets = curation.Buckets(b["raw"], b["curated"], b["quarantine"], b["reports"])
+    summaries = [
+        curation.validate_segment(store, buckets, contract, key)
+        for key in curation.pending(store, buckets, contract, args.partition)
+    ]
+    return {
+        "segments": len(landed),
+        "records": sum(x.records for x in landed),
+        "readings": sum(x.readings + x.dead_readings for x in landed),
+        "dead_readings": sum(x.dead_readings for x in landed),
+        "curated": sum(s.curated for s in summaries),
+        "quarantined": sum(s.quarantined for s in summaries),
+        "duplicates": sum(s.duplicates for s in summaries),
+        "warnings": sum(s.warnings for s in summaries),
+        "maxrss_ingest_mb": rss_ingest,
+    }
+
+
+def run_copy(args: argparse.Namespace, log: Any, store: Any, contract: Contract) -> dict:
+    """The raw-copy baseline or the pyarrow-alone peer: read, convert, write, commit."""
+    from assay.parquet import to_parquet
+    from schemas import _wire as wire
+    from schemas import to_arrow_schema
+
+    convert = _raw_table if args.case == "raw" else _pyarrow_table
+    schema = to_arrow_schema(contract)
+    low, high = log.bounds()
+    start = max(log.committed() or low, low)
+    segments = records = readings = 0
+    while start < high:
+        batch, end = log.read(start, min(high, start + args.max_records), args.max_bytes)
+        table = convert(batch, schema, args.phases)
+        carried = sum(int(r.header(wire.HEADER_COUNT) or 1) for r in batch)  # frames hold many
+        with args.phases("parquet write"):
+            data = to_parquet(table)
+        store.put(args.buckets["raw"], f"{log.topic}+{log.partition}+{start:020d}.parquet", data)
+        log.commit(end, str(start))
+        segments, records, readings = segments + 1, records + len(batch), readings + carried
+        start = end
+    return {"segments": segments, "records": records, "readings": readings}
+
+
+def _raw_table(batch: list[Record], schema: Any, phases: Phases) -> Any:
+    import pyarrow as pa
+
+    with phases("decode"):
+        return pa.table(
+            {
+                "offset": pa.array([r.offset for r in batch], pa.int64()),
+                "timestamp": pa.array([r.timestamp for r in batch], pa.timestamp("ms", tz="UTC")),
+                "key": pa.array([r.key for r in batch], pa.binary()),
+                "value": pa.array([r.value for r in batch], pa.binary()),
+            }
+        )
+
+
+def _pyarrow_table(batch: list[Record], schema: Any, phases: Phases) -> Any:
+    import pyarrow as pa
+    import pyarrow.json as pj
+
+    from assay.decode import parse_schema
+    from schemas import _wire as wire
+
+    with phases("decode"):
+        if batch and batch[0].header(wire.HEADER_CONTENT_TYPE) == wire.ARROW_STREAM:
+            tables = [pa.ipc.open_stream(r.value).read_all() for r in batch]
+            return pa.concat_tables(tables).cast(parse_schema(schema))
+        block = b"\n".join(r.value or b"" for r in batch)
+        options = pj.ParseOptions(explicit_schema=parse_schema(schema))
+        read = pj.ReadOptions(block_size=1 << 22)
+        return pj.read_json(io.BytesIO(block), read_options=read, parse_options=options)
+
+
+def warm_up(case: str, contract: Contract) -> None:
+    """Pay one-off costs before the clock: the time-zone database (pyarrow loads it on the
+    first UTC timestamp, ~1 s), and for assay Great Expectations' import and first run."""
+    import pyarrow as pa
+
+    pa.array([0], pa.timestamp("ms", tz="UTC")).cast(pa.string())
+    if case == "assay":
+        from validators import sample_table, validate_table
+
+        validate_table(contract, sample_table(contract, 10), data_docs=False)
+
+
+def _maxrss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def execute(args: argparse.Namespace, settings: Settings, contract: Contract) -> dict:
+    """Run the case, timed, and return what it did."""
+    from assay.kafka_log import KafkaPartition
+    from assay.store import S3Store
+
+    phases = args.phases = Phases()
+    if args.case == "assay":
+        instrument(phases)  # once per process: one run per process
+    store = TimedStore(S3Store(settings), phases)
+    runner = run_assay if args.case == "assay" else run_copy
+    with KafkaPartition(settings, args.topic, args.partition, args.group) as kafka:
+        kafka.bounds(), kafka.committed()  # connect and find the coordinator before the clock
+        log = TimedLog(kafka, phases)
+        started, wall, cpu = time.time(), time.perf_counter(), time.process_time()
+        with phases("other"):
+            out = runner(args, log, store, contract)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    return out | {
+        "case": args.case,
+        "partition": args.partition,
+        "started": started,
+        "seconds": wall,
+        "cpu_seconds": cpu,
+        "phases": phases.seconds,
+        "maxrss_mb": _maxrss_mb(),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Prepare, optionally wait for the go line, run, print one JSON line."""
+    args = parse_args(argv)
+    settings, contract = load_settings(), load_contract(args.contract)
+    warm_up(args.case, contract)
+    if args.wait:
+        print("ready", flush=True)
+        sys.stdin.readline()
+    profiler = _profiler(args.profile)
+    out = execute(args, settings, contract)
+    if profiler is not None:
+        profiler.stop()
+        with open(args.profile, "w", encoding="utf-8") as fh:
+            fh.write(profiler.output_text(unicode=True, color=False, show_all=False))
+    print(json.dumps(out), flush=True)
+
+
+def _profiler(path: str | None) -> Any:
+    if not path:
+        return None
+    from pyinstrument import Profiler  # only with `uv run --with pyinstrument`
+
+    profiler = Profiler(interval=0.005)
+    profiler.start()
+    return profiler
+
+
+if __name__ == "__main__":
+    main()
