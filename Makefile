@@ -39,10 +39,11 @@ format: install  ## Apply ruff's fixes and formatting.
 	$(RUN) ruff check --fix .
 	$(RUN) ruff format .
 
-bench: stack  ## The benchmarks, each against its peers in the same run (see bench/README.md).
-	$(RUN) python -m bench.producer
-	$(RUN) python -m bench.validation
-	@if [ -f bench/pipeline.py ]; then $(RUN) python -m bench.pipeline; fi
+bench: stack  ## The benchmarks at a small size, each against its peers in the same run (bench/README.md).
+	$(RUN) python -m bench.producer --json-readings 20000 --frame-readings 200000 --spool-readings 20000 --repeat 1
+	$(RUN) python -m bench.validation --rows 10000,100000 --expectations 5,20 --repeat 1
+	$(RUN) python -m bench.pipeline --json-readings 20000 --frame-readings 100000 --repeat 1 \
+		--growth-json 20k,50k --growth-frame 100k,300k --freshness-seconds 15
 
 status:  ## Show the stack's services.
 	$(RUN) assay stack status

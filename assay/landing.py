@@ -28,8 +28,10 @@ from assay.parquet import to_parquet
 from assay.store import PARQUET, ObjectStore
 from schemas import Contract, to_arrow_schema
 
-MAX_RECORDS = 200_000
-MAX_BYTES = 128 * 1024 * 1024
+# Small enough that landing and validating one segment stays well under 1 GB (bench/README.md,
+# "Pipeline": 200k JSON records or 128 MB of frames peaked at 1.1-2.2 GB per task).
+MAX_RECORDS = 50_000
+MAX_BYTES = 24 * 1024 * 1024
 
 
 class PartitionLog(Protocol):
