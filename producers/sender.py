@@ -10,9 +10,10 @@ API::
 Each round: settle deliveries (acks delete from the spool; a terminal error parks the message;
 a transient one starts a rewind), then fetch the next messages after the cursor, mark them sent
 (committed before they leave, which is what makes a later resend carry ``replay=1``) and hand
-them to the transport. A rewind waits until nothing is in flight, backs off, and restarts from
-the oldest message still spooled — so after an outage the spool replays oldest-first with its
-original timestamps. At most ``window`` messages are in flight.
+them to the transport. A rewind waits until nothing is in flight, drops the transport (a
+fresh one is opened), backs off, and restarts from the oldest message still spooled — so
+after an outage the spool replays oldest-first with its original timestamps. At most
+``window`` messages are in flight.
 """
 
 from __future__ import annotations
@@ -140,6 +141,12 @@ class Sender:
     def _try_rewind(self) -> bool:
         if self._inflight:
             return False
+        # A fresh producer after an outage: kafka-python's idempotent session may hold
+        # sequence numbers of expired batches, and its reconnect back-off keeps growing
+        # while the broker is away; a new one starts clean (resends carry replay=1 anyway).
+        if self._transport is not None:
+            self._transport.close(0)
+            self._transport = None
         time.sleep(self._next_backoff())
         self._cursor, self._rewind = -1, False
         return True
