@@ -98,6 +98,16 @@ def pending(store: ObjectStore, buckets: Buckets, contract: Contract, partition:
     return [k for k in raw if _watermark_key(contract, k) not in done]
 
 
+def validate_pending(
+    store: ObjectStore, buckets: Buckets, contract: Contract, partition: int
+) -> list[Summary]:
+    """Validate every pending segment of one partition, in offset order."""
+    return [
+        validate_segment(store, buckets, contract, key)
+        for key in pending(store, buckets, contract, partition)
+    ]
+
+
 def validate_segment(
     store: ObjectStore, buckets: Buckets, contract: Contract, raw_key: str
 ) -> Summary:

@@ -69,10 +69,7 @@ def validate(contract: str, partition: int) -> dict[str, Any]:
     """Validate every pending segment of one partition, in offset order."""
     settings, spec = load_settings(), _contract(contract)
     store, buckets = S3Store(settings), _curation_buckets(settings)
-    summaries = [
-        curation.validate_segment(store, buckets, spec, key)
-        for key in curation.pending(store, buckets, spec, partition)
-    ]
+    summaries = curation.validate_pending(store, buckets, spec, partition)
     from assay.lineage import emit_validate
 
     emit_validate(settings, spec, summaries)

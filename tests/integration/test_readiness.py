@@ -102,8 +102,7 @@ def released(stack_settings: Settings) -> tuple[Settings, dict[str, Any]]:
     checked = curation.Buckets(
         names["raw"], names["curated"], names["quarantine"], names["reports"]
     )
-    for key in curation.pending(store, checked, contract, 0):
-        curation.validate_segment(store, checked, contract, key)
+    curation.validate_pending(store, checked, contract, 0)
     created = datetime.now(UTC).replace(microsecond=0)
     request = ReleaseRequest(
         contract=contract,

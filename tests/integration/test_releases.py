@@ -109,8 +109,7 @@ def world(stack_settings: Settings) -> tuple[Settings, Buckets]:
         memory_log(300), store, landing.Buckets(buckets.raw, f"it-d-{tag}"), contract
     )
     checked = curation.Buckets(buckets.raw, buckets.curated, f"it-q-{tag}", buckets.reports)
-    for key in curation.pending(store, checked, contract, 0):
-        curation.validate_segment(store, checked, contract, key)
+    curation.validate_pending(store, checked, contract, 0)
     return settings, buckets
 
 

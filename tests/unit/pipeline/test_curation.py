@@ -29,10 +29,7 @@ def validated(energy: Contract) -> tuple[MemoryStore, list[curation.Summary], Me
     records += [record(123, reading(3, device_id="meter-x"))]  # seq 3 again, not a replay
     log, store = memory_log(records), MemoryStore()
     land_partition(log, store, LandingBuckets("raw", "dead"), energy, max_records=60)
-    summaries = [
-        curation.validate_segment(store, BUCKETS, energy, key)
-        for key in curation.pending(store, BUCKETS, energy, 0)
-    ]
+    summaries = curation.validate_pending(store, BUCKETS, energy, 0)
     return store, summaries, log
 
 
@@ -90,10 +87,7 @@ def test_stream_rules_continue_across_segments(energy: Contract) -> None:
     later = [record(11 + i, reading(11 + i, device_id="meter-0")) for i in range(9)]
     log, store = memory_log([*first, record(10, dip), *later]), MemoryStore()
     land_partition(log, store, LandingBuckets("raw", "dead"), energy, max_records=10)
-    summaries = [
-        curation.validate_segment(store, BUCKETS, energy, key)
-        for key in curation.pending(store, BUCKETS, energy, 0)
-    ]
+    summaries = curation.validate_pending(store, BUCKETS, energy, 0)
     assert [s.quarantined for s in summaries] == [0, 1]
     assert summaries[1].by_rule.get("monotonic:active_energy") == 1
     assert (summaries[1].readings, summaries[1].curated) == (10, 9)  # context rows are not counted

@@ -93,8 +93,7 @@ def build_release(store: MemoryStore, contract: Contract) -> dict[str, Any]:
             log, store, landing.Buckets(BUCKETS.raw, "dead"), contract, max_records=100
         )
         checked = curation.Buckets(BUCKETS.raw, BUCKETS.curated, QUARANTINE, BUCKETS.reports)
-        for key in curation.pending(store, checked, contract, partition):
-            curation.validate_segment(store, checked, contract, key)
+        curation.validate_pending(store, checked, contract, partition)
     request = ReleaseRequest(
         contract=contract,
         version="1.0.0",

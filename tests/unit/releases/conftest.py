@@ -87,8 +87,7 @@ def build_curated(store: MemoryStore, contract: Contract, count: int = 1200) -> 
         land = landing.Buckets(raw=BUCKETS.raw, deadletter="dead")
         landing.land_partition(log, store, land, contract, max_records=500)
         checked = curation.Buckets(BUCKETS.raw, BUCKETS.curated, "quarantine", BUCKETS.reports)
-        for key in curation.pending(store, checked, contract, partition):
-            curation.validate_segment(store, checked, contract, key)
+        curation.validate_pending(store, checked, contract, partition)
 
 
 @pytest.fixture(scope="session")
