@@ -67,6 +67,7 @@ class KafkaConfig(_Strict):
     request_timeout_ms: int = Field(default=15_000, ge=1000)
     delivery_timeout_ms: int = Field(default=60_000, ge=1000)
     max_block_ms: int = Field(default=5_000, ge=100)
+    reconnect_backoff_max_ms: int = Field(default=1_000, ge=50)
     in_flight_messages: int = Field(default=20_000, ge=1)
     replication_factor: int = Field(default=1, ge=1, description="for `topics ensure`")
 
@@ -81,6 +82,7 @@ class KafkaConfig(_Strict):
             request_timeout_ms=self.request_timeout_ms,
             delivery_timeout_ms=self.delivery_timeout_ms,
             max_block_ms=self.max_block_ms,
+            reconnect_backoff_max_ms=self.reconnect_backoff_max_ms,
             client_id=client_id,
         )
 

@@ -87,6 +87,8 @@ class Edge:
             config.producer_id,
             stats=self.stats,
             window=config.kafka.in_flight_messages,
+            # the client reports every message within its delivery timeout; past that, it hangs
+            stall=config.kafka.delivery_timeout_ms / 1000 + 30.0,
         )
         self.writer = Writer(
             self.spool,

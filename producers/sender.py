@@ -10,26 +10,32 @@ API::
 Each round: settle deliveries (acks delete from the spool; a terminal error parks the message;
 a transient one starts a rewind), then fetch the next messages after the cursor, mark them sent
 (committed before they leave, which is what makes a later resend carry ``replay=1``) and hand
-them to the transport. A rewind waits until nothing is in flight, drops the transport (a
-fresh one is opened), backs off, and restarts from the oldest message still spooled — so
-after an outage the spool replays oldest-first with its original timestamps. At most
-``window`` messages are in flight.
+them to the transport. A rewind waits until nothing is in flight (at most ``stall`` seconds: a
+client that never reports back is abandoned), drops the transport (a fresh one is opened),
+backs off, and restarts from the oldest message still spooled — so after an outage the spool
+replays oldest-first with its original timestamps. Reports from an abandoned transport are
+ignored; what they were about is still spooled and goes out again. At most ``window``
+messages are in flight. An unexpected error in a round is counted and treated as an outage:
+the sender thread never dies while the edge runs.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 
 from producers.encoding import Message, headers
-from producers.errors import SinkError
+from producers.errors import SinkError, SinkUnavailable
 from producers.sink import Transport
 from producers.spool import Spool, Spooled
 from producers.stats import Stats
 
 __all__ = ["Sender"]
+
+log = logging.getLogger(__name__)
 
 
 class Sender:
@@ -45,6 +51,7 @@ class Sender:
         window: int = 20_000,
         fetch: int = 2_000,
         backoff: tuple[float, float] = (0.5, 10.0),
+        stall: float = 90.0,
     ) -> None:
         self.spool = spool
         self.producer_id = producer_id
@@ -56,8 +63,11 @@ class Sender:
         self._backoff = backoff[0]
         self._cursor = -1
         self._inflight: dict[int, Message] = {}
-        self._done: deque[tuple[int, SinkError | None]] = deque()
+        self._done: deque[tuple[int, int, SinkError | None]] = deque()
+        self._generation = 0  # bumped with every transport; older reports are ignored
         self._rewind = False
+        self._rewind_since = 0.0
+        self._stall = stall
         self._wake = threading.Event()
 
     def wake(self) -> None:
@@ -72,14 +82,25 @@ class Sender:
     def run(self, finish: threading.Event, drain_timeout: float = 10.0) -> None:
         """Send until ``finish`` is set, then until the spool is empty or the drain times out."""
         while not finish.is_set():
-            if not self.step():
+            if not self._guarded_step():
                 self._wake.wait(0.05)
                 self._wake.clear()
         deadline = time.monotonic() + drain_timeout
         while time.monotonic() < deadline and (self.spool.readings or self._inflight):
-            if not self.step():
+            if not self._guarded_step():
                 time.sleep(0.02)
         self.close(max(0.0, deadline - time.monotonic()))
+
+    def _guarded_step(self) -> bool:
+        """``step``, with any unexpected error handled as an outage instead of ending the thread."""
+        try:
+            return self.step()
+        except Exception as exc:  # a client bug must not stop the sending of a gateway
+            log.exception("sender round failed; reconnecting")
+            self._fail(SinkUnavailable("*", f"{type(exc).__name__}: {exc}"))
+            self._abandon()
+            self._start_rewind()
+            return False
 
     def close(self, timeout: float) -> None:
         """Flush and close the transport; what is not acknowledged stays spooled."""
@@ -87,6 +108,17 @@ class Sender:
             self._transport.close(timeout)
             self._transport = None
         self._settle()
+
+    def _abandon(self) -> None:
+        """Drop the transport and forget what is in flight (it is all still spooled)."""
+        transport, self._transport = self._transport, None
+        self._generation += 1
+        self._inflight.clear()
+        if transport is not None:
+            try:
+                transport.close(0)
+            except Exception:  # closing a broken client must not stop the sender either
+                log.exception("closing the Kafka producer failed")
 
     def step(self) -> bool:
         """One round; True when it did something (so the caller need not wait)."""
@@ -110,8 +142,8 @@ class Sender:
     def _settle(self) -> bool:
         acked: list[int] = []
         while self._done:
-            seq, error = self._done.popleft()
-            message = self._inflight.pop(seq, None)
+            generation, seq, error = self._done.popleft()
+            message = self._inflight.pop(seq, None) if generation == self._generation else None
             if message is None:
                 continue
             if error is None:
@@ -128,7 +160,7 @@ class Sender:
     def _failed(self, message: Message, error: SinkError) -> None:
         self._fail(error)
         if error.transient:
-            self._rewind = True
+            self._start_rewind()
             return
         self.spool.park(message.seq, str(error))
         self.stats.parked_readings += message.count
@@ -138,15 +170,23 @@ class Sender:
         self.stats.kafka_connected = not error.transient
         self.stats.error("kafka", error)
 
+    def _start_rewind(self) -> None:
+        if not self._rewind:
+            self._rewind, self._rewind_since = True, time.monotonic()
+
     def _try_rewind(self) -> bool:
-        if self._inflight:
+        if self._inflight and time.monotonic() - self._rewind_since < self._stall:
             return False
+        if self._inflight:
+            log.warning(
+                "%d messages unsettled after %.0fs; abandoning the producer",
+                len(self._inflight),
+                self._stall,
+            )
         # A fresh producer after an outage: kafka-python's idempotent session may hold
         # sequence numbers of expired batches, and its reconnect back-off keeps growing
         # while the broker is away; a new one starts clean (resends carry replay=1 anyway).
-        if self._transport is not None:
-            self._transport.close(0)
-            self._transport = None
+        self._abandon()
         time.sleep(self._next_backoff())
         self._cursor, self._rewind = -1, False
         return True
@@ -172,7 +212,7 @@ class Sender:
     def _send(self, item: Spooled) -> bool:
         message, transport = item.message, self._transport
         assert transport is not None
-        seq = message.seq
+        seq, generation = message.seq, self._generation
         self._inflight[seq] = message  # before send: the ack may come before send returns
         try:
             transport.send(
@@ -180,7 +220,7 @@ class Sender:
                 message.key,
                 message.value,
                 headers(message, self.producer_id, item.sent),
-                lambda error: self._done.append((seq, error)),
+                lambda error: self._done.append((generation, seq, error)),
             )
             if message.duplicate:  # as a crash replay would: same seq again, flagged
                 again = headers(message, self.producer_id, True)
@@ -188,7 +228,7 @@ class Sender:
         except SinkError as exc:
             self._inflight.pop(seq, None)
             self._fail(exc)
-            self._rewind = True
+            self._start_rewind()
             return False
         self._cursor = seq
         self.stats.sent_messages += 1

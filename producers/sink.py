@@ -47,6 +47,7 @@ class KafkaSettings:
     request_timeout_ms: int = 15_000
     delivery_timeout_ms: int = 60_000
     max_block_ms: int = 5_000
+    reconnect_backoff_max_ms: int = 1_000
     client_id: str = "assay-edge"
     api_version: tuple[int, ...] | None = None
     extra: dict[str, object] = field(default_factory=dict)
@@ -64,6 +65,9 @@ class KafkaSettings:
             "request_timeout_ms": self.request_timeout_ms,
             "delivery_timeout_ms": self.delivery_timeout_ms,
             "max_block_ms": self.max_block_ms,
+            # kafka-python backs off up to 30 s between reconnects by default, so after an
+            # outage a gateway would idle that long with the broker back; Java uses 1 s.
+            "reconnect_backoff_max_ms": self.reconnect_backoff_max_ms,
             "client_id": self.client_id,
             **self.extra,
         }
@@ -150,8 +154,13 @@ class KafkaTransport:
         """
         try:
             self._producer.close(timeout=timeout)
-        except Exception:  # kafka-python raises KafkaTimeoutError when the flush times out
-            self._producer.close(timeout=0)
+        except Exception:
+            # kafka-python flushes before it closes and, when the flush times out, raises
+            # without closing (a retry would flush and raise again). Force its I/O thread
+            # down: pending batches fail, their reports are ignored, the connections close.
+            io_thread = getattr(self._producer, "_sender", None)
+            if io_thread is not None:
+                io_thread.force_close()
 
 
 @dataclass(frozen=True, slots=True)

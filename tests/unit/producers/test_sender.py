@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 from producers import MemoryTransport, Sender, SinkError, SinkUnavailable, Transport
 
 from .conftest import reading
@@ -97,3 +100,78 @@ def test_window_bounds_messages_in_flight(spool_at, encoder) -> None:
     sender = Sender(spool, lambda: transport, "gw-01", window=4)
     run_until_idle(sender)
     assert sender.in_flight == 4
+
+
+def stuck_then_fresh(spool, stall: float) -> tuple[Sender, MemoryTransport, MemoryTransport]:  # type: ignore[no-untyped-def]
+    """A sender whose first client holds every message, then fails the next send."""
+    stuck, fresh = MemoryTransport(), MemoryTransport()
+    transports = iter([stuck, fresh])
+    sender = Sender(spool, lambda: next(transports), "gw-01", backoff=(0.0, 0.0), stall=stall)
+    stuck.hold = True
+    return sender, stuck, fresh
+
+
+def test_a_client_that_never_reports_back_is_abandoned_after_the_stall(spool_at, encoder) -> None:
+    spool = filled(spool_at, encoder, 3)
+    sender, stuck, fresh = stuck_then_fresh(spool, stall=0.0)
+    run_until_idle(sender, 2)  # three in flight on a client that will never answer
+    spool.append([encoder.json(reading(3), 3, 0)])
+    stuck.fail_with = SinkUnavailable("t", "KafkaTimeoutError")  # the next send fails: outage
+    run_until_idle(sender)
+    assert spool.readings == 0  # a fresh client delivered everything, oldest first
+    assert [(m.headers["seq"], m.headers["replay"]) for m in fresh.sent] == [
+        ("0", "1"),
+        ("1", "1"),
+        ("2", "1"),
+        ("3", "1"),
+    ]
+
+
+def test_within_the_stall_the_sender_waits_for_the_client(spool_at, encoder) -> None:
+    spool = filled(spool_at, encoder, 3)
+    sender, stuck, fresh = stuck_then_fresh(spool, stall=3600.0)
+    run_until_idle(sender, 2)
+    spool.append([encoder.json(reading(3), 3, 0)])
+    stuck.fail_with = SinkUnavailable("t", "KafkaTimeoutError")
+    run_until_idle(sender)
+    assert sender.in_flight == 3 and fresh.sent == []
+
+
+def test_reports_from_an_abandoned_client_are_ignored(spool_at, encoder) -> None:
+    spool = filled(spool_at, encoder, 3)
+    sender, stuck, fresh = stuck_then_fresh(spool, stall=0.0)
+    run_until_idle(sender, 2)
+    spool.append([encoder.json(reading(3), 3, 0)])
+    stuck.fail_with = SinkUnavailable("t", "KafkaTimeoutError")
+    fresh.hold = True
+    run_until_idle(sender)  # the fresh client has all four in flight
+    stuck.release(SinkUnavailable("t", "late failure"))  # the abandoned client reports at last
+    run_until_idle(sender)
+    assert sender.in_flight == 4 and len(fresh.sent) == 4  # no new outage, no resend
+    fresh.release()
+    run_until_idle(sender)
+    assert spool.readings == 0
+
+
+def test_an_unexpected_error_does_not_end_the_sender(spool_at, encoder) -> None:
+    spool, transport = filled(spool_at, encoder, 2), MemoryTransport()
+    calls: list[int] = []
+
+    def connect() -> MemoryTransport:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("a bug in the client")
+        return transport
+
+    sender = Sender(spool, connect, "gw-01", backoff=(0.0, 0.0))
+    finish = threading.Event()
+    thread = threading.Thread(target=sender.run, args=(finish, 5.0))
+    thread.start()
+    deadline = time.monotonic() + 10
+    while spool.readings and time.monotonic() < deadline:
+        time.sleep(0.01)
+    finish.set()
+    thread.join(10)
+    assert spool.readings == 0
+    assert sender.stats.last_error is not None
+    assert "RuntimeError" in sender.stats.last_error.message
