@@ -40,11 +40,15 @@ def group_codes(columns: Sequence[pa.ChunkedArray | pa.Array]) -> tuple[np.ndarr
     """One integer per distinct combination of ``columns`` and where none of them is null."""
     pairs = [_codes(column) for column in columns]
     valid = np.logical_and.reduce([v for _, v in pairs])
-    if len(pairs) == 1:
-        return pairs[0][0], valid
-    stacked = np.stack([c for c, _ in pairs], axis=1)
-    _, inverse = np.unique(stacked, axis=0, return_inverse=True)
-    return inverse.reshape(-1).astype(np.int64), valid
+    combined = pairs[0][0]
+    for codes, _ in pairs[1:]:
+        # Mixed radix on dense codes (null = -1, hence the +1), re-densified by hashing after
+        # each column so the product stays below rows²; np.unique(axis=0) sorted row tuples
+        # as bytes and took 1.7 s per key on 500k rows.
+        radix = int(codes.max(initial=-1)) + 2
+        merged = pa.array((combined + 1) * radix + (codes + 1), type=pa.int64())
+        combined = np.asarray(pc.dictionary_encode(merged).indices, dtype=np.int64)
+    return combined, valid
 
 
 def occurrence(codes: np.ndarray, valid: np.ndarray) -> np.ndarray:
