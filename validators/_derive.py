@@ -57,6 +57,7 @@ class _Batch:
     replay: np.ndarray
     future: np.ndarray
     ranges: dict[str, tuple[float, float]]
+    replays: dict[str, np.ndarray]  # each drop-duplicates check's column, computed once
 
 
 def derive_columns(conformed: Conformed, checks: tuple[Check, ...]) -> dict[str, np.ndarray]:
@@ -69,9 +70,11 @@ def _batch(conformed: Conformed, checks: tuple[Check, ...]) -> _Batch:
     table, rows = conformed.table, conformed.table.num_rows
     replay, future = np.zeros(rows, dtype=bool), np.zeros(rows, dtype=bool)
     ranges: dict[str, tuple[float, float]] = {}
+    replays: dict[str, np.ndarray] = {}
     for check in checks:
         if isinstance(check.rule, UniqueRule) and check.rule.drop_duplicates:
-            replay |= np.nan_to_num(_replay(table, check), nan=0) > 0
+            replays[check.column] = _replay(table, check)
+            replay |= np.nan_to_num(replays[check.column], nan=0) > 0
         elif check.kind == FUTURE_KIND:
             future |= np.nan_to_num(_lead(table, check), nan=0) > check.kwargs["max_value"]
         elif check.kind == "range" and not check.derived:
@@ -79,7 +82,7 @@ def _batch(conformed: Conformed, checks: tuple[Check, ...]) -> _Batch:
                 check.kwargs.get("min_value", -np.inf),
                 check.kwargs.get("max_value", np.inf),
             )
-    return _Batch(table, conformed.type_ok, replay, future, ranges)
+    return _Batch(table, conformed.type_ok, replay, future, ranges, replays)
 
 
 def _derive(check: Check, batch: _Batch) -> np.ndarray:
@@ -92,7 +95,7 @@ def _derive(check: Check, batch: _Batch) -> np.ndarray:
         case "range":
             return _out_of_range(table.column(check.field), check)
         case "unique" if isinstance(check.rule, UniqueRule) and check.rule.drop_duplicates:
-            return _replay(table, check)
+            return batch.replays[check.column]
         case "unique":
             return _key_count(table, check, batch.replay)
         case "monotonic" | "max_gap" | "stuck":
