@@ -132,7 +132,7 @@ class Trickle(threading.Thread):
                 r = base[self.sent % len(base)]
                 reading = Reading(r.contract, r.device_id, now, r.values)
                 m = encoder.json(reading, self.sent, int(now.timestamp() * 1000))
-                sent = headers(m, "bench-trickle", False)
+                sent: list[tuple[str, str | bytes | None]] = [*headers(m, "bench-trickle", False)]
                 producer.produce(self.topic, m.value, m.key, partition=0, headers=sent)
                 self.sent += 1
             producer.poll(0)
