@@ -1,13 +1,18 @@
-"""Edge producer throughput: JSON per reading and Arrow frames, against librdkafka, one run.
+"""Edge producer throughput: JSON per reading and Arrow frames, against librdkafka and the
+broker's own Java producer, one run.
 
 For each payload kind, the same readings are encoded by the edge's ``Encoder`` and sent to the
 same broker and topic (the contract's partition count) with the same settings — acks=all,
 idempotence, the same compression, linger and batch size — once through the edge's
 ``KafkaTransport`` (kafka-python) and once through confluent-kafka (librdkafka). Wall time runs
 from the first send to the last acknowledgement (flush); CPU is the whole process's (the
-clients' I/O threads included). Median and spread of ``--repeat`` runs, ratios against
-librdkafka measured in the same run. The spool's append+ack rate is measured for both
-durability settings too. Prints a table and writes JSON to ``bench/results/producer.json``.
+clients' I/O threads included). As the ceiling of this broker, Kafka's own Java
+``ProducerPerformance`` (kafka-tools, from the jars ``assay stack up`` fetched) sends as many
+records as the JSON runs, each the median size of an encoded JSON reading, to the same topic
+with the same settings; its rate is the tool's own summary, its CPU the child process's.
+Median and spread of ``--repeat`` runs, ratios against librdkafka and against the Java tool
+measured in the same run. The spool's append+ack rate is measured for both durability
+settings too. Prints a table and writes JSON to ``bench/results/producer.json``.
 
     uv run python -m bench.producer --help
 """
@@ -18,10 +23,14 @@ import argparse
 import json
 import os
 import platform
+import re
+import resource
+import shutil
 import statistics
+import subprocess
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from tempfile import TemporaryDirectory
@@ -34,6 +43,12 @@ from schemas import Contract, load_contract
 
 RESULTS = Path(__file__).parent / "results"
 PRODUCER_ID = "bench-edge"
+JAVA = "JSON-sized records, Java ProducerPerformance (broker ceiling)"
+JAVA_TOOL = "org.apache.kafka.tools.ProducerPerformance"
+# The tool's progress lines and its final summary share this shape; the summary comes last.
+# With --warmup-records it adds "N steady state records sent, ..." after the summary.
+_JAVA_SUMMARY = re.compile(r"(\d+) records sent, ([\d.]+) records/sec \(([\d.]+) MB/sec\)")
+_JAVA_STEADY = re.compile(r"(\d+) steady state records sent, ([\d.]+) records/sec")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -57,6 +72,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--compression", choices=["lz4", "zstd"], default="lz4")
     parser.add_argument("--linger-ms", type=int, default=20)
     parser.add_argument("--batch-size", type=int, default=1024 * 1024)
+    parser.add_argument(
+        "--java-warmup-records",
+        type=int,
+        default=0,
+        help="also report the Java tool's rate after this many records (JIT warm-up); its "
+        "compared rate is always the whole run's, as for the Python clients",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS / "producer.json")
     return parser.parse_args(argv)
 
@@ -68,6 +90,7 @@ class Run:
     readings: int
     wall: float
     cpu: float
+    extra: dict[str, float] = field(default_factory=dict)
 
 
 def sample(contract: Contract, n: int, devices: int = 10) -> list[Reading]:
@@ -199,6 +222,89 @@ def send_librdkafka(settings: KafkaSettings, topic: str, stream: Callable[[], An
     return run
 
 
+def kafka_libs() -> Path:
+    """The folder of the stack's cached Kafka jars (kafka-tools among them)."""
+    from assay.config import load_settings
+    from assay.stack.kafka import Kafka
+
+    libs = Kafka(load_settings()).libs
+    if not any(libs.glob("kafka-tools-*.jar")):
+        raise SystemExit(
+            f"no kafka-tools jar in {libs}: the Java producer ceiling runs Kafka's own "
+            "ProducerPerformance from the jars the local stack fetches; run `assay stack up` first"
+        )
+    if shutil.which("java") is None:
+        raise SystemExit(
+            "no `java` on PATH: the local stack's Kafka needs it too (see `assay stack up`)"
+        )
+    return libs
+
+
+def java_command(
+    libs: Path,
+    settings: KafkaSettings,
+    topic: str,
+    records: int,
+    record_size: int,
+    warmup: int = 0,
+) -> list[str]:
+    """Kafka's ProducerPerformance with the edge's producer settings, unthrottled."""
+    return [
+        "java",
+        "-Xmx512m",
+        "-cp",
+        f"{libs}/*",
+        JAVA_TOOL,
+        *("--bootstrap-server", settings.bootstrap, "--topic", topic),
+        *("--num-records", str(records), "--record-size", str(record_size)),
+        *("--throughput", "-1", "--reporting-interval", "600000"),
+        *(("--warmup-records", str(warmup)) if warmup else ()),
+        "--command-property",
+        "acks=all",
+        "enable.idempotence=true",
+        f"compression.type={settings.compression}",
+        f"linger.ms={settings.linger_ms}",
+        f"batch.size={settings.batch_size}",
+        f"max.request.size={settings.max_request_size}",
+        f"client.id={PRODUCER_ID}-java",
+    ]
+
+
+def parse_java_summary(stdout: str) -> tuple[int, float, float, float | None]:
+    """Records sent, records/s and MB/s from ProducerPerformance's final summary line, and the
+    steady-state records/s when it printed one."""
+    found = _JAVA_SUMMARY.findall(stdout)
+    if not found:
+        raise RuntimeError(f"no summary line in ProducerPerformance's output:\n{stdout[-2000:]}")
+    sent, rate, mb = found[-1]
+    steady = _JAVA_STEADY.findall(stdout)
+    return int(sent), float(rate), float(mb), float(steady[-1][1]) if steady else None
+
+
+def send_java(command: list[str], records: int) -> Run:
+    """One run of the Java tool; its own figures for the rate, the child's rusage for CPU (JVM
+    start-up and JIT included)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        raise RuntimeError(
+            f"ProducerPerformance failed ({done.returncode}):\n{done.stderr[-2000:]}"
+        )
+    sent, rate, mb, steady = parse_java_summary(done.stdout)
+    if sent != records:
+        raise RuntimeError(f"ProducerPerformance sent {sent} of {records} records")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    extra = {"mb_per_s": mb} | ({"steady_per_s": steady} if steady is not None else {})
+    return Run(sent, sent / rate, cpu, extra)
+
+
+def json_record_size(encoder: Encoder, base: list[Reading], n: int) -> int:
+    """Median size in bytes of the edge's JSON-encoded reading (the value, without headers)."""
+    sizes = [len(m.value) for m in messages(encoder, base, min(n, len(base)), None)()]
+    return round(statistics.median(sizes))
+
+
 def spool_rate(encoder: Encoder, base: list[Reading], n: int, durability: str) -> Run:
     """Append (batches of 5,000, one commit each) then ack every reading, JSON messages."""
     encoded: list[Message] = list(messages(encoder, base, n, None)())
@@ -220,13 +326,17 @@ def spool_rate(encoder: Encoder, base: list[Reading], n: int, durability: str) -
 def summary(runs: list[Run]) -> dict[str, float]:
     """Median readings/s, its spread, and CPU µs per reading (median)."""
     rates = [r.readings / r.wall for r in runs]
-    return {
+    out = {
         "readings_per_s": statistics.median(rates),
         "min_per_s": min(rates),
         "max_per_s": max(rates),
         "cpu_us_per_reading": statistics.median(r.cpu / r.readings * 1e6 for r in runs),
         "readings": runs[0].readings,
+        "runs": len(runs),
     }
+    for key in runs[0].extra:
+        out[key] = statistics.median(r.extra[key] for r in runs)
+    return out
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -243,6 +353,11 @@ def main(argv: list[str] | None = None) -> None:
     )
     encoder = Encoder(contract, PRODUCER_ID, "bench")
     base = sample(contract, 100_000)
+    libs = kafka_libs()
+    record_size = json_record_size(encoder, base, args.json_readings)
+    java = java_command(
+        libs, settings, topic, args.json_readings, record_size, args.java_warmup_records
+    )
     cases = {
         "json / kafka-python (assay)": lambda: send_kafka_python(
             settings, topic, messages(encoder, base, args.json_readings, None)
@@ -250,6 +365,7 @@ def main(argv: list[str] | None = None) -> None:
         "json / librdkafka": lambda: send_librdkafka(
             settings, topic, messages(encoder, base, args.json_readings, None)
         ),
+        JAVA: lambda: send_java(java, args.json_readings),
         "frame / kafka-python (assay)": lambda: send_kafka_python(
             settings, topic, messages(encoder, base, args.frame_readings, args.frame_size)
         ),
@@ -270,8 +386,28 @@ def main(argv: list[str] | None = None) -> None:
             runs.append(case())
         results[name] = summary(runs)
         print(f"{name}: {results[name]['readings_per_s']:,.0f} readings/s", flush=True)
+    results[JAVA]["record_size"] = record_size
     encode = encode_only(encoder, base, args)
     report(results, encode, args)
+
+
+def peers(name: str) -> dict[str, str]:
+    """The cases a Kafka case is compared with: librdkafka with the same payload, and the Java
+    tool (readings against JSON-sized records). The spool sends nothing, so it has none."""
+    if name.startswith("spool"):
+        return {}
+    kind = "json" if name == JAVA else name.split(" / ")[0]
+    return {"librdkafka": f"{kind} / librdkafka", "Java": JAVA}
+
+
+def ratios(results: dict[str, dict[str, float]], name: str) -> dict[str, float]:
+    """A case's rate over each of its peers' rates, measured in the same run."""
+    rate = results[name]["readings_per_s"]
+    return {
+        peer: rate / results[key]["readings_per_s"]
+        for peer, key in peers(name).items()
+        if key in results and results[key]["readings_per_s"] > 0
+    }
 
 
 def encode_only(
@@ -292,29 +428,43 @@ def encode_only(
 def report(
     results: dict[str, dict[str, float]], encode: dict[str, float], args: argparse.Namespace
 ) -> None:
-    """Print the table (ratios against librdkafka for the same payload) and write the JSON."""
+    """Print the table (ratios against librdkafka for the same payload and against the Java
+    ceiling) and write the JSON."""
     from rich.console import Console
     from rich.table import Table
 
     table = Table(
-        "case", "readings/s (median)", "spread", "CPU µs/reading", "readings/CPU-s", "vs librdkafka"
+        "case",
+        "readings/s (median)",
+        "spread",
+        "CPU µs/reading",
+        "readings/CPU-s",
+        "vs librdkafka",
+        "vs Java",
     )
     for name, r in results.items():
-        peer = results.get(f"{name.split(' / ')[0]} / librdkafka")
-        ratio = (
-            f"{r['readings_per_s'] / peer['readings_per_s']:.2f}x"
-            if peer and " / " in name
-            else "-"
-        )
+        ratio = ratios(results, name)
         table.add_row(
             name,
             f"{r['readings_per_s']:,.0f}",
             f"{r['min_per_s']:,.0f}–{r['max_per_s']:,.0f}",
             f"{r['cpu_us_per_reading']:.2f}",
             f"{1e6 / r['cpu_us_per_reading']:,.0f}",
-            ratio,
+            f"{ratio['librdkafka']:.2f}x" if "librdkafka" in ratio else "-",
+            f"{ratio['Java']:.2f}x" if "Java" in ratio else "-",
         )
-    Console().print(table)
+    Console(width=160).print(table)
+    if JAVA in results:
+        java = results[JAVA]
+        print(
+            f"Java records: {java['record_size']:.0f} bytes each (the median JSON reading), "
+            f"{java['mb_per_s']:.1f} MB/s; its CPU includes the JVM's start-up and JIT"
+        )
+        if "steady_per_s" in java:
+            print(
+                f"Java after {args.java_warmup_records:,} warm-up records: "
+                f"{java['steady_per_s']:,.0f} records/s (median)"
+            )
     rates = f"json {encode['json']:,.0f}, frame {encode['frame']:,.0f}"
     print(f"encoding alone (readings per CPU-second): {rates}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
