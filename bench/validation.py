@@ -2,10 +2,10 @@
 
 Runs the energy-meter contract's own checks (spread over its rule kinds) on clean
 sample batches: the GX call alone (frame of the suite's columns prepared beforehand), median of
-``--repeat`` runs, for every (rows, expectations, result format). Then the whole
-``validate_table`` (conform, derive, GX with COMPLETE, split, scores) once per
-batch size. Prints a table with rows/s and the COMPLETE/SUMMARY cost ratio
-measured in the same run, and writes JSON to ``bench/results/validation.json``.
+``--repeat`` runs with the fastest and slowest, for every (rows, expectations, result format).
+Then the whole ``validate_table`` (conform, derive, GX with COMPLETE, split, scores), median of
+``--repeat`` runs per batch size. Prints a table with rows/s and the COMPLETE/SUMMARY cost
+ratio measured in the same run, and writes JSON to ``bench/results/validation.json``.
 
     uv run python -m bench.validation --help
 """
@@ -52,13 +52,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _median_seconds(work: Callable[[], Any], repeat: int) -> float:
+def _timings(work: Callable[[], Any], repeat: int) -> list[float]:
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
         work()
         times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return times
 
 
 def _spread(checks: tuple, count: int) -> tuple:
@@ -77,8 +77,8 @@ def _gx_cells(args: argparse.Namespace, rows: int, conformed: Any, checks: tuple
         for fmt in args.formats.split(","):
             if fmt == "COMPLETE" and rows > args.max_complete_rows:
                 continue
-            seconds = _median_seconds(partial(_gx_run, suite, frame, fmt), args.repeat)
-            cells.append(_cell(rows, len(suite), fmt, seconds))
+            times = _timings(partial(_gx_run, suite, frame, fmt), args.repeat)
+            cells.append(_cell(rows, len(suite), fmt, times))
             _print_cell(cells[-1])
     return cells
 
@@ -87,13 +87,18 @@ def _gx_run(suite: tuple, frame: Any, fmt: str) -> None:
     run_suite("bench", suite, frame, CONTRACT, result_format=fmt)
 
 
-def _cell(rows: int, expectations: int, fmt: str, seconds: float) -> dict[str, Any]:
+def _cell(rows: int, expectations: int, fmt: str, times: list[float]) -> dict[str, Any]:
+    """The median run counts; the fastest and slowest give the spread."""
+    seconds = statistics.median(times)
     return {
         "rows": rows,
         "expectations": expectations,
         "format": fmt,
         "seconds": round(seconds, 4),
         "rows_per_second": round(rows / seconds),
+        "seconds_min": round(min(times), 4),
+        "seconds_max": round(max(times), 4),
+        "runs": len(times),
     }
 
 
@@ -108,8 +113,8 @@ def _print_cell(cell: dict[str, Any]) -> None:
 def _end_to_end(rows: int, table: Any, repeat: int) -> dict[str, Any]:
     contract = load_contract(CONTRACT)
     run = lambda: validate_table(contract, table, data_docs=False)  # noqa: E731
-    seconds = _median_seconds(run, repeat)
-    cell = _cell(rows, len(compile_checks(contract)), "validate_table", seconds)
+    times = _timings(run, repeat)
+    cell = _cell(rows, len(compile_checks(contract)), "validate_table", times)
     _print_cell(cell)
     return cell
 
@@ -149,7 +154,7 @@ def main(argv: list[str] | None = None) -> None:
         table = sample_table(contract, rows)
         cells.extend(_gx_cells(args, rows, conform(contract, table), checks))
         if rows <= args.max_complete_rows:
-            cells.append(_end_to_end(rows, table, 1))
+            cells.append(_end_to_end(rows, table, args.repeat))
     ratios = _ratios(cells)
     for r in ratios:
         print(f"{r['rows']:>10,} rows  {r['expectations']:>3} exp  COMPLETE/SUMMARY = ", end="")
