@@ -39,11 +39,8 @@ format: install  ## Apply ruff's fixes and formatting.
 	$(RUN) ruff check --fix .
 	$(RUN) ruff format .
 
-bench: stack  ## The benchmarks at a small size, each against its peers in the same run (bench/README.md).
-	$(RUN) python -m bench.producer --json-readings 20000 --frame-readings 200000 --spool-readings 20000 --repeat 1
-	$(RUN) python -m bench.validation --rows 10000,100000 --expectations 5,20 --repeat 1
-	$(RUN) python -m bench.pipeline --json-readings 20000 --frame-readings 100000 --repeat 1 \
-		--growth-json 20k,50k --growth-frame 100k,300k --freshness-seconds 15
+bench: stack  ## The benchmarks at a small size against their peers: one table, bench/results/suite.json.
+	$(RUN) python -m bench --small
 
 status:  ## Show the stack's services.
 	$(RUN) assay stack status
