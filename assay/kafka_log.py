@@ -1,8 +1,12 @@
-"""A Kafka partition read by the ingest consumer group, through kafka-python.
+"""A Kafka partition read by the ingest consumer group, through confluent-kafka (librdkafka).
 
 The consumer's life is explicit: created on first use, auto-commit off, offsets committed
 only by the lander once the object exists, closed in ``finally`` by the caller's ``with``.
 Client errors are translated to `KafkaUnavailable` (transient: the Airflow task retries).
+
+librdkafka fetches and parses record batches in C on its own thread, where kafka-python
+parsed every record in Python (half of an ingest task's time); the Airflow Kafka provider
+depends on it already, and the edge keeps its light pure-Python client.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from assay.config import Settings
@@ -17,14 +22,25 @@ from assay.deadletter import Record
 from assay.errors import KafkaUnavailable
 
 if TYPE_CHECKING:
-    from kafka import KafkaConsumer
+    from confluent_kafka import Consumer
 
 READ_TIMEOUT_S = 60.0
+REQUEST_TIMEOUT_S = 15.0
+_BATCH = 10_000  # messages per consume() call
 
 
 def ingest_group(contract: str) -> str:
     """The consumer group whose committed offsets say how far a contract is landed."""
     return f"assay-ingest.{contract}"
+
+
+def _config(settings: Settings) -> dict[str, str | int | float | bool]:
+    return {
+        "bootstrap.servers": settings.bootstrap,
+        "client.id": "assay-ingest",
+        "socket.timeout.ms": int(REQUEST_TIMEOUT_S * 1000),
+        "log_level": 3,  # errors only: retries while a broker restarts are expected
+    }
 
 
 class KafkaPartition:
@@ -35,107 +51,150 @@ class KafkaPartition:
         self.partition = partition
         self._settings = settings
         self._group = group
-        self._consumer: KafkaConsumer | None = None
+        self._consumer: Consumer | None = None
+        self._taken = -1  # the offset after the last message taken from librdkafka's queue
 
     def __enter__(self) -> KafkaPartition:
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self._consumer is not None:
-            self._consumer.close(autocommit=False)
-            self._consumer = None
+            consumer, self._consumer = self._consumer, None
+            consumer.close()  # auto-commit is off: closing commits nothing
 
-    @property
-    def _tp(self) -> Any:
-        from kafka import TopicPartition
+    def _tp(self, offset: int | None = None) -> Any:
+        from confluent_kafka import TopicPartition
 
-        return TopicPartition(self.topic, self.partition)
+        if offset is None:
+            return TopicPartition(self.topic, self.partition)
+        return TopicPartition(self.topic, self.partition, offset)
 
-    def _client(self) -> KafkaConsumer:
+    def _client(self) -> Consumer:
         if self._consumer is None:
-            from kafka import KafkaConsumer
+            from confluent_kafka import Consumer
 
             with _translated(self.topic):
-                self._consumer = KafkaConsumer(
-                    bootstrap_servers=self._settings.bootstrap,
-                    group_id=self._group,
-                    enable_auto_commit=False,
-                    auto_offset_reset="earliest",
-                    max_partition_fetch_bytes=16 * 1024 * 1024,
-                    fetch_max_bytes=64 * 1024 * 1024,
-                    max_poll_records=50_000,
+                config = _config(self._settings)
+                config.update(
+                    {
+                        "group.id": self._group,
+                        "enable.auto.commit": False,
+                        "enable.auto.offset.store": False,
+                        "auto.offset.reset": "earliest",
+                        "isolation.level": "read_uncommitted",
+                        "max.partition.fetch.bytes": 16 * 1024 * 1024,
+                        "fetch.max.bytes": 64 * 1024 * 1024,
+                        # librdkafka prefetches ahead of the reader: bound it (per partition)
+                        "queued.max.messages.kbytes": 32 * 1024,
+                    }
                 )
-                self._consumer.assign([self._tp])
+                self._consumer = Consumer(config)
         return self._consumer
 
     def committed(self) -> int | None:
+        """The group's committed offset for this partition, or None if it never committed."""
         with _translated(self.topic):
-            return self._client().committed(self._tp)
+            (tp,) = self._client().committed([self._tp()], timeout=REQUEST_TIMEOUT_S)
+        _raise_for(self.topic, tp.error)
+        return tp.offset if tp.offset >= 0 else None
 
     def bounds(self) -> tuple[int, int]:
-        consumer, tp = self._client(), self._tp
+        """The first and the next-to-be-written offset of the partition."""
         with _translated(self.topic):
-            return consumer.beginning_offsets([tp])[tp], consumer.end_offsets([tp])[tp]
+            low, high = self._client().get_watermark_offsets(
+                self._tp(), timeout=REQUEST_TIMEOUT_S, cached=False
+            )
+        return int(low), int(high)
 
     def read(self, start: int, end: int, max_bytes: int | None) -> tuple[list[Record], int]:
-        consumer, tp = self._client(), self._tp
+        """Records from ``start`` up to ``end`` (or until ``max_bytes``), and where it stopped."""
+        consumer, topic, partition = self._client(), self.topic, self.partition
         records: list[Record] = []
-        size, deadline = 0, time.monotonic() + READ_TIMEOUT_S
-        with _translated(self.topic):
-            consumer.seek(tp, start)
-            while consumer.position(tp) < end:
+        append = records.append
+        size, position, deadline = 0, start, time.monotonic() + READ_TIMEOUT_S
+        with _translated(topic):
+            if start != self._taken:  # else go on from librdkafka's prefetched messages
+                consumer.assign([self._tp(start)])
+            while position < end:
                 if time.monotonic() > deadline:
-                    problem = f"offsets {start}-{end} of partition {self.partition} unread"
-                    raise KafkaUnavailable(self.topic, f"{problem} after {READ_TIMEOUT_S:.0f}s")
-                for message in consumer.poll(timeout_ms=1000).get(tp, []):
-                    if message.offset >= end:
+                    problem = f"offsets {start}-{end} of partition {partition} unread"
+                    raise KafkaUnavailable(topic, f"{problem} after {READ_TIMEOUT_S:.0f}s")
+                # consume(n, timeout) waits until it has n messages or the timeout passes:
+                # take what is fetched already, and block only while nothing is
+                want = min(_BATCH, end - position)
+                messages = consumer.consume(want, timeout=0) or consumer.consume(1, timeout=1.0)
+                if not messages:  # skip what is not a record (transaction markers)
+                    (tp,) = consumer.position([self._tp()])
+                    position = max(position, tp.offset)
+                    continue
+                self._taken = messages[-1].offset() + 1  # type: ignore[operator]
+                for message in messages:
+                    _raise_for(topic, message.error())
+                    offset: int = message.offset()  # type: ignore[assignment]
+                    if offset >= end:
                         return records, end
-                    records.append(_record(message))
-                    size += len(message.value or b"")
+                    value = message.value()
+                    append(
+                        Record(
+                            topic,
+                            partition,
+                            offset,
+                            message.timestamp()[1],
+                            message.key(),
+                            value,
+                            _headers(message.headers()),
+                        )
+                    )
+                    position = offset + 1
+                    size += len(value or b"")
                     if max_bytes is not None and size >= max_bytes:
-                        return records, message.offset + 1
+                        return records, position
         return records, end
 
     def commit(self, offset: int, metadata: str) -> None:
-        from kafka.structs import OffsetAndMetadata
+        """Commit ``offset`` (the next to read) with ``metadata`` for the group, synchronously."""
+        from confluent_kafka import TopicPartition
 
+        tp = TopicPartition(self.topic, self.partition, offset, metadata=metadata)
         with _translated(self.topic):
-            self._client().commit({self._tp: OffsetAndMetadata(offset, metadata, -1)})
-
-
-def _record(message: Any) -> Record:
-    headers = tuple((k, v or b"") for k, v in (message.headers or []))
-    return Record(
-        message.topic,
-        message.partition,
-        message.offset,
-        message.timestamp,
-        message.key,
-        message.value,
-        headers,
-    )
+            (done,) = self._client().commit(offsets=[tp], asynchronous=False) or [tp]
+        _raise_for(self.topic, done.error)
 
 
 def partitions_of(settings: Settings, topic: str) -> list[int]:
     """The partitions of a topic, or `KafkaUnavailable` if the topic does not exist."""
-    from kafka import KafkaConsumer
+    from confluent_kafka.admin import AdminClient
 
     with _translated(topic):
-        consumer = KafkaConsumer(bootstrap_servers=settings.bootstrap)
-        try:
-            found = consumer.partitions_for_topic(topic)
-        finally:
-            consumer.close()
-    if not found:
+        metadata = AdminClient(_config(settings)).list_topics(timeout=REQUEST_TIMEOUT_S)
+    found = metadata.topics.get(topic)
+    if found is None or found.error is not None or not found.partitions:
         raise KafkaUnavailable(topic, "no such topic; create it with `assay topics ensure`")
-    return sorted(found)
+    return sorted(found.partitions)
+
+
+def _headers(pairs: Any) -> tuple[tuple[str, bytes], ...]:
+    """Headers as the decoder takes them; a header without a value becomes empty bytes."""
+    if not pairs:
+        return ()
+    if None in chain.from_iterable(pairs):  # rare: only then rebuild the pairs in Python
+        return tuple((k, v or b"") for k, v in pairs)
+    return tuple(pairs)
+
+
+def _raise_for(topic: str, error: Any) -> None:
+    """Raise a client-reported error (a message's or an offset's) as `KafkaUnavailable`."""
+    if error is not None:
+        raise KafkaUnavailable(topic, f"{error.name()}: {error.str()}")
 
 
 @contextmanager
 def _translated(topic: str) -> Iterator[None]:
-    from kafka.errors import KafkaError
+    from confluent_kafka import KafkaException
 
     try:
         yield
-    except KafkaError as exc:
-        raise KafkaUnavailable(topic, f"{type(exc).__name__}: {exc}") from exc
+    except KafkaException as exc:
+        error: Any = exc.args[0] if exc.args else None
+        detail = f"{error.name()}: {error.str()}" if hasattr(error, "name") else str(exc)
+        raise KafkaUnavailable(topic, detail) from exc
