@@ -131,11 +131,23 @@ def land_partition(
     max_segments: int = 1_000,
     progress: Callable[[Landed], None] | None = None,
 ) -> list[Landed]:
-    """Land segments until the partition is caught up (or ``max_segments`` are written)."""
+    """Land segments up to the partition's end as it is now (or ``max_segments`` of them).
+
+    Records that arrive meanwhile are left to the next run: under a steady stream a run
+    would otherwise chase the end forever, in segments of the few records that arrived
+    while the previous one was written.
+    """
     done: list[Landed] = []
+    until = log.bounds()[1]
     while len(done) < max_segments:
         landed = land_segment(
-            log, store, buckets, contract, max_records=max_records, max_bytes=max_bytes
+            log,
+            store,
+            buckets,
+            contract,
+            max_records=max_records,
+            max_bytes=max_bytes,
+            until=until,
         )
         if landed is None:
             break
@@ -153,9 +165,12 @@ def land_segment(
     *,
     max_records: int = MAX_RECORDS,
     max_bytes: int = MAX_BYTES,
+    until: int | None = None,
 ) -> Landed | None:
-    """Land the next segment of the partition; None when there is nothing new."""
+    """Land the next segment of the partition (not past ``until``); None when nothing is new."""
     low, high = log.bounds()
+    if until is not None:
+        high = min(high, until)
     committed = log.committed()
     start = max(committed if committed is not None else low, low)
     if start >= high:

@@ -40,6 +40,23 @@ def test_segments_are_cut_by_count_and_committed(energy: Contract) -> None:
     assert land_segment(log, store, BUCKETS, energy) is None
 
 
+def test_a_run_stops_at_the_end_it_found_and_leaves_later_records_to_the_next(
+    energy: Contract,
+) -> None:
+    log, store = memory_log([record(i, reading(i)) for i in range(20)]), MemoryStore()
+    arriving = iter(range(20, 1_000))
+
+    def more_arrive(_landed: object) -> None:  # a steady stream while the run writes
+        for _ in range(10):
+            i = next(arriving)
+            log.records.append(record(i, reading(i)))
+
+    landed = land_partition(log, store, BUCKETS, energy, max_records=10, progress=more_arrive)
+    assert [(x.segment.start, x.end) for x in landed] == [(0, 10), (10, 20)]
+    nxt = land_partition(log, store, BUCKETS, energy, max_records=10)
+    assert [(x.segment.start, x.end) for x in nxt] == [(20, 30), (30, 40)]
+
+
 def test_object_metadata_records_the_offset_range(energy: Contract) -> None:
     log, store = (
         memory_log([record(i, reading(i)) for i in range(5)] + [record(5, b"junk")]),
