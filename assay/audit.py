@@ -19,12 +19,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from assay import layout
 from assay.config import Settings
 from assay.curation import Buckets, Summary
 from assay.dedup import duplicate_pairs
+from assay.parquet import from_parquet
 from assay.store import ObjectStore
 from schemas import Contract
 
@@ -183,12 +183,7 @@ def _get(store: ObjectStore, bucket: str, key: str) -> bytes | None:
 
 
 def _identity(store: ObjectStore, bucket: str, keys: list[str]) -> pa.Table:
-    import io
-
-    parts = [
-        pq.read_table(io.BytesIO(store.get(bucket, k)), columns=["producer_id", "seq"])
-        for k in keys
-    ]
+    parts = [from_parquet(store.get(bucket, k), columns=["producer_id", "seq"]) for k in keys]
     return pa.concat_tables(parts)
 
 

@@ -36,6 +36,12 @@ def to_parquet(table: pa.Table, metadata: dict[str, str] | None = None) -> bytes
     return buffer.getvalue()
 
 
-def from_parquet(data: bytes) -> pa.Table:
-    """The table in a Parquet file's bytes."""
-    return pq.read_table(io.BytesIO(data))
+def from_parquet(data: bytes, columns: list[str] | None = None) -> pa.Table:
+    """The table (or some of its columns) in a Parquet file's bytes.
+
+    Read with ``ParquetFile`` rather than ``read_table``: the latter scans through the
+    dataset API, whose read-ahead can still hold the Python buffer when the interpreter
+    exits, and releasing it then from an Arrow thread aborts the process.
+    """
+    with pq.ParquetFile(pa.BufferReader(data)) as file:
+        return file.read(columns=columns)
