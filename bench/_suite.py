@@ -195,7 +195,7 @@ def validation_rows(result: dict[str, Any]) -> list[Row]:
 
 def pipeline_rows(result: dict[str, Any]) -> list[Row]:
     """Throughput (wall and CPU) against the raw copy and pyarrow alone, 2 processes against
-    1; growth; freshness."""
+    1; growth; freshness in process and through Airflow."""
     rows, cpu_key = [], "readings_per_cpu_s"
     throughput = result.get("throughput", {})
     for name, r in throughput.items():
@@ -222,6 +222,12 @@ def pipeline_rows(result: dict[str, Any]) -> list[Row]:
         case = f"freshness, {loop['sent']:,} readings at {loop['rate']}/s"
         rows.append(Row("pipeline", case, "latency p50 s", loop["p50_s"]))
         rows.append(Row("pipeline", case, "latency p95 s", loop["p95_s"]))
+    for mode, r in result.get("airflow_freshness", {}).get("modes", {}).items():
+        period = f" every {r['interval_s']:.0f} s" if "interval_s" in r else ""
+        case = f"freshness through Airflow, {mode}{period}, {r['acknowledged']:,} at {r['rate']}/s"
+        for q in ("p50", "p95", "p99"):
+            rows.append(Row("pipeline", case, f"latency {q} s", r[f"{q}_s"]))
+        rows.append(Row("pipeline", case, "unseen readings", r["unseen"]))
     return rows
 
 

@@ -18,10 +18,17 @@ Sections (``--sections``):
 * ``growth``: one ``assay`` task per backlog size: time, readings/s and peak RSS
   (``getrusage`` in the task's process) — bounded segments must keep memory flat;
 * ``freshness``: send -> curated-visible latency for a steady trickle with a 1 s loop,
-  plus what Airflow's database recorded about its mapped tasks' fixed cost.
+  plus what Airflow's database recorded about its mapped tasks' fixed cost;
+* ``airflow``: send -> curated-visible latency through the stack's running Airflow: a trickle
+  to the contract's real topic landed and validated by its DAGs, event-driven (the Kafka
+  watcher) and on an interval schedule played by this benchmark's clock
+  (``bench/_airflow_freshness.py``). Not in the default sections: it takes
+  2 x (``--airflow-seconds`` + drain) — about 15 minutes at the defaults — and pauses and
+  unpauses the stack's DAGs for the contract (their state is restored at the end). Its
+  readings stay in the stack's topic and buckets, under producer ids ``bench-fresh-*``.
 
-Prints tables and writes JSON to ``bench/results/pipeline.json``. Everything it creates
-(topics, consumer groups, buckets) has a unique name and is deleted at the end.
+Prints tables and writes JSON to ``bench/results/pipeline.json``. Everything the other
+sections create (topics, consumer groups, buckets) has a unique name and is deleted at the end.
 
     uv run python -m bench.pipeline --help
     uv run --with pyinstrument python -m bench.pipeline --profile bench/results/profiles
@@ -68,7 +75,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     add = parser.add_argument
     add("--contract", default="energy_meter")
-    add("--sections", default="throughput,growth,freshness", help="comma-separated")
+    add(
+        "--sections",
+        default="throughput,growth,freshness",
+        help="comma-separated, of: throughput, growth, freshness, airflow "
+        "(airflow is not in the default: ~15 min, and it drives the stack's DAGs)",
+    )
     add("--json-readings", type=int, default=200_000, help="JSON readings per partition")
     add("--frame-readings", type=int, default=1_000_000, help="frame readings per partition")
     add("--frame-size", type=int, default=10_000, help="readings per Arrow frame")
@@ -78,6 +90,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add("--freshness-seconds", type=float, default=60.0, help="how long the trickle runs")
     add("--trickle-rate", type=int, default=100, help="readings per second in the trickle")
     add("--interval", type=float, default=1.0, help="sleep between loop turns (freshness)")
+    add("--airflow-seconds", type=float, default=300.0, help="trickle per mode (airflow)")
+    add("--airflow-rate", type=int, default=20, help="readings per second (airflow)")
+    add(
+        "--interval-seconds",
+        type=float,
+        default=60.0,
+        help="period of the played interval schedule (airflow)",
+    )
+    add(
+        "--airflow-drain",
+        type=float,
+        default=240.0,
+        help="longest wait for unseen readings after the trickle (airflow; +interval there)",
+    )
+    add("--airflow-modes", default="event-driven,interval", help="comma-separated (airflow)")
     add("--profile", type=Path, help="folder for pyinstrument profiles of one assay run per kind")
     add("--out", type=Path, default=RESULTS / "pipeline.json")
     return parser.parse_args(argv)
@@ -241,6 +268,20 @@ def freshness(args: argparse.Namespace, settings: Settings, contract: Contract) 
     return {"loop": out, "airflow": airflow_task_overhead(settings)}
 
 
+def airflow(args: argparse.Namespace, settings: Settings, contract: Contract) -> dict:
+    """Freshness through the stack's running DAGs, event-driven and on an interval."""
+    from bench._airflow_freshness import Options, section
+
+    opts = Options(
+        seconds=args.airflow_seconds,
+        rate=args.airflow_rate,
+        interval=args.interval_seconds,
+        drain=args.airflow_drain,
+        modes=tuple(m.strip() for m in args.airflow_modes.split(",") if m.strip()),
+    )
+    return section(settings, contract, opts)
+
+
 def machine() -> dict[str, Any]:
     """Where and when this ran, and how busy the machine was."""
     from importlib.metadata import version
@@ -267,8 +308,16 @@ def main(argv: list[str] | None = None) -> None:
         result["growth"] = growth(args, settings, contract, base)
     if "freshness" in sections:
         result["freshness"] = freshness(args, settings, contract)
+    if "airflow" in sections:
+        result["airflow_freshness"] = airflow(args, settings, contract)
     result["machine_after"] = machine()
     report(result)
+    if "airflow_freshness" in result:
+        from rich.console import Console
+
+        from bench._airflow_freshness import table
+
+        Console(width=140).print(table(result["airflow_freshness"]))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1, default=str) + "\n", encoding="utf-8")
     print(f"wrote {args.out}")
