@@ -25,11 +25,20 @@ def connection(bootstrap: str, contract: str) -> dict[str, Any]:
 
     Without commits every restart of the trigger resumes at the log end, so the watcher
     wakes the DAG for new data instead of walking the backlog one message at a time.
+
+    A trigger that has fired is not polled again, but its consumer can stay in the group;
+    librdkafka heartbeats for it from its own thread, so only ``max.poll.interval.ms`` ends
+    its membership, and until then the restarted watcher gets no partition. At librdkafka's
+    default of 5 minutes that made the watcher deaf for 5 minutes after each wake-up; the
+    watcher polls every 2 s, so 30 s is ample.
     """
     extra = {
         "bootstrap.servers": bootstrap,
         "group.id": f"assay-wakeup.{contract}",
         "auto.offset.reset": "latest",
         "enable.auto.commit": False,
+        "session.timeout.ms": 6_000,  # the broker's minimum: a closed watcher leaves fast
+        "heartbeat.interval.ms": 2_000,
+        "max.poll.interval.ms": 30_000,
     }
     return {"conn_type": "kafka", "extra": extra}
