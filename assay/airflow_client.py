@@ -24,7 +24,8 @@ class AirflowApiError(AssayError):
         super().__init__(f"Airflow API {path}: {problem}")
 
 
-def _call(settings: Settings, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+def call(settings: Settings, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    """One REST call (``path`` below ``/api/v2``); its JSON answer, or `AirflowApiError`."""
     url = f"http://127.0.0.1:{settings.airflow_port}/api/v2{path}"
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(url, data=data, method=method)
@@ -46,7 +47,7 @@ def _call(settings: Settings, method: str, path: str, body: dict[str, Any] | Non
 
 def trigger(settings: Settings, dag_id: str, conf: dict[str, Any] | None = None) -> str:
     """Queue a run of ``dag_id`` now; returns its run id."""
-    run = _call(
+    run = call(
         settings, "POST", f"/dags/{dag_id}/dagRuns", {"logical_date": None, "conf": conf or {}}
     )
     return str(run["dag_run_id"])
@@ -54,31 +55,31 @@ def trigger(settings: Settings, dag_id: str, conf: dict[str, Any] | None = None)
 
 def run_state(settings: Settings, dag_id: str, run_id: str) -> str:
     """``queued``, ``running``, ``success`` or ``failed``."""
-    return str(_call(settings, "GET", f"/dags/{dag_id}/dagRuns/{run_id}")["state"])
+    return str(call(settings, "GET", f"/dags/{dag_id}/dagRuns/{run_id}")["state"])
 
 
 def active_runs(settings: Settings, dag_id: str) -> int:
     """Runs of ``dag_id`` that are queued or running."""
-    runs = _call(settings, "GET", f"/dags/{dag_id}/dagRuns?state=queued&state=running")
+    runs = call(settings, "GET", f"/dags/{dag_id}/dagRuns?state=queued&state=running")
     return int(runs["total_entries"])
 
 
 def failed_tasks(settings: Settings, dag_id: str, run_id: str) -> list[str]:
     """Task ids (with map index) that failed in a run."""
-    found = _call(settings, "GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances?state=failed")
+    found = call(settings, "GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances?state=failed")
     return [f"{t['task_id']}[{t['map_index']}]" for t in found["task_instances"]]
 
 
 def runs(settings: Settings, dag_id: str, limit: int = 100) -> list[dict[str, Any]]:
     """The latest runs of ``dag_id`` (id, state, type, dates)."""
-    found = _call(settings, "GET", f"/dags/{dag_id}/dagRuns?limit={limit}&order_by=-start_date")
+    found = call(settings, "GET", f"/dags/{dag_id}/dagRuns?limit={limit}&order_by=-start_date")
     return list(found["dag_runs"])
 
 
 def dag_exists(settings: Settings, dag_id: str) -> bool:
     """True once the DAG processor has parsed ``dag_id`` and it is not paused."""
     try:
-        dag = _call(settings, "GET", f"/dags/{dag_id}")
+        dag = call(settings, "GET", f"/dags/{dag_id}")
     except AirflowApiError as exc:
         if "404" in str(exc):
             return False

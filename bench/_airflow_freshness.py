@@ -33,22 +33,20 @@ buckets, under their ``bench-fresh-*`` producer ids.
 from __future__ import annotations
 
 import io
-import json
 import math
 import os
 import secrets
 import statistics
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from assay import airflow_client
 from assay.config import Settings
 from schemas import Contract, topic_name
 
@@ -137,25 +135,16 @@ class Api:
     """The few Airflow REST API (v2) calls this benchmark makes."""
 
     def __init__(self, settings: Settings) -> None:
-        self.base = f"http://127.0.0.1:{settings.airflow_port}/api/v2"
+        self.settings = settings
 
     def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.base + path, data=data, method=method)
-        request.add_header("Content-Type", "application/json")
-        if token := os.environ.get("ASSAY_AIRFLOW_TOKEN"):
-            request.add_header("Authorization", f"Bearer {token}")
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return json.load(response)
-        except urllib.error.HTTPError as exc:
-            raise RuntimeError(f"{method} {path}: {exc.code} {exc.read()[:300]!r}") from exc
+        return airflow_client.call(self.settings, method, path, body)
 
     def paused(self, dag_id: str) -> bool | None:
         """The DAG's pause state; None while Airflow does not know it."""
         try:
             return bool(self.call("GET", f"/dags/{dag_id}")["is_paused"])
-        except RuntimeError as exc:
+        except airflow_client.AirflowApiError as exc:
             if ": 404 " in str(exc):
                 return None
             raise
