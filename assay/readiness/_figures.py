@@ -29,7 +29,7 @@ from assay import layout
 from assay.curation import Summary
 from assay.readiness._inputs import Inputs, RuleCheck
 from assay.readiness._quarantine import quarantine_figures
-from schemas import QualityDimension, label
+from assay.releases._quality import quality_summary
 
 FORMAT = "assay.readiness/1"
 _COUNTS = ("readings", "curated", "quarantined", "duplicates", "dead_readings")
@@ -147,39 +147,16 @@ def _days(days: list[str]) -> dict[str, Any]:
 
 
 def quality(inputs: Inputs) -> dict[str, Any]:
-    """The segments' accounting and the six dimension scores, with rules and a trend."""
+    """The segments' accounting and the six dimension scores, with rules and a trend.
+
+    The totals are the release's own (`quality_summary`), recomputed from the summaries;
+    the report adds each dimension's rules and the per-segment trend.
+    """
     summaries = [inputs.summaries[s] for s in sorted(inputs.summaries)]
-    dimensions = [_dimension(d, summaries, inputs.rule_checks) for d in QualityDimension]
-    checked = sum(d["checked"] for d in dimensions)
-    passed = sum(d["passed"] for d in dimensions)
-    return {
-        "basis": inputs.manifest["quality"]["basis"],
-        "segments": len(summaries),
-        **{name: sum(getattr(s, name) for s in summaries) for name in _COUNTS},
-        "checked": checked,
-        "passed": passed,
-        "score": ratio(passed, checked),
-        "dimensions": dimensions,
-        "trend": trend(summaries),
-    }
-
-
-def _dimension(
-    dimension: QualityDimension, summaries: list[Summary], checks: dict[str, list[RuleCheck]]
-) -> dict[str, Any]:
-    found = [d for s in summaries for d in _scores(s) if d["dimension"] == dimension]
-    checked = sum(int(d["checked"]) for d in found)
-    passed = sum(int(d["passed"]) for d in found)
-    return {
-        "dimension": str(dimension),
-        "label_zh": label(dimension),
-        "label_en": label(dimension, "en"),
-        "checked": checked,
-        "passed": passed,
-        "failed": checked - passed,
-        "score": ratio(passed, checked),
-        "rules": _rules(str(dimension), summaries, checks),
-    }
+    totals = quality_summary(summaries)
+    for dimension in totals["dimensions"]:
+        dimension["rules"] = _rules(dimension["dimension"], summaries, inputs.rule_checks)
+    return {**totals, "basis": inputs.manifest["quality"]["basis"], "trend": trend(summaries)}
 
 
 def _scores(summary: Summary) -> list[dict[str, Any]]:
@@ -237,11 +214,6 @@ def _segment_order(summary: Summary) -> tuple[str, int, int]:
 def _segment_label(summary: Summary) -> str:
     seg = layout.Segment.parse(summary.segment)
     return f"p{seg.partition}@{seg.start}"
-
-
-def ratio(passed: int, checked: int) -> float | None:
-    """``passed / checked`` to six places, or None when nothing was checked."""
-    return round(passed / checked, 6) if checked else None
 
 
 def _fields(m: dict[str, Any]) -> dict[str, Any]:
