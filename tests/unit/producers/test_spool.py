@@ -60,6 +60,22 @@ def test_mark_sent_survives_reopen_as_the_replay_mark(spool_at, encoder) -> None
     assert sent == [True, True, False]
 
 
+def test_the_sent_mark_is_a_watermark_over_the_oldest(spool_at, encoder) -> None:
+    spool = spool_at()
+    spool.append(messages(encoder, spool, 3))
+    spool.mark_sent(0, 1)
+    spool.mark_sent(0, 0)  # a resend after a rewind moves nothing back
+    spool.ack([0])
+    spool.append(messages(encoder, spool, 2))
+    assert [(s.message.seq, s.sent) for s in spool.fetch(-1, 10)] == [
+        (1, True),
+        (2, False),
+        (3, False),
+        (4, False),
+    ]
+    assert read_stats(spool.path).never_sent == 3
+
+
 def test_checkpoints_are_stored_with_the_readings(spool_at, encoder) -> None:
     spool = spool_at()
     spool.append(messages(encoder, spool, 1), {"mes": '{"offset": 10}'})
