@@ -121,10 +121,13 @@ class KafkaTransport:
     """``kafka.KafkaProducer`` with acks=all, idempotence and compression."""
 
     def __init__(self, settings: KafkaSettings) -> None:
-        from kafka import KafkaProducer  # the edge's only Kafka client
+        from kafka import KafkaProducer  # the edge's default Kafka client
 
+        from producers._partitioner import KeyedPartitioner
+
+        config = {"partitioner": KeyedPartitioner(), **settings.producer_config()}
         try:
-            self._producer = KafkaProducer(**settings.producer_config())
+            self._producer = KafkaProducer(**config)
         except Exception as exc:  # kafka-python raises plain KafkaError subclasses and OSError
             raise translate_kafka_error(settings.bootstrap, exc) from exc
 
@@ -136,8 +139,9 @@ class KafkaTransport:
             future = self._producer.send(topic, value=value, key=key, headers=headers)
         except Exception as exc:
             raise translate_kafka_error(topic, exc) from exc
-        future.add_callback(lambda _metadata: done(None))
-        future.add_errback(lambda exc: done(translate_kafka_error(topic, exc)))
+        report = _Report(topic, done)  # one object for both outcomes, not two closures
+        future.add_callback(report)
+        future.add_errback(report)
 
     def flush(self, timeout: float) -> None:
         """Block until the producer's buffer is empty or ``timeout`` passes."""
@@ -161,6 +165,19 @@ class KafkaTransport:
             io_thread = getattr(self._producer, "_sender", None)
             if io_thread is not None:
                 io_thread.force_close()
+
+
+class _Report:
+    """A kafka-python future's outcome, as ``done(None)`` or ``done(SinkError)``."""
+
+    __slots__ = ("done", "topic")
+
+    def __init__(self, topic: str, done: Delivery) -> None:
+        self.topic, self.done = topic, done
+
+    def __call__(self, outcome: object) -> None:
+        error = outcome if isinstance(outcome, BaseException) else None
+        self.done(None if error is None else translate_kafka_error(self.topic, error))
 
 
 @dataclass(frozen=True, slots=True)
