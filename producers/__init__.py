@@ -1,13 +1,14 @@
 """The edge producer: sources -> durable spool -> Kafka, per data contract.
 
-Readings (``Reading``) come from sources (``Source``: CSV/MES tail, MQTT, OPC UA, Modbus TCP,
-the simulator); the writer stamps the envelope, gives each a gap-free ``seq`` and encodes it
-(``Encoder``: JSON per reading or Arrow frames) into the ``Spool`` (SQLite, durable before
+Readings (``Reading``; or ``ReadingBatch``, one device's readings as Arrow columns) come from
+sources (``Source``: CSV/MES tail, MQTT, OPC UA, Modbus TCP, the simulator); the writer stamps
+the envelope, gives each a gap-free ``seq`` and encodes it (``Encoder``: JSON per reading or
+Arrow frames) into the ``Spool`` (SQLite, durable before
 send); the ``Sender`` moves spooled messages to Kafka and removes them on acknowledgement.
 ``Edge`` wires it all from an ``EdgeConfig`` (``load_config``). Imports only ``schemas``.
 """
 
-from producers._reading import Reading, Source, Transport
+from producers._reading import Reading, ReadingBatch, Source, Transport
 from producers.config import EdgeConfig, load_config, parse_config
 from producers.edge import Edge
 from producers.encoding import Encoder, Message, epoch_ms, format_ms, headers
@@ -42,6 +43,7 @@ __all__ = [
     "MemoryTransport",
     "Message",
     "Reading",
+    "ReadingBatch",
     "Sender",
     "SinkError",
     "SinkUnavailable",

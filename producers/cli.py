@@ -72,7 +72,7 @@ def check_config(config_file: ConfigPath) -> None:
             source.kind,
             f"{contract.name} {contract.version}",
             topic_name(contract),
-            source.payload,
+            _payload(source),
         )
     console.print(table)
     spool = f"spool {config.spool.path} ({config.spool.when_full} when full)"
@@ -80,6 +80,12 @@ def check_config(config_file: ConfigPath) -> None:
         f"ok: producer {config.producer_id} at site {config.site}, {spool}, "
         f"kafka {config.kafka.bootstrap}"
     )
+
+
+def _payload(source: object) -> str:
+    """``json``, ``frame`` or ``frame (columnar)``: what the source hands the edge, per message."""
+    payload = str(getattr(source, "payload", "json"))
+    return f"{payload} (columnar)" if getattr(source, "columnar", False) else payload
 
 
 @app.command()

@@ -184,7 +184,7 @@ class Edge:
             report=self.report(options.name),
         )
         source = self._build(options, context)
-        for reading in source.readings(self._stop_sources):
-            self.stats.read[options.name] += 1
+        for reading in source.readings(self._stop_sources):  # a Reading or a ReadingBatch
+            self.stats.read[options.name] += reading.count
             if not self.writer.put(slot, reading, self._stop_sources):
                 return

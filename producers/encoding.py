@@ -5,6 +5,7 @@ API (stable; the simulator and the downstream decoder rely on it)::
     encoder = Encoder(contract, producer_id="gw-01", site="plant-a")
     encoder.json(reading, seq, ingest_ms) -> Message
     encoder.frame(readings, first_seq, ingest_ms) -> Message    # one device's readings
+    encoder.columns(batch, first_seq, ingest_ms) -> Message     # one ReadingBatch, no dicts
     headers(message, producer_id, replay) -> list[tuple[str, bytes]]
     format_ms(epoch_ms) -> "2025-03-01T08:00:00.125Z";  epoch_ms(datetime) -> int
 
@@ -19,6 +20,8 @@ Payload kinds (header ``content_type``, names from ``schemas._wire``):
   the contract's Arrow schema (``schemas.to_arrow_schema``), envelope columns included; the
   ``seq`` column runs ``first_seq .. first_seq + count - 1`` and header ``seq`` is the first.
   All readings of a frame share one ``device_id`` (the key), so per-device order holds.
+  ``frame`` builds it from ``Reading`` objects, ``columns`` from a ``ReadingBatch``'s Arrow
+  columns (the same bytes for the same readings).
   A reader: ``pyarrow.ipc.open_stream(value).read_all()``.
 
 Headers (UTF-8 values): ``contract``, ``contract_version``, ``producer_id``, ``seq``, ``count``,
@@ -41,7 +44,7 @@ from typing import Any
 import orjson
 import pyarrow as pa
 
-from producers._reading import Reading, Transport
+from producers._reading import Reading, ReadingBatch, Transport
 from schemas import Contract, to_arrow_schema, topic_name
 from schemas import _wire as wire
 
@@ -95,18 +98,39 @@ def _second(seconds: int) -> str:
 
 def headers(message: Message, producer_id: str, replay: bool) -> list[tuple[str, bytes]]:
     """The Kafka headers of a message (see the module docstring)."""
+    contract, version, producer, content = _fixed_headers(
+        message.contract, message.version, producer_id, message.content_type
+    )
+    count = message.count
     out = [
-        (wire.HEADER_CONTRACT, message.contract.encode()),
-        (wire.HEADER_VERSION, message.version.encode()),
-        (wire.HEADER_PRODUCER, producer_id.encode()),
+        contract,
+        version,
+        producer,
         (wire.HEADER_SEQ, str(message.seq).encode()),
-        (wire.HEADER_COUNT, str(message.count).encode()),
-        (wire.HEADER_CONTENT_TYPE, message.content_type.encode()),
-        (wire.HEADER_REPLAY, b"1" if replay else b"0"),
+        _COUNT_ONE if count == 1 else (wire.HEADER_COUNT, str(count).encode()),
+        content,
+        _REPLAYED if replay else _FIRST_SEND,
     ]
     if message.quality:
         out.append(("quality", message.quality.encode()))
     return out
+
+
+_COUNT_ONE = (wire.HEADER_COUNT, b"1")
+_REPLAYED, _FIRST_SEND = (wire.HEADER_REPLAY, b"1"), (wire.HEADER_REPLAY, b"0")
+
+
+@lru_cache(maxsize=64)
+def _fixed_headers(
+    contract: str, version: str, producer_id: str, content_type: str
+) -> tuple[tuple[str, bytes], ...]:
+    """The headers that repeat on every message of a producer's contract, encoded once."""
+    return (
+        (wire.HEADER_CONTRACT, contract.encode()),
+        (wire.HEADER_VERSION, version.encode()),
+        (wire.HEADER_PRODUCER, producer_id.encode()),
+        (wire.HEADER_CONTENT_TYPE, content_type.encode()),
+    )
 
 
 class Encoder:
@@ -125,13 +149,22 @@ class Encoder:
             for name, spec in contract.fields.items()
             if spec.type in ("timestamp", "date")
         )
+        self._columnar_names = frozenset(contract.fields) | {"event_time"}
 
     def json(self, reading: Reading, seq: int, ingest_ms: int) -> Message:
         """One reading as one JSON message."""
         value = orjson.dumps(self._document(reading, seq, ingest_ms))
         if reading.transport is Transport.CORRUPT:
             value = CORRUPT_PREFIX + value[::-1]
-        return self._message(reading, seq, 1, value, wire.JSON)
+        return self._message(
+            reading.device_id,
+            seq,
+            1,
+            value,
+            wire.JSON,
+            duplicate=reading.transport is Transport.DUPLICATE,
+            quality=reading.quality,
+        )
 
     def _document(self, reading: Reading, seq: int, ingest_ms: int) -> dict[str, Any]:
         values = reading.values
@@ -155,11 +188,55 @@ class Encoder:
         (and, if bad, dead-lettered with its reason) on its own downstream.
         """
         batch = self._batch(readings, first_seq, ingest_ms)
-        sink = pa.BufferOutputStream()
-        with pa.ipc.new_stream(sink, self.schema) as writer:
-            writer.write_batch(batch)
-        value = sink.getvalue().to_pybytes()
-        return self._message(readings[0], first_seq, len(readings), value, wire.ARROW_STREAM)
+        first = readings[0]
+        return self._message(
+            first.device_id,
+            first_seq,
+            len(readings),
+            _ipc(self.schema, batch),
+            wire.ARROW_STREAM,
+            duplicate=first.transport is Transport.DUPLICATE,
+            quality=first.quality,
+        )
+
+    def columns(self, batch: ReadingBatch, first_seq: int, ingest_ms: int) -> Message:
+        """A ``ReadingBatch`` as one Arrow IPC stream message, seqs ``first_seq ..``.
+
+        No Python object per reading: the envelope columns are made whole (constants repeated,
+        ``seq`` a range) and the source's columns are used as they are, cast only when their
+        type differs. Raises ``ValueError`` when a column is not the contract's or cannot be
+        cast; the caller then sends the rows as JSON, as for ``frame``.
+        """
+        table = self._columnar(batch, first_seq, ingest_ms)
+        value = _ipc(self.schema, table)
+        return self._message(batch.device_id, first_seq, batch.count, value, wire.ARROW_STREAM)
+
+    def _columnar(self, batch: ReadingBatch, first: int, ingest_ms: int) -> pa.Table:
+        given = batch.columns
+        unknown = set(given.schema.names) - self._columnar_names
+        if unknown:
+            raise ValueError(f"columns the contract does not declare: {', '.join(sorted(unknown))}")
+        n = given.num_rows
+        envelope = {
+            "producer_id": self.producer_id,
+            "site": batch.site or self.site,
+            "device_id": batch.device_id,
+            "ingest_time": ingest_ms,
+        }
+        try:
+            arrays = [
+                pa.array(range(first, first + n), pa.int64())
+                if f.name == "seq"
+                else pa.repeat(pa.scalar(envelope[f.name], f.type), n)
+                if f.name in envelope
+                else _column(given, f, n)
+                for f in self.schema
+            ]
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
+            raise ValueError(
+                f"columns do not fit {self.contract.name}'s Arrow schema: {exc}"
+            ) from exc
+        return pa.Table.from_arrays(arrays, schema=self.schema)
 
     def _batch(self, readings: Sequence[Reading], first: int, ingest_ms: int) -> pa.RecordBatch:
         rows = [r.values for r in readings]
@@ -186,19 +263,44 @@ class Encoder:
             ) from exc
         return pa.RecordBatch.from_arrays([*envelope, *values.columns], schema=self.schema)
 
-    def _message(self, first: Reading, seq: int, count: int, value: bytes, kind: str) -> Message:
+    def _message(
+        self,
+        device_id: str,
+        seq: int,
+        count: int,
+        value: bytes,
+        kind: str,
+        duplicate: bool = False,
+        quality: str | None = None,
+    ) -> Message:
         return Message(
             seq=seq,
             count=count,
             topic=self.topic,
-            key=first.device_id.encode(),
+            key=device_id.encode(),
             value=value,
             content_type=kind,
             contract=self.contract.name,
             version=self.contract.version,
-            duplicate=first.transport is Transport.DUPLICATE,
-            quality=first.quality,
+            duplicate=duplicate,
+            quality=quality,
         )
+
+
+def _ipc(schema: pa.Schema, data: pa.RecordBatch | pa.Table) -> bytes:
+    """One Arrow IPC stream holding ``data``."""
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, schema) as writer:
+        writer.write(data)
+    return bytes(sink.getvalue().to_pybytes())
+
+
+def _column(given: pa.RecordBatch | pa.Table, field: pa.Field, n: int) -> pa.Array:
+    """A source's column as the field's type, or nulls when the source did not give it."""
+    if field.name not in given.schema.names:
+        return pa.nulls(n, field.type)
+    column = given.column(field.name)
+    return column if column.type == field.type else column.cast(field.type)
 
 
 def _temporal_to_text(

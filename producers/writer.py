@@ -16,6 +16,12 @@ the source threads: that is the back-pressure.
 Frames: readings of a ``payload: frame`` source are grouped per (contract, device) within the
 batch and cut every ``frame_readings``; a group that does not fit the Arrow schema falls back to
 JSON messages, and readings with a transport fault always go as JSON.
+
+Batches: a ``ReadingBatch`` (columns of one device) takes the next ``count`` seqs in queue order
+and becomes one frame message, or several when it holds more than ``frame_readings``; nothing
+makes a Python object per reading. A commit closes at ``commit_readings`` *readings*, so a batch
+counts for its rows, and a source thread waits while more than ``2 * commit_readings`` batched
+readings (at least one batch) are queued: the back-pressure is in readings, not items.
 """
 
 from __future__ import annotations
@@ -26,9 +32,9 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from producers._reading import Reading
+from producers._reading import Reading, ReadingBatch
 from producers.encoding import Encoder, Message
 from producers.errors import SourceError, SpoolClosed
 from producers.spool import Spool
@@ -37,7 +43,7 @@ from producers.stats import Stats
 __all__ = ["Slot", "Writer"]
 
 log = logging.getLogger(__name__)
-Item = tuple["Slot", Reading]
+Item = tuple["Slot", Reading | ReadingBatch]
 
 
 @dataclass(frozen=True)
@@ -70,19 +76,28 @@ class Writer:
         self._commit_readings = commit_readings
         self._commit_interval = commit_interval
         self._queue: queue.Queue[Item] = queue.Queue(maxsize=queue_size)
+        self._batched = _Budget(max(queue_size, 1))  # readings queued in batches
         self._on_spooled = on_spooled
         self._clock = clock
         self.unspooled = 0
 
-    def put(self, slot: Slot, reading: Reading, stop: threading.Event) -> bool:
-        """Queue a reading; blocks while full; False if ``stop`` was set while waiting."""
+    def put(self, slot: Slot, reading: Reading | ReadingBatch, stop: threading.Event) -> bool:
+        """Queue a reading or a batch; blocks while full; False if ``stop`` was set meanwhile."""
+        if isinstance(reading, ReadingBatch) and not self._batched.take(reading.count, stop):
+            return False
         while True:
             try:
                 self._queue.put((slot, reading), timeout=0.2)
                 return True
             except queue.Full:
                 if stop.is_set():
+                    self._release([(slot, reading)])
                     return False
+
+    def _release(self, items: Sequence[Item]) -> None:
+        batched = sum(r.count for _, r in items if isinstance(r, ReadingBatch))
+        if batched:
+            self._batched.give(batched)
 
     def sync(self) -> None:
         """Wait until every queued reading is spooled."""
@@ -100,11 +115,12 @@ class Writer:
                 self._lost(batch, exc)
                 return
             finally:
+                self._release(batch)
                 for _ in batch:
                     self._queue.task_done()
 
     def _lost(self, batch: list[Item], exc: SpoolClosed) -> None:
-        self.unspooled += len(batch) + self._queue.qsize()
+        self.unspooled += sum(r.count for _, r in batch) + self._queue.qsize()
         self.stats.error("spool", exc)
         log.error("%d readings could not be spooled before shutdown: %s", self.unspooled, exc)
 
@@ -114,11 +130,14 @@ class Writer:
         except queue.Empty:
             return []
         deadline = time.monotonic() + self._commit_interval
-        while len(batch) < self._commit_readings:
+        readings = batch[0][1].count
+        while readings < self._commit_readings:
             try:
-                batch.append(self._queue.get(timeout=max(0.0, deadline - time.monotonic())))
+                item = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
                 break
+            batch.append(item)
+            readings += item[1].count
         return batch
 
     def spool_batch(self, items: Sequence[Item]) -> None:
@@ -139,7 +158,9 @@ class Writer:
             encoder = self._encoder(slot, reading)
             if encoder is None:
                 continue
-            if slot.payload == "frame" and reading.transport is None:
+            if isinstance(reading, ReadingBatch):
+                seq = self._columns(encoder, slot, reading, seq, ingest_ms, messages)
+            elif slot.payload == "frame" and reading.transport is None:
                 frames[(reading.contract, reading.device_id, slot.frame_readings)].append(reading)
             else:
                 messages.append(encoder.json(reading, seq, ingest_ms))
@@ -157,13 +178,29 @@ class Writer:
             out.append(encoder.frame(chunk, seq, ingest_ms))
             return seq + len(chunk)
         except ValueError as exc:
-            log.warning("frame of %d readings sent as JSON instead: %s", len(chunk), exc)
-            for reading in chunk:
-                out.append(encoder.json(reading, seq, ingest_ms))
-                seq += 1
-            return seq
+            return _as_json(encoder, chunk, seq, ingest_ms, out, exc)
 
-    def _encoder(self, slot: Slot, reading: Reading) -> Encoder | None:
+    def _columns(
+        self,
+        encoder: Encoder,
+        slot: Slot,
+        batch: ReadingBatch,
+        seq: int,
+        ingest_ms: int,
+        out: list[Message],
+    ) -> int:
+        """A batch as frames of at most ``frame_readings`` (slices share the batch's memory)."""
+        size, columns = slot.frame_readings, batch.columns
+        for start in range(0, batch.count, size):
+            part = replace(batch, columns=columns.slice(start, size))
+            try:
+                out.append(encoder.columns(part, seq, ingest_ms))
+                seq += part.count
+            except ValueError as exc:
+                seq = _as_json(encoder, part.readings(), seq, ingest_ms, out, exc)
+        return seq
+
+    def _encoder(self, slot: Slot, reading: Reading | ReadingBatch) -> Encoder | None:
         try:
             return self._encoders(reading.contract)
         except LookupError as exc:
@@ -174,3 +211,43 @@ class Writer:
             self.stats.error(slot.name, error)
             log.error("%s", error)
             return None
+
+
+def _as_json(
+    encoder: Encoder, readings: Sequence[Reading], seq: int, ingest_ms: int, out: list[Message],
+    why: ValueError,
+) -> int:  # fmt: skip
+    """Readings that cannot be one frame, as JSON messages (each judged on its own downstream)."""
+    log.warning("frame of %d readings sent as JSON instead: %s", len(readings), why)
+    for reading in readings:
+        out.append(encoder.json(reading, seq, ingest_ms))
+        seq += 1
+    return seq
+
+
+class _Budget:
+    """Readings a bounded set of producers may hold; ``take`` waits for room, ``give`` returns it.
+
+    One take larger than the whole budget is let through when nothing is held, so a single
+    batch bigger than the bound still moves.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self._limit, self._held = limit, 0
+        self._room = threading.Condition()
+
+    def take(self, n: int, stop: threading.Event) -> bool:
+        """Wait until ``n`` fit (or nothing is held); False when ``stop`` is set meanwhile."""
+        with self._room:
+            while self._held and self._held + n > self._limit:
+                if stop.is_set():
+                    return False
+                self._room.wait(0.2)
+            self._held += n
+            return True
+
+    def give(self, n: int) -> None:
+        """Return ``n`` readings' room."""
+        with self._room:
+            self._held -= n
+            self._room.notify_all()

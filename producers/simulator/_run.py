@@ -19,7 +19,7 @@ from random import Random
 from typing import Any
 
 from producers._reading import Reading
-from producers.encoding import epoch_ms, format_ms
+from producers.encoding import epoch_ms
 from producers.simulator._config import FaultKind, SimulatorConfig
 from producers.simulator._device import DeviceContext
 from producers.simulator._feasible import check_feasible, check_placed
@@ -28,7 +28,7 @@ from producers.simulator._images import ImageStore, Put
 from producers.simulator._inject import MAX_LATENCY_MS, MIN_LATENCY_MS, Chunk, Injector
 from producers.simulator._plan import Occupancy, place, split_counts
 from producers.simulator._slot import Slot
-from producers.simulator._truth import FORMAT, TruthRecorder
+from producers.simulator._truth import TruthRecorder, truth_document
 from schemas import Contract, load_contract
 
 __all__ = ["CHUNK_READINGS", "Simulated", "Simulation"]
@@ -175,13 +175,7 @@ class Simulation:
 
     def truth(self) -> dict[str, Any]:
         """The ground truth of what has been yielded so far (see ``_truth``)."""
-        return {
-            "format": FORMAT,
-            "complete": self.complete,
-            "config": self.config.model_dump(mode="json"),
-            "start": format_ms(self.start_ms),
-            "contracts": {self.contract.name: self.recorder.contract_truth()},
-        }
+        return truth_document(self.config, self.start_ms, self.complete, self.recorder)
 
 
 def _plan_resets(occ: Occupancy, rng: Random, count: int) -> set[tuple[int, int]]:

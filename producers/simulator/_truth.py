@@ -32,7 +32,7 @@ from schemas import Contract
 if TYPE_CHECKING:
     from producers.simulator._run import Simulated
 
-__all__ = ["FORMAT", "TruthRecorder", "expected_outcomes"]
+__all__ = ["FORMAT", "TruthRecorder", "expected_outcomes", "truth_document"]
 
 FORMAT = "assay.simulator.truth/1"
 
@@ -99,6 +99,19 @@ def _extend_run(
         return
     entry["rows"] += 1
     entry["first"], entry["last"] = min(entry["first"], when), max(entry["last"], when)
+
+
+def truth_document(
+    config: SimulatorConfig, start_ms: int, complete: bool, recorder: TruthRecorder
+) -> dict[str, Any]:
+    """A run's whole ground truth (the layout above), from what ``recorder`` counted."""
+    return {
+        "format": FORMAT,
+        "complete": complete,
+        "config": config.model_dump(mode="json"),
+        "start": format_ms(start_ms),
+        "contracts": {recorder.contract.name: recorder.contract_truth()},
+    }
 
 
 def expected_outcomes(
