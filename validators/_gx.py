@@ -7,18 +7,27 @@ raised in here leaves as a ``ValidationRunError`` (``raise … from exc``).
 The context is ephemeral (nothing written to disk), analytics are off, progress
 bars are off (``ProgressBarsConfig(globally=False)`` in the project config) and
 the ``great_expectations`` logger only passes warnings.
+
+A COMPLETE run is two passes (see ``_passes``): BASIC results for the whole suite,
+then COMPLETE results for the expectations that found unexpected rows. Suites are
+built once per process for each distinct list of expectations: adding an
+expectation compares it with every one already in the suite (~0.13 s for 52).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from validators._checks import ROW, Check
 from validators._errors import ValidationRunError
+from validators._passes import merge_passes, to_rerun
 from validators._wording import describe
 
 if TYPE_CHECKING:
@@ -35,6 +44,9 @@ RESULT_FORMAT: dict[str, Any] = {
     "return_unexpected_index_query": False,
     "partial_unexpected_count": 20,
 }
+
+#: The first pass of a COMPLETE run: counts and the first unexpected values, no row lists.
+_FIRST_PASS: dict[str, Any] = {**RESULT_FORMAT, "result_format": "BASIC"}
 
 _GX_SEVERITY = {"error": "critical", "warning": "warning"}
 
@@ -110,22 +122,69 @@ def run_suite(
 ) -> dict[str, Any]:
     """Validate ``frame`` against the checks' suite in an ephemeral context; the result as JSON.
 
-    Only a ``COMPLETE`` result lists every failing row; ``SUMMARY`` is for measurements.
+    Only a ``COMPLETE`` result lists every failing row (it is the merge of two passes, the
+    same as one COMPLETE pass); ``SUMMARY`` and the others are one pass, for measurements.
     """
-    fmt = RESULT_FORMAT if result_format == "COMPLETE" else {"result_format": result_format}
-    return _guarded(name, "validation", lambda: _run_suite(name, checks, frame, asset, fmt))
+    if result_format == "COMPLETE":
+        return _guarded(name, "validation", lambda: _two_passes(name, checks, frame, asset))
+    fmt = {"result_format": result_format}
+    return _guarded(name, "validation", lambda: _one_pass(name, checks, frame, asset, fmt))
 
 
-def _run_suite(
+def _one_pass(
     name: str, checks: tuple[Check, ...], frame: pd.DataFrame, asset: str, fmt: dict[str, Any]
 ) -> dict[str, Any]:
-    context = _ephemeral_context()
-    suite = _build_suite(context, name, checks)
-    source = context.data_sources.add_pandas("assay")
-    batches = source.add_dataframe_asset(asset).add_batch_definition_whole_dataframe("batch")
-    batch = batches.get_batch(batch_parameters={"dataframe": frame})
-    result = batch.validate(suite, result_format=fmt)
-    return dict(result.to_json_dict())
+    return _validate(_validator(_batch_definition(asset), frame, fmt), name, checks)
+
+
+def _two_passes(
+    name: str, checks: tuple[Check, ...], frame: pd.DataFrame, asset: str
+) -> dict[str, Any]:
+    first = _one_pass(name, checks, frame, asset, _FIRST_PASS)
+    again = to_rerun(first, checks)
+    rerun = _one_pass(name, again, frame, asset, RESULT_FORMAT) if again else None
+    return merge_passes(first, rerun)
+
+
+def _batch_definition(asset: str) -> Any:
+    source = _ephemeral_context().data_sources.add_pandas("assay")
+    return source.add_dataframe_asset(asset).add_batch_definition_whole_dataframe("batch")
+
+
+def _validator(definition: Any, frame: pd.DataFrame, fmt: dict[str, Any]) -> Any:
+    """GX's own validator of one batch, as ``ValidationDefinition.run`` makes it.
+
+    ``Batch.validate`` would load (and fingerprint) the frame once for the batch and again
+    for its validator; this loads it once per pass.
+    """
+    from great_expectations.validator.v1_validator import Validator
+
+    return Validator(definition, result_format=fmt, batch_parameters={"dataframe": frame})
+
+
+def _validate(validator: Any, name: str, checks: tuple[Check, ...]) -> dict[str, Any]:
+    suite = _cached_suite(_SuiteKey(name, _fingerprint(checks), checks))
+    return dict(validator.validate_expectation_suite(suite).to_json_dict())
+
+
+@dataclass(frozen=True)
+class _SuiteKey:
+    """A suite's identity: its name and every expectation's type and arguments."""
+
+    name: str
+    fingerprint: str
+    checks: tuple[Check, ...] = field(compare=False)
+
+
+def _fingerprint(checks: tuple[Check, ...]) -> str:
+    expectations = [[c.expectation, _expectation_arguments(c)] for c in checks]
+    return json.dumps(expectations, default=repr)
+
+
+@lru_cache(maxsize=32)
+def _cached_suite(key: _SuiteKey) -> Any:
+    """Validation neither changes nor saves a suite, so one serves every batch of a process."""
+    return _build_suite(_ephemeral_context(), key.name, key.checks)
 
 
 def _ephemeral_context() -> Any:
@@ -154,9 +213,17 @@ def _render(result: dict[str, Any]) -> str:
     from great_expectations.core.expectation_validation_result import (
         ExpectationSuiteValidationResultSchema,
     )
+
+    renderer, view = _page_tools()
+    document = renderer.render(ExpectationSuiteValidationResultSchema().load(result))
+    return str(view.render(document))
+
+
+@lru_cache(maxsize=1)
+def _page_tools() -> tuple[Any, Any]:
+    """The page renderer and the Jinja view, once per process: the view's Jinja environment
+    caches compiled templates (compiling them took ~0.1 s a page)."""
     from great_expectations.render.renderer import ValidationResultsPageRenderer
     from great_expectations.render.view import DefaultJinjaPageView
 
-    loaded = ExpectationSuiteValidationResultSchema().load(result)
-    document = ValidationResultsPageRenderer().render(loaded)
-    return str(DefaultJinjaPageView().render(document))
+    return ValidationResultsPageRenderer(), DefaultJinjaPageView()
