@@ -232,26 +232,44 @@ def _write_curated(
 ) -> list[str]:
     if rows.num_rows == 0:
         return []
-    table = curated_table(contract, rows)
-    dates = pc.strftime(table[contract.event_time], format="%Y-%m-%d")
     keys = []
-    for date in sorted(set(dates.to_pylist())):
-        on_date = table.filter(pc.equal(dates, date))
-        for site in sorted(set(on_date["site"].to_pylist())):
-            part = on_date.filter(pc.equal(on_date["site"], site))
-            key = layout.curated_key(contract.name, contract.major, seg, date, site)
-            meta = {
-                "segment": seg.stem,
-                "rows": str(part.num_rows),
-                "date": date,
-                "site": site,
-                "contract-version": contract.version,
-            }
-            store.put(
-                buckets.curated, key, to_parquet(part, {"assay.segment": seg.stem}), meta, PARQUET
-            )
-            keys.append(key)
+    for date, site, part in curated_partitions(contract, curated_table(contract, rows)):
+        key = layout.curated_key(contract.name, contract.major, seg, date, site)
+        meta = {
+            "segment": seg.stem,
+            "rows": str(part.num_rows),
+            "date": date,
+            "site": site,
+            "contract-version": contract.version,
+        }
+        store.put(
+            buckets.curated, key, to_parquet(part, {"assay.segment": seg.stem}), meta, PARQUET
+        )
+        keys.append(key)
     return keys
+
+
+def curated_partitions(contract: Contract, table: pa.Table) -> list[tuple[str, str, pa.Table]]:
+    """``(date, site, rows)`` for each curated partition, by date then site, rows in order.
+
+    The distinct (UTC date, site) pairs come from one Arrow group-by; a segment nearly
+    always holds one pair, and then its rows are the whole table, not a filtered copy.
+    """
+    keys = pa.table(
+        {"date": pc.cast(table[contract.event_time], pa.date32()), "site": table["site"]}
+    )
+    pairs = keys.group_by(["date", "site"]).aggregate([])
+    pairs = pairs.sort_by([("date", "ascending"), ("site", "ascending")]).to_pylist()
+    if len(pairs) == 1:
+        return [(pairs[0]["date"].isoformat(), pairs[0]["site"], table)]
+    return [
+        (pair["date"].isoformat(), pair["site"], table.filter(_in_pair(keys, pair)))
+        for pair in pairs
+    ]
+
+
+def _in_pair(keys: pa.Table, pair: dict[str, Any]) -> pa.ChunkedArray:
+    return pc.and_(pc.equal(keys["date"], pair["date"]), pc.equal(keys["site"], pair["site"]))
 
 
 def _write_quarantine(
