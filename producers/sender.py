@@ -10,13 +10,14 @@ API::
 Each round: settle deliveries (acks delete from the spool; a terminal error parks the message;
 a transient one starts a rewind), then fetch the next messages after the cursor, mark them sent
 (committed before they leave, which is what makes a later resend carry ``replay=1``) and hand
-them to the transport. A rewind waits until nothing is in flight (at most ``stall`` seconds: a
+them to the transport (at most ``window`` messages and ``window_bytes`` payload bytes in flight,
+so a spool full of frames after an outage is not read, or handed to the client, all at once).
+A rewind waits until nothing is in flight (at most ``stall`` seconds: a
 client that never reports back is abandoned), drops the transport (a fresh one is opened),
 backs off, and restarts from the oldest message still spooled — so after an outage the spool
 replays oldest-first with its original timestamps. Reports from an abandoned transport are
-ignored; what they were about is still spooled and goes out again. At most ``window``
-messages are in flight. An unexpected error in a round is counted and treated as an outage:
-the sender thread never dies while the edge runs.
+ignored; what they were about is still spooled and goes out again. An unexpected error in a
+round is counted and treated as an outage: the sender thread never dies while the edge runs.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ class Sender:
         *,
         stats: Stats | None = None,
         window: int = 20_000,
+        window_bytes: int = 16 * 1024 * 1024,
         fetch: int = 2_000,
         backoff: tuple[float, float] = (0.5, 10.0),
         stall: float = 90.0,
@@ -58,7 +60,8 @@ class Sender:
         self.stats = stats or Stats()
         self._connect = connect
         self._transport: Transport | None = None
-        self._window, self._fetch = window, fetch
+        self._window, self._window_bytes, self._fetch = window, window_bytes, fetch
+        self._inflight_bytes = 0
         self._backoff_range = backoff
         self._backoff = backoff[0]
         self._cursor = -1
@@ -114,6 +117,7 @@ class Sender:
         transport, self._transport = self._transport, None
         self._generation += 1
         self._inflight.clear()
+        self._inflight_bytes = 0
         if transport is not None:
             try:
                 transport.close(0)
@@ -146,6 +150,7 @@ class Sender:
             message = self._inflight.pop(seq, None) if generation == self._generation else None
             if message is None:
                 continue
+            self._inflight_bytes -= len(message.value)
             if error is None:
                 acked.append(seq)
                 self.stats.acked_messages += 1
@@ -198,9 +203,10 @@ class Sender:
 
     def _dispatch(self) -> bool:
         room = self._window - len(self._inflight)
-        if room <= 0:
+        room_bytes = self._window_bytes - self._inflight_bytes
+        if room <= 0 or room_bytes <= 0:
             return False
-        batch = self.spool.fetch(self._cursor, min(room, self._fetch))
+        batch = self.spool.fetch(self._cursor, min(room, self._fetch), room_bytes)
         if not batch:
             return False
         self.spool.mark_sent(batch[0].message.seq, batch[-1].message.seq)
@@ -214,6 +220,7 @@ class Sender:
         assert transport is not None
         seq, generation = message.seq, self._generation
         self._inflight[seq] = message  # before send: the ack may come before send returns
+        self._inflight_bytes += len(message.value)
         try:
             transport.send(
                 message.topic,
@@ -226,7 +233,8 @@ class Sender:
                 again = headers(message, self.producer_id, True)
                 transport.send(message.topic, message.key, message.value, again, lambda _e: None)
         except SinkError as exc:
-            self._inflight.pop(seq, None)
+            if self._inflight.pop(seq, None) is not None:
+                self._inflight_bytes -= len(message.value)
             self._fail(exc)
             self._start_rewind()
             return False

@@ -5,7 +5,7 @@ API (stable; the sender, the CLI and the simulator use it)::
     spool = Spool(path, producer_id="gw-01", limits=SpoolLimits(...))
     spool.next_seq                         # the seq the next appended reading gets
     spool.append(messages, checkpoints={"mes": "..."})   # one transaction; may block when full
-    spool.fetch(after_seq, limit) -> list[Spooled]                   # oldest first
+    spool.fetch(after_seq, limit, max_bytes) -> list[Spooled]        # oldest first
     spool.mark_sent(first_seq, last_seq)   # durable before the bytes leave
     spool.ack(seqs)                        # Kafka acknowledged: the messages leave the spool
     spool.park(seq, reason)                # Kafka can never take it: kept aside, counted
@@ -231,15 +231,27 @@ class Spool:
         )
 
     # Reading and acknowledging ----------------------------------------------------------
-    def fetch(self, after_seq: int, limit: int) -> list[Spooled]:
-        """Up to ``limit`` messages with ``seq > after_seq``, oldest first."""
+    def fetch(self, after_seq: int, limit: int, max_bytes: int | None = None) -> list[Spooled]:
+        """Up to ``limit`` messages with ``seq > after_seq``, oldest first.
+
+        With ``max_bytes`` it stops after the message that reaches that many payload bytes
+        (the first always comes): rows are read one by one, so a spool of frames is never
+        loaded whole.
+        """
+        out: list[Spooled] = []
+        size = 0
         with self._lock:
             rows = self._db.execute(
                 f"SELECT {_COLUMNS}, sent OR seq <= ? FROM message WHERE seq > ?"
                 " ORDER BY seq LIMIT ?",
                 (self.sent_through, after_seq, limit),
-            ).fetchall()
-        return [Spooled(_message(row), bool(row[10])) for row in rows]
+            )
+            for row in rows:
+                out.append(Spooled(_message(row), bool(row[10])))
+                size += len(row[4])
+                if max_bytes is not None and size >= max_bytes:
+                    break
+        return out
 
     def mark_sent(self, first_seq: int, last_seq: int) -> None:
         """Record, durably, that messages in ``first_seq..last_seq`` are about to be sent.

@@ -175,3 +175,18 @@ def test_an_unexpected_error_does_not_end_the_sender(spool_at, encoder) -> None:
     assert spool.readings == 0
     assert sender.stats.last_error is not None
     assert "RuntimeError" in sender.stats.last_error.message
+
+
+def test_frames_in_flight_are_bounded_by_bytes(spool_at, encoder) -> None:
+    spool = spool_at()
+    frames = [encoder.frame([reading(i * 50 + j) for j in range(50)], i * 50, 0) for i in range(6)]
+    spool.append(frames)
+    transport = MemoryTransport()
+    transport.hold = True
+    size = len(frames[0].value)
+    sender = Sender(spool, lambda: transport, "gw-01", window_bytes=2 * size)
+    sender.step()
+    assert sender.in_flight == 2  # not all six, though the window of messages allows them
+    transport.release()
+    sender.step()
+    assert spool.readings == 200 and sender.in_flight == 2
