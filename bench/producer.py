@@ -12,7 +12,16 @@ records as the JSON runs, each the median size of an encoded JSON reading, to th
 with the same settings; its rate is the tool's own summary, its CPU the child process's.
 Median and spread of ``--repeat`` runs, ratios against librdkafka and against the Java tool
 measured in the same run. The spool's append+ack rate is measured for both durability
-settings too. Prints a table and writes JSON to ``bench/results/producer.json``.
+settings too.
+
+The columnar path (``columns / ...``): energy-meter readings made by the simulator's columnar
+mode (before the clock starts), handed over as ``ReadingBatch`` columns, encoded by
+``Encoder.columns`` into frames of ``--frame-size`` and sent by the same two clients; and the
+whole edge — the columnar simulator source, the writer, the SQLite spool (``durability:
+full``), the sender and kafka-python — timed from ``Edge.start()`` to the last acknowledgement,
+its CPU the whole process's (generation included). Frame and column rows are also set
+against the goal of 1,000,000 readings per CPU-second. Prints a table and writes JSON to
+``bench/results/producer.json``.
 
     uv run python -m bench.producer --help
 """
@@ -36,8 +45,22 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
 
-from producers import Encoder, KafkaSettings, KafkaTransport, Reading, Spool, SpoolLimits, headers
+from producers import (
+    Edge,
+    Encoder,
+    KafkaSettings,
+    KafkaTransport,
+    Reading,
+    ReadingBatch,
+    Spool,
+    SpoolLimits,
+    headers,
+    parse_config,
+)
 from producers.encoding import Message
+from producers.simulator import SimulatorConfig
+from producers.simulator._columns import ColumnarSimulation
+from producers.sink import Delivery, Transport
 from producers.topics import ensure_topics
 from schemas import Contract, load_contract
 
@@ -45,6 +68,8 @@ RESULTS = Path(__file__).parent / "results"
 PRODUCER_ID = "bench-edge"
 JAVA = "JSON-sized records, Java ProducerPerformance (broker ceiling)"
 JAVA_TOOL = "org.apache.kafka.tools.ProducerPerformance"
+EDGE = "columns / whole edge: spool + kafka-python (assay)"
+GOAL_PER_CPU_S = 1_000_000  # frames: readings per CPU-second at the edge
 # The tool's progress lines and its final summary share this shape; the summary comes last.
 # With --warmup-records it adds "N steady state records sent, ..." after the summary.
 _JAVA_SUMMARY = re.compile(r"(\d+) records sent, ([\d.]+) records/sec \(([\d.]+) MB/sec\)")
@@ -67,6 +92,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--frame-readings", type=int, default=2_000_000, help="readings per frame run"
     )
     parser.add_argument("--frame-size", type=int, default=10_000, help="readings per Arrow frame")
+    parser.add_argument(
+        "--column-readings",
+        type=int,
+        default=None,
+        help="readings per columnar run (default: --frame-readings)",
+    )
     parser.add_argument("--spool-readings", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=3, help="runs per case; the median counts")
     parser.add_argument("--compression", choices=["lz4", "zstd"], default="lz4")
@@ -137,6 +168,93 @@ def messages(encoder: Encoder, base: list[Reading], n: int, frame: int | None) -
                     seq += len(chunk)
 
     return generate
+
+
+def column_batches(n: int, frame: int, devices: int = 10) -> list[ReadingBatch]:
+    """``n`` energy-meter readings from the simulator's columnar mode, ``frame`` per batch."""
+    config = SimulatorConfig(
+        contract="energy_meter", devices=devices, rate=100, count=max(1, n // devices)
+    )
+    return list(ColumnarSimulation(config).batches(frame))
+
+
+def column_messages(encoder: Encoder, base: list[ReadingBatch], n: int) -> Callable[[], Any]:
+    """A generator factory of ``n`` readings' frames from column batches, cycling over ``base``."""
+
+    def generate() -> Any:
+        seq, ingest = 0, 1_740_816_000_000
+        while seq < n:
+            for batch in base:
+                if seq >= n:
+                    return
+                yield encoder.columns(batch, seq, ingest)
+                seq += batch.count
+
+    return generate
+
+
+class _Redirect:
+    """A transport that sends every message to the benchmark's topic instead."""
+
+    def __init__(self, inner: Transport, topic: str) -> None:
+        self.inner, self.topic = inner, topic
+
+    def send(
+        self,
+        topic: str,
+        key: bytes | None,
+        value: bytes,
+        headers: list[tuple[str, bytes]],
+        done: Delivery,
+    ) -> None:
+        self.inner.send(self.topic, key, value, headers, done)
+
+    def flush(self, timeout: float) -> None:
+        self.inner.flush(timeout)
+
+    def close(self, timeout: float) -> None:
+        self.inner.close(timeout)
+
+
+EDGE_CONFIG = """
+producer_id: {producer}
+site: bench
+metrics: {{port: null}}
+spool: {{path: spool.db, durability: full}}
+sources:
+  - {{name: columns, kind: simulator, contract: energy_meter, devices: {devices}, rate: 100,
+     count: {per_device}, payload: frame, frame_readings: {frame}, columnar: true}}
+"""
+
+
+def send_whole_edge(settings: KafkaSettings, topic: str, n: int, frame: int) -> Run:
+    """The edge itself: columnar simulator -> writer -> spool -> sender -> kafka-python."""
+    devices = 10
+    with TemporaryDirectory() as tmp:
+        text = EDGE_CONFIG.format(
+            producer=f"{PRODUCER_ID}-{os.urandom(4).hex()}",
+            devices=devices,
+            per_device=max(1, n // devices),
+            frame=frame,
+        )
+        edge = Edge(
+            parse_config(text, Path(tmp) / "edge.yaml"),
+            connect=lambda: _Redirect(KafkaTransport(settings), topic),
+        )
+        total = devices * max(1, n // devices)
+
+        def body() -> int:
+            edge.start()
+            while edge.stats.acked_readings < total:
+                if edge.stats.send_errors:
+                    raise RuntimeError(f"the edge failed to send: {edge.stats.last_error}")
+                time.sleep(0.005)
+            return total
+
+        try:
+            return timed(body)
+        finally:
+            edge.stop()
 
 
 def timed(body: Callable[[], int]) -> Run:
@@ -353,6 +471,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     encoder = Encoder(contract, PRODUCER_ID, "bench")
     base = sample(contract, 100_000)
+    column_readings = args.column_readings or args.frame_readings
+    columns = column_batches(100_000, args.frame_size)
     libs = kafka_libs()
     record_size = json_record_size(encoder, base, args.json_readings)
     java = java_command(
@@ -372,6 +492,13 @@ def main(argv: list[str] | None = None) -> None:
         "frame / librdkafka": lambda: send_librdkafka(
             settings, topic, messages(encoder, base, args.frame_readings, args.frame_size)
         ),
+        "columns / kafka-python (assay)": lambda: send_kafka_python(
+            settings, topic, column_messages(encoder, columns, column_readings)
+        ),
+        "columns / librdkafka": lambda: send_librdkafka(
+            settings, topic, column_messages(encoder, columns, column_readings)
+        ),
+        EDGE: lambda: send_whole_edge(settings, topic, column_readings, args.frame_size),
         "spool append+ack, durability=full": lambda: spool_rate(
             encoder, base, args.spool_readings, "full"
         ),
@@ -388,6 +515,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{name}: {results[name]['readings_per_s']:,.0f} readings/s", flush=True)
     results[JAVA]["record_size"] = record_size
     encode = encode_only(encoder, base, args)
+    encode["columns"] = encode_columns(encoder, args.frame_size, column_readings)
     report(results, encode, args)
 
 
@@ -397,6 +525,8 @@ def peers(name: str) -> dict[str, str]:
     if name.startswith("spool"):
         return {}
     kind = "json" if name == JAVA else name.split(" / ")[0]
+    if name == EDGE:
+        kind = "columns"
     return {"librdkafka": f"{kind} / librdkafka", "Java": JAVA}
 
 
@@ -425,6 +555,27 @@ def encode_only(
     return {"json": json_run.readings / json_run.cpu, "frame": frame_run.readings / frame_run.cpu}
 
 
+def encode_columns(encoder: Encoder, frame: int, n: int) -> float:
+    """The columnar simulator's generation plus ``Encoder.columns``, readings per CPU-second."""
+
+    def body() -> int:
+        config = SimulatorConfig(contract="energy_meter", devices=10, rate=100, count=n // 10)
+        seq = 0
+        for batch in ColumnarSimulation(config).batches(frame):
+            seq += encoder.columns(batch, seq, 0).count
+        return seq
+
+    run = timed(body)
+    return run.readings / run.cpu
+
+
+def goal(name: str, r: dict[str, float]) -> str:
+    """A frame or column case's readings per CPU-second over the 1M goal."""
+    if not name.startswith(("frame", "columns")):
+        return "-"
+    return f"{1e6 / r['cpu_us_per_reading'] / GOAL_PER_CPU_S:.2f}x"
+
+
 def report(
     results: dict[str, dict[str, float]], encode: dict[str, float], args: argparse.Namespace
 ) -> None:
@@ -441,6 +592,7 @@ def report(
         "readings/CPU-s",
         "vs librdkafka",
         "vs Java",
+        "vs 1M/CPU-s",
     )
     for name, r in results.items():
         ratio = ratios(results, name)
@@ -452,6 +604,7 @@ def report(
             f"{1e6 / r['cpu_us_per_reading']:,.0f}",
             f"{ratio['librdkafka']:.2f}x" if "librdkafka" in ratio else "-",
             f"{ratio['Java']:.2f}x" if "Java" in ratio else "-",
+            goal(name, r),
         )
     Console(width=160).print(table)
     if JAVA in results:
@@ -465,7 +618,7 @@ def report(
                 f"Java after {args.java_warmup_records:,} warm-up records: "
                 f"{java['steady_per_s']:,.0f} records/s (median)"
             )
-    rates = f"json {encode['json']:,.0f}, frame {encode['frame']:,.0f}"
+    rates = ", ".join(f"{kind} {per_s:,.0f}" for kind, per_s in encode.items())
     print(f"encoding alone (readings per CPU-second): {rates}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     meta = {
