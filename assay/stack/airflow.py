@@ -40,6 +40,8 @@ VERSION_PATH = "/api/v2/version"
 SIMPLE_AUTH = "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
 #: LocalExecutor forks this many workers up front (~35 MB each); the default 32 is for servers.
 PARALLELISM = 4
+#: The LocalExecutor, its workers forked with the pipeline's libraries already imported.
+EXECUTOR = "assay.warm_executor.WarmLocalExecutor"
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,7 @@ def airflow_config(settings: Settings, keys: Keys, dags: Path | None = None) -> 
         "core": {
             "dags_folder": dags or DAGS,
             "load_examples": False,
-            "executor": "LocalExecutor",
+            "executor": EXECUTOR,
             "parallelism": PARALLELISM,
             # Asset-triggered DAGs must run as soon as they are parsed on a dev stack.
             "dags_are_paused_at_creation": False,

@@ -25,7 +25,7 @@ def test_config_binds_loopback_with_dags_folder_and_no_examples(settings: Settin
     cfg = parse(af.airflow_config(settings, af.Keys.generate(), dags=Path("/repo/dags")))
     assert cfg["core"]["dags_folder"] == "/repo/dags"
     assert cfg["core"]["load_examples"] == "false"
-    assert cfg["core"]["executor"] == "LocalExecutor"
+    assert cfg["core"]["executor"] == "assay.warm_executor.WarmLocalExecutor"
     assert cfg["api"]["host"] == "127.0.0.1"
     assert cfg["api"]["port"] == "8181"
     assert cfg["api"]["base_url"] == "http://127.0.0.1:8181"
