@@ -167,10 +167,41 @@ def partitions_of(settings: Settings, topic: str) -> list[int]:
 
     with _translated(topic):
         metadata = AdminClient(_config(settings)).list_topics(timeout=REQUEST_TIMEOUT_S)
+    return _partitions(metadata, topic)
+
+
+def _partitions(metadata: Any, topic: str) -> list[int]:
     found = metadata.topics.get(topic)
     if found is None or found.error is not None or not found.partitions:
         raise KafkaUnavailable(topic, "no such topic; create it with `assay topics ensure`")
     return sorted(found.partitions)
+
+
+def backlog(settings: Settings, topic: str, group: str) -> dict[int, int]:
+    """Records after ``group``'s committed offset in each partition of ``topic`` (all of a
+    partition's retained records where the group never committed).
+
+    An estimate for planning work, read in one consumer's few requests: a range landed but
+    not yet committed still counts, and the landing itself finds it and skips it.
+    """
+    from confluent_kafka import Consumer, TopicPartition
+
+    with _translated(topic):
+        consumer = Consumer({**_config(settings), "group.id": group, "enable.auto.commit": False})
+        try:
+            metadata = consumer.list_topics(topic, timeout=REQUEST_TIMEOUT_S)
+            tps = [TopicPartition(topic, p) for p in _partitions(metadata, topic)]
+            committed = consumer.committed(tps, timeout=REQUEST_TIMEOUT_S)
+            out: dict[int, int] = {}
+            for tp in committed:
+                _raise_for(topic, tp.error)
+                low, high = consumer.get_watermark_offsets(
+                    TopicPartition(topic, tp.partition), timeout=REQUEST_TIMEOUT_S, cached=False
+                )
+                out[tp.partition] = max(0, high - max(low, tp.offset))
+            return out
+        finally:
+            consumer.close()
 
 
 def _headers(pairs: Any) -> tuple[tuple[str, bytes], ...]:

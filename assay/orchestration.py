@@ -1,9 +1,12 @@
 """The DAG factory: every contract gets an ingest DAG and a validate DAG, wired by assets.
 
     kafka topic asset ──(watcher wakes, or every 10 min)──► assay_ingest_<contract>
-        partitions() ─► ingest(partition) × N (mapped) ─► raw asset
+        plan() ─► ingest(partitions) × N (mapped) ─► raw asset
     raw asset ──► assay_validate_<contract>
-        pending_partitions() ─► validate(partition) × M (mapped) ─► curated asset
+        plan() ─► validate(partitions) × M (mapped) ─► curated asset
+
+``plan`` maps one task per busy partition and one or two for all the quiet ones
+(`assay.workload`): a backlog spreads over the workers, a trickle starts few tasks.
 
 Nothing here does I/O or imports anything heavy: tasks import their work when they run.
 """
@@ -14,17 +17,18 @@ from datetime import timedelta
 from typing import Any
 
 import pendulum
-from airflow.sdk import DAG, Asset, AssetWatcher, task
+from airflow.sdk import DAG, Asset, AssetWatcher, get_current_context, task
 from airflow.sdk.exceptions import AirflowSkipException
 from airflow.timetables.assets import AssetOrTimeSchedule
 from airflow.timetables.trigger import CronTriggerTimetable
 
-from assay import wakeup
+from assay import wakeup, workload
 from assay.config import Settings, load_settings
 from schemas import Contract, ContractRegistry, topic_name
 
 START = pendulum.datetime(2026, 1, 1, tz="UTC")
 FALLBACK = "*/10 * * * *"
+UNIT = "{{ unit }}"
 RETRIES = {"retries": 3, "retry_delay": timedelta(seconds=20), "retry_exponential_backoff": True}
 
 
@@ -78,23 +82,24 @@ def ingest_dag(contract: Contract, settings: Settings) -> DAG:
         doc_md=_doc(contract, "ingest"),
     ) as dag:
 
-        @task
-        def partitions(name: str) -> list[int]:
+        @task(task_id="plan")
+        def plan(name: str) -> list[list[int]]:
             from assay import tasks
 
-            return tasks.partitions(name)
+            return tasks.ingest_units(name)
 
-        @task(outlets=[raw], max_active_tis_per_dagrun=2)
-        def ingest(name: str, partition: int) -> dict[str, Any]:
+        @task(outlets=[raw], max_active_tis_per_dagrun=workload.SLOTS, map_index_template=UNIT)
+        def ingest(name: str, partitions: list[int]) -> dict[str, Any]:
             from assay import tasks
 
-            landed = tasks.ingest(name, partition)
+            _label(partitions)
+            landed = tasks.ingest(name, partitions)
             if not landed["segments"]:
                 # A skipped task emits no asset event, so validation is not woken for nothing.
-                raise AirflowSkipException(f"partition {partition}: nothing new")
+                raise AirflowSkipException(f"{workload.label(partitions)}: nothing new")
             return landed
 
-        ingest.partial(name=contract.name).expand(partition=partitions(contract.name))
+        ingest.partial(name=contract.name).expand(partitions=plan(contract.name))
     return dag
 
 
@@ -113,20 +118,26 @@ def validate_dag(contract: Contract, settings: Settings) -> DAG:
         doc_md=_doc(contract, "validate"),
     ) as dag:
 
-        @task
-        def pending_partitions(name: str) -> list[int]:
+        @task(task_id="plan")
+        def plan(name: str) -> list[list[int]]:
             from assay import tasks
 
-            return tasks.pending_partitions(name)
+            return tasks.validate_units(name)
 
-        @task(outlets=[curated], max_active_tis_per_dagrun=2)
-        def validate(name: str, partition: int) -> dict[str, Any]:
+        @task(outlets=[curated], max_active_tis_per_dagrun=workload.SLOTS, map_index_template=UNIT)
+        def validate(name: str, partitions: list[int]) -> dict[str, Any]:
             from assay import tasks
 
-            return tasks.validate(name, partition)
+            _label(partitions)
+            return tasks.validate(name, partitions)
 
-        validate.partial(name=contract.name).expand(partition=pending_partitions(contract.name))
+        validate.partial(name=contract.name).expand(partitions=plan(contract.name))
     return dag
+
+
+def _label(partitions: list[int]) -> None:
+    """Name this mapped task's unit in Airflow's grid (``UNIT``) instead of its index."""
+    get_current_context()["unit"] = workload.label(partitions)  # type: ignore[typeddict-unknown-key]
 
 
 def _doc(contract: Contract, stage: str) -> str:

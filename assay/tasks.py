@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from assay import curation, landing
+from assay import curation, landing, workload
 from assay.config import Settings, load_settings
-from assay.kafka_log import KafkaPartition, ingest_group, partitions_of
+from assay.kafka_log import KafkaPartition, backlog, ingest_group
 from assay.store import S3Store
 from schemas import Contract, ContractRegistry, topic_name
+
+#: Pending segments that earn a partition a validate task of its own.
+VALIDATE_ALONE = 4
 
 
 def _contract(name: str) -> Contract:
@@ -33,48 +36,59 @@ def _curation_buckets(settings: Settings) -> curation.Buckets:
     )
 
 
-def partitions(contract: str) -> list[int]:
-    """The Kafka partitions of a contract's topic (one mapped ingest task each)."""
-    return partitions_of(load_settings(), topic_name(_contract(contract)))
+def ingest_units(contract: str) -> list[list[int]]:
+    """The partitions with records to land, grouped into ingest tasks (`assay.workload`): a
+    partition with a segment's worth of backlog alone, the rest together."""
+    backlogs = backlog(load_settings(), topic_name(_contract(contract)), ingest_group(contract))
+    return workload.units(backlogs, slots=workload.SLOTS, alone=landing.MAX_RECORDS)
 
 
-def ingest(contract: str, partition: int, max_records: int = landing.MAX_RECORDS) -> dict[str, Any]:
-    """Land one partition until it is caught up; returns what was landed."""
+def ingest(
+    contract: str, partitions: list[int], max_records: int = landing.MAX_RECORDS
+) -> dict[str, Any]:
+    """Land each partition until it is caught up, one after the other; what was landed."""
     settings, spec = load_settings(), _contract(contract)
-    topic = topic_name(spec)
-    with KafkaPartition(settings, topic, partition, ingest_group(contract)) as log:
-        landed = landing.land_partition(
-            log, S3Store(settings), _landing_buckets(settings), spec, max_records=max_records
-        )
     from assay.lineage import emit_ingest  # on use: the OpenLineage client takes ~1.5 s to import
 
-    emit_ingest(settings, spec, landed)
+    segments: list[landing.Landed] = []
+    for partition in partitions:
+        with KafkaPartition(settings, topic_name(spec), partition, ingest_group(contract)) as log:
+            landed = landing.land_partition(
+                log, S3Store(settings), _landing_buckets(settings), spec, max_records=max_records
+            )
+        emit_ingest(settings, spec, landed)  # per partition: each is landed and committed
+        segments += landed
     return {
         "contract": contract,
-        "partition": partition,
-        "segments": [x.as_dict() for x in landed],
-        "readings": sum(x.readings for x in landed),
-        "dead_readings": sum(x.dead_readings for x in landed),
+        "partitions": partitions,
+        "segments": [x.as_dict() for x in segments],
+        "readings": sum(x.readings for x in segments),
+        "dead_readings": sum(x.dead_readings for x in segments),
     }
 
 
-def pending_partitions(contract: str) -> list[int]:
-    """Partitions with raw segments not validated yet (one mapped validate task each)."""
+def validate_units(contract: str) -> list[list[int]]:
+    """The partitions with raw segments not validated yet, grouped into validate tasks: a
+    partition with `VALIDATE_ALONE` pending segments or more alone, the rest together."""
     settings, spec = load_settings(), _contract(contract)
     store, buckets = S3Store(settings), _curation_buckets(settings)
-    return [p for p in range(spec.partitions) if curation.pending(store, buckets, spec, p)]
+    pending = {p: len(curation.pending(store, buckets, spec, p)) for p in range(spec.partitions)}
+    return workload.units(pending, slots=workload.SLOTS, alone=VALIDATE_ALONE)
 
 
-def validate(contract: str, partition: int) -> dict[str, Any]:
-    """Validate every pending segment of one partition, in offset order."""
+def validate(contract: str, partitions: list[int]) -> dict[str, Any]:
+    """Validate every pending segment of each partition, in offset order."""
     settings, spec = load_settings(), _contract(contract)
     store, buckets = S3Store(settings), _curation_buckets(settings)
-    summaries = curation.validate_pending(store, buckets, spec, partition)
     from assay.lineage import emit_validate
 
-    emit_validate(settings, spec, summaries)
+    summaries: list[curation.Summary] = []
+    for partition in partitions:
+        done = curation.validate_pending(store, buckets, spec, partition)
+        emit_validate(settings, spec, done)
+        summaries += done
     totals = {
         k: sum(getattr(s, k) for s in summaries)
         for k in ("readings", "duplicates", "curated", "quarantined")
     }
-    return {"contract": contract, "partition": partition, "segments": len(summaries), **totals}
+    return {"contract": contract, "partitions": partitions, "segments": len(summaries), **totals}
