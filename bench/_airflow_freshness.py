@@ -52,6 +52,7 @@ from schemas import Contract, topic_name
 
 MODES = ("event-driven", "interval")
 ACTIVE = ("queued", "running")
+RESEND_S = 20.0  # warm-up: a new reading this often until the watcher wakes a run
 SITE = "sz-plant-1"
 
 
@@ -188,16 +189,25 @@ def _until(check: Any, timeout: float, step: float = 2.0) -> float | None:
 def _wake(
     api: Api, settings: Settings, contract: Contract, dag_id: str, timeout: float
 ) -> float | None:
-    """Send one reading (producer ``bench-fresh-warm-<hex>``) and wait until the watcher has
-    woken ``dag_id`` for it: seconds, or None after ``timeout``."""
-    since = datetime.now(UTC)
-    trickle = Trickle(settings, contract, f"bench-fresh-warm-{secrets.token_hex(4)}", 1, 0.5)
-    trickle.run()
+    """Send a reading (producer ``bench-fresh-warm-<hex>``) every ``RESEND_S`` seconds until the
+    watcher has woken ``dag_id`` for one: seconds, or None after ``timeout``.
+
+    The watcher's consumer starts at the log end once it holds the partitions, so a reading
+    sent while the triggerer is still starting the watcher (it picks up a re-parsed asset
+    within a minute) or while its consumer joins the group is never seen; the next one is.
+    """
+    since, start = datetime.now(UTC), time.monotonic()
 
     def woken() -> bool:
         return any(r["run_type"] == "asset_triggered" for r in api.runs(dag_id, since))
 
-    return _until(woken, timeout)
+    while time.monotonic() - start < timeout:
+        # A producer id per reading: each starts at seq 0, as a new edge would.
+        Trickle(settings, contract, f"bench-fresh-warm-{secrets.token_hex(4)}", 1, 0.5).run()
+        left = timeout - (time.monotonic() - start)
+        if _until(woken, min(RESEND_S, max(0.0, left))) is not None:
+            return time.monotonic() - start
+    return None
 
 
 # The trickle, the bucket watch, the played timetable ------------------------------------
