@@ -12,7 +12,7 @@ from kafka.admin import KafkaAdminClient, NewTopic
 
 from assay.config import Settings
 from assay.deadletter import Reason
-from assay.kafka_log import KafkaPartition
+from assay.kafka_log import KafkaPartition, backlog
 from assay.landing import Buckets, land_partition, land_segment
 from assay.parquet import from_parquet
 from assay.store import S3Store, s3_client
@@ -202,3 +202,23 @@ def test_crash_after_write_before_commit_then_rerun(
         for s in from_parquet(store.get(target.raw, k))["seq"].to_pylist()
     ]
     assert sorted(rows) == list(range(150))
+
+
+def test_backlog_counts_what_the_group_has_not_committed(
+    stack_settings: Settings, topic: str, unique: str, energy: Contract
+) -> None:
+    group = f"backlog-{unique}"
+    assert backlog(stack_settings, topic, group) == {0: 0, 1: 0}
+    produce(
+        stack_settings, topic, [(b"one", json.dumps(reading(i)).encode(), {}) for i in range(90)]
+    )
+    before = backlog(stack_settings, topic, group)
+    assert sorted(before.values()) == [0, 90]  # one key: one partition, never committed
+    busy = next(p for p, n in before.items() if n)
+    with KafkaPartition(stack_settings, topic, busy, group) as log:
+        log.commit(60, "test")
+    assert backlog(stack_settings, topic, group) == {busy: 30, 1 - busy: 0}
+    target = buckets(stack_settings, unique)
+    with KafkaPartition(stack_settings, topic, busy, group) as log:
+        land_partition(log, S3Store(stack_settings), target, energy)
+    assert backlog(stack_settings, topic, group) == {0: 0, 1: 0}
