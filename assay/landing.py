@@ -154,6 +154,9 @@ def land_partition(
         done.append(landed)
         if progress:
             progress(landed)
+        if landed.end >= until:
+            # Caught up: asking again would only wait out the consumer's fetch (up to 0.5 s).
+            break
     return done
 
 

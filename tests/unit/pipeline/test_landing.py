@@ -57,6 +57,22 @@ def test_a_run_stops_at_the_end_it_found_and_leaves_later_records_to_the_next(
     assert [(x.segment.start, x.end) for x in nxt] == [(20, 30), (30, 40)]
 
 
+def test_a_caught_up_run_asks_for_the_partition_end_once_per_segment(energy: Contract) -> None:
+    # Each question to a live consumer that has just fetched waits out its fetch (~0.5 s).
+    log, store = memory_log([record(i, reading(i)) for i in range(25)]), MemoryStore()
+    asked: list[int] = []
+    bounds = log.bounds
+
+    def counted() -> tuple[int, int]:
+        asked.append(1)
+        return bounds()
+
+    log.bounds = counted  # type: ignore[method-assign]
+    landed = land_partition(log, store, BUCKETS, energy, max_records=10)
+    assert [x.end for x in landed] == [10, 20, 25]
+    assert len(asked) == 1 + 3  # the run's end, then one per segment landed; none after
+
+
 def test_object_metadata_records_the_offset_range(energy: Contract) -> None:
     log, store = (
         memory_log([record(i, reading(i)) for i in range(5)] + [record(5, b"junk")]),
