@@ -26,7 +26,7 @@ Expectations skips missing values), so the first reading of a device has no gap.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
@@ -51,6 +51,16 @@ _SHA256 = r"^[0-9a-f]{64}$"
 
 
 @dataclass(frozen=True)
+class _Order:
+    """Rows in (group, time, row) order for one (per, order_by) pair, with the sorted keys."""
+
+    order: np.ndarray
+    codes: np.ndarray  # sorted space
+    times: np.ndarray  # sorted space
+    ok: np.ndarray  # row space: group and time both present
+
+
+@dataclass(frozen=True)
 class _Batch:
     table: pa.Table
     type_ok: dict[str, np.ndarray]
@@ -58,6 +68,7 @@ class _Batch:
     future: np.ndarray
     ranges: dict[str, tuple[float, float]]
     replays: dict[str, np.ndarray]  # each drop-duplicates check's column, computed once
+    orders: dict[tuple[str, str], _Order] = field(default_factory=dict)  # filled on first use
 
 
 def derive_columns(conformed: Conformed, checks: tuple[Check, ...]) -> dict[str, np.ndarray]:
@@ -155,26 +166,34 @@ def _out_of_range(column: pa.ChunkedArray, check: Check) -> np.ndarray:
     return np.where(np.asarray(pc.is_valid(array), dtype=bool), counts, np.nan)
 
 
-def _plausible(check: Check, batch: _Batch) -> np.ndarray:
+def _plausible(check: Check, batch: _Batch, values: np.ndarray) -> np.ndarray:
     """Readings a stream rule looks at: see the module docstring."""
-    column = batch.table.column(check.field)
-    values = np.asarray(pc.cast(column, pa.float64()).fill_null(np.nan), dtype=np.float64)
     low, high = batch.ranges.get(check.field, _UNBOUNDED)
     in_range = ~np.isnan(values) & (values >= low) & (values <= high)
     return in_range & batch.type_ok[check.field] & ~batch.replay & ~batch.future
 
 
+def _order(batch: _Batch, per: str, order_by: str) -> _Order:
+    """The stream order of ``per`` groups by ``order_by``, sorted once per batch for every rule.
+
+    Implausible readings stay in their place: the stream functions skip them (``valid``).
+    """
+    if (per, order_by) not in batch.orders:
+        codes, per_ok = group_codes([batch.table.column(per)])
+        times, time_ok = seconds(batch.table.column(order_by))
+        order = stream_order(codes, times)
+        batch.orders[per, order_by] = _Order(order, codes[order], times[order], per_ok & time_ok)
+    return batch.orders[per, order_by]
+
+
 def _stream(check: Check, batch: _Batch) -> np.ndarray:
     """A stream rule's derived column, computed in (device, event time) order, in row order."""
     assert check.rule is not None
-    codes, per_ok = group_codes([batch.table.column(check.params["per"])])
-    times, time_ok = seconds(batch.table.column(check.params["order_by"]))
-    valid = per_ok & time_ok & _plausible(check, batch)
-    codes = np.where(valid, codes, -1)
-    order = stream_order(codes, times)
+    rows = _order(batch, check.params["per"], check.params["order_by"])
     values = np.asarray(pc.cast(batch.table.column(check.field), pa.float64()).fill_null(np.nan))
-    stream = _Stream(codes[order], valid[order], values[order], times[order])
-    return scatter(order, _STREAM[check.kind](stream, check.rule), len(codes))
+    valid = rows.ok & _plausible(check, batch, values)
+    stream = _Stream(rows.codes, valid[rows.order], values[rows.order], rows.times)
+    return scatter(rows.order, _STREAM[check.kind](stream, check.rule), len(rows.order))
 
 
 @dataclass(frozen=True)
