@@ -130,7 +130,8 @@ def split_rows(
         warned=sum(1 for r in by_row if keep[r]),
         rules=_rule_counts(result, checks, failures),
     )
-    return RowSplit(curated.filter(pa.array(keep)), _quarantine(table, errors, by_row), summary)
+    passing = curated.filter(pa.array(keep)) if errors else curated  # a clean batch: no copy
+    return RowSplit(passing, _quarantine(table, errors, by_row), summary)
 
 
 def _is_error(failure: Failure) -> bool:
