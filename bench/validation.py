@@ -1,11 +1,13 @@
 """Great Expectations throughput as the suite and the batch grow, SUMMARY against COMPLETE.
 
-Runs the energy-meter contract's own checks (spread over its rule kinds) on clean
-sample batches: the GX call alone (frame of the suite's columns prepared beforehand), median of
+Runs the energy-meter contract's own checks (spread over its rule kinds) on sample batches,
+clean or with ``--faults`` of the rows broken (a reading out of range and a missing voltage,
+alternately): the GX call alone (frame of the suite's columns prepared beforehand), median of
 ``--repeat`` runs with the fastest and slowest, for every (rows, expectations, result format).
-Then the whole ``validate_table`` (conform, derive, GX with COMPLETE, split, scores), median of
-``--repeat`` runs per batch size. Prints a table with rows/s and the COMPLETE/SUMMARY cost
-ratio measured in the same run, and writes JSON to ``bench/results/validation.json``.
+COMPLETE is what the pipeline runs: a BASIC pass, then COMPLETE for the expectations that found
+rows. Then the whole ``validate_table`` (conform, derive, GX with COMPLETE, split, scores),
+median of ``--repeat`` runs per batch size. Prints a table with rows/s and the COMPLETE/SUMMARY
+cost ratio measured in the same run, and writes JSON to ``bench/results/validation.json``.
 
     uv run python -m bench.validation --help
 """
@@ -24,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from schemas import load_contract
 from validators import compile_checks, sample_table, validate_table, validation_frame
@@ -45,6 +49,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--expectations", type=_ints, default=[5, 20, 50])
     parser.add_argument("--formats", default="SUMMARY,COMPLETE", help="GX result formats")
     parser.add_argument("--repeat", type=int, default=3, help="runs per cell; the median counts")
+    parser.add_argument(
+        "--faults", type=float, default=0.0, help="share of rows with a broken value (0 = clean)"
+    )
     parser.add_argument(
         "--max-complete-rows", type=int, default=1_000_000, help="skip COMPLETE above this size"
     )
@@ -137,6 +144,24 @@ def _ratios(cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+def _with_faults(table: pa.Table, share: float) -> pa.Table:
+    """Every ``1/share``-th row broken: alternately active power out of range, voltage missing."""
+    if share <= 0:
+        return table
+    step = max(round(1 / share), 1)
+    rows = np.arange(table.num_rows)
+    broken, first = rows % step == 0, (rows // step) % 2 == 0
+    table = _replace(
+        table, "active_power", pc.if_else(broken & first, 9000.0, table["active_power"])
+    )
+    return _replace(table, "voltage_l1", pc.if_else(broken & ~first, None, table["voltage_l1"]))
+
+
+def _replace(table: pa.Table, name: str, values: Any) -> pa.Table:
+    index = table.schema.get_field_index(name)
+    return table.set_column(index, table.schema.field(index), values)
+
+
 def _warm_up(contract: Any, checks: tuple) -> None:
     """Pay GX's import and first-run costs before anything is timed."""
     frame = validation_frame(conform(contract, sample_table(contract, 10)), checks[:1])
@@ -151,7 +176,7 @@ def main(argv: list[str] | None = None) -> None:
     _warm_up(contract, checks)
     cells: list[dict[str, Any]] = []
     for rows in args.rows:
-        table = sample_table(contract, rows)
+        table = _with_faults(sample_table(contract, rows), args.faults)
         cells.extend(_gx_cells(args, rows, conform(contract, table), checks))
         if rows <= args.max_complete_rows:
             cells.append(_end_to_end(rows, table, args.repeat))
@@ -160,6 +185,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{r['rows']:>10,} rows  {r['expectations']:>3} exp  COMPLETE/SUMMARY = ", end="")
         print(r["complete_over_summary"])
     report = {"machine": _machine(), "contract": CONTRACT, "repeat": args.repeat}
+    report["faults"] = args.faults
     report |= {"cells": cells, "ratios": ratios}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
