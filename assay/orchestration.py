@@ -28,6 +28,7 @@ from schemas import Contract, ContractRegistry, topic_name
 
 START = pendulum.datetime(2026, 1, 1, tz="UTC")
 FALLBACK = "*/10 * * * *"
+POLL_TIMEOUT_S = 0.2
 UNIT = "{{ unit }}"
 RETRIES = {"retries": 3, "retry_delay": timedelta(seconds=20), "retry_exponential_backoff": True}
 
@@ -44,6 +45,10 @@ def topic_asset(contract: Contract, settings: Settings) -> Asset:
         kafka_config_id=wakeup.connection_id(contract.name),
         commit_offset=False,
         poll_interval=1,
+        # The triggerer runs every watcher's blocking poll on one shared thread (asgiref's
+        # thread-sensitive sync_to_async), so each poll holds up all the others: at 1 s, five
+        # watchers made a restarted one wait ~12 s for the polls of its group join.
+        poll_timeout=POLL_TIMEOUT_S,
     )
     watcher = AssetWatcher(name=f"{contract.name}_watcher", trigger=trigger)
     broker = settings.bootstrap.split(",")[0]

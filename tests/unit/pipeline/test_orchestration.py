@@ -1,0 +1,41 @@
+"""The DAG factory's wiring, built without a running Airflow."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assay import orchestration, workload
+from assay.config import Settings
+from schemas import Contract, load_contract
+
+
+@pytest.fixture
+def contract() -> Contract:
+    return load_contract("energy_meter")
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(state_dir=tmp_path / "state", cache_dir=tmp_path / "cache")
+
+
+@pytest.mark.parametrize("build", [orchestration.ingest_dag, orchestration.validate_dag])
+def test_a_plan_task_maps_the_work_units(build, contract: Contract, settings: Settings) -> None:
+    dag = build(contract, settings)
+    assert set(dag.task_dict) == {"plan", dag.dag_id.split("_")[1]}
+    worker = dag.task_dict[dag.dag_id.split("_")[1]]
+    assert worker.upstream_task_ids == {"plan"}
+    assert worker.max_active_tis_per_dagrun == workload.SLOTS
+    assert dag.max_active_runs == 1
+
+
+def test_the_watcher_polls_briefly_so_it_does_not_hold_up_the_others(
+    contract: Contract, settings: Settings
+) -> None:
+    (watcher,) = orchestration.topic_asset(contract, settings).watchers
+    _, kwargs = watcher.trigger.serialize()
+    assert kwargs["poll_timeout"] <= 0.25
+    assert kwargs["apply_function"] == "assay.wakeup.on_message"
+    assert kwargs["commit_offset"] is False
