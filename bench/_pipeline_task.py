@@ -17,8 +17,8 @@ Phases are timed by wrapping the log, the store and the functions the pipeline c
 (self time: a phase's time excludes the phases inside it). With ``--wait`` the process
 imports everything and warms Great Expectations first, prints ``ready`` and starts on a
 line from stdin, so that several tasks start together and imports are not timed. Prints
-one JSON line: timings, phases, readings, and peak RSS (``getrusage``) after landing and
-at the end.
+one JSON line: timings, phases (wall and CPU), readings, and peak RSS (``getrusage``) after
+landing and at the end.
 
     python -m bench._pipeline_task --help
 """
@@ -42,24 +42,31 @@ from schemas import Contract, load_contract
 
 
 class Phases:
-    """Self time per named phase; nested phases are subtracted from the enclosing one."""
+    """Self time per named phase, wall and CPU; nested phases are subtracted from the enclosing one.
+
+    CPU time (``process_time``) is the figure to read on a shared machine: a phase that waits
+    for a core is longer in wall time, not in CPU time.
+    """
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
-        self._stack: list[float] = []  # child time accumulated by each open phase
+        self.cpu_seconds: dict[str, float] = {}
+        self._stack: list[list[float]] = []  # child (wall, CPU) time of each open phase
 
     @contextmanager
     def __call__(self, name: str) -> Iterator[None]:
-        self._stack.append(0.0)
-        start = time.perf_counter()
+        self._stack.append([0.0, 0.0])
+        start, cpu = time.perf_counter(), time.process_time()
         try:
             yield
         finally:
-            elapsed = time.perf_counter() - start
+            elapsed, used = time.perf_counter() - start, time.process_time() - cpu
             children = self._stack.pop()
-            self.seconds[name] = self.seconds.get(name, 0.0) + elapsed - children
+            self.seconds[name] = self.seconds.get(name, 0.0) + elapsed - children[0]
+            self.cpu_seconds[name] = self.cpu_seconds.get(name, 0.0) + used - children[1]
             if self._stack:
-                self._stack[-1] += elapsed
+                self._stack[-1][0] += elapsed
+                self._stack[-1][1] += used
 
     def wrap(self, name: str, func: Callable[..., Any]) -> Callable[..., Any]:
         """``func`` timed as ``name``."""
@@ -252,6 +259,7 @@ def execute(args: argparse.Namespace, settings: Settings, contract: Contract) ->
         "seconds": wall,
         "cpu_seconds": cpu,
         "phases": phases.seconds,
+        "cpu_phases": phases.cpu_seconds,
         "maxrss_mb": _maxrss_mb(),
     }
 

@@ -159,16 +159,17 @@ def _together(procs: list[subprocess.Popen]) -> list[dict[str, Any]]:
 def combine(outs: list[dict[str, Any]]) -> dict[str, Any]:
     """Tasks started together: wall time from the first start to the last end."""
     wall = max(o["started"] + o["seconds"] for o in outs) - min(o["started"] for o in outs)
-    phases: dict[str, float] = {}
+    phases: dict[str, dict[str, float]] = {"phases": {}, "cpu_phases": {}}
     for o in outs:
-        for name, seconds in o["phases"].items():
-            phases[name] = phases.get(name, 0.0) + seconds
+        for key, summed_phases in phases.items():
+            for name, seconds in o.get(key, {}).items():
+                summed_phases[name] = summed_phases.get(name, 0.0) + seconds
     summed = ("readings", "records", "segments", "curated", "quarantined", "dead_readings")
     out = {k: sum(o.get(k, 0) for o in outs) for k in summed}
     return out | {
         "seconds": wall,
         "cpu_seconds": sum(o["cpu_seconds"] for o in outs),
-        "phases": phases,
+        **phases,
         "maxrss_mb": max(o["maxrss_mb"] for o in outs),
         "maxrss_ingest_mb": max(o.get("maxrss_ingest_mb", 0.0) for o in outs),
         "warnings": sum(o.get("warnings", 0) for o in outs),
