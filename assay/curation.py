@@ -14,9 +14,10 @@ same objects:
 
 from __future__ import annotations
 
+import enum
 import json
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -92,32 +93,63 @@ class Summary:
 
 def pending(store: ObjectStore, buckets: Buckets, contract: Contract, partition: int) -> list[str]:
     """Raw objects of a partition not validated yet, in offset order."""
+    return [key for key, _ in _pending_after(store, buckets, contract, partition)]
+
+
+def _pending_after(
+    store: ObjectStore, buckets: Buckets, contract: Contract, partition: int
+) -> list[tuple[str, str | None]]:
+    """Each pending raw object with the raw object before it (None for the first)."""
     prefix = layout.partition_prefix(contract.name, contract.major, partition)
     raw = [k for k in store.keys(buckets.raw, prefix) if k.endswith(".parquet")]
     done = set(store.keys(buckets.reports, f"state/{prefix}"))
-    return [k for k in raw if _watermark_key(contract, k) not in done]
+    before = [None, *raw[:-1]]
+    return [
+        (k, b) for k, b in zip(raw, before, strict=True) if _watermark_key(contract, k) not in done
+    ]
 
 
 def validate_pending(
     store: ObjectStore, buckets: Buckets, contract: Contract, partition: int
 ) -> list[Summary]:
-    """Validate every pending segment of one partition, in offset order."""
+    """Validate every pending segment of one partition, in offset order.
+
+    The partition is listed once per call, not once per segment: with thousands of raw
+    objects the listing had become the one cost that grew with the backlog.
+    """
     return [
-        validate_segment(store, buckets, contract, key)
-        for key in pending(store, buckets, contract, partition)
+        validate_segment(store, buckets, contract, key, previous=before)
+        for key, before in _pending_after(store, buckets, contract, partition)
     ]
 
 
+class _Listing(enum.Enum):
+    """`validate_segment`'s default for ``previous``: list the partition to find it."""
+
+    LIST = "list"
+
+
 def validate_segment(
-    store: ObjectStore, buckets: Buckets, contract: Contract, raw_key: str
+    store: ObjectStore,
+    buckets: Buckets,
+    contract: Contract,
+    raw_key: str,
+    *,
+    previous: str | Literal[_Listing.LIST] | None = _Listing.LIST,
 ) -> Summary:
-    """Validate one raw object and write everything derived from it."""
+    """Validate one raw object and write everything derived from it.
+
+    ``previous`` is the raw object before it in its partition (None for the first), when
+    the caller has listed the partition already.
+    """
     from validators import validate_table
 
     seg = layout.Segment.parse(raw_key)
     raw = from_parquet(store.get(buckets.raw, raw_key))
     meta = store.head(buckets.raw, raw_key) or {}
-    before, tail = _state_before(store, buckets, contract, raw_key)
+    if previous is _Listing.LIST:
+        previous = _previous(store, buckets, contract, raw_key)
+    before, tail = _state_before(store, buckets, contract, raw_key, previous)
     deduped = drop_duplicates(raw, before, seg.stem)
     outcome = validate_table(contract, deduped.table, context=tail)
     quarantined = _with_regressed(outcome.quarantined, deduped.regressed)
@@ -197,10 +229,9 @@ def _previous(store: ObjectStore, buckets: Buckets, contract: Contract, raw_key:
 
 
 def _state_before(
-    store: ObjectStore, buckets: Buckets, contract: Contract, raw_key: str
+    store: ObjectStore, buckets: Buckets, contract: Contract, raw_key: str, previous: str | None
 ) -> tuple[Watermark, pa.Table | None]:
-    """The watermark and device tail after the previous segment, which must be validated."""
-    previous = _previous(store, buckets, contract, raw_key)
+    """The watermark and device tail after ``previous``, which must be validated."""
     if previous is None:
         return Watermark(), None
     key = _watermark_key(contract, previous)

@@ -91,3 +91,30 @@ def test_stream_rules_continue_across_segments(energy: Contract) -> None:
     assert [s.quarantined for s in summaries] == [0, 1]
     assert summaries[1].by_rule.get("monotonic:active_energy") == 1
     assert (summaries[1].readings, summaries[1].curated) == (10, 9)  # context rows are not counted
+
+
+def test_a_backlog_lists_its_partition_once_not_once_per_segment(energy: Contract) -> None:
+    log, store = memory_log([record(i, reading(i)) for i in range(50)]), MemoryStore()
+    land_partition(log, store, LandingBuckets("raw", "dead"), energy, max_records=10)
+    listed: list[str] = []
+    keys = store.keys
+
+    def counted(bucket: str, prefix: str = "") -> list[str]:
+        listed.append(bucket)
+        return keys(bucket, prefix)
+
+    store.keys = counted  # type: ignore[method-assign]
+    summaries = curation.validate_pending(store, BUCKETS, energy, 0)
+    assert [s.readings for s in summaries] == [10] * 5
+    assert listed.count("raw") == 1
+    # The same state as segment by segment, each finding its predecessor by listing.
+    store.keys = keys  # type: ignore[method-assign]
+    again = MemoryStore()
+    land_partition(
+        memory_log(log.records), again, LandingBuckets("raw", "dead"), energy, max_records=10
+    )
+    for key in curation.pending(again, BUCKETS, energy, 0):
+        curation.validate_segment(again, BUCKETS, energy, key)
+    assert {k: v for k, v in again.objects.items() if k[0] != "rep"} == {
+        k: v for k, v in store.objects.items() if k[0] != "rep"
+    }
