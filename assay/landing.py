@@ -29,9 +29,11 @@ from assay.store import PARQUET, ObjectStore
 from schemas import Contract, to_arrow_schema
 
 # Small enough that landing and validating one segment stays well under 1 GB (bench/README.md,
-# "Pipeline": 200k JSON records or 128 MB of frames peaked at 1.1-2.2 GB per task).
+# "Pipeline": 200k JSON records or 128 MB of frames peaked at 1.1-2.2 GB per task; 24 MB of
+# frames, ~170k readings, at 961-998 MB; 16 MB, ~110k readings, at 785-792 MB). JSON segments
+# (50k readings, ~11 MB) are cut by count, frames by bytes.
 MAX_RECORDS = 50_000
-MAX_BYTES = 24 * 1024 * 1024
+MAX_BYTES = 16 * 1024 * 1024
 
 
 class PartitionLog(Protocol):
