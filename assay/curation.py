@@ -103,7 +103,7 @@ def _pending_after(
     prefix = layout.partition_prefix(contract.name, contract.major, partition)
     raw = [k for k in store.keys(buckets.raw, prefix) if k.endswith(".parquet")]
     done = set(store.keys(buckets.reports, f"state/{prefix}"))
-    before = [None, *raw[:-1]]
+    before: list[str | None] = [None, *raw][: len(raw)]
     return [
         (k, b) for k, b in zip(raw, before, strict=True) if _watermark_key(contract, k) not in done
     ]

@@ -118,3 +118,9 @@ def test_a_backlog_lists_its_partition_once_not_once_per_segment(energy: Contrac
     assert {k: v for k, v in again.objects.items() if k[0] != "rep"} == {
         k: v for k, v in store.objects.items() if k[0] != "rep"
     }
+
+
+def test_a_partition_with_nothing_landed_has_nothing_pending(energy: Contract) -> None:
+    store = MemoryStore()
+    assert curation.pending(store, BUCKETS, energy, 3) == []
+    assert curation.validate_pending(store, BUCKETS, energy, 3) == []
