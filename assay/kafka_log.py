@@ -161,22 +161,6 @@ class KafkaPartition:
         _raise_for(self.topic, done.error)
 
 
-def partitions_of(settings: Settings, topic: str) -> list[int]:
-    """The partitions of a topic, or `KafkaUnavailable` if the topic does not exist."""
-    from confluent_kafka.admin import AdminClient
-
-    with _translated(topic):
-        metadata = AdminClient(_config(settings)).list_topics(timeout=REQUEST_TIMEOUT_S)
-    return _partitions(metadata, topic)
-
-
-def _partitions(metadata: Any, topic: str) -> list[int]:
-    found = metadata.topics.get(topic)
-    if found is None or found.error is not None or not found.partitions:
-        raise KafkaUnavailable(topic, "no such topic; create it with `assay topics ensure`")
-    return sorted(found.partitions)
-
-
 def backlog(settings: Settings, topic: str, group: str) -> dict[int, int]:
     """Records after ``group``'s committed offset in each partition of ``topic`` (all of a
     partition's retained records where the group never committed).
@@ -189,8 +173,10 @@ def backlog(settings: Settings, topic: str, group: str) -> dict[int, int]:
     with _translated(topic):
         consumer = Consumer({**_config(settings), "group.id": group, "enable.auto.commit": False})
         try:
-            metadata = consumer.list_topics(topic, timeout=REQUEST_TIMEOUT_S)
-            tps = [TopicPartition(topic, p) for p in _partitions(metadata, topic)]
+            found = consumer.list_topics(topic, timeout=REQUEST_TIMEOUT_S).topics.get(topic)
+            if found is None or found.error is not None or not found.partitions:
+                raise KafkaUnavailable(topic, "no such topic; create it with `assay topics ensure`")
+            tps = [TopicPartition(topic, p) for p in sorted(found.partitions)]
             committed = consumer.committed(tps, timeout=REQUEST_TIMEOUT_S)
             out: dict[int, int] = {}
             for tp in committed:

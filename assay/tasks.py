@@ -50,12 +50,11 @@ def ingest(
     settings, spec = load_settings(), _contract(contract)
     from assay.lineage import emit_ingest  # on use: the OpenLineage client takes ~1.5 s to import
 
+    store, buckets, topic = S3Store(settings), _landing_buckets(settings), topic_name(spec)
     segments: list[landing.Landed] = []
     for partition in partitions:
-        with KafkaPartition(settings, topic_name(spec), partition, ingest_group(contract)) as log:
-            landed = landing.land_partition(
-                log, S3Store(settings), _landing_buckets(settings), spec, max_records=max_records
-            )
+        with KafkaPartition(settings, topic, partition, ingest_group(contract)) as log:
+            landed = landing.land_partition(log, store, buckets, spec, max_records=max_records)
         emit_ingest(settings, spec, landed)  # per partition: each is landed and committed
         segments += landed
     return {

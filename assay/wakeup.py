@@ -29,8 +29,8 @@ def connection(bootstrap: str, contract: str) -> dict[str, Any]:
     A trigger that has fired is not polled again, but its consumer can stay in the group;
     librdkafka heartbeats for it from its own thread, so only ``max.poll.interval.ms`` ends
     its membership, and until then the restarted watcher gets no partition. At librdkafka's
-    default of 5 minutes that made the watcher deaf for 5 minutes after each wake-up; the
-    watcher polls every 2 s, so 30 s is ample.
+    default of 5 minutes that made the watcher deaf for 5 minutes after each wake-up; a
+    running watcher polls many times a second, so 30 s is ample.
     """
     extra = {
         "bootstrap.servers": bootstrap,

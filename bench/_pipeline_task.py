@@ -147,10 +147,7 @@ def run_assay(args: argparse.Namespace, log: Any, store: Any, contract: Contract
     )
     rss_ingest = _maxrss_mb()
     buckets = curation.Buckets(b["raw"], b["curated"], b["quarantine"], b["reports"])
-    summaries = [
-        curation.validate_segment(store, buckets, contract, key)
-        for key in curation.pending(store, buckets, contract, args.partition)
-    ]
+    summaries = curation.validate_pending(store, buckets, contract, args.partition)
     return {
         "segments": len(landed),
         "records": sum(x.records for x in landed),

@@ -20,8 +20,8 @@ JSON messages, and readings with a transport fault always go as JSON.
 Batches: a ``ReadingBatch`` (columns of one device) takes the next ``count`` seqs in queue order
 and becomes one frame message, or several when it holds more than ``frame_readings``; nothing
 makes a Python object per reading. A commit closes at ``commit_readings`` *readings*, so a batch
-counts for its rows, and a source thread waits while more than ``2 * commit_readings`` batched
-readings (at least one batch) are queued: the back-pressure is in readings, not items.
+counts for its rows, and a source thread waits while more than ``queue_size`` batched readings
+(at least one batch) are queued: the back-pressure is in readings, not items.
 """
 
 from __future__ import annotations
@@ -214,9 +214,13 @@ class Writer:
 
 
 def _as_json(
-    encoder: Encoder, readings: Sequence[Reading], seq: int, ingest_ms: int, out: list[Message],
+    encoder: Encoder,
+    readings: Sequence[Reading],
+    seq: int,
+    ingest_ms: int,
+    out: list[Message],
     why: ValueError,
-) -> int:  # fmt: skip
+) -> int:
     """Readings that cannot be one frame, as JSON messages (each judged on its own downstream)."""
     log.warning("frame of %d readings sent as JSON instead: %s", len(readings), why)
     for reading in readings:

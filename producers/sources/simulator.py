@@ -36,7 +36,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from threading import Event
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import Field, model_validator
 
@@ -47,6 +47,9 @@ from producers.sources._base import SourceContext, SourceOptions
 from schemas import Contract
 
 __all__ = ["Options", "SimulatorSource", "build"]
+
+
+_Item = TypeVar("_Item", Reading, ReadingBatch)
 
 
 class Options(SourceOptions, SimulatorConfig):
@@ -120,7 +123,7 @@ class SimulatorSource:
                 if stop.is_set() or (self.options.live and self._wait(last_ms, stop)):
                     return
                 sim.record(batch)
-                yield self._site_batch(batch)
+                yield self._site(batch)
         finally:
             self._write_truth(sim)
 
@@ -132,13 +135,10 @@ class SimulatorSource:
         delay = arrival_ms / 1000 - self.clock()
         return delay > 0 and stop.wait(delay)
 
-    def _site(self, reading: Reading) -> Reading:
+    def _site(self, item: _Item) -> _Item:
+        """The reading or batch with this source's ``site``, when it sets one."""
         site = self.options.site
-        return reading if site is None else replace(reading, site=site)
-
-    def _site_batch(self, batch: ReadingBatch) -> ReadingBatch:
-        site = self.options.site
-        return batch if site is None else replace(batch, site=site)
+        return item if site is None else replace(item, site=site)
 
     def _write_truth(self, sim: Simulation | ColumnarSimulation) -> None:
         if self.options.truth is None:
