@@ -9,7 +9,9 @@ API::
 
 kafka-python errors are translated here, once: a timeout or a lost connection becomes
 ``SinkUnavailable`` (transient: the spool keeps the message and the sender retries); anything
-Kafka will never accept (too large, not authorised, invalid) becomes a terminal ``SinkError``.
+Kafka will never accept (too large, not authorised, invalid) becomes a terminal ``SinkError``,
+reported through ``done`` even when the client refuses the message at once, so that the sender
+parks it instead of replaying it forever.
 """
 
 from __future__ import annotations
@@ -138,7 +140,11 @@ class KafkaTransport:
         try:
             future = self._producer.send(topic, value=value, key=key, headers=headers)
         except Exception as exc:
-            raise translate_kafka_error(topic, exc) from exc
+            error = translate_kafka_error(topic, exc)
+            if error.transient:
+                raise error from exc
+            done(error)  # refused for good (too large): the sender parks it rather than retry
+            return
         report = _Report(topic, done)  # one object for both outcomes, not two closures
         future.add_callback(report)
         future.add_errback(report)
