@@ -4,7 +4,8 @@ Readings (``Reading``; or ``ReadingBatch``, one device's readings as Arrow colum
 sources (``Source``: CSV/MES tail, MQTT, OPC UA, Modbus TCP, the simulator); the writer stamps
 the envelope, gives each a gap-free ``seq`` and encodes it (``Encoder``: JSON per reading or
 Arrow frames) into the ``Spool`` (SQLite, durable before
-send); the ``Sender`` moves spooled messages to Kafka and removes them on acknowledgement.
+send); the ``Sender`` moves spooled messages to Kafka (``KafkaTransport``, kafka-python, or
+``LibrdkafkaTransport``, confluent-kafka) and removes them on acknowledgement.
 ``Edge`` wires it all from an ``EdgeConfig`` (``load_config``). Imports only ``schemas``.
 """
 
@@ -24,6 +25,7 @@ from producers.errors import (
     SpoolClosed,
     SpoolError,
 )
+from producers.librdkafka import LibrdkafkaTransport
 from producers.sender import Sender
 from producers.sink import KafkaSettings, KafkaTransport, MemoryTransport
 from producers.sources import SourceContext, SourceOptions
@@ -40,6 +42,7 @@ __all__ = [
     "Encoder",
     "KafkaSettings",
     "KafkaTransport",
+    "LibrdkafkaTransport",
     "MemoryTransport",
     "Message",
     "Reading",

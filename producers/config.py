@@ -68,6 +68,7 @@ class KafkaConfig(_Strict):
     delivery_timeout_ms: int = Field(default=60_000, ge=1000)
     max_block_ms: int = Field(default=5_000, ge=100)
     reconnect_backoff_max_ms: int = Field(default=1_000, ge=50)
+    client: Literal["kafka-python", "librdkafka"] = "kafka-python"  # librdkafka: its own extra
     in_flight_messages: int = Field(default=20_000, ge=1)
     replication_factor: int = Field(default=1, ge=1, description="for `topics ensure`")
 
@@ -84,6 +85,7 @@ class KafkaConfig(_Strict):
             max_block_ms=self.max_block_ms,
             reconnect_backoff_max_ms=self.reconnect_backoff_max_ms,
             client_id=client_id,
+            client=self.client,
         )
 
 
@@ -128,7 +130,18 @@ def parse_config(text: str, path: Path | str = "<memory>") -> EdgeConfig:
         config = EdgeConfig.model_validate({**data, "sources": sources, "file": path})
     except ValidationError as exc:
         raise _config_error(path, exc) from exc
+    _check_client(config, path)
     return _anchored(config, path.parent)
+
+
+def _check_client(config: EdgeConfig, path: Path) -> None:
+    """``kafka.client: librdkafka`` needs confluent-kafka, which the edge extra leaves out."""
+    from importlib.util import find_spec
+
+    if config.kafka.client == "librdkafka" and find_spec("confluent_kafka") is None:
+        from producers.librdkafka import missing_client
+
+        raise missing_client(str(path))
 
 
 def _yaml(text: str, path: Path) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 API::
 
     edge = Edge(config)          # tests: Edge(config, connect=MemoryTransport, build=...)
+                                 # Kafka client: kafka.client (kafka-python, or librdkafka)
     edge.start();  ...;  edge.stop()         # stop(): sources end, queue spooled, spool drained
     edge.run(stop_event)                     # start, wait for the event, stop
     edge.stats, edge.spool, edge.healthy()
@@ -26,7 +27,7 @@ from producers.config import EdgeConfig
 from producers.encoding import Encoder
 from producers.errors import SourceError
 from producers.sender import Sender
-from producers.sink import KafkaTransport, Transport
+from producers.sink import Transport, open_transport
 from producers.sources import SourceContext, SourceOptions, build_source
 from producers.spool import Spool
 from producers.stats import Stats
@@ -63,7 +64,7 @@ class Edge:
         self.config = config
         self.stats = stats or Stats()
         settings = config.kafka.settings(client_id=f"assay-edge-{config.producer_id}")
-        self._connect = connect or (lambda: KafkaTransport(settings))
+        self._connect = connect or (lambda: open_transport(settings))
         self._contracts = contract_loader(config)
         self._build = build
         self._stop_sources = threading.Event()

@@ -3,6 +3,7 @@
 API::
 
     transport = KafkaTransport(KafkaSettings(bootstrap="127.0.0.1:9092"))
+    transport = open_transport(settings)              # the client ``settings.client`` names
     transport.send(topic, key, value, headers, done)  # done(None): acked; done(SinkError): failed
     transport.flush(timeout);  transport.close(timeout)
     MemoryTransport()                                 # unit tests: records, acks or fails on demand
@@ -11,7 +12,8 @@ kafka-python errors are translated here, once: a timeout or a lost connection be
 ``SinkUnavailable`` (transient: the spool keeps the message and the sender retries); anything
 Kafka will never accept (too large, not authorised, invalid) becomes a terminal ``SinkError``,
 reported through ``done`` even when the client refuses the message at once, so that the sender
-parks it instead of replaying it forever.
+parks it instead of replaying it forever. ``producers.librdkafka`` is the optional second client
+(``kafka.client: librdkafka``), with the same semantics.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ __all__ = [
     "MemoryTransport",
     "Sent",
     "Transport",
+    "open_transport",
     "translate_kafka_error",
 ]
 
@@ -39,7 +42,11 @@ Headers = list[tuple[str, bytes]]
 
 @dataclass(frozen=True)
 class KafkaSettings:
-    """The producer settings the edge exposes; acks=all and idempotence are not optional."""
+    """The producer settings the edge exposes; acks=all and idempotence are not optional.
+
+    ``client`` picks the library (``open_transport``); ``api_version`` and ``extra`` are
+    kafka-python's own.
+    """
 
     bootstrap: str = "127.0.0.1:9092"
     compression: Literal["lz4", "zstd"] = "lz4"
@@ -51,6 +58,7 @@ class KafkaSettings:
     max_block_ms: int = 5_000
     reconnect_backoff_max_ms: int = 1_000
     client_id: str = "assay-edge"
+    client: Literal["kafka-python", "librdkafka"] = "kafka-python"
     api_version: tuple[int, ...] | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
@@ -171,6 +179,15 @@ class KafkaTransport:
             io_thread = getattr(self._producer, "_sender", None)
             if io_thread is not None:
                 io_thread.force_close()
+
+
+def open_transport(settings: KafkaSettings) -> Transport:
+    """The transport of the client ``settings.client`` names: kafka-python unless librdkafka."""
+    if settings.client == "librdkafka":
+        from producers.librdkafka import LibrdkafkaTransport  # confluent-kafka: optional
+
+        return LibrdkafkaTransport(settings)
+    return KafkaTransport(settings)
 
 
 class _Report:

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pytest
@@ -35,14 +36,12 @@ class Got:
     doc: dict[str, object]
 
 
-def consume(
-    bootstrap: str, topic: str, producer_id: str, want: int, timeout: float = 60.0
-) -> list[Got]:
-    """Every reading of ``producer_id`` on ``topic`` until ``want`` distinct seqs or the timeout."""
-    import orjson
+def reader(bootstrap: str, topic: str) -> Any:
+    """A kafka-python consumer of ``topic`` from its start, outside any group; its iteration
+    ends after a second without records."""
     from kafka import KafkaConsumer
 
-    consumer = KafkaConsumer(
+    return KafkaConsumer(
         topic,
         bootstrap_servers=bootstrap,
         auto_offset_reset="earliest",
@@ -50,6 +49,15 @@ def consume(
         group_id=None,
         consumer_timeout_ms=1000,
     )
+
+
+def consume(
+    bootstrap: str, topic: str, producer_id: str, want: int, timeout: float = 60.0
+) -> list[Got]:
+    """Every reading of ``producer_id`` on ``topic`` until ``want`` distinct seqs or the timeout."""
+    import orjson
+
+    consumer = reader(bootstrap, topic)
     got: list[Got] = []
     deadline = time.monotonic() + timeout
     try:
@@ -100,14 +108,15 @@ EdgeFactory = Callable[..., Edge]
 
 @pytest.fixture
 def edge_for(tmp_path: Path, producer_id: str) -> Iterator[EdgeFactory]:
-    """Build (and at the end stop) an edge from a YAML fragment describing one source."""
+    """Build (and at the end stop) an edge from a YAML fragment describing one source; ``spool``
+    and ``kafka`` add settings to those sections (``", client: librdkafka"``)."""
     started: list[Edge] = []
 
-    def make(source_yaml: str, bootstrap: str, spool: str = "") -> Edge:
+    def make(source_yaml: str, bootstrap: str, spool: str = "", kafka: str = "") -> Edge:
         text = (
             f"producer_id: {producer_id}\nsite: plant-a\nmetrics: {{port: null}}\n"
             f"spool: {{path: spool.db, commit_interval_ms: 20{spool}}}\n"
-            f"kafka: {{bootstrap: '{bootstrap}', linger_ms: 5}}\n"
+            f"kafka: {{bootstrap: '{bootstrap}', linger_ms: 5{kafka}}}\n"
             f"sources:\n{source_yaml}"
         )
         edge = Edge(parse_config(text, tmp_path / "edge.yaml"))

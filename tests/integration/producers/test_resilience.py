@@ -2,6 +2,7 @@
 
 A private broker (its own state folder and ports) is stopped and started by these tests; the
 shared stack's broker is never touched except by the kill -9 test, which only produces to it.
+The outage and the kill -9 run with both Kafka clients (``kafka.client``).
 """
 
 from __future__ import annotations
@@ -62,8 +63,12 @@ def private_kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kafka]:
     kafka.down()
 
 
+CLIENTS = pytest.mark.parametrize("client", ["kafka-python", "librdkafka"])
+
+
+@CLIENTS
 def test_a_30_second_outage_loses_nothing(
-    tmp_path: Path, private_kafka: Kafka, edge_for, producer_id: str
+    tmp_path: Path, private_kafka: Kafka, edge_for, producer_id: str, client: str
 ) -> None:
     bootstrap = private_kafka.settings.bootstrap
     folder = tmp_path / "in"
@@ -79,7 +84,7 @@ def test_a_30_second_outage_loses_nothing(
             written[0] += 20
             time.sleep(0.1)
 
-    edge = edge_for(csv_source(folder), bootstrap)
+    edge = edge_for(csv_source(folder), bootstrap, kafka=f", client: {client}")
     edge.start()
     writer = threading.Thread(target=produce)
     writer.start()
@@ -98,8 +103,9 @@ def test_a_30_second_outage_loses_nothing(
     assert_gap_free(got, written[0])
 
 
+@CLIENTS
 def test_kill_9_then_restart_continues_the_sequence(
-    tmp_path: Path, bootstrap: str, producer_id: str
+    tmp_path: Path, bootstrap: str, producer_id: str, client: str
 ) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
@@ -109,7 +115,7 @@ def test_kill_9_then_restart_continues_the_sequence(
     config.write_text(
         f"producer_id: {producer_id}\nsite: plant-a\nmetrics: {{port: null}}\n"
         f"spool: {{path: spool.db, commit_readings: 500, commit_interval_ms: 20}}\n"
-        f"kafka: {{bootstrap: '{bootstrap}'}}\nsources:\n{csv_source(folder)}"
+        f"kafka: {{bootstrap: '{bootstrap}', client: {client}}}\nsources:\n{csv_source(folder)}"
     )
     command = [str(Path(sys.executable).parent / "assay-edge"), "run", "--no-progress", str(config)]
     first = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
