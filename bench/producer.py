@@ -4,7 +4,10 @@ broker's own Java producer, one run.
 For each payload kind, the same readings are encoded by the edge's ``Encoder`` and sent to the
 same broker and topic (the contract's partition count) with the same settings — acks=all,
 idempotence, the same compression, linger and batch size — once through the edge's
-``KafkaTransport`` (kafka-python) and once through confluent-kafka (librdkafka). Wall time runs
+``KafkaTransport`` (kafka-python) and once through confluent-kafka (librdkafka); JSON and
+columns also through the edge's optional ``LibrdkafkaTransport`` (``librdkafka transport``:
+librdkafka behind the edge's transport seam, its poller thread and one report per message),
+so the cost of the seam shows against plain librdkafka in the same run. Wall time runs
 from the first send to the last acknowledgement (flush); CPU is the whole process's (the
 clients' I/O threads included). As the ceiling of this broker, Kafka's own Java
 ``ProducerPerformance`` (kafka-tools, from the jars ``assay stack up`` fetched) sends as many
@@ -18,9 +21,10 @@ The columnar path (``columns / ...``): energy-meter readings made by the simulat
 mode (before the clock starts), handed over as ``ReadingBatch`` columns, encoded by
 ``Encoder.columns`` into frames of ``--frame-size`` and sent by the same two clients; and the
 whole edge — the columnar simulator source, the writer, the SQLite spool (``durability:
-full``), the sender and kafka-python — timed from ``Edge.start()`` to the last acknowledgement,
-its CPU the whole process's (generation included). Frame and column rows are also set
-against the goal of 1,000,000 readings per CPU-second. Prints a table and writes JSON to
+full``), the sender and kafka-python (and once more with the librdkafka transport) — timed
+from ``Edge.start()`` to the last acknowledgement, its CPU the whole process's (generation
+included). Frame and column rows are also set against the goal of 1,000,000 readings per
+CPU-second. Prints a table and writes JSON to
 ``bench/results/producer.json``.
 
     uv run python -m bench.producer --help
@@ -50,6 +54,7 @@ from producers import (
     Encoder,
     KafkaSettings,
     KafkaTransport,
+    LibrdkafkaTransport,
     Reading,
     ReadingBatch,
     Spool,
@@ -58,6 +63,7 @@ from producers import (
     parse_config,
 )
 from producers.encoding import Message
+from producers.librdkafka import librdkafka_config
 from producers.simulator import SimulatorConfig
 from producers.simulator._columns import ColumnarSimulation
 from producers.sink import Delivery, Transport
@@ -69,6 +75,7 @@ PRODUCER_ID = "bench-edge"
 JAVA = "JSON-sized records, Java ProducerPerformance (broker ceiling)"
 JAVA_TOOL = "org.apache.kafka.tools.ProducerPerformance"
 EDGE = "columns / whole edge: spool + kafka-python (assay)"
+EDGE_RDKAFKA = "columns / whole edge: spool + librdkafka transport (assay)"
 GOAL_PER_CPU_S = 1_000_000  # frames: readings per CPU-second at the edge
 # The tool's progress lines and its final summary share this shape; the summary comes last.
 # With --warmup-records it adds "N steady state records sent, ..." after the summary.
@@ -227,8 +234,14 @@ sources:
 """
 
 
-def send_whole_edge(settings: KafkaSettings, topic: str, n: int, frame: int) -> Run:
-    """The edge itself: columnar simulator -> writer -> spool -> sender -> kafka-python."""
+def send_whole_edge(
+    settings: KafkaSettings,
+    topic: str,
+    n: int,
+    frame: int,
+    transport: Callable[[KafkaSettings], Transport],
+) -> Run:
+    """The edge itself: columnar simulator -> writer -> spool -> sender -> ``transport``."""
     devices = 10
     with TemporaryDirectory() as tmp:
         text = EDGE_CONFIG.format(
@@ -239,7 +252,7 @@ def send_whole_edge(settings: KafkaSettings, topic: str, n: int, frame: int) -> 
         )
         edge = Edge(
             parse_config(text, Path(tmp) / "edge.yaml"),
-            connect=lambda: _Redirect(KafkaTransport(settings), topic),
+            connect=lambda: _Redirect(transport(settings), topic),
         )
         total = devices * max(1, n // devices)
 
@@ -264,9 +277,8 @@ def timed(body: Callable[[], int]) -> Run:
     return Run(readings, time.perf_counter() - wall, time.process_time() - cpu)
 
 
-def send_kafka_python(settings: KafkaSettings, topic: str, stream: Callable[[], Any]) -> Run:
-    """The edge's own transport."""
-    transport = KafkaTransport(settings)
+def send_transport(transport: Transport, topic: str, stream: Callable[[], Any]) -> Run:
+    """One of the edge's own transports, a report per message as the sender takes them."""
     failures: list[object] = []
 
     def body() -> int:
@@ -291,22 +303,12 @@ def send_kafka_python(settings: KafkaSettings, topic: str, stream: Callable[[], 
 
 
 def send_librdkafka(settings: KafkaSettings, topic: str, stream: Callable[[], Any]) -> Run:
-    """confluent-kafka with the same settings."""
+    """confluent-kafka with the same settings as the edge's librdkafka transport (its murmur2
+    partitioner included), called directly, with a queue large enough never to fill."""
     from confluent_kafka import Producer
 
-    producer = Producer(
-        {
-            "bootstrap.servers": settings.bootstrap,
-            "acks": "all",
-            "enable.idempotence": True,
-            "compression.type": settings.compression,
-            "linger.ms": settings.linger_ms,
-            "batch.size": settings.batch_size,
-            "message.max.bytes": settings.max_request_size,
-            "queue.buffering.max.messages": 1_000_000,
-            "queue.buffering.max.kbytes": 1_048_576,
-        }
-    )
+    queue = {"queue.buffering.max.messages": 1_000_000, "queue.buffering.max.kbytes": 1_048_576}
+    producer = Producer(librdkafka_config(settings) | queue)
     failures: list[object] = []
 
     def delivered(err: object, _msg: object) -> None:
@@ -479,26 +481,41 @@ def main(argv: list[str] | None = None) -> None:
         libs, settings, topic, args.json_readings, record_size, args.java_warmup_records
     )
     cases = {
-        "json / kafka-python (assay)": lambda: send_kafka_python(
-            settings, topic, messages(encoder, base, args.json_readings, None)
+        "json / kafka-python (assay)": lambda: send_transport(
+            KafkaTransport(settings), topic, messages(encoder, base, args.json_readings, None)
+        ),
+        "json / librdkafka transport (assay)": lambda: send_transport(
+            LibrdkafkaTransport(settings), topic, messages(encoder, base, args.json_readings, None)
         ),
         "json / librdkafka": lambda: send_librdkafka(
             settings, topic, messages(encoder, base, args.json_readings, None)
         ),
         JAVA: lambda: send_java(java, args.json_readings),
-        "frame / kafka-python (assay)": lambda: send_kafka_python(
-            settings, topic, messages(encoder, base, args.frame_readings, args.frame_size)
+        "frame / kafka-python (assay)": lambda: send_transport(
+            KafkaTransport(settings),
+            topic,
+            messages(encoder, base, args.frame_readings, args.frame_size),
         ),
         "frame / librdkafka": lambda: send_librdkafka(
             settings, topic, messages(encoder, base, args.frame_readings, args.frame_size)
         ),
-        "columns / kafka-python (assay)": lambda: send_kafka_python(
-            settings, topic, column_messages(encoder, columns, column_readings)
+        "columns / kafka-python (assay)": lambda: send_transport(
+            KafkaTransport(settings), topic, column_messages(encoder, columns, column_readings)
+        ),
+        "columns / librdkafka transport (assay)": lambda: send_transport(
+            LibrdkafkaTransport(settings),
+            topic,
+            column_messages(encoder, columns, column_readings),
         ),
         "columns / librdkafka": lambda: send_librdkafka(
             settings, topic, column_messages(encoder, columns, column_readings)
         ),
-        EDGE: lambda: send_whole_edge(settings, topic, column_readings, args.frame_size),
+        EDGE: lambda: send_whole_edge(
+            settings, topic, column_readings, args.frame_size, KafkaTransport
+        ),
+        EDGE_RDKAFKA: lambda: send_whole_edge(
+            settings, topic, column_readings, args.frame_size, LibrdkafkaTransport
+        ),
         "spool append+ack, durability=full": lambda: spool_rate(
             encoder, base, args.spool_readings, "full"
         ),
