@@ -17,6 +17,7 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import groupby
+from operator import itemgetter
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -85,49 +86,77 @@ def decode(records: Iterable[Record], expect: Expect) -> Decoded:
     """Decode a batch of one topic's records, in order."""
     expect = Expect(expect.contract, expect.major, parse_schema(expect.schema))
     out = Decoded()
-    checked = (_check_headers(r, expect) for r in records)
-    for kind, run in groupby(checked, key=lambda item: item[0]):
-        group = [r for _, r in run]
+    for kind, run in groupby(map(_Router(expect), records), key=itemgetter(0)):
+        group = list(run)
         if kind == "dead":
-            out.dead.extend(group)  # type: ignore[arg-type]
+            out.dead.extend(letter for _, letter, _ in group)  # type: ignore[misc]
         elif kind == wire.ARROW_STREAM:
-            for record in group:
-                _decode_frame(record, expect.schema, out)  # type: ignore[arg-type]
+            for _, record, replay in group:
+                _decode_frame(record, replay, expect.schema, out)  # type: ignore[arg-type]
         else:
-            _decode_json(group, expect.schema, out)  # type: ignore[arg-type]
+            records_ = [record for _, record, _ in group]
+            replays = [replay for _, _, replay in group]
+            _decode_json(records_, replays, expect.schema, out)  # type: ignore[arg-type]
     return out
 
 
-def _check_headers(record: Record, expect: Expect) -> tuple[str, Record | DeadLetter]:
-    """Route a record: its content type, or a dead letter when it is not ours."""
-    readings = _int(record.header(wire.HEADER_COUNT)) or 1
-    problem = _header_problem(record, expect)
-    if problem:
-        return "dead", DeadLetter(record, problem[0], problem[1], readings)
-    if not record.value:
-        return "dead", DeadLetter(record, Reason.EMPTY, "the message has no payload", readings)
-    content = record.header(wire.HEADER_CONTENT_TYPE) or wire.JSON
-    if content not in wire.CONTENT_TYPES:
-        detail = f"content type {content!r} is not one of {', '.join(wire.CONTENT_TYPES)}"
-        return "dead", DeadLetter(record, Reason.UNKNOWN_CONTENT_TYPE, detail, readings)
-    if content == wire.JSON and len(record.value) > MAX_READING_BYTES:
-        detail = f"{len(record.value)} bytes; one JSON reading may have {MAX_READING_BYTES}"
-        return "dead", DeadLetter(record, Reason.TOO_LARGE, detail)
-    return content, record
+class _Router:
+    """Routes each record by its headers: its content type, or a dead letter when it is not
+    ours. What a (contract, version, content type) says is worked out once per batch, not
+    once per record: a JSON segment is 50k records that almost always say the same."""
 
+    def __init__(self, expect: Expect) -> None:
+        self.expect = expect
+        self._verdicts: dict[tuple[bytes | None, ...], str | tuple[Reason, str]] = {}
 
-def _header_problem(record: Record, expect: Expect) -> tuple[Reason, str] | None:
-    name = record.header(wire.HEADER_CONTRACT)
-    if name is not None and name != expect.contract:
-        return (
-            Reason.UNKNOWN_CONTRACT,
-            f"header says contract {name!r}, topic is {expect.contract!r}",
+    def __call__(self, record: Record) -> tuple[str, Record | DeadLetter, bool]:
+        # The first header of a name counts (as ``Record.header``): reversed, it is set last.
+        headers = dict(reversed(record.headers)) if record.headers else {}
+        key = (
+            headers.get(wire.HEADER_CONTRACT),
+            headers.get(wire.HEADER_VERSION),
+            headers.get(wire.HEADER_CONTENT_TYPE),
         )
-    version = record.header(wire.HEADER_VERSION)
-    if version is not None and _int(version.split(".")[0]) != expect.major:
-        detail = f"contract version {version!r} is not major {expect.major} of {expect.contract}"
-        return Reason.UNKNOWN_VERSION, detail
-    return None
+        verdict = self._verdicts.get(key)
+        if verdict is None:
+            verdict = self._verdicts[key] = self._verdict(*(_text(v) for v in key))
+        replay = headers.get(wire.HEADER_REPLAY) == b"1"
+        if isinstance(verdict, tuple):
+            return "dead", DeadLetter(record, *verdict, _readings(headers)), replay
+        if not record.value:
+            detail = "the message has no payload"
+            return "dead", DeadLetter(record, Reason.EMPTY, detail, _readings(headers)), replay
+        if verdict == wire.JSON and len(record.value) > MAX_READING_BYTES:
+            detail = f"{len(record.value)} bytes; one JSON reading may have {MAX_READING_BYTES}"
+            return "dead", DeadLetter(record, Reason.TOO_LARGE, detail), replay
+        return verdict, record, replay
+
+    def _verdict(
+        self, contract: str | None, version: str | None, content: str | None
+    ) -> str | tuple[Reason, str]:
+        expect = self.expect
+        if contract is not None and contract != expect.contract:
+            detail = f"header says contract {contract!r}, topic is {expect.contract!r}"
+            return Reason.UNKNOWN_CONTRACT, detail
+        if version is not None and _int(version.split(".")[0]) != expect.major:
+            detail = (
+                f"contract version {version!r} is not major {expect.major} of {expect.contract}"
+            )
+            return Reason.UNKNOWN_VERSION, detail
+        content = content or wire.JSON
+        if content not in wire.CONTENT_TYPES:
+            detail = f"content type {content!r} is not one of {', '.join(wire.CONTENT_TYPES)}"
+            return Reason.UNKNOWN_CONTENT_TYPE, detail
+        return content
+
+
+def _text(value: bytes | None) -> str | None:
+    return None if value is None else value.decode("utf-8", "replace")
+
+
+def _readings(headers: dict[str, bytes]) -> int:
+    """Readings a message says it carries (1 when it does not say)."""
+    return _int(_text(headers.get(wire.HEADER_COUNT))) or 1
 
 
 def _int(text: str | None) -> int | None:
@@ -138,11 +167,14 @@ def _int(text: str | None) -> int | None:
 
 
 # JSON ---------------------------------------------------------------------------------
-def _decode_json(records: list[Record], schema: pa.Schema, out: Decoded) -> None:
+def _decode_json(
+    records: list[Record], replays: list[bool], schema: pa.Schema, out: Decoded
+) -> None:
     options = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="error")
+    replay_of = dict(zip(map(id, records), replays, strict=True))
     for part, result in _parse_blocks(records, options):
         if isinstance(result, pa.Table):
-            _keep(result, part, schema, out)
+            _keep(result, part, [replay_of[id(r)] for r in part], schema, out)
         else:
             out.dead.append(_classify(part[0], result))
 
@@ -151,9 +183,12 @@ def _parse_blocks(
     records: list[Record], options: pj.ParseOptions
 ) -> Iterator[tuple[list[Record], pa.Table | Exception]]:
     """Parse a run of records; bisect a failing run until each bad record stands alone."""
-    # A raw newline in valid JSON is only ever whitespace, so it may become a space.
-    values = [r.value.replace(b"\n", b" ").replace(b"\r", b" ") for r in records if r.value]
+    values = [r.value for r in records if r.value]
     block = b"\n".join(values)
+    if block.count(b"\n") != len(values) - 1 or b"\r" in block:
+        # A raw newline in valid JSON is only ever whitespace, so it may become a space.
+        values = [v.replace(b"\n", b" ").replace(b"\r", b" ") for v in values]
+        block = b"\n".join(values)
     read = pj.ReadOptions(block_size=max(1 << 20, 2 * max(map(len, values))))
     try:
         table = pj.read_json(io.BytesIO(block), read_options=read, parse_options=options)
@@ -189,7 +224,7 @@ def _classify(record: Record, exc: Exception) -> DeadLetter:
 
 
 # Frames -------------------------------------------------------------------------------
-def _decode_frame(record: Record, schema: pa.Schema, out: Decoded) -> None:
+def _decode_frame(record: Record, replay: bool, schema: pa.Schema, out: Decoded) -> None:
     readings = _int(record.header(wire.HEADER_COUNT)) or 1
     try:
         table = pa.ipc.open_stream(record.value).read_all()
@@ -202,15 +237,20 @@ def _decode_frame(record: Record, schema: pa.Schema, out: Decoded) -> None:
         detail = f"frame schema does not match the contract: {exc}"
         out.dead.append(DeadLetter(record, Reason.FRAME_SCHEMA_MISMATCH, detail, table.num_rows))
         return
-    _keep(table, [record] * table.num_rows, schema, out, frame=True)
+    _keep(table, [record] * table.num_rows, [replay] * table.num_rows, schema, out, frame=True)
 
 
 # Both ---------------------------------------------------------------------------------
 def _keep(
-    table: pa.Table, records: list[Record], schema: pa.Schema, out: Decoded, frame: bool = False
+    table: pa.Table,
+    records: list[Record],
+    replays: list[bool],
+    schema: pa.Schema,
+    out: Decoded,
+    frame: bool = False,
 ) -> None:
     """Add provenance, then dead-letter rows without identity or with non-finite numbers."""
-    table = _with_provenance(table, records, frame)
+    table = _with_provenance(table, records, replays, frame)
     bad = _row_problems(table, schema)
     if not bad:
         out.tables.append(table)
@@ -227,19 +267,32 @@ def _keep(
     out.tables.append(table.filter(keep))
 
 
-def _with_provenance(table: pa.Table, records: list[Record], frame: bool) -> pa.Table:
-    index = list(range(len(records))) if frame else [0] * len(records)
-    columns = {
-        "kafka_partition": [r.partition for r in records],
-        "kafka_offset": [r.offset for r in records],
-        "kafka_index": index,
-        "kafka_timestamp": [r.timestamp for r in records],
-        "kafka_replay": [r.header(wire.HEADER_REPLAY) == "1" for r in records],
-    }
+def _with_provenance(
+    table: pa.Table, records: list[Record], replays: list[bool], frame: bool
+) -> pa.Table:
+    n = len(records)
+    columns: dict[str, pa.Array | list[object]]
+    if frame and n:  # one record for every row: repeat its values in C
+        record, field = records[0], PROVENANCE.field
+        columns = {
+            "kafka_partition": pa.repeat(pa.scalar(record.partition, field(0).type), n),
+            "kafka_offset": pa.repeat(pa.scalar(record.offset, field(1).type), n),
+            "kafka_index": pa.array(range(n), field(2).type),
+            "kafka_timestamp": pa.repeat(pa.scalar(record.timestamp, field(3).type), n),
+            "kafka_replay": pa.repeat(pa.scalar(replays[0], field(4).type), n),
+        }
+    else:
+        columns = {
+            "kafka_partition": [r.partition for r in records],
+            "kafka_offset": [r.offset for r in records],
+            "kafka_index": [0] * n,
+            "kafka_timestamp": [r.timestamp for r in records],
+            "kafka_replay": replays,
+        }
     for name, values in columns.items():
-        table = table.append_column(
-            PROVENANCE.field(name), pa.array(values, PROVENANCE.field(name).type)
-        )
+        field_ = PROVENANCE.field(name)
+        column = values if isinstance(values, pa.Array) else pa.array(values, field_.type)
+        table = table.append_column(field_, column)
     return table
 
 

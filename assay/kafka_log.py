@@ -129,7 +129,8 @@ class KafkaPartition:
                     continue
                 self._taken = messages[-1].offset() + 1  # type: ignore[operator]
                 for message in messages:
-                    _raise_for(topic, message.error())
+                    if message.error() is not None:
+                        _raise_for(topic, message.error())
                     offset: int = message.offset()  # type: ignore[assignment]
                     if offset >= end:
                         return records, end

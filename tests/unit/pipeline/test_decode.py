@@ -102,6 +102,44 @@ def test_wrong_contract_or_major_version_in_headers(energy: Contract) -> None:
     assert table["kafka_offset"].to_pylist() == [3]
 
 
+def test_header_verdicts_hold_for_every_record_not_only_the_first(energy: Contract) -> None:
+    """What a (contract, version, content type) means is worked out once: later records with
+    the same headers get the same verdict, records with other headers their own."""
+    wrong = {wire.HEADER_VERSION: "2.0.0"}
+    records = [record(i, reading(i), headers=wrong if i % 3 == 1 else None) for i in range(9)]
+    table, dead = run(energy, records)
+    assert [(d.record.offset, d.reason) for d in dead] == [
+        (i, Reason.UNKNOWN_VERSION) for i in (1, 4, 7)
+    ]
+    assert table["kafka_offset"].to_pylist() == [0, 2, 3, 5, 6, 8]
+
+
+def test_the_first_header_of_a_name_counts(energy: Contract) -> None:
+    good = record(0, reading(0))
+    doubled = good._replace(headers=((wire.HEADER_CONTRACT, b"sorting_events"), *good.headers))
+    _, dead = run(energy, [doubled])
+    assert [d.reason for d in dead] == [Reason.UNKNOWN_CONTRACT]
+
+
+def test_replay_flag_becomes_provenance_for_json_and_frames(energy: Contract) -> None:
+    frame_headers = {wire.HEADER_CONTENT_TYPE: wire.ARROW_STREAM, wire.HEADER_REPLAY: "1"}
+    records = [
+        record(0, reading(0), headers={wire.HEADER_REPLAY: "1"}),
+        record(1, reading(1), headers={wire.HEADER_REPLAY: "0"}),
+        record(2, reading(2)),
+        record(3, frame(energy, frame_rows(2)), headers=frame_headers),
+        record(
+            4, frame(energy, frame_rows(2)), headers={wire.HEADER_CONTENT_TYPE: wire.ARROW_STREAM}
+        ),
+    ]
+    table, dead = run(energy, records)
+    assert dead == []
+    assert table["kafka_replay"].to_pylist() == [True, False, False, True, True, False, False]
+    assert table["kafka_offset"].to_pylist() == [0, 1, 2, 3, 3, 4, 4]
+    assert table["kafka_partition"].to_pylist() == [0] * 7
+    assert table["kafka_timestamp"].null_count == 0
+
+
 def test_too_large_message(energy: Contract) -> None:
     big = reading(0, circuit="X" * (2 << 20))
     _, dead = run(energy, [record(0, big)])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 
 from assay import layout
@@ -133,3 +135,40 @@ def test_retention_moved_log_start_past_commit(energy: Contract) -> None:
 @pytest.mark.parametrize("name", ["x/assay.a.v1+3+00000000000000000042.parquet"])
 def test_segment_parse(name: str) -> None:
     assert layout.Segment.parse(name) == layout.Segment("assay.a.v1", 3, 42)
+
+
+class _WatchingCollector(MemoryPartition):
+    """Notes whether Python's cycle collector ran while records were read."""
+
+    collector_on_in_read: list[bool]
+
+    def read(self, start: int, end: int, max_bytes: int | None) -> tuple[list[Record], int]:
+        self.collector_on_in_read.append(gc.isenabled())
+        return super().read(start, end, max_bytes)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_cycle_collector_pauses_while_a_segment_is_built_and_is_left_as_found(
+    energy: Contract, enabled: bool
+) -> None:
+    log = _WatchingCollector([record(i, reading(i)) for i in range(25)], topic=TOPIC)
+    log.collector_on_in_read = []
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        land_partition(log, MemoryStore(), BUCKETS, energy, max_records=10)
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
+    assert log.collector_on_in_read == [False, False, False]
+
+
+def test_the_cycle_collector_runs_again_when_a_segment_fails(energy: Contract) -> None:
+    class Broken(MemoryPartition):
+        def read(self, start: int, end: int, max_bytes: int | None) -> tuple[list[Record], int]:
+            raise OSError("the broker went away")
+
+    assert gc.isenabled()
+    with pytest.raises(OSError, match="went away"):
+        land_partition(Broken([record(0, reading(0))], topic=TOPIC), MemoryStore(), BUCKETS, energy)
+    assert gc.isenabled()
