@@ -33,6 +33,7 @@ CPU-second. Prints a table and writes JSON to
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import platform
@@ -480,6 +481,9 @@ def main(argv: list[str] | None = None) -> None:
     java = java_command(
         libs, settings, topic, args.json_readings, record_size, args.java_warmup_records
     )
+    # `assay-edge run` leaves its start-up objects out of cycle collections (gc.freeze in
+    # producers/cli.py); this process freezes its own the same way, for every case alike.
+    gc.freeze()
     cases = {
         "json / kafka-python (assay)": lambda: send_transport(
             KafkaTransport(settings), topic, messages(encoder, base, args.json_readings, None)

@@ -70,3 +70,20 @@ def test_status_without_a_spool_fails_clearly(tmp_path: Path) -> None:
     )
     result = runner.invoke(app, ["status", str(config)])
     assert result.exit_code == 1
+
+
+@pytest.mark.parametrize(
+    ("client", "module"), [("kafka-python", "kafka"), ("librdkafka", "confluent_kafka")]
+)
+def test_the_gateway_freezes_its_startup_objects_with_its_kafka_client_among_them(
+    monkeypatch: pytest.MonkeyPatch, client: str, module: str
+) -> None:
+    import gc
+    import sys
+
+    from producers import cli
+
+    frozen: list[bool] = []
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(module in sys.modules))
+    cli._freeze_startup(client)
+    assert frozen == [True]
