@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from validators._checks import ROW, Check
 from validators._errors import ValidationRunError
+from validators._gx_memo import configurations_memoised
 from validators._passes import merge_passes, to_rerun
 from validators._wording import describe
 
@@ -164,7 +165,8 @@ def _validator(definition: Any, frame: pd.DataFrame, fmt: dict[str, Any]) -> Any
 
 def _validate(validator: Any, name: str, checks: tuple[Check, ...]) -> dict[str, Any]:
     suite = _cached_suite(_SuiteKey(name, _fingerprint(checks), checks))
-    return dict(validator.validate_expectation_suite(suite).to_json_dict())
+    with configurations_memoised():
+        return dict(validator.validate_expectation_suite(suite).to_json_dict())
 
 
 @dataclass(frozen=True)

@@ -195,3 +195,37 @@ def test_the_result_json_is_compact_and_stamped(faulty) -> None:  # type: ignore
 def test_devices_are_interleaved_in_the_sample() -> None:
     table = sample_table(load_contract("energy_meter"), 2 * DEVICES)
     assert table.column("device_id").to_pylist()[:DEVICES] == ["dev-00", "dev-01", "dev-02"]
+
+
+def _stable(result: dict) -> dict:
+    """A result without the moments it was made at."""
+    result = json.loads(json.dumps(result, default=str))
+    result["meta"].pop("validation_time", None)
+    result["meta"].pop("run_id", None)
+    result["meta"].get("batch_markers", {}).pop("ge_load_time", None)
+    return result
+
+
+@pytest.mark.parametrize("name", sorted(BATCHES))
+def test_memoised_configurations_change_no_result(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GX run as shipped and with each expectation's configuration built once per
+    validation: the same results, rows, quarantine and scores, clean and broken."""
+    from contextlib import nullcontext
+
+    from validators import _gx
+
+    batch = BATCHES[name]()
+    table = batch.table(**({"frequency": pa.string()} if name == "energy_meter" else {}))
+    clean = sample_table(batch.contract, 60)
+    now = datetime(2025, 3, 2, tzinfo=UTC)
+    memoised = [validate_table(batch.contract, t, now=now) for t in (table, clean)]
+    monkeypatch.setattr(_gx, "configurations_memoised", nullcontext)
+    shipped = [validate_table(batch.contract, t, now=now) for t in (table, clean)]
+    for a, b in zip(memoised, shipped, strict=True):
+        assert _stable(a.result_json) == _stable(b.result_json)
+        assert a.passing.equals(b.passing)
+        assert a.quarantined.equals(b.quarantined)
+        assert (a.scores, a.summary, a.success) == (b.scores, b.summary, b.success)
+    assert memoised[0].quarantined.num_rows > 0  # the broken batch did find its faults
