@@ -229,6 +229,19 @@ def warm_up(case: str, contract: Contract) -> None:
 
 
 def _maxrss_mb() -> float:
+    """This process's peak resident memory, in MiB.
+
+    Linux keeps ``ru_maxrss`` across ``execve``, so a task spawned by a parent that once held
+    a large backlog would report the parent's peak; ``VmHWM`` belongs to the process's own
+    address space, which starts anew with the exec.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
