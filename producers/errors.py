@@ -13,7 +13,8 @@
 
 Errors carry their context as attributes; tests assert those, not message text.
 Third-party errors are translated at one boundary each: kafka-python in ``producers.sink``,
-the industrial clients in their source module.
+librdkafka (the optional client) in ``producers.librdkafka``, the industrial clients in their
+source module.
 """
 
 from __future__ import annotations
