@@ -229,3 +229,17 @@ def test_memoised_configurations_change_no_result(
         assert a.quarantined.equals(b.quarantined)
         assert (a.scores, a.summary, a.success) == (b.scores, b.summary, b.success)
     assert memoised[0].quarantined.num_rows > 0  # the broken batch did find its faults
+
+
+def test_batches_validated_one_after_another_each_get_their_own_results() -> None:
+    """One batch definition serves a process: a batch must never be judged on another's rows."""
+    energy = load_contract("energy_meter")
+    broken = _energy_batch().table(frequency=pa.string())
+    clean = sample_table(energy, 90)
+    now = datetime(2025, 3, 2, tzinfo=UTC)
+    outcomes = [validate_table(energy, t, now=now) for t in (clean, broken, clean, broken)]
+    assert [o.quarantined.num_rows for o in outcomes[::2]] == [0, 0]
+    assert [o.passing.num_rows for o in outcomes[::2]] == [90, 90]
+    faulty = [o.quarantined.num_rows for o in outcomes[1::2]]
+    assert faulty[0] > 0 and faulty == [faulty[0]] * 2
+    assert outcomes[1].passing.num_rows + faulty[0] == broken.num_rows
