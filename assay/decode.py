@@ -171,18 +171,20 @@ def _decode_json(
     records: list[Record], replays: list[bool], schema: pa.Schema, out: Decoded
 ) -> None:
     options = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="error")
-    replay_of = dict(zip(map(id, records), replays, strict=True))
-    for part, result in _parse_blocks(records, options):
+    for lo, hi, result in _parse_blocks(records, options):
         if isinstance(result, pa.Table):
-            _keep(result, part, [replay_of[id(r)] for r in part], schema, out)
+            _keep(result, records[lo:hi], replays[lo:hi], schema, out)
         else:
-            out.dead.append(_classify(part[0], result))
+            out.dead.append(_classify(records[lo], result))
 
 
 def _parse_blocks(
-    records: list[Record], options: pj.ParseOptions
-) -> Iterator[tuple[list[Record], pa.Table | Exception]]:
-    """Parse a run of records; bisect a failing run until each bad record stands alone."""
+    records: list[Record], options: pj.ParseOptions, lo: int = 0
+) -> Iterator[tuple[int, int, pa.Table | Exception]]:
+    """Parse a run of records; bisect a failing run until each bad record stands alone.
+
+    Yields each part as its range in the caller's list (``records`` starts at ``lo``).
+    """
     values = [r.value for r in records if r.value]
     block = b"\n".join(values)
     if block.count(b"\n") != len(values) - 1 or b"\r" in block:
@@ -196,13 +198,13 @@ def _parse_blocks(
             raise pa.ArrowInvalid("a message holds more than one JSON value")
     except pa.ArrowInvalid as exc:
         if len(records) == 1:
-            yield records, exc
+            yield lo, lo + 1, exc
             return
         half = len(records) // 2
-        yield from _parse_blocks(records[:half], options)
-        yield from _parse_blocks(records[half:], options)
+        yield from _parse_blocks(records[:half], options, lo)
+        yield from _parse_blocks(records[half:], options, lo + half)
         return
-    yield records, table
+    yield lo, lo + len(records), table
 
 
 def _classify(record: Record, exc: Exception) -> DeadLetter:

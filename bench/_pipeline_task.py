@@ -17,8 +17,8 @@ Phases are timed by wrapping the log, the store and the functions the pipeline c
 (self time: a phase's time excludes the phases inside it). With ``--wait`` the process
 imports everything and warms Great Expectations first, prints ``ready`` and starts on a
 line from stdin, so that several tasks start together and imports are not timed. Prints
-one JSON line: timings, phases (wall and CPU), readings, and peak RSS (``getrusage``) after
-landing and at the end.
+one JSON line: timings, phases (wall and CPU), readings, and peak RSS (the process's own
+``VmHWM``) after landing and at the end.
 
     python -m bench._pipeline_task --help
 """

@@ -140,6 +140,20 @@ def test_replay_flag_becomes_provenance_for_json_and_frames(energy: Contract) ->
     assert table["kafka_timestamp"].null_count == 0
 
 
+def test_replay_flags_stay_with_their_readings_when_a_block_is_bisected(
+    energy: Contract,
+) -> None:
+    replayed = {wire.HEADER_REPLAY: "1"}
+    records = [
+        record(i, b"{oops" if i == 5 else reading(i), headers=replayed if i % 3 == 0 else None)
+        for i in range(9)
+    ]
+    table, dead = run(energy, records)
+    assert [(d.record.offset, d.reason) for d in dead] == [(5, Reason.INVALID_JSON)]
+    assert table["kafka_offset"].to_pylist() == [0, 1, 2, 3, 4, 6, 7, 8]
+    assert table["kafka_replay"].to_pylist() == [o % 3 == 0 for o in (0, 1, 2, 3, 4, 6, 7, 8)]
+
+
 def test_too_large_message(energy: Contract) -> None:
     big = reading(0, circuit="X" * (2 << 20))
     _, dead = run(energy, [record(0, big)])
