@@ -46,8 +46,8 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from assay import airflow_client
 from assay.config import Settings
+from assay.devstack import airflow_client
 from schemas import Contract, topic_name
 
 MODES = ("event-driven", "interval")
@@ -296,8 +296,8 @@ class CuratedWatch:
     of the first listing that showed each of this producer's seqs."""
 
     def __init__(self, settings: Settings, contract: Contract, producer_id: str) -> None:
-        from assay.layout import dataset_prefix
-        from assay.store import S3Store
+        from assay.store.layout import dataset_prefix
+        from assay.store.objects import S3Store
 
         self.store, self.producer_id = S3Store(settings), producer_id
         self.buckets = {

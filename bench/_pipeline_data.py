@@ -17,7 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 from assay.config import Settings
-from assay.store import s3_client
+from assay.store.objects import s3_client
 from producers import Encoder, Reading
 from producers.encoding import Message, epoch_ms, headers
 from schemas import Contract

@@ -46,9 +46,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def loop(args: argparse.Namespace, settings: Settings, contract: Contract) -> dict[str, Any]:
     """Land and validate every ``interval`` seconds; latency of each visible reading."""
-    from assay import curation, landing
-    from assay.kafka_log import KafkaPartition
-    from assay.store import S3Store
+    from assay.pipeline.ingest import landing
+    from assay.pipeline.ingest.consumer import KafkaPartition
+    from assay.pipeline.validate import curation
+    from assay.store.objects import S3Store
 
     store, b = S3Store(settings), args.buckets
     lb = landing.Buckets(raw=b["raw"], deadletter=b["deadletter"])
@@ -78,7 +79,7 @@ def loop(args: argparse.Namespace, settings: Settings, contract: Contract) -> di
 def _latencies(store: Any, buckets: Any, visible: list) -> list[float]:
     import pyarrow.compute as pc
 
-    from assay.parquet import from_parquet
+    from assay.store.parquet import from_parquet
 
     out: list[float] = []
     for moment, summary in visible:
@@ -144,7 +145,7 @@ def airflow_task_overhead(settings: Settings) -> dict[str, Any] | None:
     """What Airflow recorded about the pipeline DAGs' mapped tasks, read-only: a mapped
     ingest task that found nothing to land ("skipped") is all overhead — process start,
     imports, DAG parse, one Kafka offsets call."""
-    from assay.stack.airflow import airflow_home
+    from assay.devstack.stack.airflow import airflow_home
 
     db = Path(airflow_home(settings)) / "airflow.db"
     if not db.is_file():

@@ -36,8 +36,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from assay.config import Settings, load_settings
-from assay.deadletter import Record
-from assay.landing import MAX_BYTES, MAX_RECORDS
+from assay.pipeline.ingest.deadletter import Record
+from assay.pipeline.ingest.landing import MAX_BYTES, MAX_RECORDS
 from schemas import Contract, load_contract
 
 
@@ -102,7 +102,8 @@ class TimedStore:
 def instrument(phases: Phases) -> None:
     """Time what landing and curation call, where they call it."""
     import validators
-    from assay import curation, landing
+    from assay.pipeline.ingest import landing
+    from assay.pipeline.validate import curation
     from validators import _validate
 
     landing.decode = phases.wrap("decode", landing.decode)
@@ -134,7 +135,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def run_assay(args: argparse.Namespace, log: Any, store: Any, contract: Contract) -> dict:
     """Ingest, then validate every landed segment, as the two DAG tasks do."""
-    from assay import curation, landing
+    from assay.pipeline.ingest import landing
+    from assay.pipeline.validate import curation
 
     b = args.buckets
     landed = landing.land_partition(
@@ -163,7 +165,7 @@ def run_assay(args: argparse.Namespace, log: Any, store: Any, contract: Contract
 
 def run_copy(args: argparse.Namespace, log: Any, store: Any, contract: Contract) -> dict:
     """The raw-copy baseline or the pyarrow-alone peer: read, convert, write, commit."""
-    from assay.parquet import to_parquet
+    from assay.store.parquet import to_parquet
     from schemas import _wire as wire
     from schemas import to_arrow_schema
 
@@ -203,7 +205,7 @@ def _pyarrow_table(batch: list[Record], schema: Any, phases: Phases) -> Any:
     import pyarrow as pa
     import pyarrow.json as pj
 
-    from assay.decode import parse_schema
+    from assay.pipeline.ingest.decode import parse_schema
     from schemas import _wire as wire
 
     with phases("decode"):
@@ -247,8 +249,8 @@ def _maxrss_mb() -> float:
 
 def execute(args: argparse.Namespace, settings: Settings, contract: Contract) -> dict:
     """Run the case, timed, and return what it did."""
-    from assay.kafka_log import KafkaPartition
-    from assay.store import S3Store
+    from assay.pipeline.ingest.consumer import KafkaPartition
+    from assay.store.objects import S3Store
 
     phases = args.phases = Phases()
     if args.case == "assay":

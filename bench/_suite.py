@@ -327,7 +327,7 @@ def _commit() -> str | None:
 
 def _kafka_version() -> str | None:
     try:
-        from assay.stack.kafka import pom_versions
+        from assay.devstack.stack.kafka import pom_versions
 
         return pom_versions().get("kafka.version")
     except Exception:  # informational only

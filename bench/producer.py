@@ -346,7 +346,7 @@ def send_librdkafka(settings: KafkaSettings, topic: str, stream: Callable[[], An
 def kafka_libs() -> Path:
     """The folder of the stack's cached Kafka jars (kafka-tools among them)."""
     from assay.config import load_settings
-    from assay.stack.kafka import Kafka
+    from assay.devstack.stack.kafka import Kafka
 
     libs = Kafka(load_settings()).libs
     if not any(libs.glob("kafka-tools-*.jar")):

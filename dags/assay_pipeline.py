@@ -1,5 +1,5 @@
 """The pipeline's Airflow DAGs, generated from the contracts: ingest and validate per contract."""
 
-from assay.orchestration import pipeline_dags
+from assay.pipeline.airflow.dags import pipeline_dags
 
 globals().update(pipeline_dags())

@@ -19,7 +19,7 @@ def assay_smoke() -> None:
     def land_smoke_readings(count: int = 50) -> str:
         """Produce ``count`` readings and land them; returns the object's URI."""
         from assay.config import load_settings
-        from assay.smoke import run
+        from assay.devstack.smoke import run
 
         return run(load_settings(), count).uri
 

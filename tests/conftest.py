@@ -10,7 +10,7 @@ from assay.config import Settings, load_settings
 @pytest.fixture(scope="session")
 def stack_settings() -> Settings:
     """Settings of the running local stack; fails (never skips) when a service is down."""
-    from assay import stack
+    from assay.devstack import stack
 
     settings = load_settings()
     down = [s.name for s in stack.status(settings) if not s.healthy]

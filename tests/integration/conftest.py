@@ -6,7 +6,7 @@ import uuid
 import pytest
 
 from assay.config import load_settings
-from assay.stack.airflow import airflow_home
+from assay.devstack.stack.airflow import airflow_home
 
 # Airflow reads AIRFLOW_HOME when first imported: point it at the stack's home, so that
 # DagBag and dag.test() use the same config, DAGs folder and database as the services.

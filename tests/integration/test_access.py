@@ -23,10 +23,10 @@ from minio.retention import GOVERNANCE, Retention
 from pydantic import SecretStr
 from typer.testing import CliRunner
 
-from assay.access import add_grant, apply, load
 from assay.config import Settings
-from assay.stack.s3 import S3Server
-from assay.store import ensure_buckets, s3_client
+from assay.devstack.stack.s3 import S3Server
+from assay.govern.access import add_grant, apply, load
+from assay.store.objects import ensure_buckets, s3_client
 
 pytestmark = pytest.mark.integration
 
@@ -172,7 +172,7 @@ def test_apply_again_changes_nothing(gateway: Settings) -> None:
 
 
 def test_cli_grants_a_pilot_and_shows_its_keys(gateway: Settings, tmp_path: Path) -> None:
-    from assay.cli import app
+    from assay.cli.app import app
 
     env = {
         "ASSAY_STATE_DIR": str(gateway.state_dir),

@@ -8,10 +8,10 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from assay import airflow_client
 from assay.config import Settings
-from assay.stack.airflow import DAGS
-from assay.store import arrow_filesystem
+from assay.devstack import airflow_client
+from assay.devstack.stack.airflow import DAGS
+from assay.store.objects import arrow_filesystem
 
 pytestmark = pytest.mark.integration
 

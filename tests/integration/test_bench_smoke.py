@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from assay.config import Settings
-from assay.store import s3_client
+from assay.store.objects import s3_client
 from bench import _pipeline_data as data
 from bench import pipeline
 

@@ -11,11 +11,11 @@ from kafka import KafkaProducer
 from kafka.admin import KafkaAdminClient, NewTopic
 
 from assay.config import Settings
-from assay.deadletter import Reason
-from assay.kafka_log import KafkaPartition, backlog
-from assay.landing import Buckets, land_partition, land_segment
-from assay.parquet import from_parquet
-from assay.store import S3Store, s3_client
+from assay.pipeline.ingest.consumer import KafkaPartition, backlog
+from assay.pipeline.ingest.deadletter import Reason
+from assay.pipeline.ingest.landing import Buckets, land_partition, land_segment
+from assay.store.objects import S3Store, s3_client
+from assay.store.parquet import from_parquet
 from schemas import Contract, load_contract
 from schemas import _wire as wire
 

@@ -17,10 +17,10 @@ import pyarrow.dataset as ds
 import pytest
 from kafka import KafkaProducer
 
-from assay import airflow_client
-from assay.audit import run_audit
 from assay.config import Settings
-from assay.store import arrow_filesystem
+from assay.devstack import airflow_client
+from assay.govern.audit import run_audit
+from assay.store.objects import arrow_filesystem
 from schemas import _wire as wire
 from schemas import load_contract
 

@@ -17,12 +17,13 @@ from minio.commonconfig import ENABLED
 from minio.versioningconfig import VersioningConfig
 from typer.testing import CliRunner
 
-from assay import curation, landing
-from assay.cli import app
+from assay.cli.app import app
 from assay.config import Settings
-from assay.deadletter import Record
-from assay.releases import Buckets, LockedS3Store, LockTerms, ReleaseRequest, create_release
-from assay.store import S3Store, s3_client
+from assay.govern.releases import Buckets, LockedS3Store, LockTerms, ReleaseRequest, create_release
+from assay.pipeline.ingest import landing
+from assay.pipeline.ingest.deadletter import Record
+from assay.pipeline.validate import curation
+from assay.store.objects import S3Store, s3_client
 from schemas import _wire as wire
 from schemas import load_contract
 

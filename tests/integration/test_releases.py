@@ -19,10 +19,8 @@ from minio.commonconfig import ENABLED
 from minio.error import S3Error
 from minio.versioningconfig import VersioningConfig
 
-from assay import curation, landing
 from assay.config import Settings
-from assay.deadletter import Record
-from assay.releases import (
+from assay.govern.releases import (
     Buckets,
     LockedS3Store,
     LockTerms,
@@ -34,7 +32,10 @@ from assay.releases import (
     open_release,
     verify_release,
 )
-from assay.store import s3_client
+from assay.pipeline.ingest import landing
+from assay.pipeline.ingest.deadletter import Record
+from assay.pipeline.validate import curation
+from assay.store.objects import s3_client
 from schemas import _wire as wire
 from schemas import load_contract
 
@@ -239,7 +240,7 @@ def test_duckdb_and_polars_read_the_release_from_the_server(
 ) -> None:
     import polars as pl
 
-    from assay.releases import duckdb_connect
+    from assay.govern.releases import duckdb_connect
 
     settings, buckets = world
     # DuckDB's own S3 reader (httpfs), straight from the server: no pyarrow in between.

@@ -10,7 +10,7 @@ from minio.error import S3Error
 from minio.versioningconfig import VersioningConfig
 
 from assay.config import Settings
-from assay.store import arrow_filesystem, s3_client
+from assay.store.objects import arrow_filesystem, s3_client
 
 pytestmark = pytest.mark.integration
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from assay import airflow_client, demo
 from assay.config import Settings
+from assay.devstack import airflow_client, demo
 
 pytestmark = pytest.mark.integration
 

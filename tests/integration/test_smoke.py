@@ -3,9 +3,9 @@
 import pyarrow.parquet as pq
 import pytest
 
-from assay import smoke
 from assay.config import Settings
-from assay.store import arrow_filesystem
+from assay.devstack import smoke
+from assay.store.objects import arrow_filesystem
 
 pytestmark = pytest.mark.integration
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from assay.config import Settings
-from assay.stack.kafka import Kafka
+from assay.devstack.stack.kafka import Kafka
 from producers import SpoolError, ensure_topics, read_stats
 from schemas import load_contract
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from assay.deadletter import Record
+from assay.pipeline.ingest.deadletter import Record
 from schemas import Contract, load_contract
 from schemas import _wire as wire
 

@@ -9,7 +9,7 @@ import pyarrow.compute as pc
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assay.curation import curated_partitions, curated_table
+from assay.pipeline.validate.curation import curated_partitions, curated_table
 from schemas import Contract, load_contract
 from validators import sample_table
 

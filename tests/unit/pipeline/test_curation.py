@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from assay import curation
-from assay.audit import audit
-from assay.landing import Buckets as LandingBuckets
-from assay.landing import MemoryPartition, land_partition
-from assay.parquet import from_parquet
-from assay.store import MemoryStore
+from assay.govern.audit import audit
+from assay.pipeline.ingest.landing import Buckets as LandingBuckets
+from assay.pipeline.ingest.landing import MemoryPartition, land_partition
+from assay.pipeline.validate import curation
+from assay.store.objects import MemoryStore
+from assay.store.parquet import from_parquet
 from schemas import Contract
 from schemas import _wire as wire
 

@@ -7,8 +7,8 @@ import io
 import pyarrow as pa
 import pytest
 
-from assay.deadletter import Reason, to_table
-from assay.decode import Expect, decode
+from assay.pipeline.ingest.deadletter import Reason, to_table
+from assay.pipeline.ingest.decode import Expect, decode
 from schemas import Contract, to_arrow_schema
 from schemas import _wire as wire
 

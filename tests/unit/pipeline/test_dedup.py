@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from assay.dedup import Watermark, drop_duplicates, duplicate_pairs
+from assay.pipeline.validate.dedup import Watermark, drop_duplicates, duplicate_pairs
 
 
 def table(rows: list[tuple[str, int, bool]]) -> pa.Table:

@@ -6,11 +6,11 @@ import gc
 
 import pytest
 
-from assay import layout
-from assay.deadletter import Record
-from assay.landing import Buckets, MemoryPartition, land_partition, land_segment
-from assay.parquet import from_parquet
-from assay.store import MemoryStore
+from assay.pipeline.ingest.deadletter import Record
+from assay.pipeline.ingest.landing import Buckets, MemoryPartition, land_partition, land_segment
+from assay.store import layout
+from assay.store.objects import MemoryStore
+from assay.store.parquet import from_parquet
 from schemas import Contract
 
 from .conftest import TOPIC, reading, record

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from assay import orchestration, workload
 from assay.config import Settings
+from assay.pipeline.airflow import dags, workload
 from schemas import Contract, load_contract
 
 
@@ -21,7 +21,7 @@ def settings(tmp_path: Path) -> Settings:
     return Settings(state_dir=tmp_path / "state", cache_dir=tmp_path / "cache")
 
 
-@pytest.mark.parametrize("build", [orchestration.ingest_dag, orchestration.validate_dag])
+@pytest.mark.parametrize("build", [dags.ingest_dag, dags.validate_dag])
 def test_a_plan_task_maps_the_work_units(build, contract: Contract, settings: Settings) -> None:
     dag = build(contract, settings)
     assert set(dag.task_dict) == {"plan", dag.dag_id.split("_")[1]}
@@ -34,8 +34,8 @@ def test_a_plan_task_maps_the_work_units(build, contract: Contract, settings: Se
 def test_the_watcher_polls_briefly_so_it_does_not_hold_up_the_others(
     contract: Contract, settings: Settings
 ) -> None:
-    (watcher,) = orchestration.topic_asset(contract, settings).watchers
+    (watcher,) = dags.topic_asset(contract, settings).watchers
     _, kwargs = watcher.trigger.serialize()
     assert kwargs["poll_timeout"] <= 0.25
-    assert kwargs["apply_function"] == "assay.wakeup.on_message"
+    assert kwargs["apply_function"] == "assay.pipeline.airflow.wakeup.on_message"
     assert kwargs["commit_offset"] is False

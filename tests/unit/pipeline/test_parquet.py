@@ -5,9 +5,9 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from assay import deadletter
-from assay.deadletter import DeadLetter, Reason
-from assay.parquet import from_parquet, to_parquet
+from assay.pipeline.ingest import deadletter
+from assay.pipeline.ingest.deadletter import DeadLetter, Reason
+from assay.store.parquet import from_parquet, to_parquet
 from schemas import Contract
 from validators import sample_table
 

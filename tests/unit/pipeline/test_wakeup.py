@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from confluent_kafka import Consumer
 
-from assay import wakeup
+from assay.pipeline.airflow import wakeup
 
 
 def test_the_watcher_connection_is_a_valid_librdkafka_consumer_config() -> None:

@@ -8,7 +8,7 @@ import sys
 import pytest
 from airflow.executors.local_executor import LocalExecutor
 
-from assay import warm_executor
+from assay.pipeline.airflow import warm_executor
 
 
 def test_preload_imports_each_module_and_times_it(monkeypatch: pytest.MonkeyPatch) -> None:

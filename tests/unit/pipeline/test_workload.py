@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assay.workload import label, units
+from assay.pipeline.airflow.workload import label, units
 
 
 def test_a_trickle_on_every_partition_is_one_task() -> None:

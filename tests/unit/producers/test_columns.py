@@ -10,8 +10,8 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from assay.deadletter import Record
-from assay.decode import Expect, decode
+from assay.pipeline.ingest.deadletter import Record
+from assay.pipeline.ingest.decode import Expect, decode
 from producers import (
     Edge,
     EdgeConfigError,

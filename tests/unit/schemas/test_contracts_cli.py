@@ -9,7 +9,7 @@ import pytest
 from schemas_testkit import energy, replace, spec, with_field
 from typer.testing import CliRunner
 
-from assay.commands.contracts import app
+from assay.cli.contracts import app
 from schemas import Contract, dump_contract
 
 BROKEN = Path(__file__).parent / "broken"

@@ -1,0 +1,147 @@
+"""``assay datasets``, ``quarantine``, ``audit``: what landed, what failed, and the proof."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from assay.cli._common import console, out, settings, user_errors
+
+if TYPE_CHECKING:
+    from schemas import Contract
+
+app = typer.Typer(help="The governed store: what landed for each contract.", no_args_is_help=True)
+quarantine_app = typer.Typer(help="Quarantined rows and why they failed.", no_args_is_help=True)
+
+ContractName = Annotated[str, typer.Argument(help="Contract name, e.g. energy_meter.")]
+
+
+def _contract(name: str) -> Contract:
+    from schemas import ContractRegistry
+
+    return ContractRegistry.shipped().get(name)
+
+
+@app.command("ls")
+def list_datasets() -> None:
+    """Every contract with its objects and rows per layer."""
+    from assay.store.catalog import layers
+    from assay.store.objects import S3Store
+    from schemas import ContractRegistry
+
+    with user_errors():
+        current = settings()
+        store = S3Store(current)
+        table = Table(
+            "contract",
+            "version",
+            "raw",
+            "dead letters",
+            "curated",
+            "quarantine",
+            caption="rows (objects)",
+        )
+        for contract in ContractRegistry.shipped():
+            found = {x.name: x for x in layers(store, current, contract)}
+            cells = [
+                f"{found[n].rows:,} rows / {found[n].objects} obj"
+                for n in ("raw", "dead letters", "curated", "quarantine")
+            ]
+            table.add_row(contract.name, contract.version, *cells)
+    out.print(table)
+
+
+@app.command()
+def show(contract: ContractName) -> None:
+    """One contract: each layer's bucket, objects and rows."""
+    from assay.store.catalog import layers
+    from assay.store.objects import S3Store
+
+    with user_errors():
+        current = settings()
+        spec = _contract(contract)
+        table = Table("layer", "location", "objects", "rows")
+        for layer in layers(S3Store(current), current, spec):
+            table.add_row(
+                layer.name,
+                f"s3://{layer.bucket}/{spec.name}/v{spec.major}/",
+                str(layer.objects),
+                f"{layer.rows:,}",
+            )
+    out.print(table)
+
+
+@quarantine_app.command("show")
+def quarantine_show(
+    contract: ContractName,
+    rule: Annotated[
+        str | None, typer.Option(help="Only rows that failed this rule id, e.g. range:voltage_l1.")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many rows.")] = 20,
+) -> None:
+    """Quarantined rows with the rules they failed and why."""
+    from assay.govern.quarantine import quarantined_rows
+    from assay.store.objects import S3Store
+
+    with user_errors():
+        current = settings()
+        rows, counts = quarantined_rows(S3Store(current), current, _contract(contract), rule, limit)
+    summary = Table("rule", "rows")
+    for rule_id, count in sorted(counts.items(), key=lambda kv: -kv[1]):
+        summary.add_row(rule_id, f"{count:,}")
+    out.print(summary)
+    for row in rows:
+        out.print(
+            f"[bold]{row['device_id']}[/bold] {row['event_time']} seq={row['seq']} "
+            f"→ {', '.join(row['failed_rules'])}: {row['reason']}"
+        )
+
+
+def audit(
+    contract: Annotated[str | None, typer.Argument(help="Contract name; all when omitted.")] = None,
+) -> None:
+    """Prove produced = curated + quarantined + dead-lettered + duplicates; exit 1 if not."""
+    from assay.govern.audit import run_audit
+    from schemas import ContractRegistry
+
+    with user_errors():
+        current = settings()
+        names = [contract] if contract else [c.name for c in ContractRegistry.shipped()]
+        results = [run_audit(current, _contract(n)) for n in names]
+    table = Table(
+        "contract",
+        "produced",
+        "curated",
+        "quarantined",
+        "dead-lettered",
+        "duplicates",
+        "awaiting validation",
+        "not landed (records)",
+        "balanced",
+    )
+    for result in results:
+        t = result.totals
+        table.add_row(
+            result.contract,
+            *(
+                f"{v:,}"
+                for v in (
+                    t.produced,
+                    t.curated,
+                    t.quarantined,
+                    t.dead_lettered,
+                    t.duplicates,
+                    t.awaiting_validation,
+                    t.not_landed_records,
+                )
+            ),
+            "[green]yes[/green]" if result.balanced else "[red]NO[/red]",
+        )
+    out.print(table)
+    problems = [f"{r.contract}: {p}" for r in results for p in r.problems]
+    for problem in problems:
+        console.print(f"[red]discrepancy[/red] {problem}")
+    if problems:
+        raise typer.Exit(1)

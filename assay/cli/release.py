@@ -1,0 +1,182 @@
+"""``assay release``: create, verify, list, show and open governed dataset releases."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from assay.cli._common import console, out, progress, settings, user_errors
+
+app = typer.Typer(
+    help="Immutable, documented, masked dataset releases for a pilot base.", no_args_is_help=True
+)
+
+ContractName = Annotated[str, typer.Argument(help="Contract name, e.g. energy_meter.")]
+Version = Annotated[str, typer.Argument(help="Release version X.Y.Z.")]
+
+
+@app.command()
+def create(
+    contract: ContractName,
+    date_from: Annotated[
+        datetime, typer.Option("--from", formats=["%Y-%m-%d"], help="First date.")
+    ],
+    date_to: Annotated[datetime, typer.Option("--to", formats=["%Y-%m-%d"], help="Last date.")],
+    version: Annotated[str, typer.Option(help="Release version X.Y.Z (new each time).")],
+    grant: Annotated[
+        list[str] | None, typer.Option(help="Release this L3/personal field as is (repeatable).")
+    ] = None,
+    created: Annotated[
+        datetime | None,
+        typer.Option(help="Creation time (UTC) recorded in the manifest; default now."),
+    ] = None,
+    licence: Annotated[str | None, typer.Option(help="Licence URL or SPDX id.")] = None,
+) -> None:
+    """Snapshot curated data of a date window as an immutable release."""
+    from assay.govern.releases import (
+        Buckets,
+        LockedS3Store,
+        LockTerms,
+        ReleaseRequest,
+        create_release,
+        masking_key,
+    )
+    from schemas import ContractRegistry
+
+    with user_errors():
+        current = settings()
+        when = (created or datetime.now(UTC)).replace(microsecond=0)
+        when = when if when.tzinfo else when.replace(tzinfo=UTC)
+        request = ReleaseRequest(
+            contract=ContractRegistry.shipped().get(contract),
+            version=version,
+            date_from=date_from.date(),
+            date_to=date_to.date(),
+            created=when,
+            licence=licence or current.release_licence,
+            grants=frozenset(grant or ()),
+        )
+        terms = LockTerms.after(when, current.release_lock_days, current.release_lock_mode)
+        release = create_release(
+            LockedS3Store(current),
+            Buckets.from_settings(current),
+            request,
+            masking_key(current),
+            terms,
+            progress,
+        )
+        from assay.govern.lineage import emit_release
+
+        emit_release(current, request.contract, release.manifest)
+    totals = release.manifest["totals"]
+    out.print(
+        f"[green]released[/green] s3://{release.bucket}/{release.prefix} — "
+        f"{totals['rows']:,} rows in {totals['files']} files, locked until "
+        f"{release.manifest['lock']['retain_until']} ({terms.mode})"
+    )
+
+
+@app.command()
+def verify(contract: ContractName, version: Version) -> None:
+    """Recompute every checksum and row count; exit 1 naming each file that differs."""
+    from assay.govern.releases import LockedS3Store, verify_release
+
+    with user_errors():
+        current = settings()
+        result = verify_release(LockedS3Store(current), current.bucket_releases, contract, version)
+    for problem in result.problems:
+        console.print(f"[red]mismatch[/red] {problem}")
+    for path in result.shadowed:
+        console.print(
+            f"[red]shadowed[/red] {path}: a newer object hides the released version "
+            "(still intact and locked); delete the newer version to restore it"
+        )
+    if not result.intact:
+        raise typer.Exit(1)
+    pinned = "released versions" if result.pinned else "current objects"
+    out.print(f"[green]ok[/green] {len(result.checked)} files verified ({pinned})")
+
+
+@app.command("ls")
+def list_(
+    contract: Annotated[str | None, typer.Argument(help="Only this contract.")] = None,
+) -> None:
+    """Every release, by contract and version."""
+    from assay.govern.releases import list_releases
+    from assay.store.objects import S3Store
+
+    with user_errors():
+        current = settings()
+        found = list_releases(S3Store(current), current.bucket_releases, contract)
+    table = Table("contract", "version", "created", "window", "rows", "files")
+    for r in found:
+        window = f"{r.window[0]} — {r.window[1]}"
+        table.add_row(r.contract, r.version, r.created, window, f"{r.rows:,}", str(r.files))
+    out.print(table)
+
+
+@app.command()
+def show(
+    contract: ContractName,
+    version: Version,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the whole manifest.")] = False,
+) -> None:
+    """One release: files, fields and what masking did, quality."""
+    from assay.govern.releases import read_manifest
+    from assay.store.objects import S3Store
+
+    with user_errors():
+        current = settings()
+        m = read_manifest(S3Store(current), current.bucket_releases, contract, version)
+    if as_json:
+        out.print_json(json.dumps(m, ensure_ascii=False))
+        return
+    out.print(f"[bold]{contract} {version}[/bold] created {m['release']['created']}")
+    out.print(
+        f"window {m['window']['from']} — {m['window']['to']}, licence {m['release']['licence']}"
+    )
+    files = Table("file", "rows", "bytes", "sha256")
+    for f in m["files"]:
+        files.add_row(f["path"], f"{f['rows']:,}", f"{f['size']:,}", f["sha256"][:16] + "…")
+    out.print(files)
+    fields = Table("field", "class", "personal", "in this release")
+    for f in m["fields"]:
+        fields.add_row(
+            f["name"], f["classification"], "yes" if f["personal"] else "", f["treatment"]
+        )
+    out.print(fields)
+    scores = " · ".join(f"{d['label_en']} {_pct(d['score'])}" for d in m["quality"]["dimensions"])
+    out.print(f"quality: {scores}")
+
+
+@app.command("open")
+def open_(
+    contract: ContractName,
+    version: Version,
+    download: Annotated[
+        Path | None, typer.Option(help="Copy the released objects into this folder.")
+    ] = None,
+    rows: Annotated[int, typer.Option(min=0, help="Rows to print.")] = 5,
+) -> None:
+    """Read a release from the S3 server (or download it) and print its first rows."""
+    from assay.govern.releases import LockedS3Store, download_release, open_release
+
+    with user_errors():
+        current = settings()
+        if download is not None:
+            store = LockedS3Store(current)
+            download_release(store, current.bucket_releases, contract, version, download)
+            out.print(f"[green]downloaded[/green] to {download}")
+            return
+        dataset = open_release(current, contract, version)
+        out.print(f"{dataset.count_rows():,} rows; schema:\n{dataset.schema.remove_metadata()}")
+        out.print(dataset.head(rows).to_pandas().to_string())
+
+
+def _pct(score: float | None) -> str:
+    return "—" if score is None else f"{score * 100:.2f}%"

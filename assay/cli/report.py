@@ -1,0 +1,44 @@
+"""``assay report``: documents a steward attaches to a release."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from assay.cli._common import out, progress, settings, user_errors
+
+app = typer.Typer(help="Reports on releases (training readiness).", no_args_is_help=True)
+
+
+@app.command()
+def readiness(
+    contract: Annotated[str, typer.Argument(help="Contract name, e.g. energy_meter.")],
+    version: Annotated[str, typer.Argument(help="Release version X.Y.Z.")],
+    output: Annotated[
+        Path | None,
+        typer.Option(help="Local folder; default <state_dir>/reports/<contract>-<version>."),
+    ] = None,
+) -> None:
+    """Render a release's bilingual training-readiness report (HTML, PDF, figures JSON)."""
+    from assay.govern.readiness import Buckets, build_report
+    from assay.store.objects import S3Store
+
+    with user_errors():
+        current = settings()
+        folder = output or current.state_dir / "reports" / f"{contract}-{version}"
+        buckets = Buckets(
+            releases=current.bucket_releases,
+            reports=current.bucket_reports,
+            quarantine=current.bucket_quarantine,
+        )
+        report = build_report(
+            S3Store(current), buckets, contract, version, folder, current.endpoint, progress
+        )
+    totals = report.figures["totals"]
+    out.print(
+        f"[green]readiness report[/green] {folder}/readiness.{{html,pdf,json}} and "
+        f"s3://{report.bucket}/{report.prefix} — {totals['rows']:,} rows, "
+        f"{totals['sites']} sites, {totals['devices']} devices"
+    )

@@ -1,0 +1,47 @@
+"""Access roles on the S3 server: users with generated keys and one bucket policy per bucket.
+
+The server enforces every rule (Versity Gateway's internal IAM and bucket policies); assay
+only writes the users and policies, see `assay.govern.access._policy` for what each role may do.
+"""
+
+from assay.govern.access._admin import Account, GatewayAdmin
+from assay.govern.access._apply import Applied, apply, effective_grants, planned_policies, role_keys
+from assay.govern.access._credentials import RoleKeys, keys_file, load
+from assay.govern.access._errors import AccessError, AdminApiError
+from assay.govern.access._grants import add_grant, load_grants, merge_grants
+from assay.govern.access._policy import (
+    CLAIMS_PREFIX,
+    EDGE,
+    FIXED_ROLES,
+    PIPELINE,
+    STEWARD,
+    Principals,
+    bucket_policies,
+    pilot_role,
+)
+
+__all__ = [
+    "CLAIMS_PREFIX",
+    "EDGE",
+    "FIXED_ROLES",
+    "PIPELINE",
+    "STEWARD",
+    "AccessError",
+    "Account",
+    "AdminApiError",
+    "Applied",
+    "GatewayAdmin",
+    "Principals",
+    "RoleKeys",
+    "add_grant",
+    "apply",
+    "bucket_policies",
+    "effective_grants",
+    "keys_file",
+    "load",
+    "load_grants",
+    "merge_grants",
+    "pilot_role",
+    "planned_policies",
+    "role_keys",
+]

@@ -1,0 +1,209 @@
+"""The accounting invariant, proved from Kafka offsets through every object the pipeline wrote.
+
+Per contract and partition:
+
+- the raw segments cover the Kafka offsets from the first landed one to the ingest group's
+  committed offset without a gap or an overlap, and each holds as many records as offsets;
+- every record's readings are in the raw object or the dead-letter table;
+- every validated segment's readings are curated, quarantined or dropped as duplicates,
+  and the curated and quarantine objects hold exactly the rows its summary says;
+- no (producer_id, seq) is curated twice.
+
+So, for the landed and validated part of the topic:
+``produced = curated + quarantined + dead-lettered + duplicates dropped``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+from assay.config import Settings
+from assay.pipeline.validate.curation import Buckets, Summary
+from assay.pipeline.validate.dedup import duplicate_pairs
+from assay.store import layout
+from assay.store.objects import ObjectStore
+from assay.store.parquet import from_parquet
+from schemas import Contract
+
+#: (partition) -> (log start, log end, committed) of the ingest group
+OffsetsOf = Callable[[int], tuple[int, int, int | None]]
+
+
+@dataclass
+class Totals:
+    """Readings by where they ended up."""
+
+    produced: int = 0
+    curated: int = 0
+    quarantined: int = 0
+    dead_lettered: int = 0
+    duplicates: int = 0
+    awaiting_validation: int = 0
+    not_landed_records: int = 0
+
+    def add(self, other: Totals) -> None:
+        """Add another partition's totals."""
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    @property
+    def accounted(self) -> int:
+        """Readings that reached a final place (or wait for validation)."""
+        return (
+            self.curated
+            + self.quarantined
+            + self.dead_lettered
+            + self.duplicates
+            + self.awaiting_validation
+        )
+
+
+@dataclass
+class Audit:
+    """The audit of one contract: totals per partition, and every discrepancy found."""
+
+    contract: str
+    partitions: dict[int, Totals] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def totals(self) -> Totals:
+        """All partitions together."""
+        total = Totals()
+        for part in self.partitions.values():
+            total.add(part)
+        return total
+
+    @property
+    def balanced(self) -> bool:
+        """True when no discrepancy was found."""
+        return not self.problems
+
+
+def audit(
+    store: ObjectStore,
+    buckets: Buckets,
+    deadletter_bucket: str,
+    contract: Contract,
+    offsets: OffsetsOf,
+) -> Audit:
+    """Check the invariant for every partition of a contract."""
+    result = Audit(contract.name)
+    curated_keys: list[str] = []
+    for partition in range(contract.partitions):
+        totals, keys = _partition(store, buckets, contract, partition, offsets(partition), result)
+        result.partitions[partition] = totals
+        curated_keys += keys
+    if curated_keys and (dupes := duplicate_pairs(_identity(store, buckets.curated, curated_keys))):
+        result.problems.append(f"{dupes} (producer_id, seq) pairs are curated more than once")
+    return result
+
+
+def _partition(
+    store: ObjectStore,
+    buckets: Buckets,
+    contract: Contract,
+    partition: int,
+    offsets: tuple[int, int, int | None],
+    result: Audit,
+) -> tuple[Totals, list[str]]:
+    _, high, committed = offsets
+    prefix = layout.partition_prefix(contract.name, contract.major, partition)
+    totals, curated_keys, expected_start = Totals(), [], None
+    for key in [k for k in store.keys(buckets.raw, prefix) if k.endswith(".parquet")]:
+        meta = store.head(buckets.raw, key) or {}
+        start, end = int(meta["start-offset"]), int(meta["end-offset"])
+        where = f"partition {partition} {layout.Segment.parse(key).stem}"
+        if expected_start is not None and start != expected_start:
+            result.problems.append(
+                f"{where}: starts at {start}, previous segment ended at {expected_start}"
+            )
+        if int(meta["records"]) != end - start:
+            result.problems.append(f"{where}: {meta['records']} records for offsets {start}-{end}")
+        expected_start = end
+        readings, dead = int(meta["readings"]), int(meta["dead-readings"])
+        totals.produced += readings + dead
+        totals.dead_lettered += dead
+        curated_keys += _segment(store, buckets, contract, key, readings, totals, result, where)
+    landed_to = expected_start if expected_start is not None else committed
+    if committed is not None and landed_to != committed:
+        result.problems.append(
+            f"partition {partition}: committed offset {committed} but raw "
+            f"segments end at {landed_to}"
+        )
+    totals.not_landed_records = max(0, high - (committed or 0))
+    return totals, curated_keys
+
+
+def _segment(
+    store: ObjectStore,
+    buckets: Buckets,
+    contract: Contract,
+    key: str,
+    readings: int,
+    totals: Totals,
+    result: Audit,
+    where: str,
+) -> list[str]:
+    seg = layout.Segment.parse(key)
+    data = _get(
+        store,
+        buckets.reports,
+        layout.report_prefix(contract.name, contract.major, seg) + "summary.json",
+    )
+    if data is None:
+        totals.awaiting_validation += readings
+        return []
+    summary = Summary.loads(data)
+    totals.curated += summary.curated
+    totals.quarantined += summary.quarantined
+    totals.duplicates += summary.duplicates
+    if summary.readings != readings or not summary.balanced:
+        result.problems.append(
+            f"{where}: {readings} raw readings but summary says {summary.readings} = "
+            f"{summary.curated} + {summary.quarantined} + {summary.duplicates}"
+        )
+    curated_rows = sum(
+        int((store.head(buckets.curated, k) or {}).get("rows", -1)) for k in summary.curated_keys
+    )
+    if curated_rows != summary.curated:
+        result.problems.append(
+            f"{where}: curated objects hold {curated_rows} rows, summary says {summary.curated}"
+        )
+    if summary.quarantined and not store.head(buckets.quarantine, summary.quarantine_key or ""):
+        result.problems.append(f"{where}: quarantine object {summary.quarantine_key} is missing")
+    return summary.curated_keys
+
+
+def _get(store: ObjectStore, bucket: str, key: str) -> bytes | None:
+    return store.get(bucket, key) if store.head(bucket, key) is not None else None
+
+
+def _identity(store: ObjectStore, bucket: str, keys: list[str]) -> pa.Table:
+    parts = [from_parquet(store.get(bucket, k), columns=["producer_id", "seq"]) for k in keys]
+    return pa.concat_tables(parts)
+
+
+def run_audit(settings: Settings, contract: Contract) -> Audit:
+    """Audit a contract against the real broker and S3 server."""
+    from assay.pipeline.ingest.consumer import KafkaPartition, ingest_group
+    from assay.store.objects import S3Store
+    from schemas import topic_name
+
+    def offsets(partition: int) -> tuple[int, int, int | None]:
+        with KafkaPartition(
+            settings, topic_name(contract), partition, ingest_group(contract.name)
+        ) as log:
+            low, high = log.bounds()
+            return low, high, log.committed()
+
+    buckets = Buckets(
+        raw=settings.bucket_raw,
+        curated=settings.bucket_curated,
+        quarantine=settings.bucket_quarantine,
+        reports=settings.bucket_reports,
+    )
+    return audit(S3Store(settings), buckets, settings.bucket_deadletter, contract, offsets)

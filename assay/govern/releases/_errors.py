@@ -1,0 +1,70 @@
+"""The exceptions of ``assay.govern.releases``.
+
+    AssayError
+    └── ReleaseError              a release cannot be made, found or trusted
+        ├── ReleaseExists         the version was released already (``contract``, ``version``)
+        ├── ReleaseNotFound       no manifest for that version (``contract``, ``version``)
+        ├── NothingToRelease      no curated data in the window (``contract``, ``window``)
+        ├── InvalidRelease        a bad request: version, window or grant (``problem``)
+        └── ReleaseTampered       the objects differ from what was released (``paths``)
+
+S3 errors stay `StoreError`, translated where the store is (``assay.store.objects``).
+"""
+
+from __future__ import annotations
+
+from assay.errors import AssayError
+
+
+class ReleaseError(AssayError):
+    """Root of the release errors; all terminal."""
+
+
+class ReleaseExists(ReleaseError):
+    """A release version is immutable: it cannot be created twice."""
+
+    def __init__(self, contract: str, version: str) -> None:
+        self.contract, self.version = contract, version
+        super().__init__(
+            f"release {contract} {version} exists already and is immutable; "
+            "choose a new version (e.g. bump the patch number)"
+        )
+
+
+class ReleaseNotFound(ReleaseError):
+    """No manifest for this contract and version."""
+
+    def __init__(self, contract: str, version: str, bucket: str) -> None:
+        self.contract, self.version, self.bucket = contract, version, bucket
+        super().__init__(
+            f"no release {contract} {version} in s3://{bucket}/ (see `assay release ls`)"
+        )
+
+
+class NothingToRelease(ReleaseError):
+    """The window holds no curated data."""
+
+    def __init__(self, contract: str, window: tuple[str, str], bucket: str) -> None:
+        self.contract, self.window, self.bucket = contract, window, bucket
+        super().__init__(
+            f"no curated {contract} data from {window[0]} to {window[1]} in s3://{bucket}/"
+        )
+
+
+class InvalidRelease(ReleaseError):
+    """The request itself is wrong: a version, a window or a grant."""
+
+    def __init__(self, problem: str, *, value: str = "") -> None:
+        self.problem, self.value = problem, value
+        super().__init__(problem)
+
+
+class ReleaseTampered(ReleaseError):
+    """Objects of a release are not the ones released (overwritten or changed)."""
+
+    def __init__(self, contract: str, version: str, paths: list[str]) -> None:
+        self.contract, self.version, self.paths = contract, version, list(paths)
+        super().__init__(
+            f"release {contract} {version}: {', '.join(self.paths)} differ from the "
+            "released objects; run `assay release verify`"
+        )

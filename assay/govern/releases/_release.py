@@ -1,0 +1,257 @@
+"""Create a release: snapshot, masking, manifest, card, Croissant, all under object lock.
+
+Layout in the releases bucket (the bucket holds nothing else, so no extra prefix)::
+
+    <contract>/<version>/data/<date>/<site>-<nnnn>.parquet
+    <contract>/<version>/README.md        dataset card (简体中文, English)
+    <contract>/<version>/croissant.json   Croissant 1.1 + RAI
+    <contract>/<version>/manifest.json    written after everything it lists
+    <contract>/<version>/lock.json        retention and version id of each object, last
+
+A version that has a manifest exists and is never written again (`ReleaseExists`). A run
+that died before its manifest left only locked data objects: a new run rewrites them as
+new versions (same bytes, the data is deterministic) and pins those.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from assay.govern.releases import _card, _croissant, _lineage, _manifest, _snapshot
+from assay.govern.releases._errors import InvalidRelease, NothingToRelease, ReleaseExists
+from assay.govern.releases._lineage import Buckets
+from assay.govern.releases._lock import LOCK, LockTerms, lock_record, put_release_object
+from assay.govern.releases._masking import METHOD, FieldTreatment, key_id, plan_masking
+from assay.govern.releases._quality import quality_summary
+from assay.store.objects import ObjectStore
+from schemas import Contract
+
+VERSION = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class ReleaseRequest:
+    """What to release: a contract's curated data in a date window, as one version."""
+
+    contract: Contract
+    version: str
+    date_from: date
+    date_to: date
+    created: datetime
+    licence: str
+    grants: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def window(self) -> tuple[str, str]:
+        """The window as ISO dates."""
+        return self.date_from.isoformat(), self.date_to.isoformat()
+
+    @property
+    def prefix(self) -> str:
+        """``<contract>/<version>/``."""
+        return release_prefix(self.contract.name, self.version)
+
+
+@dataclass(frozen=True)
+class Release:
+    """A release as written: where, its manifest, and the version id of each object."""
+
+    bucket: str
+    prefix: str
+    manifest: dict[str, Any]
+    versions: dict[str, str | None]
+
+
+def release_prefix(contract: str, version: str) -> str:
+    """Where one release lives in the releases bucket."""
+    return f"{contract}/{version}/"
+
+
+def create_release(
+    store: ObjectStore,
+    buckets: Buckets,
+    request: ReleaseRequest,
+    key: bytes,
+    terms: LockTerms,
+    progress: Progress = lambda _: None,
+) -> Release:
+    """Build and write one release; refuse an existing version."""
+    check_request(request)
+    if store.head(buckets.releases, request.prefix + _manifest.MANIFEST) is not None:
+        raise ReleaseExists(request.contract.name, request.version)
+    plan = plan_masking(request.contract, request.grants)
+    files = _data(store, buckets, request, plan, key, progress)
+    body = manifest_body(store, buckets, request, plan, files, key, terms)
+    documents = {
+        "README.md": (_card.render_card(body, request.contract), "text/markdown; charset=utf-8"),
+        "croissant.json": (
+            _json(_croissant.croissant(body, request.contract)),
+            "application/ld+json",
+        ),
+    }
+    manifest = {
+        **body,
+        "documents": [_manifest.document_entry(p, d).to_dict() for p, (d, _) in documents.items()],
+    }
+    manifest = _ordered(manifest)
+    objects = [(f.entry.path, f.data, "application/vnd.apache.parquet") for f in files]
+    objects += [(path, data, kind) for path, (data, kind) in documents.items()]
+    objects.append((_manifest.MANIFEST, _manifest.dumps(manifest), "application/json"))
+    versions = _write(store, buckets.releases, request.prefix, objects, terms, progress)
+    return Release(buckets.releases, request.prefix, manifest, versions)
+
+
+def check_request(request: ReleaseRequest) -> None:
+    """Refuse a malformed version or an empty window."""
+    if not VERSION.match(request.version):
+        raise InvalidRelease(
+            f"release version {request.version!r} is not X.Y.Z", value=request.version
+        )
+    if request.date_from > request.date_to:
+        raise InvalidRelease(f"--from {request.date_from} is after --to {request.date_to}")
+
+
+def _data(
+    store: ObjectStore,
+    buckets: Buckets,
+    request: ReleaseRequest,
+    plan: list[FieldTreatment],
+    key: bytes,
+    progress: Progress,
+) -> list[_snapshot.DataFile]:
+    groups = _snapshot.curated_in_window(store, buckets.curated, request.contract, request.window)
+    if not groups:
+        raise NothingToRelease(request.contract.name, request.window, buckets.curated)
+    progress(f"{sum(len(k) for k in groups.values())} curated objects in {len(groups)} partitions")
+    mask = _snapshot.masker(plan, key, request.contract.name)
+    tag = _snapshot.release_tag(request.contract.name, request.version)
+    return _snapshot.build_files(store, buckets.curated, request.contract, groups, mask, tag)
+
+
+def manifest_body(
+    store: ObjectStore,
+    buckets: Buckets,
+    request: ReleaseRequest,
+    plan: list[FieldTreatment],
+    files: list[_snapshot.DataFile],
+    key: bytes,
+    terms: LockTerms,
+) -> dict[str, Any]:
+    """Everything in the manifest but ``documents`` (the card and Croissant are built from it)."""
+    c = request.contract
+    sources = [s for f in files for s in f.entry.sources]
+    segments = _lineage.segments_of(sources)
+    reports = [_lineage.segment_reports(store, buckets, c, seg) for seg in segments]
+    return {
+        "format": _manifest.FORMAT,
+        "release": {
+            "contract": c.name,
+            "version": request.version,
+            "created": _iso(request.created),
+            "licence": request.licence,
+        },
+        "contract": _contract(c),
+        "window": {"from": request.window[0], "to": request.window[1]},
+        "files": [f.entry.to_dict() for f in files],
+        "totals": _totals(files),
+        "fields": _fields(plan, _snapshot.released_types(files)),
+        "masking": _masking(plan, key),
+        "lineage": {
+            "curated_bucket": buckets.curated,
+            "raw_bucket": buckets.raw,
+            "segments": [_lineage.segment_lineage(store, buckets, c, seg) for seg in segments],
+        },
+        "reports": [entry for entry, _ in reports],
+        "quality": quality_summary([s for _, s in reports if s is not None]),
+        "lock": terms.to_dict(),
+    }
+
+
+def _contract(c: Contract) -> dict[str, Any]:
+    return {
+        "name": c.name,
+        "version": c.version,
+        "major": c.major,
+        "title": c.title.model_dump(),
+        "description": c.description.model_dump(),
+        "scenario": str(c.scenario),
+        "security_level": str(c.security_level),
+        "owner": c.owner,
+        "key": list(c.key),
+        "event_time": c.event_time,
+    }
+
+
+def _totals(files: list[_snapshot.DataFile]) -> dict[str, Any]:
+    firsts = [f.first_event for f in files if f.first_event is not None]
+    lasts = [f.last_event for f in files if f.last_event is not None]
+    return {
+        "files": len(files),
+        "rows": sum(f.entry.rows or 0 for f in files),
+        "bytes": sum(f.entry.size for f in files),
+        "sites": sorted({f.entry.site for f in files if f.entry.site}),
+        "devices": sorted(set().union(*(f.devices for f in files))),
+        "first_event": _iso(min(firsts)) if firsts else None,
+        "last_event": _iso(max(lasts)) if lasts else None,
+    }
+
+
+def _fields(plan: list[FieldTreatment], types: dict[str, str]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": item.name,
+            "type": types.get(item.name),
+            "unit": item.spec.unit,
+            "classification": str(item.spec.classification),
+            "personal": item.spec.personal,
+            "treatment": item.treatment,
+            "description": item.spec.description.model_dump(),
+        }
+        for item in plan
+    ]
+
+
+def _masking(plan: list[FieldTreatment], key: bytes) -> dict[str, Any]:
+    by = {
+        t: [p.name for p in plan if p.treatment == t]
+        for t in ("granted", "dropped", "pseudonymised")
+    }
+    return {"method": METHOD, "key_id": key_id(key) if by["pseudonymised"] else None, **by}
+
+
+def _ordered(manifest: dict[str, Any]) -> dict[str, Any]:
+    order = ["format", "release", "contract", "window", "files", "documents", "totals", "fields"]
+    return {k: manifest[k] for k in order} | {k: v for k, v in manifest.items() if k not in order}
+
+
+def _write(
+    store: ObjectStore,
+    bucket: str,
+    prefix: str,
+    objects: list[tuple[str, bytes, str]],
+    terms: LockTerms,
+    progress: Progress,
+) -> dict[str, str | None]:
+    versions: dict[str, str | None] = {}
+    for path, data, kind in objects:
+        versions[path] = put_release_object(store, bucket, prefix + path, data, kind, terms)
+        progress(f"wrote {prefix}{path} ({len(data):,} bytes)")
+    put_release_object(
+        store, bucket, prefix + LOCK, lock_record(terms, versions), "application/json", terms
+    )
+    return versions
+
+
+def _json(document: dict[str, Any]) -> bytes:
+    import json
+
+    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode()
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

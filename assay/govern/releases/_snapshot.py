@@ -1,0 +1,133 @@
+"""The data of a release: curated partitions of a date window, merged, sorted, masked, rewritten.
+
+One release file per (date, site) — split every `FILE_ROWS` rows — named
+``data/<date>/<site>-<nnnn>.parquet``. Rows are sorted by device, event time, producer
+and seq; the Parquet writer is the deterministic one of `assay.store.parquet` (fixed row groups,
+zstd) and no creation time goes into a file, so the same curated objects, grants and
+masking key always give the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from assay.govern.releases._manifest import FileEntry, sha256
+from assay.govern.releases._masking import FieldTreatment, apply_masking
+from assay.store import layout
+from assay.store.objects import ObjectStore
+from assay.store.parquet import from_parquet, to_parquet
+from schemas import Contract, to_arrow_schema
+
+FILE_ROWS = 1_000_000
+SORT_KEYS = ("device_id", "event_time", "producer_id", "seq")
+_PARTITION = re.compile(r"/date=(?P<date>\d{4}-\d{2}-\d{2})/site=(?P<site>[^/]+)/")
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """One release file: its bytes and its manifest entry."""
+
+    data: bytes
+    entry: FileEntry
+    schema: pa.Schema
+    devices: frozenset[str]
+    first_event: datetime | None
+    last_event: datetime | None
+
+
+def curated_in_window(
+    store: ObjectStore, bucket: str, contract: Contract, window: tuple[str, str]
+) -> dict[tuple[str, str], list[str]]:
+    """Curated object keys by (date, site), for dates within the window (inclusive)."""
+    prefix = layout.dataset_prefix(contract.name, contract.major)
+    groups: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for key in store.keys(bucket, prefix):
+        match = _PARTITION.search(key)
+        if key.endswith(".parquet") and match and window[0] <= match["date"] <= window[1]:
+            groups[(match["date"], match["site"])].append(key)
+    return {group: sorted(keys) for group, keys in sorted(groups.items())}
+
+
+def build_files(
+    store: ObjectStore,
+    bucket: str,
+    contract: Contract,
+    groups: dict[tuple[str, str], list[str]],
+    mask: Callable[[pa.Table], pa.Table],
+    release_tag: str,
+) -> list[DataFile]:
+    """Every release file of the window, in path order."""
+    files: list[DataFile] = []
+    for (date, site), keys in groups.items():
+        table = merged(store, bucket, contract, keys)
+        masked = mask(table).replace_schema_metadata(_metadata(table, release_tag))
+        for n, start in enumerate(range(0, max(masked.num_rows, 1), FILE_ROWS)):
+            part = masked.slice(start, FILE_ROWS)
+            path = f"data/{date}/{site}-{n:04d}.parquet"
+            files.append(_data_file(part, path, date, site, keys, contract.event_time))
+    return files
+
+
+def merged(store: ObjectStore, bucket: str, contract: Contract, keys: list[str]) -> pa.Table:
+    """The curated objects of one partition in the contract's schema, sorted."""
+    schema = to_arrow_schema(contract)
+    tables = [conform(from_parquet(store.get(bucket, key)), schema) for key in keys]
+    table = pa.concat_tables(tables)
+    return table.sort_by([(name, "ascending") for name in SORT_KEYS])
+
+
+def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """A curated table in ``schema``: missing (nullable) fields added as nulls."""
+    columns = [
+        table[f.name] if f.name in table.column_names else pa.nulls(table.num_rows, f.type)
+        for f in schema
+    ]
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def masker(plan: list[FieldTreatment], key: bytes, contract: str) -> Callable[[pa.Table], pa.Table]:
+    """The masking step with its plan and key bound."""
+    return lambda table: apply_masking(table, plan, key, contract)
+
+
+def _metadata(source: pa.Table, release_tag: str) -> dict[str, str]:
+    meta = {k.decode(): v.decode() for k, v in (source.schema.metadata or {}).items()}
+    meta.pop("assay.segment", None)
+    meta["assay.release"] = release_tag
+    return meta
+
+
+def _data_file(
+    table: pa.Table, path: str, date: str, site: str, sources: list[str], event_time: str
+) -> DataFile:
+    data = to_parquet(table)
+    entry = FileEntry(
+        path=path,
+        sha256=sha256(data),
+        size=len(data),
+        rows=table.num_rows,
+        date=date,
+        site=site,
+        sources=tuple(sources),
+    )
+    devices = frozenset(pc.unique(table["device_id"]).drop_null().to_pylist())
+    span = pc.min_max(table[event_time]).as_py()
+    return DataFile(data, entry, table.schema, devices, span["min"], span["max"])
+
+
+def released_types(files: list[DataFile]) -> dict[str, str]:
+    """Arrow type, as released, of every field in the files."""
+    return {f.name: str(f.type) for f in files[0].schema} if files else {}
+
+
+def release_tag(contract: str, version: str) -> str:
+    """The value of the ``assay.release`` schema metadata key."""
+    return json.dumps({"contract": contract, "version": version})

@@ -1,0 +1,161 @@
+"""The DAG factory: every contract gets an ingest DAG and a validate DAG, wired by assets.
+
+    kafka topic asset ──(watcher wakes, or every 10 min)──► assay_ingest_<contract>
+        plan() ─► ingest(partitions) × N (mapped) ─► raw asset
+    raw asset ──► assay_validate_<contract>
+        plan() ─► validate(partitions) × M (mapped) ─► curated asset
+
+``plan`` maps one task per busy partition and one or two for all the quiet ones
+(`assay.pipeline.airflow.workload`): a backlog spreads over the workers, a trickle starts few tasks.
+
+Nothing here does I/O or imports anything heavy: tasks import their work when they run.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pendulum
+from airflow.sdk import DAG, Asset, AssetWatcher, get_current_context, task
+from airflow.sdk.exceptions import AirflowSkipException
+from airflow.timetables.assets import AssetOrTimeSchedule
+from airflow.timetables.trigger import CronTriggerTimetable
+
+from assay.config import Settings, load_settings
+from assay.pipeline.airflow import wakeup, workload
+from schemas import Contract, ContractRegistry, topic_name
+
+START = pendulum.datetime(2026, 1, 1, tz="UTC")
+FALLBACK = "*/10 * * * *"
+POLL_TIMEOUT_S = 0.2
+UNIT = "{{ unit }}"
+RETRIES = {"retries": 3, "retry_delay": timedelta(seconds=20), "retry_exponential_backoff": True}
+
+
+def topic_asset(contract: Contract, settings: Settings) -> Asset:
+    """The Kafka topic as an asset, watched by the Kafka provider's message-queue trigger."""
+    from airflow.providers.common.messaging.triggers.msg_queue import MessageQueueTrigger
+
+    topic = topic_name(contract)
+    trigger = MessageQueueTrigger(
+        scheme="kafka",
+        topics=[topic],
+        apply_function="assay.pipeline.airflow.wakeup.on_message",
+        kafka_config_id=wakeup.connection_id(contract.name),
+        commit_offset=False,
+        poll_interval=1,
+        # The triggerer runs every watcher's blocking poll on one shared thread (asgiref's
+        # thread-sensitive sync_to_async), so each poll holds up all the others: at 1 s, five
+        # watchers made a restarted one wait ~12 s for the polls of its group join.
+        poll_timeout=POLL_TIMEOUT_S,
+    )
+    watcher = AssetWatcher(name=f"{contract.name}_watcher", trigger=trigger)
+    broker = settings.bootstrap.split(",")[0]
+    return Asset(
+        name=f"kafka_{contract.name}_v{contract.major}",
+        uri=f"kafka://{broker}/{topic}",
+        group="kafka",
+        watchers=[watcher],
+    )
+
+
+def store_asset(contract: Contract, bucket: str, kind: str) -> Asset:
+    """A dataset version in one bucket (raw, curated) as an asset."""
+    return Asset(
+        name=f"{kind}_{contract.name}_v{contract.major}",
+        uri=f"s3://{bucket}/{contract.name}/v{contract.major}/",
+        group=kind,
+    )
+
+
+def ingest_dag(contract: Contract, settings: Settings) -> DAG:
+    """Land every partition of the contract's topic as raw Parquet."""
+    raw = store_asset(contract, settings.bucket_raw, "raw")
+    schedule = AssetOrTimeSchedule(
+        timetable=CronTriggerTimetable(FALLBACK, timezone="UTC"),
+        assets=topic_asset(contract, settings),  # type: ignore[arg-type]
+    )
+    with DAG(
+        dag_id=f"assay_ingest_{contract.name}",
+        schedule=schedule,
+        start_date=START,
+        catchup=False,
+        max_active_runs=1,
+        default_args=RETRIES,
+        tags=["assay", "ingest", contract.name],
+        doc_md=_doc(contract, "ingest"),
+    ) as dag:
+
+        @task(task_id="plan")
+        def plan(name: str) -> list[list[int]]:
+            from assay.pipeline.airflow import tasks
+
+            return tasks.ingest_units(name)
+
+        @task(outlets=[raw], max_active_tis_per_dagrun=workload.SLOTS, map_index_template=UNIT)
+        def ingest(name: str, partitions: list[int]) -> dict[str, Any]:
+            from assay.pipeline.airflow import tasks
+
+            _label(partitions)
+            landed = tasks.ingest(name, partitions)
+            if not landed["segments"]:
+                # A skipped task emits no asset event, so validation is not woken for nothing.
+                raise AirflowSkipException(f"{workload.label(partitions)}: nothing new")
+            return landed
+
+        ingest.partial(name=contract.name).expand(partitions=plan(contract.name))
+    return dag
+
+
+def validate_dag(contract: Contract, settings: Settings) -> DAG:
+    """Validate new raw segments into curated and quarantine Parquet with reports."""
+    raw = store_asset(contract, settings.bucket_raw, "raw")
+    curated = store_asset(contract, settings.bucket_curated, "curated")
+    with DAG(
+        dag_id=f"assay_validate_{contract.name}",
+        schedule=[raw],
+        start_date=START,
+        catchup=False,
+        max_active_runs=1,
+        default_args=RETRIES,
+        tags=["assay", "validate", contract.name],
+        doc_md=_doc(contract, "validate"),
+    ) as dag:
+
+        @task(task_id="plan")
+        def plan(name: str) -> list[list[int]]:
+            from assay.pipeline.airflow import tasks
+
+            return tasks.validate_units(name)
+
+        @task(outlets=[curated], max_active_tis_per_dagrun=workload.SLOTS, map_index_template=UNIT)
+        def validate(name: str, partitions: list[int]) -> dict[str, Any]:
+            from assay.pipeline.airflow import tasks
+
+            _label(partitions)
+            return tasks.validate(name, partitions)
+
+        validate.partial(name=contract.name).expand(partitions=plan(contract.name))
+    return dag
+
+
+def _label(partitions: list[int]) -> None:
+    """Name this mapped task's unit in Airflow's grid (``UNIT``) instead of its index."""
+    get_current_context()["unit"] = workload.label(partitions)  # type: ignore[typeddict-unknown-key]
+
+
+def _doc(contract: Contract, stage: str) -> str:
+    title = f"{contract.title.zh} / {contract.title.en}"
+    return f"**{stage}** `{contract.name}` v{contract.version} — {title}"
+
+
+def pipeline_dags() -> dict[str, DAG]:
+    """Both DAGs of every shipped contract, by dag_id."""
+    settings = load_settings()
+    dags: dict[str, DAG] = {}
+    for contract in ContractRegistry.shipped():
+        for build in (ingest_dag, validate_dag):
+            dag = build(contract, settings)
+            dags[dag.dag_id] = dag
+    return dags

@@ -1,0 +1,45 @@
+"""What the Kafka watcher of a topic asset does with a message: say that data arrived.
+
+The triggerer imports this by name (``assay.pipeline.airflow.wakeup.on_message``), so it
+stays light.
+Correctness never depends on it: the ingest run reads from the committed offsets, and a
+fallback interval schedule catches whatever a wake-up missed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def on_message(message: Any) -> dict[str, Any]:
+    """The asset event's payload: where the waking message sits (never its content)."""
+    return {"topic": message.topic(), "partition": message.partition(), "offset": message.offset()}
+
+
+def connection_id(contract: str) -> str:
+    """The Airflow connection a contract's watcher reads Kafka through."""
+    return f"assay_kafka_{contract}"
+
+
+def connection(bootstrap: str, contract: str) -> dict[str, Any]:
+    """That connection: its own group, never committing, always starting at the end.
+
+    Without commits every restart of the trigger resumes at the log end, so the watcher
+    wakes the DAG for new data instead of walking the backlog one message at a time.
+
+    A trigger that has fired is not polled again, but its consumer can stay in the group;
+    librdkafka heartbeats for it from its own thread, so only ``max.poll.interval.ms`` ends
+    its membership, and until then the restarted watcher gets no partition. At librdkafka's
+    default of 5 minutes that made the watcher deaf for 5 minutes after each wake-up; a
+    running watcher polls many times a second, so 30 s is ample.
+    """
+    extra = {
+        "bootstrap.servers": bootstrap,
+        "group.id": f"assay-wakeup.{contract}",
+        "auto.offset.reset": "latest",
+        "enable.auto.commit": False,
+        "session.timeout.ms": 6_000,  # the broker's minimum: a closed watcher leaves fast
+        "heartbeat.interval.ms": 2_000,
+        "max.poll.interval.ms": 30_000,
+    }
+    return {"conn_type": "kafka", "extra": extra}

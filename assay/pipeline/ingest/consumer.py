@@ -1,0 +1,224 @@
+"""A Kafka partition read by the ingest consumer group, through confluent-kafka (librdkafka).
+
+The consumer's life is explicit: created on first use, auto-commit off, offsets committed
+only by the lander once the object exists, closed in ``finally`` by the caller's ``with``.
+Client errors are translated to `KafkaUnavailable` (transient: the Airflow task retries).
+
+librdkafka fetches and parses record batches in C on its own thread, where kafka-python
+parsed every record in Python (half of an ingest task's time); the Airflow Kafka provider
+depends on it already, and the edge keeps its light pure-Python client.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from itertools import chain
+from typing import TYPE_CHECKING, Any
+
+from assay.config import Settings
+from assay.errors import KafkaUnavailable
+from assay.pipeline.ingest.deadletter import Record
+
+if TYPE_CHECKING:
+    from confluent_kafka import Consumer
+
+READ_TIMEOUT_S = 60.0
+REQUEST_TIMEOUT_S = 15.0
+_BATCH = 10_000  # messages per consume() call
+
+
+def ingest_group(contract: str) -> str:
+    """The consumer group whose committed offsets say how far a contract is landed."""
+    return f"assay-ingest.{contract}"
+
+
+def _config(settings: Settings) -> dict[str, str | int | float | bool]:
+    return {
+        "bootstrap.servers": settings.bootstrap,
+        "client.id": "assay-ingest",
+        "socket.timeout.ms": int(REQUEST_TIMEOUT_S * 1000),
+        "log_level": 3,  # errors only: retries while a broker restarts are expected
+    }
+
+
+class KafkaPartition:
+    """One partition of one topic, read in bounded offset ranges."""
+
+    def __init__(self, settings: Settings, topic: str, partition: int, group: str) -> None:
+        self.topic = topic
+        self.partition = partition
+        self._settings = settings
+        self._group = group
+        self._consumer: Consumer | None = None
+        self._taken = -1  # the offset after the last message taken from librdkafka's queue
+
+    def __enter__(self) -> KafkaPartition:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._consumer is not None:
+            consumer, self._consumer = self._consumer, None
+            consumer.close()  # auto-commit is off: closing commits nothing
+
+    def _tp(self, offset: int | None = None) -> Any:
+        from confluent_kafka import TopicPartition
+
+        if offset is None:
+            return TopicPartition(self.topic, self.partition)
+        return TopicPartition(self.topic, self.partition, offset)
+
+    def _client(self) -> Consumer:
+        if self._consumer is None:
+            from confluent_kafka import Consumer
+
+            with _translated(self.topic):
+                config = _config(self._settings)
+                config.update(
+                    {
+                        "group.id": self._group,
+                        "enable.auto.commit": False,
+                        "enable.auto.offset.store": False,
+                        "auto.offset.reset": "earliest",
+                        "isolation.level": "read_uncommitted",
+                        "max.partition.fetch.bytes": 16 * 1024 * 1024,
+                        "fetch.max.bytes": 64 * 1024 * 1024,
+                        # librdkafka prefetches ahead of the reader: bound it (per partition)
+                        "queued.max.messages.kbytes": 32 * 1024,
+                        # ...but once past the bound it waits a whole second (the default)
+                        # before fetching again: 0.4 s of every 16 MB frame segment
+                        "fetch.queue.backoff.ms": 10,
+                        # a fetch the broker parks at the log end holds the connection, and
+                        # the offset queries and commits queued behind it (default 500 ms)
+                        "fetch.wait.max.ms": 100,
+                    }
+                )
+                self._consumer = Consumer(config)
+        return self._consumer
+
+    def committed(self) -> int | None:
+        """The group's committed offset for this partition, or None if it never committed."""
+        with _translated(self.topic):
+            (tp,) = self._client().committed([self._tp()], timeout=REQUEST_TIMEOUT_S)
+        _raise_for(self.topic, tp.error)
+        return tp.offset if tp.offset >= 0 else None
+
+    def bounds(self) -> tuple[int, int]:
+        """The first and the next-to-be-written offset of the partition."""
+        with _translated(self.topic):
+            low, high = self._client().get_watermark_offsets(
+                self._tp(), timeout=REQUEST_TIMEOUT_S, cached=False
+            )
+        return int(low), int(high)
+
+    def read(self, start: int, end: int, max_bytes: int | None) -> tuple[list[Record], int]:
+        """Records from ``start`` up to ``end`` (or until ``max_bytes``), and where it stopped."""
+        consumer, topic, partition = self._client(), self.topic, self.partition
+        records: list[Record] = []
+        append = records.append
+        size, position, deadline = 0, start, time.monotonic() + READ_TIMEOUT_S
+        with _translated(topic):
+            if start != self._taken:  # else go on from librdkafka's prefetched messages
+                consumer.assign([self._tp(start)])
+            while position < end:
+                if time.monotonic() > deadline:
+                    problem = f"offsets {start}-{end} of partition {partition} unread"
+                    raise KafkaUnavailable(topic, f"{problem} after {READ_TIMEOUT_S:.0f}s")
+                # consume(n, timeout) waits until it has n messages or the timeout passes:
+                # take what is fetched already, and block only while nothing is
+                want = min(_BATCH, end - position)
+                messages = consumer.consume(want, timeout=0) or consumer.consume(1, timeout=1.0)
+                if not messages:  # skip what is not a record (transaction markers)
+                    (tp,) = consumer.position([self._tp()])
+                    position = max(position, tp.offset)
+                    continue
+                self._taken = messages[-1].offset() + 1  # type: ignore[operator]
+                for message in messages:
+                    if message.error() is not None:
+                        _raise_for(topic, message.error())
+                    offset: int = message.offset()  # type: ignore[assignment]
+                    if offset >= end:
+                        return records, end
+                    value = message.value()
+                    append(
+                        Record(
+                            topic,
+                            partition,
+                            offset,
+                            message.timestamp()[1],
+                            message.key(),
+                            value,
+                            _headers(message.headers()),
+                        )
+                    )
+                    position = offset + 1
+                    size += len(value or b"")
+                    if max_bytes is not None and size >= max_bytes:
+                        return records, position
+        return records, end
+
+    def commit(self, offset: int, metadata: str) -> None:
+        """Commit ``offset`` (the next to read) with ``metadata`` for the group, synchronously."""
+        from confluent_kafka import TopicPartition
+
+        tp = TopicPartition(self.topic, self.partition, offset, metadata=metadata)
+        with _translated(self.topic):
+            (done,) = self._client().commit(offsets=[tp], asynchronous=False) or [tp]
+        _raise_for(self.topic, done.error)
+
+
+def backlog(settings: Settings, topic: str, group: str) -> dict[int, int]:
+    """Records after ``group``'s committed offset in each partition of ``topic`` (all of a
+    partition's retained records where the group never committed).
+
+    An estimate for planning work, read in one consumer's few requests: a range landed but
+    not yet committed still counts, and the landing itself finds it and skips it.
+    """
+    from confluent_kafka import Consumer, TopicPartition
+
+    with _translated(topic):
+        consumer = Consumer({**_config(settings), "group.id": group, "enable.auto.commit": False})
+        try:
+            found = consumer.list_topics(topic, timeout=REQUEST_TIMEOUT_S).topics.get(topic)
+            if found is None or found.error is not None or not found.partitions:
+                raise KafkaUnavailable(topic, "no such topic; create it with `assay topics ensure`")
+            tps = [TopicPartition(topic, p) for p in sorted(found.partitions)]
+            committed = consumer.committed(tps, timeout=REQUEST_TIMEOUT_S)
+            out: dict[int, int] = {}
+            for tp in committed:
+                _raise_for(topic, tp.error)
+                low, high = consumer.get_watermark_offsets(
+                    TopicPartition(topic, tp.partition), timeout=REQUEST_TIMEOUT_S, cached=False
+                )
+                out[tp.partition] = max(0, high - max(low, tp.offset))
+            return out
+        finally:
+            consumer.close()
+
+
+def _headers(pairs: Any) -> tuple[tuple[str, bytes], ...]:
+    """Headers as the decoder takes them; a header without a value becomes empty bytes."""
+    if not pairs:
+        return ()
+    if None in chain.from_iterable(pairs):  # rare: only then rebuild the pairs in Python
+        return tuple((k, v or b"") for k, v in pairs)
+    return tuple(pairs)
+
+
+def _raise_for(topic: str, error: Any) -> None:
+    """Raise a client-reported error (a message's or an offset's) as `KafkaUnavailable`."""
+    if error is not None:
+        raise KafkaUnavailable(topic, f"{error.name()}: {error.str()}")
+
+
+@contextmanager
+def _translated(topic: str) -> Iterator[None]:
+    from confluent_kafka import KafkaException
+
+    try:
+        yield
+    except KafkaException as exc:
+        error: Any = exc.args[0] if exc.args else None
+        detail = f"{error.name()}: {error.str()}" if hasattr(error, "name") else str(exc)
+        raise KafkaUnavailable(topic, detail) from exc

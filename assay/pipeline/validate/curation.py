@@ -1,0 +1,345 @@
+"""Validate: one raw segment -> curated rows, quarantined rows, reports, and the accounting.
+
+For a raw object the steps are pure functions of its bytes and its predecessor's
+watermark, and every output is named after the segment, so re-validating rewrites the
+same objects:
+
+1. drop duplicates by (producer_id, seq) against the predecessor's watermark;
+2. run the contract's expectation suite (Great Expectations, in ``validators``);
+3. curated rows, sorted by device and time, one object per (date, site);
+4. quarantined rows with the failed rules, dimension, severity and reason per row;
+5. reports: the summary (the segment's accounting), the GX result, Data Docs, scores;
+6. last, the watermark after this segment (it marks the segment validated).
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from assay.errors import AssayError
+from assay.pipeline.validate.continuity import next_tail
+from assay.pipeline.validate.dedup import Watermark, drop_duplicates
+from assay.store import layout
+from assay.store.objects import PARQUET, ObjectStore
+from assay.store.parquet import from_parquet, to_parquet
+from schemas import Contract, to_arrow_schema
+
+if TYPE_CHECKING:
+    from validators import ValidationOutcome
+
+
+@dataclass(frozen=True)
+class Buckets:
+    """Where validation reads and writes."""
+
+    raw: str
+    curated: str
+    quarantine: str
+    reports: str
+
+
+class OutOfOrder(AssayError):
+    """A segment's predecessor has not been validated yet; retry after it."""
+
+    transient = True
+
+    def __init__(self, segment: str, predecessor: str) -> None:
+        self.segment, self.predecessor = segment, predecessor
+        super().__init__(
+            f"{segment}: validate {predecessor} first (segments of a partition "
+            "are validated in offset order)"
+        )
+
+
+@dataclass(frozen=True)
+class Summary:
+    """One segment's accounting: every reading of the raw object lands in exactly one place."""
+
+    contract: str
+    contract_version: str
+    segment: str
+    raw_key: str
+    readings: int
+    duplicates: int
+    curated: int
+    quarantined: int
+    dead_readings: int
+    warnings: int
+    by_rule: dict[str, int] = field(default_factory=dict)
+    curated_keys: list[str] = field(default_factory=list)
+    quarantine_key: str | None = None
+    scores: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def balanced(self) -> bool:
+        """readings = curated + quarantined + duplicates."""
+        return self.readings == self.curated + self.quarantined + self.duplicates
+
+    def dumps(self) -> bytes:
+        """The stored form (``summary.json``)."""
+        return json.dumps(asdict(self), indent=1, ensure_ascii=False, default=str).encode()
+
+    @classmethod
+    def loads(cls, data: bytes) -> Summary:
+        """Parse the stored form."""
+        return cls(**json.loads(data))
+
+
+def pending(store: ObjectStore, buckets: Buckets, contract: Contract, partition: int) -> list[str]:
+    """Raw objects of a partition not validated yet, in offset order."""
+    return [key for key, _ in _pending_after(store, buckets, contract, partition)]
+
+
+def _pending_after(
+    store: ObjectStore, buckets: Buckets, contract: Contract, partition: int
+) -> list[tuple[str, str | None]]:
+    """Each pending raw object with the raw object before it (None for the first)."""
+    prefix = layout.partition_prefix(contract.name, contract.major, partition)
+    raw = [k for k in store.keys(buckets.raw, prefix) if k.endswith(".parquet")]
+    done = set(store.keys(buckets.reports, f"state/{prefix}"))
+    before: list[str | None] = [None, *raw][: len(raw)]
+    return [
+        (k, b) for k, b in zip(raw, before, strict=True) if _watermark_key(contract, k) not in done
+    ]
+
+
+def validate_pending(
+    store: ObjectStore, buckets: Buckets, contract: Contract, partition: int
+) -> list[Summary]:
+    """Validate every pending segment of one partition, in offset order.
+
+    The partition is listed once per call, not once per segment: with thousands of raw
+    objects the listing had become the one cost that grew with the backlog.
+    """
+    return [
+        validate_segment(store, buckets, contract, key, previous=before)
+        for key, before in _pending_after(store, buckets, contract, partition)
+    ]
+
+
+class _Listing(enum.Enum):
+    """`validate_segment`'s default for ``previous``: list the partition to find it."""
+
+    LIST = "list"
+
+
+def validate_segment(
+    store: ObjectStore,
+    buckets: Buckets,
+    contract: Contract,
+    raw_key: str,
+    *,
+    previous: str | Literal[_Listing.LIST] | None = _Listing.LIST,
+) -> Summary:
+    """Validate one raw object and write everything derived from it.
+
+    ``previous`` is the raw object before it in its partition (None for the first), when
+    the caller has listed the partition already.
+    """
+    from validators import validate_table
+
+    seg = layout.Segment.parse(raw_key)
+    raw = from_parquet(store.get(buckets.raw, raw_key))
+    meta = store.head(buckets.raw, raw_key) or {}
+    if previous is _Listing.LIST:
+        previous = _previous(store, buckets, contract, raw_key)
+    before, tail = _state_before(store, buckets, contract, raw_key, previous)
+    deduped = drop_duplicates(raw, before, seg.stem)
+    outcome = validate_table(contract, deduped.table, context=tail)
+    quarantined = _with_regressed(outcome.quarantined, deduped.regressed)
+    curated_keys = _write_curated(store, buckets, contract, seg, outcome.passing)
+    quarantine_key = _write_quarantine(store, buckets, contract, seg, quarantined, raw_key)
+    by_rule = {r.rule_id: r.failed for r in outcome.summary.rules if r.failed}
+    if deduped.regressed.num_rows:
+        by_rule[SEQUENCE_RESET] = deduped.regressed.num_rows
+    summary = Summary(
+        contract=contract.name,
+        contract_version=contract.version,
+        segment=seg.stem,
+        raw_key=raw_key,
+        readings=raw.num_rows,
+        duplicates=deduped.dropped,
+        curated=outcome.passing.num_rows,
+        quarantined=quarantined.num_rows,
+        dead_readings=int(meta.get("dead-readings", 0)),
+        warnings=outcome.summary.warned,
+        by_rule=by_rule,
+        curated_keys=curated_keys,
+        quarantine_key=quarantine_key,
+        scores=outcome.scores.to_dict(),
+    )
+    _write_reports(store, buckets, contract, seg, summary, outcome)
+    tail_key = _tail_key(contract, raw_key)
+    store.put(buckets.reports, tail_key, to_parquet(next_tail(contract, tail, outcome.passing)))
+    # The watermark goes last: it marks the segment validated.
+    watermark_key = layout.watermark_key(contract.name, contract.major, seg)
+    store.put(
+        buckets.reports, watermark_key, deduped.watermark.dumps(), content_type="application/json"
+    )
+    return summary
+
+
+SEQUENCE_RESET = "sequence_reset:producer_id+seq"
+_RESET_REASON = (
+    f"{SEQUENCE_RESET}：该生产者的序号回退且未标记为重放"
+    "（边缘缓存被清空或两个网关共用 producer_id），请为网关设置新的 producer_id / "
+    f"{SEQUENCE_RESET}: the producer's seq went back without the replay mark (a wiped edge "
+    "spool, or two gateways sharing a producer_id); give the gateway a new producer_id"
+)
+
+
+def _with_regressed(quarantined: pa.Table, regressed: pa.Table) -> pa.Table:
+    """The validators' quarantine rows plus the sequence regressions, in the same columns."""
+    if regressed.num_rows == 0:
+        return quarantined
+    n = regressed.num_rows
+    extra = {
+        "failed_rules": pa.array([[SEQUENCE_RESET]] * n, pa.list_(pa.string())),
+        "failed_dimensions": pa.array([["consistency"]] * n, pa.list_(pa.string())),
+        "severity": pa.array(["error"] * n, pa.string()),
+        "reason": pa.array([_RESET_REASON] * n, pa.string()),
+    }
+    for name, values in extra.items():
+        regressed = regressed.append_column(name, values)
+    if quarantined.num_rows == 0:
+        return regressed
+    return pa.concat_tables([quarantined, regressed.cast(quarantined.schema)])
+
+
+def _watermark_key(contract: Contract, raw_key: str) -> str:
+    return layout.watermark_key(contract.name, contract.major, layout.Segment.parse(raw_key))
+
+
+def _tail_key(contract: Contract, raw_key: str) -> str:
+    return _watermark_key(contract, raw_key).removesuffix(".watermark.json") + ".tail.parquet"
+
+
+def _previous(store: ObjectStore, buckets: Buckets, contract: Contract, raw_key: str) -> str | None:
+    """The raw object before this one in its partition (None for the first)."""
+    seg = layout.Segment.parse(raw_key)
+    prefix = layout.partition_prefix(contract.name, contract.major, seg.partition)
+    earlier = [k for k in store.keys(buckets.raw, prefix) if k < raw_key and k.endswith(".parquet")]
+    return earlier[-1] if earlier else None
+
+
+def _state_before(
+    store: ObjectStore, buckets: Buckets, contract: Contract, raw_key: str, previous: str | None
+) -> tuple[Watermark, pa.Table | None]:
+    """The watermark and device tail after ``previous``, which must be validated."""
+    if previous is None:
+        return Watermark(), None
+    key = _watermark_key(contract, previous)
+    if store.head(buckets.reports, key) is None:
+        stems = (layout.Segment.parse(k).stem for k in (raw_key, previous))
+        raise OutOfOrder(*stems)
+    mark = Watermark.loads(store.get(buckets.reports, key))
+    tail_key = _tail_key(contract, previous)
+    tail = (
+        from_parquet(store.get(buckets.reports, tail_key))
+        if store.head(buckets.reports, tail_key) is not None
+        else None
+    )
+    return mark, tail
+
+
+def curated_table(contract: Contract, rows: pa.Table) -> pa.Table:
+    """Passing rows in the contract's schema, sorted by device and event time."""
+    schema = to_arrow_schema(contract)
+    table = rows.select(schema.names)
+    table = table.sort_by(
+        [("device_id", "ascending"), (contract.event_time, "ascending"), ("seq", "ascending")]
+    )
+    return table.cast(schema)
+
+
+def _write_curated(
+    store: ObjectStore, buckets: Buckets, contract: Contract, seg: layout.Segment, rows: pa.Table
+) -> list[str]:
+    if rows.num_rows == 0:
+        return []
+    keys = []
+    for date, site, part in curated_partitions(contract, curated_table(contract, rows)):
+        key = layout.curated_key(contract.name, contract.major, seg, date, site)
+        meta = {
+            "segment": seg.stem,
+            "rows": str(part.num_rows),
+            "date": date,
+            "site": site,
+            "contract-version": contract.version,
+        }
+        store.put(
+            buckets.curated, key, to_parquet(part, {"assay.segment": seg.stem}), meta, PARQUET
+        )
+        keys.append(key)
+    return keys
+
+
+def curated_partitions(contract: Contract, table: pa.Table) -> list[tuple[str, str, pa.Table]]:
+    """``(date, site, rows)`` for each curated partition, by date then site, rows in order.
+
+    The distinct (UTC date, site) pairs come from one Arrow group-by; a segment nearly
+    always holds one pair, and then its rows are the whole table, not a filtered copy.
+    """
+    keys = pa.table(
+        {"date": pc.cast(table[contract.event_time], pa.date32()), "site": table["site"]}
+    )
+    pairs = keys.group_by(["date", "site"]).aggregate([])
+    pairs = pairs.sort_by([("date", "ascending"), ("site", "ascending")]).to_pylist()
+    if len(pairs) == 1:
+        return [(pairs[0]["date"].isoformat(), pairs[0]["site"], table)]
+    return [
+        (pair["date"].isoformat(), pair["site"], table.filter(_in_pair(keys, pair)))
+        for pair in pairs
+    ]
+
+
+def _in_pair(keys: pa.Table, pair: dict[str, Any]) -> pa.ChunkedArray:
+    return pc.and_(pc.equal(keys["date"], pair["date"]), pc.equal(keys["site"], pair["site"]))
+
+
+def _write_quarantine(
+    store: ObjectStore,
+    buckets: Buckets,
+    contract: Contract,
+    seg: layout.Segment,
+    rows: pa.Table,
+    raw_key: str,
+) -> str | None:
+    if rows.num_rows == 0:
+        return None
+    rows = rows.append_column("raw_object", pa.array([raw_key] * rows.num_rows, pa.string()))
+    key = layout.quarantine_key(contract.name, contract.major, seg)
+    meta = {"segment": seg.stem, "rows": str(rows.num_rows), "contract-version": contract.version}
+    store.put(buckets.quarantine, key, to_parquet(rows, {"assay.segment": seg.stem}), meta, PARQUET)
+    return key
+
+
+def _write_reports(
+    store: ObjectStore,
+    buckets: Buckets,
+    contract: Contract,
+    seg: layout.Segment,
+    summary: Summary,
+    outcome: ValidationOutcome,
+) -> None:
+    prefix = layout.report_prefix(contract.name, contract.major, seg)
+    files = {
+        "validation.json": (
+            json.dumps(outcome.result_json, default=str).encode(),
+            "application/json",
+        ),
+        "scores.json": (
+            json.dumps(outcome.scores.to_dict(), ensure_ascii=False).encode(),
+            "application/json",
+        ),
+        "data_docs.html": (outcome.data_docs_html.encode(), "text/html; charset=utf-8"),
+        "summary.json": (summary.dumps(), "application/json"),
+    }
+    for name, (data, content_type) in files.items():
+        store.put(buckets.reports, prefix + name, data, content_type=content_type)
