@@ -53,7 +53,9 @@ def loop(args: argparse.Namespace, settings: Settings, contract: Contract) -> di
 
     store, b = S3Store(settings), args.buckets
     lb = landing.Buckets(raw=b["raw"], deadletter=b["deadletter"])
-    cb = curation.Buckets(b["raw"], b["curated"], b["quarantine"], b["reports"])
+    cb = curation.Buckets(
+        raw=b["raw"], curated=b["curated"], quarantine=b["quarantine"], reports=b["reports"]
+    )
     visible: list[tuple[float, curation.Summary]] = []
     turns: list[float] = []
     deadline = time.monotonic() + args.seconds

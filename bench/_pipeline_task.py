@@ -148,7 +148,9 @@ def run_assay(args: argparse.Namespace, log: Any, store: Any, contract: Contract
         max_bytes=args.max_bytes,
     )
     rss_ingest = _maxrss_mb()
-    buckets = curation.Buckets(b["raw"], b["curated"], b["quarantine"], b["reports"])
+    buckets = curation.Buckets(
+        raw=b["raw"], curated=b["curated"], quarantine=b["quarantine"], reports=b["reports"]
+    )
     summaries = curation.validate_pending(store, buckets, contract, args.partition)
     return {
         "segments": len(landed),

@@ -28,11 +28,7 @@ def readiness(
     with user_errors():
         current = settings()
         folder = output or current.state_dir / "reports" / f"{contract}-{version}"
-        buckets = Buckets(
-            releases=current.bucket_releases,
-            reports=current.bucket_reports,
-            quarantine=current.bucket_quarantine,
-        )
+        buckets = Buckets.from_settings(current)
         report = build_report(
             S3Store(current), buckets, contract, version, folder, current.endpoint, progress
         )

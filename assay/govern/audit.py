@@ -200,10 +200,5 @@ def run_audit(settings: Settings, contract: Contract) -> Audit:
             low, high = log.bounds()
             return low, high, log.committed()
 
-    buckets = Buckets(
-        raw=settings.bucket_raw,
-        curated=settings.bucket_curated,
-        quarantine=settings.bucket_quarantine,
-        reports=settings.bucket_reports,
-    )
+    buckets = Buckets.from_settings(settings)
     return audit(S3Store(settings), buckets, settings.bucket_deadletter, contract, offsets)

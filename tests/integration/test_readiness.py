@@ -96,13 +96,11 @@ def released(stack_settings: Settings) -> tuple[Settings, dict[str, Any]]:
     landing.land_partition(
         memory_log(270),
         store,
-        landing.Buckets(names["raw"], names["deadletter"]),
+        landing.Buckets(raw=names["raw"], deadletter=names["deadletter"]),
         contract,
         max_records=100,
     )
-    checked = curation.Buckets(
-        names["raw"], names["curated"], names["quarantine"], names["reports"]
-    )
+    checked = curation.Buckets(**names)
     curation.validate_pending(store, checked, contract, 0)
     created = datetime.now(UTC).replace(microsecond=0)
     request = ReleaseRequest(
@@ -113,7 +111,7 @@ def released(stack_settings: Settings) -> tuple[Settings, dict[str, Any]]:
         created=created,
         licence="CC-BY-NC-4.0",
     )
-    buckets = Buckets(names["raw"], names["curated"], names["reports"], names["releases"])
+    buckets = Buckets(**names)
     manifest = create_release(
         store, buckets, request, b"it-readiness-key", LockTerms.after(created, 1)
     ).manifest

@@ -96,7 +96,12 @@ def memory_log(count: int) -> landing.MemoryPartition:
 def world(stack_settings: Settings) -> tuple[Settings, Buckets]:
     """Settings pointing at buckets of this module only, with curated data in them."""
     tag = datetime.now(UTC).strftime("%H%M%S%f")
-    buckets = Buckets(f"it-raw-{tag}", f"it-cur-{tag}", f"it-rep-{tag}", f"it-rel-{tag}")
+    buckets = Buckets(
+        raw=f"it-raw-{tag}",
+        curated=f"it-cur-{tag}",
+        reports=f"it-rep-{tag}",
+        releases=f"it-rel-{tag}",
+    )
     client = s3_client(stack_settings)
     for name in (buckets.raw, buckets.curated, buckets.reports, f"it-q-{tag}", f"it-d-{tag}"):
         client.make_bucket(name)
@@ -107,9 +112,11 @@ def world(stack_settings: Settings) -> tuple[Settings, Buckets]:
     )
     store, contract = LockedS3Store(settings), load_contract("process_params")
     landing.land_partition(
-        memory_log(300), store, landing.Buckets(buckets.raw, f"it-d-{tag}"), contract
+        memory_log(300), store, landing.Buckets(raw=buckets.raw, deadletter=f"it-d-{tag}"), contract
     )
-    checked = curation.Buckets(buckets.raw, buckets.curated, f"it-q-{tag}", buckets.reports)
+    checked = curation.Buckets(
+        raw=buckets.raw, curated=buckets.curated, quarantine=f"it-q-{tag}", reports=buckets.reports
+    )
     curation.validate_pending(store, checked, contract, 0)
     return settings, buckets
 

@@ -18,19 +18,11 @@ from assay.govern.releases import ReleaseTampered, read_manifest
 from assay.govern.releases._manifest import MANIFEST, data_files, sha256
 from assay.pipeline.validate.curation import Summary
 from assay.store import layout
+from assay.store.buckets import Buckets
 from assay.store.objects import ObjectStore
 from assay.store.parquet import from_parquet
 
 DATA_COLUMNS = ("site", "device_id", "producer_id", "event_time")
-
-
-@dataclass(frozen=True)
-class Buckets:
-    """Where a readiness report reads (releases, reports, quarantine) and writes (reports)."""
-
-    releases: str
-    reports: str
-    quarantine: str
 
 
 @dataclass(frozen=True)

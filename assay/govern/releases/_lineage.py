@@ -7,35 +7,14 @@ and its validation reports are found from the name alone.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from assay.config import Settings
 from assay.govern.releases._manifest import sha256
 from assay.pipeline.validate.curation import Summary
 from assay.store import layout
+from assay.store.buckets import Buckets
 from assay.store.objects import ObjectStore
 from schemas import Contract
-
-
-@dataclass(frozen=True)
-class Buckets:
-    """Where a release reads from and writes to."""
-
-    raw: str
-    curated: str
-    reports: str
-    releases: str
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Buckets:
-        """The configured pipeline buckets."""
-        return cls(
-            raw=settings.bucket_raw,
-            curated=settings.bucket_curated,
-            reports=settings.bucket_reports,
-            releases=settings.bucket_releases,
-        )
 
 
 def segments_of(curated_keys: list[str]) -> list[layout.Segment]:

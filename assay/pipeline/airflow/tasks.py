@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from assay.config import Settings, load_settings
+from assay.config import load_settings
 from assay.pipeline.airflow import workload
 from assay.pipeline.ingest import landing
 from assay.pipeline.ingest.consumer import KafkaPartition, backlog, ingest_group
 from assay.pipeline.validate import curation
+from assay.store.buckets import Buckets
 from assay.store.objects import S3Store
 from schemas import Contract, ContractRegistry, topic_name
 
@@ -23,19 +24,6 @@ VALIDATE_ALONE = 4
 
 def _contract(name: str) -> Contract:
     return ContractRegistry.shipped().get(name)
-
-
-def _landing_buckets(settings: Settings) -> landing.Buckets:
-    return landing.Buckets(raw=settings.bucket_raw, deadletter=settings.bucket_deadletter)
-
-
-def _curation_buckets(settings: Settings) -> curation.Buckets:
-    return curation.Buckets(
-        raw=settings.bucket_raw,
-        curated=settings.bucket_curated,
-        quarantine=settings.bucket_quarantine,
-        reports=settings.bucket_reports,
-    )
 
 
 def ingest_units(contract: str) -> list[list[int]]:
@@ -54,7 +42,7 @@ def ingest(
         emit_ingest,
     )  # on use: the OpenLineage client takes ~1.5 s to import
 
-    store, buckets, topic = S3Store(settings), _landing_buckets(settings), topic_name(spec)
+    store, buckets, topic = S3Store(settings), Buckets.from_settings(settings), topic_name(spec)
     segments: list[landing.Landed] = []
     for partition in partitions:
         with KafkaPartition(settings, topic, partition, ingest_group(contract)) as log:
@@ -74,7 +62,7 @@ def validate_units(contract: str) -> list[list[int]]:
     """The partitions with raw segments not validated yet, grouped into validate tasks: a
     partition with `VALIDATE_ALONE` pending segments or more alone, the rest together."""
     settings, spec = load_settings(), _contract(contract)
-    store, buckets = S3Store(settings), _curation_buckets(settings)
+    store, buckets = S3Store(settings), Buckets.from_settings(settings)
     pending = {p: len(curation.pending(store, buckets, spec, p)) for p in range(spec.partitions)}
     return workload.units(pending, slots=workload.SLOTS, alone=VALIDATE_ALONE)
 
@@ -82,7 +70,7 @@ def validate_units(contract: str) -> list[list[int]]:
 def validate(contract: str, partitions: list[int]) -> dict[str, Any]:
     """Validate every pending segment of each partition, in offset order."""
     settings, spec = load_settings(), _contract(contract)
-    store, buckets = S3Store(settings), _curation_buckets(settings)
+    store, buckets = S3Store(settings), Buckets.from_settings(settings)
     from assay.govern.lineage import emit_validate
 
     summaries: list[curation.Summary] = []

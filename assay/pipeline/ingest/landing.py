@@ -27,6 +27,7 @@ from assay.pipeline.ingest import deadletter
 from assay.pipeline.ingest.deadletter import Record
 from assay.pipeline.ingest.decode import Expect, decode, raw_schema
 from assay.store import layout
+from assay.store.buckets import Buckets
 from assay.store.objects import PARQUET, ObjectStore
 from assay.store.parquet import to_parquet
 from schemas import Contract, to_arrow_schema
@@ -90,14 +91,6 @@ class MemoryPartition:
     def commit(self, offset: int, metadata: str) -> None:
         self.offset = offset
         self.commits.append((offset, metadata))
-
-
-@dataclass(frozen=True)
-class Buckets:
-    """Where landing writes."""
-
-    raw: str
-    deadletter: str
 
 
 @dataclass(frozen=True)

@@ -26,22 +26,13 @@ from assay.errors import AssayError
 from assay.pipeline.validate.continuity import next_tail
 from assay.pipeline.validate.dedup import Watermark, drop_duplicates
 from assay.store import layout
+from assay.store.buckets import Buckets
 from assay.store.objects import PARQUET, ObjectStore
 from assay.store.parquet import from_parquet, to_parquet
 from schemas import Contract, to_arrow_schema
 
 if TYPE_CHECKING:
     from validators import ValidationOutcome
-
-
-@dataclass(frozen=True)
-class Buckets:
-    """Where validation reads and writes."""
-
-    raw: str
-    curated: str
-    quarantine: str
-    reports: str
 
 
 class OutOfOrder(AssayError):

@@ -28,7 +28,7 @@ def validated(energy: Contract) -> tuple[MemoryStore, list[curation.Summary], Me
     records += [record(122, b"junk")]  # undecodable
     records += [record(123, reading(3, device_id="meter-x"))]  # seq 3 again, not a replay
     log, store = memory_log(records), MemoryStore()
-    land_partition(log, store, LandingBuckets("raw", "dead"), energy, max_records=60)
+    land_partition(log, store, LandingBuckets(raw="raw", deadletter="dead"), energy, max_records=60)
     summaries = curation.validate_pending(store, BUCKETS, energy, 0)
     return store, summaries, log
 
@@ -73,7 +73,7 @@ def test_revalidation_rewrites_the_same_objects(validated, energy: Contract) -> 
 
 def test_segments_are_validated_in_offset_order(energy: Contract) -> None:
     log, store = memory_log([record(i, reading(i)) for i in range(20)]), MemoryStore()
-    land_partition(log, store, LandingBuckets("raw", "dead"), energy, max_records=10)
+    land_partition(log, store, LandingBuckets(raw="raw", deadletter="dead"), energy, max_records=10)
     second = curation.pending(store, BUCKETS, energy, 0)[1]
     with pytest.raises(curation.OutOfOrder) as err:
         curation.validate_segment(store, BUCKETS, energy, second)
@@ -86,7 +86,7 @@ def test_stream_rules_continue_across_segments(energy: Contract) -> None:
     dip = reading(10, device_id="meter-0", active_energy=500.0)  # a fall, not a reset near 0
     later = [record(11 + i, reading(11 + i, device_id="meter-0")) for i in range(9)]
     log, store = memory_log([*first, record(10, dip), *later]), MemoryStore()
-    land_partition(log, store, LandingBuckets("raw", "dead"), energy, max_records=10)
+    land_partition(log, store, LandingBuckets(raw="raw", deadletter="dead"), energy, max_records=10)
     summaries = curation.validate_pending(store, BUCKETS, energy, 0)
     assert [s.quarantined for s in summaries] == [0, 1]
     assert summaries[1].by_rule.get("monotonic:active_energy") == 1
@@ -95,7 +95,7 @@ def test_stream_rules_continue_across_segments(energy: Contract) -> None:
 
 def test_a_backlog_lists_its_partition_once_not_once_per_segment(energy: Contract) -> None:
     log, store = memory_log([record(i, reading(i)) for i in range(50)]), MemoryStore()
-    land_partition(log, store, LandingBuckets("raw", "dead"), energy, max_records=10)
+    land_partition(log, store, LandingBuckets(raw="raw", deadletter="dead"), energy, max_records=10)
     listed: list[str] = []
     keys = store.keys
 
@@ -111,7 +111,11 @@ def test_a_backlog_lists_its_partition_once_not_once_per_segment(energy: Contrac
     store.keys = keys  # type: ignore[method-assign]
     again = MemoryStore()
     land_partition(
-        memory_log(log.records), again, LandingBuckets("raw", "dead"), energy, max_records=10
+        memory_log(log.records),
+        again,
+        LandingBuckets(raw="raw", deadletter="dead"),
+        energy,
+        max_records=10,
     )
     for key in curation.pending(again, BUCKETS, energy, 0):
         curation.validate_segment(again, BUCKETS, energy, key)

@@ -91,9 +91,15 @@ def build_release(store: MemoryStore, contract: Contract) -> dict[str, Any]:
     for partition, site in ((0, "plant-a"), (1, "plant-b")):
         log = MemoryPartition(records(site, partition))
         landing.land_partition(
-            log, store, landing.Buckets(BUCKETS.raw, "dead"), contract, max_records=100
+            log,
+            store,
+            landing.Buckets(raw=BUCKETS.raw, deadletter="dead"),
+            contract,
+            max_records=100,
         )
-        checked = curation.Buckets(BUCKETS.raw, BUCKETS.curated, QUARANTINE, BUCKETS.reports)
+        checked = curation.Buckets(
+            raw=BUCKETS.raw, curated=BUCKETS.curated, quarantine=QUARANTINE, reports=BUCKETS.reports
+        )
         curation.validate_pending(store, checked, contract, partition)
     request = ReleaseRequest(
         contract=contract,

@@ -27,7 +27,7 @@ PREFIX = "process_params/1.0.0/"
 
 @pytest.fixture(scope="module")
 def figures(released_store: MemoryStore) -> dict[str, Any]:
-    sources = Buckets(BUCKETS.releases, BUCKETS.reports, QUARANTINE)
+    sources = Buckets(releases=BUCKETS.releases, reports=BUCKETS.reports, quarantine=QUARANTINE)
     return json.loads(
         json.dumps(
             readiness_figures(load_inputs(released_store, sources, "process_params", "1.0.0"))

@@ -87,7 +87,12 @@ def build_curated(store: MemoryStore, contract: Contract, count: int = 1200) -> 
         log = MemoryPartition(records(site, partition, count))
         land = landing.Buckets(raw=BUCKETS.raw, deadletter="dead")
         landing.land_partition(log, store, land, contract, max_records=500)
-        checked = curation.Buckets(BUCKETS.raw, BUCKETS.curated, "quarantine", BUCKETS.reports)
+        checked = curation.Buckets(
+            raw=BUCKETS.raw,
+            curated=BUCKETS.curated,
+            quarantine="quarantine",
+            reports=BUCKETS.reports,
+        )
         curation.validate_pending(store, checked, contract, partition)
 
 
