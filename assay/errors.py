@@ -1,5 +1,9 @@
 """The exceptions of the ``assay`` package.
 
+One root for every package: ``AssayError`` is defined in ``schemas`` (the layer everyone
+imports) and re-exported here; ``EdgeError``, ``ValidatorError``, ``ContractError`` and
+``SimulatorError`` hang under it too.
+
     AssayError                 root; ``transient`` says whether a retry may help
     ├── ConfigError            a setting is missing or wrong (``places`` = where we looked)
     ├── StackError             a local service failed (``service``, ``fix``)
@@ -12,11 +16,16 @@ Errors carry their context as attributes; tests assert those, not message text.
 
 from __future__ import annotations
 
+from schemas import AssayError
 
-class AssayError(Exception):
-    """Root of every error assay raises on purpose."""
-
-    transient: bool = False
+__all__ = [
+    "AssayError",
+    "ConfigError",
+    "KafkaUnavailable",
+    "StackError",
+    "StackTimeout",
+    "StoreError",
+]
 
 
 class ConfigError(AssayError):

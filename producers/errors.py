@@ -1,6 +1,6 @@
 """The exceptions of the edge producer.
 
-    EdgeError                  root; ``transient`` says whether a retry may help
+    EdgeError                  root of the edge (under ``schemas.AssayError``); ``transient``
     ├── EdgeConfigError        the YAML file is wrong (``file``, ``key``, ``fix``)
     ├── SpoolError             the spool database failed or is inconsistent (``path``)
     │   └── SpoolClosed        the spool was closed while a caller waited for room
@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from schemas import AssayError
+
 __all__ = [
     "BadInput",
     "EdgeConfigError",
@@ -35,10 +37,8 @@ __all__ = [
 ]
 
 
-class EdgeError(Exception):
+class EdgeError(AssayError):
     """Root of every error the edge raises on purpose."""
-
-    transient: bool = False
 
 
 class EdgeConfigError(EdgeError):

@@ -21,6 +21,7 @@ from schemas._dictionary import dictionary_view, render_html, render_markdown, w
 from schemas._duration import parse_duration
 from schemas._envelope import ENVELOPE, KAFKA_KEY_FIELD, all_fields
 from schemas._errors import (
+    AssayError,
     ContractError,
     ContractInvalidError,
     ContractNotFoundError,
@@ -83,6 +84,7 @@ __all__ = [
     "FIELD_TYPES",
     "KAFKA_KEY_FIELD",
     "AllowedValuesRule",
+    "AssayError",
     "Bump",
     "BumpCheck",
     "Change",

@@ -1,10 +1,16 @@
 """Errors of the contract layer.
 
+``AssayError`` is the root of every error any assay package raises on purpose; it lives
+here because ``schemas`` is the layer every other package imports. Each package hangs its
+own tree under it (``EdgeError``, ``ValidatorError``, ``assay.errors``), so a command or a
+task catches one root and reads ``transient`` to decide whether a retry may help.
+
 Hierarchy::
 
-    ContractError                 root; every error raised by ``schemas``
-     ├── ContractInvalidError     a contract file failed the linter (carries LintErrors)
-     └── ContractNotFoundError    no contract by that name/path (carries every place searched)
+    AssayError                        root of every package's errors; ``transient``
+     └── ContractError                every error raised by ``schemas``
+          ├── ContractInvalidError    a contract file failed the linter (carries LintErrors)
+          └── ContractNotFoundError   no contract by that name/path (carries every place searched)
 
 ``LintError`` is a plain record, not an exception: the linter returns all of
 them at once, and ``ContractInvalidError`` carries them when loading must stop.
@@ -16,6 +22,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 __all__ = [
+    "AssayError",
     "ContractError",
     "ContractInvalidError",
     "ContractNotFoundError",
@@ -67,7 +74,13 @@ class LintError:
         return f"{self.file}:{self.line}: {self.code} {self.message} (fix: {self.fix})"
 
 
-class ContractError(Exception):
+class AssayError(Exception):
+    """Root of every error assay raises on purpose; ``transient`` says a retry may help."""
+
+    transient: bool = False
+
+
+class ContractError(AssayError):
     """Root of every error raised by the contract layer."""
 
 

@@ -2,7 +2,7 @@
 
 Hierarchy::
 
-    ValidatorError                 root; every error raised by ``validators``
+    ValidatorError                 every error raised by ``validators`` (under ``AssayError``)
      ├── ReservedColumnError       an input column is named like the ones the stage adds (``_…``)
      ├── ValidationRunError        Great Expectations failed (translated at one boundary)
      │    └── ExpectationRunError  one expectation raised inside Great Expectations
@@ -15,6 +15,8 @@ the caller dead-letters or fails the batch instead.
 
 from __future__ import annotations
 
+from schemas import AssayError
+
 __all__ = [
     "ExpectationRunError",
     "ReservedColumnError",
@@ -24,10 +26,8 @@ __all__ = [
 ]
 
 
-class ValidatorError(Exception):
+class ValidatorError(AssayError):
     """Root of every error raised by ``validators``."""
-
-    transient: bool = False
 
 
 class ReservedColumnError(ValidatorError):

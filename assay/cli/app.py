@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from assay.cli import (
+    _common,
     access,
     contracts,
     datasets,
@@ -20,6 +22,7 @@ from assay.cli import (
     stack,
     topics,
 )
+from assay.errors import AssayError
 
 app = typer.Typer(
     help="assay: governed, training-ready datasets from factory production data.",
@@ -50,3 +53,16 @@ def main(
     """Factory data in, governed datasets out."""
     if state_dir is not None:
         os.environ["ASSAY_STATE_DIR"] = str(state_dir)
+
+
+def run() -> None:
+    """The console script: any error of ours becomes one line and exit code 1, no traceback.
+
+    Commands wrap their work in ``user_errors``; this is the net for one that does not, so
+    a missing contract or dataset never shows a stack trace.
+    """
+    try:
+        app()
+    except AssayError as exc:
+        _common.console.print(f"[bold red]error:[/bold red] {exc}")
+        sys.exit(1)

@@ -1,6 +1,6 @@
 """The simulator's exceptions.
 
-SimulatorError             root
+SimulatorError             root of the simulator (under ``schemas.AssayError``)
 ├── FaultNotSupportedError a contract has no field a fault kind needs (``contract``, ``kind``)
 └── FaultCapacityError     the run is too short or too slow for the faults asked (``kind``)
 """
@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from schemas import AssayError
+
 __all__ = ["FaultCapacityError", "FaultNotSupportedError", "SimulatorError"]
 
 
-class SimulatorError(Exception):
+class SimulatorError(AssayError):
     """Root of every error the simulator raises on purpose."""
 
 

@@ -1,0 +1,31 @@
+"""One error root: every package's errors are AssayErrors, and the command never shows a trace."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from assay.cli import app
+from assay.errors import AssayError
+from producers.errors import EdgeError
+from producers.simulator import SimulatorError
+from schemas import ContractError
+from validators import ValidatorError
+
+
+@pytest.mark.parametrize("root", [ContractError, EdgeError, SimulatorError, ValidatorError])
+def test_every_package_root_is_an_assay_error(root: type[Exception]) -> None:
+    assert issubclass(root, AssayError)
+
+
+def test_an_unknown_contract_is_one_line_and_exit_one(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "argv", ["assay", "datasets", "show", "no_such_contract"])
+    with pytest.raises(SystemExit) as exit_:
+        app.run()
+    assert exit_.value.code == 1
+    err = capsys.readouterr().err
+    assert "no_such_contract" in err
+    assert "Traceback" not in err
