@@ -1,26 +1,37 @@
-"""The smoke flow: a few readings through Kafka into Parquet on the S3 server, end to end.
+"""The smoke check: a few readings through the edge's encoder, Kafka and the ingest's landing.
 
-It exercises the same path the pipeline takes — produce with acks=all and idempotence,
-read a bounded offset range, write one Parquet object named after the records,
-commit offsets only once the object exists — on a throwaway topic.
+Each step is the pipeline's own code: the edge's ``Encoder`` and ``KafkaTransport``
+(acks=all, idempotent), then the ingest's ``KafkaPartition`` and ``land_partition`` (a raw
+object named after its records, offsets committed once it exists). It runs on a contract of
+its own, ``smoke`` (energy_meter's fields on one partition), so nothing it sends reaches a
+real dataset, its DAGs or its audit.
 """
 
 from __future__ import annotations
 
-import io
-import json
-import time
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 from assay.config import Settings
-from assay.store.objects import ensure_buckets, s3_client
+from assay.devstack.topics import ensure_topics
+from assay.errors import AssayError, KafkaUnavailable
+from assay.pipeline.ingest.consumer import KafkaPartition
+from assay.pipeline.ingest.landing import land_partition
+from assay.store.buckets import Buckets
+from assay.store.objects import S3Store, ensure_buckets
+from schemas import Contract, load_contract, topic_name
 
-TOPIC = "assay.devstack.smoke.v1"
 GROUP = "assay-smoke"
+PRODUCER = "assay-smoke"
+
+
+def smoke_contract() -> Contract:
+    """energy_meter's fields under the name ``smoke``, on one partition."""
+    return load_contract("energy_meter").model_copy(update={"name": "smoke", "partitions": 1})
+
+
+TOPIC = topic_name(smoke_contract())
 
 
 @dataclass(frozen=True)
@@ -34,99 +45,74 @@ class SmokeResult:
     last_offset: int
 
 
-def readings(count: int, start: datetime) -> list[dict[str, object]]:
-    """``count`` energy-meter-like readings, one per second from ``start``."""
+def readings(count: int, start: datetime) -> list[object]:
+    """``count`` energy-meter readings from three meters, one per second from ``start``."""
+    from producers import Reading
+
     return [
-        {
-            "device_id": f"meter-{i % 3:02d}",
-            "seq": i,
-            "event_time": (start + timedelta(seconds=i)).isoformat(),
-            "active_power_kw": round(40.0 + (i % 7) * 1.5, 2),
-        }
+        Reading(
+            contract="smoke",
+            device_id=f"meter-{i % 3:02d}",
+            event_time=start + timedelta(seconds=i),
+            values={"active_power": 40.0 + (i % 7) * 1.5, "active_energy": 1000.0 + i},
+            site="smoke-site",
+        )
         for i in range(count)
     ]
 
 
-def produce(settings: Settings, rows: list[dict[str, object]]) -> None:
-    """Send rows as JSON with acks=all and idempotence, waiting for every ack."""
-    from kafka import KafkaProducer
-    from kafka.admin import KafkaAdminClient, NewTopic
-    from kafka.errors import TopicAlreadyExistsError
+def produce(settings: Settings, contract: Contract, count: int) -> None:
+    """Encode ``count`` readings as the edge does and send them, waiting for every ack."""
+    from producers import Encoder, KafkaSettings, KafkaTransport, SinkError, headers
 
-    admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap)
+    encoder = Encoder(contract, PRODUCER, "smoke-site")
+    now = datetime.now(UTC).replace(microsecond=0)
+    failures: list[SinkError] = []
+    acked = threading.Semaphore(0)
+
+    def done(error: SinkError | None) -> None:
+        if error is not None:
+            failures.append(error)
+        acked.release()
+
+    transport = KafkaTransport(KafkaSettings(bootstrap=settings.bootstrap))
     try:
-        admin.create_topics([NewTopic(TOPIC, num_partitions=1, replication_factor=1)])
-    except TopicAlreadyExistsError:
-        pass
+        for seq, reading in enumerate(readings(count, now)):
+            message = encoder.json(reading, seq, int(now.timestamp() * 1000))  # type: ignore[arg-type]
+            transport.send(
+                message.topic, message.key, message.value, headers(message, PRODUCER, False), done
+            )
+        transport.flush(30)
     finally:
-        admin.close()
-    producer = KafkaProducer(
-        bootstrap_servers=settings.bootstrap,
-        acks="all",
-        enable_idempotence=True,
-        compression_type="zstd",
-    )
-    try:
-        for row in rows:
-            producer.send(TOPIC, json.dumps(row).encode(), key=str(row["device_id"]).encode())
-        producer.flush(timeout=30)
-    finally:
-        producer.close()
+        transport.close(10)
+    if failures or not all(acked.acquire(timeout=0) for _ in range(count)):
+        problem = str(failures[0]) if failures else "not every reading was acknowledged in 30 s"
+        raise KafkaUnavailable(TOPIC, problem)
 
 
-def land(settings: Settings, max_records: int = 10_000) -> SmokeResult | None:
-    """Read from the group's committed offset, write one Parquet object, then commit."""
-    from kafka import KafkaConsumer, TopicPartition
-    from kafka.consumer.fetcher import ConsumerRecord
-    from kafka.structs import OffsetAndMetadata
-
-    consumer = KafkaConsumer(
-        bootstrap_servers=settings.bootstrap,
-        group_id=GROUP,
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-    )
-    try:
-        tp = TopicPartition(TOPIC, 0)
-        consumer.assign([tp])
-        end = consumer.end_offsets([tp])[tp]
-        records: list[ConsumerRecord] = []
-        deadline = time.monotonic() + 30
-        while consumer.position(tp) < end and len(records) < max_records:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"could not read {TOPIC} up to offset {end} within 30 s")
-            for batch in consumer.poll(timeout_ms=1000).values():
-                records.extend(batch)
-        if not records:
-            return None
-        first, last = records[0].offset, records[-1].offset
-        table = pa.Table.from_pylist([json.loads(r.value) for r in records])
-        key = f"smoke/{TOPIC}+0+{first:020d}.parquet"
-        _put_parquet(settings, key, table)
-        consumer.commit({tp: OffsetAndMetadata(last + 1, "", -1)})
-        return SmokeResult(
-            len(records), table.num_rows, f"s3://{settings.bucket_raw}/{key}", first, last
-        )
-    finally:
-        consumer.close()
-
-
-def _put_parquet(settings: Settings, key: str, table: pa.Table) -> None:
-    buffer = io.BytesIO()
-    pq.write_table(table, buffer, compression="zstd")
-    size = buffer.tell()
-    buffer.seek(0)
-    s3_client(settings).put_object(
-        settings.bucket_raw, key, buffer, size, content_type="application/vnd.apache.parquet"
-    )
+def land(settings: Settings, contract: Contract) -> SmokeResult | None:
+    """Land the smoke topic's partition with the ingest's own lander."""
+    buckets = Buckets.from_settings(settings)
+    with KafkaPartition(settings, TOPIC, 0, GROUP) as log:
+        landed = land_partition(log, S3Store(settings), buckets, contract)
+    if not landed:
+        return None
+    readings_ = sum(x.readings for x in landed)
+    uri = f"s3://{buckets.raw}/{landed[-1].raw_key}"
+    return SmokeResult(readings_, readings_, uri, landed[0].segment.start, landed[-1].end - 1)
 
 
 def run(settings: Settings, count: int = 100) -> SmokeResult:
     """Produce ``count`` readings and land them; the result says where."""
+    contract = smoke_contract()
     ensure_buckets(settings)
-    start = datetime.now(UTC).replace(microsecond=0)
-    produce(settings, readings(count, start))
-    result = land(settings)
+    ensure_topics(settings, [contract])
+    produce(settings, contract, count)
+    result = land(settings, contract)
     if result is None:
-        raise RuntimeError(f"produced {count} readings to {TOPIC} but read none back")
+        raise SmokeFailed(f"produced {count} readings to {TOPIC} but landed none")
     return result
+
+
+class SmokeFailed(AssayError):
+    """The smoke readings were acknowledged by Kafka but could not be landed."""

@@ -1,4 +1,8 @@
-"""Kafka topics of the contracts: one per contract major version, with the contract's partitions."""
+"""Kafka topics of the contracts, as the platform reports them; the edge's one definition.
+
+Topic creation lives in ``producers.topics`` (factory IT runs it from a gateway too); this
+module only translates its states and errors into the platform's words.
+"""
 
 from __future__ import annotations
 
@@ -11,40 +15,19 @@ from schemas import Contract, topic_name
 
 def ensure_topics(settings: Settings, contracts: Iterable[Contract]) -> dict[str, str]:
     """Create missing topics; say per topic "created", "exists" or how its partitions differ."""
-    from kafka.admin import KafkaAdminClient, NewTopic
-    from kafka.errors import KafkaError
+    from producers import EdgeError
+    from producers import ensure_topics as ensure
 
-    wanted = {topic_name(c): c.partitions for c in contracts}
+    contracts = list(contracts)
     try:
-        admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap, client_id="assay-topics")
-    except KafkaError as exc:
-        raise KafkaUnavailable(
-            ",".join(wanted), f"cannot reach {settings.bootstrap}: {exc}"
-        ) from exc
-    try:
-        existing = _partition_counts(admin, set(admin.list_topics()) & set(wanted))
-        missing = [
-            NewTopic(t, num_partitions=n, replication_factor=1)
-            for t, n in wanted.items()
-            if t not in existing
-        ]
-        if missing:
-            admin.create_topics(missing)
-    except KafkaError as exc:
-        raise KafkaUnavailable(",".join(wanted), str(exc)) from exc
-    finally:
-        admin.close()
-    return {t: _state(existing.get(t), n) for t, n in wanted.items()}
+        states = ensure(settings.bootstrap, contracts)
+    except EdgeError as exc:
+        topics = ",".join(topic_name(c) for c in contracts)
+        raise KafkaUnavailable(topics, f"cannot reach {settings.bootstrap}: {exc}") from exc
+    return {s.topic: _state(s.created, s.partitions, s.wanted) for s in states}
 
 
-def _partition_counts(admin: object, topics: set[str]) -> dict[str, int]:
-    if not topics:
-        return {}
-    described = admin.describe_topics(sorted(topics))  # type: ignore[attr-defined]
-    return {d["name"]: len(d["partitions"]) for d in described}
-
-
-def _state(have: int | None, want: int) -> str:
-    if have is None:
+def _state(created: bool, have: int, want: int) -> str:
+    if created:
         return "created"
     return "exists" if have == want else f"exists with {have} partitions (contract wants {want})"

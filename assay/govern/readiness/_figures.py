@@ -1,6 +1,6 @@
 """Every number of a readiness report, computed from its inputs by pure functions.
 
-`readiness_figures` returns plain JSON data (format ``assay.govern.readiness/1``), stored beside
+`readiness_figures` returns plain JSON data (format ``assay.readiness/1``), stored beside
 the report as ``readiness.json``; the HTML and PDF are rendered from it and from nothing
 else, so whoever holds the release and the reports bucket can recompute each number::
 
@@ -31,7 +31,7 @@ from assay.govern.releases._quality import quality_summary
 from assay.pipeline.validate.curation import Summary
 from assay.store import layout
 
-FORMAT = "assay.govern.readiness/1"
+FORMAT = "assay.readiness/1"
 _COUNTS = ("readings", "curated", "quarantined", "duplicates", "dead_readings")
 
 
