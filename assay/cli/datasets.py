@@ -56,6 +56,7 @@ def list_datasets() -> None:
 @app.command()
 def show(contract: ContractName) -> None:
     """One contract: each layer's bucket, objects and rows."""
+    from assay.store import layout
     from assay.store.catalog import layers
     from assay.store.objects import S3Store
 
@@ -66,7 +67,7 @@ def show(contract: ContractName) -> None:
         for layer in layers(S3Store(current), current, spec):
             table.add_row(
                 layer.name,
-                f"s3://{layer.bucket}/{spec.name}/v{spec.major}/",
+                f"s3://{layer.bucket}/{layout.dataset_prefix(spec.name, spec.major)}",
                 str(layer.objects),
                 f"{layer.rows:,}",
             )

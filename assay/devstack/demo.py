@@ -151,9 +151,10 @@ def observe(settings: Settings, outcome: Outcome, producer_id: str) -> None:
 def _dataset(settings: Settings, bucket: str, contract: str) -> Any:
     import pyarrow.dataset as ds
 
+    from assay.store import layout
     from assay.store.objects import arrow_filesystem, s3_client
 
-    prefix = f"{contract}/v1/"
+    prefix = layout.dataset_prefix(contract, 1)
     if not any(True for _ in s3_client(settings).list_objects(bucket, prefix=prefix)):
         return None
     return ds.dataset(

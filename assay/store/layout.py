@@ -82,3 +82,8 @@ def report_prefix(contract: str, major: int, seg: Segment) -> str:
 def watermark_key(contract: str, major: int, seg: Segment) -> str:
     """The dedup watermark after a segment (highest seq per producer so far)."""
     return f"state/{partition_prefix(contract, major, seg.partition)}{seg.stem}.watermark.json"
+
+
+def release_prefix(contract: str, version: str) -> str:
+    """Where one release lives in the releases bucket: ``<contract>/<version>/``."""
+    return f"{contract}/{version}/"

@@ -51,7 +51,7 @@ class Inputs:
 def load_inputs(store: ObjectStore, buckets: Buckets, contract: str, version: str) -> Inputs:
     """Read a release, its segments' reports and the contract's quarantined rows."""
     manifest = read_manifest(store, buckets.releases, contract, version)
-    raw_manifest = store.get(buckets.releases, f"{contract}/{version}/{MANIFEST}")
+    raw_manifest = store.get(buckets.releases, layout.release_prefix(contract, version) + MANIFEST)
     summaries, checks = {}, {}
     for entry in manifest["reports"]:
         summary, rules = _segment_reports(store, entry)
@@ -73,7 +73,7 @@ def _release_data(store: ObjectStore, bucket: str, manifest: dict[str, Any]) -> 
     contract, version = manifest["release"]["contract"], manifest["release"]["version"]
     tables, tampered = {}, []
     for entry in data_files(manifest):
-        data = store.get(bucket, f"{contract}/{version}/{entry.path}")
+        data = store.get(bucket, layout.release_prefix(contract, version) + entry.path)
         if sha256(data) != entry.sha256:
             tampered.append(entry.path)
             continue

@@ -27,6 +27,7 @@ from assay.govern.releases._lineage import Buckets
 from assay.govern.releases._lock import LOCK, LockTerms, lock_record, put_release_object
 from assay.govern.releases._masking import METHOD, FieldTreatment, key_id, plan_masking
 from assay.govern.releases._quality import quality_summary
+from assay.store.layout import release_prefix
 from assay.store.objects import ObjectStore
 from schemas import Contract
 
@@ -65,11 +66,6 @@ class Release:
     prefix: str
     manifest: dict[str, Any]
     versions: dict[str, str | None]
-
-
-def release_prefix(contract: str, version: str) -> str:
-    """Where one release lives in the releases bucket."""
-    return f"{contract}/{version}/"
 
 
 def create_release(

@@ -24,6 +24,7 @@ from airflow.timetables.trigger import CronTriggerTimetable
 
 from assay.config import Settings, load_settings
 from assay.pipeline.airflow import wakeup, workload
+from assay.store import layout
 from schemas import Contract, ContractRegistry, topic_name
 
 START = pendulum.datetime(2026, 1, 1, tz="UTC")
@@ -64,7 +65,7 @@ def store_asset(contract: Contract, bucket: str, kind: str) -> Asset:
     """A dataset version in one bucket (raw, curated) as an asset."""
     return Asset(
         name=f"{kind}_{contract.name}_v{contract.major}",
-        uri=f"s3://{bucket}/{contract.name}/v{contract.major}/",
+        uri=f"s3://{bucket}/{layout.dataset_prefix(contract.name, contract.major)}",
         group=kind,
     )
 
