@@ -12,7 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 from assay.config import Settings
 from assay.govern.releases import _manifest
-from assay.govern.releases._errors import ReleaseNotFound, ReleaseTampered
+from assay.govern.releases._errors import ReleaseTampered
+from assay.govern.releases._manifest import read_manifest
+from assay.govern.releases._verify import verify_shadowing
+from assay.store.layout import release_prefix
 from assay.store.objects import ObjectStore
 
 if TYPE_CHECKING:
@@ -29,14 +32,6 @@ class ReleaseInfo:
     rows: int
     files: int
     window: tuple[str, str]
-
-
-def read_manifest(store: ObjectStore, bucket: str, contract: str, version: str) -> dict[str, Any]:
-    """A release's manifest, or `ReleaseNotFound`."""
-    key = f"{contract}/{version}/{_manifest.MANIFEST}"
-    if store.head(bucket, key) is None:
-        raise ReleaseNotFound(contract, version, bucket)
-    return _manifest.loads(store.get(bucket, key))
 
 
 def list_releases(
@@ -79,7 +74,6 @@ def open_release(
     import pyarrow.dataset as ds
 
     from assay.govern.releases._lock import LockedS3Store
-    from assay.govern.releases._verify import verify_shadowing
     from assay.store.objects import arrow_filesystem
 
     store, bucket = LockedS3Store(settings), settings.bucket_releases
@@ -96,7 +90,7 @@ def download_release(
     """Copy the released versions to a local folder (data, card, Croissant, manifest)."""
     from assay.govern.releases._lock import read_released, release_pins
 
-    prefix = f"{contract}/{version}/"
+    prefix = release_prefix(contract, version)
     manifest = read_manifest(store, bucket, contract, version)
     pins = release_pins(store, bucket, prefix)
     for path in [f.path for f in _manifest.checked_files(manifest)] + [_manifest.MANIFEST]:

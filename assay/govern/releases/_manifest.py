@@ -57,6 +57,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from assay.govern.releases._errors import ReleaseNotFound
+from assay.store.layout import release_prefix
+from assay.store.objects import ObjectStore
+
 FORMAT = "assay.release/1"
 MANIFEST = "manifest.json"
 
@@ -123,3 +127,11 @@ def data_files(manifest: dict[str, Any]) -> list[FileEntry]:
 def checked_files(manifest: dict[str, Any]) -> list[FileEntry]:
     """Every file whose checksum the manifest records: data, then documents."""
     return data_files(manifest) + [FileEntry.from_dict(d) for d in manifest["documents"]]
+
+
+def read_manifest(store: ObjectStore, bucket: str, contract: str, version: str) -> dict[str, Any]:
+    """A release's manifest, or `ReleaseNotFound`."""
+    key = release_prefix(contract, version) + MANIFEST
+    if store.head(bucket, key) is None:
+        raise ReleaseNotFound(contract, version, bucket)
+    return loads(store.get(bucket, key))

@@ -15,8 +15,8 @@ from typing import Literal
 import pyarrow.parquet as pq
 
 from assay.govern.releases import _manifest
-from assay.govern.releases._access import read_manifest
 from assay.govern.releases._lock import LockingStore, read_released, release_pins
+from assay.govern.releases._manifest import read_manifest
 from assay.govern.releases._release import release_prefix
 from assay.store.objects import ObjectStore
 
