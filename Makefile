@@ -30,10 +30,11 @@ test: stack  ## Lint-free code, unit tests and integration tests on the real sta
 test-unit: install  ## Unit tests only (no services).
 	$(RUN) pytest tests/unit
 
-lint: install  ## ruff (lint and format check) and mypy.
+lint: install  ## ruff (lint and format check), mypy, and the layer rules (import-linter).
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	$(RUN) mypy
+	$(RUN) lint-imports --no-cache
 
 format: install  ## Apply ruff's fixes and formatting.
 	$(RUN) ruff check --fix .

@@ -168,8 +168,7 @@ def run_assay(args: argparse.Namespace, log: Any, store: Any, contract: Contract
 def run_copy(args: argparse.Namespace, log: Any, store: Any, contract: Contract) -> dict:
     """The raw-copy baseline or the pyarrow-alone peer: read, convert, write, commit."""
     from assay.store.parquet import to_parquet
-    from schemas import _wire as wire
-    from schemas import to_arrow_schema
+    from schemas import to_arrow_schema, wire
 
     convert = _raw_table if args.case == "raw" else _pyarrow_table
     schema = to_arrow_schema(contract)
@@ -208,7 +207,7 @@ def _pyarrow_table(batch: list[Record], schema: Any, phases: Phases) -> Any:
     import pyarrow.json as pj
 
     from assay.pipeline.ingest.decode import parse_schema
-    from schemas import _wire as wire
+    from schemas import wire
 
     with phases("decode"):
         if batch and batch[0].header(wire.HEADER_CONTENT_TYPE) == wire.ARROW_STREAM:

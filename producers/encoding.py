@@ -9,7 +9,7 @@ API (stable; the simulator and the downstream decoder rely on it)::
     headers(message, producer_id, replay) -> list[tuple[str, bytes]]
     format_ms(epoch_ms) -> "2025-03-01T08:00:00.125Z";  epoch_ms(datetime) -> int
 
-Payload kinds (header ``content_type``, names from ``schemas._wire``):
+Payload kinds (header ``content_type``, names from ``schemas.wire``):
 
 * ``application/json`` — one UTF-8 JSON object per message: the envelope fields
   (``producer_id``, ``seq``, ``site``, ``device_id``, ``event_time``, ``ingest_time``) then the
@@ -45,8 +45,7 @@ import orjson
 import pyarrow as pa
 
 from producers._reading import Reading, ReadingBatch, Transport
-from schemas import Contract, to_arrow_schema, topic_name
-from schemas import _wire as wire
+from schemas import Contract, to_arrow_schema, topic_name, wire
 
 __all__ = [
     "CORRUPT_PREFIX",

@@ -16,8 +16,7 @@ from assay.pipeline.ingest.deadletter import Reason
 from assay.pipeline.ingest.landing import Buckets, land_partition, land_segment
 from assay.store.objects import S3Store, s3_client
 from assay.store.parquet import from_parquet
-from schemas import Contract, load_contract
-from schemas import _wire as wire
+from schemas import Contract, load_contract, wire
 
 pytestmark = pytest.mark.integration
 

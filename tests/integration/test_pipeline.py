@@ -21,8 +21,7 @@ from assay.config import Settings
 from assay.devstack import airflow_client
 from assay.govern.audit import run_audit
 from assay.store.objects import arrow_filesystem
-from schemas import _wire as wire
-from schemas import load_contract
+from schemas import load_contract, wire
 
 pytestmark = pytest.mark.integration
 

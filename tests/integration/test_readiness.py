@@ -24,8 +24,7 @@ from assay.pipeline.ingest import landing
 from assay.pipeline.ingest.deadletter import Record
 from assay.pipeline.validate import curation
 from assay.store.objects import S3Store, s3_client
-from schemas import _wire as wire
-from schemas import load_contract
+from schemas import load_contract, wire
 
 pytestmark = pytest.mark.integration
 

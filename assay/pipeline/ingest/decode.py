@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 import pyarrow.json as pj
 
 from assay.pipeline.ingest.deadletter import DeadLetter, Reason, Record
-from schemas import _wire as wire
+from schemas import wire
 
 MAX_READING_BYTES = 1 << 20
 IDENTITY = ("producer_id", "seq", "device_id")

@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 
 from assay.pipeline.ingest.deadletter import Record
-from schemas import Contract, load_contract
-from schemas import _wire as wire
+from schemas import Contract, load_contract, wire
 
 TOPIC = "assay.energy_meter.v1"
 

@@ -10,8 +10,7 @@ from assay.pipeline.ingest.landing import MemoryPartition, land_partition
 from assay.pipeline.validate import curation
 from assay.store.objects import MemoryStore
 from assay.store.parquet import from_parquet
-from schemas import Contract
-from schemas import _wire as wire
+from schemas import Contract, wire
 
 from .conftest import reading, record
 from .test_landing import memory_log

@@ -9,8 +9,7 @@ import pytest
 
 from assay.pipeline.ingest.deadletter import Reason, to_table
 from assay.pipeline.ingest.decode import Expect, decode
-from schemas import Contract, to_arrow_schema
-from schemas import _wire as wire
+from schemas import Contract, to_arrow_schema, wire
 
 from .conftest import TOPIC, reading, record
 

@@ -28,8 +28,7 @@ from producers.encoding import Message
 from producers.simulator import SimulatorConfig, SimulatorError
 from producers.simulator._columns import ColumnarSimulation
 from producers.spool import Spool
-from schemas import Contract, to_arrow_schema
-from schemas import _wire as wire
+from schemas import Contract, to_arrow_schema, wire
 
 from .conftest import reading
 

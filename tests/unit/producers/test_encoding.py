@@ -9,8 +9,7 @@ import pyarrow as pa
 import pytest
 
 from producers import Encoder, Reading, Transport, epoch_ms, format_ms, headers
-from schemas import _wire as wire
-from schemas import parse_contract, shipped_contracts_dir, timestamp_pattern, to_arrow_schema
+from schemas import parse_contract, shipped_contracts_dir, timestamp_pattern, to_arrow_schema, wire
 
 from .conftest import T0, reading
 

@@ -11,8 +11,8 @@ import schemas
 
 # Modules whose names are implementation details of other modules.
 INTERNAL_MODULES = {"schemas._source", "schemas._compat_fields"}
-# Modules their callers use as a namespace (``from schemas import _wire as wire``).
-NAMESPACE_MODULES = {"schemas._wire"}
+# Modules their callers use as a namespace (``from schemas import wire``).
+NAMESPACE_MODULES = {"schemas.wire"}
 
 
 def _isort_key(name: str) -> tuple[int, str]:

@@ -20,8 +20,7 @@ from assay.pipeline.ingest.deadletter import Record
 from assay.pipeline.ingest.landing import MemoryPartition
 from assay.pipeline.validate import curation
 from assay.store.objects import MemoryStore
-from schemas import Contract, load_contract
-from schemas import _wire as wire
+from schemas import Contract, load_contract, wire
 
 TOPIC = "assay.process_params.v1"
 BUCKETS = Buckets(raw="raw", curated="curated", reports="reports", releases="releases")
