@@ -53,23 +53,6 @@ def trigger(settings: Settings, dag_id: str, conf: dict[str, Any] | None = None)
     return str(run["dag_run_id"])
 
 
-def run_state(settings: Settings, dag_id: str, run_id: str) -> str:
-    """``queued``, ``running``, ``success`` or ``failed``."""
-    return str(call(settings, "GET", f"/dags/{dag_id}/dagRuns/{run_id}")["state"])
-
-
-def active_runs(settings: Settings, dag_id: str) -> int:
-    """Runs of ``dag_id`` that are queued or running."""
-    runs = call(settings, "GET", f"/dags/{dag_id}/dagRuns?state=queued&state=running")
-    return int(runs["total_entries"])
-
-
-def failed_tasks(settings: Settings, dag_id: str, run_id: str) -> list[str]:
-    """Task ids (with map index) that failed in a run."""
-    found = call(settings, "GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances?state=failed")
-    return [f"{t['task_id']}[{t['map_index']}]" for t in found["task_instances"]]
-
-
 def runs(settings: Settings, dag_id: str, limit: int = 100) -> list[dict[str, Any]]:
     """The latest runs of ``dag_id`` (id, state, type, dates)."""
     found = call(settings, "GET", f"/dags/{dag_id}/dagRuns?limit={limit}&order_by=-start_date")
