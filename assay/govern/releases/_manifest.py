@@ -1,53 +1,11 @@
 """The release manifest: what a release holds, where it came from, and how good it is.
 
 ``manifest.json`` sits beside the data (``<contract>/<version>/manifest.json`` in the
-releases bucket). It is the root of trust: every data file and both documents are
-listed with their sha256, and ``assay release verify`` recomputes them. Its JSON keys are
-a stable interface (format ``assay.release/1``); new keys may be added, none renamed::
-
-    {
-      "format": "assay.release/1",
-      "release": {"contract": str, "version": "X.Y.Z",
-                  "created": "YYYY-MM-DDTHH:MM:SSZ",          # not part of any data file
-                  "licence": str},
-      "contract": {"name": str, "version": "X.Y.Z", "major": int,
-                   "title": {"zh": str, "en": str}, "description": {"zh", "en"},
-                   "scenario": str, "security_level": str, "owner": str,
-                   "key": [str], "event_time": str},
-      "window": {"from": "YYYY-MM-DD", "to": "YYYY-MM-DD"},   # inclusive, curated dates
-      "files": [                                               # the data, sorted by path
-        {"path": "data/<date>/<site>-<nnnn>.parquet",          # relative to the release
-         "sha256": hex, "size": int, "rows": int, "date": str, "site": str,
-         "sources": [curated object key, ...]}],
-      "documents": [{"path": "README.md" | "croissant.json", "sha256": hex, "size": int}],
-      "totals": {"files": int, "rows": int, "bytes": int, "sites": [str],
-                 "devices": [str], "first_event": iso | null, "last_event": iso | null},
-      "fields": [                                              # in schema order
-        {"name": str, "type": arrow type as released, "unit": str | null,
-         "classification": "L1" | "L2" | "L3", "personal": bool,
-         "treatment": "kept" | "granted" | "dropped" | "pseudonymised",
-         "description": {"zh": str, "en": str}}],
-      "masking": {"method": "HMAC-SHA256", "key_id": hex16 | null,
-                  "granted": [str], "dropped": [str], "pseudonymised": [str]},
-      "lineage": {"curated_bucket": str, "raw_bucket": str,
-                  "segments": [{"stem": str, "topic": str, "partition": int,
-                                "start_offset": int | null, "end_offset": int | null,
-                                "raw_key": str, "contract_version": str | null}]},
-      "reports": [{"segment": stem, "bucket": str, "prefix": str,
-                   "summary": {"key": str, "sha256": hex} | null,
-                   "validation": {"key": str, "sha256": hex} | null,
-                   "scores_key": str, "data_docs_key": str}],
-      "quality": {"basis": str, "segments": int, "readings": int, "curated": int,
-                  "quarantined": int, "duplicates": int, "dead_readings": int,
-                  "checked": int, "passed": int, "score": float | null,
-                  "dimensions": [{"dimension": str, "label_zh": str, "label_en": str,
-                                  "checked": int, "passed": int, "failed": int,
-                                  "score": float | null}]},   # six GB/T 36344 dimensions
-      "lock": {"mode": "COMPLIANCE" | "GOVERNANCE", "retain_until": iso, "days": int}
-    }
-
-Given the same curated inputs, grants, key and ``created``, the manifest is byte-identical;
-``files`` (paths, checksums, sizes, rows) does not depend on ``created`` at all.
+releases bucket). It is the root of trust: every data file and both documents are listed
+with their sha256, and ``assay release verify`` recomputes them. Its keys are a stable
+interface (format ``assay.release/1``, laid out in docs/release-format.md); new keys may be
+added, none renamed. Given the same curated inputs, grants, key and ``created``, the
+manifest is byte-identical; ``files`` does not depend on ``created`` at all.
 """
 
 from __future__ import annotations
