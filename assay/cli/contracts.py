@@ -171,3 +171,49 @@ def _load(name_or_path: str) -> Contract:
 def _print_lint_errors(errors: tuple[LintError, ...]) -> None:
     for error in errors:
         typer.echo(str(error))
+
+
+@app.command("export")
+def export(
+    name: Annotated[str, typer.Argument(help="Contract name or path to a contract file.")],
+    format_: Annotated[
+        str, typer.Option("--format", help="Output format: odcs (Open Data Contract Standard).")
+    ] = "odcs",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of standard output.")
+    ] = None,
+) -> None:
+    """Write a contract as an ODCS v3.1.0 YAML document (datacontract-cli, OpenMetadata)."""
+    if format_ != "odcs":
+        err.print(f"[red]error:[/red] unknown format {format_!r}; the one format is odcs")
+        raise typer.Exit(2)
+    text = schemas.dump_odcs(_load(name))
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    output.write_text(text, encoding="utf-8")
+    err.print(f"wrote {output}")
+
+
+@app.command("import")
+def import_(
+    path: Annotated[Path, typer.Argument(help="An ODCS v3 YAML or JSON document.")],
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Contract file to write (default: <name>.yaml here)."),
+    ] = None,
+) -> None:
+    """Turn an ODCS document into an assay contract file, then lint it."""
+    try:
+        name, text = schemas.odcs_to_contract_yaml(path.read_text(encoding="utf-8"))
+    except (OSError, ContractError) as exc:
+        err.print(f"[red]error:[/red] {path}: {exc}")
+        raise typer.Exit(2) from exc
+    target = output or Path(f"{name}.yaml")
+    target.write_text(text, encoding="utf-8")
+    errors = schemas.lint_file(target)
+    _print_lint_errors(tuple(errors))
+    if errors:
+        err.print(f"[red]{len(errors)} problem(s)[/red] to fix in {target} before it loads")
+        raise typer.Exit(1)
+    err.print(f"[green]wrote {target}: lints clean[/green]")
