@@ -43,12 +43,26 @@ app.command("smoke")(smoke.smoke)
 app.command("demo")(demo.demo)
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"assay {version('assay')}")
+        raise typer.Exit()
+
+
 @app.callback()
 def main(
     state_dir: Annotated[
         Path | None,
         typer.Option(help="State folder of the local stack (env ASSAY_STATE_DIR; default .assay)."),
     ] = None,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", is_eager=True, callback=_print_version, help="Print the version and exit."
+        ),
+    ] = False,
 ) -> None:
     """Factory data in, governed datasets out."""
     if state_dir is not None:

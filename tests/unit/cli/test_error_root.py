@@ -29,3 +29,13 @@ def test_an_unknown_contract_is_one_line_and_exit_one(
     err = capsys.readouterr().err
     assert "no_such_contract" in err
     assert "Traceback" not in err
+
+
+def test_version_prints_the_installed_version() -> None:
+    from importlib.metadata import version
+
+    from typer.testing import CliRunner
+
+    result = CliRunner().invoke(app.app, ["--version"])
+    assert result.exit_code == 0
+    assert result.output.strip() == f"assay {version('assay')}"
