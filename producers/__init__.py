@@ -17,6 +17,7 @@ from producers.errors import (
     BadInput,
     EdgeConfigError,
     EdgeError,
+    EdgeStopped,
     SinkError,
     SinkUnavailable,
     SourceError,
@@ -24,6 +25,7 @@ from producers.errors import (
     SourceTypeError,
     SpoolClosed,
     SpoolError,
+    Unencodable,
 )
 from producers.librdkafka import LibrdkafkaTransport
 from producers.sender import Sender
@@ -39,6 +41,7 @@ __all__ = [
     "EdgeConfig",
     "EdgeConfigError",
     "EdgeError",
+    "EdgeStopped",
     "Encoder",
     "KafkaSettings",
     "KafkaTransport",
@@ -64,6 +67,7 @@ __all__ = [
     "SpoolStats",
     "TopicState",
     "Transport",
+    "Unencodable",
     "Writer",
     "ensure_topics",
     "epoch_ms",

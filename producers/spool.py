@@ -44,13 +44,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from producers._sqlite import Durability, connect, translated
 from producers.encoding import Message
 from producers.errors import SpoolClosed, SpoolError
 
 __all__ = ["FullPolicy", "Spool", "SpoolLimits", "SpoolStats", "Spooled", "read_stats"]
 
 FullPolicy = Literal["block", "drop_oldest"]
-Durability = Literal["full", "normal"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS message (
@@ -111,15 +111,16 @@ class Spool:
         self.limits = limits or SpoolLimits()
         self._lock = threading.Condition()
         self._closed = False
-        self._db = _connect(self.path, self.limits.durability)
-        self._claim(producer_id)
-        self.producer_id = producer_id
-        self.next_seq = int(self._meta("next_seq") or 0)
-        self.sent_through = int(self._meta("sent_through") or -1)
-        self.dropped = int(self._meta("dropped") or 0)
-        self.readings, self.bytes = self._db.execute(
-            "SELECT coalesce(sum(count), 0), coalesce(sum(length(value)), 0) FROM message"
-        ).fetchone()
+        self._db = connect(self.path, self.limits.durability, _SCHEMA)
+        with translated(self.path, "cannot open"):
+            self._claim(producer_id)
+            self.producer_id = producer_id
+            self.next_seq = int(self._meta("next_seq") or 0)
+            self.sent_through = int(self._meta("sent_through") or -1)
+            self.dropped = int(self._meta("dropped") or 0)
+            self.readings, self.bytes = self._db.execute(
+                "SELECT coalesce(sum(count), 0), coalesce(sum(length(value)), 0) FROM message"
+            ).fetchone()
 
     def _claim(self, producer_id: str) -> None:
         owner = self._meta("producer_id")
@@ -144,11 +145,13 @@ class Spool:
         """Store messages (their seqs must continue ``next_seq`` without a gap) in one commit.
 
         Under ``block`` this waits for room; ``close()`` ends the wait with ``SpoolClosed``.
+        A failed commit (a ``SpoolError``, transient when the disk is full) changes nothing:
+        the caller may append the same messages again.
         """
         self._check_contiguous(messages)
         readings = sum(m.count for m in messages)
         size = sum(len(m.value) for m in messages)
-        with self._lock:
+        with self._lock, translated(self.path, "append failed"):
             self._make_room(readings, size)
             self._write(messages, checkpoints or {}, readings, size)
 
@@ -169,26 +172,26 @@ class Spool:
             raise SpoolClosed(self.path, "closed")
 
     def _over(self, readings: int, size: int) -> bool:
-        if self.readings == 0:  # an empty spool takes any one batch
+        return self._exceeds(self.readings, self.bytes, readings, size)
+
+    def _exceeds(self, held: int, held_bytes: int, readings: int, size: int) -> bool:
+        if held == 0:  # an empty spool takes any one batch
             return False
         limits = self.limits
-        return (
-            self.readings + readings > limits.max_readings or self.bytes + size > limits.max_bytes
-        )
+        return held + readings > limits.max_readings or held_bytes + size > limits.max_bytes
 
     def _drop_oldest(self, readings: int, size: int) -> None:
-        dropped = 0
+        # The counters change only once the deletion is committed: a failed commit keeps both.
+        held, held_bytes, dropped = self.readings, self.bytes, self.dropped
         with self._db:
-            while self._over(readings, size):
-                row = self._db.execute(
-                    "SELECT seq, count, length(value) FROM message ORDER BY seq LIMIT 1"
+            while self._exceeds(held, held_bytes, readings, size):
+                count, length = self._db.execute(
+                    "DELETE FROM message WHERE seq = (SELECT min(seq) FROM message)"
+                    " RETURNING count, length(value)"
                 ).fetchone()
-                self._db.execute("DELETE FROM message WHERE seq = ?", (row[0],))
-                self.readings -= row[1]
-                self.bytes -= row[2]
-                dropped += row[1]
-            self.dropped += dropped
-            self._db.execute("REPLACE INTO meta VALUES ('dropped', ?)", (str(self.dropped),))
+                held, held_bytes, dropped = held - count, held_bytes - length, dropped + count
+            self._db.execute("REPLACE INTO meta VALUES ('dropped', ?)", (str(dropped),))
+        self.readings, self.bytes, self.dropped = held, held_bytes, dropped
 
     def _write(
         self, messages: Sequence[Message], checkpoints: Mapping[str, str], readings: int, size: int
@@ -211,19 +214,16 @@ class Spool:
             for m in messages
         ]
         next_seq = self.next_seq + readings
-        try:
-            with self._db:
-                self._db.executemany(
-                    f"INSERT INTO message ({_COLUMNS}, spooled_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                    rows,
-                )
-                self._db.execute("REPLACE INTO meta VALUES ('next_seq', ?)", (str(next_seq),))
-                self._db.executemany(
-                    "REPLACE INTO meta VALUES (?, ?)",
-                    [(f"checkpoint:{k}", v) for k, v in checkpoints.items()],
-                )
-        except sqlite3.Error as exc:
-            raise SpoolError(self.path, f"append failed: {exc}") from exc
+        with self._db:
+            self._db.executemany(
+                f"INSERT INTO message ({_COLUMNS}, spooled_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                rows,
+            )
+            self._db.execute("REPLACE INTO meta VALUES ('next_seq', ?)", (str(next_seq),))
+            self._db.executemany(
+                "REPLACE INTO meta VALUES (?, ?)",
+                [(f"checkpoint:{k}", v) for k, v in checkpoints.items()],
+            )
         self.next_seq, self.readings, self.bytes = (
             next_seq,
             self.readings + readings,
@@ -240,7 +240,7 @@ class Spool:
         """
         out: list[Spooled] = []
         size = 0
-        with self._lock:
+        with self._lock, translated(self.path, "fetch failed"):
             rows = self._db.execute(
                 f"SELECT {_COLUMNS}, sent OR seq <= ? FROM message WHERE seq > ?"
                 " ORDER BY seq LIMIT ?",
@@ -261,16 +261,16 @@ class Spool:
         """
         if last_seq <= self.sent_through:
             return  # a resend after a rewind: already marked
-        with self._lock, self._db:
+        with self._lock, translated(self.path, "mark_sent failed"), self._db:
             self._db.execute("REPLACE INTO meta VALUES ('sent_through', ?)", (str(last_seq),))
-            self.sent_through = last_seq
+        self.sent_through = last_seq
 
     def ack(self, seqs: Iterable[int]) -> int:
         """Remove acknowledged messages (by first seq); returns the readings removed."""
         ranges = _runs(sorted(seqs))
         if not ranges:
             return 0
-        with self._lock:
+        with self._lock, translated(self.path, "ack failed"):
             removed = self._remove(ranges)
             self._lock.notify_all()
         return removed
@@ -283,7 +283,7 @@ class Spool:
                 for count, length in self._db.execute(
                     "DELETE FROM message WHERE seq BETWEEN ? AND ? RETURNING count, length(value)",
                     (low, high),
-                ):
+                ).fetchall():
                     readings, size = readings + count, size + length
         self.readings -= readings
         self.bytes -= size
@@ -291,31 +291,29 @@ class Spool:
 
     def park(self, seq: int, reason: str) -> None:
         """Move a message Kafka will never accept aside, so the stream goes on; it is counted."""
-        with self._lock, self._db:
-            self._db.execute(
-                "INSERT OR REPLACE INTO parked SELECT seq, count, topic, key, value, content_type,"
-                " ?, ? FROM message WHERE seq = ?",
-                (reason, int(time.time() * 1000), seq),
-            )
-            self._remove_unlocked(seq)
+        with self._lock, translated(self.path, "park failed"):
+            with self._db:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO parked SELECT seq, count, topic, key, value,"
+                    " content_type, ?, ? FROM message WHERE seq = ?",
+                    (reason, int(time.time() * 1000), seq),
+                )
+                row = self._db.execute(
+                    "DELETE FROM message WHERE seq = ? RETURNING count, length(value)", (seq,)
+                ).fetchone()
+            if row is not None:
+                self.readings -= row[0]
+                self.bytes -= row[1]
             self._lock.notify_all()
-
-    def _remove_unlocked(self, seq: int) -> None:
-        row = self._db.execute(
-            "DELETE FROM message WHERE seq = ? RETURNING count, length(value)", (seq,)
-        ).fetchone()
-        if row is not None:
-            self.readings -= row[0]
-            self.bytes -= row[1]
 
     def checkpoint(self, source: str) -> str | None:
         """The last checkpoint stored for ``source`` together with its readings."""
-        with self._lock:
+        with self._lock, translated(self.path, "checkpoint failed"):
             return self._meta(f"checkpoint:{source}")
 
     def stats(self) -> SpoolStats:
         """Depth, oldest entries, next seq and dropped/parked counts."""
-        with self._lock:
+        with self._lock, translated(self.path, "stats failed"):
             return _stats(self._db)
 
     def close(self) -> None:
@@ -350,9 +348,8 @@ def read_stats(path: Path | str) -> SpoolStats:
         raise SpoolError(path, "no spool file here (has `assay-edge run` started once?)")
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        return _stats(db)
-    except sqlite3.Error as exc:
-        raise SpoolError(path, f"cannot read: {exc}") from exc
+        with translated(path, "cannot read"):
+            return _stats(db)
     finally:
         db.close()
 
@@ -381,18 +378,3 @@ def _stats(db: sqlite3.Connection) -> SpoolStats:
         parked=parked,
         producer_id=meta.get("producer_id"),
     )
-
-
-def _connect(path: Path, durability: Durability) -> sqlite3.Connection:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(path, check_same_thread=False, isolation_level="DEFERRED")
-        # New files only (an existing file keeps its size): a 1.4 MB frame spans 21 pages of
-        # 64 KiB instead of 340 of 4 KiB, which made append + ack ~35% cheaper per reading.
-        db.execute("PRAGMA page_size=65536")
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute(f"PRAGMA synchronous={durability.upper()}")
-        db.executescript(_SCHEMA)
-    except (OSError, sqlite3.Error) as exc:
-        raise SpoolError(path, f"cannot open: {exc}") from exc
-    return db
