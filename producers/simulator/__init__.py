@@ -55,7 +55,8 @@ from producers.simulator._expectations import (
 from producers.simulator._fleet import MODELS
 from producers.simulator._images import ImageStore, Put
 from producers.simulator._png import encode_png
-from producers.simulator._run import Simulated, Simulation
+from producers.simulator._run import Simulation
+from producers.simulator._simulated import Simulated
 from producers.simulator._truth import FORMAT as TRUTH_FORMAT
 
 __all__ = [
