@@ -9,7 +9,8 @@ send); the ``Sender`` moves spooled messages to Kafka (``KafkaTransport``, kafka
 ``Edge`` wires it all from an ``EdgeConfig`` (``load_config``). Imports only ``schemas``.
 """
 
-from producers._reading import Reading, ReadingBatch, Source, Transport
+from producers._reading import Reading, ReadingBatch, Source
+from producers._transport import Transport
 from producers.config import EdgeConfig, load_config, parse_config
 from producers.edge import Edge
 from producers.encoding import Encoder, Message, epoch_ms, format_ms, headers

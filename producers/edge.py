@@ -9,7 +9,9 @@ API::
     edge.stats, edge.spool, edge.health(), edge.healthy(), edge.failure
 
 Threads: one per source (a supervisor: a source that raises is reported, waits, and is rebuilt
-from its last spooled checkpoint), the writer, and the sender. Stop order is what makes a
+from its last spooled checkpoint), the writer, and the sender. Sources are first built before
+the sender starts, so a wrapper one installs (``SourceContext.wrap_transport``: the simulator's
+transport faults) is around every transport the sender opens. Stop order is what makes a
 shutdown lose nothing: sources first, then the writer spools what is queued, then the sender
 sends for up to ``shutdown_timeout_s`` and closes the producer; what is left stays spooled.
 
@@ -33,6 +35,7 @@ from producers.errors import EdgeStopped, SourceError
 from producers.sender import Sender
 from producers.sink import Transport, open_transport
 from producers.sources import SourceContext, SourceOptions, build_source
+from producers.sources._base import Wrapper
 from producers.spool import Spool
 from producers.stats import Stats
 from producers.writer import Slot, Writer
@@ -68,7 +71,8 @@ class Edge:
         self.config = config
         self.stats = stats or Stats()
         settings = config.kafka.settings(client_id=f"assay-edge-{config.producer_id}")
-        self._connect = connect or (lambda: open_transport(settings))
+        self._open = connect or (lambda: open_transport(settings))
+        self._wrappers: dict[str, Wrapper] = {}  # by source name, applied in name order
         self._contracts = contract_loader(config)
         self._build = build
         self._stop_sources = threading.Event()
@@ -88,6 +92,7 @@ class Edge:
         """Open the spool and start every thread."""
         config = self.config
         self.spool = Spool(config.spool.path, config.producer_id, config.spool.limits())
+        sources = [(options, self._first_build(options)) for options in config.sources]
         self.sender = Sender(
             self.spool,
             self._connect,
@@ -109,8 +114,15 @@ class Edge:
         sender, writer = self._finish_sender, self._finish_writer
         self._spawn("sender", sender, self.sender.run, sender, config.shutdown_timeout_s)
         self._spawn("writer", writer, self.writer.run, writer)
-        for options in config.sources:
-            self._spawn(f"source-{options.name}", None, self._supervise, options)
+        for options, source in sources:
+            self._spawn(f"source-{options.name}", None, self._supervise, options, source)
+
+    def _connect(self) -> Transport:
+        """A new transport, inside the wrappers sources installed."""
+        transport = self._open()
+        for name in sorted(self._wrappers):
+            transport = self._wrappers[name](transport)
+        return transport
 
     def _spawn(
         self, name: str, until: threading.Event | None, target: Callable[..., None], *args: object
@@ -210,12 +222,20 @@ class Edge:
 
         return report
 
-    def _supervise(self, options: SourceOptions) -> None:
+    def _first_build(self, options: SourceOptions) -> Source | None:
+        """The source, built before any transport is opened; None leaves it to the supervisor."""
+        try:
+            return self._source(options)
+        except Exception:  # reported when the supervisor builds it again
+            log.debug("building source %s failed; its supervisor retries", options.name)
+            return None
+
+    def _supervise(self, options: SourceOptions, source: Source | None) -> None:
         slot = Slot(options.name, options.payload, options.frame_readings)
         backoff = 1.0
         while not self._stop_sources.is_set():
             try:
-                self._pump(options, slot)
+                self._pump(source or self._source(options), options.name, slot)
                 return
             except Exception as exc:  # a source must never take the edge down
                 error = (
@@ -223,20 +243,25 @@ class Edge:
                 )
                 self.report(options.name)(error)
                 log.exception("source %s failed; restarting in %.0fs", options.name, backoff)
+            source = None
             self._stop_sources.wait(backoff)
             backoff = min(backoff * 2, 30.0)
             self.writer.sync()  # rebuild from a checkpoint that covers everything queued
 
-    def _pump(self, options: SourceOptions, slot: Slot) -> None:
+    def _source(self, options: SourceOptions) -> Source:
+        """Build the source from its last spooled checkpoint."""
         assert self.spool is not None
         context = SourceContext(
             contract=self._contracts(options.contract),
             site=options.site or self.config.site,
             checkpoint=self.spool.checkpoint(options.name),
             report=self.report(options.name),
+            wrap_transport=lambda wrapper: self._wrappers.__setitem__(options.name, wrapper),
         )
-        source = self._build(options, context)
+        return self._build(options, context)
+
+    def _pump(self, source: Source, name: str, slot: Slot) -> None:
         for reading in source.readings(self._stop_sources):  # a Reading or a ReadingBatch
-            self.stats.read[options.name] += reading.count
+            self.stats.read[name] += reading.count
             if not self.writer.put(slot, reading, self._stop_sources):
                 return

@@ -257,9 +257,6 @@ class Sender:
                 headers(message, self.producer_id, item.sent),
                 lambda error: self._done.append((generation, seq, error)),
             )
-            if message.duplicate:  # as a crash replay would: same seq again, flagged
-                again = headers(message, self.producer_id, True)
-                transport.send(message.topic, message.key, message.value, again, lambda _e: None)
         except SinkError as exc:
             if self._inflight.pop(seq, None) is not None:
                 self._inflight_bytes -= len(message.value)

@@ -22,7 +22,9 @@ that may have reached the broker is resent with the replay flag — the only dup
 sender sends oldest first, so what may have left is always a prefix of the spool: the mark is
 one watermark (``meta.sent_through``), not an UPDATE of every row — SQLite rewrites a whole
 row on update, a frame's megabytes of payload included. (Rows of spools written before the
-watermark keep their ``sent`` column, which still counts.)
+watermark keep their ``sent`` column, which still counts.) Spools written before the simulator
+applied its own transport faults have a ``duplicate`` column: it is left in place, filled with
+0 and never read, so those files open and replay as they are, without a rewrite.
 
 Durability: ``full`` runs ``synchronous=FULL`` (every commit is fsynced: survives power loss);
 ``normal`` runs ``synchronous=NORMAL`` (fsync at checkpoints only: survives ``kill -9`` and
@@ -56,7 +58,7 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS message (
     seq INTEGER PRIMARY KEY, count INTEGER NOT NULL, topic TEXT NOT NULL, key BLOB,
     value BLOB NOT NULL, content_type TEXT NOT NULL, contract TEXT NOT NULL,
-    version TEXT NOT NULL, duplicate INTEGER NOT NULL, quality TEXT,
+    version TEXT NOT NULL, quality TEXT,
     sent INTEGER NOT NULL DEFAULT 0, spooled_ms INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS parked (
     seq INTEGER PRIMARY KEY, count INTEGER NOT NULL, topic TEXT NOT NULL, key BLOB,
@@ -64,7 +66,12 @@ CREATE TABLE IF NOT EXISTS parked (
     parked_ms INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
-_COLUMNS = "seq, count, topic, key, value, content_type, contract, version, duplicate, quality"
+_COLUMNS = "seq, count, topic, key, value, content_type, contract, version, quality"
+_INSERT = f"INSERT INTO message ({_COLUMNS}, spooled_ms) VALUES (?,?,?,?,?,?,?,?,?,?)"
+# Older spools: their NOT NULL ``duplicate`` column (once the simulator's fault mark) gets 0.
+_INSERT_OLD = (
+    f"INSERT INTO message ({_COLUMNS}, spooled_ms, duplicate) VALUES (?,?,?,?,?,?,?,?,?,?,0)"
+)
 
 
 @dataclass(frozen=True)
@@ -121,6 +128,8 @@ class Spool:
             self.readings, self.bytes = self._db.execute(
                 "SELECT coalesce(sum(count), 0), coalesce(sum(length(value)), 0) FROM message"
             ).fetchone()
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(message)")}
+        self._insert = _INSERT_OLD if "duplicate" in columns else _INSERT
 
     def _claim(self, producer_id: str) -> None:
         owner = self._meta("producer_id")
@@ -207,7 +216,6 @@ class Spool:
                 m.content_type,
                 m.contract,
                 m.version,
-                int(m.duplicate),
                 m.quality,
                 now,
             )
@@ -215,10 +223,7 @@ class Spool:
         ]
         next_seq = self.next_seq + readings
         with self._db:
-            self._db.executemany(
-                f"INSERT INTO message ({_COLUMNS}, spooled_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                rows,
-            )
+            self._db.executemany(self._insert, rows)
             self._db.execute("REPLACE INTO meta VALUES ('next_seq', ?)", (str(next_seq),))
             self._db.executemany(
                 "REPLACE INTO meta VALUES (?, ?)",
@@ -247,7 +252,7 @@ class Spool:
                 (self.sent_through, after_seq, limit),
             )
             for row in rows:
-                out.append(Spooled(_message(row), bool(row[10])))
+                out.append(Spooled(_message(row), bool(row[9])))
                 size += len(row[4])
                 if max_bytes is not None and size >= max_bytes:
                     break
@@ -336,10 +341,7 @@ def _runs(seqs: list[int]) -> list[tuple[int, int]]:
 
 
 def _message(row: tuple[Any, ...]) -> Message:
-    seq, count, topic, key, value, content_type, contract, version, duplicate, quality = row[:10]
-    return Message(
-        seq, count, topic, key, value, content_type, contract, version, bool(duplicate), quality
-    )
+    return Message(*row[:9])
 
 
 def read_stats(path: Path | str) -> SpoolStats:

@@ -15,7 +15,7 @@ the source threads: that is the back-pressure.
 
 Frames: readings of a ``payload: frame`` source are grouped per (contract, device) within the
 batch and cut every ``frame_readings``; a group that does not fit the Arrow schema falls back to
-JSON messages, and readings with a transport fault always go as JSON.
+JSON messages.
 
 Bad input never stops the writer: a reading that cannot be encoded at all (see
 ``producers.rejects``) is counted, logged and skipped without taking a seq, and its source's
@@ -192,11 +192,7 @@ class Writer:
                 continue
             if isinstance(reading, ReadingBatch):
                 seq = self._columns(encoder, slot, reading, seq, ingest_ms, messages)
-            elif (
-                slot.payload == "frame"
-                and reading.transport is None
-                and isinstance(reading.device_id, str)
-            ):
+            elif slot.payload == "frame" and isinstance(reading.device_id, str):
                 key = (reading.contract, reading.device_id, slot.frame_readings)
                 frames[key].append((slot.name, reading))
             else:

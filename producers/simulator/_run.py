@@ -120,7 +120,6 @@ class Simulation:
             event_time=_EPOCH + timedelta(milliseconds=slot.event_ms),
             values=slot.values,
             site=site_of(self.config, index),
-            transport=slot.transport,
         )
         return Simulated(reading, slot.arrival_ms, slot.fault, slot.fault_id, slot.note)
 
