@@ -9,7 +9,8 @@ send); the ``Sender`` moves spooled messages to Kafka (``KafkaTransport``, kafka
 ``Edge`` wires it all from an ``EdgeConfig`` (``load_config``). Imports only ``schemas``.
 """
 
-from producers._reading import Reading, ReadingBatch, Source, Transport
+from producers._reading import Reading, ReadingBatch, Source
+from producers._transport import Transport
 from producers.config import EdgeConfig, load_config, parse_config
 from producers.edge import Edge
 from producers.encoding import Encoder, Message, epoch_ms, format_ms, headers
@@ -17,6 +18,7 @@ from producers.errors import (
     BadInput,
     EdgeConfigError,
     EdgeError,
+    EdgeStopped,
     SinkError,
     SinkUnavailable,
     SourceError,
@@ -24,6 +26,7 @@ from producers.errors import (
     SourceTypeError,
     SpoolClosed,
     SpoolError,
+    Unencodable,
 )
 from producers.librdkafka import LibrdkafkaTransport
 from producers.sender import Sender
@@ -39,6 +42,7 @@ __all__ = [
     "EdgeConfig",
     "EdgeConfigError",
     "EdgeError",
+    "EdgeStopped",
     "Encoder",
     "KafkaSettings",
     "KafkaTransport",
@@ -64,6 +68,7 @@ __all__ = [
     "SpoolStats",
     "TopicState",
     "Transport",
+    "Unencodable",
     "Writer",
     "ensure_topics",
     "epoch_ms",

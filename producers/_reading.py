@@ -12,18 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from threading import Event
 from typing import Any, ClassVar, Protocol
 
 import pyarrow as pa
-
-
-class Transport(StrEnum):
-    """Faults that only the transport can make; injected by the simulator, never by real sources."""
-
-    CORRUPT = "corrupt"  # the encoded bytes are replaced by undecodable ones
-    DUPLICATE = "duplicate"  # sent twice with the same (producer_id, seq), as a crash replay would
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +37,6 @@ class Reading:
     event_time: datetime
     values: dict[str, Any]
     site: str | None = None
-    transport: Transport | None = field(default=None, compare=False)
     #: when the reading reached the edge; None means now. A simulator replaying a span of
     #: simulated time sets it, so freshness faults stay exact outside live runs.
     ingest_time: datetime | None = None

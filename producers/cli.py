@@ -170,12 +170,14 @@ def _run(edge: object, stop: threading.Event, live: bool) -> None:
         server.start()
     try:
         with Progress(edge.stats, lambda: edge.spool, console, live=live) as shown:
-            while not stop.wait(1.0):
+            while not (stop.wait(1.0) or edge.died.is_set()):
                 shown.tick()
     finally:
         edge.stop()
         if server is not None:
             server.stop()
+    if edge.failure is not None:  # a core thread died: exit 1, so that systemd restarts us
+        raise edge.failure
 
 
 def _freeze_startup(client: str) -> None:

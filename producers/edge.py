@@ -5,13 +5,19 @@ API::
     edge = Edge(config)          # tests: Edge(config, connect=MemoryTransport, build=...)
                                  # Kafka client: kafka.client (kafka-python, or librdkafka)
     edge.start();  ...;  edge.stop()         # stop(): sources end, queue spooled, spool drained
-    edge.run(stop_event)                     # start, wait for the event, stop
-    edge.stats, edge.spool, edge.healthy()
+    edge.run(stop_event)                     # start, wait for the event (or a death), stop
+    edge.stats, edge.spool, edge.health(), edge.healthy(), edge.failure
 
 Threads: one per source (a supervisor: a source that raises is reported, waits, and is rebuilt
-from its last spooled checkpoint), the writer, and the sender. Stop order is what makes a
+from its last spooled checkpoint), the writer, and the sender. Sources are first built before
+the sender starts, so a wrapper one installs (``SourceContext.wrap_transport``: the simulator's
+transport faults) is around every transport the sender opens. Stop order is what makes a
 shutdown lose nothing: sources first, then the writer spools what is queued, then the sender
 sends for up to ``shutdown_timeout_s`` and closes the producer; what is left stays spooled.
+
+A thread must never end unseen: if one raises anyway (or the writer or sender returns before it
+was told to), ``failure`` holds an ``EdgeStopped``, ``died`` is set, ``run`` stops the edge
+(closing the spool) and raises it, and ``assay-edge run`` exits 1 so that systemd restarts it.
 """
 
 from __future__ import annotations
@@ -25,10 +31,11 @@ from functools import cache
 from producers._reading import Source
 from producers.config import EdgeConfig
 from producers.encoding import Encoder
-from producers.errors import SourceError
+from producers.errors import EdgeStopped, SourceError
 from producers.sender import Sender
 from producers.sink import Transport, open_transport
 from producers.sources import SourceContext, SourceOptions, build_source
+from producers.sources._base import Wrapper
 from producers.spool import Spool
 from producers.stats import Stats
 from producers.writer import Slot, Writer
@@ -64,7 +71,8 @@ class Edge:
         self.config = config
         self.stats = stats or Stats()
         settings = config.kafka.settings(client_id=f"assay-edge-{config.producer_id}")
-        self._connect = connect or (lambda: open_transport(settings))
+        self._open = connect or (lambda: open_transport(settings))
+        self._wrappers: dict[str, Wrapper] = {}  # by source name, applied in name order
         self._contracts = contract_loader(config)
         self._build = build
         self._stop_sources = threading.Event()
@@ -72,6 +80,8 @@ class Edge:
         self._finish_sender = threading.Event()
         self._threads: list[threading.Thread] = []
         self.spool: Spool | None = None
+        self.failure: EdgeStopped | None = None
+        self.died = threading.Event()
 
     @cache  # noqa: B019 - one Edge, a handful of contracts
     def encoder(self, contract: str) -> Encoder:
@@ -82,6 +92,7 @@ class Edge:
         """Open the spool and start every thread."""
         config = self.config
         self.spool = Spool(config.spool.path, config.producer_id, config.spool.limits())
+        sources = [(options, self._first_build(options)) for options in config.sources]
         self.sender = Sender(
             self.spool,
             self._connect,
@@ -100,15 +111,52 @@ class Edge:
             queue_size=2 * config.spool.commit_readings,  # keeps back-pressure close to the spool
             on_spooled=self.sender.wake,
         )
-        self._spawn("sender", self.sender.run, self._finish_sender, config.shutdown_timeout_s)
-        self._spawn("writer", self.writer.run, self._finish_writer)
-        for options in config.sources:
-            self._spawn(f"source-{options.name}", self._supervise, options)
+        sender, writer = self._finish_sender, self._finish_writer
+        self._spawn("sender", sender, self.sender.run, sender, config.shutdown_timeout_s)
+        self._spawn("writer", writer, self.writer.run, writer)
+        for options, source in sources:
+            self._spawn(f"source-{options.name}", None, self._supervise, options, source)
 
-    def _spawn(self, name: str, target: Callable[..., None], *args: object) -> None:
-        thread = threading.Thread(target=target, args=args, name=name, daemon=True)
+    def _connect(self) -> Transport:
+        """A new transport, inside the wrappers sources installed."""
+        transport = self._open()
+        for name in sorted(self._wrappers):
+            transport = self._wrappers[name](transport)
+        return transport
+
+    def _spawn(
+        self, name: str, until: threading.Event | None, target: Callable[..., None], *args: object
+    ) -> None:
+        """Start ``target`` as thread ``name``; it must not end before ``until`` is set."""
+        thread = threading.Thread(
+            target=self._guard, args=(name, until, target, args), name=name, daemon=True
+        )
         thread.start()
         self._threads.append(thread)
+
+    def _guard(
+        self,
+        name: str,
+        until: threading.Event | None,
+        target: Callable[..., None],
+        args: tuple[object, ...],
+    ) -> None:
+        """A thread's body: an exception, or an end before ``until``, is the edge's failure."""
+        try:
+            target(*args)
+        except BaseException as exc:  # whatever ended it, the process must know
+            log.critical("thread %s died", name, exc_info=True)
+            self._fail(EdgeStopped(name, f"{type(exc).__name__}: {exc}"))
+            return
+        if until is not None and not until.is_set():
+            self._fail(EdgeStopped(name, "it returned while the edge was running"))
+
+    def _fail(self, failure: EdgeStopped) -> None:
+        if self.failure is None:
+            self.failure = failure
+        self.stats.error(failure.thread, failure)
+        log.critical("%s; the edge stops", failure)
+        self.died.set()
 
     def stop(self) -> None:
         """Stop sources, spool what is queued, send what the timeout allows, close the spool."""
@@ -130,23 +178,38 @@ class Edge:
                     log.warning("%s did not stop within %.0fs", thread.name, timeout)
 
     def run(self, stop: threading.Event) -> None:
-        """Start, run until ``stop`` is set, then stop gracefully."""
+        """Start, run until ``stop`` is set, then stop gracefully; raise ``failure`` if any."""
         self.start()
         try:
-            stop.wait()
+            while not (stop.wait(0.2) or self.died.is_set()):
+                pass
         finally:
             self.stop()
+        if self.failure is not None:
+            raise self.failure
 
-    def healthy(self) -> tuple[bool, str]:
-        """Threads alive and Kafka acknowledging (or nothing to send); with the reason."""
+    def health(self) -> tuple[str, str]:
+        """``ok``, ``degraded`` (spool calls fail and are retried) or ``unhealthy``; the reason."""
+        if self.failure is not None:
+            return "unhealthy", str(self.failure)
         dead = [t.name for t in self._threads if not t.is_alive()]
         if dead and not self._stop_sources.is_set():
-            return False, f"threads stopped: {', '.join(dead)}"
+            return "unhealthy", f"threads stopped: {', '.join(dead)}"
+        failing = list(self.stats.spool_failing.values())
+        if failing:
+            first = min(failing, key=lambda e: e.at)
+            return "degraded", f"spool failing for {time.time() - first.at:.0f}s: {first.message}"
         depth = self.spool.readings if self.spool else 0
         last = self.stats.last_ack or self.stats.started
         if depth and time.time() - last > 60:
-            return False, f"no Kafka acknowledgement for {time.time() - last:.0f}s, {depth} spooled"
-        return True, "ok"
+            since = time.time() - last
+            return "unhealthy", f"no Kafka acknowledgement for {since:.0f}s, {depth} spooled"
+        return "ok", "ok"
+
+    def healthy(self) -> tuple[bool, str]:
+        """Threads alive, the spool working and Kafka acknowledging; with the reason."""
+        status, reason = self.health()
+        return status == "ok", reason
 
     # Sources ---------------------------------------------------------------------------
     def report(self, source: str) -> Callable[[SourceError], None]:
@@ -159,12 +222,20 @@ class Edge:
 
         return report
 
-    def _supervise(self, options: SourceOptions) -> None:
+    def _first_build(self, options: SourceOptions) -> Source | None:
+        """The source, built before any transport is opened; None leaves it to the supervisor."""
+        try:
+            return self._source(options)
+        except Exception:  # reported when the supervisor builds it again
+            log.debug("building source %s failed; its supervisor retries", options.name)
+            return None
+
+    def _supervise(self, options: SourceOptions, source: Source | None) -> None:
         slot = Slot(options.name, options.payload, options.frame_readings)
         backoff = 1.0
         while not self._stop_sources.is_set():
             try:
-                self._pump(options, slot)
+                self._pump(source or self._source(options), options.name, slot)
                 return
             except Exception as exc:  # a source must never take the edge down
                 error = (
@@ -172,20 +243,25 @@ class Edge:
                 )
                 self.report(options.name)(error)
                 log.exception("source %s failed; restarting in %.0fs", options.name, backoff)
+            source = None
             self._stop_sources.wait(backoff)
             backoff = min(backoff * 2, 30.0)
             self.writer.sync()  # rebuild from a checkpoint that covers everything queued
 
-    def _pump(self, options: SourceOptions, slot: Slot) -> None:
+    def _source(self, options: SourceOptions) -> Source:
+        """Build the source from its last spooled checkpoint."""
         assert self.spool is not None
         context = SourceContext(
             contract=self._contracts(options.contract),
             site=options.site or self.config.site,
             checkpoint=self.spool.checkpoint(options.name),
             report=self.report(options.name),
+            wrap_transport=lambda wrapper: self._wrappers.__setitem__(options.name, wrapper),
         )
-        source = self._build(options, context)
+        return self._build(options, context)
+
+    def _pump(self, source: Source, name: str, slot: Slot) -> None:
         for reading in source.readings(self._stop_sources):  # a Reading or a ReadingBatch
-            self.stats.read[options.name] += reading.count
+            self.stats.read[name] += reading.count
             if not self.writer.put(slot, reading, self._stop_sources):
                 return

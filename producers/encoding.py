@@ -27,9 +27,6 @@ Payload kinds (header ``content_type``, names from ``schemas.wire``):
 Headers (UTF-8 values): ``contract``, ``contract_version``, ``producer_id``, ``seq``, ``count``,
 ``content_type``, ``replay`` (``1`` when the message may have been sent before, else ``0``) and,
 when a source knows it, ``quality`` (worst OPC UA status: ``good``/``uncertain``/``bad``).
-
-A reading marked ``Transport.CORRUPT`` becomes deliberately undecodable bytes (not UTF-8, not
-JSON); ``Transport.DUPLICATE`` sets ``Message.duplicate`` and the sender sends it twice.
 """
 
 from __future__ import annotations
@@ -44,11 +41,10 @@ from typing import Any
 import orjson
 import pyarrow as pa
 
-from producers._reading import Reading, ReadingBatch, Transport
+from producers._reading import Reading, ReadingBatch
 from schemas import Contract, to_arrow_schema, topic_name, wire
 
 __all__ = [
-    "CORRUPT_PREFIX",
     "Encoder",
     "Message",
     "epoch_ms",
@@ -56,7 +52,6 @@ __all__ = [
     "headers",
 ]
 
-CORRUPT_PREFIX = b"\xff\xfe\x00corrupt:"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
 
@@ -73,7 +68,6 @@ class Message:
     content_type: str
     contract: str
     version: str
-    duplicate: bool = False
     quality: str | None = None
 
 
@@ -153,17 +147,7 @@ class Encoder:
     def json(self, reading: Reading, seq: int, ingest_ms: int) -> Message:
         """One reading as one JSON message."""
         value = orjson.dumps(self._document(reading, seq, ingest_ms))
-        if reading.transport is Transport.CORRUPT:
-            value = CORRUPT_PREFIX + value[::-1]
-        return self._message(
-            reading.device_id,
-            seq,
-            1,
-            value,
-            wire.JSON,
-            duplicate=reading.transport is Transport.DUPLICATE,
-            quality=reading.quality,
-        )
+        return self._message(reading.device_id, seq, 1, value, wire.JSON, reading.quality)
 
     def _document(self, reading: Reading, seq: int, ingest_ms: int) -> dict[str, Any]:
         values = reading.values
@@ -194,8 +178,7 @@ class Encoder:
             len(readings),
             _ipc(self.schema, batch),
             wire.ARROW_STREAM,
-            duplicate=first.transport is Transport.DUPLICATE,
-            quality=first.quality,
+            first.quality,
         )
 
     def columns(self, batch: ReadingBatch, first_seq: int, ingest_ms: int) -> Message:
@@ -269,7 +252,6 @@ class Encoder:
         count: int,
         value: bytes,
         kind: str,
-        duplicate: bool = False,
         quality: str | None = None,
     ) -> Message:
         return Message(
@@ -281,7 +263,6 @@ class Encoder:
             content_type=kind,
             contract=self.contract.name,
             version=self.contract.version,
-            duplicate=duplicate,
             quality=quality,
         )
 

@@ -2,12 +2,14 @@
 
     EdgeError                  root of the edge (under ``schemas.AssayError``); ``transient``
     ├── EdgeConfigError        the YAML file is wrong (``file``, ``key``, ``fix``)
-    ├── SpoolError             the spool database failed or is inconsistent (``path``)
+    ├── EdgeStopped            a core thread died; the process must exit (``thread``, ``error``)
+    ├── SpoolError             the spool database failed or is inconsistent (``path``, ``code``)
     │   └── SpoolClosed        the spool was closed while a caller waited for room
     ├── SinkError              Kafka refused or could not take a message (``topic``)
     │   └── SinkUnavailable    the broker cannot be reached now (transient)
     └── SourceError            a source could not read or understand its input (``source``)
         ├── BadInput           one input item (line, message, value) is garbage (``where``)
+        │   └── Unencodable    a reading no payload can carry (``field``, ``value``, ``reason``)
         ├── SourceTypeError    a value has the wrong type for its field (``field``, ``expected``)
         └── SourceTimeout      a device did not answer in time (transient)
 
@@ -27,6 +29,7 @@ __all__ = [
     "BadInput",
     "EdgeConfigError",
     "EdgeError",
+    "EdgeStopped",
     "SinkError",
     "SinkUnavailable",
     "SourceError",
@@ -34,6 +37,7 @@ __all__ = [
     "SourceTypeError",
     "SpoolClosed",
     "SpoolError",
+    "Unencodable",
 ]
 
 
@@ -53,12 +57,29 @@ class EdgeConfigError(EdgeError):
         super().__init__(f"{self.file}: {key or '<top>'}: {problem}{hint}")
 
 
-class SpoolError(EdgeError):
-    """The spool database could not be opened, written or read."""
+class EdgeStopped(EdgeError):
+    """A thread the edge cannot run without ended: the process exits, its supervisor restarts it."""
 
-    def __init__(self, path: Path | str, problem: str) -> None:
+    def __init__(self, thread: str, error: str) -> None:
+        self.thread = thread
+        self.error = error
+        super().__init__(f"thread {thread} stopped: {error}")
+
+
+class SpoolError(EdgeError):
+    """The spool database could not be opened, written or read.
+
+    ``code`` is SQLite's error name (``SQLITE_FULL``) when SQLite raised it; ``transient`` is
+    true for a full disk, an I/O error, a lock or a lack of memory, which a retry may outlive.
+    """
+
+    def __init__(
+        self, path: Path | str, problem: str, *, code: str = "", transient: bool = False
+    ) -> None:
         self.path = str(path)
         self.problem = problem
+        self.code = code
+        self.transient = transient
         super().__init__(f"spool {self.path}: {problem}")
 
 
@@ -101,6 +122,25 @@ class BadInput(SourceError):
         self.raw = raw[:200]
         shown = f" in {raw[:80]!r}" if raw else ""
         super().__init__(source, f"{where}: {problem}{shown}")
+
+
+class Unencodable(BadInput):
+    """A reading the encoder cannot turn into a message (a 2**64 int, bytes, an object).
+
+    ``field`` names the value at fault (``*`` when no single value is, an envelope field when
+    that is), ``value`` is its repr cut to 80 characters and ``reason`` a short label for the
+    metric (``int_out_of_range``, ``unsupported_type``, ...).
+    """
+
+    def __init__(
+        self, source: str, device_id: str, field: str, value: str, reason: str, problem: str
+    ) -> None:
+        self.device_id = device_id
+        self.field = field
+        self.value = value
+        self.reason = reason
+        where = f"reading of {device_id!r}, field {field!r} = {value}"
+        super().__init__(source, where, f"{reason}: {problem}")
 
 
 class SourceTypeError(SourceError):

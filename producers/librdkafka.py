@@ -36,8 +36,8 @@ import time
 from functools import partial
 from typing import Any
 
+from producers._transport import Delivery, Headers, KafkaSettings
 from producers.errors import EdgeConfigError, SinkError, SinkUnavailable
-from producers.sink import Delivery, Headers, KafkaSettings
 
 __all__ = ["LibrdkafkaTransport", "librdkafka_config", "translate_librdkafka_error"]
 

@@ -6,19 +6,22 @@ API::
     collect(edge) -> iterable of prometheus metric families (used by the server)
 
 Metric names start with ``assay_edge_``: ``readings_read_total{source}``,
-``source_errors_total{source,kind}``, ``readings_spooled_total``, ``messages_sent_total``,
-``messages_replayed_total``, ``readings_acked_total``, ``send_errors_total``,
-``spool_readings``, ``spool_bytes``, ``spool_next_seq``, ``spool_dropped_readings_total``
-(persisted across restarts), ``readings_parked_total``, ``kafka_connected``,
-``last_ack_timestamp_seconds``. ``/health`` answers 200 ``{"status": "ok"}`` or 503 with the
-reason (a stopped thread, or nothing acknowledged for 60 s while readings are spooled).
+``source_errors_total{source,kind}``, ``readings_unencodable_total{source,reason}`` (skipped),
+``readings_spooled_total``, ``messages_sent_total``, ``messages_replayed_total``,
+``readings_acked_total``, ``send_errors_total``, ``spool_errors_total{operation,code}``,
+``spool_failing`` (1 while spool calls fail), ``spool_readings``, ``spool_bytes``,
+``spool_next_seq``, ``spool_dropped_readings_total`` (persisted across restarts),
+``readings_parked_total``, ``kafka_connected``, ``last_ack_timestamp_seconds``. ``/health``
+answers 200 ``{"status": "ok"}``, or 503 with ``degraded`` (spool calls fail and are retried)
+or ``unhealthy`` (a stopped thread, or nothing acknowledged for 60 s while readings are
+spooled) and the reason.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
 
@@ -53,6 +56,15 @@ class EdgeCollector(Collector):
         for (source, kind), n in stats.source_errors.items():
             errors.add_metric([source, kind], n)
         yield errors
+        yield _labelled(
+            "readings_unencodable",
+            "Readings no payload can carry, skipped",
+            ["source", "reason"],
+            stats.unencodable,
+        )
+        yield _labelled(
+            "spool_errors", "Spool calls that failed", ["operation", "code"], stats.spool_errors
+        )
         yield from _counters(
             ("readings_spooled", "Readings written to the spool", stats.spooled_readings),
             ("messages_sent", "Messages handed to Kafka", stats.sent_messages),
@@ -79,8 +91,18 @@ class EdgeCollector(Collector):
                 spool.next_seq if spool else 0,
             ),
             ("kafka_connected", "1 when the last Kafka call succeeded", int(stats.kafka_connected)),
+            ("spool_failing", "1 while spool calls fail", int(bool(stats.spool_failing))),
             ("last_ack_timestamp_seconds", "When Kafka last acknowledged", stats.last_ack or 0),
         )
+
+
+def _labelled(
+    name: str, doc: str, labels: list[str], counts: Mapping[tuple[str, str], int]
+) -> Metric:
+    family = CounterMetricFamily(f"assay_edge_{name}", doc, labels=labels)
+    for key, n in list(counts.items()):
+        family.add_metric(list(key), n)
+    return family
 
 
 def _counters(*specs: tuple[str, str, float]) -> Iterator[Metric]:
@@ -122,9 +144,9 @@ def _handler(edge: Edge, registry: CollectorRegistry) -> type[BaseHTTPRequestHan
             if self.path.startswith("/metrics"):
                 self._answer(200, CONTENT_TYPE_LATEST, generate_latest(registry))
             elif self.path.startswith("/health"):
-                ok, reason = edge.healthy()
-                body = json.dumps({"status": "ok" if ok else "unhealthy", "reason": reason})
-                self._answer(200 if ok else 503, "application/json", body.encode())
+                status, reason = edge.health()
+                body = json.dumps({"status": status, "reason": reason})
+                self._answer(200 if status == "ok" else 503, "application/json", body.encode())
             else:
                 self._answer(404, "text/plain", b"try /metrics or /health\n")
 

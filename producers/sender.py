@@ -18,6 +18,10 @@ backs off, and restarts from the oldest message still spooled — so after an ou
 replays oldest-first with its original timestamps. Reports from an abandoned transport are
 ignored; what they were about is still spooled and goes out again. An unexpected error in a
 round is counted and treated as an outage: the sender thread never dies while the edge runs.
+A transient spool error (disk full, I/O error, a lock) is counted (``Stats.spool_errors``, and
+``/health`` says degraded until a round succeeds) and the round retried after a back-off, with
+acknowledgements that could not be removed kept for the next try; any other spool error ends
+the thread, and the edge exits.
 """
 
 from __future__ import annotations
@@ -29,10 +33,10 @@ from collections import deque
 from collections.abc import Callable
 
 from producers.encoding import Message, headers
-from producers.errors import SinkError, SinkUnavailable
+from producers.errors import SinkError, SinkUnavailable, SpoolError
 from producers.sink import Transport
 from producers.spool import Spool, Spooled
-from producers.stats import Stats
+from producers.stats import LastError, Stats
 
 __all__ = ["Sender"]
 
@@ -67,6 +71,7 @@ class Sender:
         self._cursor = -1
         self._inflight: dict[int, Message] = {}
         self._done: deque[tuple[int, int, SinkError | None]] = deque()
+        self._acked: list[int] = []  # acknowledged, not yet removed from the spool
         self._generation = 0  # bumped with every transport; older reports are ignored
         self._rewind = False
         self._rewind_since = 0.0
@@ -97,13 +102,30 @@ class Sender:
     def _guarded_step(self) -> bool:
         """``step``, with any unexpected error handled as an outage instead of ending the thread."""
         try:
-            return self.step()
+            did = self.step()
+        except SpoolError as exc:
+            if not exc.transient:
+                raise  # a broken spool: the edge stops and is restarted (see ``Edge``)
+            self._spool_failed(exc)
+            return False
         except Exception as exc:  # a client bug must not stop the sending of a gateway
             log.exception("sender round failed; reconnecting")
             self._fail(SinkUnavailable("*", f"{type(exc).__name__}: {exc}"))
             self._abandon()
             self._start_rewind()
             return False
+        if self.stats.spool_failing.pop("send", None) is not None:
+            log.warning("the spool answers the sender again")
+        return did
+
+    def _spool_failed(self, exc: SpoolError) -> None:
+        """Count and show a spool error, then wait before the next round tries again."""
+        self.stats.spool_errors[("send", exc.code)] += 1
+        self.stats.spool_failing.setdefault("send", LastError("spool", str(exc), time.time()))
+        self.stats.error("spool", exc)
+        delay = self._next_backoff()
+        log.error("%s; the sender retries in %.1fs", exc, delay)
+        time.sleep(delay)
 
     def close(self, timeout: float) -> None:
         """Flush and close the transport; what is not acknowledged stays spooled."""
@@ -144,7 +166,7 @@ class Sender:
         return True
 
     def _settle(self) -> bool:
-        acked: list[int] = []
+        acked = self._acked
         while self._done:
             generation, seq, error = self._done.popleft()
             message = self._inflight.pop(seq, None) if generation == self._generation else None
@@ -156,18 +178,24 @@ class Sender:
                 self.stats.acked_messages += 1
             else:
                 self._failed(message, error)
-        if acked:
-            self.stats.acked_readings += self.spool.ack(acked)
-            self.stats.last_ack, self.stats.kafka_connected = time.time(), True
-            self._backoff = self._backoff_range[0]
-        return bool(acked)
+        if not acked:
+            return False
+        self.stats.acked_readings += self.spool.ack(acked)  # on a SpoolError, kept for a retry
+        self._acked = []
+        self.stats.last_ack, self.stats.kafka_connected = time.time(), True
+        self._backoff = self._backoff_range[0]
+        return True
 
     def _failed(self, message: Message, error: SinkError) -> None:
         self._fail(error)
         if error.transient:
             self._start_rewind()
             return
-        self.spool.park(message.seq, str(error))
+        try:
+            self.spool.park(message.seq, str(error))
+        except SpoolError:
+            self._start_rewind()  # the message is still spooled: it is sent, and refused, again
+            raise
         self.stats.parked_readings += message.count
 
     def _fail(self, error: SinkError) -> None:
@@ -229,9 +257,6 @@ class Sender:
                 headers(message, self.producer_id, item.sent),
                 lambda error: self._done.append((generation, seq, error)),
             )
-            if message.duplicate:  # as a crash replay would: same seq again, flagged
-                again = headers(message, self.producer_id, True)
-                transport.send(message.topic, message.key, message.value, again, lambda _e: None)
         except SinkError as exc:
             if self._inflight.pop(seq, None) is not None:
                 self._inflight_bytes -= len(message.value)

@@ -22,7 +22,9 @@ that may have reached the broker is resent with the replay flag — the only dup
 sender sends oldest first, so what may have left is always a prefix of the spool: the mark is
 one watermark (``meta.sent_through``), not an UPDATE of every row — SQLite rewrites a whole
 row on update, a frame's megabytes of payload included. (Rows of spools written before the
-watermark keep their ``sent`` column, which still counts.)
+watermark keep their ``sent`` column, which still counts.) Spools written before the simulator
+applied its own transport faults have a ``duplicate`` column: it is left in place, filled with
+0 and never read, so those files open and replay as they are, without a rewrite.
 
 Durability: ``full`` runs ``synchronous=FULL`` (every commit is fsynced: survives power loss);
 ``normal`` runs ``synchronous=NORMAL`` (fsync at checkpoints only: survives ``kill -9`` and
@@ -44,19 +46,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from producers._sqlite import Durability, connect, translated
 from producers.encoding import Message
 from producers.errors import SpoolClosed, SpoolError
 
 __all__ = ["FullPolicy", "Spool", "SpoolLimits", "SpoolStats", "Spooled", "read_stats"]
 
 FullPolicy = Literal["block", "drop_oldest"]
-Durability = Literal["full", "normal"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS message (
     seq INTEGER PRIMARY KEY, count INTEGER NOT NULL, topic TEXT NOT NULL, key BLOB,
     value BLOB NOT NULL, content_type TEXT NOT NULL, contract TEXT NOT NULL,
-    version TEXT NOT NULL, duplicate INTEGER NOT NULL, quality TEXT,
+    version TEXT NOT NULL, quality TEXT,
     sent INTEGER NOT NULL DEFAULT 0, spooled_ms INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS parked (
     seq INTEGER PRIMARY KEY, count INTEGER NOT NULL, topic TEXT NOT NULL, key BLOB,
@@ -64,7 +66,12 @@ CREATE TABLE IF NOT EXISTS parked (
     parked_ms INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
-_COLUMNS = "seq, count, topic, key, value, content_type, contract, version, duplicate, quality"
+_COLUMNS = "seq, count, topic, key, value, content_type, contract, version, quality"
+_INSERT = f"INSERT INTO message ({_COLUMNS}, spooled_ms) VALUES (?,?,?,?,?,?,?,?,?,?)"
+# Older spools: their NOT NULL ``duplicate`` column (once the simulator's fault mark) gets 0.
+_INSERT_OLD = (
+    f"INSERT INTO message ({_COLUMNS}, spooled_ms, duplicate) VALUES (?,?,?,?,?,?,?,?,?,?,0)"
+)
 
 
 @dataclass(frozen=True)
@@ -111,15 +118,18 @@ class Spool:
         self.limits = limits or SpoolLimits()
         self._lock = threading.Condition()
         self._closed = False
-        self._db = _connect(self.path, self.limits.durability)
-        self._claim(producer_id)
-        self.producer_id = producer_id
-        self.next_seq = int(self._meta("next_seq") or 0)
-        self.sent_through = int(self._meta("sent_through") or -1)
-        self.dropped = int(self._meta("dropped") or 0)
-        self.readings, self.bytes = self._db.execute(
-            "SELECT coalesce(sum(count), 0), coalesce(sum(length(value)), 0) FROM message"
-        ).fetchone()
+        self._db = connect(self.path, self.limits.durability, _SCHEMA)
+        with translated(self.path, "cannot open"):
+            self._claim(producer_id)
+            self.producer_id = producer_id
+            self.next_seq = int(self._meta("next_seq") or 0)
+            self.sent_through = int(self._meta("sent_through") or -1)
+            self.dropped = int(self._meta("dropped") or 0)
+            self.readings, self.bytes = self._db.execute(
+                "SELECT coalesce(sum(count), 0), coalesce(sum(length(value)), 0) FROM message"
+            ).fetchone()
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(message)")}
+        self._insert = _INSERT_OLD if "duplicate" in columns else _INSERT
 
     def _claim(self, producer_id: str) -> None:
         owner = self._meta("producer_id")
@@ -144,11 +154,13 @@ class Spool:
         """Store messages (their seqs must continue ``next_seq`` without a gap) in one commit.
 
         Under ``block`` this waits for room; ``close()`` ends the wait with ``SpoolClosed``.
+        A failed commit (a ``SpoolError``, transient when the disk is full) changes nothing:
+        the caller may append the same messages again.
         """
         self._check_contiguous(messages)
         readings = sum(m.count for m in messages)
         size = sum(len(m.value) for m in messages)
-        with self._lock:
+        with self._lock, translated(self.path, "append failed"):
             self._make_room(readings, size)
             self._write(messages, checkpoints or {}, readings, size)
 
@@ -169,26 +181,26 @@ class Spool:
             raise SpoolClosed(self.path, "closed")
 
     def _over(self, readings: int, size: int) -> bool:
-        if self.readings == 0:  # an empty spool takes any one batch
+        return self._exceeds(self.readings, self.bytes, readings, size)
+
+    def _exceeds(self, held: int, held_bytes: int, readings: int, size: int) -> bool:
+        if held == 0:  # an empty spool takes any one batch
             return False
         limits = self.limits
-        return (
-            self.readings + readings > limits.max_readings or self.bytes + size > limits.max_bytes
-        )
+        return held + readings > limits.max_readings or held_bytes + size > limits.max_bytes
 
     def _drop_oldest(self, readings: int, size: int) -> None:
-        dropped = 0
+        # The counters change only once the deletion is committed: a failed commit keeps both.
+        held, held_bytes, dropped = self.readings, self.bytes, self.dropped
         with self._db:
-            while self._over(readings, size):
-                row = self._db.execute(
-                    "SELECT seq, count, length(value) FROM message ORDER BY seq LIMIT 1"
+            while self._exceeds(held, held_bytes, readings, size):
+                count, length = self._db.execute(
+                    "DELETE FROM message WHERE seq = (SELECT min(seq) FROM message)"
+                    " RETURNING count, length(value)"
                 ).fetchone()
-                self._db.execute("DELETE FROM message WHERE seq = ?", (row[0],))
-                self.readings -= row[1]
-                self.bytes -= row[2]
-                dropped += row[1]
-            self.dropped += dropped
-            self._db.execute("REPLACE INTO meta VALUES ('dropped', ?)", (str(self.dropped),))
+                held, held_bytes, dropped = held - count, held_bytes - length, dropped + count
+            self._db.execute("REPLACE INTO meta VALUES ('dropped', ?)", (str(dropped),))
+        self.readings, self.bytes, self.dropped = held, held_bytes, dropped
 
     def _write(
         self, messages: Sequence[Message], checkpoints: Mapping[str, str], readings: int, size: int
@@ -204,26 +216,19 @@ class Spool:
                 m.content_type,
                 m.contract,
                 m.version,
-                int(m.duplicate),
                 m.quality,
                 now,
             )
             for m in messages
         ]
         next_seq = self.next_seq + readings
-        try:
-            with self._db:
-                self._db.executemany(
-                    f"INSERT INTO message ({_COLUMNS}, spooled_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                    rows,
-                )
-                self._db.execute("REPLACE INTO meta VALUES ('next_seq', ?)", (str(next_seq),))
-                self._db.executemany(
-                    "REPLACE INTO meta VALUES (?, ?)",
-                    [(f"checkpoint:{k}", v) for k, v in checkpoints.items()],
-                )
-        except sqlite3.Error as exc:
-            raise SpoolError(self.path, f"append failed: {exc}") from exc
+        with self._db:
+            self._db.executemany(self._insert, rows)
+            self._db.execute("REPLACE INTO meta VALUES ('next_seq', ?)", (str(next_seq),))
+            self._db.executemany(
+                "REPLACE INTO meta VALUES (?, ?)",
+                [(f"checkpoint:{k}", v) for k, v in checkpoints.items()],
+            )
         self.next_seq, self.readings, self.bytes = (
             next_seq,
             self.readings + readings,
@@ -240,14 +245,14 @@ class Spool:
         """
         out: list[Spooled] = []
         size = 0
-        with self._lock:
+        with self._lock, translated(self.path, "fetch failed"):
             rows = self._db.execute(
                 f"SELECT {_COLUMNS}, sent OR seq <= ? FROM message WHERE seq > ?"
                 " ORDER BY seq LIMIT ?",
                 (self.sent_through, after_seq, limit),
             )
             for row in rows:
-                out.append(Spooled(_message(row), bool(row[10])))
+                out.append(Spooled(_message(row), bool(row[9])))
                 size += len(row[4])
                 if max_bytes is not None and size >= max_bytes:
                     break
@@ -261,16 +266,16 @@ class Spool:
         """
         if last_seq <= self.sent_through:
             return  # a resend after a rewind: already marked
-        with self._lock, self._db:
+        with self._lock, translated(self.path, "mark_sent failed"), self._db:
             self._db.execute("REPLACE INTO meta VALUES ('sent_through', ?)", (str(last_seq),))
-            self.sent_through = last_seq
+        self.sent_through = last_seq
 
     def ack(self, seqs: Iterable[int]) -> int:
         """Remove acknowledged messages (by first seq); returns the readings removed."""
         ranges = _runs(sorted(seqs))
         if not ranges:
             return 0
-        with self._lock:
+        with self._lock, translated(self.path, "ack failed"):
             removed = self._remove(ranges)
             self._lock.notify_all()
         return removed
@@ -283,7 +288,7 @@ class Spool:
                 for count, length in self._db.execute(
                     "DELETE FROM message WHERE seq BETWEEN ? AND ? RETURNING count, length(value)",
                     (low, high),
-                ):
+                ).fetchall():
                     readings, size = readings + count, size + length
         self.readings -= readings
         self.bytes -= size
@@ -291,31 +296,29 @@ class Spool:
 
     def park(self, seq: int, reason: str) -> None:
         """Move a message Kafka will never accept aside, so the stream goes on; it is counted."""
-        with self._lock, self._db:
-            self._db.execute(
-                "INSERT OR REPLACE INTO parked SELECT seq, count, topic, key, value, content_type,"
-                " ?, ? FROM message WHERE seq = ?",
-                (reason, int(time.time() * 1000), seq),
-            )
-            self._remove_unlocked(seq)
+        with self._lock, translated(self.path, "park failed"):
+            with self._db:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO parked SELECT seq, count, topic, key, value,"
+                    " content_type, ?, ? FROM message WHERE seq = ?",
+                    (reason, int(time.time() * 1000), seq),
+                )
+                row = self._db.execute(
+                    "DELETE FROM message WHERE seq = ? RETURNING count, length(value)", (seq,)
+                ).fetchone()
+            if row is not None:
+                self.readings -= row[0]
+                self.bytes -= row[1]
             self._lock.notify_all()
-
-    def _remove_unlocked(self, seq: int) -> None:
-        row = self._db.execute(
-            "DELETE FROM message WHERE seq = ? RETURNING count, length(value)", (seq,)
-        ).fetchone()
-        if row is not None:
-            self.readings -= row[0]
-            self.bytes -= row[1]
 
     def checkpoint(self, source: str) -> str | None:
         """The last checkpoint stored for ``source`` together with its readings."""
-        with self._lock:
+        with self._lock, translated(self.path, "checkpoint failed"):
             return self._meta(f"checkpoint:{source}")
 
     def stats(self) -> SpoolStats:
         """Depth, oldest entries, next seq and dropped/parked counts."""
-        with self._lock:
+        with self._lock, translated(self.path, "stats failed"):
             return _stats(self._db)
 
     def close(self) -> None:
@@ -338,10 +341,7 @@ def _runs(seqs: list[int]) -> list[tuple[int, int]]:
 
 
 def _message(row: tuple[Any, ...]) -> Message:
-    seq, count, topic, key, value, content_type, contract, version, duplicate, quality = row[:10]
-    return Message(
-        seq, count, topic, key, value, content_type, contract, version, bool(duplicate), quality
-    )
+    return Message(*row[:9])
 
 
 def read_stats(path: Path | str) -> SpoolStats:
@@ -350,9 +350,8 @@ def read_stats(path: Path | str) -> SpoolStats:
         raise SpoolError(path, "no spool file here (has `assay-edge run` started once?)")
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        return _stats(db)
-    except sqlite3.Error as exc:
-        raise SpoolError(path, f"cannot read: {exc}") from exc
+        with translated(path, "cannot read"):
+            return _stats(db)
     finally:
         db.close()
 
@@ -381,18 +380,3 @@ def _stats(db: sqlite3.Connection) -> SpoolStats:
         parked=parked,
         producer_id=meta.get("producer_id"),
     )
-
-
-def _connect(path: Path, durability: Durability) -> sqlite3.Connection:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(path, check_same_thread=False, isolation_level="DEFERRED")
-        # New files only (an existing file keeps its size): a 1.4 MB frame spans 21 pages of
-        # 64 KiB instead of 340 of 4 KiB, which made append + ack ~35% cheaper per reading.
-        db.execute("PRAGMA page_size=65536")
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute(f"PRAGMA synchronous={durability.upper()}")
-        db.executescript(_SCHEMA)
-    except (OSError, sqlite3.Error) as exc:
-        raise SpoolError(path, f"cannot open: {exc}") from exc
-    return db

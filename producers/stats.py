@@ -29,6 +29,11 @@ class Stats:
     started: float = field(default_factory=time.time)
     read: Counter[str] = field(default_factory=Counter)  # readings per source
     source_errors: Counter[tuple[str, str]] = field(default_factory=Counter)  # (source, kind)
+    unencodable: Counter[tuple[str, str]] = field(default_factory=Counter)  # (source, reason)
+    #: spool errors by (operation, SQLite code): ``append`` by the writer, ``send`` by the sender
+    spool_errors: Counter[tuple[str, str]] = field(default_factory=Counter)
+    #: operations whose spool calls fail now, with the first failure (cleared on success)
+    spool_failing: dict[str, LastError] = field(default_factory=dict)
     spooled_readings: int = 0
     spooled_messages: int = 0
     sent_messages: int = 0

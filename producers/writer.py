@@ -15,7 +15,13 @@ the source threads: that is the back-pressure.
 
 Frames: readings of a ``payload: frame`` source are grouped per (contract, device) within the
 batch and cut every ``frame_readings``; a group that does not fit the Arrow schema falls back to
-JSON messages, and readings with a transport fault always go as JSON.
+JSON messages.
+
+Bad input never stops the writer: a reading that cannot be encoded at all (see
+``producers.rejects``) is counted, logged and skipped without taking a seq, and its source's
+checkpoint still moves past it. A transient spool error (disk full, I/O error, a lock) is
+retried with back-off, keeping the encoded batch, and shown as ``failing`` (``/health`` says
+degraded) until an append succeeds; any other spool error ends the thread, and the edge exits.
 
 Batches: a ``ReadingBatch`` (columns of one device) takes the next ``count`` seqs in queue order
 and becomes one frame message, or several when it holds more than ``frame_readings``; nothing
@@ -36,9 +42,10 @@ from dataclasses import dataclass, replace
 
 from producers._reading import Reading, ReadingBatch
 from producers.encoding import Encoder, Message
-from producers.errors import SourceError, SpoolClosed
+from producers.errors import SourceError, SpoolClosed, SpoolError, Unencodable
+from producers.rejects import reason_of, unencodable
 from producers.spool import Spool
-from producers.stats import Stats
+from producers.stats import LastError, Stats
 
 __all__ = ["Slot", "Writer"]
 
@@ -69,6 +76,7 @@ class Writer:
         queue_size: int = 50_000,
         on_spooled: Callable[[], None] = lambda: None,
         clock: Callable[[], float] = time.time,
+        retry: tuple[float, float] = (0.5, 30.0),
     ) -> None:
         self.spool = spool
         self.stats = stats or Stats()
@@ -79,6 +87,7 @@ class Writer:
         self._batched = _Budget(max(queue_size, 1))  # readings queued in batches
         self._on_spooled = on_spooled
         self._clock = clock
+        self._retry = retry
         self.unspooled = 0
 
     def put(self, slot: Slot, reading: Reading | ReadingBatch, stop: threading.Event) -> bool:
@@ -145,40 +154,92 @@ class Writer:
         ingest_ms = int(self._clock() * 1000)
         checkpoints = {s.name: r.checkpoint for s, r in items if r.checkpoint is not None}
         messages = self._encode(items, ingest_ms)
-        self.spool.append(messages, checkpoints)
+        self._append(messages, checkpoints)
         self.stats.spooled_readings += sum(m.count for m in messages)
         self.stats.spooled_messages += len(messages)
         self._on_spooled()
 
+    def _append(self, messages: list[Message], checkpoints: dict[str, str]) -> None:
+        """Append; a transient spool error is retried with back-off, the batch kept meanwhile."""
+        delay = self._retry[0]
+        while True:
+            try:
+                self.spool.append(messages, checkpoints)
+            except SpoolError as exc:
+                if isinstance(exc, SpoolClosed) or not exc.transient:
+                    raise
+                self._failing(exc, delay)
+                time.sleep(delay)
+                delay = min(delay * 2, self._retry[1])
+                continue
+            break
+        if self.stats.spool_failing.pop("append", None) is not None:
+            log.warning("spool appends work again")
+
+    def _failing(self, exc: SpoolError, delay: float) -> None:
+        self.stats.spool_errors[("append", exc.code)] += 1
+        self.stats.spool_failing.setdefault("append", LastError("spool", str(exc), time.time()))
+        self.stats.error("spool", exc)
+        log.error("%s; %d readings wait, retrying in %.1fs", exc, self._queue.qsize(), delay)
+
     def _encode(self, items: Sequence[Item], ingest_ms: int) -> list[Message]:
         messages: list[Message] = []
         seq = self.spool.next_seq
-        frames: dict[tuple[str, str, int], list[Reading]] = defaultdict(list)
+        frames: dict[tuple[str, str, int], list[tuple[str, Reading]]] = defaultdict(list)
         for slot, reading in items:
             encoder = self._encoder(slot, reading)
             if encoder is None:
                 continue
             if isinstance(reading, ReadingBatch):
                 seq = self._columns(encoder, slot, reading, seq, ingest_ms, messages)
-            elif slot.payload == "frame" and reading.transport is None:
-                frames[(reading.contract, reading.device_id, slot.frame_readings)].append(reading)
+            elif slot.payload == "frame" and isinstance(reading.device_id, str):
+                key = (reading.contract, reading.device_id, slot.frame_readings)
+                frames[key].append((slot.name, reading))
             else:
-                messages.append(encoder.json(reading, seq, ingest_ms))
-                seq += 1
+                seq = self._json(encoder, [(slot.name, reading)], seq, ingest_ms, messages)
         for (contract, _device, size), readings in frames.items():
             for start in range(0, len(readings), size):
                 chunk = readings[start : start + size]
                 seq = self._frame(self._encoders(contract), chunk, seq, ingest_ms, messages)
         return messages
 
+    def _json(
+        self,
+        encoder: Encoder,
+        readings: Sequence[tuple[str, Reading]],
+        seq: int,
+        ingest_ms: int,
+        out: list[Message],
+    ) -> int:
+        """Each reading as a JSON message; one that cannot be encoded is rejected, not fatal."""
+        for source, reading in readings:
+            try:
+                out.append(encoder.json(reading, seq, ingest_ms))
+            except Exception as exc:  # whatever a value does to the encoder, it is bad input
+                self._reject(unencodable(source, encoder, reading, exc))
+                continue
+            seq += 1
+        return seq
+
+    def _reject(self, error: Unencodable, readings: int = 1) -> None:
+        self.stats.unencodable[(error.source, error.reason)] += readings
+        self.stats.error(error.source, error)
+        log.warning("skipped %d unencodable reading(s): %s", readings, error)
+
     def _frame(
-        self, encoder: Encoder, chunk: list[Reading], seq: int, ingest_ms: int, out: list[Message]
+        self,
+        encoder: Encoder,
+        chunk: list[tuple[str, Reading]],
+        seq: int,
+        ingest_ms: int,
+        out: list[Message],
     ) -> int:
         try:
-            out.append(encoder.frame(chunk, seq, ingest_ms))
+            out.append(encoder.frame([r for _, r in chunk], seq, ingest_ms))
             return seq + len(chunk)
-        except ValueError as exc:
-            return _as_json(encoder, chunk, seq, ingest_ms, out, exc)
+        except Exception as exc:  # any misfit: each reading is judged alone
+            log.warning("frame of %d readings sent as JSON instead: %s", len(chunk), exc)
+            return self._json(encoder, chunk, seq, ingest_ms, out)
 
     def _columns(
         self,
@@ -196,14 +257,36 @@ class Writer:
             try:
                 out.append(encoder.columns(part, seq, ingest_ms))
                 seq += part.count
-            except ValueError as exc:
-                seq = _as_json(encoder, part.readings(), seq, ingest_ms, out, exc)
+            except Exception as exc:  # the rows go as JSON, judged alone
+                log.warning("frame of %d readings sent as JSON instead: %s", part.count, exc)
+                seq = self._rows(encoder, slot.name, part, seq, ingest_ms, out)
         return seq
+
+    def _rows(
+        self,
+        encoder: Encoder,
+        source: str,
+        part: ReadingBatch,
+        seq: int,
+        ingest_ms: int,
+        out: list[Message],
+    ) -> int:
+        """A batch's rows as JSON; rows that cannot even be read back are rejected together."""
+        try:
+            rows = part.readings()
+        except Exception as exc:  # e.g. a timestamp beyond what Python's datetime holds
+            problem = f"{type(exc).__name__}: {exc}"
+            error = Unencodable(
+                source, str(part.device_id), "*", f"<{part.count} rows>", reason_of(exc), problem
+            )
+            self._reject(error, part.count)
+            return seq
+        return self._json(encoder, [(source, r) for r in rows], seq, ingest_ms, out)
 
     def _encoder(self, slot: Slot, reading: Reading | ReadingBatch) -> Encoder | None:
         try:
             return self._encoders(reading.contract)
-        except LookupError as exc:
+        except Exception as exc:  # unknown (LookupError) or unusable: the reading cannot go
             error = SourceError(
                 slot.name, f"reading for unknown contract {reading.contract!r}: {exc}"
             )
@@ -211,22 +294,6 @@ class Writer:
             self.stats.error(slot.name, error)
             log.error("%s", error)
             return None
-
-
-def _as_json(
-    encoder: Encoder,
-    readings: Sequence[Reading],
-    seq: int,
-    ingest_ms: int,
-    out: list[Message],
-    why: ValueError,
-) -> int:
-    """Readings that cannot be one frame, as JSON messages (each judged on its own downstream)."""
-    log.warning("frame of %d readings sent as JSON instead: %s", len(readings), why)
-    for reading in readings:
-        out.append(encoder.json(reading, seq, ingest_ms))
-        seq += 1
-    return seq
 
 
 class _Budget:

@@ -112,7 +112,7 @@ def simulate(
 
 
 def _send(items: list[Any], contract: Any, producer_id: str, settings: Settings) -> None:
-    from producers.simulator._output import KafkaOutput, send_all
+    from producers.simulator import KafkaOutput, send_all
     from producers.sink import KafkaSettings, KafkaTransport
 
     transport = KafkaTransport(KafkaSettings(bootstrap=settings.bootstrap))

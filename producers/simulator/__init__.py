@@ -35,8 +35,11 @@ legitimate_reset  must NOT trip ``monotonic``     -             accepted (drop t
 ================  ==============================  ============  ==============================
 
 Timing faults change only the arrival (``ingest_time``), never the event time, so a late,
-skewed or out-of-order reading disturbs no stream rule. ``Simulation.truth()`` (see
-``_truth``) lists every injected fault by device and event time.
+skewed or out-of-order reading disturbs no stream rule. Transport faults (``InjectedFault``:
+corrupt, duplicate) are applied on the way to Kafka by the simulator alone: ``send_all`` for a
+run it encodes itself, ``FaultyTransport`` around the edge's transport for a ``kind:
+simulator`` source. ``Simulation.truth()`` (see ``_truth``) lists every injected fault by
+device and event time.
 """
 
 from producers.simulator._condition import failure_flags, power_w
@@ -52,20 +55,27 @@ from producers.simulator._expectations import (
     supported_kinds,
     target_field,
 )
+from producers.simulator._faults import FaultBook, FaultyTransport, InjectedFault
 from producers.simulator._fleet import MODELS
 from producers.simulator._images import ImageStore, Put
+from producers.simulator._output import KafkaOutput, send_all
 from producers.simulator._png import encode_png
-from producers.simulator._run import Simulated, Simulation
+from producers.simulator._run import Simulation
+from producers.simulator._simulated import Simulated
 from producers.simulator._truth import FORMAT as TRUTH_FORMAT
 
 __all__ = [
     "MODELS",
     "TRUTH_FORMAT",
     "Expectation",
+    "FaultBook",
     "FaultCapacityError",
     "FaultKind",
     "FaultNotSupportedError",
+    "FaultyTransport",
     "ImageStore",
+    "InjectedFault",
+    "KafkaOutput",
     "Put",
     "Simulated",
     "Simulation",
@@ -75,6 +85,7 @@ __all__ = [
     "expectation",
     "failure_flags",
     "power_w",
+    "send_all",
     "supported_kinds",
     "target_field",
 ]

@@ -3,7 +3,8 @@
 Value faults change ``values``; timing faults change only when a reading arrives
 (``arrival_ms``, which becomes its ``ingest_time``), never its event time, so per-device
 stream rules ordered by event time see nothing but the fault itself; transport faults
-set ``transport`` and leave the values healthy.
+(corrupt, duplicate) only mark the reading and leave it healthy: ``_faults`` applies them on
+the way to Kafka.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 from random import Random
 from typing import Any
 
-from producers._reading import Transport
 from producers.encoding import format_ms
 from producers.simulator._config import FaultKind, SimulatorConfig
 from producers.simulator._expectations import expectation
@@ -108,12 +108,10 @@ class Injector:
         return {"value": value}
 
     def _duplicate(self, slots: list[Slot], lo: int, name: None, rng: Random) -> dict[str, Any]:
-        slots[lo].transport = Transport.DUPLICATE
-        return {}
+        return {}  # the mark is all: sent twice on the way out (``_faults``)
 
     def _corrupt(self, slots: list[Slot], lo: int, name: None, rng: Random) -> dict[str, Any]:
-        slots[lo].transport = Transport.CORRUPT
-        return {}
+        return {}  # the mark is all: its bytes are spoilt on the way out (``_faults``)
 
     def _late(self, slots: list[Slot], lo: int, name: None, rng: Random) -> dict[str, Any]:
         fresh = self.freshness or 0

@@ -2,8 +2,9 @@
 
 Both encode with the edge's ``Encoder`` (envelope stamped, ``ingest_time`` = the simulated
 arrival) and keep one ``seq`` counter per producer, so the lines are byte for byte the
-message values the edge would send. A duplicate is written (sent) twice with the same seq;
-a corrupt reading becomes the encoder's undecodable bytes (its line is not JSON).
+message values the edge would send. Transport faults are applied on the way out
+(``_faults.inject``): a duplicate is written (sent) twice with the same seq, the second time
+with ``replay=1``; a corrupt reading becomes undecodable bytes (its line is not JSON).
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
+from producers._transport import Transport
 from producers.encoding import Encoder, Message, headers
-from producers.simulator._run import Simulated
-from producers.sink import Transport
+from producers.simulator._faults import inject, injected
+from producers.simulator._simulated import Simulated
 from schemas import Contract
 
-__all__ = ["KafkaOutput", "LinesOutput", "Output", "send_all"]
+__all__ = ["KafkaOutput", "LinesOutput", "Output", "open_lines", "send_all"]
 
 
 class Output(Protocol):
@@ -41,7 +43,7 @@ class LinesOutput:
 
 
 class KafkaOutput:
-    """Sends to Kafka; remembers the first delivery error."""
+    """Sends to Kafka with the edge's headers; remembers every delivery error."""
 
     def __init__(self, transport: Transport, producer_id: str) -> None:
         self.transport, self.producer_id = transport, producer_id
@@ -61,14 +63,13 @@ class KafkaOutput:
 
 def send_all(items: Iterable[Simulated], contract: Contract, producer_id: str, output: Output,
              first_seq: int = 0, tick: Callable[[], None] = lambda: None) -> int:  # fmt: skip
-    """Encode and deliver every item; return the next free seq."""
+    """Encode and deliver every item, with its transport fault; return the next free seq."""
     encoder = Encoder(contract, producer_id, site="site-01")
     seq = first_seq
     for item in items:
         message = encoder.json(item.reading, seq, item.arrival_ms)
-        output.write(message, replay=False)
-        if message.duplicate:
-            output.write(message, replay=True)
+        for out, replay in inject(injected(item.fault), message):
+            output.write(out, replay)
         seq += 1
         tick()
     return seq

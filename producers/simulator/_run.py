@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from random import Random
@@ -27,6 +26,7 @@ from producers.simulator._fleet import build_fleet, device_id, site_of, stream
 from producers.simulator._images import ImageStore, Put
 from producers.simulator._inject import MAX_LATENCY_MS, MIN_LATENCY_MS, Chunk, Injector
 from producers.simulator._plan import Occupancy, place, split_counts
+from producers.simulator._simulated import Simulated
 from producers.simulator._slot import Slot
 from producers.simulator._truth import TruthRecorder, truth_document
 from schemas import Contract, load_contract
@@ -35,17 +35,6 @@ __all__ = ["CHUNK_READINGS", "Simulated", "Simulation"]
 
 CHUNK_READINGS = 50_000  # readings of all devices held at once
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-@dataclass(frozen=True, slots=True)
-class Simulated:
-    """One yielded reading with when it arrives and the fault it carries (if any)."""
-
-    reading: Reading
-    arrival_ms: int
-    fault: FaultKind | None = None
-    fault_id: int = -1
-    note: dict[str, Any] = field(default_factory=dict)
 
 
 class Simulation:
@@ -131,7 +120,6 @@ class Simulation:
             event_time=_EPOCH + timedelta(milliseconds=slot.event_ms),
             values=slot.values,
             site=site_of(self.config, index),
-            transport=slot.transport,
         )
         return Simulated(reading, slot.arrival_ms, slot.fault, slot.fault_id, slot.note)
 

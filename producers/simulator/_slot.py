@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from producers._reading import Transport
 from producers.simulator._config import FaultKind
 
 __all__ = ["Slot"]
@@ -22,7 +21,6 @@ class Slot:
     values: dict[str, Any] = field(default_factory=dict)
     fault: FaultKind | None = None
     fault_id: int = -1  # groups the readings of one stuck run
-    transport: Transport | None = None
     note: dict[str, Any] = field(default_factory=dict)  # what the ground truth records
 
     def mark(self, kind: FaultKind, fault_id: int, **note: Any) -> None:

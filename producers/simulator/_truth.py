@@ -22,15 +22,13 @@ accounting invariant: ``messages = curated + quarantined + dead_lettered + dupli
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from producers.encoding import epoch_ms, format_ms
 from producers.simulator._config import FaultKind, SimulatorConfig
 from producers.simulator._expectations import expectation
+from producers.simulator._simulated import Simulated
 from schemas import Contract
-
-if TYPE_CHECKING:
-    from producers.simulator._run import Simulated
 
 __all__ = ["FORMAT", "TruthRecorder", "expected_outcomes", "truth_document"]
 

@@ -9,7 +9,10 @@ A kind ``<kind>`` lives in ``producers/sources/<kind>.py`` and defines:
 ``SourceContext`` carries the loaded ``contract``, the edge's ``site``, the source's last
 stored ``checkpoint`` (see ``Reading.checkpoint``) and ``report(error)``: a source reports a
 ``SourceError`` (``BadInput``, ``SourceTypeError``, ``SourceTimeout``) there — it is logged,
-counted per source and kind, and shown as the last error — and carries on.
+counted per source and kind, and shown as the last error — and carries on. With
+``wrap_transport(wrapper)`` a source that must alter what reaches Kafka (only the simulator,
+to inject transport faults) wraps every transport the edge opens; ``build`` is first called
+before the edge opens one.
 
 Shipped kinds: ``csv``, ``mqtt``, ``opcua``, ``modbus`` and ``simulator``. Client libraries
 (paho-mqtt, asyncua, pymodbus) are imported by their kind's module only.

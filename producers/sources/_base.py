@@ -9,12 +9,14 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from producers._transport import Transport
 from producers.errors import SourceError
 from schemas import Contract
 
-__all__ = ["Report", "SourceContext", "SourceOptions", "parse_time"]
+__all__ = ["Report", "SourceContext", "SourceOptions", "Wrapper", "parse_time"]
 
 Report = Callable[[SourceError], None]
+Wrapper = Callable[[Transport], Transport]
 
 
 class SourceOptions(BaseModel):
@@ -38,6 +40,8 @@ class SourceContext:
     site: str
     checkpoint: str | None = None
     report: Report = lambda error: None
+    #: install a wrapper around every Kafka transport the edge opens (the simulator's faults)
+    wrap_transport: Callable[[Wrapper], None] = lambda wrapper: None
 
 
 TimeFormat = str  # iso | epoch_s | epoch_ms | a strptime format

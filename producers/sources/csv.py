@@ -16,8 +16,9 @@ being written is picked up once complete. Every reading carries the checkpoint
 in one spool transaction, so a restart neither skips nor repeats a row. A later file is opened
 once the current one has no complete line left. A garbage line (wrong field count, bad bytes,
 no device or time) is reported as ``BadInput`` (with file and line) and skipped. Cells are
-converted to the contract's types; a cell that does not convert is passed on as text, so the
-reading lands in quarantine downstream with the reason. Quoted fields with embedded newlines
+converted to the contract's types; a cell that does not convert (``lots``, or an integer beyond
+int64 such as ``100000000000000000000``) is passed on as text, so the reading lands in
+quarantine downstream with the reason. Quoted fields with embedded newlines
 are not supported (MES exports put one row on one line).
 """
 
@@ -63,6 +64,7 @@ def build(options: Options, context: SourceContext) -> CsvTail:
     return CsvTail(options, context)
 
 
+_INT64 = range(-(2**63), 2**63)
 _TRUE = {"1", "true", "yes", "y", "on", "t"}
 _FALSE = {"0", "false", "no", "n", "off", "f"}
 
@@ -73,7 +75,8 @@ def convert(text: str, spec: FieldSpec) -> Any:
         return None
     try:
         if spec.type == "int64":
-            return int(text)
+            number = int(text)
+            return number if number in _INT64 else text
         if spec.type == "float64":
             return float(text)
         if spec.type == "bool" and text.lower() in _TRUE | _FALSE:

@@ -15,7 +15,8 @@ Config (``kind: modbus``)::
 
 Types: uint16, int16 (one register), uint32, int32, float32 (two registers, ``word_order``
 big = high word first). The value is ``raw * scale + offset``; an integer contract field
-gets an int when the result is whole. ``table`` is ``holding`` (function 3) or ``input`` (4).
+gets an int when the result is whole and fits int64. ``table`` is ``holding`` (function 3)
+or ``input`` (4).
 A timeout or an exception response is reported (``SourceTimeout`` / ``SourceError``) and the
 device is polled again next interval; the connection is reopened as needed. Never fatal.
 """
@@ -179,6 +180,7 @@ class ModbusPoller:
 
     def _typed(self, register: Register, value: float) -> float | int:
         spec = self.context.contract.fields.get(register.field)
-        if spec is not None and spec.type == "int64" and float(value).is_integer():
+        whole = float(value).is_integer() and abs(value) < 2**63  # a float32 reaches 3.4e38
+        if spec is not None and spec.type == "int64" and whole:
             return int(value)
         return value

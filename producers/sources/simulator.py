@@ -16,9 +16,11 @@ Edge YAML::
         truth: truth/sim-energy.json
 
 Without ``live`` the readings come as fast as the edge takes them, with simulated event
-times. The ground truth (see ``producers.simulator``) is written to ``truth`` when the
-run ends or is stopped. ``SimulatorSource(..., put=...)`` takes an uploader for the
-visual-inspection images (claim-check).
+times. ``duplicate`` and ``corrupt`` faults are applied by a ``FaultyTransport`` the source
+installs around the edge's Kafka transport, so the edge itself carries no fault. The ground
+truth (see ``producers.simulator``) is written to ``truth`` when the run ends or is stopped.
+``SimulatorSource(..., put=...)`` takes an uploader for the visual-inspection images
+(claim-check).
 
 ``columnar: true`` (with ``payload: frame``; ``energy_meter`` only, no ``faults``) generates
 each device's readings ``frame_readings`` at a time with numpy and hands them to the edge as
@@ -41,8 +43,18 @@ from typing import Literal, TypeVar
 from pydantic import Field, model_validator
 
 from producers._reading import Reading, ReadingBatch
-from producers.simulator import Put, Simulation, SimulatorConfig, SimulatorError
+from producers.encoding import epoch_ms
+from producers.simulator import (
+    FaultBook,
+    FaultyTransport,
+    Put,
+    Simulated,
+    Simulation,
+    SimulatorConfig,
+    SimulatorError,
+)
 from producers.simulator._columns import ColumnarSimulation, check_columnar
+from producers.simulator._faults import injected
 from producers.sources._base import SourceContext, SourceOptions
 from schemas import Contract
 
@@ -84,12 +96,14 @@ class SimulatorSource:
     """Yields a simulation's readings, paced to the wall clock in live mode."""
 
     def __init__(self, options: Options, contract: Contract | None = None, put: Put | None = None,
-                 clock: Callable[[], float] = time.time) -> None:  # fmt: skip
+                 clock: Callable[[], float] = time.time,
+                 faults: FaultBook | None = None) -> None:  # fmt: skip
         self.name = options.name
         self.options = options
         self.contract = contract
         self.put = put
         self.clock = clock
+        self.faults = faults or FaultBook()  # read by the FaultyTransport ``build`` installs
         self.simulation: Simulation | ColumnarSimulation | None = None
 
     def readings(self, stop: Event) -> Iterator[Reading | ReadingBatch]:
@@ -105,6 +119,7 @@ class SimulatorSource:
                 if stop.is_set() or (self.options.live and self._wait(item.arrival_ms, stop)):
                     return
                 sim.record(item)
+                self._mark(item)
                 yield self._site(item.reading)
         finally:
             self._write_truth(sim)
@@ -127,6 +142,11 @@ class SimulatorSource:
         finally:
             self._write_truth(sim)
 
+    def _mark(self, item: Simulated) -> None:
+        fault = injected(item.fault)
+        if fault is not None:
+            self.faults.mark(item.reading.device_id, epoch_ms(item.reading.event_time), fault)
+
     def _config(self) -> SimulatorConfig:
         return self.options._simulator_config()
 
@@ -148,5 +168,8 @@ class SimulatorSource:
 
 
 def build(options: Options, context: SourceContext) -> SimulatorSource:
-    """The edge's entry point for ``kind: simulator``."""
-    return SimulatorSource(options, context.contract)
+    """The edge's entry point for ``kind: simulator``; installs its faults' transport wrapper."""
+    book = FaultBook()
+    if any(injected(kind) and n for kind, n in options.faults.items()):
+        context.wrap_transport(lambda transport: FaultyTransport(transport, book))
+    return SimulatorSource(options, context.contract, faults=book)

@@ -101,6 +101,15 @@ def test_garbage_lines_are_reported_and_skipped(tmp_path: Path, contract) -> Non
     assert all(isinstance(e, BadInput) and e.source == "mes" and "a.csv" in e.where for e in errors)
 
 
+def test_an_integer_beyond_int64_passes_as_text() -> None:
+    from schemas import load_contract
+
+    spec = load_contract("sorting_events").fields["bin"]  # int64
+    assert csv_source.convert("100000000000000000000", spec) == "100000000000000000000"
+    assert csv_source.convert(str(2**63 - 1), spec) == 2**63 - 1
+    assert csv_source.convert(str(-(2**63)), spec) == -(2**63)
+
+
 def test_cells_that_do_not_convert_pass_as_text(tmp_path: Path, contract) -> None:
     (tmp_path / "a.csv").write_text(HEADER + "2025-03-01T08:00:01Z,m-1,lots,,50\n")
     (reading,) = take(tail(tmp_path, contract), 1)

@@ -1,4 +1,4 @@
-"""Both payload kinds with their headers, timestamps in the contract's JSON spelling, faults."""
+"""Both payload kinds with their headers, and timestamps in the contract's JSON spelling."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import orjson
 import pyarrow as pa
 import pytest
 
-from producers import Encoder, Reading, Transport, epoch_ms, format_ms, headers
+from producers import Encoder, Reading, epoch_ms, format_ms, headers
 from schemas import parse_contract, shipped_contracts_dir, timestamp_pattern, to_arrow_schema, wire
 
 from .conftest import T0, reading
@@ -80,18 +80,6 @@ def test_frame_refuses_readings_that_do_not_fit(encoder) -> None:
     extra.values["unknown"] = 1
     with pytest.raises(ValueError):
         encoder.frame([extra], 0, 0)
-
-
-def test_corrupt_marker_makes_undecodable_bytes(encoder) -> None:
-    message = encoder.json(reading(transport=Transport.CORRUPT), 0, 0)
-    with pytest.raises(UnicodeDecodeError):
-        message.value.decode()
-    with pytest.raises(orjson.JSONDecodeError):
-        orjson.loads(message.value)
-
-
-def test_duplicate_marker_is_kept_on_the_message(encoder) -> None:
-    assert encoder.json(reading(transport=Transport.DUPLICATE), 0, 0).duplicate
 
 
 def test_quality_goes_into_a_header(encoder) -> None:

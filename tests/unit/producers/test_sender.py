@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from producers import MemoryTransport, Sender, SinkError, SinkUnavailable, Transport
+from producers import MemoryTransport, Sender, SinkError, SinkUnavailable
 
 from .conftest import reading
 
@@ -80,18 +80,6 @@ def test_terminal_errors_park_the_message_and_go_on(spool_at, encoder) -> None:
     assert spool.readings == 0
     assert spool.stats().parked == 2
     assert sender.stats.parked_readings == 2
-
-
-def test_duplicate_marker_sends_the_same_seq_twice(spool_at, encoder) -> None:
-    spool, transport = (
-        filled(spool_at, encoder, 1, transport=Transport.DUPLICATE),
-        MemoryTransport(),
-    )
-    run_until_idle(sender_for(spool, transport))
-    assert [(m.headers["seq"], m.headers["replay"]) for m in transport.sent] == [
-        ("0", "0"),
-        ("0", "1"),
-    ]
 
 
 def test_window_bounds_messages_in_flight(spool_at, encoder) -> None:

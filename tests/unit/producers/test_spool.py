@@ -154,3 +154,38 @@ def test_park_moves_aside_and_counts(spool_at, encoder) -> None:
     spool.park(0, "too large")
     assert spool.readings == 1
     assert spool.stats().parked == 1
+
+
+OLD_SCHEMA = """
+CREATE TABLE message (
+    seq INTEGER PRIMARY KEY, count INTEGER NOT NULL, topic TEXT NOT NULL, key BLOB,
+    value BLOB NOT NULL, content_type TEXT NOT NULL, contract TEXT NOT NULL,
+    version TEXT NOT NULL, duplicate INTEGER NOT NULL, quality TEXT,
+    sent INTEGER NOT NULL DEFAULT 0, spooled_ms INTEGER NOT NULL);
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+INSERT INTO meta VALUES ('producer_id', 'gw-01'), ('next_seq', '1');
+INSERT INTO message VALUES (0, 1, 't', x'6d', x'7b7d', 'application/json', 'energy_meter',
+                            '1.0.0', 1, NULL, 0, 0);
+"""
+
+
+def test_a_spool_with_the_old_duplicate_column_opens_and_goes_on(tmp_path, encoder) -> None:
+    import sqlite3
+
+    db = sqlite3.connect(tmp_path / "spool.db")
+    db.executescript(OLD_SCHEMA)
+    db.close()
+    spool = Spool(tmp_path / "spool.db", "gw-01")
+    try:
+        spool.append(messages(encoder, spool, 2))  # the old NOT NULL column is filled for it
+        assert [s.message.seq for s in spool.fetch(-1, 10)] == [0, 1, 2]
+        assert spool.fetch(-1, 1)[0].message.value == b"{}"
+        assert spool.ack([0, 1, 2]) == 3
+    finally:
+        spool.close()
+
+
+def test_a_new_spool_has_no_fault_column(spool_at) -> None:
+    spool = spool_at()
+    columns = {row[1] for row in spool._db.execute("PRAGMA table_info(message)")}
+    assert "duplicate" not in columns

@@ -8,6 +8,7 @@ from typing import Any
 
 from producers.encoding import Encoder
 from producers.simulator import FaultKind, Simulated, Simulation, SimulatorConfig, supported_kinds
+from producers.simulator._faults import inject, injected
 from schemas import Contract, load_contract
 
 CONTRACTS = (
@@ -46,7 +47,7 @@ def simulate(contract: str, image_dir: Path, **overrides: Any) -> Run:
     lines: list[bytes] = []
     for seq, item in enumerate(items):
         message = encoder.json(item.reading, seq, item.arrival_ms)
-        lines += [message.value] * (2 if message.duplicate else 1)
+        lines += [sent.value for sent, _replay in inject(injected(item.fault), message)]
     return Run(sim.contract, config, items, lines, sim.truth())
 
 
