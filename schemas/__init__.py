@@ -48,6 +48,7 @@ from schemas._model import (
     Retention,
     Text,
 )
+from schemas._pattern import whole_value_pattern
 from schemas._rules import (
     AllowedValuesRule,
     ClaimCheckRule,
@@ -149,5 +150,6 @@ __all__ = [
     "topic_name",
     "units_equivalent",
     "version_bump",
+    "whole_value_pattern",
     "write_dictionary",
 ]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from schemas._envelope import ENVELOPE, all_fields
 from schemas._errors import LintCode
 from schemas._model import Contract, FieldSpec
+from schemas._pattern import whole_value_pattern
 from schemas._source import Path
 from schemas._units import is_known_unit
 from schemas._vocabulary import Classification, SecurityLevel
@@ -89,18 +90,23 @@ def _check_range(name: str, spec: FieldSpec) -> Iterator[Finding]:
 
 
 def _check_pattern(name: str, spec: FieldSpec) -> Iterator[Finding]:
+    """The pattern compiles, alone and as applied (to whole values, see ``_pattern``)."""
     if spec.pattern is None:
         return
+    path: Path = ("fields", name, "pattern")
     try:
         re.compile(spec.pattern)
     except re.error as exc:
-        yield Finding(
-            ("fields", name, "pattern"),
-            LintCode.BAD_PATTERN,
-            f"pattern of field {name!r} is not a regular expression: {exc}",
-            "write a valid regular expression, anchored with ^ and $",
-            name,
-        )
+        message = f"pattern of field {name!r} is not a regular expression: {exc}"
+        fix = "write a valid regular expression; it must match the whole value"
+        yield Finding(path, LintCode.BAD_PATTERN, message, fix, name)
+        return
+    try:
+        re.compile(whole_value_pattern(spec.pattern))
+    except re.error as exc:
+        message = f"pattern of field {name!r} cannot be applied to whole values: {exc}"
+        fix = "scope inline flags to a group, e.g. (?i:abc) instead of (?i)abc"
+        yield Finding(path, LintCode.BAD_PATTERN, message, fix, name)
 
 
 def _check_values(name: str, spec: FieldSpec) -> Iterator[Finding]:

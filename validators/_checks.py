@@ -38,6 +38,7 @@ from schemas import (
     UniqueRule,
     all_fields,
     compile_rules,
+    whole_value_pattern,
 )
 
 __all__ = [
@@ -122,7 +123,8 @@ def _expectation(rule: Rule, field_type: str) -> tuple[str, str, dict[str, Any]]
         case NotNullRule():
             return name, "expect_column_values_to_not_be_null", {}
         case PatternRule(pattern=pattern):
-            return name, "expect_column_values_to_match_regex", {"regex": pattern}
+            regex = whole_value_pattern(pattern)  # GX searches; the contract means the whole value
+            return name, "expect_column_values_to_match_regex", {"regex": regex}
         case AllowedValuesRule(values=values):
             return name, _IN_SET, {"value_set": list(values)}
         case RangeRule() if field_type == "float64_list":

@@ -149,7 +149,8 @@ def _lead(table: pa.Table, check: Check) -> np.ndarray:
 def _claim_check(column: pa.ChunkedArray, check: Check) -> np.ndarray:
     assert isinstance(check.rule, ClaimCheckRule)
     schemes = "|".join(check.rule.uri_schemes)
-    uri_ok = pc.match_substring_regex(pc.struct_field(column, "uri"), f"^({schemes})://.+")
+    # RE2 (Arrow's engine) has no look-ahead, but its ``$`` is the end of the value
+    uri_ok = pc.match_substring_regex(pc.struct_field(column, "uri"), rf"^({schemes})://[^\s]+$")
     sha_ok = pc.match_substring_regex(pc.struct_field(column, "sha256"), _SHA256)
     both = pc.fill_null(pc.and_(uri_ok, sha_ok), False)
     return np.asarray(pc.or_(both, pc.is_null(column)), dtype=bool)

@@ -28,7 +28,7 @@ def _range(params: dict[str, Any]) -> str:
 _TEMPLATES: dict[str, tuple[str, str]] = {
     "type": ("{f} 类型为 {type}{unit_zh}", "{f} is {type}{unit_en}"),
     "not_null": ("{f} 不为空", "{f} is present"),
-    "pattern": ("{f} 符合格式 {pattern}", "{f} matches {pattern}"),
+    "pattern": ("{f} 整体符合格式 {pattern}", "{f} as a whole matches {pattern}"),
     "allowed_values": ("{f} 取值于 {values}", "{f} is one of {values}"),
     "range": ("{f} 在物理范围 {range} 内", "{f} lies within the physical range {range}"),
     "replay": ("({f}) 不是重放的读数", "({f}) is not a replayed reading"),

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from schemas import Contract, Severity, compile_rules, load_contracts
-from validators import compile_checks
+from validators import Check, compile_checks
 from validators._pattern_text import pattern_example
 from validators._wording import describe
 
@@ -68,3 +71,23 @@ def test_pattern_examples_match_and_differ(pattern: str) -> None:
     examples = [pattern_example(pattern, n) for n in range(50)]
     assert all(re.fullmatch(pattern, e) for e in examples)
     assert len(set(examples)) == 50
+
+
+PATTERN_CHECKS = [c for s in SHIPPED for c in compile_checks(s) if c.kind == "pattern"]
+
+
+@st.composite
+def _pattern_check_and_text(draw: st.DrawFn) -> tuple[Check, str]:
+    check = draw(st.sampled_from(PATTERN_CHECKS))
+    near = st.from_regex(check.params["pattern"], fullmatch=True).flatmap(
+        lambda v: st.sampled_from([v, v + "\n", "\n" + v, v + "x", v[:-1]])
+    )
+    return check, draw(st.one_of(near, st.text(max_size=12)))
+
+
+@given(_pattern_check_and_text())
+def test_the_regex_expectation_accepts_exactly_the_full_matches(case: tuple[Check, str]) -> None:
+    check, text = case
+    # What Great Expectations does on pandas: ``column.astype(str).str.contains(regex)``.
+    found = pd.Series([text]).astype(str).str.contains(check.kwargs["regex"]).iloc[0]
+    assert bool(found) == (re.fullmatch(check.params["pattern"], text) is not None)

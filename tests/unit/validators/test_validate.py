@@ -63,6 +63,8 @@ def _energy_batch() -> Batch:
     for step in range(0, 120):  # stuck from the 120th equal reading on
         b.set("active_power", row_of(2, step), 42.0)
     b.expect(row_of(2, 119), "stuck:active_power", "accuracy", quarantined=False)
+    b.set("site", row_of(2, 50), "sz-plant-1\n")  # a whole-value pattern has no trailing newline
+    b.expect(row_of(2, 50), "pattern:site", "normative")
     b.expect(b.replay(row_of(2, 5)), "unique:producer_id+seq", "consistency")
     return b
 
