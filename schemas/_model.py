@@ -118,11 +118,14 @@ class Contract(_Strict):
     security_level: SecurityLevel
     key: tuple[Name, ...] = Field(min_length=1)
     ordering: Ordering = Ordering()
+    sequenced: bool = True
     event_time: Name = "event_time"
     partition_by: tuple[Name, ...] = ("date", "site")
     partitions: int = Field(ge=1, le=1024)
     retention: Retention = Retention()
     freshness: Duration | None = None
+    max_event_age: Duration | None = None
+    max_clock_skew: Duration | None = None
     fields: dict[Name, FieldSpec] = Field(min_length=1)
 
     @property
