@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from schemas._duration import parse_duration
 from schemas._envelope import ENVELOPE, all_fields
 from schemas._errors import LintCode
 from schemas._model import Contract, FieldSpec
@@ -49,6 +50,7 @@ def check_contract(contract: Contract) -> list[Finding]:
         findings.extend(_check_field(contract, name, spec))
     findings.extend(_check_references(contract))
     findings.extend(_check_security_level(contract))
+    findings.extend(_check_timeliness(contract))
     return findings
 
 
@@ -244,3 +246,18 @@ def _check_security_level(contract: Contract) -> Iterator[Finding]:
             f"security_level {contract.security_level} is below its {highest} fields",
             f"set `security_level: {needed}`",
         )
+
+
+def _check_timeliness(contract: Contract) -> Iterator[Finding]:
+    """``freshness`` warns of a late reading, ``max_event_age`` quarantines a stale one:
+    the warning's bound must lie below the quarantine's, or it can never be seen."""
+    age, fresh = contract.max_event_age, contract.freshness
+    if age is None or fresh is None or parse_duration(age) > parse_duration(fresh):
+        return
+    yield Finding(
+        ("max_event_age",),
+        LintCode.INVALID_VALUE,
+        f"max_event_age {age} is not above freshness {fresh}: a late reading would be "
+        "quarantined as stale before it could be flagged as late",
+        f"set max_event_age above {fresh}, or lower freshness",
+    )

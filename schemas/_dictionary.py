@@ -33,6 +33,9 @@ _RULE_LABELS = {
     "max_gap": ("采样间隔", "sampling gap"),
     "stuck": ("卡滞", "stuck sensor"),
     "freshness": ("时效", "freshness"),
+    "max_age": ("事件时间过旧", "stale event time"),
+    "future": ("事件时间超前", "event time ahead"),
+    "earliest": ("事件时间下限", "earliest event time"),
     "claim_check": ("引用可达", "claim check"),
 }
 _HEADINGS = {

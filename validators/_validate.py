@@ -20,13 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from schemas import Contract
-from validators._checks import (
-    DEFAULT_FUTURE_TOLERANCE_SECONDS,
-    INGEST_TIME,
-    ROW,
-    Check,
-    compile_checks,
-)
+from validators._checks import INGEST_TIME, ROW, Check, compile_checks
 from validators._conform import Conformed, conform
 from validators._derive import derive_columns
 from validators._errors import ReservedColumnError
@@ -67,7 +61,6 @@ def validate_table(
     table: pa.Table,
     *,
     now: datetime | None = None,
-    future_tolerance_seconds: float = DEFAULT_FUTURE_TOLERANCE_SECONDS,
     data_docs: bool = True,
     context: pa.Table | None = None,
 ) -> ValidationOutcome:
@@ -77,7 +70,7 @@ def validate_table(
     the previous batch): stream rules (counters, gaps, stuck runs) continue from them, but
     they are neither validated again nor counted.
     """
-    checks = compile_checks(contract, future_tolerance_seconds=future_tolerance_seconds)
+    checks = compile_checks(contract)
     _refuse_reserved(table)
     conformed = conform(contract, table)
     frame = validation_frame(conformed, checks, _derived(contract, conformed, checks, context))

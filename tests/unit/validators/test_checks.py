@@ -42,10 +42,30 @@ def test_every_rule_has_one_check_carrying_its_id_dimension_and_severity(
 
 @pytest.mark.parametrize("contract", SHIPPED, ids=lambda c: c.name)
 def test_a_future_event_time_is_an_error_of_timeliness(contract: Contract) -> None:
-    future = compile_checks(contract, future_tolerance_seconds=5)[-1]
-    assert future.rule_id == f"future:{contract.event_time}"
-    assert future.severity is Severity.ERROR
-    assert future.kwargs == {"max_value": 5}
+    skewed = Contract.model_validate({**contract.model_dump(), "max_clock_skew": "5s"})
+    for declared, tolerance in ((contract, 60), (skewed, 5)):
+        [future] = [c for c in compile_checks(declared) if c.kind == "future"]
+        assert future.rule_id == f"future:{contract.event_time}"
+        assert (future.severity, future.dimension) == (Severity.ERROR, "timeliness")
+        assert future.kwargs == {"max_value": tolerance}
+        assert future.column == f"_lead_seconds__{contract.event_time}"
+
+
+@pytest.mark.parametrize("contract", SHIPPED, ids=lambda c: c.name)
+def test_an_event_time_too_old_or_before_the_floor_is_an_error_of_timeliness(
+    contract: Contract,
+) -> None:
+    aged = Contract.model_validate({**contract.model_dump(), "max_event_age": "30d"})
+    assert "max_age" not in {c.kind for c in compile_checks(contract)}
+    checks = {c.kind: c for c in compile_checks(aged)}
+    age, floor = checks["max_age"], checks["earliest"]
+    assert age.kwargs == {"max_value": 30 * 86400}
+    assert floor.kwargs == {"min_value": 946684800.0}  # 2000-01-01T00:00:00Z
+    for check in (age, floor):
+        assert (check.severity, check.dimension) == (Severity.ERROR, "timeliness")
+    # freshness (a warning) and max_age read the same lag column
+    if "freshness" in checks:
+        assert checks["freshness"].column == age.column
 
 
 def test_stream_and_uniqueness_rules_read_derived_columns() -> None:

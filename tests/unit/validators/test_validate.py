@@ -99,6 +99,26 @@ def _machine_batch() -> Batch:
     return b
 
 
+def test_a_reset_clock_and_a_stale_reading_fail_timeliness_and_only_timeliness() -> None:
+    energy = load_contract("energy_meter")
+    aged = Contract.model_validate({**energy.model_dump(), "max_event_age": "1h"})
+    b = Batch(aged, steps=10)
+    reset, stale = row_of(0, 4), row_of(1, 4)
+    b.set("event_time", reset, datetime(1900, 1, 1, tzinfo=UTC))
+    b.set("ingest_time", stale, b.columns["event_time"][stale] + timedelta(hours=2))
+    outcome = validate_table(aged, b.table(), data_docs=False)
+    rows = {r["seq"]: r for r in outcome.quarantined.to_pylist()}
+    seq = b.columns["seq"]
+    assert sorted(rows) == sorted([seq[reset], seq[stale]])
+    assert rows[seq[reset]]["failed_rules"] == ["earliest:event_time"]
+    assert rows[seq[reset]]["failed_dimensions"] == ["timeliness"]
+    zh, en = rows[seq[reset]]["reason"].split(" / ", 1)
+    assert "1900-01-01T00:00:00Z" in zh and "2000-01-01T00:00:00Z" in zh
+    assert "reset clock" in en and "event_time = 1900-01-01T00:00:00Z" in en
+    assert rows[seq[stale]]["failed_rules"] == ["max_age:event_time"]
+    assert outcome.summary.warned == 0  # neither reading blames its device's neighbours
+
+
 BATCHES = {"energy_meter": _energy_batch, "visual_inspection": _visual_batch}
 BATCHES["machine_condition"] = _machine_batch
 
