@@ -27,6 +27,7 @@ from schemas._errors import (
     LintCode,
     LintError,
 )
+from schemas._identity import duplicate_fields, identity_fields, reading_order
 from schemas._jsonschema import timestamp_pattern, to_json_schema
 from schemas._lint import lint_file, lint_text, parse_contract
 from schemas._loader import (
@@ -137,6 +138,8 @@ __all__ = [
     "dictionary_view",
     "diff_contracts",
     "dump_contract",
+    "duplicate_fields",
+    "identity_fields",
     "is_known_unit",
     "label",
     "lint_file",
@@ -145,6 +148,7 @@ __all__ = [
     "load_contracts",
     "parse_contract",
     "parse_duration",
+    "reading_order",
     "render_html",
     "render_markdown",
     "required_bump",

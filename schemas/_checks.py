@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from schemas._duration import parse_duration
 from schemas._envelope import ENVELOPE, all_fields
 from schemas._errors import LintCode
-from schemas._model import Contract, FieldSpec
+from schemas._model import Contract, FieldSpec, Ordering
 from schemas._pattern import whole_value_pattern
 from schemas._source import Path
 from schemas._units import is_known_unit
@@ -51,6 +51,7 @@ def check_contract(contract: Contract) -> list[Finding]:
     findings.extend(_check_references(contract))
     findings.extend(_check_security_level(contract))
     findings.extend(_check_timeliness(contract))
+    findings.extend(_check_unsequenced(contract))
     return findings
 
 
@@ -260,4 +261,17 @@ def _check_timeliness(contract: Contract) -> Iterator[Finding]:
         f"max_event_age {age} is not above freshness {fresh}: a late reading would be "
         "quarantined as stale before it could be flagged as late",
         f"set max_event_age above {fresh}, or lower freshness",
+    )
+
+
+def _check_unsequenced(contract: Contract) -> Iterator[Finding]:
+    """An unsequenced source numbers nothing, so an ordering it declares would be ignored."""
+    if contract.sequenced or contract.ordering == Ordering():
+        return
+    yield Finding(
+        ("ordering",),
+        LintCode.NOT_APPLICABLE,
+        "ordering does not apply to an unsequenced source (sequenced: false): its readings "
+        "are told apart by key and event time",
+        "remove `ordering`, or set `sequenced: true` if the source numbers its readings",
     )

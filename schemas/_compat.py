@@ -23,7 +23,7 @@ __all__ = ["BumpCheck", "check_version_bump", "diff_contracts", "required_bump",
 _C = ChangeClass
 _K = ChangeKind
 _DOC_ATTRIBUTES = ("title", "description", "owner", "scenario", "data_domain", "retention")
-_LAYOUT_ATTRIBUTES = ("key", "ordering", "event_time", "partition_by", "partitions")
+_LAYOUT_ATTRIBUTES = ("key", "ordering", "sequenced", "event_time", "partition_by", "partitions")
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from enum import StrEnum
 
 from schemas._duration import parse_duration
 from schemas._envelope import KAFKA_KEY_FIELD, all_fields
+from schemas._identity import duplicate_fields
 from schemas._model import Contract, FieldSpec, FieldType, Precision
 from schemas._vocabulary import QualityDimension, Severity
 
@@ -304,9 +305,9 @@ def _freshness(name: str, duration: str) -> FreshnessRule:
 
 
 def _dataset_rules(contract: Contract) -> Iterator[Rule]:
-    ordering = (contract.ordering.producer, contract.ordering.sequence)
-    yield UniqueRule(fields=ordering, drop_duplicates=True)
-    if tuple(contract.key) != ordering:
+    duplicates = duplicate_fields(contract)
+    yield UniqueRule(fields=duplicates, drop_duplicates=True)
+    if tuple(contract.key) != duplicates:
         yield UniqueRule(fields=tuple(contract.key))
     yield from _timeliness_rules(contract)
 

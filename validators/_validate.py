@@ -4,9 +4,10 @@
 the contract to checks, brings the table to contract types, computes the derived
 columns, runs the suite on a pandas frame (only the columns the suite reads,
 plus ``_row``, the row's position in the input), and splits, scores and reports
-from the result. Deduplication by ``(producer_id, seq)`` is the caller's; a
-replay that still arrives here is quarantined by ``unique:producer_id+seq`` and
-its first copy is kept.
+from the result. Deduplication (by ``(producer_id, seq)``, or by key and event
+time for an unsequenced source: ``schemas.duplicate_fields``) is the caller's; a
+duplicate that still arrives here is quarantined by its ``unique:`` rule (e.g.
+``unique:producer_id+seq``) and its first copy is kept.
 """
 
 from __future__ import annotations

@@ -5,6 +5,9 @@ from __future__ import annotations
 import pyarrow as pa
 
 from assay.pipeline.validate.dedup import Watermark, drop_duplicates, duplicate_pairs
+from schemas import load_contract
+
+ENERGY = load_contract("energy_meter")
 
 
 def table(rows: list[tuple[str, int, bool]]) -> pa.Table:
@@ -17,7 +20,10 @@ def table(rows: list[tuple[str, int, bool]]) -> pa.Table:
 def test_replays_at_or_below_the_watermark_are_dropped() -> None:
     before = Watermark("s0", {"edge-1": 10})
     out = drop_duplicates(
-        table([("edge-1", 9, True), ("edge-1", 10, True), ("edge-1", 11, False)]), before, "s1"
+        table([("edge-1", 9, True), ("edge-1", 10, True), ("edge-1", 11, False)]),
+        before,
+        "s1",
+        ENERGY,
     )
     assert out.table["seq"].to_pylist() == [11]
     assert out.dropped == 2
@@ -27,7 +33,10 @@ def test_replays_at_or_below_the_watermark_are_dropped() -> None:
 
 def test_replay_within_one_segment_keeps_the_first_copy() -> None:
     out = drop_duplicates(
-        table([("a", 1, False), ("a", 2, False), ("a", 2, True), ("b", 1, False)]), Watermark(), "s"
+        table([("a", 1, False), ("a", 2, False), ("a", 2, True), ("b", 1, False)]),
+        Watermark(),
+        "s",
+        ENERGY,
     )
     assert list(
         zip(out.table["producer_id"].to_pylist(), out.table["seq"].to_pylist(), strict=True)
@@ -37,7 +46,10 @@ def test_replay_within_one_segment_keeps_the_first_copy() -> None:
 
 def test_a_sequence_that_starts_over_is_set_aside_not_dropped() -> None:
     out = drop_duplicates(
-        table([("edge-1", 0, False), ("edge-1", 1, False)]), Watermark("s0", {"edge-1": 500}), "s1"
+        table([("edge-1", 0, False), ("edge-1", 1, False)]),
+        Watermark("s0", {"edge-1": 500}),
+        "s1",
+        ENERGY,
     )
     assert out.dropped == 0
     assert out.table.num_rows == 0
