@@ -7,7 +7,8 @@ max, rules pointing at real fields, masking for L3 data) is checked by
 
 ``key`` is the natural key of a reading in the curated dataset (unique);
 ``ordering`` (producer_id + seq) deduplicates replays; ``partition_by`` lists
-``date`` (the UTC date of the event time) and/or field names.
+``date`` (the UTC date of the event time) and/or field names. docs/contracts.md
+describes every key.
 """
 
 from __future__ import annotations
