@@ -37,6 +37,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -116,29 +117,67 @@ def _sequenced(
 def _unsequenced(
     table: pa.Table, before: Watermark, stem: str, contract: Contract
 ) -> tuple[list[int], Watermark]:
-    groups = _group_keys(table, [f for f in duplicate_fields(contract) if f != contract.event_time])
-    times = pc.cast(table[contract.event_time], pa.int64()).to_pylist()
-    latest, seen = dict(before.latest), set()
-    kinds: list[int] = []
-    for group, time in zip(groups, times, strict=True):
-        if group is None or time is None:
-            kinds.append(FRESH)  # no identity to compare: validation quarantines it (not_null)
-        elif (group, time) in seen or before.latest.get(group) == time:
-            kinds.append(REPLAY)
-        else:
-            kinds.append(FRESH)
-            seen.add((group, time))
-            latest[group] = max(time, latest.get(group, time))
-    return kinds, Watermark(stem, latest=latest)
+    """Vectorised: a segment is tens of thousands of readings of a few hundred devices."""
+    names = [f for f in duplicate_fields(contract) if f != contract.event_time]
+    codes, groups = _group_codes(table, names)
+    ticks = pc.cast(table[contract.event_time], pa.int64())
+    times = np.asarray(ticks.fill_null(0), dtype=np.int64)
+    # rows missing an identity value stay fresh: validation quarantines them (not_null)
+    rows = np.flatnonzero((codes >= 0) & np.asarray(pc.is_valid(ticks), dtype=bool))
+    seen = _seen(codes[rows], times[rows], before, groups)
+    kinds = np.full(table.num_rows, FRESH, dtype=np.int8)
+    kinds[rows[seen]] = REPLAY
+    fresh = rows[~seen]
+    return kinds.tolist(), Watermark(
+        stem, latest=_latest(before, groups, codes[fresh], times[fresh])
+    )
 
 
-def _group_keys(table: pa.Table, names: list[str]) -> list[str | None]:
-    """Each row's group as JSON text, None when one of its values is missing."""
-    columns = [table[name].to_pylist() for name in names]
-    rows = list(zip(*columns, strict=True)) if columns else [()] * table.num_rows
-    return [
-        None if any(v is None for v in row) else json.dumps(list(row), default=str) for row in rows
-    ]
+def _seen(codes: np.ndarray, times: np.ndarray, before: Watermark, groups: list[str]) -> np.ndarray:
+    """Repeats within the segment, and repeats of each group's latest reading before it."""
+    previous = np.array([before.latest.get(g, _NONE) for g in groups], dtype=np.int64)[codes]
+    return _repeats(codes, times) | ((previous != _NONE) & (times == previous))
+
+
+_NONE = np.iinfo(np.int64).min  # no latest event time for the group yet
+
+
+def _repeats(codes: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """True for every row whose (group, time) an earlier row already has."""
+    order = np.lexsort((times, codes))  # stable: equal pairs keep their row order
+    ordered_codes, ordered_times = codes[order], times[order]
+    again = np.zeros(len(order), dtype=bool)
+    again[1:] = (ordered_codes[1:] == ordered_codes[:-1]) & (
+        ordered_times[1:] == ordered_times[:-1]
+    )
+    repeat = np.empty(len(order), dtype=bool)
+    repeat[order] = again
+    return repeat
+
+
+def _group_codes(table: pa.Table, names: list[str]) -> tuple[np.ndarray, list[str]]:
+    """Each row's group as a code (-1 when one of its values is missing), and each code's
+    group as JSON text (the watermark's key)."""
+    if not names:
+        return np.zeros(table.num_rows, dtype=np.int64), ["[]"]
+    distinct = table.select(names).group_by(names, use_threads=False).aggregate([])
+    distinct = distinct.append_column("_code", pa.array(np.arange(distinct.num_rows)))
+    rows = table.select(names).append_column("_row", pa.array(np.arange(table.num_rows)))
+    joined = rows.join(distinct, names, join_type="left outer").sort_by("_row")
+    codes = np.asarray(joined["_code"].fill_null(-1), dtype=np.int64)
+    values = zip(*(distinct[name].to_pylist() for name in names), strict=True)
+    return codes, [json.dumps(list(v), default=str) for v in values]
+
+
+def _latest(
+    before: Watermark, groups: list[str], codes: np.ndarray, times: np.ndarray
+) -> dict[str, int]:
+    """The latest event time per group after this segment's fresh readings."""
+    latest = dict(before.latest)
+    for code in np.unique(codes):
+        newest = int(times[codes == code].max())
+        latest[groups[code]] = max(newest, latest.get(groups[code], newest))
+    return latest
 
 
 def _replay_flags(table: pa.Table) -> list[bool]:
