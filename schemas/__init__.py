@@ -28,6 +28,7 @@ from schemas._errors import (
     LintCode,
     LintError,
 )
+from schemas._identity import duplicate_fields, identity_fields, reading_order
 from schemas._jsonschema import timestamp_pattern, to_json_schema
 from schemas._lint import lint_file, lint_text, parse_contract
 from schemas._loader import (
@@ -57,9 +58,13 @@ from schemas._odcs import (
     odcs_to_contract_yaml,
     to_odcs,
 )
+from schemas._pattern import whole_value_pattern
 from schemas._rules import (
     AllowedValuesRule,
     ClaimCheckRule,
+    ClockSkewRule,
+    EarliestRule,
+    EventAgeRule,
     FreshnessRule,
     MaxGapRule,
     MonotonicRule,
@@ -102,12 +107,15 @@ __all__ = [
     "ChangeKind",
     "ClaimCheckRule",
     "Classification",
+    "ClockSkewRule",
     "Contract",
     "ContractError",
     "ContractInvalidError",
     "ContractNotFoundError",
     "ContractRegistry",
     "DataDomain",
+    "EarliestRule",
+    "EventAgeRule",
     "FieldSpec",
     "FieldType",
     "Finding",
@@ -143,7 +151,9 @@ __all__ = [
     "diff_contracts",
     "dump_contract",
     "dump_odcs",
+    "duplicate_fields",
     "from_odcs",
+    "identity_fields",
     "is_known_unit",
     "label",
     "lint_file",
@@ -153,6 +163,7 @@ __all__ = [
     "odcs_to_contract_yaml",
     "parse_contract",
     "parse_duration",
+    "reading_order",
     "render_html",
     "render_markdown",
     "required_bump",
@@ -165,5 +176,6 @@ __all__ = [
     "topic_name",
     "units_equivalent",
     "version_bump",
+    "whole_value_pattern",
     "write_dictionary",
 ]

@@ -3,7 +3,8 @@
 Field metadata (all UTF-8): ``unit``, ``classification``, ``personal``
 ("true"/"false"), ``masking``, ``description.zh``, ``description.en`` and, for
 enums, ``values`` (a JSON list). Schema metadata: ``contract``,
-``contract.version``, ``contract.topic``, ``event_time`` and ``key`` (JSON list).
+``contract.version``, ``contract.topic``, ``event_time``, ``key`` and ``identity``
+(JSON lists; ``identity`` as ``schemas._identity`` defines it).
 
 Type mapping: string/enum -> string, int64, float64, bool, timestamp ->
 timestamp[ms|us, tz=UTC] (never ns), date -> date32, binary_ref ->
@@ -17,6 +18,7 @@ import json
 import pyarrow as pa
 
 from schemas._envelope import all_fields
+from schemas._identity import IDENTITY_METADATA, identity_fields
 from schemas._model import Contract, FieldSpec
 from schemas._topic import topic_name
 
@@ -78,4 +80,5 @@ def _schema_metadata(contract: Contract) -> dict[str, str]:
         "contract.topic": topic_name(contract),
         "event_time": contract.event_time,
         "key": json.dumps(list(contract.key)),
+        IDENTITY_METADATA: json.dumps(list(identity_fields(contract))),
     }

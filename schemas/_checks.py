@@ -11,9 +11,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from schemas._duration import parse_duration
 from schemas._envelope import ENVELOPE, all_fields
 from schemas._errors import LintCode
-from schemas._model import Contract, FieldSpec
+from schemas._model import Contract, FieldSpec, Ordering
+from schemas._pattern import whole_value_pattern
 from schemas._source import Path
 from schemas._units import is_known_unit
 from schemas._vocabulary import Classification, SecurityLevel
@@ -48,6 +50,8 @@ def check_contract(contract: Contract) -> list[Finding]:
         findings.extend(_check_field(contract, name, spec))
     findings.extend(_check_references(contract))
     findings.extend(_check_security_level(contract))
+    findings.extend(_check_timeliness(contract))
+    findings.extend(_check_unsequenced(contract))
     return findings
 
 
@@ -89,18 +93,23 @@ def _check_range(name: str, spec: FieldSpec) -> Iterator[Finding]:
 
 
 def _check_pattern(name: str, spec: FieldSpec) -> Iterator[Finding]:
+    """The pattern compiles, alone and as applied (to whole values, see ``_pattern``)."""
     if spec.pattern is None:
         return
+    path: Path = ("fields", name, "pattern")
     try:
         re.compile(spec.pattern)
     except re.error as exc:
-        yield Finding(
-            ("fields", name, "pattern"),
-            LintCode.BAD_PATTERN,
-            f"pattern of field {name!r} is not a regular expression: {exc}",
-            "write a valid regular expression, anchored with ^ and $",
-            name,
-        )
+        message = f"pattern of field {name!r} is not a regular expression: {exc}"
+        fix = "write a valid regular expression; it must match the whole value"
+        yield Finding(path, LintCode.BAD_PATTERN, message, fix, name)
+        return
+    try:
+        re.compile(whole_value_pattern(spec.pattern))
+    except re.error as exc:
+        message = f"pattern of field {name!r} cannot be applied to whole values: {exc}"
+        fix = "scope inline flags to a group, e.g. (?i:abc) instead of (?i)abc"
+        yield Finding(path, LintCode.BAD_PATTERN, message, fix, name)
 
 
 def _check_values(name: str, spec: FieldSpec) -> Iterator[Finding]:
@@ -238,3 +247,31 @@ def _check_security_level(contract: Contract) -> Iterator[Finding]:
             f"security_level {contract.security_level} is below its {highest} fields",
             f"set `security_level: {needed}`",
         )
+
+
+def _check_timeliness(contract: Contract) -> Iterator[Finding]:
+    """``freshness`` warns of a late reading, ``max_event_age`` quarantines a stale one:
+    the warning's bound must lie below the quarantine's, or it can never be seen."""
+    age, fresh = contract.max_event_age, contract.freshness
+    if age is None or fresh is None or parse_duration(age) > parse_duration(fresh):
+        return
+    yield Finding(
+        ("max_event_age",),
+        LintCode.INVALID_VALUE,
+        f"max_event_age {age} is not above freshness {fresh}: a late reading would be "
+        "quarantined as stale before it could be flagged as late",
+        f"set max_event_age above {fresh}, or lower freshness",
+    )
+
+
+def _check_unsequenced(contract: Contract) -> Iterator[Finding]:
+    """An unsequenced source numbers nothing, so an ordering it declares would be ignored."""
+    if contract.sequenced or contract.ordering == Ordering():
+        return
+    yield Finding(
+        ("ordering",),
+        LintCode.NOT_APPLICABLE,
+        "ordering does not apply to an unsequenced source (sequenced: false): its readings "
+        "are told apart by key and event time",
+        "remove `ordering`, or set `sequenced: true` if the source numbers its readings",
+    )

@@ -15,6 +15,7 @@ from schemas._change import Bump, Change, ChangeClass, ChangeKind
 from schemas._compat_fields import diff_field, same_shape
 from schemas._duration import parse_duration
 from schemas._model import Contract
+from schemas._rules import DEFAULT_MAX_CLOCK_SKEW
 from schemas._vocabulary import SecurityLevel
 
 __all__ = ["BumpCheck", "check_version_bump", "diff_contracts", "required_bump", "version_bump"]
@@ -22,7 +23,7 @@ __all__ = ["BumpCheck", "check_version_bump", "diff_contracts", "required_bump",
 _C = ChangeClass
 _K = ChangeKind
 _DOC_ATTRIBUTES = ("title", "description", "owner", "scenario", "data_domain", "retention")
-_LAYOUT_ATTRIBUTES = ("key", "ordering", "event_time", "partition_by", "partitions")
+_LAYOUT_ATTRIBUTES = ("key", "ordering", "sequenced", "event_time", "partition_by", "partitions")
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,8 @@ def _diff_contract(old: Contract, new: Contract) -> Iterator[Change]:
             why = f"{attr} changed: keys, ordering or Kafka/Parquet partitioning of data change"
             yield Change(attr, _K.LAYOUT_CHANGED, _C.BREAKING, why, before, after)
     yield from _diff_security(old, new)
-    yield from _diff_freshness(old, new)
+    for attr, default in _TIME_BOUNDS:
+        yield from _diff_time_bound(attr, getattr(old, attr), getattr(new, attr), default)
 
 
 def _diff_security(old: Contract, new: Contract) -> Iterator[Change]:
@@ -117,18 +119,35 @@ def _diff_security(old: Contract, new: Contract) -> Iterator[Change]:
         )
 
 
-def _diff_freshness(old: Contract, new: Contract) -> Iterator[Change]:
-    if old.freshness == new.freshness:
+# Upper bounds on a reading's lateness or lead; the value in force when the contract is silent.
+_TIME_BOUNDS = (
+    ("freshness", None),
+    ("max_event_age", None),
+    ("max_clock_skew", DEFAULT_MAX_CLOCK_SKEW),
+)
+
+
+def _diff_time_bound(
+    attr: str, old: str | None, new: str | None, default: str | None
+) -> Iterator[Change]:
+    """A lower bound fails readings that passed (breaking); a higher one does not."""
+    if old == new:
         return
-    inf = float("inf")
-    before = inf if old.freshness is None else parse_duration(old.freshness).total_seconds()
-    after = inf if new.freshness is None else parse_duration(new.freshness).total_seconds()
-    if after < before:
-        why = f"freshness {old.freshness} -> {new.freshness}: tighter, old readings may fail"
-        yield Change("freshness", _K.RULE_TIGHTENED, _C.BREAKING, why, old.freshness, new.freshness)
+    before, after = _bound_seconds(old, default), _bound_seconds(new, default)
+    if after == before:
+        why = f"{attr} {old} -> {new}: the same bound, written differently"
+        yield Change(attr, _K.METADATA_CHANGED, _C.DOCS, why, old, new)
+    elif after < before:
+        why = f"{attr} {old} -> {new}: tighter, old readings may fail"
+        yield Change(attr, _K.RULE_TIGHTENED, _C.BREAKING, why, old, new)
     else:
-        why = f"freshness {old.freshness} -> {new.freshness}: looser, old readings still pass"
-        yield Change("freshness", _K.RULE_RELAXED, _C.COMPATIBLE, why, old.freshness, new.freshness)
+        why = f"{attr} {old} -> {new}: looser, old readings still pass"
+        yield Change(attr, _K.RULE_RELAXED, _C.COMPATIBLE, why, old, new)
+
+
+def _bound_seconds(value: str | None, default: str | None) -> float:
+    chosen = value or default
+    return float("inf") if chosen is None else parse_duration(chosen).total_seconds()
 
 
 def _diff_fields(old: Contract, new: Contract) -> Iterator[Change]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from schemas._arrow import arrow_type
 from schemas._envelope import ENVELOPE, all_fields
+from schemas._identity import duplicate_fields
 from schemas._model import Contract, FieldSpec
 from schemas._rules import Rule, compile_rules
 from schemas._topic import topic_name
@@ -33,6 +34,9 @@ _RULE_LABELS = {
     "max_gap": ("采样间隔", "sampling gap"),
     "stuck": ("卡滞", "stuck sensor"),
     "freshness": ("时效", "freshness"),
+    "max_age": ("事件时间过旧", "stale event time"),
+    "future": ("事件时间超前", "event time ahead"),
+    "earliest": ("事件时间下限", "earliest event time"),
     "claim_check": ("引用可达", "claim check"),
 }
 _HEADINGS = {
@@ -139,11 +143,21 @@ def _meta(contract: Contract) -> list[dict[str, str]]:
         {"key": "owner", **same(contract.owner)},
         {"key": "topic", **same(f"{topic_name(contract)} ({contract.partitions})")},
         {"key": "key", **same(", ".join(contract.key))},
-        {"key": "ordering", **same(f"{contract.ordering.producer} + {contract.ordering.sequence}")},
+        {"key": "ordering", **_ordering(contract)},
         {"key": "event_time", **same(contract.event_time)},
         {"key": "partition_by", **same(", ".join(contract.partition_by))},
         {"key": "retention", **same(f"{retention.kafka} / {retention.raw} / {retention.curated}")},
     ]
+
+
+def _ordering(contract: Contract) -> dict[str, str]:
+    fields = " + ".join(duplicate_fields(contract))
+    if contract.sequenced:
+        return {"zh": fields, "en": fields}
+    return {
+        "zh": f"无序号来源：按 {fields} 识别重复读数",
+        "en": f"unsequenced source: duplicates share {fields}",
+    }
 
 
 def _field_row(name: str, spec: FieldSpec) -> dict[str, Any]:

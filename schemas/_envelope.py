@@ -3,7 +3,9 @@
 The envelope answers who sent a reading (``producer_id``, ``seq``), where it
 comes from (``site``, ``device_id``) and when (``event_time``, ``ingest_time``).
 ``device_id`` is the Kafka message key, so one device's readings stay ordered
-in one partition; ``(producer_id, seq)`` is unique and deduplicates replays.
+in one partition; ``(producer_id, seq)`` is unique and deduplicates replays. A
+contract whose source is unsequenced makes producer_id and seq optional (see
+``schemas._identity``).
 """
 
 from __future__ import annotations
@@ -79,6 +81,14 @@ ENVELOPE: Final = MappingProxyType(
 )
 
 
+# An unsequenced source (``sequenced: false``) may send readings without producer_id and seq.
+_UNSEQUENCED: Final = MappingProxyType(
+    {name: ENVELOPE[name].model_copy(update={"nullable": True}) for name in ("producer_id", "seq")}
+)
+
+
 def all_fields(contract: Contract) -> dict[str, FieldSpec]:
     """Envelope fields first, then the contract's own fields, in declaration order."""
+    if not contract.sequenced:
+        return {**ENVELOPE, **_UNSEQUENCED, **contract.fields}
     return {**ENVELOPE, **contract.fields}

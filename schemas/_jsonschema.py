@@ -11,6 +11,8 @@ JSON encoding of a reading, kept consistent with the Arrow side:
 - float64_list: an array of numbers.
 - nullable fields may be ``null`` or absent; all others are required.
 - unknown properties are rejected (``additionalProperties: false``).
+- every ``pattern`` matches the whole value (see ``schemas._pattern``): JSON Schema
+  validators search, and Python's ``$`` also matches before a trailing newline.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 
 from schemas._envelope import all_fields
 from schemas._model import Contract, FieldSpec
+from schemas._pattern import whole_value_pattern
 from schemas._topic import topic_name
 
 __all__ = ["timestamp_pattern", "to_json_schema"]
@@ -28,14 +31,15 @@ _INT64_MIN = -(2**63)
 _INT64_MAX = 2**63 - 1
 _DATE = r"[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
 _TIME = r"([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
-_SHA256 = r"^[0-9a-f]{64}$"
-_URI = r"^(s3|https?|file)://[^\s]+$"
+_DATE_VALUE = whole_value_pattern(_DATE)
+_SHA256 = whole_value_pattern("[0-9a-f]{64}")
+_URI = whole_value_pattern(r"(s3|https?|file)://[^\s]+")
 
 
 def timestamp_pattern(precision: str = "ms") -> str:
-    """The regular expression a JSON timestamp of that precision must match."""
+    """The regular expression a JSON timestamp of that precision must match as a whole."""
     digits = 3 if precision == "ms" else 6
-    return rf"^{_DATE}T{_TIME}(\.[0-9]{{1,{digits}}})?Z$"
+    return whole_value_pattern(rf"{_DATE}T{_TIME}(\.[0-9]{{1,{digits}}})?Z")
 
 
 def to_json_schema(contract: Contract) -> dict[str, Any]:
@@ -81,7 +85,11 @@ def _value_schema(spec: FieldSpec) -> dict[str, Any]:
             "format": "date-time",
             "pattern": timestamp_pattern(s.precision or "ms"),
         },
-        "date": lambda s: {"type": "string", "format": "date", "pattern": f"^{_DATE}$"},
+        "date": lambda s: {
+            "type": "string",
+            "format": "date",
+            "pattern": whole_value_pattern(_DATE),
+        },
         "binary_ref": lambda s: _claim_check(),
     }
     return builders[spec.type](spec)
@@ -90,7 +98,7 @@ def _value_schema(spec: FieldSpec) -> dict[str, Any]:
 def _string(spec: FieldSpec) -> dict[str, Any]:
     schema: dict[str, Any] = {"type": "string"}
     if spec.pattern is not None:
-        schema["pattern"] = spec.pattern
+        schema["pattern"] = whole_value_pattern(spec.pattern)
     return schema
 
 

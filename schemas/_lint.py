@@ -20,7 +20,9 @@ from schemas._source import Document, DuplicateKey, YamlSyntaxError, parse_yaml
 
 __all__ = ["lint_file", "lint_text", "parse_contract"]
 
-_DURATION_KEYS = frozenset({"kafka", "raw", "curated", "freshness", "max_gap"})
+_DURATION_KEYS = frozenset(
+    {"kafka", "raw", "curated", "freshness", "max_gap", "max_event_age", "max_clock_skew"}
+)
 
 
 def lint_text(

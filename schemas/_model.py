@@ -7,7 +7,8 @@ max, rules pointing at real fields, masking for L3 data) is checked by
 
 ``key`` is the natural key of a reading in the curated dataset (unique);
 ``ordering`` (producer_id + seq) deduplicates replays; ``partition_by`` lists
-``date`` (the UTC date of the event time) and/or field names.
+``date`` (the UTC date of the event time) and/or field names. docs/contracts.md
+describes every key.
 """
 
 from __future__ import annotations
@@ -118,11 +119,14 @@ class Contract(_Strict):
     security_level: SecurityLevel
     key: tuple[Name, ...] = Field(min_length=1)
     ordering: Ordering = Ordering()
+    sequenced: bool = True
     event_time: Name = "event_time"
     partition_by: tuple[Name, ...] = ("date", "site")
     partitions: int = Field(ge=1, le=1024)
     retention: Retention = Retention()
     freshness: Duration | None = None
+    max_event_age: Duration | None = None
+    max_clock_skew: Duration | None = None
     fields: dict[Name, FieldSpec] = Field(min_length=1)
 
     @property

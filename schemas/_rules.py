@@ -8,6 +8,13 @@ match on the class (``case RangeRule(min=low, max=high)``) or on ``kind``.
 
 Stream rules (monotonic, max_gap, stuck) look at consecutive readings of one
 group (``per``), ordered by the contract's event-time field.
+
+Timeliness rules hold the event time against the ingest time: ``freshness`` warns
+of a late reading, ``max_age`` (the contract's ``max_event_age``) quarantines one
+too old to be plausible, ``future`` one stamped ahead of its ingest time by more
+than ``max_clock_skew`` (60 s when the contract is silent), and ``earliest`` one
+stamped before 2000-01-01T00:00:00Z, whatever the contract says: no source assay
+serves predates it, and 1900 or 1970 is a clock that was reset, not a reading's time.
 """
 
 from __future__ import annotations
@@ -18,12 +25,16 @@ from enum import StrEnum
 
 from schemas._duration import parse_duration
 from schemas._envelope import KAFKA_KEY_FIELD, all_fields
+from schemas._identity import duplicate_fields
 from schemas._model import Contract, FieldSpec, FieldType, Precision
 from schemas._vocabulary import QualityDimension, Severity
 
 __all__ = [
     "AllowedValuesRule",
     "ClaimCheckRule",
+    "ClockSkewRule",
+    "EarliestRule",
+    "EventAgeRule",
     "FreshnessRule",
     "MaxGapRule",
     "MonotonicRule",
@@ -54,6 +65,9 @@ class RuleKind(StrEnum):
     MAX_GAP = "max_gap"
     STUCK = "stuck"
     FRESHNESS = "freshness"
+    MAX_AGE = "max_age"
+    FUTURE = "future"
+    EARLIEST = "earliest"
     CLAIM_CHECK = "claim_check"
 
 
@@ -180,6 +194,37 @@ class FreshnessRule(Rule):
 
 
 @dataclass(frozen=True, kw_only=True)
+class EventAgeRule(Rule):
+    """``reference - field`` (ingest minus event time) is at most ``max_age_seconds``;
+    an older reading is implausible for the source and quarantined."""
+
+    reference: str
+    max_age_seconds: float
+    kind: RuleKind = field(default=RuleKind.MAX_AGE, init=False)
+    dimension: QualityDimension = field(default=_D.TIMELINESS, init=False)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClockSkewRule(Rule):
+    """``field - reference`` (event minus ingest time) is at most ``tolerance_seconds``;
+    an event time further ahead is a clock fault."""
+
+    reference: str
+    tolerance_seconds: float
+    kind: RuleKind = field(default=RuleKind.FUTURE, init=False)
+    dimension: QualityDimension = field(default=_D.TIMELINESS, init=False)
+
+
+@dataclass(frozen=True, kw_only=True)
+class EarliestRule(Rule):
+    """``field`` is not before ``earliest`` (RFC 3339, UTC): an earlier time is a reset clock."""
+
+    earliest: str
+    kind: RuleKind = field(default=RuleKind.EARLIEST, init=False)
+    dimension: QualityDimension = field(default=_D.TIMELINESS, init=False)
+
+
+@dataclass(frozen=True, kw_only=True)
 class ClaimCheckRule(Rule):
     """A claim-check reference is well-formed (URI scheme, sha256 hex) and resolvable."""
 
@@ -189,6 +234,8 @@ class ClaimCheckRule(Rule):
 
 
 INGEST_TIME_FIELD = "ingest_time"
+DEFAULT_MAX_CLOCK_SKEW = "60s"
+EARLIEST_EVENT_TIME = "2000-01-01T00:00:00Z"
 
 
 def compile_rules(contract: Contract) -> list[Rule]:
@@ -258,9 +305,20 @@ def _freshness(name: str, duration: str) -> FreshnessRule:
 
 
 def _dataset_rules(contract: Contract) -> Iterator[Rule]:
-    ordering = (contract.ordering.producer, contract.ordering.sequence)
-    yield UniqueRule(fields=ordering, drop_duplicates=True)
-    if tuple(contract.key) != ordering:
+    duplicates = duplicate_fields(contract)
+    yield UniqueRule(fields=duplicates, drop_duplicates=True)
+    if tuple(contract.key) != duplicates:
         yield UniqueRule(fields=tuple(contract.key))
+    yield from _timeliness_rules(contract)
+
+
+def _timeliness_rules(contract: Contract) -> Iterator[Rule]:
+    one, ingest = (contract.event_time,), INGEST_TIME_FIELD
     if contract.freshness is not None:
         yield _freshness(contract.event_time, contract.freshness)
+    if contract.max_event_age is not None:
+        age = parse_duration(contract.max_event_age).total_seconds()
+        yield EventAgeRule(fields=one, reference=ingest, max_age_seconds=age)
+    yield EarliestRule(fields=one, earliest=EARLIEST_EVENT_TIME)
+    skew = parse_duration(contract.max_clock_skew or DEFAULT_MAX_CLOCK_SKEW).total_seconds()
+    yield ClockSkewRule(fields=one, reference=ingest, tolerance_seconds=skew)

@@ -8,21 +8,22 @@ timeliness, claim checks) read a *derived column* computed per device in event-t
 order (see ``_derive``): a number the built-in ``expect_column_values_to_be_between``
 bounds (a gap in seconds, a run length, a drop) or a flag ``expect_column_values_to_be_in_set``
 checks against ``[True]``. Derived columns start with ``_``, which no contract field can.
-
-Besides the contract's rules, every contract gets ``future:<event_time>``: an event
-time more than ``future_tolerance_seconds`` after its ingest time is a clock fault.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from schemas import (
     AllowedValuesRule,
     ClaimCheckRule,
+    ClockSkewRule,
     Contract,
+    EarliestRule,
+    EventAgeRule,
     FieldSpec,
     FreshnessRule,
     MaxGapRule,
@@ -38,21 +39,13 @@ from schemas import (
     UniqueRule,
     all_fields,
     compile_rules,
+    whole_value_pattern,
 )
 
-__all__ = [
-    "FUTURE_KIND",
-    "INGEST_TIME",
-    "ROW",
-    "Check",
-    "compile_checks",
-    "derived_name",
-]
+__all__ = ["INGEST_TIME", "ROW", "Check", "compile_checks", "derived_name"]
 
 ROW = "_row"
 INGEST_TIME = "ingest_time"
-FUTURE_KIND = "future"
-DEFAULT_FUTURE_TOLERANCE_SECONDS = 60.0
 
 _BETWEEN = "expect_column_values_to_be_between"
 _IN_SET = "expect_column_values_to_be_in_set"
@@ -89,14 +82,10 @@ def derived_name(metric: str, fields: tuple[str, ...]) -> str:
     return f"_{metric}__{'+'.join(fields)}"
 
 
-def compile_checks(
-    contract: Contract, *, future_tolerance_seconds: float = DEFAULT_FUTURE_TOLERANCE_SECONDS
-) -> tuple[Check, ...]:
-    """Every check of a contract: its rules in ``compile_rules`` order, then the future check."""
+def compile_checks(contract: Contract) -> tuple[Check, ...]:
+    """Every check of a contract: one per rule, in ``compile_rules`` order."""
     specs = all_fields(contract)
-    checks = [_check(rule, specs[rule.field]) for rule in compile_rules(contract)]
-    checks.append(_future(contract.event_time, future_tolerance_seconds))
-    return tuple(checks)
+    return tuple(_check(rule, specs[rule.field]) for rule in compile_rules(contract))
 
 
 def _check(rule: Rule, spec: FieldSpec) -> Check:
@@ -122,7 +111,8 @@ def _expectation(rule: Rule, field_type: str) -> tuple[str, str, dict[str, Any]]
         case NotNullRule():
             return name, "expect_column_values_to_not_be_null", {}
         case PatternRule(pattern=pattern):
-            return name, "expect_column_values_to_match_regex", {"regex": pattern}
+            regex = whole_value_pattern(pattern)  # GX searches; the contract means the whole value
+            return name, "expect_column_values_to_match_regex", {"regex": regex}
         case AllowedValuesRule(values=values):
             return name, _IN_SET, {"value_set": list(values)}
         case RangeRule() if field_type == "float64_list":
@@ -144,10 +134,20 @@ def _derived_expectation(rule: Rule) -> tuple[str, str, dict[str, Any]]:
             return derived_name("gap_seconds", rule.fields), _BETWEEN, {"max_value": seconds}
         case StuckRule(count=count):
             return derived_name("run", rule.fields), _BETWEEN, {"max_value": count - 1}
-        case FreshnessRule(max_lag_seconds=seconds):
-            return derived_name("lag_seconds", rule.fields), _BETWEEN, {"max_value": seconds}
         case TypeRule() | ClaimCheckRule():
             return derived_name(f"ok_{rule.kind}", rule.fields), _IN_SET, {"value_set": [True]}
+    return _timeliness_expectation(rule)
+
+
+def _timeliness_expectation(rule: Rule) -> tuple[str, str, dict[str, Any]]:
+    match rule:
+        case FreshnessRule(max_lag_seconds=seconds) | EventAgeRule(max_age_seconds=seconds):
+            return derived_name("lag_seconds", rule.fields), _BETWEEN, {"max_value": seconds}
+        case ClockSkewRule(tolerance_seconds=seconds):
+            return derived_name("lead_seconds", rule.fields), _BETWEEN, {"max_value": seconds}
+        case EarliestRule(earliest=earliest):
+            floor = datetime.fromisoformat(earliest).timestamp()
+            return derived_name("epoch_seconds", rule.fields), _BETWEEN, {"min_value": floor}
     raise TypeError(f"no expectation for rule {rule.rule_id}")  # a new RuleKind needs one here
 
 
@@ -163,18 +163,3 @@ def _params(rule: Rule, spec: FieldSpec) -> dict[str, Any]:
     if spec.unit is not None:
         params.setdefault("unit", spec.unit)
     return params
-
-
-def _future(event_time: str, tolerance: float) -> Check:
-    fields = (event_time,)
-    return Check(
-        rule_id=f"{FUTURE_KIND}:{event_time}",
-        kind=FUTURE_KIND,
-        fields=fields,
-        dimension=QualityDimension.TIMELINESS,
-        severity=Severity.ERROR,
-        column=derived_name("lead_seconds", fields),
-        expectation=_BETWEEN,
-        kwargs={"max_value": tolerance},
-        params={"reference": INGEST_TIME, "tolerance_seconds": tolerance},
-    )

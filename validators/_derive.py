@@ -2,8 +2,9 @@
 
 Stream rules (monotonic, max_gap, stuck) look at one field's readings per group
 (``per``, the device) in ``order_by`` (event-time) order, and only at plausible
-readings: a reading that is a replay, has its event time in the future, or whose
-value is null, NaN, of the wrong type or outside the field's range is skipped —
+readings: a reading that is a replay, fails a timeliness error (event time in the
+future, too old, before the floor), or whose value is null, NaN, of the wrong type
+or outside the field's range is skipped —
 it already fails its own rule, and letting it into the stream would also blame
 its neighbours. A value of NaN in a derived column means "not checked" (Great
 Expectations skips missing values), so the first reading of a device has no gap.
@@ -17,6 +18,7 @@ Expectations skips missing values), so the first reading of a device has no gap.
   are indistinguishable from a steady process, and the verdict on a reading never
   depends on readings after it.
 - ``_lag_seconds__f`` / ``_lead_seconds__f``: ingest time minus ``f``, and ``f`` minus ingest time.
+- ``_epoch_seconds__f``: ``f`` in seconds since 1970-01-01 UTC (checked against the floor).
 - ``_replay__a+b``: 0 for the first reading with these values, 1, 2, ... for replays.
 - ``_key_count__a+b``: how many non-replay readings share this key (1 = unique).
 - ``_ok_type__f`` / ``_ok_claim_check__f``: flags.
@@ -32,8 +34,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from schemas import ClaimCheckRule, MonotonicRule, Rule, UniqueRule
-from validators._checks import FUTURE_KIND, INGEST_TIME, Check
+from schemas import ClaimCheckRule, MonotonicRule, Rule, Severity, UniqueRule
+from validators._checks import Check
 from validators._conform import Conformed
 from validators._groups import (
     group_codes,
@@ -65,7 +67,7 @@ class _Batch:
     table: pa.Table
     type_ok: dict[str, np.ndarray]
     replay: np.ndarray
-    future: np.ndarray
+    untimely: np.ndarray  # fails a timeliness error: out of every stream
     ranges: dict[str, tuple[float, float]]
     replays: dict[str, np.ndarray]  # each drop-duplicates check's column, computed once
     orders: dict[tuple[str, str], _Order] = field(default_factory=dict)  # filled on first use
@@ -79,21 +81,28 @@ def derive_columns(conformed: Conformed, checks: tuple[Check, ...]) -> dict[str,
 
 def _batch(conformed: Conformed, checks: tuple[Check, ...]) -> _Batch:
     table, rows = conformed.table, conformed.table.num_rows
-    replay, future = np.zeros(rows, dtype=bool), np.zeros(rows, dtype=bool)
+    replay, untimely = np.zeros(rows, dtype=bool), np.zeros(rows, dtype=bool)
     ranges: dict[str, tuple[float, float]] = {}
     replays: dict[str, np.ndarray] = {}
     for check in checks:
         if isinstance(check.rule, UniqueRule) and check.rule.drop_duplicates:
             replays[check.column] = _replay(table, check)
             replay |= np.nan_to_num(replays[check.column], nan=0) > 0
-        elif check.kind == FUTURE_KIND:
-            future |= np.nan_to_num(_lead(table, check), nan=0) > check.kwargs["max_value"]
+        elif check.kind in _TIMELINESS and check.severity is Severity.ERROR:
+            untimely |= _outside(_TIMELINESS[check.kind](table, check), check)
         elif check.kind == "range" and not check.derived:
-            ranges[check.field] = (
-                check.kwargs.get("min_value", -np.inf),
-                check.kwargs.get("max_value", np.inf),
-            )
-    return _Batch(table, conformed.type_ok, replay, future, ranges, replays)
+            ranges[check.field] = _bounds(check)
+    return _Batch(table, conformed.type_ok, replay, untimely, ranges, replays)
+
+
+def _bounds(check: Check) -> tuple[float, float]:
+    return check.kwargs.get("min_value", -np.inf), check.kwargs.get("max_value", np.inf)
+
+
+def _outside(values: np.ndarray, check: Check) -> np.ndarray:
+    """Where a between-check fails (NaN, not checked, never does)."""
+    low, high = _bounds(check)
+    return ~np.isnan(values) & ((values < low) | (values > high))
 
 
 def _derive(check: Check, batch: _Batch) -> np.ndarray:
@@ -111,10 +120,8 @@ def _derive(check: Check, batch: _Batch) -> np.ndarray:
             return _key_count(table, check, batch.replay)
         case "monotonic" | "max_gap" | "stuck":
             return _stream(check, batch)
-        case "freshness":
-            return _lag(table, check)
-        case _ if check.kind == FUTURE_KIND:
-            return _lead(table, check)
+        case kind if kind in _TIMELINESS:
+            return _TIMELINESS[kind](table, check)
     raise TypeError(f"no derived column for check {check.rule_id}")  # a new kind needs one here
 
 
@@ -141,15 +148,29 @@ def _lag(table: pa.Table, check: Check) -> np.ndarray:
 
 
 def _lead(table: pa.Table, check: Check) -> np.ndarray:
-    reference, ref_ok = seconds(table.column(INGEST_TIME))
+    reference, ref_ok = seconds(table.column(check.params["reference"]))
     moment, ok = seconds(table.column(check.field))
     return np.where(ref_ok & ok, moment - reference, np.nan)
+
+
+def _epoch(table: pa.Table, check: Check) -> np.ndarray:
+    moment, ok = seconds(table.column(check.field))
+    return np.where(ok, moment, np.nan)
+
+
+_TIMELINESS: dict[str, Callable[[pa.Table, Check], np.ndarray]] = {
+    "freshness": _lag,
+    "max_age": _lag,
+    "future": _lead,
+    "earliest": _epoch,
+}
 
 
 def _claim_check(column: pa.ChunkedArray, check: Check) -> np.ndarray:
     assert isinstance(check.rule, ClaimCheckRule)
     schemes = "|".join(check.rule.uri_schemes)
-    uri_ok = pc.match_substring_regex(pc.struct_field(column, "uri"), f"^({schemes})://.+")
+    # RE2 (Arrow's engine) has no look-ahead, but its ``$`` is the end of the value
+    uri_ok = pc.match_substring_regex(pc.struct_field(column, "uri"), rf"^({schemes})://[^\s]+$")
     sha_ok = pc.match_substring_regex(pc.struct_field(column, "sha256"), _SHA256)
     both = pc.fill_null(pc.and_(uri_ok, sha_ok), False)
     return np.asarray(pc.or_(both, pc.is_null(column)), dtype=bool)
@@ -170,7 +191,7 @@ def _plausible(check: Check, batch: _Batch, values: np.ndarray) -> np.ndarray:
     """Readings a stream rule looks at: see the module docstring."""
     low, high = batch.ranges.get(check.field, _UNBOUNDED)
     in_range = ~np.isnan(values) & (values >= low) & (values <= high)
-    return in_range & batch.type_ok[check.field] & ~batch.replay & ~batch.future
+    return in_range & batch.type_ok[check.field] & ~batch.replay & ~batch.untimely
 
 
 def _order(batch: _Batch, per: str, order_by: str) -> _Order:

@@ -5,6 +5,9 @@ A row fails a check when the check's result lists it in ``unexpected_index_list`
 one with only warnings stays curated and is counted. A value of the wrong type
 (or unit) fails its ``type:`` rule only: the same field's other checks do not
 also blame that row, so a row with one fault is attributed to exactly one rule.
+Likewise an event time before the floor (a reset clock) fails ``earliest:`` only,
+not also the age rules that measure it against its ingest time, and a reading too
+old to keep fails ``max_age:`` only, not also the ``freshness:`` warning.
 
 The quarantine table is the input rows as they came in (bad values kept
 verbatim) plus ``failed_rules`` (list of rule ids), ``failed_dimensions`` (the
@@ -98,18 +101,29 @@ def row_failures(result: Mapping[str, Any], checks: tuple[Check, ...]) -> list[F
         if unexpected is None:
             raise ResultShapeError(check.rule_id, "unexpected_index_list")
         failures.extend(Failure(int(e[ROW]), check, e.get(check.column)) for e in unexpected)
-    return _mask_type_failures(failures)
+    return _mask_overlaps(failures)
 
 
-def _mask_type_failures(failures: list[Failure]) -> list[Failure]:
-    mistyped = {(f.row, f.check.field) for f in failures if f.check.kind == "type"}
-    return [
-        f
-        for f in failures
-        if f.check.kind == "type"
-        or len(f.check.fields) > 1
-        or (f.row, f.check.field) not in mistyped
-    ]
+# kind -> the kinds its failure masks on the same row and field (None: every other kind)
+_MASKS: dict[str, frozenset[str] | None] = {
+    "type": None,
+    "earliest": frozenset({"max_age", "freshness"}),
+    "max_age": frozenset({"freshness"}),
+}
+
+
+def _mask_overlaps(failures: list[Failure]) -> list[Failure]:
+    """Drop the failures a more basic failure of the same value explains (module docstring)."""
+    masking = {(f.row, f.check.field, f.check.kind) for f in failures if f.check.kind in _MASKS}
+    return [f for f in failures if len(f.check.fields) > 1 or not _masked(f, masking)]
+
+
+def _masked(failure: Failure, masking: set[tuple[int, str, str]]) -> bool:
+    row, name, kind = failure.row, failure.check.field, failure.check.kind
+    return any(
+        other != kind and (row, name, other) in masking and (masks is None or kind in masks)
+        for other, masks in _MASKS.items()
+    )
 
 
 def split_rows(

@@ -4,9 +4,10 @@
 the contract to checks, brings the table to contract types, computes the derived
 columns, runs the suite on a pandas frame (only the columns the suite reads,
 plus ``_row``, the row's position in the input), and splits, scores and reports
-from the result. Deduplication by ``(producer_id, seq)`` is the caller's; a
-replay that still arrives here is quarantined by ``unique:producer_id+seq`` and
-its first copy is kept.
+from the result. Deduplication (by ``(producer_id, seq)``, or by key and event
+time for an unsequenced source: ``schemas.duplicate_fields``) is the caller's; a
+duplicate that still arrives here is quarantined by its ``unique:`` rule (e.g.
+``unique:producer_id+seq``) and its first copy is kept.
 """
 
 from __future__ import annotations
@@ -20,13 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from schemas import Contract
-from validators._checks import (
-    DEFAULT_FUTURE_TOLERANCE_SECONDS,
-    INGEST_TIME,
-    ROW,
-    Check,
-    compile_checks,
-)
+from validators._checks import INGEST_TIME, ROW, Check, compile_checks
 from validators._conform import Conformed, conform
 from validators._derive import derive_columns
 from validators._errors import ReservedColumnError
@@ -67,7 +62,6 @@ def validate_table(
     table: pa.Table,
     *,
     now: datetime | None = None,
-    future_tolerance_seconds: float = DEFAULT_FUTURE_TOLERANCE_SECONDS,
     data_docs: bool = True,
     context: pa.Table | None = None,
 ) -> ValidationOutcome:
@@ -77,7 +71,7 @@ def validate_table(
     the previous batch): stream rules (counters, gaps, stuck runs) continue from them, but
     they are neither validated again nor counted.
     """
-    checks = compile_checks(contract, future_tolerance_seconds=future_tolerance_seconds)
+    checks = compile_checks(contract)
     _refuse_reserved(table)
     conformed = conform(contract, table)
     frame = validation_frame(conformed, checks, _derived(contract, conformed, checks, context))

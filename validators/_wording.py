@@ -7,12 +7,15 @@ Great Expectations reported for it (the field value, or the derived number).
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from schemas import label
 from validators._checks import Check
 
 __all__ = ["describe", "reason"]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _num(value: Any) -> str:
@@ -28,7 +31,7 @@ def _range(params: dict[str, Any]) -> str:
 _TEMPLATES: dict[str, tuple[str, str]] = {
     "type": ("{f} 类型为 {type}{unit_zh}", "{f} is {type}{unit_en}"),
     "not_null": ("{f} 不为空", "{f} is present"),
-    "pattern": ("{f} 符合格式 {pattern}", "{f} matches {pattern}"),
+    "pattern": ("{f} 整体符合格式 {pattern}", "{f} as a whole matches {pattern}"),
     "allowed_values": ("{f} 取值于 {values}", "{f} is one of {values}"),
     "range": ("{f} 在物理范围 {range} 内", "{f} lies within the physical range {range}"),
     "replay": ("({f}) 不是重放的读数", "({f}) is not a replayed reading"),
@@ -49,9 +52,17 @@ _TEMPLATES: dict[str, tuple[str, str]] = {
         "{reference} 晚于 {f} 不超过 {max_lag_seconds} 秒",
         "{reference} at most {max_lag_seconds} s after {f}",
     ),
+    "max_age": (
+        "{f} 早于 {reference} 不超过 {max_age_seconds} 秒（更旧的读数不可信）",
+        "{f} at most {max_age_seconds} s before {reference} (an older reading is implausible)",
+    ),
     "future": (
-        "{f} 晚于 {reference} 不超过 {tolerance_seconds} 秒",
-        "{f} at most {tolerance_seconds} s after {reference}",
+        "{f} 晚于 {reference} 不超过 {tolerance_seconds} 秒（时钟偏差）",
+        "{f} at most {tolerance_seconds} s after {reference} (clock skew)",
+    ),
+    "earliest": (
+        "{f} 不早于 {earliest}（更早的时间来自被复位的时钟）",
+        "{f} not before {earliest} (an earlier time comes from a reset clock)",
     ),
     "claim_check": (
         "{f} 是有效的对象引用（URI 与 sha256）",
@@ -98,5 +109,8 @@ def reason(check: Check, value: Any) -> tuple[str, str]:
 def _shown(check: Check, value: Any) -> str:
     if check.derived and check.kind in ("type", "claim_check"):
         return f"{check.field} ✗"
+    if check.kind == "earliest" and isinstance(value, int | float):
+        moment = _EPOCH + timedelta(seconds=float(value))
+        return f"{check.field} = {moment.isoformat().replace('+00:00', 'Z')}"
     metric = check.column.split("__", 1)[0].lstrip("_") if check.derived else check.field
     return f"{metric} = {_num(value) if value is not None else 'null'}"

@@ -56,7 +56,7 @@ class Principals:
 
 def pilot_role(name: str) -> str:
     """The role name of a pilot base, ``pilot-<name>``; `ValueError` for a bad name."""
-    if not _PILOT_NAME.match(name):
+    if not _PILOT_NAME.fullmatch(name):  # `$` alone would let "base\n" through
         raise ValueError(f"pilot name {name!r} must match {_PILOT_NAME.pattern}")
     return f"{PILOT_PREFIX}{name}"
 

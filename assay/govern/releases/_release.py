@@ -104,7 +104,7 @@ def create_release(
 
 def check_request(request: ReleaseRequest) -> None:
     """Refuse a malformed version or an empty window."""
-    if not VERSION.match(request.version):
+    if not VERSION.fullmatch(request.version):  # `$` alone would let "1.0.0\n" through
         raise InvalidRelease(
             f"release version {request.version!r} is not X.Y.Z", value=request.version
         )

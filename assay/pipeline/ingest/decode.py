@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 import pyarrow.json as pj
 
 from assay.pipeline.ingest.deadletter import DeadLetter, Reason, Record
-from schemas import wire
+from schemas import identity_fields, wire
 
 MAX_READING_BYTES = 1 << 20
 IDENTITY = ("producer_id", "seq", "device_id")
@@ -301,7 +301,7 @@ def _with_provenance(
 def _row_problems(table: pa.Table, schema: pa.Schema) -> dict[int, tuple[Reason, str]]:
     """Row index -> why it cannot be a reading (missing identity, NaN or infinity)."""
     bad: dict[int, tuple[Reason, str]] = {}
-    for name in reversed(IDENTITY):
+    for name in reversed(identity_fields(schema)):
         for i in _true_rows(pc.is_null(table[name])):
             bad[i] = (Reason.MISSING_KEY, f"{name} is missing; it identifies the reading")
     for f in schema:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from schemas import Contract, to_arrow_schema
+from schemas import Contract, reading_order, to_arrow_schema
 
 
 def next_tail(contract: Contract, before: pa.Table | None, passing: pa.Table) -> pa.Table:
@@ -19,9 +19,8 @@ def next_tail(contract: Contract, before: pa.Table | None, passing: pa.Table) ->
     schema = to_arrow_schema(contract)
     parts = [t.select(schema.names).cast(schema) for t in (before, passing) if t is not None]
     table = pa.concat_tables(parts) if parts else schema.empty_table()
-    ordered = table.sort_by(
-        [("device_id", "ascending"), (contract.event_time, "descending"), ("seq", "descending")]
-    )
-    devices = ordered["device_id"].to_pylist()
+    device, *later_first = reading_order(contract)
+    ordered = table.sort_by([(device, "ascending")] + [(n, "descending") for n in later_first])
+    devices = ordered[device].to_pylist()
     first = [i == 0 or devices[i] != devices[i - 1] for i in range(len(devices))]
     return ordered.filter(pa.array(first, pa.bool_()))

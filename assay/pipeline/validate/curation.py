@@ -4,7 +4,8 @@ For a raw object the steps are pure functions of its bytes and its predecessor's
 watermark, and every output is named after the segment, so re-validating rewrites the
 same objects:
 
-1. drop duplicates by (producer_id, seq) against the predecessor's watermark;
+1. drop duplicates against the predecessor's watermark (by producer_id + seq, or by key
+   and event time for an unsequenced source: see ``dedup``);
 2. run the contract's expectation suite (Great Expectations, in ``validators``);
 3. curated rows, sorted by device and time, one object per (date, site);
 4. quarantined rows with the failed rules, dimension, severity and reason per row;
@@ -29,7 +30,7 @@ from assay.store import layout
 from assay.store.buckets import Buckets
 from assay.store.objects import PARQUET, ObjectStore
 from assay.store.parquet import from_parquet, to_parquet
-from schemas import Contract, to_arrow_schema
+from schemas import Contract, duplicate_fields, reading_order, to_arrow_schema
 
 if TYPE_CHECKING:
     from validators import ValidationOutcome
@@ -66,6 +67,7 @@ class Summary:
     curated_keys: list[str] = field(default_factory=list)
     quarantine_key: str | None = None
     scores: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # rules skipped, and why (bilingual)
 
     @property
     def balanced(self) -> bool:
@@ -141,14 +143,14 @@ def validate_segment(
     if previous is _Listing.LIST:
         previous = _previous(store, buckets, contract, raw_key)
     before, tail = _state_before(store, buckets, contract, raw_key, previous)
-    deduped = drop_duplicates(raw, before, seg.stem)
+    deduped = drop_duplicates(raw, before, seg.stem, contract)
     outcome = validate_table(contract, deduped.table, context=tail)
-    quarantined = _with_regressed(outcome.quarantined, deduped.regressed)
+    quarantined = _with_regressed(contract, outcome.quarantined, deduped.regressed)
     curated_keys = _write_curated(store, buckets, contract, seg, outcome.passing)
     quarantine_key = _write_quarantine(store, buckets, contract, seg, quarantined, raw_key)
     by_rule = {r.rule_id: r.failed for r in outcome.summary.rules if r.failed}
     if deduped.regressed.num_rows:
-        by_rule[SEQUENCE_RESET] = deduped.regressed.num_rows
+        by_rule[sequence_reset_rule(contract)] = deduped.regressed.num_rows
     summary = Summary(
         contract=contract.name,
         contract_version=contract.version,
@@ -164,6 +166,7 @@ def validate_segment(
         curated_keys=curated_keys,
         quarantine_key=quarantine_key,
         scores=outcome.scores.to_dict(),
+        notes=_notes(contract),
     )
     _write_reports(store, buckets, contract, seg, summary, outcome)
     tail_key = _tail_key(contract, raw_key)
@@ -176,25 +179,45 @@ def validate_segment(
     return summary
 
 
-SEQUENCE_RESET = "sequence_reset:producer_id+seq"
-_RESET_REASON = (
-    f"{SEQUENCE_RESET}：该生产者的序号回退且未标记为重放"
-    "（边缘缓存被清空或两个网关共用 producer_id），请为网关设置新的 producer_id / "
-    f"{SEQUENCE_RESET}: the producer's seq went back without the replay mark (a wiped edge "
-    "spool, or two gateways sharing a producer_id); give the gateway a new producer_id"
-)
+def sequence_reset_rule(contract: Contract) -> str:
+    """The rule id of a sequence regression, e.g. ``sequence_reset:producer_id+seq``."""
+    return f"sequence_reset:{'+'.join(duplicate_fields(contract))}"
 
 
-def _with_regressed(quarantined: pa.Table, regressed: pa.Table) -> pa.Table:
+SEQUENCE_RESET = "sequence_reset:producer_id+seq"  # the id under the default ordering
+
+
+def _reset_reason(rule: str) -> str:
+    return (
+        f"{rule}：该生产者的序号回退且未标记为重放"
+        "（边缘缓存被清空或两个网关共用 producer_id），请为网关设置新的 producer_id / "
+        f"{rule}: the producer's seq went back without the replay mark (a wiped edge "
+        "spool, or two gateways sharing a producer_id); give the gateway a new producer_id"
+    )
+
+
+def _notes(contract: Contract) -> list[str]:
+    """What the summary says about rules that need (producer_id, seq) and cannot run."""
+    if contract.sequenced:
+        return []
+    fields = ", ".join(duplicate_fields(contract))
+    return [
+        f"sequence_reset：契约声明来源无序号（sequenced: false），不检查序号回退；"
+        f"重复读数按 ({fields}) 识别 / sequence_reset: skipped, the contract declares its "
+        f"source unsequenced (sequenced: false); duplicates are recognised by ({fields})"
+    ]
+
+
+def _with_regressed(contract: Contract, quarantined: pa.Table, regressed: pa.Table) -> pa.Table:
     """The validators' quarantine rows plus the sequence regressions, in the same columns."""
     if regressed.num_rows == 0:
         return quarantined
-    n = regressed.num_rows
+    n, rule = regressed.num_rows, sequence_reset_rule(contract)
     extra = {
-        "failed_rules": pa.array([[SEQUENCE_RESET]] * n, pa.list_(pa.string())),
+        "failed_rules": pa.array([[rule]] * n, pa.list_(pa.string())),
         "failed_dimensions": pa.array([["consistency"]] * n, pa.list_(pa.string())),
         "severity": pa.array(["error"] * n, pa.string()),
-        "reason": pa.array([_RESET_REASON] * n, pa.string()),
+        "reason": pa.array([_reset_reason(rule)] * n, pa.string()),
     }
     for name, values in extra.items():
         regressed = regressed.append_column(name, values)
@@ -242,10 +265,7 @@ def _state_before(
 def curated_table(contract: Contract, rows: pa.Table) -> pa.Table:
     """Passing rows in the contract's schema, sorted by device and event time."""
     schema = to_arrow_schema(contract)
-    table = rows.select(schema.names)
-    table = table.sort_by(
-        [("device_id", "ascending"), (contract.event_time, "ascending"), ("seq", "ascending")]
-    )
+    table = rows.select(schema.names).sort_by([(n, "ascending") for n in reading_order(contract)])
     return table.cast(schema)
 
 

@@ -1,47 +1,74 @@
-"""Duplicates by (producer_id, seq): what an edge spool replays after a crash between send and ack.
+"""Duplicates: what an edge spool replays after a crash between send and ack, or what a
+source without sequence numbers sends twice.
 
-A device's readings always go to the same Kafka partition, and an edge sends its spool
-oldest-first, so within one partition a producer's sequence numbers only rise — except
-for a replay, which repeats numbers already seen. The watermark of a partition is the
-highest seq per producer seen so far; a reading at or below it is a duplicate.
+Which fields make a duplicate is the contract's (``schemas.duplicate_fields``):
+
+- **Sequenced** (the default): the contract's ``ordering``, producer_id + seq. A device's
+  readings always go to the same Kafka partition, and an edge sends its spool
+  oldest-first, so within one partition a producer's sequence numbers only rise — except
+  for a replay, which repeats numbers already seen. The watermark of a partition is the
+  highest seq per producer seen so far; a reading at or below it is a duplicate.
+
+  Only a message the edge marked as a possible replay (``kafka_replay``) is dropped. A
+  reading at or below the watermark *without* that mark is not a replay: its producer
+  started counting again (a gateway whose spool was wiped, two gateways sharing one
+  producer_id). Dropping it would lose real readings without a trace, so it is set aside
+  for quarantine with the reason instead (``sequence_reset``).
+
+- **Unsequenced** (``sequenced: false``): the key with the event time. Within a segment
+  every repeat of a reading's identity is dropped, its first copy kept. Across segments
+  the watermark holds each group's (the key without the event time: usually the device)
+  latest event time, and a reading with exactly that identity is dropped: the common
+  redelivery, the last reading sent again after a reconnect, costs one number per device.
+  A repeat of an *older* reading from an earlier segment is not recognised (that would
+  need every identity ever seen); it is validated like any reading, and the key's
+  uniqueness is checked within its segment. There is no sequence to regress, so
+  ``sequence_reset`` does not apply and the segment's summary says so.
 
 The watermark after each segment is stored beside the segment's reports, and a segment is
 deduplicated against its predecessor's watermark: re-validating a segment therefore
-drops exactly what it dropped the first time.
-
-Only a message the edge marked as a possible replay (``kafka_replay``) is dropped. A
-reading at or below the watermark *without* that mark is not a replay: its producer
-started counting again (a gateway whose spool was wiped, two gateways sharing one
-producer_id). Dropping it would lose real readings without a trace, so it is set aside
-for quarantine with the reason instead.
+drops exactly what it dropped the first time. Exactly-once delivery itself is Kafka's:
+raw objects are named by offsets, so a re-run never lands a reading twice.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from schemas import Contract, duplicate_fields
 
 
 @dataclass(frozen=True)
 class Watermark:
-    """Highest seq per producer in one partition, through one segment."""
+    """What one partition has seen through one segment: the highest seq per producer
+    (sequenced) or the latest event time per group (unsequenced, see the docstring)."""
 
     through: str | None = None  # the stem of the last segment it covers
     producers: dict[str, int] = field(default_factory=dict)
+    latest: dict[str, int] = field(default_factory=dict)  # group (JSON) -> event-time ticks
 
     def dumps(self) -> bytes:
         """The stored form."""
-        body = {"through": self.through, "producers": dict(sorted(self.producers.items()))}
-        return json.dumps(body, indent=1).encode()
+        body = {
+            "through": self.through,
+            "producers": dict(sorted(self.producers.items())),
+            "latest": dict(sorted(self.latest.items())),
+        }
+        return json.dumps(body, indent=1, ensure_ascii=False).encode()
 
     @classmethod
     def loads(cls, data: bytes) -> Watermark:
         """Parse the stored form."""
         body = json.loads(data)
-        return cls(body.get("through"), {str(k): int(v) for k, v in body["producers"].items()})
+        producers = {str(k): int(v) for k, v in body["producers"].items()}
+        latest = {str(k): int(v) for k, v in body.get("latest", {}).items()}
+        return cls(body.get("through"), producers, latest)
 
 
 @dataclass(frozen=True)
@@ -57,21 +84,100 @@ class Deduplicated:
 FRESH, REPLAY, REGRESSED = 0, 1, 2
 
 
-def drop_duplicates(table: pa.Table, before: Watermark, stem: str) -> Deduplicated:
-    """Drop replays at or below the watermark; set aside sequence regressions."""
+def drop_duplicates(
+    table: pa.Table, before: Watermark, stem: str, contract: Contract
+) -> Deduplicated:
+    """Drop duplicates against the watermark and within the segment (module docstring)."""
+    if contract.sequenced:
+        kinds, mark = _sequenced(table, before, stem, duplicate_fields(contract))
+    else:
+        kinds, mark = _unsequenced(table, before, stem, contract)
+    kind = pa.array(kinds, pa.int8())
+    fresh, regressed = (table.filter(pc.equal(kind, k)) for k in (FRESH, REGRESSED))
+    return Deduplicated(fresh, kinds.count(REPLAY), mark, regressed)
+
+
+def _sequenced(
+    table: pa.Table, before: Watermark, stem: str, fields: Sequence[str]
+) -> tuple[list[int], Watermark]:
     highest = dict(before.producers)
     kinds: list[int] = []
-    replays = _replay_flags(table)
-    for producer, seq, replay in zip(table["producer_id"].to_pylist(), table["seq"].to_pylist(),
-                                     replays, strict=True):  # fmt: skip
-        if seq > highest.get(producer, -1):
+    producers, seqs = (table[name].to_pylist() for name in fields)
+    for producer, seq, replay in zip(producers, seqs, _replay_flags(table), strict=True):
+        if producer is None or seq is None:
+            kinds.append(FRESH)  # no identity to compare: validation quarantines it (not_null)
+        elif seq > highest.get(producer, -1):
             kinds.append(FRESH)
             highest[producer] = seq
         else:
             kinds.append(REPLAY if replay else REGRESSED)
-    kind = pa.array(kinds, pa.int8())
-    fresh, regressed = (table.filter(pc.equal(kind, k)) for k in (FRESH, REGRESSED))
-    return Deduplicated(fresh, kinds.count(REPLAY), Watermark(stem, highest), regressed)
+    return kinds, Watermark(stem, highest)
+
+
+def _unsequenced(
+    table: pa.Table, before: Watermark, stem: str, contract: Contract
+) -> tuple[list[int], Watermark]:
+    """Vectorised: a segment is tens of thousands of readings of a few hundred devices."""
+    names = [f for f in duplicate_fields(contract) if f != contract.event_time]
+    codes, groups = _group_codes(table, names)
+    ticks = pc.cast(table[contract.event_time], pa.int64())
+    times = np.asarray(ticks.fill_null(0), dtype=np.int64)
+    # rows missing an identity value stay fresh: validation quarantines them (not_null)
+    rows = np.flatnonzero((codes >= 0) & np.asarray(pc.is_valid(ticks), dtype=bool))
+    seen = _seen(codes[rows], times[rows], before, groups)
+    kinds = np.full(table.num_rows, FRESH, dtype=np.int8)
+    kinds[rows[seen]] = REPLAY
+    fresh = rows[~seen]
+    return kinds.tolist(), Watermark(
+        stem, latest=_latest(before, groups, codes[fresh], times[fresh])
+    )
+
+
+def _seen(codes: np.ndarray, times: np.ndarray, before: Watermark, groups: list[str]) -> np.ndarray:
+    """Repeats within the segment, and repeats of each group's latest reading before it."""
+    previous = np.array([before.latest.get(g, _NONE) for g in groups], dtype=np.int64)[codes]
+    return _repeats(codes, times) | ((previous != _NONE) & (times == previous))
+
+
+_NONE = np.iinfo(np.int64).min  # no latest event time for the group yet
+
+
+def _repeats(codes: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """True for every row whose (group, time) an earlier row already has."""
+    order = np.lexsort((times, codes))  # stable: equal pairs keep their row order
+    ordered_codes, ordered_times = codes[order], times[order]
+    again = np.zeros(len(order), dtype=bool)
+    again[1:] = (ordered_codes[1:] == ordered_codes[:-1]) & (
+        ordered_times[1:] == ordered_times[:-1]
+    )
+    repeat = np.empty(len(order), dtype=bool)
+    repeat[order] = again
+    return repeat
+
+
+def _group_codes(table: pa.Table, names: list[str]) -> tuple[np.ndarray, list[str]]:
+    """Each row's group as a code (-1 when one of its values is missing), and each code's
+    group as JSON text (the watermark's key)."""
+    if not names:
+        return np.zeros(table.num_rows, dtype=np.int64), ["[]"]
+    distinct = table.select(names).group_by(names, use_threads=False).aggregate([])
+    distinct = distinct.append_column("_code", pa.array(np.arange(distinct.num_rows)))
+    rows = table.select(names).append_column("_row", pa.array(np.arange(table.num_rows)))
+    joined = rows.join(distinct, names, join_type="left outer").sort_by("_row")
+    codes = np.asarray(joined["_code"].fill_null(-1), dtype=np.int64)
+    values = zip(*(distinct[name].to_pylist() for name in names), strict=True)
+    return codes, [json.dumps(list(v), default=str) for v in values]
+
+
+def _latest(
+    before: Watermark, groups: list[str], codes: np.ndarray, times: np.ndarray
+) -> dict[str, int]:
+    """The latest event time per group after this segment's fresh readings."""
+    latest = dict(before.latest)
+    for code in np.unique(codes):
+        newest = int(times[codes == code].max())
+        latest[groups[code]] = max(newest, latest.get(groups[code], newest))
+    return latest
 
 
 def _replay_flags(table: pa.Table) -> list[bool]:
@@ -80,9 +186,14 @@ def _replay_flags(table: pa.Table) -> list[bool]:
     return [bool(v) for v in table["kafka_replay"].to_pylist()]
 
 
-def duplicate_pairs(table: pa.Table) -> int:
-    """How many (producer_id, seq) pairs occur more than once (0 in any curated data)."""
+def duplicate_pairs(table: pa.Table, fields: Sequence[str] = ("producer_id", "seq")) -> int:
+    """How many value combinations of ``fields`` occur more than once (0 in any curated data).
+
+    Rows missing one of the values identify nothing and are not counted: an unsequenced
+    source's readings have no (producer_id, seq).
+    """
     if table.num_rows == 0:
         return 0
-    counts = table.group_by(["producer_id", "seq"]).aggregate([([], "count_all")])
+    present = table.select(list(fields)).drop_null()
+    counts = present.group_by(list(fields)).aggregate([([], "count_all")])
     return int(pc.sum(pc.greater(counts["count_all"], 1)).as_py() or 0)

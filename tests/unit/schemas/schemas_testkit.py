@@ -149,6 +149,9 @@ def contracts(draw: st.DrawFn) -> Contract:
         version=f"{major}.{minor}.0",
         fields=fields,
         security_level="core",
+        sequenced=draw(st.booleans()),
+        max_event_age=draw(st.sampled_from([None, "1h", "30d"])),
+        max_clock_skew=draw(st.sampled_from([None, "500ms", "5min"])),
     )
 
 

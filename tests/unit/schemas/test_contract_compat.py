@@ -145,6 +145,31 @@ MATRIX: dict[str, tuple[Mutation, ChangeKind, ChangeClass]] = {
         C.COMPATIBLE,
     ),
     "tighter freshness": (lambda c: replace(c, freshness="1min"), K.RULE_TIGHTENED, C.BREAKING),
+    "declare max event age": (
+        lambda c: replace(c, max_event_age="30d"),
+        K.RULE_TIGHTENED,
+        C.BREAKING,
+    ),
+    "longer max event age": (
+        lambda c: replace(c, max_event_age="90d"),
+        K.RULE_RELAXED,
+        C.COMPATIBLE,
+    ),
+    "tighter clock skew": (
+        lambda c: replace(c, max_clock_skew="10s"),
+        K.RULE_TIGHTENED,
+        C.BREAKING,
+    ),
+    "looser clock skew": (
+        lambda c: replace(c, max_clock_skew="5min"),
+        K.RULE_RELAXED,
+        C.COMPATIBLE,
+    ),
+    "clock skew default written out": (
+        lambda c: replace(c, max_clock_skew="1min"),
+        K.METADATA_CHANGED,
+        C.DOCS,
+    ),
     "new description": (
         lambda c: changed_field(c, "frequency", description={"zh": "频率", "en": "Frequency"}),
         K.DESCRIPTION_CHANGED,
@@ -170,6 +195,8 @@ def _base_for(label: str) -> Contract:
         return with_field(energy(), "t", TS_MS)
     if label == "add a bound":
         return changed_field(energy(), "active_energy", max=None)
+    if label == "longer max event age":
+        return replace(energy(), max_event_age="30d")
     return energy()
 
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import pytest
 from hypothesis import given, settings
-from schemas_testkit import contracts, energy
+from schemas_testkit import contracts, energy, replace
 
 from schemas import (
     ClaimCheckRule,
+    ClockSkewRule,
     Contract,
+    EarliestRule,
+    EventAgeRule,
     FreshnessRule,
     MaxGapRule,
     MonotonicRule,
@@ -36,6 +39,9 @@ DIMENSION_OF = {
     RuleKind.UNIQUE: QualityDimension.CONSISTENCY,
     RuleKind.MONOTONIC: QualityDimension.CONSISTENCY,
     RuleKind.FRESHNESS: QualityDimension.TIMELINESS,
+    RuleKind.MAX_AGE: QualityDimension.TIMELINESS,
+    RuleKind.FUTURE: QualityDimension.TIMELINESS,
+    RuleKind.EARLIEST: QualityDimension.TIMELINESS,
     RuleKind.CLAIM_CHECK: QualityDimension.ACCESSIBILITY,
 }
 
@@ -50,6 +56,7 @@ def test_every_kind_maps_to_its_dimension() -> None:
         for name in ("energy_meter", "visual_inspection", "process_params")
         for r in compile_rules(load_contract(name))
     ]
+    rules += compile_rules(replace(energy(), max_event_age="30d"))
     assert {r.kind for r in rules} == set(RuleKind)
     for rule in rules:
         assert rule.dimension is DIMENSION_OF[rule.kind], rule
@@ -87,6 +94,23 @@ def test_stream_rules_are_warnings_grouped_per_device() -> None:
 def test_contract_freshness_measures_event_time_against_ingest_time() -> None:
     [rule] = rules_of(energy(), FreshnessRule)
     assert (rule.field, rule.reference, rule.max_lag_seconds) == ("event_time", "ingest_time", 300)
+
+
+def test_event_time_is_held_against_ingest_time_and_a_floor() -> None:
+    rules = {r.kind: r for r in compile_rules(replace(energy(), max_event_age="30d"))}
+    assert rules[RuleKind.MAX_AGE] == EventAgeRule(
+        fields=("event_time",), reference="ingest_time", max_age_seconds=30 * 86400
+    )
+    assert rules[RuleKind.FUTURE] == ClockSkewRule(
+        fields=("event_time",), reference="ingest_time", tolerance_seconds=60
+    )
+    assert rules[RuleKind.EARLIEST] == EarliestRule(
+        fields=("event_time",), earliest="2000-01-01T00:00:00Z"
+    )
+    assert all(rules[k].severity is Severity.ERROR for k in ("max_age", "future", "earliest"))
+    skewed = compile_rules(replace(energy(), max_clock_skew="5min"))
+    assert [r.tolerance_seconds for r in skewed if isinstance(r, ClockSkewRule)] == [300]
+    assert not [r for r in compile_rules(energy()) if isinstance(r, EventAgeRule)]
 
 
 def test_ordering_dedups_and_key_is_unique() -> None:

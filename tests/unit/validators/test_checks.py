@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from schemas import Contract, Severity, compile_rules, load_contracts
-from validators import compile_checks
+from validators import Check, compile_checks
 from validators._pattern_text import pattern_example
 from validators._wording import describe
 
@@ -39,10 +42,30 @@ def test_every_rule_has_one_check_carrying_its_id_dimension_and_severity(
 
 @pytest.mark.parametrize("contract", SHIPPED, ids=lambda c: c.name)
 def test_a_future_event_time_is_an_error_of_timeliness(contract: Contract) -> None:
-    future = compile_checks(contract, future_tolerance_seconds=5)[-1]
-    assert future.rule_id == f"future:{contract.event_time}"
-    assert future.severity is Severity.ERROR
-    assert future.kwargs == {"max_value": 5}
+    skewed = Contract.model_validate({**contract.model_dump(), "max_clock_skew": "5s"})
+    for declared, tolerance in ((contract, 60), (skewed, 5)):
+        [future] = [c for c in compile_checks(declared) if c.kind == "future"]
+        assert future.rule_id == f"future:{contract.event_time}"
+        assert (future.severity, future.dimension) == (Severity.ERROR, "timeliness")
+        assert future.kwargs == {"max_value": tolerance}
+        assert future.column == f"_lead_seconds__{contract.event_time}"
+
+
+@pytest.mark.parametrize("contract", SHIPPED, ids=lambda c: c.name)
+def test_an_event_time_too_old_or_before_the_floor_is_an_error_of_timeliness(
+    contract: Contract,
+) -> None:
+    aged = Contract.model_validate({**contract.model_dump(), "max_event_age": "30d"})
+    assert "max_age" not in {c.kind for c in compile_checks(contract)}
+    checks = {c.kind: c for c in compile_checks(aged)}
+    age, floor = checks["max_age"], checks["earliest"]
+    assert age.kwargs == {"max_value": 30 * 86400}
+    assert floor.kwargs == {"min_value": 946684800.0}  # 2000-01-01T00:00:00Z
+    for check in (age, floor):
+        assert (check.severity, check.dimension) == (Severity.ERROR, "timeliness")
+    # freshness (a warning) and max_age read the same lag column
+    if "freshness" in checks:
+        assert checks["freshness"].column == age.column
 
 
 def test_stream_and_uniqueness_rules_read_derived_columns() -> None:
@@ -68,3 +91,23 @@ def test_pattern_examples_match_and_differ(pattern: str) -> None:
     examples = [pattern_example(pattern, n) for n in range(50)]
     assert all(re.fullmatch(pattern, e) for e in examples)
     assert len(set(examples)) == 50
+
+
+PATTERN_CHECKS = [c for s in SHIPPED for c in compile_checks(s) if c.kind == "pattern"]
+
+
+@st.composite
+def _pattern_check_and_text(draw: st.DrawFn) -> tuple[Check, str]:
+    check = draw(st.sampled_from(PATTERN_CHECKS))
+    near = st.from_regex(check.params["pattern"], fullmatch=True).flatmap(
+        lambda v: st.sampled_from([v, v + "\n", "\n" + v, v + "x", v[:-1]])
+    )
+    return check, draw(st.one_of(near, st.text(max_size=12)))
+
+
+@given(_pattern_check_and_text())
+def test_the_regex_expectation_accepts_exactly_the_full_matches(case: tuple[Check, str]) -> None:
+    check, text = case
+    # What Great Expectations does on pandas: ``column.astype(str).str.contains(regex)``.
+    found = pd.Series([text]).astype(str).str.contains(check.kwargs["regex"]).iloc[0]
+    assert bool(found) == (re.fullmatch(check.params["pattern"], text) is not None)

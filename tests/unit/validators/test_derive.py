@@ -100,3 +100,20 @@ def test_an_input_column_named_like_a_derived_one_is_refused() -> None:
     with pytest.raises(ReservedColumnError) as caught:
         validate_table(ENERGY, table)
     assert caught.value.column == "_row"
+
+
+def test_a_claim_check_is_well_formed_only_as_a_whole_value() -> None:
+    visual = load_contract("visual_inspection")
+    checks = compile_checks(visual)
+    table = sample_table(visual, 4)
+    sha = "0" * 64
+    images = [
+        {"uri": "s3://images/a.jpg", "sha256": sha},
+        {"uri": "s3://images/a.jpg\n", "sha256": sha},
+        {"uri": "s3://images/a b.jpg", "sha256": sha},
+        {"uri": "s3://images/a.jpg", "sha256": sha + "\n"},
+    ]
+    index = table.schema.get_field_index("image")
+    table = table.set_column(index, "image", pa.array(images, table["image"].type))
+    flags = derive_columns(conform(visual, table), checks)["_ok_claim_check__image"]
+    assert flags.tolist() == [True, False, False, False]

@@ -63,6 +63,8 @@ def _energy_batch() -> Batch:
     for step in range(0, 120):  # stuck from the 120th equal reading on
         b.set("active_power", row_of(2, step), 42.0)
     b.expect(row_of(2, 119), "stuck:active_power", "accuracy", quarantined=False)
+    b.set("site", row_of(2, 50), "sz-plant-1\n")  # a whole-value pattern has no trailing newline
+    b.expect(row_of(2, 50), "pattern:site", "normative")
     b.expect(b.replay(row_of(2, 5)), "unique:producer_id+seq", "consistency")
     return b
 
@@ -95,6 +97,26 @@ def _machine_batch() -> Batch:
     b.set("seq", row_of(2, 5), -1)
     b.expect(row_of(2, 5), "range:seq", "accuracy")
     return b
+
+
+def test_a_reset_clock_and_a_stale_reading_fail_timeliness_and_only_timeliness() -> None:
+    energy = load_contract("energy_meter")
+    aged = Contract.model_validate({**energy.model_dump(), "max_event_age": "1h"})
+    b = Batch(aged, steps=10)
+    reset, stale = row_of(0, 4), row_of(1, 4)
+    b.set("event_time", reset, datetime(1900, 1, 1, tzinfo=UTC))
+    b.set("ingest_time", stale, b.columns["event_time"][stale] + timedelta(hours=2))
+    outcome = validate_table(aged, b.table(), data_docs=False)
+    rows = {r["seq"]: r for r in outcome.quarantined.to_pylist()}
+    seq = b.columns["seq"]
+    assert sorted(rows) == sorted([seq[reset], seq[stale]])
+    assert rows[seq[reset]]["failed_rules"] == ["earliest:event_time"]
+    assert rows[seq[reset]]["failed_dimensions"] == ["timeliness"]
+    zh, en = rows[seq[reset]]["reason"].split(" / ", 1)
+    assert "1900-01-01T00:00:00Z" in zh and "2000-01-01T00:00:00Z" in zh
+    assert "reset clock" in en and "event_time = 1900-01-01T00:00:00Z" in en
+    assert rows[seq[stale]]["failed_rules"] == ["max_age:event_time"]
+    assert outcome.summary.warned == 0  # neither reading blames its device's neighbours
 
 
 BATCHES = {"energy_meter": _energy_batch, "visual_inspection": _visual_batch}

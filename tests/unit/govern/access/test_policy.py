@@ -123,7 +123,7 @@ def test_policies_are_deterministic() -> None:
     assert bucket_policies(BUCKETS, KEYS, GRANTS) == bucket_policies(BUCKETS, KEYS, again)
 
 
-@pytest.mark.parametrize("name", ["", "Base", "a b", "../x", "x" * 41])
+@pytest.mark.parametrize("name", ["", "Base", "a b", "../x", "x" * 41, "base\n"])
 def test_bad_pilot_names_are_refused(name: str) -> None:
     with pytest.raises(ValueError):
         pilot_role(name)

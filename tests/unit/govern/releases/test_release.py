@@ -106,8 +106,10 @@ def test_empty_window_and_bad_version_are_refused(store: MemoryStore, params: Co
     empty = request(params, date_from=date(2025, 1, 1), date_to=date(2025, 1, 2))
     with pytest.raises(NothingToRelease):
         create_release(store, BUCKETS, empty, KEY, TERMS)
-    with pytest.raises(InvalidRelease):
-        create_release(store, BUCKETS, request(params, version="v1"), KEY, TERMS)
+    for version in ("v1", "1.0.0\n"):
+        with pytest.raises(InvalidRelease) as err:
+            create_release(store, BUCKETS, request(params, version=version), KEY, TERMS)
+        assert err.value.value == version
 
 
 def test_window_selects_dates(store: MemoryStore, params: Contract) -> None:
