@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from assay.config import Settings
+from assay.store.layout import Segment
 from assay.store.objects import ensure_buckets, s3_client
 
 TOPIC = "assay.devstack.smoke.v1"
@@ -101,7 +102,7 @@ def land(settings: Settings, max_records: int = 10_000) -> SmokeResult | None:
             return None
         first, last = records[0].offset, records[-1].offset
         table = pa.Table.from_pylist([json.loads(r.value) for r in records])
-        key = f"smoke/{TOPIC}+0+{first:020d}.parquet"
+        key = f"smoke/{Segment(TOPIC, 0, first).stem}.parquet"
         _put_parquet(settings, key, table)
         consumer.commit({tp: OffsetAndMetadata(last + 1, "", -1)})
         return SmokeResult(

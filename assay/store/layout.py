@@ -1,9 +1,14 @@
 """Where every object lives: names are pure functions of the records they hold.
 
-A raw object is named after the Kafka records it holds (``<topic>+<partition>+<start>``,
-as Kafka Connect's S3 sink does), and everything derived from it — dead letters, curated
-and quarantine files, reports, dedup watermarks — takes the same stem, so a crashed or
-re-run task rewrites the same objects instead of adding new ones.
+A raw object is named after the Kafka records it holds — topic, partition and start
+offset, as Kafka Connect's S3 sink does — and everything derived from it (dead letters,
+curated and quarantine files, reports, dedup watermarks) takes the same stem, so a
+crashed or re-run task rewrites the same objects instead of adding new ones.
+
+Every key uses only ``[A-Za-z0-9._=/-]``: DuckDB's httpfs sends a ``+`` as a space, and
+Hive, Athena and Spark mangle ``+`` and ``%`` too. The stem is
+``<topic>-p<partition>-o<start, 20 digits>``; topics may hold ``-``, but the stem is read
+from its end, where the offset's fixed width makes the split unambiguous.
 
     raw         <contract>/v<major>/partition=<p>/<stem>.parquet
     deadletter  <contract>/v<major>/partition=<p>/<stem>.parquet
@@ -11,37 +16,74 @@ re-run task rewrites the same objects instead of adding new ones.
     quarantine  <contract>/v<major>/partition=<p>/<stem>.parquet
     reports     <contract>/v<major>/partition=<p>/<stem>/{summary,validation,scores}.json …
     state       <contract>/v<major>/partition=<p>/<stem>.watermark.json   (in the reports bucket)
+
+Stores written before this naming hold ``<topic>+<partition>+<start>`` stems. `Segment.parse`
+reads both; a segment parsed from an old name keeps producing old names (so re-running it
+rewrites its own objects), until ``assay store migrate`` renames them.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 OFFSET_DIGITS = 20
-_STEM = re.compile(rf"(?P<topic>[\w.-]+)\+(?P<partition>\d+)\+(?P<start>\d{{{OFFSET_DIGITS}}})")
+SAFE_KEY = re.compile(r"[A-Za-z0-9._=/-]+")
+# A stem fills a whole path component: from a '/' (or the start) up to '.', '/' or the end.
+# The topic is greedy, so the partition and offset are the last ones in the component.
+_STEM = re.compile(
+    rf"(?:^|/)(?P<topic>[A-Za-z0-9._-]+)-p(?P<partition>\d+)-o(?P<start>\d{{{OFFSET_DIGITS}}})"
+    r"(?=[./]|$)"
+)
+_LEGACY_STEM = re.compile(
+    rf"(?P<topic>[\w.-]+)\+(?P<partition>\d+)\+(?P<start>\d{{{OFFSET_DIGITS}}})"
+)
 
 
 @dataclass(frozen=True, order=True)
 class Segment:
-    """One landed range of one Kafka partition: the identity every derived object shares."""
+    """One landed range of one Kafka partition: the identity every derived object shares.
+
+    ``legacy`` marks a segment whose objects still carry the old ``+`` name; it takes no
+    part in equality or order, so a segment is the same whichever name it was read from.
+    """
 
     topic: str
     partition: int
     start: int
+    legacy: bool = field(default=False, compare=False)
 
     @property
     def stem(self) -> str:
-        """``<topic>+<partition>+<start, zero-padded>``."""
-        return f"{self.topic}+{self.partition}+{self.start:0{OFFSET_DIGITS}d}"
+        """``<topic>-p<partition>-o<start, zero-padded>`` (old stores: ``<topic>+<p>+<start>``)."""
+        if self.legacy:
+            return f"{self.topic}+{self.partition}+{self.start:0{OFFSET_DIGITS}d}"
+        return f"{self.topic}-p{self.partition}-o{self.start:0{OFFSET_DIGITS}d}"
+
+    def renamed(self) -> Segment:
+        """The same segment under the current name."""
+        return replace(self, legacy=False)
+
+    def as_legacy(self) -> Segment:
+        """The same segment under the old ``+`` name (to find objects written before)."""
+        return replace(self, legacy=True)
 
     @classmethod
     def parse(cls, name: str) -> Segment:
-        """The segment of any object name that carries a stem."""
-        match = _STEM.search(name)
-        if not match:
-            raise ValueError(f"{name!r} does not name a segment (<topic>+<partition>+<offset>)")
-        return cls(match["topic"], int(match["partition"]), int(match["start"]))
+        """The segment of any object name that carries a stem, old or new."""
+        if match := _STEM.search(name):
+            return cls(match["topic"], int(match["partition"]), int(match["start"]))
+        if match := _LEGACY_STEM.search(name):
+            return cls(match["topic"], int(match["partition"]), int(match["start"]), legacy=True)
+        raise ValueError(
+            f"{name!r} does not name a segment (<topic>-p<partition>-o<offset>, "
+            "or the old <topic>+<partition>+<offset>)"
+        )
+
+
+def is_safe(key: str) -> bool:
+    """Whether every reader (DuckDB, Hive, Athena, Spark) takes ``key`` as it is."""
+    return SAFE_KEY.fullmatch(key) is not None
 
 
 def dataset_prefix(contract: str, major: int) -> str:
@@ -82,3 +124,12 @@ def report_prefix(contract: str, major: int, seg: Segment) -> str:
 def watermark_key(contract: str, major: int, seg: Segment) -> str:
     """The dedup watermark after a segment (highest seq per producer so far)."""
     return f"state/{partition_prefix(contract, major, seg.partition)}{seg.stem}.watermark.json"
+
+
+def in_offset_order(keys: list[str]) -> list[str]:
+    """Object keys of one partition sorted by their segments' start offsets.
+
+    Key order is offset order only while every name has the same form; a store part old
+    and part new must still be read in offset order.
+    """
+    return sorted(keys, key=Segment.parse)

@@ -101,12 +101,14 @@ def _pending_after(
 ) -> list[tuple[str, str | None]]:
     """Each pending raw object with the raw object before it (None for the first)."""
     prefix = layout.partition_prefix(contract.name, contract.major, partition)
-    raw = [k for k in store.keys(buckets.raw, prefix) if k.endswith(".parquet")]
-    done = set(store.keys(buckets.reports, f"state/{prefix}"))
+    raw = _raw_in_order(store, buckets.raw, prefix)
+    done = {
+        layout.Segment.parse(k)
+        for k in store.keys(buckets.reports, f"state/{prefix}")
+        if k.endswith(".watermark.json")
+    }
     before: list[str | None] = [None, *raw][: len(raw)]
-    return [
-        (k, b) for k, b in zip(raw, before, strict=True) if _watermark_key(contract, k) not in done
-    ]
+    return [(k, b) for k, b in zip(raw, before, strict=True) if layout.Segment.parse(k) not in done]
 
 
 def validate_pending(
@@ -224,8 +226,14 @@ def _previous(store: ObjectStore, buckets: Buckets, contract: Contract, raw_key:
     """The raw object before this one in its partition (None for the first)."""
     seg = layout.Segment.parse(raw_key)
     prefix = layout.partition_prefix(contract.name, contract.major, seg.partition)
-    earlier = [k for k in store.keys(buckets.raw, prefix) if k < raw_key and k.endswith(".parquet")]
+    raw = _raw_in_order(store, buckets.raw, prefix)
+    earlier = [k for k in raw if layout.Segment.parse(k) < seg]
     return earlier[-1] if earlier else None
+
+
+def _raw_in_order(store: ObjectStore, bucket: str, prefix: str) -> list[str]:
+    """A partition's raw objects in offset order, whichever form their names have."""
+    return layout.in_offset_order([k for k in store.keys(bucket, prefix) if k.endswith(".parquet")])
 
 
 def _state_before(

@@ -1,0 +1,110 @@
+"""Object names: only characters every reader takes, and each parses back to its segment."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from assay.store import layout
+from assay.store.layout import Segment
+
+# Kafka's legal topic names: [a-zA-Z0-9._-], 1 to 249 characters.
+TOPICS = st.text(
+    alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-",
+    min_size=1,
+    max_size=249,
+)
+PARTITIONS = st.integers(0, 2**31 - 1)
+OFFSETS = st.integers(0, 2**63 - 1)
+SEGMENTS = st.builds(Segment, TOPICS, PARTITIONS, OFFSETS)
+# Topics that look like a stem themselves, to show the split is read from the end.
+TRICKY = [
+    "a-p1-o00000000000000000001",
+    "a-p1-o00000000000000000001.b",
+    "x-p-o",
+    "-",
+    ".",
+    "..",
+    "_",
+    "assay.energy_meter.v1",
+]
+
+
+def _every_key(seg: Segment) -> list[str]:
+    return [
+        layout.raw_key("energy_meter", 1, seg),
+        layout.deadletter_key("energy_meter", 1, seg),
+        layout.quarantine_key("energy_meter", 1, seg),
+        layout.curated_key("energy_meter", 1, seg, "2026-03-01", "plant-a"),
+        layout.report_prefix("energy_meter", 1, seg) + "summary.json",
+        layout.watermark_key("energy_meter", 1, seg),
+        seg.stem,
+    ]
+
+
+@given(SEGMENTS)
+@example(Segment("assay.energy_meter.v1", 0, 123))
+def test_every_key_is_safe_and_parses_back(seg: Segment) -> None:
+    for key in _every_key(seg):
+        assert layout.is_safe(key), key
+        back = Segment.parse(key)
+        assert (back.topic, back.partition, back.start, back.legacy) == (
+            seg.topic,
+            seg.partition,
+            seg.start,
+            False,
+        )
+
+
+@pytest.mark.parametrize("topic", TRICKY)
+@pytest.mark.parametrize("partition", [0, 2, 2**31 - 1])
+def test_topics_that_look_like_stems_parse_back(topic: str, partition: int) -> None:
+    seg = Segment(topic, partition, 3)
+    assert [Segment.parse(k) for k in _every_key(seg)] == [seg] * 7
+
+
+def test_the_name_a_reader_sees() -> None:
+    seg = Segment("assay.energy_meter.v1", 0, 123)
+    assert layout.raw_key("energy_meter", 1, seg) == (
+        "energy_meter/v1/partition=0/assay.energy_meter.v1-p0-o00000000000000000123.parquet"
+    )
+
+
+@given(SEGMENTS.filter(lambda s: "+" not in s.topic))
+def test_old_names_still_parse_and_keep_their_form(seg: Segment) -> None:
+    old = f"x/v1/partition={seg.partition}/{seg.topic}+{seg.partition}+{seg.start:020d}.parquet"
+    back = Segment.parse(old)
+    assert back == seg and back.legacy
+    assert layout.raw_key("x", 1, back) == old
+    assert not layout.is_safe(old)
+    assert back.renamed().stem == seg.stem
+
+
+def test_old_and_new_names_of_a_segment_are_the_same_segment() -> None:
+    seg = Segment("assay.a.v1", 3, 42)
+    assert Segment.parse("x/assay.a.v1+3+00000000000000000042.parquet") == seg
+    assert Segment.parse(f"x/{seg.stem}.parquet") == seg
+    assert len({seg, seg.as_legacy()}) == 1
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "",
+        "x.parquet",
+        "assay.a.v1-p1-o42.parquet",  # the offset is always 20 digits
+        "assay.a.v1-p-o00000000000000000042",
+        "date=assay.a.v1-p1-o00000000000000000042/x",  # inside a Hive folder, not a stem
+    ],
+)
+def test_names_without_a_stem_are_refused(name: str) -> None:
+    with pytest.raises(ValueError, match="does not name a segment"):
+        Segment.parse(name)
+
+
+def test_a_partition_part_old_and_part_new_is_read_in_offset_order() -> None:
+    new = [layout.raw_key("c", 1, Segment("t", 0, s)) for s in (5, 300)]
+    old = [layout.raw_key("c", 1, Segment("t", 0, s).as_legacy()) for s in (10, 200)]
+    ordered = layout.in_offset_order(sorted(new + old))
+    assert [Segment.parse(k).start for k in ordered] == [5, 10, 200, 300]
