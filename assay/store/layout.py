@@ -81,6 +81,15 @@ class Segment:
         )
 
 
+def renamed_key(key: str) -> str | None:
+    """``key`` with its old ``+`` stem replaced by the current one; None if it has none."""
+    match = _LEGACY_STEM.search(key)
+    if match is None or _STEM.search(key):
+        return None
+    seg = Segment(match["topic"], int(match["partition"]), int(match["start"]))
+    return key[: match.start()] + seg.stem + key[match.end() :]
+
+
 def is_safe(key: str) -> bool:
     """Whether every reader (DuckDB, Hive, Athena, Spark) takes ``key`` as it is."""
     return SAFE_KEY.fullmatch(key) is not None

@@ -108,3 +108,11 @@ def test_a_partition_part_old_and_part_new_is_read_in_offset_order() -> None:
     old = [layout.raw_key("c", 1, Segment("t", 0, s).as_legacy()) for s in (10, 200)]
     ordered = layout.in_offset_order(sorted(new + old))
     assert [Segment.parse(k).start for k in ordered] == [5, 10, 200, 300]
+
+
+@given(SEGMENTS.filter(lambda s: "+" not in s.topic))
+def test_an_old_key_is_renamed_to_the_key_the_segment_has_now(seg: Segment) -> None:
+    old = layout.report_prefix("c", 1, seg.as_legacy()) + "summary.json"
+    assert layout.renamed_key(old) == layout.report_prefix("c", 1, seg) + "summary.json"
+    assert layout.renamed_key(layout.raw_key("c", 1, seg)) is None
+    assert layout.renamed_key("readiness/c/1.0.0/readiness.json") is None
