@@ -12,10 +12,16 @@ from its end, where the offset's fixed width makes the split unambiguous.
 
     raw         <contract>/v<major>/partition=<p>/<stem>.parquet
     deadletter  <contract>/v<major>/partition=<p>/<stem>.parquet
-    curated     <contract>/v<major>/date=<YYYY-MM-DD>/site=<site>/<stem>.parquet
+    curated     <contract>/v<major>/<field>=<value>/…/<stem>.parquet   (the contract's partition_by)
     quarantine  <contract>/v<major>/partition=<p>/<stem>.parquet
     reports     <contract>/v<major>/partition=<p>/<stem>/{summary,validation,scores}.json …
     state       <contract>/v<major>/partition=<p>/<stem>.watermark.json   (in the reports bucket)
+
+Curated folders are Hive-style, one per ``partition_by`` entry in the contract's order
+(``date`` is the UTC date of the event time), so DuckDB, Polars, pyarrow and Spark read them
+as columns. A value is written as it is when it keeps to ``[A-Za-z0-9._-]`` and does not
+start with ``_``; any other is escaped by `path_value` (``_`` first, then ``_XX`` per UTF-8
+byte outside ``[A-Za-z0-9.-]``), which keeps the key within the safe characters.
 
 Stores written before this naming hold ``<topic>+<partition>+<start>`` stems. `Segment.parse`
 reads both; a segment parsed from an old name keeps producing old names (so re-running it
@@ -25,10 +31,16 @@ rewrites its own objects), until ``assay store migrate`` renames them.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 OFFSET_DIGITS = 20
 SAFE_KEY = re.compile(r"[A-Za-z0-9._=/-]+")
+HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
+_PLAIN_VALUE = re.compile(r"[A-Za-z0-9.-][A-Za-z0-9._-]*")
+_KEPT = re.compile(r"[A-Za-z0-9.-]")
+_TOKEN = re.compile(r"_([0-9A-F]{2})|[A-Za-z0-9.-]")
+_ESCAPED = re.compile(r"(?:[A-Za-z0-9.-]|_[0-9A-F]{2})*")
 # A stem fills a whole path component: from a '/' (or the start) up to '.', '/' or the end.
 # The topic is greedy, so the partition and offset are the last ones in the component.
 _STEM = re.compile(
@@ -120,9 +132,57 @@ def quarantine_key(contract: str, major: int, seg: Segment) -> str:
     return raw_key(contract, major, seg)
 
 
-def curated_key(contract: str, major: int, seg: Segment, date: str, site: str) -> str:
-    """One curated Parquet object of a segment: its rows of one date and site."""
-    return f"{dataset_prefix(contract, major)}date={date}/site={site}/{seg.stem}.parquet"
+def curated_key(
+    contract: str, major: int, seg: Segment, partition: Sequence[tuple[str, str | None]]
+) -> str:
+    """One curated Parquet object of a segment: its rows of one partition.
+
+    ``partition`` is ``(field, value)`` per ``partition_by`` entry, in the contract's order.
+    """
+    return f"{dataset_prefix(contract, major)}{partition_path(partition)}{seg.stem}.parquet"
+
+
+def partition_path(partition: Sequence[tuple[str, str | None]]) -> str:
+    """``<field>=<value>/`` per field, values made path-safe."""
+    return "".join(f"{name}={path_value(value)}/" for name, value in partition)
+
+
+def curated_partition(key: str) -> dict[str, str | None]:
+    """The partition values in a curated key's Hive folders, in order, unescaped."""
+    folders = key.split("/")[2:-1]  # after <contract>/v<major>/, before the file
+    pairs = [folder.partition("=") for folder in folders]
+    return {name: value_from_path(value) for name, eq, value in pairs if eq}
+
+
+def path_value(value: str | None) -> str:
+    """A partition value as a folder name within the safe characters; `value_from_path` reverses it.
+
+    Plain values stay as they are, so Hive readers show them unchanged; ``None`` is Hive's
+    null folder.
+    """
+    if value is None:
+        return HIVE_NULL
+    if _PLAIN_VALUE.fullmatch(value) and value not in (".", ".."):
+        return value
+    return "_" + "".join(
+        char if _KEPT.fullmatch(char) else "".join(f"_{b:02X}" for b in char.encode())
+        for char in value
+    )
+
+
+def value_from_path(text: str) -> str | None:
+    """The partition value `path_value` wrote as ``text``."""
+    if text == HIVE_NULL:
+        return None
+    if not text.startswith("_"):
+        return text
+    out = bytearray()
+    for token in _TOKEN.finditer(text[1:]) if _ESCAPED.fullmatch(text[1:]) else ():
+        out += bytes([int(token[1], 16)]) if token[1] else token[0].encode()
+    value = out.decode(errors="replace")
+    if path_value(value) != text:  # one folder name per value, and only those
+        raise ValueError(f"{text!r} is not a partition value written by path_value")
+    return value
 
 
 def report_prefix(contract: str, major: int, seg: Segment) -> str:

@@ -6,7 +6,7 @@ same objects:
 
 1. drop duplicates by (producer_id, seq) against the predecessor's watermark;
 2. run the contract's expectation suite (Great Expectations, in ``validators``);
-3. curated rows, sorted by device and time, one object per (date, site);
+3. curated rows, sorted by device and time, one object per partition (``partition_by``);
 4. quarantined rows with the failed rules, dimension, severity and reason per row;
 5. reports: the summary (the segment's accounting), the GX result, Data Docs, scores;
 6. last, the watermark after this segment (it marks the segment validated).
@@ -20,11 +20,11 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from assay.errors import AssayError
 from assay.pipeline.validate.continuity import next_tail
 from assay.pipeline.validate.dedup import Watermark, drop_duplicates
+from assay.pipeline.validate.partitions import curated_partitions
 from assay.store import layout
 from assay.store.objects import PARQUET, ObjectStore
 from assay.store.parquet import from_parquet, to_parquet
@@ -272,13 +272,12 @@ def _write_curated(
     if rows.num_rows == 0:
         return []
     keys = []
-    for date, site, part in curated_partitions(contract, curated_table(contract, rows)):
-        key = layout.curated_key(contract.name, contract.major, seg, date, site)
+    for partition, part in curated_partitions(contract, curated_table(contract, rows)):
+        key = layout.curated_key(contract.name, contract.major, seg, partition)
         meta = {
             "segment": seg.stem,
             "rows": str(part.num_rows),
-            "date": date,
-            "site": site,
+            "partition": layout.partition_path(partition).rstrip("/"),
             "contract-version": contract.version,
         }
         store.put(
@@ -286,29 +285,6 @@ def _write_curated(
         )
         keys.append(key)
     return keys
-
-
-def curated_partitions(contract: Contract, table: pa.Table) -> list[tuple[str, str, pa.Table]]:
-    """``(date, site, rows)`` for each curated partition, by date then site, rows in order.
-
-    The distinct (UTC date, site) pairs come from one Arrow group-by; a segment nearly
-    always holds one pair, and then its rows are the whole table, not a filtered copy.
-    """
-    keys = pa.table(
-        {"date": pc.cast(table[contract.event_time], pa.date32()), "site": table["site"]}
-    )
-    pairs = keys.group_by(["date", "site"]).aggregate([])
-    pairs = pairs.sort_by([("date", "ascending"), ("site", "ascending")]).to_pylist()
-    if len(pairs) == 1:
-        return [(pairs[0]["date"].isoformat(), pairs[0]["site"], table)]
-    return [
-        (pair["date"].isoformat(), pair["site"], table.filter(_in_pair(keys, pair)))
-        for pair in pairs
-    ]
-
-
-def _in_pair(keys: pa.Table, pair: dict[str, Any]) -> pa.ChunkedArray:
-    return pc.and_(pc.equal(keys["date"], pair["date"]), pc.equal(keys["site"], pair["site"]))
 
 
 def _write_quarantine(

@@ -36,7 +36,7 @@ def _every_key(seg: Segment) -> list[str]:
         layout.raw_key("energy_meter", 1, seg),
         layout.deadletter_key("energy_meter", 1, seg),
         layout.quarantine_key("energy_meter", 1, seg),
-        layout.curated_key("energy_meter", 1, seg, "2026-03-01", "plant-a"),
+        layout.curated_key("energy_meter", 1, seg, [("date", "2026-03-01"), ("site", "plant-a")]),
         layout.report_prefix("energy_meter", 1, seg) + "summary.json",
         layout.watermark_key("energy_meter", 1, seg),
         seg.stem,
@@ -116,3 +116,43 @@ def test_an_old_key_is_renamed_to_the_key_the_segment_has_now(seg: Segment) -> N
     assert layout.renamed_key(old) == layout.report_prefix("c", 1, seg) + "summary.json"
     assert layout.renamed_key(layout.raw_key("c", 1, seg)) is None
     assert layout.renamed_key("readiness/c/1.0.0/readiness.json") is None
+
+
+# Any text Arrow can hold (valid UTF-8: no lone surrogates), and the values that look escaped.
+VALUES = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
+LOOKALIKES = ["", ".", "..", "_", "__", "_41", "_4", "_zz", layout.HIVE_NULL, "a/b", "a=b", "é"]
+
+
+@given(st.lists(st.tuples(st.sampled_from(["date", "site", "line_no"]), VALUES), max_size=3))
+@example([(f"f{i}", v) for i, v in enumerate(LOOKALIKES)])
+def test_any_partition_value_gives_a_safe_key_that_reads_back(
+    partition: list[tuple[str, str]],
+) -> None:
+    partition = list(dict(partition).items())  # a field appears once
+    seg = Segment("assay.energy_meter.v1", 2, 7)
+    key = layout.curated_key("energy_meter", 1, seg, partition)
+    assert layout.is_safe(key), key
+    assert "//" not in key and "/./" not in key and "/../" not in key
+    assert list(layout.curated_partition(key).items()) == partition
+    assert Segment.parse(key) == seg
+
+
+@given(st.from_regex(r"[A-Za-z0-9.-][A-Za-z0-9._-]{0,30}", fullmatch=True))
+def test_plain_values_are_written_as_they_are(value: str) -> None:
+    if value not in (".", ".."):
+        assert layout.path_value(value) == value
+
+
+def test_escaped_values_and_hive_null() -> None:
+    assert layout.path_value("Line 1/A") == "_Line_201_2FA"
+    assert layout.path_value("_x") == "__5Fx"
+    assert layout.path_value("") == "_"
+    assert layout.path_value("电") == "__E7_94_B5"
+    assert layout.path_value(None) == layout.HIVE_NULL
+    assert layout.value_from_path(layout.HIVE_NULL) is None
+
+
+@pytest.mark.parametrize("text", ["_4", "_zz", "_a_", "__E7"])
+def test_folder_names_path_value_cannot_write_are_refused(text: str) -> None:
+    with pytest.raises(ValueError):
+        layout.value_from_path(text)
