@@ -167,6 +167,7 @@ def run_assay(args: argparse.Namespace, log: Any, store: Any, contract: Contract
 
 def run_copy(args: argparse.Namespace, log: Any, store: Any, contract: Contract) -> dict:
     """The raw-copy baseline or the pyarrow-alone peer: read, convert, write, commit."""
+    from assay.store.layout import Segment
     from assay.store.parquet import to_parquet
     from schemas import to_arrow_schema, wire
 
@@ -181,7 +182,8 @@ def run_copy(args: argparse.Namespace, log: Any, store: Any, contract: Contract)
         carried = sum(int(r.header(wire.HEADER_COUNT) or 1) for r in batch)  # frames hold many
         with args.phases("parquet write"):
             data = to_parquet(table)
-        store.put(args.buckets["raw"], f"{log.topic}+{log.partition}+{start:020d}.parquet", data)
+        name = Segment(log.topic, log.partition, start).stem
+        store.put(args.buckets["raw"], f"{name}.parquet", data)
         log.commit(end, str(start))
         segments, records, readings = segments + 1, records + len(batch), readings + carried
         start = end

@@ -196,8 +196,7 @@ def _check_references(contract: Contract) -> Iterator[Finding]:
     )
     yield from _check_reference(contract, ("event_time",), contract.event_time, {"timestamp"})
     for i, part in enumerate(contract.partition_by):
-        if part != "date":
-            yield from _check_reference(contract, ("partition_by", i), part, _PARTITION_TYPES)
+        yield from _check_partition(contract, i, part, contract.partition_by[:i])
 
 
 def _check_reference(
@@ -221,6 +220,41 @@ def _check_reference(
             f"point it at a field of type {'/'.join(sorted(types))}",
             name,
         )
+
+
+def _check_partition(
+    contract: Contract, index: int, part: str, before: tuple[str, ...]
+) -> Iterator[Finding]:
+    """Each entry is one curated folder level: named once, with a value on every row."""
+    path: Path = ("partition_by", index)
+    if part in before:
+        yield Finding(
+            path,
+            LintCode.INVALID_VALUE,
+            f"partition_by names {part!r} twice",
+            "list each partition once",
+            part,
+        )
+    elif part == "date" and "date" in contract.fields:
+        yield Finding(
+            path,
+            LintCode.INVALID_VALUE,
+            "partition_by `date` is the UTC date of the event time, and a field is also "
+            "called 'date': readers would show the folder's value in place of the field's",
+            "rename the field `date`",
+            part,
+        )
+    elif part != "date":
+        yield from _check_reference(contract, path, part, _PARTITION_TYPES)
+        spec = all_fields(contract).get(part)
+        if spec is not None and spec.nullable:
+            yield Finding(
+                ("fields", part, "nullable") if part in contract.fields else path,
+                LintCode.NULLABLE_PARTITION,
+                f"partition field {part!r} is nullable: a row without it has no folder",
+                "set `nullable: false` on it, or take it out of `partition_by`",
+                part,
+            )
 
 
 def _check_nullable_key(contract: Contract, index: int, key: str) -> Iterator[Finding]:

@@ -51,6 +51,7 @@ class LintCode(StrEnum):
     ENUM_WITHOUT_VALUES = "enum-without-values"
     NOT_APPLICABLE = "not-applicable"
     NULLABLE_KEY = "nullable-key"
+    NULLABLE_PARTITION = "nullable-partition"
     MISSING_CLASSIFICATION = "missing-classification"
     MISSING_MASKING = "missing-masking"
     SECURITY_LEVEL_TOO_LOW = "security-level-too-low"

@@ -20,6 +20,7 @@ from assay.cli import (
     report,
     smoke,
     stack,
+    store,
     topics,
 )
 from assay.errors import AssayError
@@ -38,6 +39,7 @@ app.add_typer(release.app, name="release")
 app.add_typer(access.app, name="access")
 app.add_typer(lineage.app, name="lineage")
 app.add_typer(report.app, name="report")
+app.add_typer(store.app, name="store")
 app.command("audit")(datasets.audit)
 app.command("smoke")(smoke.smoke)
 app.command("demo")(demo.demo)

@@ -113,7 +113,8 @@ def _partition(
     _, high, committed = offsets
     prefix = layout.partition_prefix(contract.name, contract.major, partition)
     totals, curated_keys, expected_start = Totals(), [], None
-    for key in [k for k in store.keys(buckets.raw, prefix) if k.endswith(".parquet")]:
+    raw = [k for k in store.keys(buckets.raw, prefix) if k.endswith(".parquet")]
+    for key in layout.in_offset_order(raw):
         meta = store.head(buckets.raw, key) or {}
         start, end = int(meta["start-offset"]), int(meta["end-offset"])
         where = f"partition {partition} {layout.Segment.parse(key).stem}"

@@ -46,6 +46,16 @@ class ObjectStore(Protocol):
         """Every key under ``prefix``, sorted."""
 
 
+class RenamingStore(ObjectStore, Protocol):
+    """An `ObjectStore` that can also move objects (S3 has no rename: copy, then delete)."""
+
+    def copy(self, bucket: str, source: str, target: str, metadata: dict[str, str]) -> None:
+        """Copy an object within a bucket, bytes and content type unchanged, new user metadata."""
+
+    def delete(self, bucket: str, key: str) -> None:
+        """Delete an object (in a versioned bucket: hide it behind a delete marker)."""
+
+
 class MemoryStore:
     """An `ObjectStore` in a dict, for unit tests."""
 
@@ -73,6 +83,12 @@ class MemoryStore:
 
     def keys(self, bucket: str, prefix: str = "") -> list[str]:
         return sorted(k for b, k in self.objects if b == bucket and k.startswith(prefix))
+
+    def copy(self, bucket: str, source: str, target: str, metadata: dict[str, str]) -> None:
+        self.objects[(bucket, target)] = (self.get(bucket, source), dict(metadata))
+
+    def delete(self, bucket: str, key: str) -> None:
+        self.objects.pop((bucket, key), None)
 
 
 class S3Store:
@@ -123,6 +139,28 @@ class S3Store:
         with _translated(bucket, prefix):
             found = self.client.list_objects(bucket, prefix=prefix, recursive=True)
             return sorted(o.object_name for o in found if o.object_name)
+
+    def copy(self, bucket: str, source: str, target: str, metadata: dict[str, str]) -> None:
+        from minio.commonconfig import REPLACE, CopySource
+
+        with _translated(bucket, source):
+            stat = self.client.stat_object(bucket, source)
+        headers: dict[str, str | list[str] | tuple[str]] = {
+            "Content-Type": stat.content_type or "application/octet-stream",
+            **{f"{META_PREFIX}{k}": v for k, v in metadata.items()},
+        }
+        with _translated(bucket, target):
+            self.client.copy_object(
+                bucket,
+                target,
+                CopySource(bucket, source),
+                metadata=headers,
+                metadata_directive=REPLACE,
+            )
+
+    def delete(self, bucket: str, key: str) -> None:
+        with _translated(bucket, key):
+            self.client.remove_object(bucket, key)
 
 
 @contextmanager

@@ -202,8 +202,8 @@ def trend(summaries: list[Summary]) -> list[dict[str, Any]]:
 
 
 def _first_date(summary: Summary) -> str:
-    dates = [k.split("date=")[1][:10] for k in summary.curated_keys if "date=" in k]
-    return min(dates) if dates else ""
+    dates = [layout.curated_partition(k).get("date") for k in summary.curated_keys]
+    return min((d for d in dates if d), default="")
 
 
 def _segment_order(summary: Summary) -> tuple[str, int, int]:

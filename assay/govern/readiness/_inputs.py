@@ -19,6 +19,7 @@ from assay.govern.releases._manifest import MANIFEST, data_files, sha256
 from assay.pipeline.validate.curation import Summary
 from assay.store import layout
 from assay.store.buckets import Buckets
+from assay.store.migration import as_written
 from assay.store.objects import ObjectStore
 from assay.store.parquet import from_parquet
 
@@ -97,10 +98,20 @@ def _segment_reports(
 
 
 def _verified(store: ObjectStore, bucket: str, ref: dict[str, str] | None) -> bytes | None:
-    """A report the manifest points at, only if it still has the recorded checksum."""
-    if ref is None or store.head(bucket, ref["key"]) is None:
+    """A report the manifest points at, only if it still has the recorded checksum.
+
+    ``assay store migrate`` may have renamed it since (the manifest keeps the old name):
+    then it is found under its new name and read as it was written, names and all, so
+    the report is made of exactly what the manifest's checksum pins.
+    """
+    if ref is None:
         return None
-    data = store.get(bucket, ref["key"])
+    key = ref["key"]
+    if store.head(bucket, key) is None:
+        key = layout.renamed_key(key) or key
+        if store.head(bucket, key) is None:
+            return None
+    data = as_written(store.get(bucket, key), ref["key"])
     return data if sha256(data) == ref["sha256"] else None
 
 

@@ -31,12 +31,13 @@ def quarantine_figures(
 ) -> dict[str, Any]:
     """Rows quarantined in the window, by rule, with masked examples."""
     window = (manifest["window"]["from"], manifest["window"]["to"])
-    segments = {s["stem"] for s in manifest["lineage"]["segments"]}
+    # Compared as segments, not stems: the store may have renamed them since the release.
+    segments = {layout.Segment.parse(s["stem"]) for s in manifest["lineage"]["segments"]}
     rows = [
         (key, row)
         for key, table in sorted(tables.items())
         for row in table.to_pylist()
-        if _in_window(row.get(event_time), window, layout.Segment.parse(key).stem in segments)
+        if _in_window(row.get(event_time), window, layout.Segment.parse(key) in segments)
     ]
     restricted = restricted_fields(manifest)
     counts: Counter[str] = Counter(rule for _, row in rows for rule in row["failed_rules"])

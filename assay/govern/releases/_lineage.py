@@ -1,6 +1,6 @@
 """Where a release came from: the raw segments behind its curated objects, and their reports.
 
-Every curated object is named after its raw segment (``<topic>+<partition>+<offset>``), so
+Every curated object is named after its raw segment (``<topic>-p<partition>-o<offset>``), so
 the raw object, its Kafka offset range (``start-offset`` / ``end-offset`` in its metadata)
 and its validation reports are found from the name alone.
 """

@@ -1,7 +1,9 @@
 """The data of a release: curated partitions of a date window, merged, sorted, masked, rewritten.
 
 One release file per (date, site) — split every `FILE_ROWS` rows — named
-``data/<date>/<site>-<nnnn>.parquet``. Rows are sorted by device, event time, producer
+``data/<date>/<site>-<nnnn>.parquet`` (the site made path-safe by `layout.path_value`),
+whatever the contract's curated ``partition_by``: a release is read by date and site.
+Rows are sorted by device, event time, producer
 and seq; the Parquet writer is the deterministic one of `assay.store.parquet` (fixed row groups,
 zstd) and no creation time goes into a file, so the same curated objects, grants and
 masking key always give the same bytes.
@@ -10,7 +12,6 @@ masking key always give the same bytes.
 from __future__ import annotations
 
 import json
-import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,7 +29,6 @@ from schemas import Contract, to_arrow_schema
 
 FILE_ROWS = 1_000_000
 SORT_KEYS = ("device_id", "event_time", "producer_id", "seq")
-_PARTITION = re.compile(r"/date=(?P<date>\d{4}-\d{2}-\d{2})/site=(?P<site>[^/]+)/")
 
 
 @dataclass(frozen=True)
@@ -46,14 +46,39 @@ class DataFile:
 def curated_in_window(
     store: ObjectStore, bucket: str, contract: Contract, window: tuple[str, str]
 ) -> dict[tuple[str, str], list[str]]:
-    """Curated object keys by (date, site), for dates within the window (inclusive)."""
+    """Curated object keys by the (date, site) of their rows, dates in the window (inclusive)."""
     prefix = layout.dataset_prefix(contract.name, contract.major)
     groups: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for key in store.keys(bucket, prefix):
-        match = _PARTITION.search(key)
-        if key.endswith(".parquet") and match and window[0] <= match["date"] <= window[1]:
-            groups[(match["date"], match["site"])].append(key)
+    for key in (k for k in store.keys(bucket, prefix) if k.endswith(".parquet")):
+        for pair in _pairs(store, bucket, contract, key, window):
+            groups[pair].append(key)
     return {group: sorted(keys) for group, keys in sorted(groups.items())}
+
+
+def _pairs(
+    store: ObjectStore, bucket: str, contract: Contract, key: str, window: tuple[str, str]
+) -> list[tuple[str, str]]:
+    """The (date, site) pairs in the window of one curated object's rows.
+
+    Its folders say them when the contract partitions by date and site (every shipped one
+    does); otherwise the object is read, unless its date folder lies outside the window.
+    """
+    folders = layout.curated_partition(key)
+    date, site = folders.get("date"), folders.get("site")
+    if date is not None and not window[0] <= date <= window[1]:
+        return []
+    if date is not None and site is not None:
+        return [(date, site)]
+    table = from_parquet(store.get(bucket, key), columns=[contract.event_time, "site"])
+    keys = pa.table({"date": _dates(table, contract), "site": table["site"]})
+    found = keys.group_by(["date", "site"]).aggregate([]).to_pylist()
+    pairs = [(g["date"].isoformat(), g["site"]) for g in found]
+    return [(d, s) for d, s in pairs if window[0] <= d <= window[1]]
+
+
+def _dates(table: pa.Table, contract: Contract) -> pa.ChunkedArray:
+    """The UTC date of each row's event time (the curated ``date``)."""
+    return pc.cast(table[contract.event_time], pa.date32())
 
 
 def build_files(
@@ -67,21 +92,32 @@ def build_files(
     """Every release file of the window, in path order."""
     files: list[DataFile] = []
     for (date, site), keys in groups.items():
-        table = merged(store, bucket, contract, keys)
+        table = merged(store, bucket, contract, keys, (date, site))
         masked = mask(table).replace_schema_metadata(_metadata(table, release_tag))
         for n, start in enumerate(range(0, max(masked.num_rows, 1), FILE_ROWS)):
             part = masked.slice(start, FILE_ROWS)
-            path = f"data/{date}/{site}-{n:04d}.parquet"
+            path = f"data/{date}/{layout.path_value(site)}-{n:04d}.parquet"
             files.append(_data_file(part, path, date, site, keys, contract.event_time))
     return files
 
 
-def merged(store: ObjectStore, bucket: str, contract: Contract, keys: list[str]) -> pa.Table:
-    """The curated objects of one partition in the contract's schema, sorted."""
+def merged(
+    store: ObjectStore, bucket: str, contract: Contract, keys: list[str], group: tuple[str, str]
+) -> pa.Table:
+    """The rows of one (date, site) in the curated objects, in the contract's schema, sorted."""
     schema = to_arrow_schema(contract)
-    tables = [conform(from_parquet(store.get(bucket, key)), schema) for key in keys]
+    tables = [
+        conform(_of(from_parquet(store.get(bucket, key)), contract, group), schema) for key in keys
+    ]
     table = pa.concat_tables(tables)
     return table.sort_by([(name, "ascending") for name in SORT_KEYS])
+
+
+def _of(table: pa.Table, contract: Contract, group: tuple[str, str]) -> pa.Table:
+    """The rows of one (date, site); all of them when the curated folders were date and site."""
+    on_date = pc.equal(_dates(table, contract), pa.scalar(group[0]).cast(pa.date32()))
+    mask = pc.and_(on_date, pc.equal(table["site"], group[1]))
+    return table if pc.all(mask).as_py() else table.filter(mask)
 
 
 def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:

@@ -176,8 +176,7 @@ def land_segment(
     start = max(committed if committed is not None else low, low)
     if start >= high:
         return None
-    seg = layout.Segment(log.topic, log.partition, start)
-    previous = store.head(buckets.raw, layout.raw_key(contract.name, contract.major, seg))
+    seg, previous = _landed_before(store, buckets, contract, log, start)
     with _collector_paused():
         if previous:  # written by a run that died before its commit: the same range again
             records, end = log.read(start, int(previous["end-offset"]), None)
@@ -186,6 +185,22 @@ def land_segment(
         landed = _write(store, buckets, contract, seg, records, end, previous is not None)
     log.commit(end, seg.stem)
     return landed
+
+
+def _landed_before(
+    store: ObjectStore, buckets: Buckets, contract: Contract, log: PartitionLog, start: int
+) -> tuple[layout.Segment, dict[str, str] | None]:
+    """The segment starting at ``start`` and its raw object's metadata if one exists.
+
+    A store written before the current names may hold the object under the old name; the
+    segment then keeps that name, so the re-run rewrites it instead of landing it twice.
+    """
+    seg = layout.Segment(log.topic, log.partition, start)
+    for named in (seg, seg.as_legacy()):
+        found = store.head(buckets.raw, layout.raw_key(contract.name, contract.major, named))
+        if found is not None:
+            return named, found
+    return seg, None
 
 
 @contextmanager

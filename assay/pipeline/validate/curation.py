@@ -7,7 +7,7 @@ same objects:
 1. drop duplicates against the predecessor's watermark (by producer_id + seq, or by key
    and event time for an unsequenced source: see ``dedup``);
 2. run the contract's expectation suite (Great Expectations, in ``validators``);
-3. curated rows, sorted by device and time, one object per (date, site);
+3. curated rows, sorted by device and time, one object per partition (``partition_by``);
 4. quarantined rows with the failed rules, dimension, severity and reason per row;
 5. reports: the summary (the segment's accounting), the GX result, Data Docs, scores;
 6. last, the watermark after this segment (it marks the segment validated).
@@ -21,11 +21,11 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from assay.errors import AssayError
 from assay.pipeline.validate.continuity import next_tail
 from assay.pipeline.validate.dedup import Watermark, drop_duplicates
+from assay.pipeline.validate.partitions import curated_partitions
 from assay.store import layout
 from assay.store.buckets import Buckets
 from assay.store.objects import PARQUET, ObjectStore
@@ -94,12 +94,14 @@ def _pending_after(
 ) -> list[tuple[str, str | None]]:
     """Each pending raw object with the raw object before it (None for the first)."""
     prefix = layout.partition_prefix(contract.name, contract.major, partition)
-    raw = [k for k in store.keys(buckets.raw, prefix) if k.endswith(".parquet")]
-    done = set(store.keys(buckets.reports, f"state/{prefix}"))
+    raw = _raw_in_order(store, buckets.raw, prefix)
+    done = {
+        layout.Segment.parse(k)
+        for k in store.keys(buckets.reports, f"state/{prefix}")
+        if k.endswith(".watermark.json")
+    }
     before: list[str | None] = [None, *raw][: len(raw)]
-    return [
-        (k, b) for k, b in zip(raw, before, strict=True) if _watermark_key(contract, k) not in done
-    ]
+    return [(k, b) for k, b in zip(raw, before, strict=True) if layout.Segment.parse(k) not in done]
 
 
 def validate_pending(
@@ -238,8 +240,14 @@ def _previous(store: ObjectStore, buckets: Buckets, contract: Contract, raw_key:
     """The raw object before this one in its partition (None for the first)."""
     seg = layout.Segment.parse(raw_key)
     prefix = layout.partition_prefix(contract.name, contract.major, seg.partition)
-    earlier = [k for k in store.keys(buckets.raw, prefix) if k < raw_key and k.endswith(".parquet")]
+    raw = _raw_in_order(store, buckets.raw, prefix)
+    earlier = [k for k in raw if layout.Segment.parse(k) < seg]
     return earlier[-1] if earlier else None
+
+
+def _raw_in_order(store: ObjectStore, bucket: str, prefix: str) -> list[str]:
+    """A partition's raw objects in offset order, whichever form their names have."""
+    return layout.in_offset_order([k for k in store.keys(bucket, prefix) if k.endswith(".parquet")])
 
 
 def _state_before(
@@ -275,13 +283,12 @@ def _write_curated(
     if rows.num_rows == 0:
         return []
     keys = []
-    for date, site, part in curated_partitions(contract, curated_table(contract, rows)):
-        key = layout.curated_key(contract.name, contract.major, seg, date, site)
+    for partition, part in curated_partitions(contract, curated_table(contract, rows)):
+        key = layout.curated_key(contract.name, contract.major, seg, partition)
         meta = {
             "segment": seg.stem,
             "rows": str(part.num_rows),
-            "date": date,
-            "site": site,
+            "partition": layout.partition_path(partition).rstrip("/"),
             "contract-version": contract.version,
         }
         store.put(
@@ -289,29 +296,6 @@ def _write_curated(
         )
         keys.append(key)
     return keys
-
-
-def curated_partitions(contract: Contract, table: pa.Table) -> list[tuple[str, str, pa.Table]]:
-    """``(date, site, rows)`` for each curated partition, by date then site, rows in order.
-
-    The distinct (UTC date, site) pairs come from one Arrow group-by; a segment nearly
-    always holds one pair, and then its rows are the whole table, not a filtered copy.
-    """
-    keys = pa.table(
-        {"date": pc.cast(table[contract.event_time], pa.date32()), "site": table["site"]}
-    )
-    pairs = keys.group_by(["date", "site"]).aggregate([])
-    pairs = pairs.sort_by([("date", "ascending"), ("site", "ascending")]).to_pylist()
-    if len(pairs) == 1:
-        return [(pairs[0]["date"].isoformat(), pairs[0]["site"], table)]
-    return [
-        (pair["date"].isoformat(), pair["site"], table.filter(_in_pair(keys, pair)))
-        for pair in pairs
-    ]
-
-
-def _in_pair(keys: pa.Table, pair: dict[str, Any]) -> pa.ChunkedArray:
-    return pc.and_(pc.equal(keys["date"], pair["date"]), pc.equal(keys["site"], pair["site"]))
 
 
 def _write_quarantine(

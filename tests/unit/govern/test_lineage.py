@@ -20,6 +20,7 @@ from assay.pipeline.validate.curation import Summary
 from assay.store import layout
 from schemas import Contract, compile_rules, load_contract, to_arrow_schema
 
+PARTITION = (("date", "2026-03-01"), ("site", "plant-a"))
 TOPIC = "assay.energy_meter.v1"
 
 
@@ -72,7 +73,7 @@ def summary(contract: Contract, start: int, failed: dict[str, int]) -> Summary:
         dead_readings=0,
         warnings=0,
         by_rule=failed,
-        curated_keys=[layout.curated_key(contract.name, 1, seg, "2026-03-01", "plant-a")],
+        curated_keys=[layout.curated_key(contract.name, 1, seg, PARTITION)],
         quarantine_key=layout.quarantine_key(contract.name, 1, seg) if quarantined else None,
     )
 

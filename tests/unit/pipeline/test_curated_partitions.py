@@ -1,4 +1,4 @@
-"""Curated rows split by UTC date and site: the pairs, their order, and the rows of each."""
+"""Curated rows split by the contract's partition_by: the groups, their order, their rows."""
 
 from __future__ import annotations
 
@@ -39,14 +39,14 @@ def _table(offsets: list[int], sites: list[str]) -> pa.Table:
 def _same(table: pa.Table) -> None:
     got = curated_partitions(ENERGY, table)
     want = _by_formatted_date(ENERGY, table)
-    assert [(d, s) for d, s, _ in got] == [(d, s) for d, s, _ in want]
-    assert all(g.equals(w) for (_, _, g), (_, _, w) in zip(got, want, strict=True))
+    assert [p for p, _ in got] == [(("date", d), ("site", s)) for d, s, _ in want]
+    assert all(g.equals(w) for (_, g), (_, _, w) in zip(got, want, strict=True))
 
 
 def test_one_date_and_site_is_the_whole_table() -> None:
     table = _table([1, 2, 3], ["sz-1"] * 3)
-    [(date, site, rows)] = curated_partitions(ENERGY, table)
-    assert (date, site) == ("2025-03-02", "sz-1")
+    [(partition, rows)] = curated_partitions(ENERGY, table)
+    assert partition == (("date", "2025-03-02"), ("site", "sz-1"))
     assert rows is table
 
 
@@ -64,3 +64,34 @@ def test_rows_across_midnight_and_sites_split_like_formatted_dates() -> None:
 )
 def test_any_times_and_sites_split_like_formatted_dates(rows: list[tuple[int, str]]) -> None:
     _same(_table([t for t, _ in rows], [s for _, s in rows]))
+
+
+def _partitioned_by(*fields: str) -> Contract:
+    return ENERGY.model_copy(update={"partition_by": fields})
+
+
+def test_the_declared_fields_in_the_declared_order() -> None:
+    table = _table([1, 86_401, 2], ["b", "a", "a"])
+    got = curated_partitions(_partitioned_by("site", "date"), table)
+    assert [p for p, _ in got] == [
+        (("site", "a"), ("date", "2025-03-02")),
+        (("site", "a"), ("date", "2025-03-03")),
+        (("site", "b"), ("date", "2025-03-02")),
+    ]
+    assert [rows.num_rows for _, rows in got] == [1, 1, 1]
+
+
+def test_a_field_of_any_partition_type_and_no_partitions_at_all() -> None:
+    table = _table([1, 2, 3], ["a", "a", "a"])
+    table = table.set_column(
+        table.schema.get_field_index("circuit"), "circuit", pa.array(["F 1", "F2", "F 1"])
+    )
+    by_seq = curated_partitions(_partitioned_by("seq"), table)
+    assert [p for p, _ in by_seq] == [(("seq", str(n)),) for n in sorted(table["seq"].to_pylist())]
+    by_circuit = curated_partitions(_partitioned_by("circuit"), table)
+    assert [(p, rows.num_rows) for p, rows in by_circuit] == [
+        ((("circuit", "F 1"),), 2),
+        ((("circuit", "F2"),), 1),
+    ]
+    [(nothing, rows)] = curated_partitions(_partitioned_by(), table)
+    assert nothing == () and rows is table

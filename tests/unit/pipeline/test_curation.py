@@ -8,6 +8,7 @@ from assay.govern.audit import audit
 from assay.pipeline.ingest.landing import Buckets as LandingBuckets
 from assay.pipeline.ingest.landing import MemoryPartition, land_partition
 from assay.pipeline.validate import curation
+from assay.store import layout
 from assay.store.objects import MemoryStore
 from assay.store.parquet import from_parquet
 from schemas import Contract, wire
@@ -127,3 +128,19 @@ def test_a_partition_with_nothing_landed_has_nothing_pending(energy: Contract) -
     store = MemoryStore()
     assert curation.pending(store, BUCKETS, energy, 3) == []
     assert curation.validate_pending(store, BUCKETS, energy, 3) == []
+
+
+def test_a_store_landed_under_the_old_names_keeps_working(energy: Contract) -> None:
+    """Segments landed before the current names, validated after the upgrade beside new ones."""
+    log, store = memory_log([record(i, reading(i)) for i in range(30)]), MemoryStore()
+    land_partition(log, store, LandingBuckets(raw="raw", deadletter="dead"), energy, max_records=10)
+    for key in curation.pending(store, BUCKETS, energy, 0)[:2]:
+        old = layout.raw_key(energy.name, 1, layout.Segment.parse(key).as_legacy())
+        store.objects[("raw", old)] = store.objects.pop(("raw", key))
+    summaries = curation.validate_pending(store, BUCKETS, energy, 0)
+    assert [layout.Segment.parse(s.raw_key).start for s in summaries] == [0, 10, 20]
+    assert ["+" in k for s in summaries for k in s.curated_keys] == [True, True, False]
+    assert curation.pending(store, BUCKETS, energy, 0) == []
+    offsets = {0: (0, 30, 30)}
+    result = audit(store, BUCKETS, "dead", energy, lambda p: offsets.get(p, (0, 0, None)))
+    assert result.problems == [] and result.totals.curated == 30

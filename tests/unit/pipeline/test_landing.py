@@ -32,12 +32,12 @@ def test_segments_are_cut_by_count_and_committed(energy: Contract) -> None:
         (20, 25, 5),
     ]
     assert log.commits == [
-        (10, f"{TOPIC}+0+{0:020d}"),
-        (20, f"{TOPIC}+0+{10:020d}"),
-        (25, f"{TOPIC}+0+{20:020d}"),
+        (10, f"{TOPIC}-p0-o{0:020d}"),
+        (20, f"{TOPIC}-p0-o{10:020d}"),
+        (25, f"{TOPIC}-p0-o{20:020d}"),
     ]
     assert store.keys("raw") == [
-        f"energy_meter/v1/partition=0/{TOPIC}+0+{s:020d}.parquet" for s in (0, 10, 20)
+        f"energy_meter/v1/partition=0/{TOPIC}-p0-o{s:020d}.parquet" for s in (0, 10, 20)
     ]
     assert land_segment(log, store, BUCKETS, energy) is None
 
@@ -132,9 +132,20 @@ def test_retention_moved_log_start_past_commit(energy: Contract) -> None:
     assert landed is not None and landed.segment.start == 10
 
 
-@pytest.mark.parametrize("name", ["x/assay.a.v1+3+00000000000000000042.parquet"])
-def test_segment_parse(name: str) -> None:
-    assert layout.Segment.parse(name) == layout.Segment("assay.a.v1", 3, 42)
+def test_a_segment_landed_under_its_old_name_is_rewritten_there_not_landed_twice(
+    energy: Contract,
+) -> None:
+    """A run that died before its commit under the old names, re-run after the upgrade."""
+    log, store = memory_log([record(i, reading(i)) for i in range(20)]), MemoryStore()
+    first = land_segment(log, store, BUCKETS, energy, max_records=10)
+    assert first is not None
+    old = layout.raw_key(energy.name, 1, first.segment.as_legacy())
+    store.objects[(BUCKETS.raw, old)] = store.objects.pop((BUCKETS.raw, first.raw_key))
+    log.offset = None  # the commit never happened
+    again = land_segment(log, store, BUCKETS, energy, max_records=5)
+    assert again is not None and (again.raw_key, again.end, again.recovered) == (old, 10, True)
+    assert store.keys(BUCKETS.raw) == [old]
+    assert log.commits[-1] == (10, first.segment.as_legacy().stem)
 
 
 class _WatchingCollector(MemoryPartition):

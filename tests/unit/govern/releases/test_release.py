@@ -19,6 +19,7 @@ from assay.govern.releases import (
     read_manifest,
     verify_release,
 )
+from assay.store import layout
 from assay.store.objects import MemoryStore
 from assay.store.parquet import from_parquet
 from schemas import Contract, QualityDimension
@@ -226,3 +227,30 @@ def test_public_api_is_sorted_and_complete() -> None:
 
     assert releases.__all__ == sorted(releases.__all__, key=isort_style)
     assert all(hasattr(releases, name) for name in releases.__all__)
+
+
+def _release_files(contract: Contract) -> list[dict[str, object]]:
+    """The release files (but their sources) of curated data split by the contract's layout."""
+    from .conftest import build_curated
+
+    store = MemoryStore()
+    build_curated(store, contract, count=900)  # 900 readings, 97 s apart: two days
+    curated = [k for (b, k) in store.objects if b == BUCKETS.curated]
+    assert {tuple(layout.curated_partition(k)) for k in curated} == {contract.partition_by}
+    manifest = create_release(store, BUCKETS, request(contract), KEY, TERMS).manifest
+    return [{k: v for k, v in f.items() if k != "sources"} for f in manifest["files"]]
+
+
+@pytest.fixture(scope="module")
+def by_date_and_site(params: Contract) -> list[dict[str, object]]:
+    return _release_files(params)
+
+
+@pytest.mark.parametrize("partition_by", [("site",), ("material", "date"), ()])
+def test_a_release_is_the_same_whatever_the_curated_partitions(
+    params: Contract, by_date_and_site: list[dict[str, object]], partition_by: tuple[str, ...]
+) -> None:
+    """Releases are by date and site; curated objects split otherwise are read and split."""
+    contract = params.model_copy(update={"partition_by": partition_by})
+    assert _release_files(contract) == by_date_and_site
+    assert len(by_date_and_site) == 4
