@@ -31,7 +31,7 @@ def test_lint_broken_contracts_prints_one_line_per_error_and_fails() -> None:
     result = runner.invoke(app, ["lint", str(BROKEN)])
     assert result.exit_code == 1
     lines = [line for line in result.stdout.splitlines() if line.startswith(str(BROKEN))]
-    assert len(lines) == 25
+    assert len(lines) == 28
     assert f"{BROKEN / 'unknown_unit.yaml'}:16: unknown-unit " in result.stdout
     assert all("(fix: " in line for line in lines)
 
