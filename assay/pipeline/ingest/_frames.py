@@ -163,8 +163,8 @@ def _batch_metadata(data: bytes) -> tuple[int, bool, list[tuple[int, int]]]:
         count = flat.read("<I", start)
         if count * 16 > len(data):
             raise FrameError(Reason.INVALID_FRAME, "corrupt record batch metadata")
-        at = [start + 4 + 16 * i for i in range(count)]
-        buffers = [(flat.read("<q", i), flat.read("<q", i + 8)) for i in at]
+        numbers = flat.read_many(f"<{2 * count}q", start + 4)
+        buffers = list(zip(numbers[::2], numbers[1::2], strict=True))
     return (flat.read("<q", length) if length is not None else 0), compressed, buffers
 
 
@@ -175,10 +175,13 @@ class _Flat:
         self.data = data
 
     def read(self, fmt: str, at: int) -> int:
+        value: int = self.read_many(fmt, at)[0]
+        return value
+
+    def read_many(self, fmt: str, at: int) -> tuple[int, ...]:
         if at < 0 or at + struct.calcsize(fmt) > len(self.data):
             raise FrameError(Reason.INVALID_FRAME, "corrupt record batch metadata")
-        value: int = struct.unpack_from(fmt, self.data, at)[0]
-        return value
+        return struct.unpack_from(fmt, self.data, at)
 
     def table(self, at: int | None) -> int:
         """Follow the offset stored at ``at`` (to a table or a vector)."""
