@@ -82,12 +82,11 @@ def parse(records: list[Record], plan: JsonPlan) -> Iterator[Part]:
 def _aside(values: list[bytes], block: bytes | None) -> list[int]:
     """Values pyarrow must not see: not UTF-8 (it would land invalid bytes in a string
     column), or not an object — a top-level ``null`` at the start of a block crashes the
-    process (apache/arrow#47409) and elsewhere reads as a row of nulls. The common case, one
-    compact object per value, is settled by scanning the joined block once."""
+    process (apache/arrow#47409) and elsewhere reads as a row of nulls. Each value becomes
+    one line of the block, so every line then starts with an object. The common case,
+    objects in ASCII, costs a glance at each value and one pass over the joined block."""
     block = b"\n".join(values) if block is None else block
-    n = len(values)
-    one_per_line = block[:1] == b"{" and block.count(b"\n{") == n - 1 == block.count(b"\n")
-    if one_per_line and (block.isascii() or _is_utf8(block)):
+    if all(v[:1] == b"{" for v in values) and (block.isascii() or _is_utf8(block)):
         return []
     return [i for i, v in enumerate(values) if not _is_utf8(v) or v.lstrip(_BLANK)[:1] != b"{"]
 
