@@ -49,6 +49,7 @@ class ChangeKind(StrEnum):
     SECURITY_RAISED = "security_raised"
     SECURITY_LOWERED = "security_lowered"
     LAYOUT_CHANGED = "layout_changed"
+    DECODING_CHANGED = "decoding_changed"
     FIELD_ADDED = "field_added"
     FIELD_REMOVED = "field_removed"
     FIELD_RENAMED = "field_renamed"

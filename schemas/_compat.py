@@ -24,6 +24,7 @@ _C = ChangeClass
 _K = ChangeKind
 _DOC_ATTRIBUTES = ("title", "description", "owner", "scenario", "data_domain", "retention")
 _LAYOUT_ATTRIBUTES = ("key", "ordering", "sequenced", "event_time", "partition_by", "partitions")
+_DECODING_ATTRIBUTES = ("unknown_fields", "event_time_encoding", "timezone")
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,11 @@ def _diff_contract(old: Contract, new: Contract) -> Iterator[Change]:
         if before != after:
             why = f"{attr} changed: keys, ordering or Kafka/Parquet partitioning of data change"
             yield Change(attr, _K.LAYOUT_CHANGED, _C.BREAKING, why, before, after)
+    for attr in _DECODING_ATTRIBUTES:
+        before, after = getattr(old, attr), getattr(new, attr)
+        if before != after:
+            why = f"{attr} {before} -> {after}: the same message decodes to another reading or none"
+            yield Change(attr, _K.DECODING_CHANGED, _C.BREAKING, why, before, after)
     yield from _diff_security(old, new)
     for attr, default in _TIME_BOUNDS:
         yield from _diff_time_bound(attr, getattr(old, attr), getattr(new, attr), default)

@@ -74,6 +74,7 @@ _HEADINGS = {
         "event_time": "事件时间",
         "partition_by": "分区",
         "retention": "保留期（Kafka / 原始 / 整理后）",
+        "decoding": "解码（未知字段 / 事件时间编码 / 本地时间的时区）",
         "index": "数据字典",
         "dataset": "数据集",
     },
@@ -111,6 +112,7 @@ _HEADINGS = {
         "event_time": "Event time",
         "partition_by": "Partitioned by",
         "retention": "Retention (Kafka / raw / curated)",
+        "decoding": "Decoding (unknown fields / event-time encoding / zone of local times)",
         "index": "Data dictionary",
         "dataset": "Dataset",
     },
@@ -147,6 +149,7 @@ def _meta(contract: Contract) -> list[dict[str, str]]:
         {"key": "event_time", **same(contract.event_time)},
         {"key": "partition_by", **same(", ".join(contract.partition_by))},
         {"key": "retention", **same(f"{retention.kafka} / {retention.raw} / {retention.curated}")},
+        {"key": "decoding", **same(_decoding(contract))},
     ]
 
 
@@ -158,6 +161,11 @@ def _ordering(contract: Contract) -> dict[str, str]:
         "zh": f"无序号来源：按 {fields} 识别重复读数",
         "en": f"unsequenced source: duplicates share {fields}",
     }
+
+
+def _decoding(contract: Contract) -> str:
+    zone = contract.timezone or "-"
+    return f"{contract.unknown_fields} / {contract.event_time_encoding} / {zone}"
 
 
 def _field_row(name: str, spec: FieldSpec) -> dict[str, Any]:

@@ -13,6 +13,11 @@ JSON encoding of a reading, kept consistent with the Arrow side:
 - unknown properties are rejected (``additionalProperties: false``).
 - every ``pattern`` matches the whole value (see ``schemas._pattern``): JSON Schema
   validators search, and Python's ``$`` also matches before a trailing newline.
+
+A contract may choose otherwise for sources it does not control:
+``event_time_encoding: epoch_*`` makes the event time a number, ``timezone``
+lets timestamps omit the ``Z`` (local times of that zone), and
+``unknown_fields: drop`` allows unknown properties (the decoder drops them).
 """
 
 from __future__ import annotations
@@ -36,10 +41,11 @@ _SHA256 = whole_value_pattern("[0-9a-f]{64}")
 _URI = whole_value_pattern(r"(s3|https?|file)://[^\s]+")
 
 
-def timestamp_pattern(precision: str = "ms") -> str:
-    """The regular expression a JSON timestamp of that precision must match as a whole."""
+def timestamp_pattern(precision: str = "ms", local: bool = False) -> str:
+    """The regular expression a JSON timestamp of that precision must match as a whole
+    (``local``: the ``Z`` may be left out, for a contract that declares its source's timezone)."""
     digits = 3 if precision == "ms" else 6
-    return whole_value_pattern(rf"{_DATE}T{_TIME}(\.[0-9]{{1,{digits}}})?Z")
+    return whole_value_pattern(rf"{_DATE}T{_TIME}(\.[0-9]{{1,{digits}}})?Z{'?' if local else ''}")
 
 
 def to_json_schema(contract: Contract) -> dict[str, Any]:
@@ -52,14 +58,29 @@ def to_json_schema(contract: Contract) -> dict[str, Any]:
         "description": contract.description.en,
         "x-topic": topic_name(contract),
         "type": "object",
-        "properties": {name: _property(spec) for name, spec in fields.items()},
+        "properties": {
+            name: _property(spec, _time(contract, name)) for name, spec in fields.items()
+        },
         "required": [name for name, spec in fields.items() if not spec.nullable],
-        "additionalProperties": False,
+        "additionalProperties": contract.unknown_fields == "drop",
     }
 
 
-def _property(spec: FieldSpec) -> dict[str, Any]:
-    value = _value_schema(spec)
+def _time(contract: Contract, name: str) -> dict[str, Any] | None:
+    """A timestamp's value schema where the contract spells time its own way, else None."""
+    spec = all_fields(contract)[name]
+    if spec.type != "timestamp":
+        return None
+    if name == contract.event_time and contract.event_time_encoding != "rfc3339":
+        return {"type": "number", "x-encoding": contract.event_time_encoding}
+    if contract.timezone is not None:
+        pattern = timestamp_pattern(spec.precision or "ms", local=True)
+        return {"type": "string", "pattern": pattern, "x-timezone": contract.timezone}
+    return None
+
+
+def _property(spec: FieldSpec, value: dict[str, Any] | None = None) -> dict[str, Any]:
+    value = value or _value_schema(spec)
     if spec.nullable:
         value = {"anyOf": [value, {"type": "null"}]}
     annotations: dict[str, Any] = {

@@ -23,6 +23,11 @@ __all__ = ["lint_file", "lint_text", "parse_contract"]
 _DURATION_KEYS = frozenset(
     {"kafka", "raw", "curated", "freshness", "max_gap", "max_event_age", "max_clock_skew"}
 )
+_DECODING_FIXES = {
+    "unknown_fields": "write `unknown_fields: reject` (the default) or `unknown_fields: drop`",
+    "event_time_encoding": "write one of: rfc3339 (the default), epoch_s, epoch_ms, epoch_us",
+    "timezone": "write an IANA zone name such as Asia/Shanghai, or remove it",
+}
 
 
 def lint_text(
@@ -136,6 +141,8 @@ def _code_for(loc: tuple[Any, ...], kind: str) -> LintCode:
 
 def _fix_for(code: LintCode, loc: tuple[Any, ...]) -> str:
     last = str(loc[-1]) if loc else ""
+    if code is LintCode.INVALID_VALUE and len(loc) == 1 and last in _DECODING_FIXES:
+        return _DECODING_FIXES[last]
     fixes = {
         LintCode.MISSING_CLASSIFICATION: "add `classification: L1`, `L2` or `L3`",
         LintCode.MISSING_KEY: f"add `{last}:`",

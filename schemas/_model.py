@@ -7,15 +7,26 @@ max, rules pointing at real fields, masking for L3 data) is checked by
 
 ``key`` is the natural key of a reading in the curated dataset (unique);
 ``ordering`` (producer_id + seq) deduplicates replays; ``partition_by`` lists
-``date`` (the UTC date of the event time) and/or field names. docs/contracts.md
+``date`` (the UTC date of the event time) and/or field names.
+
+How JSON readings are decoded: ``unknown_fields`` says whether a reading with
+fields the contract does not declare is dead-lettered (``reject``, the default)
+or kept without them (``drop``, the names counted per segment);
+``event_time_encoding`` whether the event time is an RFC 3339 string (default)
+or a number of seconds, milliseconds or microseconds since the epoch
+(``epoch_s``, ``epoch_ms``, ``epoch_us``); ``timezone`` the IANA zone of a
+source that writes local times without an offset (e.g. ``Asia/Shanghai``):
+without it such timestamps are dead-lettered, never taken as UTC. docs/contracts.md
 describes every key.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Annotated, Literal
+from zoneinfo import available_timezones
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from schemas._duration import DURATION_PATTERN
 from schemas._vocabulary import Classification, DataDomain, Masking, Scenario, SecurityLevel
@@ -44,6 +55,8 @@ FieldType = Literal[
 ]
 FIELD_TYPES: tuple[str, ...] = FieldType.__args__  # type: ignore[attr-defined]
 Precision = Literal["ms", "us"]
+UnknownFields = Literal["reject", "drop"]
+EventTimeEncoding = Literal["rfc3339", "epoch_s", "epoch_ms", "epoch_us"]
 
 NAME_PATTERN = r"^[a-z][a-z0-9_]{0,62}$"
 SEMVER_PATTERN = r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$"
@@ -51,6 +64,22 @@ SEMVER_PATTERN = r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$"
 Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
 Duration = Annotated[str, StringConstraints(pattern=DURATION_PATTERN)]
 Number = int | float
+# In the zone database, but not a place: the machine's own zone, a copy, a placeholder.
+_NOT_SOURCE_ZONES = frozenset({"localtime", "posixrules", "Factory"})
+
+
+@lru_cache(maxsize=1)
+def _zone_names() -> frozenset[str]:
+    return frozenset(available_timezones()) - _NOT_SOURCE_ZONES
+
+
+def _iana_zone(name: str) -> str:
+    if name not in _zone_names():
+        raise ValueError(f"{name!r} is not an IANA time zone name such as Asia/Shanghai")
+    return name
+
+
+Zone = Annotated[str, AfterValidator(_iana_zone)]
 
 
 class _Strict(BaseModel):
@@ -128,6 +157,9 @@ class Contract(_Strict):
     max_event_age: Duration | None = None
     max_clock_skew: Duration | None = None
     fields: dict[Name, FieldSpec] = Field(min_length=1)
+    unknown_fields: UnknownFields = "reject"
+    event_time_encoding: EventTimeEncoding = "rfc3339"
+    timezone: Zone | None = None
 
     @property
     def version_tuple(self) -> tuple[int, int, int]:

@@ -30,6 +30,8 @@ class Reason(StrEnum):
     UNKNOWN_CONTENT_TYPE = "unknown_content_type"
     INVALID_FRAME = "invalid_frame"
     FRAME_SCHEMA_MISMATCH = "frame_schema_mismatch"
+    NAIVE_TIMESTAMP = "naive_timestamp"
+    DECODER_ERROR = "decoder_error"
 
 
 class Record(NamedTuple):
@@ -48,10 +50,10 @@ class Record(NamedTuple):
     headers: tuple[tuple[str, bytes], ...] = ()
 
     def header(self, name: str) -> str | None:
-        """A header's value as text, or ``None`` if absent."""
+        """A header's value as text, or ``None`` if absent (or sent without a value)."""
         for key, value in self.headers:
             if key == name:
-                return value.decode("utf-8", "replace")
+                return value.decode("utf-8", "replace") if value is not None else None
         return None
 
 
@@ -87,21 +89,51 @@ SCHEMA = pa.schema(
 
 
 def to_table(letters: list[DeadLetter]) -> pa.Table:
-    """The dead-letter table of a segment, in offset order."""
-    rows = [
-        {
-            "topic": d.record.topic,
-            "partition": d.record.partition,
-            "offset": d.record.offset,
-            "index": d.index,
-            "kafka_timestamp": d.record.timestamp,
-            "key": d.record.key,
-            "headers": [{"key": k, "value": v} for k, v in d.record.headers],
-            "value": d.record.value,
-            "readings": d.readings,
-            "reason_code": str(d.reason),
-            "reason": d.detail,
-        }
-        for d in sorted(letters, key=lambda d: (d.record.offset, d.index))
-    ]
+    """The dead-letter table of a segment, in offset order.
+
+    Total, like the decoder: a header without a key or value, text that is not valid Unicode
+    (a lone surrogate from a JSON escape) or a number out of its column's range still makes a
+    row, with the text escaped and the number left null.
+    """
+    rows = [_row(d) for d in sorted(letters, key=lambda d: (d.record.offset, d.index))]
     return pa.Table.from_pylist(rows, schema=SCHEMA)
+
+
+def _row(d: DeadLetter) -> dict[str, object]:
+    record = d.record
+    return {
+        "topic": text(record.topic),
+        "partition": _bounded(record.partition, 32),
+        "offset": _bounded(record.offset, 64),
+        "index": _bounded(d.index, 32),
+        "kafka_timestamp": _bounded(record.timestamp, 64),
+        "key": _bytes(record.key),
+        "headers": [{"key": text(k), "value": _bytes(v)} for k, v in record.headers or ()],
+        "value": _bytes(record.value),
+        "readings": _bounded(d.readings, 64),
+        "reason_code": str(d.reason),
+        "reason": text(d.detail),
+    }
+
+
+def text(value: object, limit: int = 2000) -> str | None:
+    """``value`` as valid UTF-8 text of at most ``limit`` characters (escapes where it is not)."""
+    if value is None:
+        return None
+    value = value if isinstance(value, str) else str(value)
+    if not value.isascii():
+        value = value.encode("utf-8", "backslashreplace").decode("utf-8")
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def _bytes(value: object) -> bytes | None:
+    if value is None or isinstance(value, bytes):
+        return value
+    if isinstance(value, bytearray | memoryview):
+        return bytes(value)
+    return (text(value, 1 << 20) or "").encode()
+
+
+def _bounded(value: object, bits: int) -> int | None:
+    limit = 1 << (bits - 1)
+    return value if isinstance(value, int) and -limit <= value < limit else None

@@ -1,10 +1,20 @@
 """Kafka records -> readings in the contract's Arrow schema, or dead letters with a reason.
 
-JSON readings are decoded in blocks: the values are joined with newlines and read by
-``pyarrow.json`` against the contract's schema, which is several times faster than
-parsing each message. When a block fails, it is split in halves until the bad records
-stand alone and can be dead-lettered with pyarrow's own words; the good ones are kept.
-Arrow frames are read whole and checked against the same schema.
+Decoding is total: no bytes and no headers make `decode` raise. Each record is routed by
+its headers — none at all is normal: plain JSON from a foreign producer is decoded by its
+topic's contract — then decoded with its neighbours of the same kind: JSON readings in
+blocks (`_json`), Arrow frames one at a time within a budget (`_frames`). Should anything
+raise all the same (a bug, MemoryError, RecursionError), the run is bisected until the
+record that raised stands alone; it becomes a ``decoder_error`` dead letter carrying the
+exception's text and the rest of the segment lands. So every record is accounted for
+exactly once: its readings are rows (by ``kafka_offset``, a frame's by ``kafka_index``), or
+it is in one dead letter.
+
+Time is never guessed (`_times`): a timestamp needs an offset unless the contract declares
+the source's ``timezone``, and an epoch event time is read as the number it is.
+``ingest_time``, when a reading lacks it, is the Kafka record's timestamp: the pipeline's
+own knowledge of when the reading was accepted. Unknown fields are rejected by name, or
+dropped and counted when the contract says ``unknown_fields: drop``.
 
 Each reading keeps its provenance in ``kafka_*`` columns: partition, offset,
 index within the message, Kafka timestamp and the replay flag.
@@ -12,39 +22,45 @@ index within the message, Kafka timestamp and the replay flag.
 
 from __future__ import annotations
 
-import io
 import json
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from itertools import groupby
 from operator import itemgetter
 
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.json as pj
 
-from assay.pipeline.ingest.deadletter import DeadLetter, Reason, Record
-from schemas import identity_fields, wire
+from assay.pipeline.ingest import _json, _times
+from assay.pipeline.ingest._frames import MAX_FRAME_ROWS, FrameError, read_frame
+from assay.pipeline.ingest._rows import PROVENANCE, keep
+from assay.pipeline.ingest._times import TimeRule
+from assay.pipeline.ingest.deadletter import DeadLetter, Reason, Record, text
+from schemas import Contract, to_arrow_schema, wire
+
+__all__ = [
+    "MAX_READING_BYTES",
+    "Decoded",
+    "Expect",
+    "decode",
+    "parse_schema",
+    "raw_schema",
+]
 
 MAX_READING_BYTES = 1 << 20
-IDENTITY = ("producer_id", "seq", "device_id")
-PROVENANCE = pa.schema(
-    [
-        ("kafka_partition", pa.int32()),
-        ("kafka_offset", pa.int64()),
-        ("kafka_index", pa.int32()),
-        ("kafka_timestamp", pa.timestamp("ms", tz="UTC")),
-        ("kafka_replay", pa.bool_()),
-    ]
-)
+MAX_NOTED = 10  # names or frames listed in one metadata entry (S3 metadata is small)
 
 
 @dataclass
 class Decoded:
-    """Readings (contract schema plus provenance columns) and dead letters of a batch."""
+    """Readings (contract schema plus provenance columns) and dead letters of a batch, with
+    what the segment's metadata should say about them (see `metadata`)."""
 
     tables: list[pa.Table] = field(default_factory=list)
     dead: list[DeadLetter] = field(default_factory=list)
+    dropped_fields: Counter[str] = field(default_factory=Counter)  # name -> readings
+    timezone_converted: int = 0  # timestamp values placed in the contract's timezone
+    count_mismatches: list[tuple[int, int, int]] = field(default_factory=list)
 
     def table(self, schema: pa.Schema) -> pa.Table:
         """All readings as one table, in offset order."""
@@ -54,6 +70,32 @@ class Decoded:
     def dead_readings(self) -> int:
         """Readings lost to dead letters (a frame counts its readings)."""
         return sum(d.readings for d in self.dead)
+
+    def add(self, other: Decoded) -> None:
+        """Append a later part of the batch."""
+        self.tables += other.tables
+        self.dead += other.dead
+        self.dropped_fields.update(other.dropped_fields)
+        self.timezone_converted += other.timezone_converted
+        self.count_mismatches += other.count_mismatches
+
+    def metadata(self) -> dict[str, str]:
+        """Segment-level notes for the raw object, short and ASCII: fields dropped (name ->
+        readings), timestamps placed in the contract's zone, and frames whose ``count``
+        header disagreed with their rows (``offset:declared:held``)."""
+        meta: dict[str, str] = {}
+        if self.dropped_fields:
+            top = {text(k, 64): n for k, n in self.dropped_fields.most_common(MAX_NOTED)}
+            if (more := len(self.dropped_fields) - MAX_NOTED) > 0:
+                top[f"({more} more)"] = sum(self.dropped_fields.values()) - sum(top.values())
+            meta["dropped-fields"] = json.dumps(top, ensure_ascii=True, separators=(",", ":"))
+        if self.timezone_converted:
+            meta["timezone-converted"] = str(self.timezone_converted)
+        if mismatches := self.count_mismatches:
+            noted = " ".join(f"{o}:{d}:{h}" for o, d, h in mismatches[:MAX_NOTED])
+            more = len(mismatches) - MAX_NOTED
+            meta["count-mismatches"] = noted + (f" ({more} more)" if more > 0 else "")
+        return meta
 
 
 def raw_schema(contract_schema: pa.Schema) -> pa.Schema:
@@ -75,28 +117,77 @@ def parse_schema(contract_schema: pa.Schema) -> pa.Schema:
 
 @dataclass(frozen=True)
 class Expect:
-    """What every record of a topic must say about itself."""
+    """What every record of a topic must say about itself, and how its readings are spelt."""
 
     contract: str
     major: int
     schema: pa.Schema
+    unknown_fields: str = "reject"  # or "drop"
+    times: TimeRule = field(default_factory=TimeRule)
+
+    @classmethod
+    def of(cls, contract: Contract) -> Expect:
+        """What a contract's topic carries."""
+        times = TimeRule(contract.event_time_encoding, contract.timezone, contract.event_time)
+        schema = to_arrow_schema(contract)
+        return cls(contract.name, contract.major, schema, contract.unknown_fields, times)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """An `Expect` worked out once per batch."""
+
+    expect: Expect
+    schema: pa.Schema  # every field nullable
+    json: _json.JsonPlan
+    drop: bool
+
+    @classmethod
+    def of(cls, expect: Expect) -> _Plan:
+        schema, drop = parse_schema(expect.schema), expect.unknown_fields == "drop"
+        json_plan = _json.JsonPlan(_times.text_schema(schema, expect.times), drop)
+        return cls(replace(expect, schema=schema), schema, json_plan, drop)
+
+
+# (kind, or "dead"; the record, or its dead letter; the replay flag)
+_Routed = tuple[str, Record | DeadLetter, bool]
 
 
 def decode(records: Iterable[Record], expect: Expect) -> Decoded:
-    """Decode a batch of one topic's records, in order."""
-    expect = Expect(expect.contract, expect.major, parse_schema(expect.schema))
-    out = Decoded()
-    for kind, run in groupby(map(_Router(expect), records), key=itemgetter(0)):
+    """Decode a batch of one topic's records, in order. Never raises: see the module doc."""
+    plan = _Plan.of(expect)
+    router, out = _Router(plan.expect), Decoded()
+    for kind, run in groupby(map(router, records), key=itemgetter(0)):
         group = list(run)
         if kind == "dead":
             out.dead.extend(letter for _, letter, _ in group)  # type: ignore[misc]
         elif kind == wire.ARROW_STREAM:
-            for _, record, replay in group:
-                _decode_frame(record, replay, expect.schema, out)  # type: ignore[arg-type]
+            for item in group:
+                out.add(_guarded([item], plan))
         else:
-            records_ = [record for _, record, _ in group]
-            replays = [replay for _, _, replay in group]
-            _decode_json(records_, replays, expect.schema, out)  # type: ignore[arg-type]
+            out.add(_guarded(group, plan))
+    out.dead.sort(key=lambda d: (d.record.offset, d.index))
+    return out
+
+
+def _guarded(items: list[_Routed], plan: _Plan) -> Decoded:
+    """Decode a run of one kind; if it raises, bisect until the record that raised is alone."""
+    part = Decoded()
+    try:
+        if items[0][0] == wire.ARROW_STREAM:
+            _decode_frame(items[0], plan, part)  # type: ignore[arg-type]
+        else:
+            _decode_json(items, plan, part)
+        return part
+    except Exception as exc:
+        if len(items) == 1:
+            record: Record = items[0][1]  # type: ignore[assignment]
+            readings = _declared(record) or 1 if items[0][0] == wire.ARROW_STREAM else 1
+            letter = DeadLetter(record, Reason.DECODER_ERROR, _json.describe(exc), readings)
+            return Decoded(dead=[letter])
+    half = len(items) // 2
+    out = _guarded(items[:half], plan)
+    out.add(_guarded(items[half:], plan))
     return out
 
 
@@ -109,7 +200,13 @@ class _Router:
         self.expect = expect
         self._verdicts: dict[tuple[bytes | None, ...], str | tuple[Reason, str]] = {}
 
-    def __call__(self, record: Record) -> tuple[str, Record | DeadLetter, bool]:
+    def __call__(self, record: Record) -> _Routed:
+        try:
+            return self._route(record)
+        except Exception as exc:  # headers of a shape no client sends: this record only
+            return "dead", DeadLetter(record, Reason.DECODER_ERROR, _json.describe(exc)), False
+
+    def _route(self, record: Record) -> _Routed:
         # The first header of a name counts (as ``Record.header``): reversed, it is set last.
         headers = dict(reversed(record.headers)) if record.headers else {}
         key = (
@@ -122,10 +219,12 @@ class _Router:
             verdict = self._verdicts[key] = self._verdict(*(_text(v) for v in key))
         replay = headers.get(wire.HEADER_REPLAY) == b"1"
         if isinstance(verdict, tuple):
-            return "dead", DeadLetter(record, *verdict, _readings(headers)), replay
+            readings = 1 if key[2] in (None, wire.JSON.encode()) else _declared(record) or 1
+            return "dead", DeadLetter(record, *verdict, readings), replay
+        readings = _declared(record) or 1 if verdict == wire.ARROW_STREAM else 1
         if not record.value:
             detail = "the message has no payload"
-            return "dead", DeadLetter(record, Reason.EMPTY, detail, _readings(headers)), replay
+            return "dead", DeadLetter(record, Reason.EMPTY, detail, readings), replay
         if verdict == wire.JSON and len(record.value) > MAX_READING_BYTES:
             detail = f"{len(record.value)} bytes; one JSON reading may have {MAX_READING_BYTES}"
             return "dead", DeadLetter(record, Reason.TOO_LARGE, detail), replay
@@ -136,16 +235,19 @@ class _Router:
     ) -> str | tuple[Reason, str]:
         expect = self.expect
         if contract is not None and contract != expect.contract:
-            detail = f"header says contract {contract!r}, topic is {expect.contract!r}"
+            detail = f"header says contract {text(contract, 100)!r}, topic is {expect.contract!r}"
             return Reason.UNKNOWN_CONTRACT, detail
         if version is not None and _int(version.split(".")[0]) != expect.major:
             detail = (
-                f"contract version {version!r} is not major {expect.major} of {expect.contract}"
+                f"contract version {text(version, 100)!r} is not major {expect.major} "
+                f"of {expect.contract}"
             )
             return Reason.UNKNOWN_VERSION, detail
         content = content or wire.JSON
         if content not in wire.CONTENT_TYPES:
-            detail = f"content type {content!r} is not one of {', '.join(wire.CONTENT_TYPES)}"
+            detail = (
+                f"content type {text(content, 100)!r} is not one of {', '.join(wire.CONTENT_TYPES)}"
+            )
             return Reason.UNKNOWN_CONTENT_TYPE, detail
         return content
 
@@ -154,177 +256,55 @@ def _text(value: bytes | None) -> str | None:
     return None if value is None else value.decode("utf-8", "replace")
 
 
-def _readings(headers: dict[str, bytes]) -> int:
-    """Readings a message says it carries (1 when it does not say)."""
-    return _int(_text(headers.get(wire.HEADER_COUNT))) or 1
+def _declared(record: Record) -> int | None:
+    """Readings a message says it carries, clamped to 1..`MAX_FRAME_ROWS`; None when it does
+    not say so as a number."""
+    count = _int(record.header(wire.HEADER_COUNT))
+    return None if count is None else min(max(count, 1), MAX_FRAME_ROWS)
 
 
-def _int(text: str | None) -> int | None:
+def _int(text_: str | None) -> int | None:
     try:
-        return int(text) if text is not None else None
+        return int(text_) if text_ is not None else None
     except ValueError:
         return None
 
 
 # JSON ---------------------------------------------------------------------------------
-def _decode_json(
-    records: list[Record], replays: list[bool], schema: pa.Schema, out: Decoded
-) -> None:
-    options = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="error")
-    for lo, hi, result in _parse_blocks(records, options):
-        if isinstance(result, pa.Table):
-            _keep(result, records[lo:hi], replays[lo:hi], schema, out)
-        else:
-            out.dead.append(_classify(records[lo], result))
-
-
-def _parse_blocks(
-    records: list[Record], options: pj.ParseOptions, lo: int = 0
-) -> Iterator[tuple[int, int, pa.Table | Exception]]:
-    """Parse a run of records; bisect a failing run until each bad record stands alone.
-
-    Yields each part as its range in the caller's list (``records`` starts at ``lo``).
-    """
-    values = [r.value for r in records if r.value]
-    block = b"\n".join(values)
-    if block.count(b"\n") != len(values) - 1 or b"\r" in block:
-        # A raw newline in valid JSON is only ever whitespace, so it may become a space.
-        values = [v.replace(b"\n", b" ").replace(b"\r", b" ") for v in values]
-        block = b"\n".join(values)
-    read = pj.ReadOptions(block_size=max(1 << 20, 2 * max(map(len, values))))
-    try:
-        table = pj.read_json(io.BytesIO(block), read_options=read, parse_options=options)
-        if table.num_rows != len(records):
-            raise pa.ArrowInvalid("a message holds more than one JSON value")
-    except pa.ArrowInvalid as exc:
-        if len(records) == 1:
-            yield lo, lo + 1, exc
-            return
-        half = len(records) // 2
-        yield from _parse_blocks(records[:half], options, lo)
-        yield from _parse_blocks(records[half:], options, lo + half)
-        return
-    yield lo, lo + len(records), table
-
-
-def _classify(record: Record, exc: Exception) -> DeadLetter:
-    """The specific reason a single JSON record failed."""
-    try:  # decode first: json.loads would also accept UTF-16 and UTF-32 bytes
-        value = json.loads((record.value or b"").decode("utf-8"))
-    except UnicodeDecodeError as err:
-        return DeadLetter(record, Reason.INVALID_JSON, f"not UTF-8: {err}")
-    except ValueError as err:
-        return DeadLetter(record, Reason.INVALID_JSON, f"not JSON: {err}")
-    if not isinstance(value, dict):
-        return DeadLetter(
-            record, Reason.NOT_AN_OBJECT, f"a JSON {type(value).__name__}, not an object"
+def _decode_json(items: list[_Routed], plan: _Plan, out: Decoded) -> None:
+    records: list[Record] = [record for _, record, _ in items]  # type: ignore[misc]
+    replays = [replay for _, _, replay in items]
+    for part in _json.parse(records, plan.json):
+        if part.dead is not None:
+            out.dead.append(part.dead)
+            continue
+        converted = _times.convert(part.table, plan.schema, plan.expect.times)
+        out.dropped_fields.update(part.dropped)
+        out.timezone_converted += converted.zoned
+        lo, hi = part.lo, part.hi
+        kept = keep(
+            converted.table, records[lo:hi], replays[lo:hi], plan.schema, converted.problems
         )
-    text = str(exc).removeprefix("JSON parse error: ")
-    if "unexpected field" in text:
-        return DeadLetter(record, Reason.UNKNOWN_FIELD, f"fields not in the contract: {text}")
-    return DeadLetter(record, Reason.TYPE_MISMATCH, text)
+        _add(out, kept)
 
 
 # Frames -------------------------------------------------------------------------------
-def _decode_frame(record: Record, replay: bool, schema: pa.Schema, out: Decoded) -> None:
-    readings = _int(record.header(wire.HEADER_COUNT)) or 1
+def _decode_frame(item: tuple[str, Record, bool], plan: _Plan, out: Decoded) -> None:
+    _, record, replay = item
+    declared = _declared(record)
     try:
-        table = pa.ipc.open_stream(record.value).read_all()
-    except (pa.ArrowInvalid, OSError) as exc:
-        out.dead.append(DeadLetter(record, Reason.INVALID_FRAME, str(exc), readings))
+        frame = read_frame(record.value or b"", plan.schema, declared, plan.drop)
+    except FrameError as exc:
+        out.dead.append(DeadLetter(record, exc.reason, exc.detail, declared or 1))
         return
-    try:
-        table = table.select(schema.names).cast(schema)
-    except (KeyError, pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-        detail = f"frame schema does not match the contract: {exc}"
-        out.dead.append(DeadLetter(record, Reason.FRAME_SCHEMA_MISMATCH, detail, table.num_rows))
-        return
-    _keep(table, [record] * table.num_rows, [replay] * table.num_rows, schema, out, frame=True)
+    n = frame.table.num_rows
+    if declared is not None and n != declared:
+        out.count_mismatches.append((record.offset, declared, n))
+    out.dropped_fields.update(frame.dropped)
+    problems = _times.out_of_range(frame.table, plan.schema)
+    _add(out, keep(frame.table, [record] * n, [replay] * n, plan.schema, problems, frame=True))
 
 
-# Both ---------------------------------------------------------------------------------
-def _keep(
-    table: pa.Table,
-    records: list[Record],
-    replays: list[bool],
-    schema: pa.Schema,
-    out: Decoded,
-    frame: bool = False,
-) -> None:
-    """Add provenance, then dead-letter rows without identity or with non-finite numbers."""
-    table = _with_provenance(table, records, replays, frame)
-    bad = _row_problems(table, schema)
-    if not bad:
-        out.tables.append(table)
-        return
-    # Only the bad rows become Python objects, and only for frames: a whole segment's
-    # to_pylist() cost seconds per NaN (6.4 s for 100k JSON readings).
-    rows = dict(zip(sorted(bad), table.take(sorted(bad)).to_pylist(), strict=True)) if frame else {}
-    for i, (reason, detail) in sorted(bad.items()):
-        letter_record = records[i]
-        if frame:  # keep the one reading, not the whole frame, as the dead value
-            letter_record = _row_record(records[i], rows[i])
-        out.dead.append(DeadLetter(letter_record, reason, detail, 1, i if frame else -1))
-    keep = pa.array([i not in bad for i in range(table.num_rows)])
-    out.tables.append(table.filter(keep))
-
-
-def _with_provenance(
-    table: pa.Table, records: list[Record], replays: list[bool], frame: bool
-) -> pa.Table:
-    n = len(records)
-    columns: dict[str, pa.Array | list[object]]
-    if frame and n:  # one record for every row: repeat its values in C
-        record, field = records[0], PROVENANCE.field
-        columns = {
-            "kafka_partition": pa.repeat(pa.scalar(record.partition, field(0).type), n),
-            "kafka_offset": pa.repeat(pa.scalar(record.offset, field(1).type), n),
-            "kafka_index": pa.array(range(n), field(2).type),
-            "kafka_timestamp": pa.repeat(pa.scalar(record.timestamp, field(3).type), n),
-            "kafka_replay": pa.repeat(pa.scalar(replays[0], field(4).type), n),
-        }
-    else:
-        columns = {
-            "kafka_partition": [r.partition for r in records],
-            "kafka_offset": [r.offset for r in records],
-            "kafka_index": [0] * n,
-            "kafka_timestamp": [r.timestamp for r in records],
-            "kafka_replay": replays,
-        }
-    for name, values in columns.items():
-        field_ = PROVENANCE.field(name)
-        column = values if isinstance(values, pa.Array) else pa.array(values, field_.type)
-        table = table.append_column(field_, column)
-    return table
-
-
-def _row_problems(table: pa.Table, schema: pa.Schema) -> dict[int, tuple[Reason, str]]:
-    """Row index -> why it cannot be a reading (missing identity, NaN or infinity)."""
-    bad: dict[int, tuple[Reason, str]] = {}
-    for name in reversed(identity_fields(schema)):
-        for i in _true_rows(pc.is_null(table[name])):
-            bad[i] = (Reason.MISSING_KEY, f"{name} is missing; it identifies the reading")
-    for f in schema:
-        if pa.types.is_floating(f.type):
-            column = table[f.name]
-            finite = pc.fill_null(pc.is_finite(column), True)
-            for i in _true_rows(pc.invert(finite)):
-                bad.setdefault(i, (Reason.NON_FINITE, f"{f.name} is {table[f.name][i].as_py()}"))
-    return bad
-
-
-def _true_rows(mask: pa.ChunkedArray) -> list[int]:
-    return pc.indices_nonzero(mask.combine_chunks()).to_pylist() if pc.any(mask).as_py() else []
-
-
-def _row_record(record: Record, row: dict[str, object]) -> Record:
-    value = json.dumps(row, default=str).encode()
-    return Record(
-        record.topic,
-        record.partition,
-        record.offset,
-        record.timestamp,
-        record.key,
-        value,
-        record.headers,
-    )
+def _add(out: Decoded, kept: tuple[pa.Table, list[DeadLetter]]) -> None:
+    out.tables.append(kept[0])
+    out.dead += kept[1]

@@ -231,7 +231,7 @@ def _write(
     recovered: bool,
 ) -> Landed:
     schema = to_arrow_schema(contract)
-    decoded = decode(records, Expect(contract.name, contract.major, schema))
+    decoded = decode(records, Expect.of(contract))
     table = decoded.table(schema).cast(raw_schema(schema))
     meta = {
         "contract": contract.name,
@@ -243,6 +243,7 @@ def _write(
         "records": str(len(records)),
         "readings": str(table.num_rows),
         "dead-readings": str(decoded.dead_readings),
+        **decoded.metadata(),  # fields dropped, times placed in the contract's zone
     }
     if decoded.dead:
         dead_key = layout.deadletter_key(contract.name, contract.major, seg)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 
 import pyarrow as pa
 import pytest
@@ -12,6 +13,8 @@ from assay.pipeline.ingest.decode import Expect, decode
 from schemas import Contract, to_arrow_schema, wire
 
 from .conftest import TOPIC, reading, record
+from .decoding import plain, variant
+from .decoding import run as check_run
 
 
 def run(contract: Contract, records: list) -> tuple[pa.Table, list]:
@@ -224,3 +227,93 @@ def test_dead_letter_table_keeps_bytes_and_headers(energy: Contract) -> None:
     assert row["offset"] == 7 and row["topic"] == TOPIC
     assert {h["key"] for h in row["headers"]} >= {wire.HEADER_CONTRACT, wire.HEADER_VERSION}
     assert row["reason_code"] == "invalid_json"
+
+
+def test_unknown_fields_are_named(energy: Contract) -> None:
+    _, dead = run(energy, [record(0, reading(0, firmware="2.1", colour="red"))])
+    assert [(d.reason, d.detail) for d in dead] == [
+        (Reason.UNKNOWN_FIELD, "fields not in the contract: colour, firmware")
+    ]
+
+
+def test_a_contract_may_drop_unknown_fields_and_count_them(energy: Contract) -> None:
+    dropping = variant(energy, unknown_fields="drop")
+    records = [
+        record(0, reading(0, firmware="2.1")),
+        record(1, reading(1, firmware=[1, "x"], rssi=-70)),  # types pyarrow could not infer
+        record(2, reading(2)),
+        record(3, reading(3, firmware="2.1", seq="seven")),  # still a type mismatch
+    ]
+    out = check_run(dropping, records)
+    assert out.table(to_arrow_schema(energy))["kafka_offset"].to_pylist() == [0, 1, 2]
+    assert [(d.record.offset, d.reason) for d in out.dead] == [(3, Reason.TYPE_MISMATCH)]
+    assert out.dropped_fields == {"firmware": 2, "rssi": 1}
+    assert out.metadata() == {"dropped-fields": '{"firmware":2,"rssi":1}'}
+
+
+def test_plain_json_without_any_header_is_decoded_by_the_topics_contract(
+    energy: Contract,
+) -> None:
+    out = check_run(energy, [plain(i, json.dumps(reading(i)).encode()) for i in range(3)])
+    assert (out.table(to_arrow_schema(energy)).num_rows, out.dead) == (3, [])
+
+
+ODD_JSON = [
+    (b'{"seq": 1, "seq": 2}', Reason.INVALID_JSON, "twice"),
+    (b'{"producer_id": "\\ud800"}', Reason.INVALID_JSON, "surrogate"),
+    (b'{"producer_id": "a\x00b"}', Reason.INVALID_JSON, "control character"),
+    (b'{"producer_id": "\xff"}', Reason.INVALID_JSON, "not UTF-8"),
+    (b'{"seq": 1180591620717411303424}', Reason.TYPE_MISMATCH, "int64"),
+    (b'{"active_power": 1e400}', Reason.TYPE_MISMATCH, "too big"),
+    (b"[" * 50_000 + b"]" * 50_000, Reason.INVALID_JSON, "nested"),
+    (b'{"a":' * 50_000 + b"1" + b"}" * 50_000, Reason.INVALID_JSON, "nested"),
+    (b"   ", Reason.INVALID_JSON, "not JSON"),
+    (b"null", Reason.NOT_AN_OBJECT, "NoneType"),
+    (b' {"seq": 1} null', Reason.INVALID_JSON, "extra data"),
+]
+
+
+@pytest.mark.parametrize(("payload", "reason", "words"), ODD_JSON)
+def test_odd_json_is_dead_lettered_with_its_reason(
+    energy: Contract, payload: bytes, reason: Reason, words: str
+) -> None:
+    out = check_run(energy, [record(0, reading(0)), record(1, payload), record(2, reading(2))])
+    assert [(d.record.offset, d.reason) for d in out.dead] == [(1, reason)]
+    assert words.lower() in out.dead[0].detail.lower()
+
+
+@pytest.mark.parametrize("first", [b"null", b" \n\tnull", b"null {}"])
+def test_a_top_level_null_never_reaches_pyarrow(energy: Contract, first: bytes) -> None:
+    """pyarrow.json dereferences a null pointer on a block that starts with ``null``
+    (apache/arrow#47409): the process would die, and the partition with it."""
+    out = check_run(energy, [record(0, first), record(1, b"null"), record(2, reading(2))])
+    assert [d.record.offset for d in out.dead] == [0, 1]
+
+
+def test_a_byte_order_mark_is_dropped(energy: Contract) -> None:
+    payload = b"\xef\xbb\xbf" + json.dumps(reading(1)).encode()
+    out = check_run(energy, [record(0, reading(0)), record(1, payload)])
+    assert (out.table(to_arrow_schema(energy)).num_rows, out.dead) == (2, [])
+
+
+def test_an_exception_inside_the_decoder_dead_letters_only_its_record(energy: Contract) -> None:
+    """A Kafka timestamp no Arrow column holds makes provenance raise: that record only."""
+    records = [record(i, reading(i)) for i in range(8)]
+    records[5] = records[5]._replace(timestamp=2**70)
+    out = check_run(energy, records)
+    assert [(d.record.offset, d.reason) for d in out.dead] == [(5, Reason.DECODER_ERROR)]
+    assert "OverflowError" in out.dead[0].detail or "ArrowInvalid" in out.dead[0].detail
+    assert out.table(to_arrow_schema(energy)).num_rows == 7
+
+
+def test_headers_of_any_shape_are_a_verdict_not_an_exception(energy: Contract) -> None:
+    odd = (
+        (None, None),
+        (wire.HEADER_CONTRACT, None),
+        (wire.HEADER_VERSION, b"\xff\xfe"),
+        (wire.HEADER_COUNT, b"-" + b"9" * 5000),
+    )
+    out = check_run(energy, [record(0, reading(0))._replace(headers=odd)])
+    assert [d.reason for d in out.dead] == [Reason.UNKNOWN_VERSION]
+    row = to_table(out.dead).to_pylist()[0]
+    assert row["headers"][0] == {"key": None, "value": None}

@@ -178,6 +178,21 @@ MATRIX: dict[str, tuple[Mutation, ChangeKind, ChangeClass]] = {
     "new owner": (lambda c: replace(c, owner="energy-office"), K.METADATA_CHANGED, C.DOCS),
     "change key": (lambda c: replace(c, key=["device_id", "seq"]), K.LAYOUT_CHANGED, C.BREAKING),
     "more partitions": (lambda c: replace(c, partitions=12), K.LAYOUT_CHANGED, C.BREAKING),
+    "drop unknown fields": (
+        lambda c: replace(c, unknown_fields="drop"),
+        K.DECODING_CHANGED,
+        C.BREAKING,
+    ),
+    "epoch event time": (
+        lambda c: replace(c, event_time_encoding="epoch_ms"),
+        K.DECODING_CHANGED,
+        C.BREAKING,
+    ),
+    "source timezone": (
+        lambda c: replace(c, timezone="Asia/Shanghai"),
+        K.DECODING_CHANGED,
+        C.BREAKING,
+    ),
     "raise security": (lambda c: replace(c, security_level="core"), K.SECURITY_RAISED, C.BREAKING),
     "rename dataset": (lambda c: replace(c, name="power_meter"), K.NAME_CHANGED, C.BREAKING),
     "reorder fields": (

@@ -13,7 +13,7 @@ import pyarrow.json as pa_json
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from schemas_testkit import SHA, contracts, energy, example_reading, readings
+from schemas_testkit import SHA, contracts, energy, example_reading, readings, replace
 
 from schemas import Contract, all_fields, load_contract, to_arrow_schema, to_json_schema
 
@@ -159,3 +159,17 @@ def _to_python(contract: Contract, reading: dict[str, Any]) -> dict[str, Any]:
         else value
         for name, value in reading.items()
     }
+
+
+def test_a_contract_may_spell_time_and_unknown_fields_its_own_way() -> None:
+    plain = energy()
+    reading = example_reading(plain)
+    epoch = replace(plain, event_time_encoding="epoch_ms")
+    local = replace(plain, timezone="Asia/Shanghai")
+    lenient = replace(plain, unknown_fields="drop")
+    assert is_valid(epoch, _mutated(reading, event_time=1740816000000))
+    assert not is_valid(epoch, reading)
+    naive = _mutated(reading, event_time="2025-03-01T08:00:00.125")
+    assert is_valid(local, naive) and not is_valid(plain, naive)
+    extra = _mutated(reading, firmware="2.1")
+    assert is_valid(lenient, extra) and not is_valid(plain, extra)

@@ -116,3 +116,23 @@ def test_ucum_and_pint_spellings_are_both_accepted() -> None:
     for unit in ("kW.h", "kWh", "Cel", "degC", "N.m", "/min", "{rev}/min", "rpm", "1", "%"):
         text = dump_contract(energy()).replace("unit: kW\n", f"unit: '{unit}'\n")
         assert lint_text(text) == [], unit
+
+
+def test_decoding_settings_are_linted_with_the_choices_as_fix() -> None:
+    errors = lint_file(Path(__file__).parent / "broken" / "bad_decoding.yaml")
+    by_line = {e.line: e for e in errors}
+    assert "'reject' or 'drop'" in by_line[13].message
+    assert "epoch_ms" in by_line[14].fix
+    assert "China/Beijing" in by_line[15].message and "Asia/Shanghai" in by_line[15].fix
+
+
+def test_decoding_settings_are_accepted_and_round_trip() -> None:
+    text = dump_contract(energy()).replace("unknown_fields: reject", "unknown_fields: drop")
+    text = text.replace("event_time_encoding: rfc3339", "event_time_encoding: epoch_ms")
+    contract = parse_contract(text + "timezone: Asia/Shanghai\n")
+    assert (contract.unknown_fields, contract.event_time_encoding, contract.timezone) == (
+        "drop",
+        "epoch_ms",
+        "Asia/Shanghai",
+    )
+    assert parse_contract(dump_contract(contract)) == contract
