@@ -11,6 +11,8 @@ re-run task rewrites the same objects instead of adding new ones.
     quarantine  <contract>/v<major>/partition=<p>/<stem>.parquet
     reports     <contract>/v<major>/partition=<p>/<stem>/{summary,validation,scores}.json …
     state       <contract>/v<major>/partition=<p>/<stem>.watermark.json   (in the reports bucket)
+    stalls      state/<contract>/v<major>/stalls/<stage>/partition=<p>.json   (reports bucket)
+    losses      state/<contract>/v<major>/losses/partition=<p>/<start>.json   (raw bucket)
 """
 
 from __future__ import annotations
@@ -82,3 +84,25 @@ def report_prefix(contract: str, major: int, seg: Segment) -> str:
 def watermark_key(contract: str, major: int, seg: Segment) -> str:
     """The dedup watermark after a segment (highest seq per producer so far)."""
     return f"state/{partition_prefix(contract, major, seg.partition)}{seg.stem}.watermark.json"
+
+
+def stalls_prefix(contract: str, major: int) -> str:
+    """The folder of a contract version's stall records (reports bucket)."""
+    return f"state/{dataset_prefix(contract, major)}stalls/"
+
+
+def stall_key(contract: str, major: int, stage: str, partition: int) -> str:
+    """A partition's stall record for one stage (``ingest``, ``validate``), in the reports
+    bucket: present while the partition cannot move on."""
+    return f"{stalls_prefix(contract, major)}{stage}/partition={partition}.json"
+
+
+def losses_prefix(contract: str, major: int) -> str:
+    """The folder of a contract version's retention-loss records (raw bucket)."""
+    return f"state/{dataset_prefix(contract, major)}losses/"
+
+
+def loss_key(contract: str, major: int, partition: int, start: int) -> str:
+    """The record of offsets that expired from Kafka before they were landed, in the raw
+    bucket beside the segments they are missing from; named by the first lost offset."""
+    return f"{losses_prefix(contract, major)}partition={partition}/{start:0{OFFSET_DIGITS}d}.json"
