@@ -30,6 +30,7 @@ class Reason(StrEnum):
     UNKNOWN_CONTENT_TYPE = "unknown_content_type"
     INVALID_FRAME = "invalid_frame"
     FRAME_SCHEMA_MISMATCH = "frame_schema_mismatch"
+    SKIPPED_BY_OPERATOR = "skipped_by_operator"
 
 
 class Record(NamedTuple):
