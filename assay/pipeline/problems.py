@@ -7,6 +7,7 @@
     Loss              offsets that expired from Kafka before they were landed (retention
                       overtook the committed offset). Written once, never deleted: ``assay
                       audit`` fails on it until an operator acknowledges it.
+    SegmentFailed     one partition failed at an offset; transient when its cause is.
     PartitionsFailed  the partitions of one task that failed, raised after every partition of
                       the task was tried (transient only when every failure is).
 
@@ -176,6 +177,17 @@ def acknowledge_loss(
     key = layout.loss_key(contract.name, contract.major, loss.partition, loss.start)
     store.put(bucket, key, done.dumps(), content_type=JSON)
     return done
+
+
+class SegmentFailed(AssayError):
+    """Landing or validating a partition failed at ``offset`` (None: before it was known);
+    ``cause`` says why, and whether a retry may help (``transient``)."""
+
+    def __init__(self, topic: str, partition: int, offset: int | None, cause: Exception) -> None:
+        self.topic, self.partition, self.offset, self.cause = topic, partition, offset, cause
+        self.transient = bool(getattr(cause, "transient", False))
+        at = f"offset {offset}" if offset is not None else "its start"
+        super().__init__(f"{topic} partition {partition} at {at}: {type(cause).__name__}: {cause}")
 
 
 class PartitionsFailed(AssayError):

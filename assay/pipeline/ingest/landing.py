@@ -40,6 +40,7 @@ from assay.pipeline.ingest import deadletter
 from assay.pipeline.ingest.deadletter import DeadLetter, Record
 from assay.pipeline.ingest.decode import Expect, decode, raw_schema
 from assay.pipeline.ingest.partition import MemoryPartition, PartitionLog
+from assay.pipeline.problems import SegmentFailed
 from assay.store import layout
 from assay.store.objects import PARQUET, ObjectStore
 from assay.store.parquet import to_parquet
@@ -70,17 +71,6 @@ __all__ = [  # MemoryPartition and PartitionLog live in .partition; kept importa
 # (50k readings, ~11 MB) are cut by count, frames by bytes.
 MAX_RECORDS = 50_000
 MAX_BYTES = 16 * 1024 * 1024
-
-
-class SegmentFailed(AssayError):
-    """Landing a partition failed at ``offset`` (None: before it was known); ``__cause__`` says
-    why, and whether a retry may help (``transient``)."""
-
-    def __init__(self, topic: str, partition: int, offset: int | None, cause: Exception) -> None:
-        self.topic, self.partition, self.offset, self.cause = topic, partition, offset, cause
-        self.transient = bool(getattr(cause, "transient", False))
-        at = f"offset {offset}" if offset is not None else "its start"
-        super().__init__(f"{topic} partition {partition} at {at}: {type(cause).__name__}: {cause}")
 
 
 class Overtaken(AssayError):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import enum
 import json
+import time
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -110,17 +111,25 @@ def _pending_after(
 
 
 def validate_pending(
-    store: ObjectStore, buckets: Buckets, contract: Contract, partition: int
+    store: ObjectStore,
+    buckets: Buckets,
+    contract: Contract,
+    partition: int,
+    *,
+    deadline: float | None = None,
 ) -> list[Summary]:
-    """Validate every pending segment of one partition, in offset order.
+    """Validate every pending segment of one partition, in offset order (none is started
+    once ``time.monotonic()`` passes ``deadline``: the next run goes on).
 
     The partition is listed once per call, not once per segment: with thousands of raw
     objects the listing had become the one cost that grew with the backlog.
     """
-    return [
-        validate_segment(store, buckets, contract, key, previous=before)
-        for key, before in _pending_after(store, buckets, contract, partition)
-    ]
+    done = []
+    for key, before in _pending_after(store, buckets, contract, partition):
+        if deadline is not None and time.monotonic() >= deadline:
+            break
+        done.append(validate_segment(store, buckets, contract, key, previous=before))
+    return done
 
 
 class _Listing(enum.Enum):
