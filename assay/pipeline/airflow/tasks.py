@@ -24,7 +24,6 @@ from assay.pipeline.ingest import landing
 from assay.pipeline.ingest.consumer import KafkaPartition, backlog, ingest_group
 from assay.pipeline.problems import PartitionsFailed, SegmentFailed
 from assay.pipeline.validate import curation
-from assay.store import layout
 from assay.store.objects import ObjectStore, S3Store
 from schemas import Contract, ContractRegistry, topic_name
 
@@ -200,20 +199,10 @@ def validate_partition(
     *,
     deadline: float | None = None,
 ) -> list[curation.Summary]:
-    """`curation.validate_pending`; a failure names the segment it stopped at."""
+    """`curation.validate_pending`; a failure before any segment (listing) has no offset."""
     try:
         return curation.validate_pending(store, buckets, spec, partition, deadline=deadline)
+    except SegmentFailed:
+        raise
     except Exception as exc:
-        stuck = _first_pending(store, buckets, spec, partition)
-        topic = stuck.topic if stuck else topic_name(spec)
-        raise SegmentFailed(topic, partition, stuck.start if stuck else None, exc) from exc
-
-
-def _first_pending(
-    store: ObjectStore, buckets: curation.Buckets, spec: Contract, partition: int
-) -> layout.Segment | None:
-    try:
-        pending = curation.pending(store, buckets, spec, partition)
-    except StoreError:
-        return None
-    return layout.Segment.parse(pending[0]) if pending else None
+        raise SegmentFailed(topic_name(spec), partition, None, exc) from exc

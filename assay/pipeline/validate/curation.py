@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from assay.errors import AssayError
+from assay.pipeline.problems import SegmentFailed
 from assay.pipeline.validate.continuity import next_tail
 from assay.pipeline.validate.dedup import Watermark, drop_duplicates
 from assay.store import layout
@@ -119,7 +120,8 @@ def validate_pending(
     deadline: float | None = None,
 ) -> list[Summary]:
     """Validate every pending segment of one partition, in offset order (none is started
-    once ``time.monotonic()`` passes ``deadline``: the next run goes on).
+    once ``time.monotonic()`` passes ``deadline``: the next run goes on). A failure is a
+    `SegmentFailed` naming the segment's start offset.
 
     The partition is listed once per call, not once per segment: with thousands of raw
     objects the listing had become the one cost that grew with the backlog.
@@ -128,7 +130,11 @@ def validate_pending(
     for key, before in _pending_after(store, buckets, contract, partition):
         if deadline is not None and time.monotonic() >= deadline:
             break
-        done.append(validate_segment(store, buckets, contract, key, previous=before))
+        try:
+            done.append(validate_segment(store, buckets, contract, key, previous=before))
+        except Exception as exc:
+            seg = layout.Segment.parse(key)
+            raise SegmentFailed(seg.topic, seg.partition, seg.start, exc) from exc
     return done
 
 
