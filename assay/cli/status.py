@@ -81,6 +81,7 @@ def _show(health: Health) -> None:
             row = (e.contract, str(e.partition), f"{e.start}-{e.end}", str(e.end - e.start))
             table.add_row(*row, "not yet (next ingest records it)", "[red]no[/red]")
         out.print("[bold red]lost to Kafka retention before landing[/bold red]", table)
+    if health.expired or any(not x.acknowledged for x in health.losses):
         out.print(
             "  `assay ingest acknowledge-loss CONTRACT --partition P --from OFFSET --by NAME "
             "--why TEXT` records who accepts a loss; the audit fails until then"
