@@ -6,6 +6,7 @@ from assay.govern.audit import audit
 from assay.pipeline import problems
 from assay.pipeline.ingest.landing import Buckets, MemoryPartition, land_partition
 from assay.pipeline.ingest.skip import skip_range
+from assay.pipeline.validate import curation
 from assay.pipeline.validate.curation import Buckets as CurationBuckets
 from assay.store.objects import MemoryStore
 from schemas import Contract, load_contract
@@ -65,7 +66,10 @@ def test_an_operator_skip_keeps_the_audit_balanced() -> None:
     skip_range(log, store, LAND, ENERGY, 4, 7, by="ops", why="poison")
     land_partition(log, store, LAND, ENERGY)
     assert audited(store, log) == []
+    summaries = curation.validate_pending(store, ALL, ENERGY, 0)
+    assert [s.readings for s in summaries] == [4, 0, 5]  # the skipped segment has no readings
     result = audit(store, ALL, "dead", ENERGY, lambda p: (0, 12, 12) if p == 0 else (0, 0, None))
+    assert result.balanced, result.problems
     totals = result.totals
     assert (totals.produced, totals.dead_lettered, totals.skipped_by_operator) == (12, 3, 3)
-    assert totals.awaiting_validation == 9
+    assert (totals.curated, totals.awaiting_validation) == (9, 0)
