@@ -131,6 +131,7 @@ class Loss:
     acknowledged_by: str = ""
     acknowledged_why: str = ""
     acknowledged_at: str = ""
+    kind: str = "retention_loss"  # says what the JSON object is to whoever finds it
 
     @property
     def offsets(self) -> int:
