@@ -4,7 +4,7 @@ One segment is one transaction:
 
 1. start where the partition was left: the ingest group's committed offset; where the group
    has none (never committed, or its offsets expired), the last raw object (adopted again in
-   3) or the end of the last loss record, else 0;
+   3) or the end of the last loss record, else 0 (`offsets.resume`);
 2. if Kafka's log start has passed that offset, retention deleted records before they were
    landed: create a loss record for the range (`problems.Loss`) and commit the log start —
    reported, never skipped silently;
@@ -34,11 +34,10 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-from assay.errors import AssayError
-from assay.pipeline import problems
 from assay.pipeline.ingest import deadletter
 from assay.pipeline.ingest.deadletter import DeadLetter, Record
 from assay.pipeline.ingest.decode import Expect, decode, raw_schema
+from assay.pipeline.ingest.offsets import Overtaken, checked_commit, resume
 from assay.pipeline.ingest.partition import MemoryPartition, PartitionLog
 from assay.pipeline.problems import SegmentFailed
 from assay.store import layout
@@ -46,7 +45,7 @@ from assay.store.objects import PARQUET, ObjectStore
 from assay.store.parquet import to_parquet
 from schemas import Contract, to_arrow_schema
 
-__all__ = [  # MemoryPartition and PartitionLog live in .partition; kept importable from here
+__all__ = [  # some live in .partition and .offsets; all are importable from here
     "MAX_BYTES",
     "MAX_RECORDS",
     "Buckets",
@@ -71,17 +70,6 @@ __all__ = [  # MemoryPartition and PartitionLog live in .partition; kept importa
 # (50k readings, ~11 MB) are cut by count, frames by bytes.
 MAX_RECORDS = 50_000
 MAX_BYTES = 16 * 1024 * 1024
-
-
-class Overtaken(AssayError):
-    """Another run moved the group's committed offset while this one landed a segment."""
-
-    def __init__(self, topic: str, partition: int, expected: int | None, found: int | None) -> None:
-        self.topic, self.partition, self.expected, self.found = topic, partition, expected, found
-        super().__init__(
-            f"{topic} partition {partition}: committed offset is {found}, not {expected} as "
-            "read: another ingest moved it; this one stops without committing"
-        )
 
 
 @dataclass(frozen=True)
@@ -188,7 +176,7 @@ def land_segment(
 ) -> Landed | None:
     """Land the next segment of the partition (not past ``until``); None when nothing is new."""
     try:
-        start, committed, high = resume(log, store, buckets, contract)
+        start, committed, high = resume(log, store, buckets.raw, contract)
     except Overtaken:
         raise
     except Exception as exc:
@@ -210,65 +198,9 @@ def land_segment(
     return landed
 
 
-def resume(
-    log: PartitionLog, store: ObjectStore, buckets: Buckets, contract: Contract
-) -> tuple[int, int | None, int]:
-    """Where the partition goes on, the committed offset that was read, and the log end.
-
-    Offsets that expired before they were landed are recorded as a loss and committed past.
-    """
-    low, high = log.bounds()
-    committed = log.committed()
-    start = committed if committed is not None else _left_at(store, buckets, contract, log)
-    if committed is None and start and not _written(store, buckets, contract, log, start):
-        _checked_commit(log, None, start, "resumed after a recorded loss")  # the group forgot
-        committed = start
-    if start < low and not _written(store, buckets, contract, log, start):
-        loss = problems.Loss(
-            contract=contract.name,
-            topic=log.topic,
-            partition=log.partition,
-            start=start,
-            end=low,
-            log_start=low,
-            committed=committed,
-            detected=problems.now_iso(),
-        )
-        problems.record_loss(store, buckets.raw, contract, loss)
-        _checked_commit(log, committed, low, f"retention-loss {start}-{low}")
-        start, committed = low, low
-    return start, committed, high
-
-
-def _written(
-    store: ObjectStore, buckets: Buckets, contract: Contract, log: PartitionLog, start: int
-) -> bool:
-    """True if a raw object from ``start`` exists: landed, only not committed (no loss)."""
-    seg = layout.Segment(log.topic, log.partition, start)
-    return store.head(buckets.raw, layout.raw_key(contract.name, contract.major, seg)) is not None
-
-
-def _left_at(store: ObjectStore, buckets: Buckets, contract: Contract, log: PartitionLog) -> int:
-    """Where a partition without a committed offset goes on: at its last raw object (adopted
-    again, so dead letters a crash left unwritten are repaired), after its last loss record,
-    or at 0."""
-    prefix = layout.partition_prefix(contract.name, contract.major, log.partition)
-    raw = [k for k in store.keys(buckets.raw, prefix) if k.endswith(".parquet")]
-    last = layout.Segment.parse(raw[-1]).start if raw else 0
-    lost = [x.end for x in problems.losses(store, buckets.raw, contract, log.partition)]
-    return max([last, *lost])
-
-
 def commit(log: PartitionLog, committed: int | None, landed: Landed) -> None:
     """Commit past a landed segment, if the group is still where this run found it."""
-    _checked_commit(log, committed, landed.end, landed.segment.stem)
-
-
-def _checked_commit(log: PartitionLog, expected: int | None, offset: int, metadata: str) -> None:
-    found = log.committed()
-    if found != expected:
-        raise Overtaken(log.topic, log.partition, expected, found)
-    log.commit(offset, metadata)
+    checked_commit(log, committed, landed.end, landed.segment.stem)
 
 
 def _land(

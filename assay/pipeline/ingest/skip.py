@@ -49,7 +49,7 @@ def skip_range(
     ``start`` must be where the partition goes on (its committed offset): a skip never
     reaches back over landed data or forward over unlanded data.
     """
-    at, committed, high = landing.resume(log, store, buckets, contract)
+    at, committed, high = landing.resume(log, store, buckets.raw, contract)
     refuse = _refusal(at, high, start, end, by, why)
     if not refuse and store.head(buckets.raw, _raw_key(contract, log, start)) is not None:
         refuse = "a segment from this offset is written already: run the ingest to commit it"
