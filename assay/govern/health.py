@@ -53,18 +53,26 @@ def pipeline_health(
     contracts: Iterable[Contract],
     positions_of: PositionsOf,
 ) -> Health:
-    """Stalls, losses and unrecorded expiries of every contract; what could not be read."""
-    health = Health()
+    """Stalls, losses and unrecorded expiries of every contract; what could not be read.
+
+    A service found out of reach is not asked again for the next contract: each try waits
+    out its timeouts, and one line says it.
+    """
+    health, down = Health(), set()
     for contract in contracts:
-        try:
-            health.stalls += problems.stalls(store, reports_bucket, contract)
-            health.losses += problems.losses(store, raw_bucket, contract)
-        except AssayError as exc:
-            health.unreachable.append(f"{contract.name}: object store: {exc}")
-        try:
-            health.expired += _expired(contract, positions_of(contract))
-        except AssayError as exc:
-            health.unreachable.append(f"{contract.name}: Kafka: {exc}")
+        if "s3" not in down:
+            try:
+                health.stalls += problems.stalls(store, reports_bucket, contract)
+                health.losses += problems.losses(store, raw_bucket, contract)
+            except AssayError as exc:
+                health.unreachable.append(f"object store: {exc}")
+                down.add("s3")
+        if "kafka" not in down:
+            try:
+                health.expired += _expired(contract, positions_of(contract))
+            except AssayError as exc:
+                health.unreachable.append(f"Kafka: {exc}")
+                down.add("kafka")
     return health
 
 

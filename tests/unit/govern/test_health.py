@@ -42,6 +42,13 @@ def test_a_broker_out_of_reach_is_reported_not_raised() -> None:
     def down(contract: Contract) -> dict[int, tuple[int, int, int | None]]:
         raise KafkaUnavailable("assay.energy_meter.v1", "connection refused")
 
-    health = pipeline_health(MemoryStore(), "raw", "rep", [ENERGY], down)
+    asked = []
+
+    def counted(contract: Contract) -> dict[int, tuple[int, int, int | None]]:
+        asked.append(contract.name)
+        return down(contract)
+
+    health = pipeline_health(MemoryStore(), "raw", "rep", [ENERGY, ENERGY], counted)
     assert len(health.unreachable) == 1 and "connection refused" in health.unreachable[0]
+    assert asked == [ENERGY.name]  # asked once, not once per contract
     assert not health.ok
