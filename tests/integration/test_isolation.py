@@ -126,3 +126,23 @@ def test_an_operator_skip_keeps_the_bytes_and_the_audit_balanced(
     assert result.balanced, result.problems
     assert (result.totals.produced, result.totals.skipped_by_operator) == (50, 3)
     assert_tiled(world, 50)
+
+
+def test_the_operator_commands_refuse_what_would_lose_track(stack_settings: Settings) -> None:
+    from typer.testing import CliRunner
+
+    from assay.cli.app import app
+
+    runner = CliRunner()
+    far = 10**12  # past the log end: a skip must start where the partition stands
+    args = ["--partition", "0", "--by", "ops", "--why", "test"]
+    skip = runner.invoke(
+        app, ["ingest", "skip", "energy_meter", "--from", str(far), "--to", str(far + 1), *args]
+    )
+    assert skip.exit_code == 1 and "goes on at offset" in skip.output
+    ack = runner.invoke(
+        app, ["ingest", "acknowledge-loss", "energy_meter", "--from", str(far), *args]
+    )
+    assert ack.exit_code == 2 and "recorded losses of partition 0" in ack.output
+    status = runner.invoke(app, ["status"])
+    assert status.exit_code in (0, 1) and "Traceback" not in status.output
