@@ -15,11 +15,13 @@ from assay.cli import (
     contracts,
     datasets,
     demo,
+    ingest,
     lineage,
     release,
     report,
     smoke,
     stack,
+    status,
     store,
     topics,
 )
@@ -33,6 +35,7 @@ app = typer.Typer(
 app.add_typer(stack.app, name="stack")
 app.add_typer(contracts.app, name="contracts")
 app.add_typer(topics.app, name="topics")
+app.add_typer(ingest.app, name="ingest")
 app.add_typer(datasets.app, name="datasets")
 app.add_typer(datasets.quarantine_app, name="quarantine")
 app.add_typer(release.app, name="release")
@@ -40,6 +43,7 @@ app.add_typer(access.app, name="access")
 app.add_typer(lineage.app, name="lineage")
 app.add_typer(report.app, name="report")
 app.add_typer(store.app, name="store")
+app.command("status")(status.status)
 app.command("audit")(datasets.audit)
 app.command("smoke")(smoke.smoke)
 app.command("demo")(demo.demo)

@@ -120,6 +120,7 @@ def audit(
         "duplicates",
         "awaiting validation",
         "not landed (records)",
+        "lost (records)",
         "balanced",
     )
     for result in results:
@@ -136,6 +137,7 @@ def audit(
                     t.duplicates,
                     t.awaiting_validation,
                     t.not_landed_records,
+                    t.lost_records,
                 )
             ),
             "[green]yes[/green]" if result.balanced else "[red]NO[/red]",

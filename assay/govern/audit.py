@@ -2,8 +2,11 @@
 
 Per contract and partition:
 
-- the raw segments cover the Kafka offsets from the first landed one to the ingest group's
-  committed offset without a gap or an overlap, and each holds as many records as offsets;
+- the raw segments and the retention-loss records cover the Kafka offsets from 0 to the
+  ingest group's committed offset without a gap or an overlap, and each segment holds as
+  many records as offsets;
+- no offset expired from Kafka before it was landed, unless an operator acknowledged the
+  loss (`problems.Loss`): a loss is a discrepancy until someone says who accepts it and why;
 - every record's readings are in the raw object or the dead-letter table;
 - every validated segment's readings are curated, quarantined or dropped as duplicates,
   and the curated and quarantine objects hold exactly the rows its summary says;
@@ -21,6 +24,8 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 
 from assay.config import Settings
+from assay.pipeline import problems
+from assay.pipeline.problems import Loss
 from assay.pipeline.validate.curation import Buckets, Summary
 from assay.pipeline.validate.dedup import duplicate_pairs
 from assay.store import layout
@@ -43,6 +48,8 @@ class Totals:
     duplicates: int = 0
     awaiting_validation: int = 0
     not_landed_records: int = 0
+    lost_records: int = 0
+    skipped_by_operator: int = 0
 
     def add(self, other: Totals) -> None:
         """Add another partition's totals."""
@@ -110,33 +117,74 @@ def _partition(
     offsets: tuple[int, int, int | None],
     result: Audit,
 ) -> tuple[Totals, list[str]]:
-    _, high, committed = offsets
-    prefix = layout.partition_prefix(contract.name, contract.major, partition)
-    totals, curated_keys, expected_start = Totals(), [], None
-    raw = [k for k in store.keys(buckets.raw, prefix) if k.endswith(".parquet")]
-    for key in layout.in_offset_order(raw):
+    low, high, committed = offsets
+    totals, curated_keys, landed_to = Totals(), [], 0
+    for start, end, key, loss in _ranges(store, buckets, contract, partition):
+        where = f"partition {partition} " + (f"loss {start}-{end}" if loss else _stem(key))
+        if start != landed_to:
+            result.problems.append(_seam(partition, where, start, landed_to))
+        landed_to = end
+        if loss is not None:
+            _loss(loss, totals, result)
+            continue
         meta = store.head(buckets.raw, key) or {}
-        start, end = int(meta["start-offset"]), int(meta["end-offset"])
-        where = f"partition {partition} {layout.Segment.parse(key).stem}"
-        if expected_start is not None and start != expected_start:
-            result.problems.append(
-                f"{where}: starts at {start}, previous segment ended at {expected_start}"
-            )
         if int(meta["records"]) != end - start:
             result.problems.append(f"{where}: {meta['records']} records for offsets {start}-{end}")
-        expected_start = end
         readings, dead = int(meta["readings"]), int(meta["dead-readings"])
         totals.produced += readings + dead
         totals.dead_lettered += dead
+        totals.skipped_by_operator += dead if meta.get("skipped-by") else 0
         curated_keys += _segment(store, buckets, contract, key, readings, totals, result, where)
-    landed_to = expected_start if expected_start is not None else committed
     if committed is not None and landed_to != committed:
         result.problems.append(
             f"partition {partition}: committed offset {committed} but raw "
             f"segments end at {landed_to}"
         )
-    totals.not_landed_records = max(0, high - (committed or 0))
+    resume = committed if committed is not None else landed_to
+    if low > resume:
+        result.problems.append(
+            f"partition {partition}: offsets {resume}-{low} ({low - resume} records) expired "
+            "from Kafka before they were landed (retention loss; the next ingest records it)"
+        )
+    totals.not_landed_records = max(0, high - max(low, resume))
     return totals, curated_keys
+
+
+def _ranges(
+    store: ObjectStore, buckets: Buckets, contract: Contract, partition: int
+) -> list[tuple[int, int, str, Loss | None]]:
+    """The partition's raw segments and loss records as (start, end, key, loss), in order."""
+    prefix = layout.partition_prefix(contract.name, contract.major, partition)
+    found: list[tuple[int, int, str, Loss | None]] = []
+    for key in [k for k in store.keys(buckets.raw, prefix) if k.endswith(".parquet")]:
+        meta = store.head(buckets.raw, key) or {}
+        found.append((int(meta["start-offset"]), int(meta["end-offset"]), key, None))
+    for loss in problems.losses(store, buckets.raw, contract, partition):
+        found.append((loss.start, loss.end, "", loss))
+    return sorted(found, key=lambda r: (r[0], r[1]))
+
+
+def _stem(key: str) -> str:
+    return layout.Segment.parse(key).stem
+
+
+def _seam(partition: int, where: str, start: int, before: int) -> str:
+    if start > before:
+        return (
+            f"partition {partition}: offsets {before}-{start} are neither landed nor "
+            "recorded as lost"
+        )
+    return f"{where}: starts at {start}, previous segment ended at {before}"
+
+
+def _loss(loss: Loss, totals: Totals, result: Audit) -> None:
+    totals.lost_records += loss.offsets
+    if not loss.acknowledged:
+        result.problems.append(
+            f"partition {loss.partition}: offsets {loss.start}-{loss.end} ({loss.offsets} "
+            f"records) expired from Kafka before they were landed (retention loss, detected "
+            f"{loss.detected}); accept it with `assay ingest acknowledge-loss`"
+        )
 
 
 def _segment(
@@ -188,18 +236,20 @@ def _identity(store: ObjectStore, bucket: str, keys: list[str]) -> pa.Table:
     return pa.concat_tables(parts)
 
 
+def kafka_offsets(settings: Settings, topic: str, group: str) -> OffsetsOf:
+    """Log start, log end and the group's committed offset per partition, read once."""
+    from assay.pipeline.ingest.consumer import positions
+
+    found = positions(settings, topic, group)
+    return lambda partition: found.get(partition, (0, 0, None))
+
+
 def run_audit(settings: Settings, contract: Contract) -> Audit:
     """Audit a contract against the real broker and S3 server."""
-    from assay.pipeline.ingest.consumer import KafkaPartition, ingest_group
+    from assay.pipeline.ingest.consumer import ingest_group
     from assay.store.objects import S3Store
     from schemas import topic_name
 
-    def offsets(partition: int) -> tuple[int, int, int | None]:
-        with KafkaPartition(
-            settings, topic_name(contract), partition, ingest_group(contract.name)
-        ) as log:
-            low, high = log.bounds()
-            return low, high, log.committed()
-
+    offsets = kafka_offsets(settings, topic_name(contract), ingest_group(contract.name))
     buckets = Buckets.from_settings(settings)
     return audit(S3Store(settings), buckets, settings.bucket_deadletter, contract, offsets)

@@ -26,6 +26,8 @@ byte outside ``[A-Za-z0-9.-]``), which keeps the key within the safe characters.
 Stores written before this naming hold ``<topic>+<partition>+<start>`` stems. `Segment.parse`
 reads both; a segment parsed from an old name keeps producing old names (so re-running it
 rewrites its own objects), until ``assay store migrate`` renames them.
+    stalls      state/<contract>/v<major>/stalls/<stage>/partition=<p>.json   (reports bucket)
+    losses      state/<contract>/v<major>/losses/partition=<p>/<start>.json   (raw bucket)
 """
 
 from __future__ import annotations
@@ -207,3 +209,25 @@ def in_offset_order(keys: list[str]) -> list[str]:
     and part new must still be read in offset order.
     """
     return sorted(keys, key=Segment.parse)
+
+
+def stalls_prefix(contract: str, major: int) -> str:
+    """The folder of a contract version's stall records (reports bucket)."""
+    return f"state/{dataset_prefix(contract, major)}stalls/"
+
+
+def stall_key(contract: str, major: int, stage: str, partition: int) -> str:
+    """A partition's stall record for one stage (``ingest``, ``validate``), in the reports
+    bucket: present while the partition cannot move on."""
+    return f"{stalls_prefix(contract, major)}{stage}/partition={partition}.json"
+
+
+def losses_prefix(contract: str, major: int) -> str:
+    """The folder of a contract version's retention-loss records (raw bucket)."""
+    return f"state/{dataset_prefix(contract, major)}losses/"
+
+
+def loss_key(contract: str, major: int, partition: int, start: int) -> str:
+    """The record of offsets that expired from Kafka before they were landed, in the raw
+    bucket beside the segments they are missing from; named by the first lost offset."""
+    return f"{losses_prefix(contract, major)}partition={partition}/{start:0{OFFSET_DIGITS}d}.json"

@@ -2,6 +2,11 @@
 
 Pipeline code takes an `ObjectStore`, so unit tests pass a `MemoryStore` and integration
 tests the real S3 server. S3 errors are translated to `StoreError` here and nowhere else.
+
+Every call is bounded: the minio SDK's own client waits 300 s for a connection and a read
+and retries five times, so a dead S3 server held a task for half an hour per call; ours
+gives up after ``CONNECT_TIMEOUT_S`` / ``READ_TIMEOUT_S`` and ``RETRIES`` tries, and the
+error is transient (the Airflow task retries).
 """
 
 from __future__ import annotations
@@ -16,11 +21,15 @@ from assay.config import Settings
 from assay.errors import StoreError
 
 if TYPE_CHECKING:
+    import urllib3
     from minio import Minio
     from pyarrow.fs import S3FileSystem
 
 META_PREFIX = "x-amz-meta-"
 PARQUET = "application/vnd.apache.parquet"
+CONNECT_TIMEOUT_S = 5.0
+READ_TIMEOUT_S = 60.0
+RETRIES = 3
 
 
 class ObjectStore(Protocol):
@@ -36,6 +45,19 @@ class ObjectStore(Protocol):
     ) -> None:
         """Write an object whole (S3 PUT is atomic: readers see all of it or none)."""
 
+    def create(
+        self,
+        bucket: str,
+        key: str,
+        data: bytes,
+        metadata: dict[str, str] | None = None,
+        content_type: str = "application/octet-stream",
+    ) -> bool:
+        """Write an object only if none exists (``If-None-Match: *``); False if one did.
+
+        Two writers racing for one key: exactly one creates it, the other learns it lost.
+        """
+
     def get(self, bucket: str, key: str) -> bytes:
         """Read an object whole; `StoreError` with ``missing=True`` if there is none."""
 
@@ -45,15 +67,15 @@ class ObjectStore(Protocol):
     def keys(self, bucket: str, prefix: str = "") -> list[str]:
         """Every key under ``prefix``, sorted."""
 
+    def delete(self, bucket: str, key: str) -> None:
+        """Delete an object (in a versioned bucket: hide it behind a delete marker)."""
+
 
 class RenamingStore(ObjectStore, Protocol):
     """An `ObjectStore` that can also move objects (S3 has no rename: copy, then delete)."""
 
     def copy(self, bucket: str, source: str, target: str, metadata: dict[str, str]) -> None:
         """Copy an object within a bucket, bytes and content type unchanged, new user metadata."""
-
-    def delete(self, bucket: str, key: str) -> None:
-        """Delete an object (in a versioned bucket: hide it behind a delete marker)."""
 
 
 class MemoryStore:
@@ -72,6 +94,22 @@ class MemoryStore:
     ) -> None:
         self.objects[(bucket, key)] = (bytes(data), dict(metadata or {}))
 
+    def create(
+        self,
+        bucket: str,
+        key: str,
+        data: bytes,
+        metadata: dict[str, str] | None = None,
+        content_type: str = "application/octet-stream",
+    ) -> bool:
+        if (bucket, key) in self.objects:
+            return False
+        self.put(bucket, key, data, metadata, content_type)
+        return True
+
+    def delete(self, bucket: str, key: str) -> None:
+        self.objects.pop((bucket, key), None)
+
     def get(self, bucket: str, key: str) -> bytes:
         if (bucket, key) not in self.objects:
             raise StoreError(bucket, key, "no such object", missing=True)
@@ -86,9 +124,6 @@ class MemoryStore:
 
     def copy(self, bucket: str, source: str, target: str, metadata: dict[str, str]) -> None:
         self.objects[(bucket, target)] = (self.get(bucket, source), dict(metadata))
-
-    def delete(self, bucket: str, key: str) -> None:
-        self.objects.pop((bucket, key), None)
 
 
 class S3Store:
@@ -112,6 +147,40 @@ class S3Store:
             self.client.put_object(
                 bucket, key, io.BytesIO(data), len(data), content_type=content_type, metadata=meta
             )
+
+    def create(
+        self,
+        bucket: str,
+        key: str,
+        data: bytes,
+        metadata: dict[str, str] | None = None,
+        content_type: str = "application/octet-stream",
+    ) -> bool:
+        from minio.error import S3Error
+
+        headers: dict[str, str | list[str] | tuple[str]] = {
+            f"{META_PREFIX}{k}": v for k, v in (metadata or {}).items()
+        }
+        headers |= {"Content-Type": content_type, "If-None-Match": "*"}
+        try:
+            with _translated(bucket, key):
+                # put_object would send If-None-Match as user metadata (and large objects in
+                # parts): one plain PUT with the header, as S3 defines conditional writes.
+                self.client._put_object(bucket, key, bytes(data), headers)
+        except StoreError as exc:
+            cause = exc.__cause__
+            if not (isinstance(cause, S3Error) and cause.code == "PreconditionFailed"):
+                raise
+            if self.head(bucket, key) is not None:
+                return False
+            # Versity Gateway 1.8 refuses the condition over a delete marker too, though no
+            # object is current: there is none to keep, so write it (only after a delete).
+            self.put(bucket, key, data, metadata, content_type)
+        return True
+
+    def delete(self, bucket: str, key: str) -> None:
+        with _translated(bucket, key):
+            self.client.remove_object(bucket, key)
 
     def get(self, bucket: str, key: str) -> bytes:
         with _translated(bucket, key):
@@ -158,10 +227,6 @@ class S3Store:
                 metadata_directive=REPLACE,
             )
 
-    def delete(self, bucket: str, key: str) -> None:
-        with _translated(bucket, key):
-            self.client.remove_object(bucket, key)
-
 
 @contextmanager
 def _translated(bucket: str, key: str) -> Iterator[None]:
@@ -179,7 +244,7 @@ def _translated(bucket: str, key: str) -> Iterator[None]:
 
 
 def s3_client(settings: Settings) -> Minio:
-    """A `minio.Minio` client for the configured endpoint and credentials."""
+    """A `minio.Minio` client for the configured endpoint and credentials, with bounded calls."""
     from minio import Minio
 
     access, secret = settings.s3_credentials()
@@ -190,6 +255,20 @@ def s3_client(settings: Settings) -> Minio:
         secret_key=secret,
         secure=url.scheme == "https",
         region=settings.s3_region,
+        http_client=_pool(),
+    )
+
+
+def _pool() -> urllib3.PoolManager:
+    """Connections with timeouts and a few quick retries (minio's own: 300 s, five retries)."""
+    import urllib3
+
+    return urllib3.PoolManager(
+        timeout=urllib3.Timeout(connect=CONNECT_TIMEOUT_S, read=READ_TIMEOUT_S),
+        maxsize=10,
+        retries=urllib3.Retry(
+            total=RETRIES, backoff_factor=0.5, status_forcelist=[500, 502, 503, 504]
+        ),
     )
 
 
@@ -206,6 +285,8 @@ def arrow_filesystem(settings: Settings) -> S3FileSystem:
         scheme=url.scheme or "http",
         region=settings.s3_region,
         allow_bucket_creation=False,
+        connect_timeout=CONNECT_TIMEOUT_S,
+        request_timeout=READ_TIMEOUT_S,
     )
 
 

@@ -13,7 +13,7 @@ from kafka.admin import KafkaAdminClient, NewTopic
 from assay.config import Settings
 from assay.pipeline.ingest.consumer import KafkaPartition, backlog
 from assay.pipeline.ingest.deadletter import Reason
-from assay.pipeline.ingest.landing import Buckets, land_partition, land_segment
+from assay.pipeline.ingest.landing import Buckets, SegmentFailed, land_partition, land_segment
 from assay.store.objects import S3Store, s3_client
 from assay.store.parquet import from_parquet
 from schemas import Contract, load_contract, wire
@@ -181,8 +181,9 @@ def test_crash_after_write_before_commit_then_rerun(
             raise CrashBeforeCommit(offset)
 
         log.commit = crash  # type: ignore[method-assign]
-        with pytest.raises(CrashBeforeCommit):
+        with pytest.raises(SegmentFailed) as failed:
             land_segment(log, store, target, energy, max_records=50)
+        assert isinstance(failed.value.cause, CrashBeforeCommit)
     written = checksums(store, target.raw)
     # More data arrives before the re-run; the re-run must still rewrite the same segment.
     produce(

@@ -8,17 +8,24 @@
 ``plan`` maps one task per busy partition and one or two for all the quiet ones
 (`assay.pipeline.airflow.workload`): a backlog spreads over the workers, a trickle starts few tasks.
 
+Errors are decided here, once: a transient `AssayError` (the broker or S3 away) is left to
+Airflow's retries; any other error fails the task at once (`AirflowFailException`) — a
+poison record or a bug fails the same way on every try, and the next run tries again anyway.
+Every task has an execution timeout; the work functions stop well inside it.
+
 Nothing here does I/O or imports anything heavy: tasks import their work when they run.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import pendulum
 from airflow.sdk import DAG, Asset, AssetWatcher, get_current_context, task
-from airflow.sdk.exceptions import AirflowSkipException
+from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 from airflow.timetables.assets import AssetOrTimeSchedule
 from airflow.timetables.trigger import CronTriggerTimetable
 
@@ -31,7 +38,39 @@ START = pendulum.datetime(2026, 1, 1, tz="UTC")
 FALLBACK = "*/10 * * * *"
 POLL_TIMEOUT_S = 0.2
 UNIT = "{{ unit }}"
-RETRIES = {"retries": 3, "retry_delay": timedelta(seconds=20), "retry_exponential_backoff": True}
+#: A task's work stops after `tasks.WORK_BUDGET_S` (20 min); this is the hard stop.
+EXECUTION_TIMEOUT = timedelta(minutes=30)
+PLAN_TIMEOUT = timedelta(minutes=5)
+RETRIES = {
+    "retries": 3,
+    "retry_delay": timedelta(seconds=20),
+    "retry_exponential_backoff": True,
+    "execution_timeout": EXECUTION_TIMEOUT,
+}
+T = TypeVar("T")
+
+
+@contextmanager
+def decided() -> Iterator[None]:
+    """Retry a transient error (Airflow's retries); fail any other at once, no retries."""
+    from assay.errors import AssayError
+
+    try:
+        yield
+    except AssayError as exc:
+        if exc.transient:
+            raise
+        raise AirflowFailException(str(exc)) from exc
+    except (AirflowSkipException, AirflowFailException):
+        raise
+    except Exception as exc:
+        raise AirflowFailException(f"{type(exc).__name__}: {exc}") from exc
+
+
+def at_boundary(work: Callable[..., T], *args: Any) -> T:
+    """``work(*args)`` with its errors `decided`."""
+    with decided():
+        return work(*args)
 
 
 def topic_asset(contract: Contract, settings: Settings) -> Asset:
@@ -88,18 +127,18 @@ def ingest_dag(contract: Contract, settings: Settings) -> DAG:
         doc_md=_doc(contract, "ingest"),
     ) as dag:
 
-        @task(task_id="plan")
+        @task(task_id="plan", execution_timeout=PLAN_TIMEOUT)
         def plan(name: str) -> list[list[int]]:
             from assay.pipeline.airflow import tasks
 
-            return tasks.ingest_units(name)
+            return at_boundary(tasks.ingest_units, name)
 
         @task(outlets=[raw], max_active_tis_per_dagrun=workload.SLOTS, map_index_template=UNIT)
         def ingest(name: str, partitions: list[int]) -> dict[str, Any]:
             from assay.pipeline.airflow import tasks
 
             _label(partitions)
-            landed = tasks.ingest(name, partitions)
+            landed = at_boundary(tasks.ingest, name, partitions)
             if not landed["segments"]:
                 # A skipped task emits no asset event, so validation is not woken for nothing.
                 raise AirflowSkipException(f"{workload.label(partitions)}: nothing new")
@@ -124,18 +163,18 @@ def validate_dag(contract: Contract, settings: Settings) -> DAG:
         doc_md=_doc(contract, "validate"),
     ) as dag:
 
-        @task(task_id="plan")
+        @task(task_id="plan", execution_timeout=PLAN_TIMEOUT)
         def plan(name: str) -> list[list[int]]:
             from assay.pipeline.airflow import tasks
 
-            return tasks.validate_units(name)
+            return at_boundary(tasks.validate_units, name)
 
         @task(outlets=[curated], max_active_tis_per_dagrun=workload.SLOTS, map_index_template=UNIT)
         def validate(name: str, partitions: list[int]) -> dict[str, Any]:
             from assay.pipeline.airflow import tasks
 
             _label(partitions)
-            return tasks.validate(name, partitions)
+            return at_boundary(tasks.validate, name, partitions)
 
         validate.partial(name=contract.name).expand(partitions=plan(contract.name))
     return dag

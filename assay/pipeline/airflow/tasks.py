@@ -1,36 +1,109 @@
 """What the Airflow tasks call: one function per task, JSON in and out, settings from the env.
 
 Each function is a whole, idempotent transaction on its own inputs (a partition, a
-contract), so Airflow may retry it at will; transient errors (`AssayError.transient`)
-are left to Airflow's retries, terminal ones fail the task with their message.
+contract), so Airflow may retry it at will. Within a task each partition is its own
+transaction too, and one partition never blocks another: a partition that fails is
+recorded as stalled (`problems.Stall`) and the others still land or validate; only then
+does the task fail, with `PartitionsFailed` — transient (Airflow retries) only when every
+failure was. A stalled partition is planned into a task of its own from then on, so the
+partitions it shared a task with are not held up by its failures either.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from assay.config import load_settings
+from assay.config import Settings, load_settings
+from assay.errors import StoreError
+from assay.pipeline import problems
 from assay.pipeline.airflow import workload
 from assay.pipeline.ingest import landing
 from assay.pipeline.ingest.consumer import KafkaPartition, backlog, ingest_group
+from assay.pipeline.problems import PartitionsFailed, SegmentFailed
 from assay.pipeline.validate import curation
 from assay.store.buckets import Buckets
-from assay.store.objects import S3Store
+from assay.store.objects import ObjectStore, S3Store
 from schemas import Contract, ContractRegistry, topic_name
+
+log = logging.getLogger(__name__)
 
 #: Pending segments that earn a partition a validate task of its own.
 VALIDATE_ALONE = 4
+#: Seconds of work a task starts; then it stops and leaves the rest to the next run, well
+#: inside its execution timeout (`dags.EXECUTION_TIMEOUT`): a backlog never times a task out.
+WORK_BUDGET_S = 20 * 60
+
+T = TypeVar("T")
 
 
 def _contract(name: str) -> Contract:
     return ContractRegistry.shipped().get(name)
 
 
+def plan_units(
+    pending: dict[int, int], stalled: set[int], *, alone: int, slots: int = workload.SLOTS
+) -> list[list[int]]:
+    """`workload.units` of the healthy partitions, and a unit of its own for each stalled one
+    (pending or not: its task clears the stall once the partition moves on)."""
+    healthy = {p: n for p, n in pending.items() if p not in stalled}
+    apart = [[p] for p in sorted(stalled) if p in pending]
+    return workload.units(healthy, slots=slots, alone=alone) + apart
+
+
+def _stalled(store: ObjectStore, settings: Settings, spec: Contract, stage: str) -> set[int]:
+    return {s.partition for s in problems.stalls(store, settings.bucket_reports, spec, stage)}
+
+
 def ingest_units(contract: str) -> list[list[int]]:
     """The partitions with records to land, grouped into ingest tasks (`workload`): a partition
-    with a segment's worth of backlog alone, the rest together."""
-    backlogs = backlog(load_settings(), topic_name(_contract(contract)), ingest_group(contract))
-    return workload.units(backlogs, slots=workload.SLOTS, alone=landing.MAX_RECORDS)
+    with a segment's worth of backlog alone, the rest together, a stalled one apart."""
+    settings, spec = load_settings(), _contract(contract)
+    backlogs = backlog(settings, topic_name(spec), ingest_group(contract))
+    stalled = _stalled(S3Store(settings), settings, spec, "ingest")
+    return plan_units(backlogs, stalled, alone=landing.MAX_RECORDS)
+
+
+def each_partition(
+    store: ObjectStore,
+    bucket: str,
+    spec: Contract,
+    stage: str,
+    partitions: list[int],
+    work: Callable[[int], list[T]],
+) -> list[T]:
+    """Run ``work`` for every partition: a failure is recorded as a stall and the others go
+    on; a partition that succeeds is no longer stalled. Raises `PartitionsFailed` at the end."""
+    known = {s.partition for s in problems.stalls(store, bucket, spec, stage)}
+    done: list[T] = []
+    failures: dict[int, BaseException] = {}
+    for partition in partitions:
+        try:
+            done += work(partition)
+        except Exception as exc:  # whatever one partition raises, the others go on
+            failures[partition] = exc
+            _note(store, bucket, spec, stage, partition, exc)
+            continue
+        if partition in known:
+            problems.clear_stall(store, bucket, spec, stage, partition)
+    if failures:
+        raise PartitionsFailed(spec.name, stage, failures)
+    return done
+
+
+def _note(
+    store: ObjectStore, bucket: str, spec: Contract, stage: str, partition: int, exc: Exception
+) -> None:
+    offset = exc.offset if isinstance(exc, SegmentFailed) else None
+    log.error(
+        "%s %s partition %d failed at offset %s: %s", spec.name, stage, partition, offset, exc
+    )
+    try:
+        problems.note_stall(store, bucket, spec, stage, partition, offset, exc)
+    except StoreError as unrecorded:  # S3 is down too: the task's failure still says it
+        log.error("stall of partition %d not recorded: %s", partition, unrecorded)
 
 
 def ingest(
@@ -43,12 +116,28 @@ def ingest(
     )  # on use: the OpenLineage client takes ~1.5 s to import
 
     store, buckets, topic = S3Store(settings), Buckets.from_settings(settings), topic_name(spec)
-    segments: list[landing.Landed] = []
-    for partition in partitions:
-        with KafkaPartition(settings, topic, partition, ingest_group(contract)) as log:
-            landed = landing.land_partition(log, store, buckets, spec, max_records=max_records)
-        emit_ingest(settings, spec, landed)  # per partition: each is landed and committed
-        segments += landed
+    deadline = time.monotonic() + WORK_BUDGET_S
+
+    def land(partition: int) -> list[landing.Landed]:
+        landed: list[landing.Landed] = []
+        try:
+            with KafkaPartition(settings, topic, partition, ingest_group(contract)) as part:
+                landing.land_partition(
+                    part,
+                    store,
+                    buckets,
+                    spec,
+                    max_records=max_records,
+                    deadline=deadline,
+                    progress=landed.append,
+                )
+        except Exception:
+            emit_ingest(settings, spec, landed)  # what landed is committed: its lineage is due
+            raise
+        emit_ingest(settings, spec, landed)
+        return landed
+
+    segments = each_partition(store, settings.bucket_reports, spec, "ingest", partitions, land)
     return {
         "contract": contract,
         "partitions": partitions,
@@ -60,11 +149,13 @@ def ingest(
 
 def validate_units(contract: str) -> list[list[int]]:
     """The partitions with raw segments not validated yet, grouped into validate tasks: a
-    partition with `VALIDATE_ALONE` pending segments or more alone, the rest together."""
+    partition with `VALIDATE_ALONE` pending segments or more alone, the rest together, a
+    stalled one apart."""
     settings, spec = load_settings(), _contract(contract)
     store, buckets = S3Store(settings), Buckets.from_settings(settings)
     pending = {p: len(curation.pending(store, buckets, spec, p)) for p in range(spec.partitions)}
-    return workload.units(pending, slots=workload.SLOTS, alone=VALIDATE_ALONE)
+    stalled = _stalled(store, settings, spec, "validate")
+    return plan_units(pending, stalled, alone=VALIDATE_ALONE)
 
 
 def validate(contract: str, partitions: list[int]) -> dict[str, Any]:
@@ -73,13 +164,33 @@ def validate(contract: str, partitions: list[int]) -> dict[str, Any]:
     store, buckets = S3Store(settings), Buckets.from_settings(settings)
     from assay.govern.lineage import emit_validate
 
-    summaries: list[curation.Summary] = []
-    for partition in partitions:
-        done = curation.validate_pending(store, buckets, spec, partition)
+    deadline = time.monotonic() + WORK_BUDGET_S
+
+    def check(partition: int) -> list[curation.Summary]:
+        done = validate_partition(store, buckets, spec, partition, deadline=deadline)
         emit_validate(settings, spec, done)
-        summaries += done
+        return done
+
+    summaries = each_partition(store, buckets.reports, spec, "validate", partitions, check)
     totals = {
         k: sum(getattr(s, k) for s in summaries)
         for k in ("readings", "duplicates", "curated", "quarantined")
     }
     return {"contract": contract, "partitions": partitions, "segments": len(summaries), **totals}
+
+
+def validate_partition(
+    store: ObjectStore,
+    buckets: curation.Buckets,
+    spec: Contract,
+    partition: int,
+    *,
+    deadline: float | None = None,
+) -> list[curation.Summary]:
+    """`curation.validate_pending`; a failure before any segment (listing) has no offset."""
+    try:
+        return curation.validate_pending(store, buckets, spec, partition, deadline=deadline)
+    except SegmentFailed:
+        raise
+    except Exception as exc:
+        raise SegmentFailed(topic_name(spec), partition, None, exc) from exc

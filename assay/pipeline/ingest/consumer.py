@@ -3,6 +3,9 @@
 The consumer's life is explicit: created on first use, auto-commit off, offsets committed
 only by the lander once the object exists, closed in ``finally`` by the caller's ``with``.
 Client errors are translated to `KafkaUnavailable` (transient: the Airflow task retries).
+Every call is bounded: a request waits ``REQUEST_TIMEOUT_S``, a connection
+``CONNECT_TIMEOUT_S``, a read ``READ_TIMEOUT_S`` and a synchronous commit, which librdkafka
+retries while it looks for the group coordinator, about three requests' time (45 s).
 
 librdkafka fetches and parses record batches in C on its own thread, where kafka-python
 parsed every record in Python (half of an ingest task's time); the Airflow Kafka provider
@@ -26,6 +29,7 @@ if TYPE_CHECKING:
 
 READ_TIMEOUT_S = 60.0
 REQUEST_TIMEOUT_S = 15.0
+CONNECT_TIMEOUT_S = 10.0
 _BATCH = 10_000  # messages per consume() call
 
 
@@ -39,6 +43,9 @@ def _config(settings: Settings) -> dict[str, str | int | float | bool]:
         "bootstrap.servers": settings.bootstrap,
         "client.id": "assay-ingest",
         "socket.timeout.ms": int(REQUEST_TIMEOUT_S * 1000),
+        "socket.connection.setup.timeout.ms": int(CONNECT_TIMEOUT_S * 1000),
+        # back within a second of a broker's restart (the default backs off up to 10 s)
+        "reconnect.backoff.max.ms": 1000,
         "log_level": 3,  # errors only: retries while a broker restarts are expected
     }
 
@@ -175,6 +182,14 @@ def backlog(settings: Settings, topic: str, group: str) -> dict[int, int]:
     An estimate for planning work, read in one consumer's few requests: a range landed but
     not yet committed still counts, and the landing itself finds it and skips it.
     """
+    return {
+        p: max(0, high - max(low, committed if committed is not None else low))
+        for p, (low, high, committed) in positions(settings, topic, group).items()
+    }
+
+
+def positions(settings: Settings, topic: str, group: str) -> dict[int, tuple[int, int, int | None]]:
+    """Each partition's log start, log end and ``group``'s committed offset (None if none)."""
     from confluent_kafka import Consumer, TopicPartition
 
     with _translated(topic):
@@ -184,14 +199,13 @@ def backlog(settings: Settings, topic: str, group: str) -> dict[int, int]:
             if found is None or found.error is not None or not found.partitions:
                 raise KafkaUnavailable(topic, "no such topic; create it with `assay topics ensure`")
             tps = [TopicPartition(topic, p) for p in sorted(found.partitions)]
-            committed = consumer.committed(tps, timeout=REQUEST_TIMEOUT_S)
-            out: dict[int, int] = {}
-            for tp in committed:
+            out: dict[int, tuple[int, int, int | None]] = {}
+            for tp in consumer.committed(tps, timeout=REQUEST_TIMEOUT_S):
                 _raise_for(topic, tp.error)
                 low, high = consumer.get_watermark_offsets(
                     TopicPartition(topic, tp.partition), timeout=REQUEST_TIMEOUT_S, cached=False
                 )
-                out[tp.partition] = max(0, high - max(low, tp.offset))
+                out[tp.partition] = (low, high, tp.offset if tp.offset >= 0 else None)
             return out
         finally:
             consumer.close()

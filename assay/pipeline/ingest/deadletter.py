@@ -32,6 +32,7 @@ class Reason(StrEnum):
     FRAME_SCHEMA_MISMATCH = "frame_schema_mismatch"
     NAIVE_TIMESTAMP = "naive_timestamp"
     DECODER_ERROR = "decoder_error"
+    SKIPPED_BY_OPERATOR = "skipped_by_operator"
 
 
 class Record(NamedTuple):

@@ -2,35 +2,68 @@
 
 One segment is one transaction:
 
-1. start at the ingest group's committed offset (or the log start);
-2. if a raw object for that start already exists, a previous run wrote it and died before
-   committing: reuse its recorded end offset, so the re-run rewrites the same bytes;
-3. otherwise read up to ``max_records`` records or ``max_bytes`` bytes — a cut that
-   depends only on the records — and decode them (bad records become dead letters);
-4. write the dead-letter object, then the raw object (its existence marks the segment
-   done; a raw object is written even when every record was dead-lettered);
-5. commit the end offset, with the segment's name as commit metadata.
+1. start where the partition was left: the ingest group's committed offset; where the group
+   has none (never committed, or its offsets expired), the last raw object (adopted again in
+   3) or the end of the last loss record, else 0 (`offsets.resume`);
+2. if Kafka's log start has passed that offset, retention deleted records before they were
+   landed: create a loss record for the range (`problems.Loss`) and commit the log start —
+   reported, never skipped silently;
+3. if a raw object for the start exists, another run wrote it (one that died before its
+   commit, or one running now): adopt it — its recorded end, not overwritten;
+4. otherwise read up to ``max_records`` records or ``max_bytes`` bytes — a cut that depends
+   only on the records — and decode them (bad records become dead letters);
+5. create the raw object with ``If-None-Match: *``: of two runs racing for one start, one
+   creates it and the other adopts it (3). Then the dead-letter object: written by the
+   creator, or by an adopter that finds it missing (decoding is deterministic: same bytes);
+6. commit the end offset, with the segment's name as metadata — only if the group's
+   committed offset is still the one read in (1). A run that finds another has moved it
+   stops the partition cleanly (`Overtaken`): it never commits backwards or over a range.
 
-A crash anywhere leaves either nothing (the next run starts over) or the objects without
-the commit (the next run rewrites them identically and commits).
+A crash anywhere leaves either nothing (the next run starts over) or the raw object without
+the commit (the next run adopts it, repairs the dead letters if they are missing, commits).
+Raw objects therefore tile the offsets: no gap that is not a recorded loss, no overlap.
 """
 
 from __future__ import annotations
 
 import gc
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Protocol
+
+import pyarrow as pa
 
 from assay.pipeline.ingest import deadletter
-from assay.pipeline.ingest.deadletter import Record
+from assay.pipeline.ingest.deadletter import DeadLetter, Record
 from assay.pipeline.ingest.decode import Expect, decode, raw_schema
+from assay.pipeline.ingest.offsets import Overtaken, checked_commit, resume
+from assay.pipeline.ingest.partition import MemoryPartition, PartitionLog, operator_letters
+from assay.pipeline.problems import SegmentFailed
 from assay.store import layout
 from assay.store.buckets import Buckets
 from assay.store.objects import PARQUET, ObjectStore
 from assay.store.parquet import to_parquet
 from schemas import Contract, to_arrow_schema
+
+__all__ = [  # some live in .partition and .offsets; all are importable from here
+    "MAX_BYTES",
+    "MAX_RECORDS",
+    "Buckets",
+    "Built",
+    "Landed",
+    "MemoryPartition",
+    "Overtaken",
+    "PartitionLog",
+    "SegmentFailed",
+    "adopt",
+    "build",
+    "commit",
+    "land_partition",
+    "land_segment",
+    "resume",
+    "write",
+]
 
 # Small enough that landing and validating one segment stays well under 1 GB (bench/README.md,
 # "Pipeline": 200k JSON records or 128 MB of frames peaked at 1.1-2.2 GB per task; 24 MB of
@@ -38,59 +71,6 @@ from schemas import Contract, to_arrow_schema
 # (50k readings, ~11 MB) are cut by count, frames by bytes.
 MAX_RECORDS = 50_000
 MAX_BYTES = 16 * 1024 * 1024
-
-
-class PartitionLog(Protocol):
-    """One Kafka partition as the lander sees it (the real one is `kafka_log.KafkaPartition`)."""
-
-    topic: str
-    partition: int
-
-    def committed(self) -> int | None:
-        """The ingest group's committed offset, or None before the first commit."""
-
-    def bounds(self) -> tuple[int, int]:
-        """The log start offset and the end offset (next offset to be written)."""
-
-    def read(self, start: int, end: int, max_bytes: int | None) -> tuple[list[Record], int]:
-        """Records from ``start`` up to ``end`` (exclusive), stopping once ``max_bytes`` are
-        read; with the offset to continue from (``end``, or after the last record read)."""
-
-    def commit(self, offset: int, metadata: str) -> None:
-        """Commit ``offset`` as the next one to read."""
-
-
-class MemoryPartition:
-    """A `PartitionLog` in memory, for unit tests: records given up front, commits recorded."""
-
-    def __init__(
-        self, records: list[Record], *, topic: str = "", partition: int = 0, low: int = 0
-    ) -> None:
-        first = records[0] if records else None
-        self.topic = topic or (first.topic if first else "")
-        self.partition = first.partition if first else partition
-        self.records, self.low = records, low
-        self.offset: int | None = None
-        self.commits: list[tuple[int, str]] = []
-
-    def committed(self) -> int | None:
-        return self.offset
-
-    def bounds(self) -> tuple[int, int]:
-        return self.low, (self.records[-1].offset + 1) if self.records else self.low
-
-    def read(self, start: int, end: int, max_bytes: int | None) -> tuple[list[Record], int]:
-        out, size = [], 0
-        for record in (r for r in self.records if start <= r.offset < end):
-            out.append(record)
-            size += len(record.value or b"")
-            if max_bytes is not None and size >= max_bytes:
-                return out, record.offset + 1
-        return out, end
-
-    def commit(self, offset: int, metadata: str) -> None:
-        self.offset = offset
-        self.commits.append((offset, metadata))
 
 
 @dataclass(frozen=True)
@@ -118,6 +98,16 @@ class Landed:
         }
 
 
+@dataclass(frozen=True)
+class Built:
+    """A segment ready to write: the raw table, its dead letters and the object metadata."""
+
+    segment: layout.Segment
+    table: pa.Table
+    letters: list[DeadLetter]
+    meta: dict[str, str]
+
+
 def land_partition(
     log: PartitionLog,
     store: ObjectStore,
@@ -127,34 +117,43 @@ def land_partition(
     max_records: int = MAX_RECORDS,
     max_bytes: int = MAX_BYTES,
     max_segments: int = 1_000,
+    deadline: float | None = None,
     progress: Callable[[Landed], None] | None = None,
 ) -> list[Landed]:
-    """Land segments up to the partition's end as it is now (or ``max_segments`` of them).
+    """Land segments up to the partition's end as it is now (or ``max_segments`` of them, or
+    until ``time.monotonic()`` passes ``deadline``); a failure is a `SegmentFailed`.
 
     Records that arrive meanwhile are left to the next run: under a steady stream a run
     would otherwise chase the end forever, in segments of the few records that arrived
-    while the previous one was written.
+    while the previous one was written. A run overtaken by another stops (`Overtaken`).
     """
     done: list[Landed] = []
-    until = log.bounds()[1]
-    while len(done) < max_segments:
-        landed = land_segment(
-            log,
-            store,
-            buckets,
-            contract,
-            max_records=max_records,
-            max_bytes=max_bytes,
-            until=until,
-        )
-        if landed is None:
-            break
-        done.append(landed)
-        if progress:
-            progress(landed)
-        if landed.end >= until:
-            # Caught up: asking again would only wait out the consumer's fetch (up to 0.5 s).
-            break
+    try:
+        until = log.bounds()[1]
+        while len(done) < max_segments and (deadline is None or time.monotonic() < deadline):
+            landed = land_segment(
+                log,
+                store,
+                buckets,
+                contract,
+                max_records=max_records,
+                max_bytes=max_bytes,
+                until=until,
+            )
+            if landed is None:
+                break
+            done.append(landed)
+            if progress:
+                progress(landed)
+            if landed.end >= until:
+                # Caught up: asking again would only wait out the consumer's fetch (up to 0.5 s).
+                break
+    except Overtaken:
+        return done
+    except SegmentFailed:
+        raise
+    except Exception as exc:
+        raise SegmentFailed(log.topic, log.partition, done[-1].end if done else None, exc) from exc
     return done
 
 
@@ -169,38 +168,154 @@ def land_segment(
     until: int | None = None,
 ) -> Landed | None:
     """Land the next segment of the partition (not past ``until``); None when nothing is new."""
-    low, high = log.bounds()
+    try:
+        start, committed, high = resume(log, store, buckets.raw, contract)
+    except Overtaken:
+        raise
+    except Exception as exc:
+        raise SegmentFailed(log.topic, log.partition, None, exc) from exc
     if until is not None:
         high = min(high, until)
-    committed = log.committed()
-    start = max(committed if committed is not None else low, low)
     if start >= high:
         return None
-    seg, previous = _landed_before(store, buckets, contract, log, start)
-    with _collector_paused():
-        if previous:  # written by a run that died before its commit: the same range again
-            records, end = log.read(start, int(previous["end-offset"]), None)
-        else:
-            records, end = log.read(start, min(high, start + max_records), max_bytes)
-        landed = _write(store, buckets, contract, seg, records, end, previous is not None)
-    log.commit(end, seg.stem)
+    seg = layout.Segment(log.topic, log.partition, start)
+    try:
+        landed = _land(
+            log, store, buckets, contract, seg, min(high, start + max_records), max_bytes
+        )
+        commit(log, committed, landed)
+    except Overtaken:
+        raise
+    except Exception as exc:
+        raise SegmentFailed(log.topic, log.partition, start, exc) from exc
     return landed
 
 
+def commit(log: PartitionLog, committed: int | None, landed: Landed) -> None:
+    """Commit past a landed segment, if the group is still where this run found it."""
+    checked_commit(log, committed, landed.end, landed.segment.stem)
+
+
+def _land(
+    log: PartitionLog,
+    store: ObjectStore,
+    buckets: Buckets,
+    contract: Contract,
+    seg: layout.Segment,
+    end: int,
+    max_bytes: int,
+) -> Landed:
+    seg, meta = _landed_before(store, buckets, contract, seg)
+    if meta is not None:  # written by a run that died before its commit, or is running now
+        return adopt(log, store, buckets, contract, seg, meta)
+    with _collector_paused():
+        records, end = log.read(seg.start, end, max_bytes)
+        built = build(contract, seg, records, end)
+        return write(log, store, buckets, contract, built)
+
+
 def _landed_before(
-    store: ObjectStore, buckets: Buckets, contract: Contract, log: PartitionLog, start: int
+    store: ObjectStore, buckets: Buckets, contract: Contract, seg: layout.Segment
 ) -> tuple[layout.Segment, dict[str, str] | None]:
-    """The segment starting at ``start`` and its raw object's metadata if one exists.
+    """The segment starting at ``seg.start`` and its raw object's metadata if one exists.
 
     A store written before the current names may hold the object under the old name; the
-    segment then keeps that name, so the re-run rewrites it instead of landing it twice.
+    segment then keeps that name, so the re-run adopts it instead of landing it twice.
     """
-    seg = layout.Segment(log.topic, log.partition, start)
     for named in (seg, seg.as_legacy()):
         found = store.head(buckets.raw, layout.raw_key(contract.name, contract.major, named))
         if found is not None:
             return named, found
     return seg, None
+
+
+def build(contract: Contract, seg: layout.Segment, records: list[Record], end: int) -> Built:
+    """Decode a segment's records into its raw table, dead letters and metadata."""
+    schema = to_arrow_schema(contract)
+    decoded = decode(records, Expect.of(contract))
+    table = decoded.table(schema).cast(raw_schema(schema))
+    meta = {
+        "contract": contract.name,
+        "contract-version": contract.version,
+        "topic": seg.topic,
+        "partition": str(seg.partition),
+        "start-offset": str(seg.start),
+        "end-offset": str(end),
+        "records": str(len(records)),
+        "readings": str(table.num_rows),
+        "dead-readings": str(decoded.dead_readings),
+        "dead-letters": str(len(decoded.dead)),
+        **decoded.metadata(),  # fields dropped, times placed in the contract's zone
+    }
+    return Built(seg, table, decoded.dead, meta)
+
+
+def write(
+    log: PartitionLog, store: ObjectStore, buckets: Buckets, contract: Contract, built: Built
+) -> Landed:
+    """Create the raw object (or adopt the one another run created), then the dead letters."""
+    seg = built.segment
+    key = layout.raw_key(contract.name, contract.major, seg)
+    data = to_parquet(built.table, {"assay.segment": seg.stem})
+    if not store.create(buckets.raw, key, data, built.meta, PARQUET):
+        return adopt(log, store, buckets, contract, seg, store.head(buckets.raw, key) or {})
+    if built.letters:
+        _put_letters(store, buckets, contract, seg, built.letters, built.meta)
+    return _landed(seg, key, built.meta, recovered=False)
+
+
+def adopt(
+    log: PartitionLog,
+    store: ObjectStore,
+    buckets: Buckets,
+    contract: Contract,
+    seg: layout.Segment,
+    meta: dict[str, str],
+) -> Landed:
+    """Take a raw object another run created as this run's segment; repair missing dead letters."""
+    key = layout.raw_key(contract.name, contract.major, seg)
+    dead = int(meta.get("dead-letters", meta.get("dead-readings", 0)))
+    dead_key = layout.deadletter_key(contract.name, contract.major, seg)
+    if dead and store.head(buckets.deadletter, dead_key) is None:
+        with _collector_paused():
+            letters = _letters_again(log, contract, seg, meta)
+        _put_letters(store, buckets, contract, seg, letters, meta)
+    return _landed(seg, key, meta, recovered=True)
+
+
+def _letters_again(
+    log: PartitionLog, contract: Contract, seg: layout.Segment, meta: dict[str, str]
+) -> list[DeadLetter]:
+    """The dead letters of a written segment, made again from its records."""
+    end = int(meta["end-offset"])
+    if meta.get("skipped-by"):  # an operator's skip: every record, with who and why
+        return operator_letters(log, seg.start, end, meta["skipped-by"], meta["skipped-why"])
+    records, _ = log.read(seg.start, end, None)
+    return build(contract, seg, records, end).letters
+
+
+def _put_letters(
+    store: ObjectStore,
+    buckets: Buckets,
+    contract: Contract,
+    seg: layout.Segment,
+    letters: list[DeadLetter],
+    meta: dict[str, str],
+) -> None:
+    dead_key = layout.deadletter_key(contract.name, contract.major, seg)
+    store.put(buckets.deadletter, dead_key, to_parquet(deadletter.to_table(letters)), meta, PARQUET)
+
+
+def _landed(seg: layout.Segment, key: str, meta: dict[str, str], *, recovered: bool) -> Landed:
+    return Landed(
+        seg,
+        int(meta["end-offset"]),
+        int(meta["records"]),
+        int(meta["readings"]),
+        int(meta["dead-readings"]),
+        key,
+        recovered,
+    )
 
 
 @contextmanager
@@ -219,41 +334,3 @@ def _collector_paused() -> Iterator[None]:
         yield
     finally:
         gc.enable()
-
-
-def _write(
-    store: ObjectStore,
-    buckets: Buckets,
-    contract: Contract,
-    seg: layout.Segment,
-    records: list[Record],
-    end: int,
-    recovered: bool,
-) -> Landed:
-    schema = to_arrow_schema(contract)
-    decoded = decode(records, Expect.of(contract))
-    table = decoded.table(schema).cast(raw_schema(schema))
-    meta = {
-        "contract": contract.name,
-        "contract-version": contract.version,
-        "topic": seg.topic,
-        "partition": str(seg.partition),
-        "start-offset": str(seg.start),
-        "end-offset": str(end),
-        "records": str(len(records)),
-        "readings": str(table.num_rows),
-        "dead-readings": str(decoded.dead_readings),
-        **decoded.metadata(),  # fields dropped, times placed in the contract's zone
-    }
-    if decoded.dead:
-        dead_key = layout.deadletter_key(contract.name, contract.major, seg)
-        store.put(
-            buckets.deadletter,
-            dead_key,
-            to_parquet(deadletter.to_table(decoded.dead)),
-            meta,
-            PARQUET,
-        )
-    raw_key = layout.raw_key(contract.name, contract.major, seg)
-    store.put(buckets.raw, raw_key, to_parquet(table, {"assay.segment": seg.stem}), meta, PARQUET)
-    return Landed(seg, end, len(records), table.num_rows, decoded.dead_readings, raw_key, recovered)

@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import enum
 import json
+import time
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 import pyarrow as pa
 
 from assay.errors import AssayError
+from assay.pipeline.problems import SegmentFailed
 from assay.pipeline.validate.continuity import next_tail
 from assay.pipeline.validate.dedup import Watermark, drop_duplicates
 from assay.pipeline.validate.partitions import curated_partitions
@@ -105,17 +107,30 @@ def _pending_after(
 
 
 def validate_pending(
-    store: ObjectStore, buckets: Buckets, contract: Contract, partition: int
+    store: ObjectStore,
+    buckets: Buckets,
+    contract: Contract,
+    partition: int,
+    *,
+    deadline: float | None = None,
 ) -> list[Summary]:
-    """Validate every pending segment of one partition, in offset order.
+    """Validate every pending segment of one partition, in offset order (none is started
+    once ``time.monotonic()`` passes ``deadline``: the next run goes on). A failure is a
+    `SegmentFailed` naming the segment's start offset.
 
     The partition is listed once per call, not once per segment: with thousands of raw
     objects the listing had become the one cost that grew with the backlog.
     """
-    return [
-        validate_segment(store, buckets, contract, key, previous=before)
-        for key, before in _pending_after(store, buckets, contract, partition)
-    ]
+    done = []
+    for key, before in _pending_after(store, buckets, contract, partition):
+        if deadline is not None and time.monotonic() >= deadline:
+            break
+        try:
+            done.append(validate_segment(store, buckets, contract, key, previous=before))
+        except Exception as exc:
+            seg = layout.Segment.parse(key)
+            raise SegmentFailed(seg.topic, seg.partition, seg.start, exc) from exc
+    return done
 
 
 class _Listing(enum.Enum):

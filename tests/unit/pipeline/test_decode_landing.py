@@ -18,7 +18,10 @@ def test_dropped_fields_and_zoned_times_are_noted_on_the_raw_object(energy: Cont
     ]
     store = MemoryStore()
     landed = land_segment(
-        MemoryPartition(records, topic=TOPIC), store, Buckets(raw="raw", deadletter="dead"), contract
+        MemoryPartition(records, topic=TOPIC),
+        store,
+        Buckets(raw="raw", deadletter="dead"),
+        contract,
     )
     assert landed is not None and (landed.readings, landed.dead_readings) == (2, 0)
     meta = store.head("raw", landed.raw_key) or {}

@@ -6,8 +6,15 @@ import gc
 
 import pytest
 
+from assay.pipeline import problems
 from assay.pipeline.ingest.deadletter import Record
-from assay.pipeline.ingest.landing import Buckets, MemoryPartition, land_partition, land_segment
+from assay.pipeline.ingest.landing import (
+    Buckets,
+    MemoryPartition,
+    SegmentFailed,
+    land_partition,
+    land_segment,
+)
 from assay.store import layout
 from assay.store.objects import MemoryStore
 from assay.store.parquet import from_parquet
@@ -125,11 +132,15 @@ def test_all_dead_segment_still_writes_raw_object(energy: Contract) -> None:
     assert log.offset == 2
 
 
-def test_retention_moved_log_start_past_commit(energy: Contract) -> None:
-    log = memory_log([record(i, reading(i)) for i in range(10, 15)], low=10)
+def test_retention_moved_log_start_past_commit_is_recorded_as_loss(energy: Contract) -> None:
+    log, store = memory_log([record(i, reading(i)) for i in range(10, 15)], low=10), MemoryStore()
     log.offset = 3
-    landed = land_segment(log, MemoryStore(), BUCKETS, energy)
+    landed = land_segment(log, store, BUCKETS, energy)
     assert landed is not None and landed.segment.start == 10
+    (loss,) = problems.losses(store, "raw", energy)
+    assert (loss.partition, loss.start, loss.end, loss.offsets) == (0, 3, 10, 7)
+    assert (loss.committed, loss.log_start, loss.topic) == (3, 10, TOPIC)
+    assert log.commits[0] == (10, "retention-loss 3-10")
 
 
 def test_a_segment_landed_under_its_old_name_is_rewritten_there_not_landed_twice(
@@ -180,6 +191,8 @@ def test_the_cycle_collector_runs_again_when_a_segment_fails(energy: Contract) -
             raise OSError("the broker went away")
 
     assert gc.isenabled()
-    with pytest.raises(OSError, match="went away"):
+    with pytest.raises(SegmentFailed) as failed:
         land_partition(Broken([record(0, reading(0))], topic=TOPIC), MemoryStore(), BUCKETS, energy)
     assert gc.isenabled()
+    assert isinstance(failed.value.cause, OSError)
+    assert (failed.value.partition, failed.value.offset, failed.value.transient) == (0, 0, False)

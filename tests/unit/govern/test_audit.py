@@ -1,0 +1,75 @@
+"""The audit names what expired before it landed, and balances over an operator's skip."""
+
+from __future__ import annotations
+
+from assay.govern.audit import audit
+from assay.pipeline import problems
+from assay.pipeline.ingest.landing import Buckets, MemoryPartition, land_partition
+from assay.pipeline.ingest.skip import skip_range
+from assay.pipeline.validate import curation
+from assay.pipeline.validate.curation import Buckets as CurationBuckets
+from assay.store.objects import MemoryStore
+from schemas import Contract, load_contract
+
+from ..pipeline.conftest import TOPIC, reading, record
+
+LAND = Buckets(raw="raw", deadletter="dead")
+ALL = CurationBuckets(raw="raw", curated="cur", quarantine="q", reports="rep")
+ENERGY: Contract = load_contract("energy_meter")
+
+
+def log_of(n: int) -> MemoryPartition:
+    return MemoryPartition([record(i, reading(i)) for i in range(n)], topic=TOPIC)
+
+
+def audited(store: MemoryStore, log: MemoryPartition) -> list[str]:
+    def offsets(partition: int) -> tuple[int, int, int | None]:
+        return (*log.bounds(), log.committed()) if partition == 0 else (0, 0, None)
+
+    return audit(store, ALL, "dead", ENERGY, offsets).problems
+
+
+def test_a_recorded_loss_fails_the_audit_until_it_is_acknowledged() -> None:
+    log, store = log_of(30), MemoryStore()
+    land_partition(log, store, LAND, ENERGY, max_records=10, max_segments=1)
+    log.low = 18
+    land_partition(log, store, LAND, ENERGY, max_records=10)
+    (problem,) = audited(store, log)
+    assert "offsets 10-18 (8 records) expired" in problem
+    (loss,) = problems.losses(store, "raw", ENERGY)
+    problems.acknowledge_loss(store, "raw", ENERGY, loss, "ops", "broker down for a week")
+    assert audited(store, log) == []
+    result = audit(store, ALL, "dead", ENERGY, lambda p: (18, 30, 30) if p == 0 else (0, 0, None))
+    assert result.totals.lost_records == 8
+    assert problems.losses(store, "raw", ENERGY)[0].acknowledged_why == "broker down for a week"
+
+
+def test_an_expiry_not_yet_seen_by_an_ingest_is_named_too() -> None:
+    log, store = log_of(30), MemoryStore()
+    land_partition(log, store, LAND, ENERGY, max_records=10, max_segments=1)
+    log.low = 25
+    (problem,) = audited(store, log)
+    assert "offsets 10-25 (15 records) expired" in problem
+
+
+def test_offsets_neither_landed_nor_lost_are_a_gap() -> None:
+    log, store = log_of(30), MemoryStore()
+    log.offset = 5  # someone moved the group past records nobody landed
+    land_partition(log, store, LAND, ENERGY)
+    (problem,) = audited(store, log)
+    assert "offsets 0-5 are neither landed nor recorded as lost" in problem
+
+
+def test_an_operator_skip_keeps_the_audit_balanced() -> None:
+    log, store = log_of(12), MemoryStore()
+    land_partition(log, store, LAND, ENERGY, max_records=4, max_segments=1)
+    skip_range(log, store, LAND, ENERGY, 4, 7, by="ops", why="poison")
+    land_partition(log, store, LAND, ENERGY)
+    assert audited(store, log) == []
+    summaries = curation.validate_pending(store, ALL, ENERGY, 0)
+    assert [s.readings for s in summaries] == [4, 0, 5]  # the skipped segment has no readings
+    result = audit(store, ALL, "dead", ENERGY, lambda p: (0, 12, 12) if p == 0 else (0, 0, None))
+    assert result.balanced, result.problems
+    totals = result.totals
+    assert (totals.produced, totals.dead_lettered, totals.skipped_by_operator) == (12, 3, 3)
+    assert (totals.curated, totals.awaiting_validation) == (9, 0)
