@@ -95,7 +95,8 @@ def test_expired_group_offsets_go_on_after_what_was_landed(energy: Contract) -> 
     forgotten = log_of(30)  # the broker expired the group's offsets: no commit at all
     land_partition(forgotten, store, BUCKETS, energy, max_records=7)
     assert_tiled(store, energy, forgotten.committed())
-    assert forgotten.commits[0] == (20, layout.Segment(TOPIC, 0, 10).stem)  # the last segment, adopted
+    # the last segment, adopted
+    assert forgotten.commits[0] == (20, layout.Segment(TOPIC, 0, 10).stem)
 
 
 class RacingStore(MemoryStore):
