@@ -37,6 +37,7 @@ from validators._validate import ValidationOutcome, suite_name, validate_table, 
 from validators._wording import sequence_reset_reason
 
 __all__ = [
+    "QUARANTINE_COLUMNS",
     "Check",
     "DimensionScore",
     "ExpectationRunError",
