@@ -10,11 +10,19 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from assay.cli._common import console, out, progress, settings, user_errors
+from assay.cli._common import console, out, progress, user_errors
+from assay.cli._common import settings as all_settings
+from assay.config import RELEASER, Settings
 
 app = typer.Typer(
     help="Immutable, documented, masked dataset releases for a pilot base.", no_args_is_help=True
 )
+
+
+def settings() -> Settings:
+    """Release commands read curated data and write and read releases: the releaser role."""
+    return all_settings().as_role(RELEASER)
+
 
 ContractName = Annotated[str, typer.Argument(help="Contract name, e.g. energy_meter.")]
 Version = Annotated[str, typer.Argument(help="Release version X.Y.Z.")]

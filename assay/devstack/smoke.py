@@ -2,7 +2,8 @@
 
 It exercises the same path the pipeline takes — produce with acks=all and idempotence,
 read a bounded offset range, write one Parquet object named after the records,
-commit offsets only once the object exists — on a throwaway topic.
+commit offsets only once the object exists — on a throwaway topic, as the pipeline role
+(the buckets are the stack's: `assay stack up` makes them).
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from datetime import UTC, datetime, timedelta
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from assay.config import Settings
-from assay.store.objects import ensure_buckets, s3_client
+from assay.config import PIPELINE, Settings
+from assay.store.objects import s3_client
 
 TOPIC = "assay.devstack.smoke.v1"
 GROUP = "assay-smoke"
@@ -122,8 +123,8 @@ def _put_parquet(settings: Settings, key: str, table: pa.Table) -> None:
 
 
 def run(settings: Settings, count: int = 100) -> SmokeResult:
-    """Produce ``count`` readings and land them; the result says where."""
-    ensure_buckets(settings)
+    """Produce ``count`` readings and land them as the pipeline does; the result says where."""
+    settings = settings.as_role(PIPELINE)
     start = datetime.now(UTC).replace(microsecond=0)
     produce(settings, readings(count, start))
     result = land(settings)
