@@ -29,7 +29,7 @@ from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Any, ClassVar
 
-from assay.config import Settings
+from assay.config import PIPELINE, Settings
 from assay.devstack.stack import _process
 from assay.devstack.stack._service import Progress, Service
 from assay.errors import StackError
@@ -148,13 +148,30 @@ def write_config(settings: Settings) -> Path:
 
 
 def airflow_env(settings: Settings, base: dict[str, str]) -> dict[str, str]:
-    """``base`` pointed at the stack's home; inherited ``AIRFLOW__*`` overrides still apply."""
+    """``base`` pointed at the stack's home; inherited ``AIRFLOW__*`` overrides still apply.
+
+    Tasks get the pipeline role's S3 keys and no other: whatever keys the shell that ran
+    ``assay stack up`` had are replaced.
+    """
     env = {k: v for k, v in base.items() if k != "AIRFLOW_CONFIG"}
     env["AIRFLOW_HOME"] = str(airflow_home(settings))
     # Tasks that shell out to `python` or `airflow` must find this environment's, not the system's.
     inherited = [p for p in base.get("PATH", "").split(os.pathsep) if p]
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), *inherited])
-    return env | kafka_connections(settings)
+    return env | pipeline_keys(settings) | kafka_connections(settings)
+
+
+def pipeline_keys(settings: Settings) -> dict[str, str]:
+    """``ASSAY_S3_*`` of the pipeline role, from the state folder (never a configured pair)."""
+    from pydantic import SecretStr
+
+    stored = settings.model_copy(update={"s3_access_key": "", "s3_secret_key": SecretStr("")})
+    access, secret = stored.s3_credentials(PIPELINE)
+    return {
+        "ASSAY_S3_ACCESS_KEY": access,
+        "ASSAY_S3_SECRET_KEY": secret,
+        "ASSAY_S3_ROLE": PIPELINE,
+    }
 
 
 def kafka_connections(settings: Settings) -> dict[str, str]:

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from assay.config import Settings
+from assay.config import PIPELINE, ROOT, Settings
 from assay.devstack.stack import airflow as af
+from assay.errors import ConfigError
+from assay.govern.access._credentials import load_or_generate
 
 
 @pytest.fixture
@@ -70,12 +72,31 @@ def test_read_keys_of_a_config_without_them_is_none() -> None:
 
 
 def test_env_points_at_home_and_this_interpreter(settings: Settings) -> None:
+    load_or_generate(settings.state_dir, PIPELINE)
     base = {"PATH": "/usr/bin:/bin", "AIRFLOW_CONFIG": "/elsewhere.cfg", "AIRFLOW__CORE__X": "1"}
     env = af.airflow_env(settings, base)
     assert env["AIRFLOW_HOME"] == str(af.airflow_home(settings))
     assert "AIRFLOW_CONFIG" not in env
     assert env["AIRFLOW__CORE__X"] == "1"
     assert env["PATH"].split(":") == [str(Path(sys.executable).parent), "/usr/bin", "/bin"]
+
+
+def test_tasks_get_the_pipeline_keys_and_no_other(settings: Settings) -> None:
+    pipeline = load_or_generate(settings.state_dir, PIPELINE)
+    load_or_generate(settings.state_dir, ROOT)
+    shell = {"ASSAY_S3_ACCESS_KEY": "root-key", "ASSAY_S3_SECRET_KEY": "root-secret"}
+    configured = settings.model_copy(update={"s3_access_key": "root-key"})
+    env = af.airflow_env(configured, {"PATH": "/bin", **shell})
+    assert env["ASSAY_S3_ACCESS_KEY"] == pipeline.access_key
+    assert env["ASSAY_S3_SECRET_KEY"] == pipeline.secret_key.get_secret_value()
+    assert env["ASSAY_S3_ROLE"] == PIPELINE
+    assert "root-secret" not in env.values()
+
+
+def test_no_pipeline_keys_no_airflow(settings: Settings) -> None:
+    with pytest.raises(ConfigError) as err:
+        af.airflow_env(settings, {"PATH": "/bin"})
+    assert any(p.endswith("access/pipeline.toml") for p in err.value.places)
 
 
 @pytest.mark.parametrize(
