@@ -31,13 +31,23 @@ from typing import Any, ClassVar
 
 from assay.config import PIPELINE, Settings
 from assay.devstack.stack import _process
+from assay.devstack.stack._secrets import (
+    AIRFLOW_ADMIN,
+    existing_secret,
+    secret_file,
+    stack_secret,
+)
 from assay.devstack.stack._service import Progress, Service
 from assay.errors import StackError
+from assay.private_files import write_private
 
 DAGS = Path(__file__).resolve().parents[3] / "dags"
 HEALTH_PATH = "/api/v2/monitor/health"
 VERSION_PATH = "/api/v2/version"
 SIMPLE_AUTH = "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
+#: The one user of the UI and REST API; its password is generated into the state folder.
+ADMIN = "admin"
+PASSWORDS_FILE = "simple_auth_manager_passwords.json"
 #: LocalExecutor forks this many workers up front; the default 32 is for servers. With the
 #: warm executor each holds the pipeline's libraries: ~290 MB resident, ~100 MB of it its own
 #: (the rest is shared with the scheduler, copy-on-write).
@@ -74,6 +84,16 @@ def api_url(settings: Settings) -> str:
     return f"http://127.0.0.1:{settings.airflow_port}"
 
 
+def admin_password(settings: Settings) -> str:
+    """The UI and REST API password of `ADMIN` (generated once into the state folder)."""
+    return stack_secret(settings.state_dir, AIRFLOW_ADMIN)
+
+
+def admin_password_file(settings: Settings) -> Path:
+    """Where `admin_password` is kept (0600)."""
+    return secret_file(settings.state_dir, AIRFLOW_ADMIN)
+
+
 def database_urls(settings: Settings) -> tuple[str, str]:
     """Sync and async SQLAlchemy URLs of the metadata database."""
     if settings.airflow_db == "postgres":
@@ -97,8 +117,10 @@ def airflow_config(settings: Settings, keys: Keys, dags: Path | None = None) -> 
             # Asset-triggered DAGs must run as soon as they are parsed on a dev stack.
             "dags_are_paused_at_creation": False,
             "auth_manager": SIMPLE_AUTH,
-            # Loopback only: everyone is admin, so the UI and REST API need no login.
-            "simple_auth_manager_all_admins": True,
+            # A login for the UI and the REST API, even on loopback: any local user reaches
+            # the port, and an admin can read connections and trigger any DAG.
+            "simple_auth_manager_users": f"{ADMIN}:admin",
+            "simple_auth_manager_passwords_file": airflow_home(settings) / PASSWORDS_FILE,
             "execution_api_server_url": f"{url}/execution/",
             "fernet_key": keys.fernet_key,
         },
@@ -142,8 +164,9 @@ def write_config(settings: Settings) -> Path:
     home.mkdir(parents=True, exist_ok=True)
     path = home / "airflow.cfg"
     keys = (read_keys(path.read_text()) if path.is_file() else None) or Keys.generate()
-    path.write_text(airflow_config(settings, keys))
-    path.chmod(0o600)
+    write_private(path, airflow_config(settings, keys).encode())
+    passwords = json.dumps({ADMIN: admin_password(settings)}) + "\n"
+    write_private(home / PASSWORDS_FILE, passwords.encode())
     return path
 
 
@@ -310,7 +333,11 @@ class AirflowApi(_Airflow):
 
     def exports(self) -> dict[str, str]:
         # Airflow's own variable: `airflow` and `dag.test()` then reach this stack's home.
-        return {"AIRFLOW_HOME": str(airflow_home(self.settings))}
+        # The login lets a person into the UI and a client (`airflow_client`) to a token.
+        found = {"AIRFLOW_HOME": str(airflow_home(self.settings))}
+        if password := existing_secret(self.settings.state_dir, AIRFLOW_ADMIN):
+            found |= {"ASSAY_AIRFLOW_USERNAME": ADMIN, "ASSAY_AIRFLOW_PASSWORD": password}
+        return found
 
 
 class _Background(_Airflow):

@@ -1,6 +1,8 @@
 """Airflow's services: the config, environment and commands they build from the settings."""
 
 import configparser
+import json
+import stat
 import sys
 from pathlib import Path
 
@@ -53,6 +55,19 @@ def test_postgres_uses_one_driver_for_both_engines(settings: Settings) -> None:
     sync, asynchronous = af.database_urls(pg)
     assert sync == "postgresql+psycopg://airflow@127.0.0.1:5555/airflow"
     assert asynchronous == "postgresql+psycopg_async://airflow@127.0.0.1:5555/airflow"
+
+
+def test_ui_and_api_need_a_login(settings: Settings) -> None:
+    path = af.write_config(settings)
+    cfg = parse(path.read_text())
+    assert "simple_auth_manager_all_admins" not in cfg["core"]
+    assert cfg["core"]["simple_auth_manager_users"] == "admin:admin"
+    passwords = Path(cfg["core"]["simple_auth_manager_passwords_file"])
+    assert json.loads(passwords.read_text()) == {"admin": af.admin_password(settings)}
+    for private in (path, passwords, af.admin_password_file(settings)):
+        assert stat.S_IMODE(private.stat().st_mode) == 0o600
+    af.write_config(settings)
+    assert json.loads(passwords.read_text()) == {"admin": af.admin_password(settings)}
 
 
 def test_keys_round_trip_through_the_config(settings: Settings) -> None:
@@ -131,8 +146,15 @@ def test_api_server_starts_first_and_postgres_before_it(settings: Settings) -> N
     assert [s.name for s in af.airflow_services(pg)] == ["postgres", *names]
 
 
-def test_exports_airflow_home(settings: Settings) -> None:
-    assert af.AirflowApi(settings).exports() == {"AIRFLOW_HOME": str(af.airflow_home(settings))}
+def test_exports_airflow_home_and_the_login_once_there_is_one(settings: Settings) -> None:
+    home = {"AIRFLOW_HOME": str(af.airflow_home(settings))}
+    assert af.AirflowApi(settings).exports() == home
+    password = af.admin_password(settings)
+    assert af.AirflowApi(settings).exports() == {
+        **home,
+        "ASSAY_AIRFLOW_USERNAME": "admin",
+        "ASSAY_AIRFLOW_PASSWORD": password,
+    }
 
 
 HEALTH = {
