@@ -25,11 +25,19 @@ RECORDED = (
 
 
 def make_private(settings: Settings) -> Path:
-    """Umask 077 for this process and its children; the state folder readable by us alone."""
+    """Umask 077 for this process and its children; the state folder readable by us alone.
+
+    Under root with PostgreSQL the server runs as ``postgres`` and must pass through the
+    folder to its own: then the folder is 0710 with the ``postgres`` group (search, no list).
+    """
+    from assay.devstack.stack.postgres import share_state_dir
+
     os.umask(0o077)
     state = settings.state_dir
     state.mkdir(parents=True, exist_ok=True, mode=0o700)
     state.chmod(0o700)
+    if settings.airflow_db == "postgres":
+        share_state_dir(state, os.geteuid())
     return state
 
 

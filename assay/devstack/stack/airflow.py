@@ -33,6 +33,7 @@ from assay.config import PIPELINE, Settings
 from assay.devstack.stack import _process
 from assay.devstack.stack._secrets import (
     AIRFLOW_ADMIN,
+    POSTGRES,
     existing_secret,
     secret_file,
     stack_secret,
@@ -97,8 +98,10 @@ def admin_password_file(settings: Settings) -> Path:
 def database_urls(settings: Settings) -> tuple[str, str]:
     """Sync and async SQLAlchemy URLs of the metadata database."""
     if settings.airflow_db == "postgres":
-        # psycopg 3 serves both engines, so one driver package is enough.
-        base = f"airflow@127.0.0.1:{settings.postgres_port}/airflow"
+        # psycopg 3 serves both engines, so one driver package is enough. The generated
+        # password is URL-safe and has no '%', which airflow.cfg would interpolate.
+        password = stack_secret(settings.state_dir, POSTGRES)
+        base = f"airflow:{password}@127.0.0.1:{settings.postgres_port}/airflow"
         return f"postgresql+psycopg://{base}", f"postgresql+psycopg_async://{base}"
     path = airflow_home(settings) / "airflow.db"
     return f"sqlite:///{path}", f"sqlite+aiosqlite:///{path}"

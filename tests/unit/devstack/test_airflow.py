@@ -10,6 +10,7 @@ import pytest
 
 from assay.config import PIPELINE, ROOT, Settings
 from assay.devstack.stack import airflow as af
+from assay.devstack.stack._secrets import POSTGRES, stack_secret
 from assay.errors import ConfigError
 from assay.govern.access._credentials import load_or_generate
 
@@ -50,11 +51,14 @@ def test_sqlite_lives_in_airflow_home(settings: Settings) -> None:
     assert af.airflow_home(settings).is_absolute()
 
 
-def test_postgres_uses_one_driver_for_both_engines(settings: Settings) -> None:
+def test_postgres_uses_one_driver_for_both_engines_and_a_password(settings: Settings) -> None:
     pg = settings.model_copy(update={"airflow_db": "postgres", "postgres_port": 5555})
     sync, asynchronous = af.database_urls(pg)
-    assert sync == "postgresql+psycopg://airflow@127.0.0.1:5555/airflow"
-    assert asynchronous == "postgresql+psycopg_async://airflow@127.0.0.1:5555/airflow"
+    password = stack_secret(settings.state_dir, POSTGRES)
+    assert len(password) >= 32 and "%" not in password
+    assert sync == f"postgresql+psycopg://airflow:{password}@127.0.0.1:5555/airflow"
+    assert asynchronous == f"postgresql+psycopg_async://airflow:{password}@127.0.0.1:5555/airflow"
+    assert af.database_urls(pg) == (sync, asynchronous)  # generated once
 
 
 def test_ui_and_api_need_a_login(settings: Settings) -> None:
