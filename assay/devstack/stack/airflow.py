@@ -29,8 +29,9 @@ from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Any, ClassVar
 
-from assay.config import PIPELINE, Settings
+from assay.config import Settings
 from assay.devstack.stack import _process
+from assay.devstack.stack._airflow_env import airflow_env, airflow_home
 from assay.devstack.stack._secrets import (
     AIRFLOW_ADMIN,
     POSTGRES,
@@ -73,11 +74,6 @@ class Keys:
             jwt_secret=secrets.token_urlsafe(64),
             secret_key=secrets.token_urlsafe(32),
         )
-
-
-def airflow_home(settings: Settings) -> Path:
-    """The folder every Airflow process and client uses as ``AIRFLOW_HOME``."""
-    return (settings.state_dir / "airflow").resolve()
 
 
 def api_url(settings: Settings) -> str:
@@ -171,46 +167,6 @@ def write_config(settings: Settings) -> Path:
     passwords = json.dumps({ADMIN: admin_password(settings)}) + "\n"
     write_private(home / PASSWORDS_FILE, passwords.encode())
     return path
-
-
-def airflow_env(settings: Settings, base: dict[str, str]) -> dict[str, str]:
-    """``base`` pointed at the stack's home; inherited ``AIRFLOW__*`` overrides still apply.
-
-    Tasks get the pipeline role's S3 keys and no other: whatever keys the shell that ran
-    ``assay stack up`` had are replaced.
-    """
-    env = {k: v for k, v in base.items() if k != "AIRFLOW_CONFIG"}
-    env["AIRFLOW_HOME"] = str(airflow_home(settings))
-    # Tasks that shell out to `python` or `airflow` must find this environment's, not the system's.
-    inherited = [p for p in base.get("PATH", "").split(os.pathsep) if p]
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), *inherited])
-    return env | pipeline_keys(settings) | kafka_connections(settings)
-
-
-def pipeline_keys(settings: Settings) -> dict[str, str]:
-    """``ASSAY_S3_*`` of the pipeline role, from the state folder (never a configured pair)."""
-    from pydantic import SecretStr
-
-    stored = settings.model_copy(update={"s3_access_key": "", "s3_secret_key": SecretStr("")})
-    access, secret = stored.s3_credentials(PIPELINE)
-    return {
-        "ASSAY_S3_ACCESS_KEY": access,
-        "ASSAY_S3_SECRET_KEY": secret,
-        "ASSAY_S3_ROLE": PIPELINE,
-    }
-
-
-def kafka_connections(settings: Settings) -> dict[str, str]:
-    """``AIRFLOW_CONN_*`` variables for each contract's topic watcher (see `wakeup`)."""
-    from assay.pipeline.airflow import wakeup
-    from schemas import ContractRegistry
-
-    return {
-        f"AIRFLOW_CONN_{wakeup.connection_id(c.name).upper()}": json.dumps(
-            wakeup.connection(settings.bootstrap, c.name)
-        )
-        for c in ContractRegistry.shipped()
-    }
 
 
 def fetch_json(url: str, timeout: float = 3.0) -> dict[str, Any] | None:
