@@ -44,6 +44,9 @@ def create(
         typer.Option(help="Creation time (UTC) recorded in the manifest; default now."),
     ] = None,
     licence: Annotated[str | None, typer.Option(help="Licence URL or SPDX id.")] = None,
+    recipient: Annotated[
+        str, typer.Option(help="Pilot base the release is for; its pseudonyms are its own.")
+    ] = "",
 ) -> None:
     """Snapshot curated data of a date window as an immutable release."""
     from assay.govern.releases import (
@@ -68,6 +71,7 @@ def create(
             created=when,
             licence=licence or current.release_licence,
             grants=frozenset(grant or ()),
+            recipient=recipient,
         )
         terms = LockTerms.after(when, current.release_lock_days, current.release_lock_mode)
         release = create_release(
@@ -184,6 +188,29 @@ def open_(
         dataset = open_release(current, contract, version)
         out.print(f"{dataset.count_rows():,} rows; schema:\n{dataset.schema.remove_metadata()}")
         out.print(dataset.head(rows).to_pandas().to_string())
+
+
+@app.command("key-id")
+def key_id() -> None:
+    """The id of the master masking key (what manifests record), and where the key is."""
+    from assay.govern.releases import masking_key
+
+    with user_errors():
+        key = masking_key(settings())
+    out.print(f"{key.key_id}  ({key.source})")
+
+
+@app.command("rotate-key")
+def rotate_key() -> None:
+    """A new master masking key; the old one is kept beside it. Old releases still verify."""
+    from assay.govern.releases import rotate_masking_key
+
+    with user_errors():
+        done = rotate_masking_key(settings())
+    out.print(
+        f"[green]rotated[/green] masking key {done.old_id} -> {done.new_id}; the old key is "
+        f"kept in {done.archived} (releases made with it verify without it)"
+    )
 
 
 def _pct(score: float | None) -> str:

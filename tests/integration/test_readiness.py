@@ -19,7 +19,14 @@ from typer.testing import CliRunner
 
 from assay.cli.app import app
 from assay.config import Settings
-from assay.govern.releases import Buckets, LockedS3Store, LockTerms, ReleaseRequest, create_release
+from assay.govern.releases import (
+    Buckets,
+    LockedS3Store,
+    LockTerms,
+    MaskingKey,
+    ReleaseRequest,
+    create_release,
+)
 from assay.pipeline.ingest import landing
 from assay.pipeline.ingest.deadletter import Record
 from assay.pipeline.validate import curation
@@ -113,7 +120,7 @@ def released(stack_settings: Settings) -> tuple[Settings, dict[str, Any]]:
     )
     buckets = Buckets(**names)
     manifest = create_release(
-        store, buckets, request, b"it-readiness-key", LockTerms.after(created, 1)
+        store, buckets, request, MaskingKey(b"it-readiness-key" * 2), LockTerms.after(created, 1)
     ).manifest
     return settings, manifest
 

@@ -24,6 +24,7 @@ from assay.govern.releases import (
     Buckets,
     LockedS3Store,
     LockTerms,
+    MaskingKey,
     ReleaseExists,
     ReleaseRequest,
     ReleaseTampered,
@@ -42,7 +43,7 @@ from schemas import load_contract
 pytestmark = pytest.mark.integration
 
 TOPIC = "assay.process_params.v1"
-KEY = b"integration-masking-key"
+KEY = MaskingKey(b"integration-masking-key".ljust(32, b"."), "test")
 CREATED = datetime.now(UTC).replace(microsecond=0)
 OPERATORS = [f"OP{777700 + n}" for n in range(3)]
 

@@ -9,7 +9,7 @@ a stable interface (format ``assay.release/1``); new keys may be added, none ren
       "format": "assay.release/1",
       "release": {"contract": str, "version": "X.Y.Z",
                   "created": "YYYY-MM-DDTHH:MM:SSZ",          # not part of any data file
-                  "licence": str},
+                  "licence": str, "recipient": str | null},
       "contract": {"name": str, "version": "X.Y.Z", "major": int,
                    "title": {"zh": str, "en": str}, "description": {"zh", "en"},
                    "scenario": str, "security_level": str, "owner": str,
@@ -27,7 +27,9 @@ a stable interface (format ``assay.release/1``); new keys may be added, none ren
          "classification": "L1" | "L2" | "L3", "personal": bool,
          "treatment": "kept" | "granted" | "dropped" | "pseudonymised",
          "description": {"zh": str, "en": str}}],
-      "masking": {"method": "HMAC-SHA256", "key_id": hex16 | null,
+      "masking": {"method": "HMAC-SHA256", "key_id": hex16 | null,  # of the master key
+                  "derivation": {"kdf": "HKDF-SHA256", "salt": "assay.masking/1",
+                                 "info": [contract, version, recipient]} | null,
                   "granted": [str], "dropped": [str], "pseudonymised": [str]},
       "lineage": {"curated_bucket": str, "raw_bucket": str,
                   "segments": [{"stem": str, "topic": str, "partition": int,

@@ -25,7 +25,8 @@ from assay.govern.releases import _card, _croissant, _lineage, _manifest, _snaps
 from assay.govern.releases._errors import InvalidRelease, NothingToRelease, ReleaseExists
 from assay.govern.releases._lineage import Buckets
 from assay.govern.releases._lock import LOCK, LockTerms, lock_record, put_release_object
-from assay.govern.releases._masking import METHOD, FieldTreatment, key_id, plan_masking
+from assay.govern.releases._masking import METHOD, FieldTreatment, plan_masking
+from assay.govern.releases._masking_key import KDF, SALT, MaskingKey
 from assay.govern.releases._quality import quality_summary
 from assay.store.objects import ObjectStore
 from schemas import Contract
@@ -45,6 +46,8 @@ class ReleaseRequest:
     created: datetime
     licence: str
     grants: frozenset[str] = field(default_factory=frozenset)
+    #: Who the release is for (a pilot base); part of what its masking key is derived from.
+    recipient: str = ""
 
     @property
     def window(self) -> tuple[str, str]:
@@ -76,11 +79,12 @@ def create_release(
     store: ObjectStore,
     buckets: Buckets,
     request: ReleaseRequest,
-    key: bytes,
+    key: MaskingKey,
     terms: LockTerms,
     progress: Progress = lambda _: None,
 ) -> Release:
-    """Build and write one release; refuse an existing version."""
+    """Build and write one release, masked with its own key derived from ``key``; refuse an
+    existing version."""
     check_request(request)
     if store.head(buckets.releases, request.prefix + _manifest.MANIFEST) is not None:
         raise ReleaseExists(request.contract.name, request.version)
@@ -121,14 +125,17 @@ def _data(
     buckets: Buckets,
     request: ReleaseRequest,
     plan: list[FieldTreatment],
-    key: bytes,
+    key: MaskingKey,
     progress: Progress,
 ) -> list[_snapshot.DataFile]:
     groups = _snapshot.curated_in_window(store, buckets.curated, request.contract, request.window)
     if not groups:
         raise NothingToRelease(request.contract.name, request.window, buckets.curated)
     progress(f"{sum(len(k) for k in groups.values())} curated objects in {len(groups)} partitions")
-    mask = _snapshot.masker(plan, key, request.contract.name)
+    c = request.contract
+    mask = _snapshot.masker(
+        plan, key.for_release(c.name, request.version, request.recipient), c.name
+    )
     tag = _snapshot.release_tag(request.contract.name, request.version)
     return _snapshot.build_files(store, buckets.curated, request.contract, groups, mask, tag)
 
@@ -139,7 +146,7 @@ def manifest_body(
     request: ReleaseRequest,
     plan: list[FieldTreatment],
     files: list[_snapshot.DataFile],
-    key: bytes,
+    key: MaskingKey,
     terms: LockTerms,
 ) -> dict[str, Any]:
     """Everything in the manifest but ``documents`` (the card and Croissant are built from it)."""
@@ -154,13 +161,14 @@ def manifest_body(
             "version": request.version,
             "created": _iso(request.created),
             "licence": request.licence,
+            "recipient": request.recipient or None,
         },
         "contract": _contract(c),
         "window": {"from": request.window[0], "to": request.window[1]},
         "files": [f.entry.to_dict() for f in files],
         "totals": _totals(files),
         "fields": _fields(plan, _snapshot.released_types(files)),
-        "masking": _masking(plan, key),
+        "masking": _masking(plan, key, request),
         "lineage": {
             "curated_bucket": buckets.curated,
             "raw_bucket": buckets.raw,
@@ -216,12 +224,18 @@ def _fields(plan: list[FieldTreatment], types: dict[str, str]) -> list[dict[str,
     ]
 
 
-def _masking(plan: list[FieldTreatment], key: bytes) -> dict[str, Any]:
+def _masking(
+    plan: list[FieldTreatment], key: MaskingKey, request: ReleaseRequest
+) -> dict[str, Any]:
     by = {
         t: [p.name for p in plan if p.treatment == t]
         for t in ("granted", "dropped", "pseudonymised")
     }
-    return {"method": METHOD, "key_id": key_id(key) if by["pseudonymised"] else None, **by}
+    if not by["pseudonymised"]:
+        return {"method": METHOD, "key_id": None, "derivation": None, **by}
+    info = [request.contract.name, request.version, request.recipient]
+    derivation = {"kdf": KDF, "salt": SALT.decode(), "info": info}
+    return {"method": METHOD, "key_id": key.key_id, "derivation": derivation, **by}
 
 
 def _ordered(manifest: dict[str, Any]) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from assay.govern.releases import Buckets, LockTerms, ReleaseRequest
+from assay.govern.releases import Buckets, LockTerms, MaskingKey, ReleaseRequest
 from assay.pipeline.ingest import landing
 from assay.pipeline.ingest.deadletter import Record
 from assay.pipeline.ingest.landing import MemoryPartition
@@ -23,7 +23,7 @@ from schemas import _wire as wire
 
 TOPIC = "assay.process_params.v1"
 BUCKETS = Buckets(raw="raw", curated="curated", reports="reports", releases="releases")
-KEY = b"unit-test-masking-key"
+KEY = MaskingKey(b"unit-test-masking-key".ljust(32, b"."), "test")
 CREATED = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 RECIPES = [f"R{9000 + n}" for n in range(5)]
 OPERATORS = [f"OP{424200 + n}" for n in range(4)]
