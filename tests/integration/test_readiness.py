@@ -131,6 +131,11 @@ def test_the_command_renders_and_uploads_the_report(
     settings, manifest = released
     for role, bucket in settings.buckets.items():
         monkeypatch.setenv(f"ASSAY_BUCKET_{role.upper()}", bucket)
+    # This module's buckets are named by no role's policy: the command runs with the root
+    # pair, as one configured identity (the roles are tested in test_access, test_releases).
+    access, secret = settings.s3_credentials()
+    monkeypatch.setenv("ASSAY_S3_ACCESS_KEY", access)
+    monkeypatch.setenv("ASSAY_S3_SECRET_KEY", secret)
     result = CliRunner().invoke(
         app, ["report", "readiness", "process_params", "1.0.0", "--output", str(tmp_path)]
     )
