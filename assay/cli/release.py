@@ -105,8 +105,8 @@ def verify(contract: ContractName, version: Version) -> None:
         console.print(f"[red]mismatch[/red] {problem}")
     for path in result.shadowed:
         console.print(
-            f"[red]shadowed[/red] {path}: a newer object hides the released version "
-            "(still intact and locked); delete the newer version to restore it"
+            f"[red]tampered[/red] {path}: a version written after the release hides the "
+            "released one (which is still intact and locked, and what was verified)"
         )
     if not result.intact:
         raise typer.Exit(1)

@@ -35,6 +35,8 @@ ARN = "arn:aws:s3:::"
 _PILOT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
 LIST = ["s3:ListBucket"]
+# A release is verified against the oldest version of its lock.json: readers list versions.
+LIST_VERSIONS = [*LIST, "s3:ListBucketVersions"]
 READ = ["s3:GetObject", "s3:GetObjectVersion"]
 WRITE = ["s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"]
 # A PutObject carrying object-lock retention is also checked against s3:PutObjectRetention.
@@ -98,12 +100,14 @@ def _read_write(sid: str, principal: str, bucket: str) -> list[dict[str, Any]]:
     ]
 
 
-def _read(sid: str, principals: list[str], bucket: str, prefix: str = "") -> list[dict[str, Any]]:
+def _read(
+    sid: str, principals: list[str], bucket: str, prefix: str = "", lists: list[str] = LIST
+) -> list[dict[str, Any]]:
     listing: dict[str, Any] = {}
     if prefix:
         listing["Condition"] = {"StringLike": {"s3:prefix": [f"{prefix}*"]}}
     return [
-        statement(f"{sid}List", principals, LIST, [f"{ARN}{bucket}"], **listing),
+        statement(f"{sid}List", principals, lists, [f"{ARN}{bucket}"], **listing),
         statement(f"{sid}Read", principals, READ, [f"{ARN}{bucket}/{prefix}*"]),
     ]
 
@@ -142,14 +146,15 @@ def _release_statements(
     bucket: str, keys: Principals, grants: Mapping[str, list[str]]
 ) -> list[dict[str, Any]]:
     found = [
-        *_read("Releaser", [keys.releaser], bucket),
+        *_read("Releaser", [keys.releaser], bucket, lists=LIST_VERSIONS),
         statement("ReleaserAdd", [keys.releaser], LOCKED_WRITE, [f"{ARN}{bucket}/*"]),
     ]
     for pilot in sorted(grants):
         sid = "Pilot" + re.sub(r"[^A-Za-z0-9]", "", pilot.title())
         for contract in sorted(set(grants[pilot])):
             tag = re.sub(r"[^A-Za-z0-9]", "", contract.title())
-            found += _read(f"{sid}{tag}", [keys.pilots[pilot]], bucket, f"{contract}/")
+            reader = [keys.pilots[pilot]]
+            found += _read(f"{sid}{tag}", reader, bucket, f"{contract}/", LIST_VERSIONS)
     return found
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from assay.config import Settings
 from assay.govern.releases import _manifest
 from assay.govern.releases._errors import ReleaseNotFound, ReleaseTampered
+from assay.govern.releases._manifest import MANIFEST
 from assay.store.objects import ObjectStore
 
 if TYPE_CHECKING:
@@ -32,11 +33,22 @@ class ReleaseInfo:
 
 
 def read_manifest(store: ObjectStore, bucket: str, contract: str, version: str) -> dict[str, Any]:
-    """A release's manifest, or `ReleaseNotFound`."""
-    key = f"{contract}/{version}/{_manifest.MANIFEST}"
-    if store.head(bucket, key) is None:
+    """A release's manifest as released, or `ReleaseNotFound`.
+
+    On a versioned store that is the version the oldest ``lock.json`` pins, checked against
+    the sha256 recorded there (`ReleaseTampered` if it differs), not whatever was written
+    on top of it since.
+    """
+    from assay.govern.releases._lock import read_released, release_pins
+
+    prefix = f"{contract}/{version}/"
+    pins = release_pins(store, bucket, prefix)
+    data = read_released(store, bucket, prefix + _manifest.MANIFEST, pins.versions.get(MANIFEST))
+    if data is None:
         raise ReleaseNotFound(contract, version, bucket)
-    return _manifest.loads(store.get(bucket, key))
+    if pins.manifest_sha256 not in (None, _manifest.sha256(data)):
+        raise ReleaseTampered(contract, version, [MANIFEST])
+    return _manifest.loads(data)
 
 
 def list_releases(
@@ -100,7 +112,7 @@ def download_release(
     manifest = read_manifest(store, bucket, contract, version)
     pins = release_pins(store, bucket, prefix)
     for path in [f.path for f in _manifest.checked_files(manifest)] + [_manifest.MANIFEST]:
-        data = read_released(store, bucket, prefix + path, pins.get(path))
+        data = read_released(store, bucket, prefix + path, pins.versions.get(path))
         if data is None:
             raise ReleaseTampered(contract, version, [path])
         target = dest / path

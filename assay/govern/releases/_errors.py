@@ -23,13 +23,17 @@ class ReleaseError(AssayError):
 
 
 class ReleaseExists(ReleaseError):
-    """A release version is immutable: it cannot be created twice."""
+    """A release version is immutable: it cannot be created twice, not even concurrently.
 
-    def __init__(self, contract: str, version: str) -> None:
-        self.contract, self.version = contract, version
+    ``path`` is the object that was found taken: ``manifest.json`` for a finished release,
+    ``claim.json`` when another run claimed the version first.
+    """
+
+    def __init__(self, contract: str, version: str, path: str = "manifest.json") -> None:
+        self.contract, self.version, self.path = contract, version, path
         super().__init__(
-            f"release {contract} {version} exists already and is immutable; "
-            "choose a new version (e.g. bump the patch number)"
+            f"release {contract} {version} exists already or is being created ({path} is "
+            "taken) and is immutable; choose a new version (e.g. bump the patch number)"
         )
 
 

@@ -2,15 +2,23 @@
 
 Layout in the releases bucket (the bucket holds nothing else, so no extra prefix)::
 
+    <contract>/<version>/claim.json       first: who got to create this version
     <contract>/<version>/data/<date>/<site>-<nnnn>.parquet
     <contract>/<version>/README.md        dataset card (简体中文, English)
     <contract>/<version>/croissant.json   Croissant 1.1 + RAI
     <contract>/<version>/manifest.json    written after everything it lists
-    <contract>/<version>/lock.json        retention and version id of each object, last
+    <contract>/<version>/lock.json        retention, manifest sha256, version ids; last
 
-A version that has a manifest exists and is never written again (`ReleaseExists`). A run
-that died before its manifest left only locked data objects: a new run rewrites them as
-new versions (same bytes, the data is deterministic) and pins those.
+Creating is a transaction of create-only writes (`_lock`):
+
+1. everything is built in memory first (an empty window or a bad grant burns nothing);
+2. ``claim.json`` is created: of two runs creating one version, exactly one succeeds,
+   the other stops with `ReleaseExists` having written nothing;
+3. the data, card, Croissant and manifest are created, each refused if the key is taken;
+4. ``lock.json`` is created last and pins all of them.
+
+A run that dies after 2 leaves the version claimed: it can never be written again (its
+objects are retained), so release under a new version. A version is never replaced.
 """
 
 from __future__ import annotations
@@ -21,10 +29,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from assay.errors import ObjectExists
 from assay.govern.releases import _card, _croissant, _lineage, _manifest, _snapshot
 from assay.govern.releases._errors import InvalidRelease, NothingToRelease, ReleaseExists
 from assay.govern.releases._lineage import Buckets
-from assay.govern.releases._lock import LOCK, LockTerms, lock_record, put_release_object
+from assay.govern.releases._lock import CLAIM, LOCK, LockTerms, lock_record, put_release_object
 from assay.govern.releases._masking import METHOD, FieldTreatment, plan_masking
 from assay.govern.releases._masking_key import KDF, SALT, MaskingKey
 from assay.govern.releases._quality import quality_summary
@@ -106,7 +115,7 @@ def create_release(
     objects = [(f.entry.path, f.data, "application/vnd.apache.parquet") for f in files]
     objects += [(path, data, kind) for path, (data, kind) in documents.items()]
     objects.append((_manifest.MANIFEST, _manifest.dumps(manifest), "application/json"))
-    versions = _write(store, buckets.releases, request.prefix, objects, terms, progress)
+    versions = _write(store, buckets.releases, request, objects, terms, progress)
     return Release(buckets.releases, request.prefix, manifest, versions)
 
 
@@ -246,19 +255,36 @@ def _ordered(manifest: dict[str, Any]) -> dict[str, Any]:
 def _write(
     store: ObjectStore,
     bucket: str,
-    prefix: str,
+    request: ReleaseRequest,
     objects: list[tuple[str, bytes, str]],
     terms: LockTerms,
     progress: Progress,
 ) -> dict[str, str | None]:
+    claim = _json({"contract": request.contract.name, "version": request.version})
+    _create(store, bucket, request, CLAIM, claim, "application/json", terms)
     versions: dict[str, str | None] = {}
     for path, data, kind in objects:
-        versions[path] = put_release_object(store, bucket, prefix + path, data, kind, terms)
-        progress(f"wrote {prefix}{path} ({len(data):,} bytes)")
-    put_release_object(
-        store, bucket, prefix + LOCK, lock_record(terms, versions), "application/json", terms
-    )
+        versions[path] = _create(store, bucket, request, path, data, kind, terms)
+        progress(f"wrote {request.prefix}{path} ({len(data):,} bytes)")
+    manifest = dict((path, data) for path, data, _ in objects)[_manifest.MANIFEST]
+    lock = lock_record(terms, versions, _manifest.sha256(manifest))
+    _create(store, bucket, request, LOCK, lock, "application/json", terms)
     return versions
+
+
+def _create(
+    store: ObjectStore,
+    bucket: str,
+    request: ReleaseRequest,
+    path: str,
+    data: bytes,
+    kind: str,
+    terms: LockTerms,
+) -> str | None:
+    try:
+        return put_release_object(store, bucket, request.prefix + path, data, kind, terms)
+    except ObjectExists as exc:
+        raise ReleaseExists(request.contract.name, request.version, path) from exc
 
 
 def _json(document: dict[str, Any]) -> bytes:

@@ -140,9 +140,10 @@ def test_pilots_read_only_their_granted_releases(policies: dict[str, Any]) -> No
     lists = [
         s
         for s in releases["Statement"]
-        if "k-a" in s["Principal"]["AWS"] and s["Action"] == ["s3:ListBucket"]
+        if "k-a" in s["Principal"]["AWS"] and "s3:ListBucket" in s["Action"]
     ]
     assert [s["Condition"] for s in lists] == [{"StringLike": {"s3:prefix": ["energy_meter/*"]}}]
+    assert lists[0]["Action"] == ["s3:ListBucket", "s3:ListBucketVersions"]
     for bucket in ("raw", "curated", "quarantine", "deadletter", "reports"):
         assert not allowed(policies[BUCKETS[bucket]], "k-a", "s3:GetObject", arn(bucket, "a"))
 
