@@ -23,11 +23,17 @@ Role = Annotated[
 
 @app.command("apply")
 def apply_roles() -> None:
-    """Create the role users (keys kept in <state>/access) and put every bucket policy."""
+    """Create missing buckets and the role users (keys kept in <state>/access), then put
+    every bucket policy. Runs as the S3 server's root."""
+    from assay.config import ROOT
     from assay.govern.access import apply
+    from assay.store.objects import ensure_buckets
 
     with user_errors():
-        applied = apply(settings())
+        current = settings()
+        if created := ensure_buckets(current.as_role(ROOT)):
+            progress(f"created buckets {', '.join(created)}")
+        applied = apply(current)
     for role in applied.created:
         progress(f"created user for {role}")
     for role in applied.updated:
