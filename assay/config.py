@@ -171,7 +171,10 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        stack_file = default_state_dir() / STACK_FILE
+        # The stack file of the state folder these settings are for: one given as a keyword
+        # (tests, a second stack) wins over the environment's.
+        given = getattr(init_settings, "init_kwargs", {}).get("state_dir")
+        stack_file = Path(given or default_state_dir()) / STACK_FILE
         return (
             init_settings,
             env_settings,

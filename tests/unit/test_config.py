@@ -115,3 +115,14 @@ def test_buckets_by_role() -> None:
         "reports",
         "releases",
     }
+
+
+def test_the_stack_file_is_read_from_the_state_folder_given(tmp_path: Path) -> None:
+    (tmp_path / ".assay").mkdir()
+    (tmp_path / ".assay" / "stack.toml").write_text('airflow_db = "postgres"\ns3_port = 1\n')
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "stack.toml").write_text("s3_port = 2\n")
+    assert load_settings().airflow_db == "postgres"
+    given = load_settings(state_dir=other)
+    assert (given.airflow_db, given.s3_port) == ("sqlite", 2)
