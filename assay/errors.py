@@ -9,6 +9,7 @@ imports) and re-exported here; ``EdgeError``, ``ValidatorError``, ``ContractErro
     ├── StackError             a local service failed (``service``, ``fix``)
     │   └── StackTimeout       a service did not become ready in time (transient)
     ├── StoreError             an object-store call failed (``bucket``, ``key``, ``missing``)
+    │   └── ObjectExists       a create-only write found the key taken
     └── KafkaUnavailable       the broker could not be reached or answered an error (transient)
 
 Errors carry their context as attributes; tests assert those, not message text.
@@ -65,6 +66,13 @@ class StoreError(AssayError):
         self.missing = missing
         self.transient = transient
         super().__init__(f"s3://{bucket}/{key}: {problem}")
+
+
+class ObjectExists(StoreError):
+    """A create-only write (``If-None-Match: *``) found an object under the key already."""
+
+    def __init__(self, bucket: str, key: str) -> None:
+        super().__init__(bucket, key, "exists already (create-only write refused)")
 
 
 class KafkaUnavailable(AssayError):

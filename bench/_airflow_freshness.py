@@ -146,7 +146,7 @@ class Api:
         try:
             return bool(self.call("GET", f"/dags/{dag_id}")["is_paused"])
         except airflow_client.AirflowApiError as exc:
-            if ": 404 " in str(exc):
+            if exc.status == 404:
                 return None
             raise
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -11,20 +12,28 @@ from rich.table import Table
 from assay.cli._common import console, out, progress, settings, user_errors
 
 app = typer.Typer(
-    help="Access roles on the S3 server: edge, pipeline, steward, pilot-<name>.",
+    help="Access roles on the S3 server: edge, pipeline, releaser, steward, pilot-<name>.",
     no_args_is_help=True,
 )
 
-Role = Annotated[str, typer.Argument(help="edge, pipeline, steward or pilot-<name>.")]
+Role = Annotated[
+    str, typer.Argument(help="edge, pipeline, releaser, steward, pilot-<name> or root.")
+]
 
 
 @app.command("apply")
 def apply_roles() -> None:
-    """Create the role users (keys kept in <state>/access) and put every bucket policy."""
+    """Create missing buckets and the role users (keys kept in <state>/access), then put
+    every bucket policy. Runs as the S3 server's root."""
+    from assay.config import ROOT
     from assay.govern.access import apply
+    from assay.store.objects import ensure_buckets
 
     with user_errors():
-        applied = apply(settings())
+        current = settings()
+        if created := ensure_buckets(current.as_role(ROOT)):
+            progress(f"created buckets {', '.join(created)}")
+        applied = apply(current)
     for role in applied.created:
         progress(f"created user for {role}")
     for role in applied.updated:
@@ -94,3 +103,24 @@ def policies(
         console.print(f"[bold red]error:[/bold red] {bucket} is not a pipeline bucket")
         raise typer.Exit(1)
     out.print_json(json.dumps({bucket: found[bucket]} if bucket else found))
+
+
+@app.command("export")
+def export(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the policy files.")] = Path(
+        "iam-policies"
+    ),
+    fmt: Annotated[str, typer.Option("--format", help="Only `iam` for now.")] = "iam",
+) -> None:
+    """Write one IAM policy document per role (<role>.json) for MinIO, Ceph RGW or AWS."""
+    from assay.govern.access import exported_policies
+
+    if fmt != "iam":
+        raise typer.BadParameter(f"unknown format {fmt!r}; choose iam", param_hint="--format")
+    with user_errors():
+        found = exported_policies(settings())
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for role, policy in found.items():
+        path = out_dir / f"{role}.json"
+        path.write_text(json.dumps(policy, indent=2) + "\n")
+        progress(f"{role}: {path} ({len(policy['Statement'])} statements)")

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
 from assay.config import Settings
-from assay.errors import StoreError
+from assay.errors import ObjectExists, StoreError
 
 if TYPE_CHECKING:
     import urllib3
@@ -237,6 +237,8 @@ def _translated(bucket: str, key: str) -> Iterator[None]:
     try:
         yield
     except S3Error as exc:
+        if exc.code == "PreconditionFailed":  # the only precondition assay sends: If-None-Match
+            raise ObjectExists(bucket, key) from exc
         missing = exc.code in {"NoSuchKey", "NotFound", "NoSuchObject"}
         raise StoreError(bucket, key, f"{exc.code}: {exc.message}", missing=missing) from exc
     except (MinioException, HTTPError, OSError) as exc:

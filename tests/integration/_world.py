@@ -15,8 +15,7 @@ from assay.pipeline.ingest.landing import Buckets
 from assay.pipeline.validate import curation
 from assay.store import layout
 from assay.store.objects import S3Store, s3_client
-from schemas import Contract, load_contract
-from schemas import _wire as wire
+from schemas import Contract, load_contract, wire
 
 ENERGY: Contract = load_contract("energy_meter")
 

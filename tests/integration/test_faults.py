@@ -174,7 +174,7 @@ def test_scheduler_killed_mid_ingest(stack_settings: Settings, unique: str) -> N
     from kafka import KafkaProducer
 
     from assay.store.objects import arrow_filesystem
-    from schemas import _wire as wire
+    from schemas import wire
 
     producer_id, n = f"kill-{unique}", 40_000
     sender = KafkaProducer(bootstrap_servers=stack_settings.bootstrap, acks="all", linger_ms=50)

@@ -5,7 +5,16 @@ only writes the users and policies, see `assay.govern.access._policy` for what e
 """
 
 from assay.govern.access._admin import Account, GatewayAdmin
-from assay.govern.access._apply import Applied, apply, effective_grants, planned_policies, role_keys
+from assay.govern.access._apply import (
+    Applied,
+    RoleBackend,
+    VersityBackend,
+    apply,
+    effective_grants,
+    exported_policies,
+    planned_policies,
+    role_keys,
+)
 from assay.govern.access._credentials import RoleKeys, keys_file, load
 from assay.govern.access._errors import AccessError, AdminApiError
 from assay.govern.access._grants import add_grant, load_grants, merge_grants
@@ -14,9 +23,11 @@ from assay.govern.access._policy import (
     EDGE,
     FIXED_ROLES,
     PIPELINE,
+    RELEASER,
     STEWARD,
     Principals,
     bucket_policies,
+    identity_policies,
     pilot_role,
 )
 
@@ -25,6 +36,7 @@ __all__ = [
     "EDGE",
     "FIXED_ROLES",
     "PIPELINE",
+    "RELEASER",
     "STEWARD",
     "AccessError",
     "Account",
@@ -32,11 +44,15 @@ __all__ = [
     "Applied",
     "GatewayAdmin",
     "Principals",
+    "RoleBackend",
     "RoleKeys",
+    "VersityBackend",
     "add_grant",
     "apply",
     "bucket_policies",
     "effective_grants",
+    "exported_policies",
+    "identity_policies",
     "keys_file",
     "load",
     "load_grants",
