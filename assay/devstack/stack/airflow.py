@@ -34,7 +34,7 @@ from assay.devstack.stack import _process
 from assay.devstack.stack._service import Progress, Service
 from assay.errors import StackError
 
-DAGS = Path(__file__).resolve().parents[2] / "dags"
+DAGS = Path(__file__).resolve().parents[3] / "dags"
 HEALTH_PATH = "/api/v2/monitor/health"
 VERSION_PATH = "/api/v2/version"
 SIMPLE_AUTH = "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"

@@ -10,7 +10,7 @@ from pathlib import Path
 from assay.devstack.stack._service import Prerequisite, Progress, Service
 from assay.errors import StackError
 
-POM = Path(__file__).resolve().parents[2] / "infra" / "kafka" / "pom.xml"
+POM = Path(__file__).resolve().parents[3] / "infra" / "kafka" / "pom.xml"
 STORAGE_TOOL = "kafka.tools.StorageTool"
 STORAGE_TOOL_MOVED = "org.apache.kafka.tools.StorageTool"  # where later releases may move it
 _KAFKA_JAR = re.compile(r"kafka_2\.13-(?P<version>[\d.]+)\.jar")
