@@ -26,6 +26,7 @@ from producers.errors import (
     SpoolError,
 )
 from producers.librdkafka import LibrdkafkaTransport
+from producers.security import KafkaSecurity
 from producers.sender import Sender
 from producers.sink import KafkaSettings, KafkaTransport, MemoryTransport
 from producers.sources import SourceContext, SourceOptions
@@ -40,6 +41,7 @@ __all__ = [
     "EdgeConfigError",
     "EdgeError",
     "Encoder",
+    "KafkaSecurity",
     "KafkaSettings",
     "KafkaTransport",
     "LibrdkafkaTransport",

@@ -37,6 +37,7 @@ from functools import partial
 from typing import Any
 
 from producers.errors import EdgeConfigError, SinkError, SinkUnavailable
+from producers.security import librdkafka_security
 from producers.sink import Delivery, Headers, KafkaSettings
 
 __all__ = ["LibrdkafkaTransport", "librdkafka_config", "translate_librdkafka_error"]
@@ -104,6 +105,7 @@ def librdkafka_config(settings: KafkaSettings) -> dict[str, object]:
         "queue.buffering.max.kbytes": 32 * 1024,
         # The broker closes idle connections after minutes; a gateway idles for hours.
         "log.connection.close": False,
+        **librdkafka_security(settings.security),
     }
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from producers.errors import SinkError, SinkUnavailable
+from producers.security import KafkaSecurity, kafka_python_security
 
 __all__ = [
     "Delivery",
@@ -44,8 +45,8 @@ Headers = list[tuple[str, bytes]]
 class KafkaSettings:
     """The producer settings the edge exposes; acks=all and idempotence are not optional.
 
-    ``client`` picks the library (``open_transport``); ``api_version`` and ``extra`` are
-    kafka-python's own.
+    ``client`` picks the library (``open_transport``); ``security`` is translated for either
+    (``producers.security``); ``api_version`` and ``extra`` are kafka-python's own.
     """
 
     bootstrap: str = "127.0.0.1:9092"
@@ -61,6 +62,7 @@ class KafkaSettings:
     client: Literal["kafka-python", "librdkafka"] = "kafka-python"
     api_version: tuple[int, ...] | None = None
     extra: dict[str, object] = field(default_factory=dict)
+    security: KafkaSecurity = field(default_factory=KafkaSecurity)
 
     def producer_config(self) -> dict[str, object]:
         """Keyword arguments for ``kafka.KafkaProducer``."""
@@ -79,6 +81,7 @@ class KafkaSettings:
             # outage a gateway would idle that long with the broker back; Java uses 1 s.
             "reconnect_backoff_max_ms": self.reconnect_backoff_max_ms,
             "client_id": self.client_id,
+            **kafka_python_security(self.security),
             **self.extra,
         }
         if self.api_version:

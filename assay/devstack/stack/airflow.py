@@ -164,7 +164,7 @@ def kafka_connections(settings: Settings) -> dict[str, str]:
 
     return {
         f"AIRFLOW_CONN_{wakeup.connection_id(c.name).upper()}": json.dumps(
-            wakeup.connection(settings.bootstrap, c.name)
+            wakeup.connection(settings.bootstrap, c.name, settings.kafka_security())
         )
         for c in ContractRegistry.shipped()
     }

@@ -1,6 +1,7 @@
 """Airflow's services: the config, environment and commands they build from the settings."""
 
 import configparser
+import os
 import sys
 from pathlib import Path
 
@@ -11,7 +12,11 @@ from assay.devstack.stack import airflow as af
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    # Away from a running stack's state folder, whose stack.toml the settings would read.
+    for key in [k for k in os.environ if k.startswith("ASSAY_")]:
+        monkeypatch.delenv(key)
+    monkeypatch.chdir(tmp_path)
     return Settings(state_dir=tmp_path / "state", cache_dir=tmp_path / "cache", airflow_port=8181)
 
 
