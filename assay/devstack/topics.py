@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from assay.config import Settings
 from assay.errors import KafkaUnavailable
+from producers.security import kafka_python_security
 from schemas import Contract, topic_name
 
 
@@ -15,8 +16,11 @@ def ensure_topics(settings: Settings, contracts: Iterable[Contract]) -> dict[str
     from kafka.errors import KafkaError
 
     wanted = {topic_name(c): c.partitions for c in contracts}
+    security = kafka_python_security(settings.kafka_security())
     try:
-        admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap, client_id="assay-topics")
+        admin = KafkaAdminClient(
+            bootstrap_servers=settings.bootstrap, client_id="assay-topics", **security
+        )
     except KafkaError as exc:
         raise KafkaUnavailable(
             ",".join(wanted), f"cannot reach {settings.bootstrap}: {exc}"

@@ -42,12 +42,20 @@ def stack_file(settings: Settings) -> Path:
     return settings.state_dir / STACK_FILE
 
 
-def write_stack_file(settings: Settings) -> Settings:
-    """Record ports and credentials (generating those missing); return settings that see them."""
+def write_stack_file(settings: Settings, *, insecure: bool = False) -> Settings:
+    """Record ports and credentials (generating those missing); return settings that see them.
+
+    Kafka's part is the stack's choice, not the caller's: SASL_SSL as ``admin`` with the stack's
+    CA, or PLAINTEXT when ``insecure``; the returned settings hold it even where the
+    environment says otherwise, so the broker and its health check agree.
+    """
+    from assay.devstack.stack.kafka_auth import client_settings
+
     access = settings.s3_access_key or f"assay{secrets.token_hex(4)}"
     secret = settings.s3_secret_key.get_secret_value() or secrets.token_urlsafe(24)
+    kafka = client_settings(settings.state_dir, insecure=insecure)
     values: dict[str, object] = {k: getattr(settings, k) for k in RECORDED}
-    values |= {"s3_access_key": access, "s3_secret_key": secret}
+    values |= {"s3_access_key": access, "s3_secret_key": secret, **kafka}
     path = stack_file(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     lines = [f"{key} = {_toml_value(value)}" for key, value in values.items()]
@@ -55,7 +63,7 @@ def write_stack_file(settings: Settings) -> Settings:
         "# written by `assay stack up`; delete with the state folder\n" + "\n".join(lines) + "\n"
     )
     path.chmod(0o600)
-    return load_settings(state_dir=settings.state_dir, cache_dir=settings.cache_dir)
+    return load_settings(state_dir=settings.state_dir, cache_dir=settings.cache_dir, **kafka)
 
 
 def _toml_value(value: object) -> str:
@@ -65,17 +73,23 @@ def _toml_value(value: object) -> str:
     return f'"{escaped}"'
 
 
-def up(settings: Settings, progress: Progress, *, airflow: bool = True) -> Settings:
-    """Start every service that is not already healthy, then create the buckets."""
+def up(
+    settings: Settings, progress: Progress, *, airflow: bool = True, insecure: bool = False
+) -> Settings:
+    """Start every service that is not already healthy, then create the buckets.
+
+    Kafka's topics are in place before Airflow starts: its topic watchers connect at once.
+    """
     from assay.store.objects import ensure_buckets
 
-    settings = write_stack_file(settings)
+    settings = write_stack_file(settings, insecure=insecure)
     for service in services(settings, airflow=airflow):
         service.up(progress)
+        if service.name == "kafka":
+            _ensure_topics(settings, progress)
     created = ensure_buckets(settings)
     if created:
         progress(f"s3: created buckets {', '.join(created)}")
-    _ensure_topics(settings, progress)
     return settings
 
 

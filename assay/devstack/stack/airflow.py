@@ -32,6 +32,7 @@ from typing import Any, ClassVar
 from assay.config import Settings
 from assay.devstack.stack import _process
 from assay.devstack.stack._service import Progress, Service
+from assay.devstack.stack.kafka_auth import INGEST, WATCHER, principal_env, principal_security
 from assay.errors import StackError
 
 DAGS = Path(__file__).resolve().parents[3] / "dags"
@@ -154,17 +155,20 @@ def airflow_env(settings: Settings, base: dict[str, str]) -> dict[str, str]:
     # Tasks that shell out to `python` or `airflow` must find this environment's, not the system's.
     inherited = [p for p in base.get("PATH", "").split(os.pathsep) if p]
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), *inherited])
-    return env | kafka_connections(settings)
+    # Tasks reach Kafka as the ingest principal, never as the stack's admin.
+    return env | principal_env(settings, INGEST) | kafka_connections(settings)
 
 
 def kafka_connections(settings: Settings) -> dict[str, str]:
-    """``AIRFLOW_CONN_*`` variables for each contract's topic watcher (see `wakeup`)."""
+    """``AIRFLOW_CONN_*`` variables for each contract's topic watcher (see `wakeup`), which
+    connects as the watcher principal."""
     from assay.pipeline.airflow import wakeup
     from schemas import ContractRegistry
 
+    security = principal_security(settings, WATCHER)
     return {
         f"AIRFLOW_CONN_{wakeup.connection_id(c.name).upper()}": json.dumps(
-            wakeup.connection(settings.bootstrap, c.name, settings.kafka_security())
+            wakeup.connection(settings.bootstrap, c.name, security)
         )
         for c in ContractRegistry.shipped()
     }
