@@ -78,7 +78,8 @@ def up(
 ) -> Settings:
     """Start every service that is not already healthy, then create the buckets.
 
-    Kafka's topics are in place before Airflow starts: its topic watchers connect at once.
+    Kafka's topics and ACLs are in place before Airflow starts: its topic watchers connect at
+    once, as principals whose ACLs must exist by then.
     """
     from assay.store.objects import ensure_buckets
 
@@ -87,10 +88,21 @@ def up(
         service.up(progress)
         if service.name == "kafka":
             _ensure_topics(settings, progress)
+            _ensure_acls(settings, progress)
     created = ensure_buckets(settings)
     if created:
         progress(f"s3: created buckets {', '.join(created)}")
     return settings
+
+
+def _ensure_acls(settings: Settings, progress: Progress) -> None:
+    from assay.govern.access import apply_kafka_grants, stack_kafka_grants
+
+    if settings.kafka_security_protocol == "PLAINTEXT":
+        progress("kafka: PLAINTEXT without authorizer (--insecure): for debugging only")
+        return
+    count = apply_kafka_grants(settings, stack_kafka_grants())
+    progress(f"kafka: SASL_SSL, {count} ACLs for ingest, watcher and edge-demo in place")
 
 
 def _ensure_topics(settings: Settings, progress: Progress) -> None:
