@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 
 from assay.config import Settings
 from assay.store.objects import ensure_buckets, s3_client
+from producers.security import kafka_python_security
 
 TOPIC = "assay.devstack.smoke.v1"
 GROUP = "assay-smoke"
@@ -53,7 +54,8 @@ def produce(settings: Settings, rows: list[dict[str, object]]) -> None:
     from kafka.admin import KafkaAdminClient, NewTopic
     from kafka.errors import TopicAlreadyExistsError
 
-    admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap)
+    security = kafka_python_security(settings.kafka_security())
+    admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap, **security)
     try:
         admin.create_topics([NewTopic(TOPIC, num_partitions=1, replication_factor=1)])
     except TopicAlreadyExistsError:
@@ -65,6 +67,7 @@ def produce(settings: Settings, rows: list[dict[str, object]]) -> None:
         acks="all",
         enable_idempotence=True,
         compression_type="zstd",
+        **security,
     )
     try:
         for row in rows:
@@ -85,6 +88,7 @@ def land(settings: Settings, max_records: int = 10_000) -> SmokeResult | None:
         group_id=GROUP,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
+        **kafka_python_security(settings.kafka_security()),
     )
     try:
         tp = TopicPartition(TOPIC, 0)
