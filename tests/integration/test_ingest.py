@@ -16,6 +16,7 @@ from assay.pipeline.ingest.deadletter import Reason
 from assay.pipeline.ingest.landing import Buckets, land_partition, land_segment
 from assay.store.objects import S3Store, s3_client
 from assay.store.parquet import from_parquet
+from producers.security import kafka_python_security
 from schemas import Contract, load_contract
 from schemas import _wire as wire
 
@@ -71,7 +72,8 @@ def energy() -> Contract:
 @pytest.fixture
 def topic(stack_settings: Settings, unique: str) -> str:
     name = f"test.ingest.{unique}"
-    admin = KafkaAdminClient(bootstrap_servers=stack_settings.bootstrap)
+    security = kafka_python_security(stack_settings.kafka_security())
+    admin = KafkaAdminClient(bootstrap_servers=stack_settings.bootstrap, **security)
     admin.create_topics([NewTopic(name, num_partitions=2, replication_factor=1)])
     admin.close()
     return name
@@ -94,6 +96,7 @@ def produce(
         enable_idempotence=True,
         compression_type="zstd",
         max_request_size=8 << 20,
+        **kafka_python_security(settings.kafka_security()),
     )
     base = {wire.HEADER_CONTRACT: "energy_meter", wire.HEADER_VERSION: "1.0.0"}
     for key, value, headers in messages:
