@@ -35,6 +35,8 @@ __all__ = ["KafkaSecurity", "java_security", "kafka_python_security", "librdkafk
 Protocol = Literal["PLAINTEXT", "SSL", "SASL_SSL"]
 Mechanism = Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"]
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# librdkafka passes credentials as C strings: a NUL would cut them short, silently.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 FILES = ("password_file", "ca_file", "cert_file", "key_file")
 
 
@@ -74,6 +76,8 @@ class KafkaSecurity(BaseModel):
         has_password = bool(self.password.get_secret_value()) or self.password_file is not None
         if self.password.get_secret_value() and self.password_file is not None:
             return "give password or password_file, not both"
+        if _CONTROL.search(self.username) or _CONTROL.search(self.password.get_secret_value()):
+            return "username and password must not contain control characters"
         if sasl and not (self.username and has_password):
             return "SASL_SSL needs a username and a password (or password_file)"
         if not sasl and (self.username or has_password):

@@ -127,11 +127,12 @@ def blocks(draw: st.DrawFn) -> KafkaSecurity:
             fields |= {"cert_file": pem["cert"], "key_file": pem["key"]}
     if protocol == "SASL_SSL":
         fields["mechanism"] = draw(st.sampled_from(["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"]))
-        fields["username"] = draw(st.text(st.characters(codec="ascii"), min_size=1, max_size=20))
+        printable = st.characters(exclude_categories=["Cc", "Cs"])
+        fields["username"] = draw(st.text(printable, min_size=1, max_size=20))
         if draw(st.booleans()):
             fields["password_file"] = pem["pw"]
         else:
-            fields["password"] = draw(st.text(min_size=1, max_size=30))
+            fields["password"] = draw(st.text(printable, min_size=1, max_size=30))
     return KafkaSecurity.model_validate(fields)
 
 
@@ -171,6 +172,8 @@ def test_kafka_python_takes_a_secured_block(pem: dict[str, Path]) -> None:
         {"protocol": "SASL_SSL", "username": "u", "password": "p", "mechanism": "GSSAPI"},
         {"protocol": "SASL_PLAINTEXT", "username": "u", "password": "p"},
         {"protocol": "SSL", "trust_store": "x"},
+        {"protocol": "SASL_SSL", "username": "u\x00", "password": "p"},
+        {"protocol": "SASL_SSL", "username": "u", "password": "p\nq"},
     ],
 )
 def test_what_would_be_ignored_or_sent_in_clear_is_refused(fields: dict[str, str]) -> None:
