@@ -57,7 +57,9 @@ def write_stack_file(settings: Settings, *, insecure: bool = False) -> Settings:
     values: dict[str, object] = {k: getattr(settings, k) for k in RECORDED}
     values |= {"s3_access_key": access, "s3_secret_key": secret, **kafka}
     path = stack_file(settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    # The state folder holds every secret of the stack (S3 keys, Kafka's CA key and passwords).
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path.parent.chmod(0o700)
     lines = [f"{key} = {_toml_value(value)}" for key, value in values.items()]
     path.write_text(
         "# written by `assay stack up`; delete with the state folder\n" + "\n".join(lines) + "\n"

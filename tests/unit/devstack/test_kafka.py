@@ -78,6 +78,7 @@ def test_up_records_sasl_ssl_as_admin_unless_insecure(tmp_path: Path) -> None:
     assert secured.kafka_username == "admin"
     assert secured.kafka_password_file == kafka_auth.password_file(settings.state_dir, "admin")
     assert 'kafka_security_protocol = "SASL_SSL"' in (settings.state_dir / "stack.toml").read_text()
+    assert stat.S_IMODE(settings.state_dir.stat().st_mode) == 0o700
     insecure = write_stack_file(settings, insecure=True)
     assert insecure.kafka_security_protocol == "PLAINTEXT"
     assert insecure.kafka_username == ""
