@@ -24,7 +24,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -33,6 +33,7 @@ from pydantic_settings import (
 )
 
 from assay.errors import ConfigError
+from schemas.kafka_security import KafkaSecurity, Mechanism, Protocol
 
 ENV_PREFIX = "ASSAY_"
 STACK_FILE = "stack.toml"
@@ -106,6 +107,16 @@ class Settings(BaseSettings):
     kafka_port: int = 9092
     kafka_controller_port: int = 9093
     kafka_heap: str = "512m"
+    # The client's security block (`schemas.kafka_security`); `assay stack up` records SASL_SSL,
+    # the stack's CA and the admin principal in <state>/stack.toml.
+    kafka_security_protocol: Protocol = "PLAINTEXT"
+    kafka_sasl_mechanism: Mechanism = "SCRAM-SHA-512"
+    kafka_username: str = ""
+    kafka_password: SecretStr = SecretStr("")
+    kafka_password_file: Path | None = None
+    kafka_ca_file: Path | None = None
+    kafka_cert_file: Path | None = None
+    kafka_key_file: Path | None = None
 
     s3_endpoint: str = Field(default="", description="http(s)://host:port; default from s3_port")
     s3_port: int = 7070
@@ -197,6 +208,27 @@ class Settings(BaseSettings):
         """Every bucket the pipeline uses, by role."""
         roles = ("raw", "curated", "quarantine", "deadletter", "reports", "releases")
         return {role: getattr(self, f"bucket_{role}") for role in roles}
+
+    def kafka_security(self) -> KafkaSecurity:
+        """How every Kafka client of the platform connects; a `ConfigError` if inconsistent."""
+        places = ["environment ASSAY_KAFKA_*", str(config_file()), str(self.state_dir / STACK_FILE)]
+        try:
+            security = KafkaSecurity(
+                protocol=self.kafka_security_protocol,
+                mechanism=self.kafka_sasl_mechanism,
+                username=self.kafka_username,
+                password=self.kafka_password,
+                password_file=self.kafka_password_file,
+                ca_file=self.kafka_ca_file,
+                cert_file=self.kafka_cert_file,
+                key_file=self.kafka_key_file,
+            )
+        except ValidationError as exc:
+            problem = "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
+            raise ConfigError(f"Kafka security settings: {problem}", places=places) from exc
+        if (found := security.unreadable()) is not None:
+            raise ConfigError(f"kafka_{found[0]}: {found[1]}", places=places)
+        return security
 
     def as_role(self, role: str) -> Settings:
         """These settings with S3 calls made as ``role`` (a configured key pair still wins)."""

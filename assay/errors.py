@@ -10,7 +10,8 @@ imports) and re-exported here; ``EdgeError``, ``ValidatorError``, ``ContractErro
     │   └── StackTimeout       a service did not become ready in time (transient)
     ├── StoreError             an object-store call failed (``bucket``, ``key``, ``missing``)
     │   └── ObjectExists       a create-only write found the key taken
-    └── KafkaUnavailable       the broker could not be reached or answered an error (transient)
+    ├── KafkaUnavailable       the broker could not be reached or answered an error (transient)
+    └── KafkaRefused           the broker refused the client: authentication or an ACL (``code``)
 
 Errors carry their context as attributes; tests assert those, not message text.
 """
@@ -83,3 +84,16 @@ class KafkaUnavailable(AssayError):
     def __init__(self, topic: str, problem: str) -> None:
         self.topic = topic
         super().__init__(f"{topic}: {problem}")
+
+
+class KafkaRefused(AssayError):
+    """The broker refused the client for good: its credentials, or no ACL allows the request.
+
+    ``code`` is the broker's or client library's error name (``SASL_AUTHENTICATION_FAILED``,
+    ``TOPIC_AUTHORIZATION_FAILED``, ``GROUP_AUTHORIZATION_FAILED`` …); retrying cannot help.
+    """
+
+    def __init__(self, topic: str, code: str, problem: str) -> None:
+        self.topic = topic
+        self.code = code
+        super().__init__(f"{topic}: {code}: {problem}")

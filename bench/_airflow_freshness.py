@@ -245,9 +245,11 @@ class Trickle(threading.Thread):
 
         from producers import Reading
         from producers.encoding import headers
+        from schemas.kafka_security import librdkafka_security
 
         producer = Producer(
             {
+                **librdkafka_security(self.settings.kafka_security()),
                 "bootstrap.servers": self.settings.bootstrap,
                 "acks": "all",
                 "enable.idempotence": True,

@@ -123,10 +123,14 @@ class Trickle(threading.Thread):
         from bench._pipeline_data import DEVICES, base_readings
         from producers import Encoder, Reading
         from producers.encoding import headers
+        from schemas.kafka_security import librdkafka_security
 
         base = base_readings(self.contract)[: DEVICES * 1000]
         encoder = Encoder(self.contract, "bench-trickle", "sz-plant-1")
-        producer = Producer({"bootstrap.servers": self.settings.bootstrap, "linger.ms": 5})
+        security = librdkafka_security(self.settings.kafka_security())
+        producer = Producer(
+            {"bootstrap.servers": self.settings.bootstrap, "linger.ms": 5, **security}
+        )
         tick, per_tick = 0.1, max(1, round(self.rate / 10))
         start = time.monotonic()
         while time.monotonic() - start < self.seconds:

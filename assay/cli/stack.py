@@ -22,13 +22,21 @@ app = typer.Typer(
 def up(
     airflow: Annotated[bool, typer.Option(help="Also start Airflow.")] = True,
     db: Annotated[str, typer.Option(help="Airflow's database: sqlite or postgres.")] = "",
+    insecure: Annotated[
+        bool,
+        typer.Option(
+            "--insecure",
+            help="Kafka in PLAINTEXT without authentication or ACLs, for debugging. "
+            "Default: SASL_SSL with SCRAM principals, TLS and ACLs.",
+        ),
+    ] = False,
 ) -> None:
     """Start every service that is not already running and healthy (idempotent)."""
     with user_errors():
         overrides = {"airflow_db": db} if db else {}
         current = settings().model_copy(update=overrides)
         started = time.monotonic()
-        ready = stack.up(current, progress, airflow=airflow)
+        ready = stack.up(current, progress, airflow=airflow, insecure=insecure)
         console.print(
             f"[green]stack ready[/green] in {time.monotonic() - started:.0f}s; "
             f"state in {ready.state_dir.resolve()}"

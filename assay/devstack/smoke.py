@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from assay.config import PIPELINE, Settings
+from assay.devstack.stack.kafka_auth import EDGE_DEMO, principal_security
 from assay.devstack.topics import ensure_topics
 from assay.errors import AssayError, KafkaUnavailable
 from assay.pipeline.ingest.consumer import KafkaPartition
@@ -76,7 +77,8 @@ def produce(settings: Settings, contract: Contract, count: int) -> None:
             failures.append(error)
         acked.release()
 
-    transport = KafkaTransport(KafkaSettings(bootstrap=settings.bootstrap))
+    security = principal_security(settings, EDGE_DEMO)  # as the demo's gateway
+    transport = KafkaTransport(KafkaSettings(bootstrap=settings.bootstrap, security=security))
     try:
         for seq, reading in enumerate(readings(count, now)):
             message = encoder.json(reading, seq, int(now.timestamp() * 1000))  # type: ignore[arg-type]

@@ -126,3 +126,45 @@ def test_the_stack_file_is_read_from_the_state_folder_given(tmp_path: Path) -> N
     assert load_settings().airflow_db == "postgres"
     given = load_settings(state_dir=other)
     assert (given.airflow_db, given.s3_port) == ("sqlite", 2)
+
+
+def test_the_kafka_block_comes_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "ingest.password").write_text("pw\n")
+    monkeypatch.setenv("ASSAY_KAFKA_SECURITY_PROTOCOL", "SASL_SSL")
+    monkeypatch.setenv("ASSAY_KAFKA_USERNAME", "ingest")
+    monkeypatch.setenv("ASSAY_KAFKA_PASSWORD_FILE", str(tmp_path / "ingest.password"))
+    security = load_settings().kafka_security()
+    assert (security.protocol, security.mechanism, security.username) == (
+        "SASL_SSL",
+        "SCRAM-SHA-512",
+        "ingest",
+    )
+    assert security.secret() == "pw"
+
+
+def test_an_inconsistent_kafka_block_says_where_it_looked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ASSAY_KAFKA_SECURITY_PROTOCOL", "SASL_SSL")
+    with pytest.raises(ConfigError) as err:
+        load_settings().kafka_security()
+    assert "SASL_SSL needs a username" in str(err.value)
+    assert any("ASSAY_KAFKA_" in p for p in err.value.places)
+    assert any(p.endswith("stack.toml") for p in err.value.places)
+
+
+def test_a_missing_kafka_file_is_named(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("ASSAY_KAFKA_SECURITY_PROTOCOL", "SSL")
+    monkeypatch.setenv("ASSAY_KAFKA_CA_FILE", str(tmp_path / "nowhere.pem"))
+    with pytest.raises(ConfigError, match="kafka_ca_file: cannot read"):
+        load_settings().kafka_security()
+
+
+def test_every_field_of_the_kafka_block_is_a_setting() -> None:
+    from schemas.kafka_security import KafkaSecurity
+
+    names = {"protocol": "kafka_security_protocol", "mechanism": "kafka_sasl_mechanism"}
+    for field in KafkaSecurity.model_fields:
+        assert names.get(field, f"kafka_{field}") in Settings.model_fields, field

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from assay.config import PIPELINE, Settings
+from assay.devstack.stack.kafka_auth import INGEST, WATCHER, principal_env, principal_security
 
 
 def airflow_home(settings: Settings) -> Path:
@@ -29,7 +30,9 @@ def airflow_env(settings: Settings, base: dict[str, str]) -> dict[str, str]:
     # Tasks that shell out to `python` or `airflow` must find this environment's, not the system's.
     inherited = [p for p in base.get("PATH", "").split(os.pathsep) if p]
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), *inherited])
-    return env | pipeline_keys(settings) | kafka_connections(settings)
+    # Tasks reach Kafka as the ingest principal, never as the stack's admin.
+    keys = pipeline_keys(settings) | principal_env(settings, INGEST)
+    return env | keys | kafka_connections(settings)
 
 
 def pipeline_keys(settings: Settings) -> dict[str, str]:
@@ -46,13 +49,15 @@ def pipeline_keys(settings: Settings) -> dict[str, str]:
 
 
 def kafka_connections(settings: Settings) -> dict[str, str]:
-    """``AIRFLOW_CONN_*`` variables for each contract's topic watcher (see `wakeup`)."""
+    """``AIRFLOW_CONN_*`` variables for each contract's topic watcher (see `wakeup`), which
+    connects as the watcher principal."""
     from assay.pipeline.airflow import wakeup
     from schemas import ContractRegistry
 
+    security = principal_security(settings, WATCHER)
     return {
         f"AIRFLOW_CONN_{wakeup.connection_id(c.name).upper()}": json.dumps(
-            wakeup.connection(settings.bootstrap, c.name)
+            wakeup.connection(settings.bootstrap, c.name, security)
         )
         for c in ContractRegistry.shipped()
     }

@@ -63,23 +63,33 @@ def stack_file(settings: Settings) -> Path:
     return settings.state_dir / STACK_FILE
 
 
-def write_stack_file(settings: Settings) -> Settings:
-    """Record the ports and keep the root keys; return settings that see them.
+def write_stack_file(settings: Settings, *, insecure: bool = False) -> Settings:
+    """Record the ports and Kafka's client settings, keep the root keys; return settings that
+    see them.
 
     The S3 root keys live in ``access/root.toml`` beside the roles' keys, not in
     ``stack.toml`` (which every client reads): kept if there, else the configured pair (or
-    one an older ``stack.toml`` held), else generated.
+    one an older ``stack.toml`` held), else generated. Kafka's part is the stack's choice, not
+    the caller's: SASL_SSL as ``admin`` with the stack's CA, or PLAINTEXT when ``insecure``;
+    the returned settings hold it even where the environment says otherwise, so the broker
+    and its health check agree.
     """
+    from assay.devstack.stack.kafka_auth import client_settings
+
     ensure_root_keys(settings)
+    kafka = client_settings(settings.state_dir, insecure=insecure)
     values: dict[str, object] = {k: getattr(settings, k) for k in RECORDED}
+    values |= kafka
     path = stack_file(settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    # The state folder holds every secret of the stack (S3 keys, Kafka's CA key and passwords).
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path.parent.chmod(0o700)
     lines = [f"{key} = {_toml_value(value)}" for key, value in values.items()]
     path.write_text(
         "# written by `assay stack up`; delete with the state folder\n" + "\n".join(lines) + "\n"
     )
     path.chmod(0o600)
-    return load_settings(state_dir=settings.state_dir, cache_dir=settings.cache_dir)
+    return load_settings(state_dir=settings.state_dir, cache_dir=settings.cache_dir, **kafka)
 
 
 def ensure_root_keys(settings: Settings) -> Path:
@@ -104,20 +114,25 @@ def _toml_value(value: object) -> str:
     return f'"{escaped}"'
 
 
-def up(settings: Settings, progress: Progress, *, airflow: bool = True) -> Settings:
-    """Start Kafka and the S3 server, create the buckets, apply the roles and topics, then
-    start Airflow (its tasks get the pipeline role's keys, which exist only after ``apply``)."""
+def up(
+    settings: Settings, progress: Progress, *, airflow: bool = True, insecure: bool = False
+) -> Settings:
+    """Start Kafka and the S3 server, create the topics and ACLs, the buckets and the roles,
+    then start Airflow: its tasks get the pipeline role's keys, which exist only after
+    ``apply``, and its topic watchers connect at once, as principals whose ACLs must exist."""
     from assay.store.objects import ensure_buckets
 
     make_private(settings)
-    settings = write_stack_file(settings)
+    settings = write_stack_file(settings, insecure=insecure)
     for service in services(settings, airflow=False):
         service.up(progress)
+        if service.name == "kafka":
+            _ensure_topics(settings, progress)
+            _ensure_acls(settings, progress)
     created = ensure_buckets(settings.as_role(ROOT))
     if created:
         progress(f"s3: created buckets {', '.join(created)}")
     _apply_roles(settings, progress)
-    _ensure_topics(settings, progress)
     if airflow:
         for service in _airflow_services(settings):
             service.up(progress)
@@ -130,6 +145,16 @@ def _apply_roles(settings: Settings, progress: Progress) -> None:
     applied = apply(settings)
     roles = ", ".join(applied.created + applied.updated)
     progress(f"s3: roles applied ({roles}); keys in {settings.state_dir / 'access'}")
+
+
+def _ensure_acls(settings: Settings, progress: Progress) -> None:
+    from assay.govern.access import apply_kafka_grants, stack_kafka_grants
+
+    if settings.kafka_security_protocol == "PLAINTEXT":
+        progress("kafka: PLAINTEXT without authorizer (--insecure): for debugging only")
+        return
+    count = apply_kafka_grants(settings, stack_kafka_grants())
+    progress(f"kafka: SASL_SSL, {count} ACLs for ingest, watcher and edge-demo in place")
 
 
 def _ensure_topics(settings: Settings, progress: Progress) -> None:

@@ -2,6 +2,7 @@
 
 import configparser
 import json
+import os
 import stat
 import sys
 from pathlib import Path
@@ -16,7 +17,11 @@ from assay.govern.access._credentials import load_or_generate
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    # Away from a running stack's state folder, whose stack.toml the settings would read.
+    for key in [k for k in os.environ if k.startswith("ASSAY_")]:
+        monkeypatch.delenv(key)
+    monkeypatch.chdir(tmp_path)
     return Settings(state_dir=tmp_path / "state", cache_dir=tmp_path / "cache", airflow_port=8181)
 
 
