@@ -40,6 +40,7 @@ from schemas._loader import (
     shipped_contract_paths,
     shipped_contracts_dir,
 )
+from schemas._masking import MASK, masked, masked_text, restricted_fields
 from schemas._model import (
     FIELD_TYPES,
     Contract,
@@ -96,6 +97,7 @@ __all__ = [
     "ENVELOPE",
     "FIELD_TYPES",
     "KAFKA_KEY_FIELD",
+    "MASK",
     "ODCS_API_VERSION",
     "ODCS_DIMENSIONS",
     "AllowedValuesRule",
@@ -160,6 +162,8 @@ __all__ = [
     "lint_text",
     "load_contract",
     "load_contracts",
+    "masked",
+    "masked_text",
     "odcs_to_contract_yaml",
     "parse_contract",
     "parse_duration",
@@ -167,6 +171,7 @@ __all__ = [
     "render_html",
     "render_markdown",
     "required_bump",
+    "restricted_fields",
     "shipped_contract_paths",
     "shipped_contracts_dir",
     "timestamp_pattern",
