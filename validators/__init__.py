@@ -20,7 +20,7 @@ from validators._errors import (
     ValidatorError,
 )
 from validators._gx import build_suite, run_suite
-from validators._report import compact_result, render_data_docs, write_data_docs
+from validators._report import compact_result, dumps_result, render_data_docs, write_data_docs
 from validators._sample import sample_table
 from validators._scores import DimensionScore, QualityScores, score_dimensions
 from validators._split import (
@@ -55,6 +55,7 @@ __all__ = [
     "compact_result",
     "compile_checks",
     "derived_name",
+    "dumps_result",
     "render_data_docs",
     "row_failures",
     "run_suite",

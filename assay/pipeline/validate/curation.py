@@ -30,7 +30,7 @@ from assay.pipeline.validate.dedup import Watermark, drop_duplicates
 from assay.pipeline.validate.partitions import curated_partitions
 from assay.store import layout
 from assay.store.buckets import Buckets
-from assay.store.objects import PARQUET, ObjectStore
+from assay.store.objects import HTML, PARQUET, ObjectStore
 from assay.store.parquet import from_parquet, to_parquet
 from schemas import Contract, duplicate_fields, reading_order, to_arrow_schema
 from validators import sequence_reset_reason, with_quarantine_columns
@@ -325,17 +325,16 @@ def _write_reports(
     summary: Summary,
     outcome: ValidationOutcome,
 ) -> None:
+    from validators import dumps_result
+
     prefix = layout.report_prefix(contract.name, contract.major, seg)
     files = {
-        "validation.json": (
-            json.dumps(outcome.result_json, default=str).encode(),
-            "application/json",
-        ),
+        "validation.json": (dumps_result(outcome.result_json), "application/json"),
         "scores.json": (
             json.dumps(outcome.scores.to_dict(), ensure_ascii=False).encode(),
             "application/json",
         ),
-        "data_docs.html": (outcome.data_docs_html.encode(), "text/html; charset=utf-8"),
+        "data_docs.html": (outcome.data_docs_html.encode(), HTML),
         "summary.json": (summary.dumps(), "application/json"),
     }
     for name, (data, content_type) in files.items():
