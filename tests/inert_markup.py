@@ -11,6 +11,7 @@ checked as its readers see it.
 from __future__ import annotations
 
 import re
+import zlib
 from html.parser import HTMLParser
 
 PAYLOADS = (
@@ -85,6 +86,30 @@ def links(html: str) -> list[str]:
 def policies(html: str) -> list[str]:
     """The Content-Security-Policy of every ``<meta http-equiv>`` in ``html``."""
     return _parsed(html).policies
+
+
+#: PDF actions that run script, start programs, send data or open other documents.
+PDF_ACTIONS = (
+    b"/JavaScript",
+    b"/JS",
+    b"/Launch",
+    b"/SubmitForm",
+    b"/ImportData",
+    b"/URI",
+    b"/GoToR",
+)
+
+
+def pdf_actions(pdf: bytes) -> list[str]:
+    """The actions a PDF holds, looked for in its objects and in every inflated stream."""
+    parts = [pdf]
+    for match in re.finditer(rb"stream\r?\n(.*?)endstream", pdf, re.S):
+        try:
+            parts.append(zlib.decompress(match.group(1)))
+        except zlib.error:
+            continue
+    text = b"\n".join(parts)
+    return [a.decode() for a in PDF_ACTIONS if re.search(re.escape(a) + rb"\b", text)]
 
 
 def markdown_pages(text: str) -> dict[str, str]:
