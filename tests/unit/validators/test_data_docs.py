@@ -116,3 +116,16 @@ def test_arbitrary_text_never_becomes_script_or_handler(hostile, texts: list[str
     page = render_data_docs(_strings_replaced(hostile[1].result_json, texts))
     assert executable_markup(page) == []
     assert "<script" not in page.lower()
+
+
+@settings(max_examples=8, deadline=None)
+@given(
+    st.lists(st.text(st.characters(exclude_categories=("Cs",)), min_size=1), min_size=4, max_size=4)
+)
+def test_arbitrary_text_in_string_fields_runs_nothing_end_to_end(texts: list[str]) -> None:
+    batch = Batch(PARAMS, steps=2)
+    for n, name in enumerate(("device_id", "site", "mould_id", "operator_id")):
+        batch.set(name, row_of(n % 3, n // 3), texts[n])
+    page = validate_table(PARAMS, batch.table()).data_docs_html
+    assert executable_markup(page) == []
+    assert "<script" not in page.lower()
