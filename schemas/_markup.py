@@ -29,7 +29,9 @@ CONTENT_SECURITY_POLICY = (
     "base-uri 'none'; form-action 'none'"
 )
 
-_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+# '@' as an entity too, and ':' before '//' or after mailto/xmpp, and the '.' of 'www.' (see
+# `_escaped`): GFM-style renderers make links of bare `scheme://…`, `www.…` and `name@host`.
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "@": "&#64;"}
 _INLINE = set("\\`*_[]{}|")
 _LINE_START = set("#+-~")
 _ORDERED = re.compile(r"^(\d{1,9})([.)])(?=\s|$)")
@@ -56,6 +58,10 @@ def _escaped(text: str, i: int) -> str:
     c = text[i]
     if c == "_" and 0 < i < len(text) - 1 and text[i - 1].isalnum() and text[i + 1].isalnum():
         return c
+    if c == "." and text[max(0, i - 3) : i].lower() == "www":
+        return "&#46;"
+    if c == ":" and (text[i + 1 : i + 3] == "//" or text[:i].lower().endswith(("mailto", "xmpp"))):
+        return "&#58;"
     return _ENTITIES.get(c) or (f"\\{c}" if c in _INLINE else c)
 
 
