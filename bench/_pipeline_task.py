@@ -94,6 +94,8 @@ class TimedStore:
 
     def __init__(self, store: Any, phases: Phases) -> None:
         self.put = phases.wrap("s3 put", store.put)
+        self.create = phases.wrap("s3 put", store.create)
+        self.delete = phases.wrap("s3 put", store.delete)
         self.get = phases.wrap("s3 get", store.get)
         self.head = phases.wrap("s3 head+list", store.head)
         self.keys = phases.wrap("s3 head+list", store.keys)
