@@ -6,8 +6,15 @@ Values come from, highest priority first:
 2. environment variables ``ASSAY_*`` (``ASSAY_KAFKA_BOOTSTRAP``, ``ASSAY_S3_ENDPOINT`` …),
 3. a TOML file: ``$ASSAY_CONFIG`` or ``./assay.toml``,
 4. the file ``assay stack up`` writes into the state folder (``<state>/stack.toml``),
-   which holds the ports and the generated S3 credentials of the local stack,
+   which holds the ports of the local stack,
 5. the defaults below.
+
+S3 keys are chosen per use: one configured pair (``ASSAY_S3_ACCESS_KEY`` and
+``ASSAY_S3_SECRET_KEY``) is the one identity of this machine and serves every use (a
+deployment's Airflow worker, a pilot base); without it, each use names a role and its keys
+come from ``<state>/access/<role>.toml``, which ``assay stack up`` and ``assay access apply``
+write (root for the stack's own set-up, pipeline for tasks, releaser for releases, steward
+for read-only commands).
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -26,9 +33,16 @@ from pydantic_settings import (
 )
 
 from assay.errors import ConfigError
+from schemas.kafka_security import KafkaSecurity, Mechanism, Protocol
 
 ENV_PREFIX = "ASSAY_"
 STACK_FILE = "stack.toml"
+ACCESS_DIR = "access"
+
+#: S3 roles. Root is the server's own account: only `assay stack up` and `assay access apply`.
+ROOT, EDGE, PIPELINE, RELEASER, STEWARD = "root", "edge", "pipeline", "releaser", "steward"
+PILOT_PREFIX = "pilot-"
+ROLE_PATTERN = r"^(root|edge|pipeline|releaser|steward|pilot-[a-z0-9][a-z0-9_-]{0,39})$"
 
 
 def config_file() -> Path:
@@ -44,6 +58,18 @@ def _read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}", places=[str(path)]) from exc
+
+
+def role_keys_file(state_dir: Path, role: str) -> Path:
+    """Where the local stack keeps one role's S3 keys (mode 600)."""
+    return state_dir / ACCESS_DIR / f"{role}.toml"
+
+
+def default_masking_key_file() -> Path:
+    """``$XDG_CONFIG_HOME/assay/masking.key`` (``~/.config/…``): outside every state folder,
+    so deleting a stack (``make clean``) never deletes the key its releases were made with."""
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "assay" / "masking.key"
 
 
 def default_state_dir() -> Path:
@@ -81,11 +107,26 @@ class Settings(BaseSettings):
     kafka_port: int = 9092
     kafka_controller_port: int = 9093
     kafka_heap: str = "512m"
+    # The client's security block (`schemas.kafka_security`); `assay stack up` records SASL_SSL,
+    # the stack's CA and the admin principal in <state>/stack.toml.
+    kafka_security_protocol: Protocol = "PLAINTEXT"
+    kafka_sasl_mechanism: Mechanism = "SCRAM-SHA-512"
+    kafka_username: str = ""
+    kafka_password: SecretStr = SecretStr("")
+    kafka_password_file: Path | None = None
+    kafka_ca_file: Path | None = None
+    kafka_cert_file: Path | None = None
+    kafka_key_file: Path | None = None
 
     s3_endpoint: str = Field(default="", description="http(s)://host:port; default from s3_port")
     s3_port: int = 7070
-    s3_access_key: str = ""
+    s3_access_key: str = Field(default="", description="one key pair for every use, if set")
     s3_secret_key: SecretStr = SecretStr("")
+    s3_role: str = Field(
+        default=STEWARD,
+        pattern=ROLE_PATTERN,
+        description="role whose keys S3 calls use when no key pair is set; commands pick theirs",
+    )
     s3_region: str = "us-east-1"
 
     bucket_raw: str = "assay-raw"
@@ -97,8 +138,12 @@ class Settings(BaseSettings):
 
     masking_key: SecretStr = Field(
         default=SecretStr(""),
-        description="HMAC key that pseudonymises restricted fields in releases; "
-        "default: generated once into <state_dir>/masking.key",
+        description="master key (hex, at least 32 bytes) that pseudonymises restricted fields "
+        "in releases; default: read from masking_key_file",
+    )
+    masking_key_file: Path = Field(
+        default_factory=default_masking_key_file,
+        description="where the master masking key is kept; generated there once if missing",
     )
     release_lock_mode: str = Field(default="COMPLIANCE", pattern="^(COMPLIANCE|GOVERNANCE)$")
     release_lock_days: int = Field(default=3650, ge=1, description="object-lock retention")
@@ -108,6 +153,11 @@ class Settings(BaseSettings):
     )
 
     airflow_port: int = 8080
+    airflow_username: str = Field(default="admin", description="who the REST client logs in as")
+    airflow_password: SecretStr = Field(
+        default=SecretStr(""),
+        description="the REST client's password; default: the local stack's generated one",
+    )
     airflow_db: str = Field(default="sqlite", pattern="^(sqlite|postgres)$")
     postgres_port: int = 5433
 
@@ -132,7 +182,10 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        stack_file = default_state_dir() / STACK_FILE
+        # The stack file of the state folder these settings are for: one given as a keyword
+        # (tests, a second stack) wins over the environment's.
+        given = getattr(init_settings, "init_kwargs", {}).get("state_dir")
+        stack_file = Path(given or default_state_dir()) / STACK_FILE
         return (
             init_settings,
             env_settings,
@@ -156,18 +209,50 @@ class Settings(BaseSettings):
         roles = ("raw", "curated", "quarantine", "deadletter", "reports", "releases")
         return {role: getattr(self, f"bucket_{role}") for role in roles}
 
-    def s3_credentials(self) -> tuple[str, str]:
-        """Access and secret key, or a `ConfigError` that says every place it looked."""
+    def kafka_security(self) -> KafkaSecurity:
+        """How every Kafka client of the platform connects; a `ConfigError` if inconsistent."""
+        places = ["environment ASSAY_KAFKA_*", str(config_file()), str(self.state_dir / STACK_FILE)]
+        try:
+            security = KafkaSecurity(
+                protocol=self.kafka_security_protocol,
+                mechanism=self.kafka_sasl_mechanism,
+                username=self.kafka_username,
+                password=self.kafka_password,
+                password_file=self.kafka_password_file,
+                ca_file=self.kafka_ca_file,
+                cert_file=self.kafka_cert_file,
+                key_file=self.kafka_key_file,
+            )
+        except ValidationError as exc:
+            problem = "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
+            raise ConfigError(f"Kafka security settings: {problem}", places=places) from exc
+        if (found := security.unreadable()) is not None:
+            raise ConfigError(f"kafka_{found[0]}: {found[1]}", places=places)
+        return security
+
+    def as_role(self, role: str) -> Settings:
+        """These settings with S3 calls made as ``role`` (a configured key pair still wins)."""
+        return self.model_copy(update={"s3_role": role})
+
+    def s3_credentials(self, role: str | None = None) -> tuple[str, str]:
+        """Access and secret key: the configured pair, else the keys of ``role`` (default
+        `s3_role`) from the state folder; a `ConfigError` that says every place it looked."""
         secret = self.s3_secret_key.get_secret_value()
         if self.s3_access_key and secret:
             return self.s3_access_key, secret
+        role = role or self.s3_role
+        path = role_keys_file(self.state_dir, role)
+        stored = _read_toml(path)
+        if stored.get("access_key") and stored.get("secret_key"):
+            return str(stored["access_key"]), str(stored["secret_key"])
         raise ConfigError(
-            "no S3 credentials: start the local stack with `assay stack up` "
-            "or set ASSAY_S3_ACCESS_KEY and ASSAY_S3_SECRET_KEY",
+            f"no S3 credentials for the {role} role: start the local stack with "
+            "`assay stack up` (it writes every role's keys) or set ASSAY_S3_ACCESS_KEY and "
+            "ASSAY_S3_SECRET_KEY",
             places=[
                 "environment ASSAY_S3_ACCESS_KEY / ASSAY_S3_SECRET_KEY",
                 str(config_file()),
-                str(self.state_dir / STACK_FILE),
+                str(path),
             ],
         )
 

@@ -9,7 +9,9 @@ imports) and re-exported here; ``EdgeError``, ``ValidatorError``, ``ContractErro
     ├── StackError             a local service failed (``service``, ``fix``)
     │   └── StackTimeout       a service did not become ready in time (transient)
     ├── StoreError             an object-store call failed (``bucket``, ``key``, ``missing``)
-    └── KafkaUnavailable       the broker could not be reached or answered an error (transient)
+    │   └── ObjectExists       a create-only write found the key taken
+    ├── KafkaUnavailable       the broker could not be reached or answered an error (transient)
+    └── KafkaRefused           the broker refused the client: authentication or an ACL (``code``)
 
 Errors carry their context as attributes; tests assert those, not message text.
 """
@@ -67,6 +69,13 @@ class StoreError(AssayError):
         super().__init__(f"s3://{bucket}/{key}: {problem}")
 
 
+class ObjectExists(StoreError):
+    """A create-only write (``If-None-Match: *``) found an object under the key already."""
+
+    def __init__(self, bucket: str, key: str) -> None:
+        super().__init__(bucket, key, "exists already (create-only write refused)")
+
+
 class KafkaUnavailable(AssayError):
     """The broker could not be reached, or answered an error a retry may cure."""
 
@@ -75,3 +84,16 @@ class KafkaUnavailable(AssayError):
     def __init__(self, topic: str, problem: str) -> None:
         self.topic = topic
         super().__init__(f"{topic}: {problem}")
+
+
+class KafkaRefused(AssayError):
+    """The broker refused the client for good: its credentials, or no ACL allows the request.
+
+    ``code`` is the broker's or client library's error name (``SASL_AUTHENTICATION_FAILED``,
+    ``TOPIC_AUTHORIZATION_FAILED``, ``GROUP_AUTHORIZATION_FAILED`` …); retrying cannot help.
+    """
+
+    def __init__(self, topic: str, code: str, problem: str) -> None:
+        self.topic = topic
+        self.code = code
+        super().__init__(f"{topic}: {code}: {problem}")

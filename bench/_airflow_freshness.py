@@ -146,7 +146,7 @@ class Api:
         try:
             return bool(self.call("GET", f"/dags/{dag_id}")["is_paused"])
         except airflow_client.AirflowApiError as exc:
-            if ": 404 " in str(exc):
+            if exc.status == 404:
                 return None
             raise
 
@@ -245,9 +245,11 @@ class Trickle(threading.Thread):
 
         from producers import Reading
         from producers.encoding import headers
+        from schemas.kafka_security import librdkafka_security
 
         producer = Producer(
             {
+                **librdkafka_security(self.settings.kafka_security()),
                 "bootstrap.servers": self.settings.bootstrap,
                 "acks": "all",
                 "enable.idempotence": True,

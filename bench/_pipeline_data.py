@@ -48,13 +48,18 @@ class Scratch:
         from kafka.admin import KafkaAdminClient, NewTopic
 
         topic = f"bench.pipeline.{self.run}.{name}"
-        admin = KafkaAdminClient(bootstrap_servers=self.settings.bootstrap)
+        admin = KafkaAdminClient(bootstrap_servers=self.settings.bootstrap, **self._security())
         try:
             admin.create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=1)])
         finally:
             admin.close()
         self.topics.append(topic)
         return topic
+
+    def _security(self) -> dict[str, object]:
+        from schemas.kafka_security import kafka_python_security
+
+        return kafka_python_security(self.settings.kafka_security())
 
     def group(self, name: str) -> str:
         """A consumer group name nobody used before (deleted at the end)."""
@@ -85,7 +90,7 @@ class Scratch:
             _drop_bucket(client, bucket)
         from kafka.admin import KafkaAdminClient
 
-        admin = KafkaAdminClient(bootstrap_servers=self.settings.bootstrap)
+        admin = KafkaAdminClient(bootstrap_servers=self.settings.bootstrap, **self._security())
         try:
             if self.groups:
                 _quietly(admin.delete_groups, self.groups)
@@ -187,8 +192,11 @@ def produce(
     """Send every message to one partition and wait for all acknowledgements."""
     from confluent_kafka import Producer
 
+    from schemas.kafka_security import librdkafka_security
+
     producer = Producer(
         {
+            **librdkafka_security(settings.kafka_security()),
             "bootstrap.servers": settings.bootstrap,
             "acks": "all",
             "enable.idempotence": True,

@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from assay.config import Settings, load_settings
+from assay.config import ROOT, Settings, load_settings
 from schemas import Contract, load_contract
 
 
@@ -123,10 +123,14 @@ class Trickle(threading.Thread):
         from bench._pipeline_data import DEVICES, base_readings
         from producers import Encoder, Reading
         from producers.encoding import headers
+        from schemas.kafka_security import librdkafka_security
 
         base = base_readings(self.contract)[: DEVICES * 1000]
         encoder = Encoder(self.contract, "bench-trickle", "sz-plant-1")
-        producer = Producer({"bootstrap.servers": self.settings.bootstrap, "linger.ms": 5})
+        security = librdkafka_security(self.settings.kafka_security())
+        producer = Producer(
+            {"bootstrap.servers": self.settings.bootstrap, "linger.ms": 5, **security}
+        )
         tick, per_tick = 0.1, max(1, round(self.rate / 10))
         start = time.monotonic()
         while time.monotonic() - start < self.seconds:
@@ -176,7 +180,8 @@ def airflow_task_overhead(settings: Settings) -> dict[str, Any] | None:
 def main(argv: list[str] | None = None) -> None:
     """Warm up, print ready, loop, print the result."""
     args = parse_args(argv)
-    settings, contract = load_settings(), load_contract(args.contract)
+    # The benchmark makes and reads buckets of its own, which no role's policy names: root.
+    settings, contract = load_settings().as_role(ROOT), load_contract(args.contract)
     from bench._pipeline_task import warm_up
 
     warm_up("assay", contract)

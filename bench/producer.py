@@ -92,7 +92,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "--bootstrap", default=os.environ.get("ASSAY_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
+        "--bootstrap",
+        default=None,
+        help="default: the settings' (the local stack's); every client connects with the "
+        "settings' Kafka security block (the stack's admin: it creates the bench topic)",
     )
     parser.add_argument("--contract", default="energy_meter")
     parser.add_argument("--json-readings", type=int, default=200_000, help="readings per JSON run")
@@ -368,8 +371,10 @@ def java_command(
     records: int,
     record_size: int,
     warmup: int = 0,
+    security_file: Path | None = None,
 ) -> list[str]:
-    """Kafka's ProducerPerformance with the edge's producer settings, unthrottled."""
+    """Kafka's ProducerPerformance with the edge's producer settings, unthrottled; the
+    security block's properties from ``security_file`` (secrets stay off the command line)."""
     return [
         "java",
         "-Xmx512m",
@@ -380,6 +385,7 @@ def java_command(
         *("--num-records", str(records), "--record-size", str(record_size)),
         *("--throughput", "-1", "--reporting-interval", "600000"),
         *(("--warmup-records", str(warmup)) if warmup else ()),
+        *(("--command-config", str(security_file)) if security_file else ()),
         "--command-property",
         "acks=all",
         "enable.idempotence=true",
@@ -389,6 +395,21 @@ def java_command(
         f"max.request.size={settings.max_request_size}",
         f"client.id={PRODUCER_ID}-java",
     ]
+
+
+def write_java_security(settings: KafkaSettings, folder: Path) -> Path:
+    """The security block as a Java properties file only its owner can read."""
+    from schemas.kafka_security import java_security
+
+    def escaped(text: str) -> str:
+        return text.replace("\\", "\\\\").replace("\n", "\\n")
+
+    path = folder / "java-security.properties"
+    lines = [f"{k}={escaped(v)}" for k, v in java_security(settings.security).items()]
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write("\n".join(lines) + "\n")
+    return path
 
 
 def parse_java_summary(stdout: str) -> tuple[int, float, float, float | None]:
@@ -462,16 +483,36 @@ def summary(runs: list[Run]) -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> None:
     """Run every case, print the table, write the JSON."""
+    from assay.config import load_settings
+
     args = parse_args(argv)
+    platform_settings = load_settings()
+    bootstrap = args.bootstrap or platform_settings.bootstrap
+    security = platform_settings.kafka_security()
     contract = load_contract(args.contract)
-    ensure_topics(args.bootstrap, [contract.model_copy(update={"name": f"bench_{contract.name}"})])
+    bench = contract.model_copy(update={"name": f"bench_{contract.name}"})
+    ensure_topics(bootstrap, [bench], security=security)
     topic = f"assay.bench_{contract.name}.v{contract.major}"
     settings = KafkaSettings(
-        bootstrap=args.bootstrap,
+        bootstrap=bootstrap,
         compression=args.compression,
         linger_ms=args.linger_ms,
         batch_size=args.batch_size,
+        security=security,
     )
+    args.kafka_security = security.protocol  # recorded with the results: TLS costs CPU
+    with TemporaryDirectory() as private:
+        run_cases(args, contract, topic, settings, write_java_security(settings, Path(private)))
+
+
+def run_cases(
+    args: argparse.Namespace,
+    contract: Contract,
+    topic: str,
+    settings: KafkaSettings,
+    java_security_file: Path,
+) -> None:
+    """Every case, ``--repeat`` times; print the table, write the JSON."""
     encoder = Encoder(contract, PRODUCER_ID, "bench")
     base = sample(contract, 100_000)
     column_readings = args.column_readings or args.frame_readings
@@ -479,7 +520,13 @@ def main(argv: list[str] | None = None) -> None:
     libs = kafka_libs()
     record_size = json_record_size(encoder, base, args.json_readings)
     java = java_command(
-        libs, settings, topic, args.json_readings, record_size, args.java_warmup_records
+        libs,
+        settings,
+        topic,
+        args.json_readings,
+        record_size,
+        args.java_warmup_records,
+        java_security_file,
     )
     # `assay-edge run` leaves its start-up objects out of cycle collections (gc.freeze in
     # producers/cli.py); this process freezes its own the same way, for every case alike.

@@ -35,6 +35,7 @@ from producers.sources import SourceContext, SourceOptions
 from producers.spool import Spool, SpoolLimits, SpoolStats, read_stats
 from producers.topics import TopicState, ensure_topics
 from producers.writer import Slot, Writer
+from schemas.kafka_security import KafkaSecurity
 
 __all__ = [
     "BadInput",
@@ -44,6 +45,7 @@ __all__ = [
     "EdgeError",
     "EdgeStopped",
     "Encoder",
+    "KafkaSecurity",
     "KafkaSettings",
     "KafkaTransport",
     "LibrdkafkaTransport",

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from producers.errors import SinkError
+from schemas.kafka_security import KafkaSecurity, kafka_python_security
 
 __all__ = ["Delivery", "Headers", "KafkaSettings", "Transport"]
 
@@ -23,7 +24,8 @@ Headers = list[tuple[str, bytes]]
 class KafkaSettings:
     """The producer settings the edge exposes; acks=all and idempotence are not optional.
 
-    ``client`` picks the library (``open_transport``); ``api_version`` and ``extra`` are
+    ``client`` picks the library (``open_transport``); ``security`` is translated for either
+    (``schemas.kafka_security``); ``api_version`` and ``extra`` are
     kafka-python's own.
     """
 
@@ -40,6 +42,7 @@ class KafkaSettings:
     client: Literal["kafka-python", "librdkafka"] = "kafka-python"
     api_version: tuple[int, ...] | None = None
     extra: dict[str, object] = field(default_factory=dict)
+    security: KafkaSecurity = field(default_factory=KafkaSecurity)
 
     def producer_config(self) -> dict[str, object]:
         """Keyword arguments for ``kafka.KafkaProducer``."""
@@ -58,6 +61,7 @@ class KafkaSettings:
             # outage a gateway would idle that long with the broker back; Java uses 1 s.
             "reconnect_backoff_max_ms": self.reconnect_backoff_max_ms,
             "client_id": self.client_id,
+            **kafka_python_security(self.security),
             **self.extra,
         }
         if self.api_version:

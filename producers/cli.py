@@ -24,6 +24,7 @@ from rich.table import Table
 from producers.config import EdgeConfig, load_config
 from producers.errors import EdgeConfigError, EdgeError
 from producers.spool import SpoolStats, read_stats
+from schemas.kafka_security import KafkaSecurity
 
 app = typer.Typer(
     help="assay edge producer: collect factory readings, spool them durably, send them to Kafka.",
@@ -81,8 +82,15 @@ def check_config(config_file: ConfigPath) -> None:
     spool = f"spool {config.spool.path} ({config.spool.when_full} when full)"
     console.print(
         f"ok: producer {config.producer_id} at site {config.site}, {spool}, "
-        f"kafka {config.kafka.bootstrap}"
+        f"kafka {config.kafka.bootstrap} ({_who(config.kafka.security)})"
     )
+
+
+def _who(security: KafkaSecurity) -> str:
+    """How the edge connects: ``PLAINTEXT``, ``SSL`` or ``SASL_SSL as <user>``."""
+    if security.protocol == "SASL_SSL":
+        return f"SASL_SSL {security.mechanism} as {security.username}"
+    return security.protocol
 
 
 def _payload(source: object) -> str:
@@ -204,7 +212,10 @@ def topics_ensure(config_file: ConfigPath) -> None:
     contracts = {s.contract: load(s.contract) for s in config.sources}
     try:
         states = ensure_topics(
-            config.kafka.bootstrap, contracts.values(), config.kafka.replication_factor
+            config.kafka.bootstrap,
+            contracts.values(),
+            config.kafka.replication_factor,
+            security=config.kafka.security,
         )
     except EdgeError as exc:
         err.print(f"[red]{exc}[/]", highlight=False)

@@ -6,7 +6,9 @@ API::
     config.sources -> list[SourceOptions]  (each validated by its kind's Options model)
 
 Every error names the file, the key (``sources[1].contract``) and the fix. Relative paths
-(``spool.path``, ``contracts_dir``, a CSV ``folder``) are relative to the file's folder.
+(``spool.path``, ``contracts_dir``, a CSV ``folder``, the ``kafka.security`` files) are relative
+to the file's folder. Secrets stay out of the file: ``kafka.security.password`` may be
+``${VARIABLE}``, or ``password_file`` names a file (``schemas.kafka_security``).
 See ``infra/edge/edge.example.yaml`` for a commented example.
 """
 
@@ -22,6 +24,7 @@ from producers.errors import EdgeConfigError
 from producers.sink import KafkaSettings
 from producers.sources import KINDS, SourceOptions, parse_options
 from producers.spool import SpoolLimits
+from schemas.kafka_security import KafkaSecurity
 
 __all__ = [
     "EdgeConfig",
@@ -71,6 +74,7 @@ class KafkaConfig(_Strict):
     client: Literal["kafka-python", "librdkafka"] = "kafka-python"  # librdkafka: its own extra
     in_flight_messages: int = Field(default=20_000, ge=1)
     replication_factor: int = Field(default=1, ge=1, description="for `topics ensure`")
+    security: KafkaSecurity = KafkaSecurity()
 
     def settings(self, client_id: str) -> KafkaSettings:
         """The producer settings for the transport."""
@@ -86,6 +90,7 @@ class KafkaConfig(_Strict):
             reconnect_backoff_max_ms=self.reconnect_backoff_max_ms,
             client_id=client_id,
             client=self.client,
+            security=self.security,
         )
 
 
@@ -131,7 +136,9 @@ def parse_config(text: str, path: Path | str = "<memory>") -> EdgeConfig:
     except ValidationError as exc:
         raise _config_error(path, exc) from exc
     _check_client(config, path)
-    return _anchored(config, path.parent)
+    anchored = _anchored(config, path.parent)
+    _check_security(anchored.kafka.security, path)
+    return anchored
 
 
 def _check_client(config: EdgeConfig, path: Path) -> None:
@@ -142,6 +149,14 @@ def _check_client(config: EdgeConfig, path: Path) -> None:
         from producers.librdkafka import missing_client
 
         raise missing_client(str(path))
+
+
+def _check_security(security: KafkaSecurity, path: Path) -> None:
+    """A password or TLS file the client would fail on later is named now, with its key."""
+    if (found := security.unreadable()) is not None:
+        name, problem = found
+        fix = "check the path (relative paths start at this file's folder) and its permissions"
+        raise EdgeConfigError(path, f"kafka.security.{name}", problem, fix)
 
 
 def _yaml(text: str, path: Path) -> dict[str, Any]:
@@ -224,7 +239,9 @@ def _anchored(config: EdgeConfig, base: Path) -> EdgeConfig:
     spool = config.spool.model_copy(update={"path": _under(base, config.spool.path)})
     dirs = [_under(base, d) for d in config.contracts_dir]
     sources = [_anchor_source(s, base) for s in config.sources]
-    return config.model_copy(update={"spool": spool, "contracts_dir": dirs, "sources": sources})
+    kafka = config.kafka.model_copy(update={"security": config.kafka.security.anchored(base)})
+    updates = {"spool": spool, "contracts_dir": dirs, "sources": sources, "kafka": kafka}
+    return config.model_copy(update=updates)
 
 
 def _anchor_source(source: SourceOptions, base: Path) -> SourceOptions:

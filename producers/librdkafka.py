@@ -38,6 +38,7 @@ from typing import Any
 
 from producers._transport import Delivery, Headers, KafkaSettings
 from producers.errors import EdgeConfigError, SinkError, SinkUnavailable
+from schemas.kafka_security import librdkafka_security
 
 __all__ = ["LibrdkafkaTransport", "librdkafka_config", "translate_librdkafka_error"]
 
@@ -104,6 +105,7 @@ def librdkafka_config(settings: KafkaSettings) -> dict[str, object]:
         "queue.buffering.max.kbytes": 32 * 1024,
         # The broker closes idle connections after minutes; a gateway idles for hours.
         "log.connection.close": False,
+        **librdkafka_security(settings.security),
     }
 
 

@@ -2,7 +2,8 @@
 
 API (``assay topics ensure`` may call it too)::
 
-    ensure_topics("127.0.0.1:9092", contracts, replication_factor=1) -> list[TopicState]
+    ensure_topics("127.0.0.1:9092", contracts, replication_factor=1, security=None)
+        -> list[TopicState]
 
 Existing topics are left as they are and reported with their partition count, so a mismatch
 is visible (Kafka can add partitions but never remove them; that is an operator's decision).
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from producers.errors import SinkError
 from producers.sink import translate_kafka_error
 from schemas import Contract, topic_name
+from schemas.kafka_security import KafkaSecurity, kafka_python_security
 
 __all__ = ["TopicState", "ensure_topics"]
 
@@ -40,6 +42,7 @@ def ensure_topics(
     contracts: Iterable[Contract],
     replication_factor: int = 1,
     timeout_ms: int = 15_000,
+    security: KafkaSecurity | None = None,
 ) -> list[TopicState]:
     """Create missing topics; report every topic's partitions."""
     from kafka.admin import KafkaAdminClient, NewTopic
@@ -47,7 +50,9 @@ def ensure_topics(
     wanted = {topic_name(c): c.partitions for c in contracts}
     try:
         admin = KafkaAdminClient(
-            bootstrap_servers=bootstrap.split(","), request_timeout_ms=timeout_ms
+            bootstrap_servers=bootstrap.split(","),
+            request_timeout_ms=timeout_ms,
+            **kafka_python_security(security or KafkaSecurity()),
         )
     except Exception as exc:
         raise translate_kafka_error(bootstrap, exc) from exc

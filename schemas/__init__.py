@@ -40,6 +40,13 @@ from schemas._loader import (
     shipped_contract_paths,
     shipped_contracts_dir,
 )
+from schemas._markup import (
+    CONTENT_SECURITY_POLICY,
+    csp_meta,
+    escape_markdown,
+    markdown_environment,
+)
+from schemas._masking import MASK, masked, masked_text, restricted_fields
 from schemas._model import (
     FIELD_TYPES,
     Contract,
@@ -93,9 +100,11 @@ from schemas._vocabulary import (
 
 __all__ = [
     "CLAIM_CHECK_TYPE",
+    "CONTENT_SECURITY_POLICY",
     "ENVELOPE",
     "FIELD_TYPES",
     "KAFKA_KEY_FIELD",
+    "MASK",
     "ODCS_API_VERSION",
     "ODCS_DIMENSIONS",
     "AllowedValuesRule",
@@ -147,11 +156,13 @@ __all__ = [
     "check_version_bump",
     "compile_rules",
     "contract_to_dict",
+    "csp_meta",
     "dictionary_view",
     "diff_contracts",
     "dump_contract",
     "dump_odcs",
     "duplicate_fields",
+    "escape_markdown",
     "from_odcs",
     "identity_fields",
     "is_known_unit",
@@ -160,6 +171,9 @@ __all__ = [
     "lint_text",
     "load_contract",
     "load_contracts",
+    "markdown_environment",
+    "masked",
+    "masked_text",
     "odcs_to_contract_yaml",
     "parse_contract",
     "parse_duration",
@@ -167,6 +181,7 @@ __all__ = [
     "render_html",
     "render_markdown",
     "required_bump",
+    "restricted_fields",
     "shipped_contract_paths",
     "shipped_contracts_dir",
     "timestamp_pattern",

@@ -15,6 +15,7 @@ from typing import Any
 from schemas._arrow import arrow_type
 from schemas._envelope import ENVELOPE, all_fields
 from schemas._identity import duplicate_fields
+from schemas._markup import CONTENT_SECURITY_POLICY, markdown_environment
 from schemas._model import Contract, FieldSpec
 from schemas._rules import Rule, compile_rules
 from schemas._topic import topic_name
@@ -220,27 +221,28 @@ def _show(value: Any) -> str:
 
 
 @cache
-def _environment() -> Any:
+def _environment(markdown: bool) -> Any:
+    """Markdown pages escape every value for Markdown; HTML pages autoescape it."""
     import jinja2
 
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(_TEMPLATES),
-        autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",)),
+    loader = jinja2.FileSystemLoader(_TEMPLATES)
+    if markdown:
+        return markdown_environment(loader, undefined=jinja2.StrictUndefined)
+    return jinja2.Environment(
+        loader=loader,
+        autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["md"] = _escape_markdown
-    return env
-
-
-def _escape_markdown(text: Any) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
 
 
 def _render(template: str, **context: Any) -> str:
-    rendered = _environment().get_template(template).render(L=_HEADINGS, **context)
+    env = _environment(template.endswith(".md.j2"))
+    rendered = env.get_template(template).render(
+        L=_HEADINGS, csp=CONTENT_SECURITY_POLICY, **context
+    )
     return str(rendered)
 
 

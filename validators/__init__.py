@@ -20,13 +20,24 @@ from validators._errors import (
     ValidatorError,
 )
 from validators._gx import build_suite, run_suite
-from validators._report import compact_result, render_data_docs, write_data_docs
+from validators._report import compact_result, dumps_result, render_data_docs, write_data_docs
 from validators._sample import sample_table
 from validators._scores import DimensionScore, QualityScores, score_dimensions
-from validators._split import Failure, RowSplit, RuleCount, SplitSummary, row_failures, split_rows
+from validators._split import (
+    QUARANTINE_COLUMNS,
+    Failure,
+    RowSplit,
+    RuleCount,
+    SplitSummary,
+    row_failures,
+    split_rows,
+    with_quarantine_columns,
+)
 from validators._validate import ValidationOutcome, suite_name, validate_table, validation_frame
+from validators._wording import sequence_reset_reason
 
 __all__ = [
+    "QUARANTINE_COLUMNS",
     "Check",
     "DimensionScore",
     "ExpectationRunError",
@@ -44,14 +55,17 @@ __all__ = [
     "compact_result",
     "compile_checks",
     "derived_name",
+    "dumps_result",
     "render_data_docs",
     "row_failures",
     "run_suite",
     "sample_table",
     "score_dimensions",
+    "sequence_reset_reason",
     "split_rows",
     "suite_name",
     "validate_table",
     "validation_frame",
+    "with_quarantine_columns",
     "write_data_docs",
 ]

@@ -155,23 +155,35 @@ def _is_error(failure: Failure) -> bool:
 def _quarantine(table: pa.Table, rows: list[int], by_row: Mapping[int, list[Failure]]) -> pa.Table:
     chosen = table.take(pa.array(rows, type=pa.int64()))
     found = [by_row[r] for r in rows]
+    return with_quarantine_columns(
+        chosen,
+        [[(f.check.rule_id, str(f.check.dimension)) for f in fs] for fs in found],
+        [[reason(f.check, f.value) for f in fs] for fs in found],
+    )
+
+
+def with_quarantine_columns(
+    rows: pa.Table, failed: list[list[tuple[str, str]]], reasons: list[list[tuple[str, str]]]
+) -> pa.Table:
+    """Quarantined rows with the columns every quarantine table has (`QUARANTINE_COLUMNS`).
+
+    ``failed`` holds each row's (rule id, GB/T 36344 dimension) pairs, ``reasons`` its
+    (zh, en) reasons; the ``reason`` column is the Chinese texts, then the English ones.
+    This is the one place the columns are made, for the validators' rules and the
+    pipeline's own (a sequence reset) alike.
+    """
     extra = {
-        "failed_rules": pa.array(
-            [[f.check.rule_id for f in fs] for fs in found], pa.list_(pa.string())
-        ),
-        "failed_dimensions": pa.array(
-            [[str(f.check.dimension) for f in fs] for fs in found], pa.list_(pa.string())
-        ),
-        "severity": pa.array([str(Severity.ERROR)] * len(rows), pa.string()),
-        "reason": pa.array([_reason(fs) for fs in found], pa.string()),
+        "failed_rules": pa.array([[r for r, _ in fs] for fs in failed], pa.list_(pa.string())),
+        "failed_dimensions": pa.array([[d for _, d in fs] for fs in failed], pa.list_(pa.string())),
+        "severity": pa.array([str(Severity.ERROR)] * rows.num_rows, pa.string()),
+        "reason": pa.array([_bilingual(texts) for texts in reasons], pa.string()),
     }
     for name, column in extra.items():
-        chosen = chosen.append_column(name, column)
-    return chosen
+        rows = rows.append_column(name, column)
+    return rows
 
 
-def _reason(failures: list[Failure]) -> str:
-    texts = [reason(f.check, f.value) for f in failures]
+def _bilingual(texts: list[tuple[str, str]]) -> str:
     return "；".join(zh for zh, _ in texts) + " / " + "; ".join(en for _, en in texts)
 
 

@@ -20,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from schemas import Contract
+from schemas import Contract, restricted_fields
 from validators._checks import INGEST_TIME, ROW, Check, compile_checks
 from validators._conform import Conformed, conform
 from validators._derive import derive_columns
@@ -78,7 +78,12 @@ def validate_table(
     result = run_suite(suite_name(contract), checks, frame, contract.name)
     split = split_rows(result, checks, table, _with_extras(conformed.table, table))
     stamp = now or _latest_ingest(conformed.table)
-    report = compact_result(result, run_name=suite_name(contract), run_time=stamp)
+    report = compact_result(
+        result,
+        run_name=suite_name(contract),
+        run_time=stamp,
+        restricted=restricted_fields(contract),
+    )
     html = render_data_docs(report) if data_docs else ""
     scores = score_dimensions(split.summary)
     return ValidationOutcome(split.passing, split.quarantined, split.summary, scores, report, html)

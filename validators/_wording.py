@@ -114,3 +114,13 @@ def _shown(check: Check, value: Any) -> str:
         return f"{check.field} = {moment.isoformat().replace('+00:00', 'Z')}"
     metric = check.column.split("__", 1)[0].lstrip("_") if check.derived else check.field
     return f"{metric} = {_num(value) if value is not None else 'null'}"
+
+
+def sequence_reset_reason(rule: str) -> tuple[str, str]:
+    """Why a reading whose producer's seq went back without the replay mark is quarantined."""
+    return (
+        f"{rule}：该生产者的序号回退且未标记为重放"
+        "（边缘缓存被清空或两个网关共用 producer_id），请为网关设置新的 producer_id",
+        f"{rule}: the producer's seq went back without the replay mark (a wiped edge "
+        "spool, or two gateways sharing a producer_id); give the gateway a new producer_id",
+    )

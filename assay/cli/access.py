@@ -1,30 +1,44 @@
-"""``assay access``: the S3 server's users and bucket policies for each role."""
+"""``assay access``: the S3 server's users and bucket policies for each role; Kafka's gateway
+principals and SCRAM passwords."""
 
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from assay.cli._common import console, out, progress, settings, user_errors
+from assay.config import Settings
 
 app = typer.Typer(
-    help="Access roles on the S3 server: edge, pipeline, steward, pilot-<name>.",
+    help="Access roles on the S3 server (edge, pipeline, releaser, steward, pilot-<name>) and "
+    "Kafka principals (kafka-gateway, kafka-rotate, kafka-apply, kafka-watchers).",
     no_args_is_help=True,
 )
 
-Role = Annotated[str, typer.Argument(help="edge, pipeline, steward or pilot-<name>.")]
+Role = Annotated[
+    str, typer.Argument(help="edge, pipeline, releaser, steward, pilot-<name> or root.")
+]
+_PRINCIPAL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
 @app.command("apply")
 def apply_roles() -> None:
-    """Create the role users (keys kept in <state>/access) and put every bucket policy."""
+    """Create missing buckets and the role users (keys kept in <state>/access), then put
+    every bucket policy. Runs as the S3 server's root."""
+    from assay.config import ROOT
     from assay.govern.access import apply
+    from assay.store.objects import ensure_buckets
 
     with user_errors():
-        applied = apply(settings())
+        current = settings()
+        if created := ensure_buckets(current.as_role(ROOT)):
+            progress(f"created buckets {', '.join(created)}")
+        applied = apply(current)
     for role in applied.created:
         progress(f"created user for {role}")
     for role in applied.updated:
@@ -94,3 +108,143 @@ def policies(
         console.print(f"[bold red]error:[/bold red] {bucket} is not a pipeline bucket")
         raise typer.Exit(1)
     out.print_json(json.dumps({bucket: found[bucket]} if bucket else found))
+
+
+@app.command("export")
+def export(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the policy files.")] = Path(
+        "iam-policies"
+    ),
+    fmt: Annotated[str, typer.Option("--format", help="Only `iam` for now.")] = "iam",
+) -> None:
+    """Write one IAM policy document per role (<role>.json) for MinIO, Ceph RGW or AWS."""
+    from assay.govern.access import exported_policies
+
+    if fmt != "iam":
+        raise typer.BadParameter(f"unknown format {fmt!r}; choose iam", param_hint="--format")
+    with user_errors():
+        found = exported_policies(settings())
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for role, policy in found.items():
+        path = out_dir / f"{role}.json"
+        path.write_text(json.dumps(policy, indent=2) + "\n")
+        progress(f"{role}: {path} ({len(policy['Statement'])} statements)")
+
+
+Principal = Annotated[str, typer.Argument(help="The Kafka principal, e.g. edge-gw-plant-a-01.")]
+
+
+@app.command("kafka-gateway")
+def kafka_gateway(
+    name: Principal,
+    contracts: Annotated[list[str], typer.Argument(help="Contracts whose topics it may write.")],
+) -> None:
+    """A gateway's Kafka principal: SCRAM credentials and ACLs to write its contracts' topics only.
+
+    The password is kept in <state>/kafka/users/NAME (made once; `kafka-rotate` replaces it);
+    copy it to the gateway and name it in the edge YAML's kafka.security.password_file.
+    """
+    from assay.devstack.stack.kafka_auth import STACK_USERS, ensure_passwords, password_file
+    from assay.govern.access import apply_kafka_grants, gateway_kafka_grants, set_kafka_password
+    from schemas import ContractNotFoundError, ContractRegistry, topic_name
+
+    if name in STACK_USERS or not _PRINCIPAL.fullmatch(name):
+        raise typer.BadParameter(
+            f"use letters, digits, '.', '_' or '-', not one of {', '.join(STACK_USERS)}",
+            param_hint="NAME",
+        )
+    with user_errors():
+        current = settings()
+        try:
+            topics = [topic_name(ContractRegistry.shipped().get(c)) for c in contracts]
+        except ContractNotFoundError as exc:
+            raise typer.BadParameter(str(exc), param_hint="CONTRACTS") from exc
+        set_kafka_password(current, name, ensure_passwords(current.state_dir, (name,))[name])
+        apply_kafka_grants(current, gateway_kafka_grants(name, topics))
+    progress(f"{name} may write {', '.join(topics)} and nothing else")
+    out.print(_edge_security_yaml(current, name, password_file(current.state_dir, name)))
+
+
+@app.command("kafka-rotate")
+def kafka_rotate(name: Principal) -> None:
+    """Give a Kafka principal a new SCRAM password (written to <state>/kafka/users/NAME).
+
+    Clients that read the file when they connect (the stack's admin) pick it up at once;
+    restart the others: `assay stack down && assay stack up` for the broker, ingest and watcher,
+    a gateway's edge after its copy of the file is replaced.
+    """
+    import secrets
+
+    from assay.devstack.stack.kafka_auth import password_file, write_secret
+    from assay.govern.access import set_kafka_password
+
+    with user_errors():
+        current = settings()
+        path = password_file(current.state_dir, name)
+        if not path.is_file():
+            raise typer.BadParameter(f"no password file {path}", param_hint="NAME")
+        password = secrets.token_urlsafe(24)
+        set_kafka_password(current, name, password)  # as the settings' admin, before its file
+        write_secret(path, password)
+    progress(f"{name}: new password in {path}")
+
+
+def _edge_security_yaml(current: Settings, name: str, password: Path) -> str:
+    """The ``kafka.security`` section of the gateway's edge YAML."""
+    ca = current.kafka_ca_file or "<the broker's CA certificate>"
+    return (
+        "# in the gateway's edge YAML (copy the password file and the CA to the gateway):\n"
+        "kafka:\n"
+        "  security:\n"
+        "    protocol: SASL_SSL\n"
+        "    mechanism: SCRAM-SHA-512\n"
+        f"    username: {name}\n"
+        f"    password_file: {password}\n"
+        f"    ca_file: {ca}\n"
+    )
+
+
+@app.command("kafka-apply")
+def kafka_apply() -> None:
+    """Create the ACLs of the pipeline's Kafka principals (ingest, watcher) on any broker.
+
+    `assay stack up` does this (and the demo edge's) for the local stack; a deployment runs it
+    once as its admin principal, after creating the principals' SCRAM credentials.
+    """
+    from assay.govern.access import apply_kafka_grants, pipeline_kafka_grants
+
+    with user_errors():
+        count = apply_kafka_grants(settings(), pipeline_kafka_grants())
+    progress(f"{count} ACLs for ingest and watcher in place")
+
+
+@app.command("kafka-watchers")
+def kafka_watchers(
+    password_file: Annotated[
+        Path | None,
+        typer.Option(help="The watcher's password file (default: the stack's).", exists=True),
+    ] = None,
+    ca_file_as: Annotated[
+        str | None,
+        typer.Option(help="The CA file's path where Airflow runs (default: the settings')."),
+    ] = None,
+) -> None:
+    """The topic watchers' Airflow connections as JSON, for a secrets file
+    (Airflow's LocalFilesystemBackend): the settings' Kafka block as the watcher principal."""
+    from assay.devstack.stack.kafka_auth import WATCHER, principal_security
+    from assay.pipeline.airflow import wakeup
+    from schemas import ContractRegistry
+
+    with user_errors():
+        current = settings()
+        security = principal_security(current, WATCHER)
+        if password_file is not None and security.protocol == "SASL_SSL":
+            security = security.model_copy(update={"password_file": password_file})
+        connections = {
+            wakeup.connection_id(c.name): wakeup.connection(current.bootstrap, c.name, security)
+            for c in ContractRegistry.shipped()
+        }
+    if ca_file_as is not None:
+        for connection in connections.values():
+            connection["extra"]["ssl.ca.location"] = ca_file_as
+    out.print_json(json.dumps(connections))

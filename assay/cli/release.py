@@ -10,11 +10,19 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from assay.cli._common import console, out, progress, settings, user_errors
+from assay.cli._common import console, out, progress, user_errors
+from assay.cli._common import settings as all_settings
+from assay.config import RELEASER, Settings
 
 app = typer.Typer(
     help="Immutable, documented, masked dataset releases for a pilot base.", no_args_is_help=True
 )
+
+
+def settings() -> Settings:
+    """Release commands read curated data and write and read releases: the releaser role."""
+    return all_settings().as_role(RELEASER)
+
 
 ContractName = Annotated[str, typer.Argument(help="Contract name, e.g. energy_meter.")]
 Version = Annotated[str, typer.Argument(help="Release version X.Y.Z.")]
@@ -36,6 +44,9 @@ def create(
         typer.Option(help="Creation time (UTC) recorded in the manifest; default now."),
     ] = None,
     licence: Annotated[str | None, typer.Option(help="Licence URL or SPDX id.")] = None,
+    recipient: Annotated[
+        str, typer.Option(help="Pilot base the release is for; its pseudonyms are its own.")
+    ] = "",
 ) -> None:
     """Snapshot curated data of a date window as an immutable release."""
     from assay.govern.releases import (
@@ -60,6 +71,7 @@ def create(
             created=when,
             licence=licence or current.release_licence,
             grants=frozenset(grant or ()),
+            recipient=recipient,
         )
         terms = LockTerms.after(when, current.release_lock_days, current.release_lock_mode)
         release = create_release(
@@ -93,8 +105,8 @@ def verify(contract: ContractName, version: Version) -> None:
         console.print(f"[red]mismatch[/red] {problem}")
     for path in result.shadowed:
         console.print(
-            f"[red]shadowed[/red] {path}: a newer object hides the released version "
-            "(still intact and locked); delete the newer version to restore it"
+            f"[red]tampered[/red] {path}: a version written after the release hides the "
+            "released one (which is still intact and locked, and what was verified)"
         )
     if not result.intact:
         raise typer.Exit(1)
@@ -176,6 +188,29 @@ def open_(
         dataset = open_release(current, contract, version)
         out.print(f"{dataset.count_rows():,} rows; schema:\n{dataset.schema.remove_metadata()}")
         out.print(dataset.head(rows).to_pandas().to_string())
+
+
+@app.command("key-id")
+def key_id() -> None:
+    """The id of the master masking key (what manifests record), and where the key is."""
+    from assay.govern.releases import masking_key
+
+    with user_errors():
+        key = masking_key(settings())
+    out.print(f"{key.key_id}  ({key.source})")
+
+
+@app.command("rotate-key")
+def rotate_key() -> None:
+    """A new master masking key; the old one is kept beside it. Old releases still verify."""
+    from assay.govern.releases import rotate_masking_key
+
+    with user_errors():
+        done = rotate_masking_key(settings())
+    out.print(
+        f"[green]rotated[/green] masking key {done.old_id} -> {done.new_id}; the old key is "
+        f"kept in {done.archived} (releases made with it verify without it)"
+    )
 
 
 def _pct(score: float | None) -> str:

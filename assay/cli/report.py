@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from assay.cli._common import out, progress, settings, user_errors
+from assay.config import RELEASER
 
 app = typer.Typer(help="Reports on releases (training readiness).", no_args_is_help=True)
 
@@ -26,7 +27,7 @@ def readiness(
     from assay.store.objects import S3Store
 
     with user_errors():
-        current = settings()
+        current = settings().as_role(RELEASER)
         folder = output or current.state_dir / "reports" / f"{contract}-{version}"
         buckets = Buckets.from_settings(current)
         report = build_report(

@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from assay.cli._common import console, out, progress, settings, user_errors
+from assay.config import Settings
 from assay.devstack import stack
 from assay.devstack.stack import _process
 
@@ -21,13 +22,21 @@ app = typer.Typer(
 def up(
     airflow: Annotated[bool, typer.Option(help="Also start Airflow.")] = True,
     db: Annotated[str, typer.Option(help="Airflow's database: sqlite or postgres.")] = "",
+    insecure: Annotated[
+        bool,
+        typer.Option(
+            "--insecure",
+            help="Kafka in PLAINTEXT without authentication or ACLs, for debugging. "
+            "Default: SASL_SSL with SCRAM principals, TLS and ACLs.",
+        ),
+    ] = False,
 ) -> None:
     """Start every service that is not already running and healthy (idempotent)."""
     with user_errors():
         overrides = {"airflow_db": db} if db else {}
         current = settings().model_copy(update=overrides)
         started = time.monotonic()
-        ready = stack.up(current, progress, airflow=airflow)
+        ready = stack.up(current, progress, airflow=airflow, insecure=insecure)
         console.print(
             f"[green]stack ready[/green] in {time.monotonic() - started:.0f}s; "
             f"state in {ready.state_dir.resolve()}"
@@ -46,7 +55,8 @@ def down() -> None:
 def status() -> None:
     """Show each service: running, healthy, pid, ports and version. Exit 1 if any is down."""
     with user_errors():
-        rows = stack.status(settings())
+        current = settings()
+        rows = stack.status(current)
     table = Table("service", "state", "pid", "ports", "version", "log")
     for row in rows:
         state = (
@@ -65,8 +75,21 @@ def status() -> None:
             str(row.log),
         )
     out.print(table)
+    _print_login(current)
     if not all(row.healthy for row in rows):
         raise typer.Exit(1)
+
+
+def _print_login(current: Settings) -> None:
+    """Where to log in to Airflow, and where the password is (not the password itself)."""
+    from assay.devstack.stack.airflow import ADMIN, admin_password_file, api_url
+
+    path = admin_password_file(current)
+    if path.is_file():
+        out.print(
+            f"Airflow UI {api_url(current)}/ — user {ADMIN}, password in {path.resolve()} "
+            '(`eval "$(assay stack env)"` exports it as ASSAY_AIRFLOW_PASSWORD)'
+        )
 
 
 @app.command()

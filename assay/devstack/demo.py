@@ -112,10 +112,13 @@ def simulate(
 
 
 def _send(items: list[Any], contract: Any, producer_id: str, settings: Settings) -> None:
+    from assay.devstack.stack.kafka_auth import EDGE_DEMO, principal_security
     from producers.simulator import KafkaOutput, send_all
     from producers.sink import KafkaSettings, KafkaTransport
 
-    transport = KafkaTransport(KafkaSettings(bootstrap=settings.bootstrap))
+    # As a gateway would: the edge principal, which may write contract topics and nothing else.
+    security = principal_security(settings, EDGE_DEMO)
+    transport = KafkaTransport(KafkaSettings(bootstrap=settings.bootstrap, security=security))
     output = KafkaOutput(transport, producer_id)
     try:
         send_all(items, contract, producer_id, output)

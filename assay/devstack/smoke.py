@@ -4,7 +4,8 @@ Each step is the pipeline's own code: the edge's ``Encoder`` and ``KafkaTranspor
 (acks=all, idempotent), then the ingest's ``KafkaPartition`` and ``land_partition`` (a raw
 object named after its records, offsets committed once it exists). It runs on a contract of
 its own, ``smoke`` (energy_meter's fields on one partition), so nothing it sends reaches a
-real dataset, its DAGs or its audit.
+real dataset, its DAGs or its audit. It talks to S3 as the pipeline role (the
+buckets are the stack's: `assay stack up` makes them).
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from assay.config import Settings
+from assay.config import PIPELINE, Settings
+from assay.devstack.stack.kafka_auth import EDGE_DEMO, principal_security
 from assay.devstack.topics import ensure_topics
 from assay.errors import AssayError, KafkaUnavailable
 from assay.pipeline.ingest.consumer import KafkaPartition
 from assay.pipeline.ingest.landing import land_partition
 from assay.store.buckets import Buckets
-from assay.store.objects import S3Store, ensure_buckets
+from assay.store.objects import S3Store
 from schemas import Contract, load_contract, topic_name
 
 GROUP = "assay-smoke"
@@ -75,7 +77,8 @@ def produce(settings: Settings, contract: Contract, count: int) -> None:
             failures.append(error)
         acked.release()
 
-    transport = KafkaTransport(KafkaSettings(bootstrap=settings.bootstrap))
+    security = principal_security(settings, EDGE_DEMO)  # as the demo's gateway
+    transport = KafkaTransport(KafkaSettings(bootstrap=settings.bootstrap, security=security))
     try:
         for seq, reading in enumerate(readings(count, now)):
             message = encoder.json(reading, seq, int(now.timestamp() * 1000))  # type: ignore[arg-type]
@@ -104,8 +107,7 @@ def land(settings: Settings, contract: Contract) -> SmokeResult | None:
 
 def run(settings: Settings, count: int = 100) -> SmokeResult:
     """Produce ``count`` readings and land them; the result says where."""
-    contract = smoke_contract()
-    ensure_buckets(settings)
+    settings, contract = settings.as_role(PIPELINE), smoke_contract()
     ensure_topics(settings, [contract])
     produce(settings, contract, count)
     result = land(settings, contract)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
 from assay.config import Settings
-from assay.errors import StoreError
+from assay.errors import ObjectExists, StoreError
 
 if TYPE_CHECKING:
     import urllib3
@@ -30,6 +30,20 @@ PARQUET = "application/vnd.apache.parquet"
 CONNECT_TIMEOUT_S = 5.0
 READ_TIMEOUT_S = 60.0
 RETRIES = 3
+HTML = "text/html; charset=utf-8"
+
+
+def served_headers(content_type: str) -> dict[str, str]:
+    """The headers an object is stored with: its type, and for HTML ``attachment``.
+
+    A page on the S3 server's origin could read whatever that origin serves to the reader,
+    so HTML is downloaded, not shown inline; once opened, the page's own
+    Content-Security-Policy tag holds (an S3 server cannot send that header).
+    """
+    headers = {"Content-Type": content_type}
+    if content_type.split(";")[0].strip().lower() in {"text/html", "application/xhtml+xml"}:
+        headers["Content-Disposition"] = "attachment"
+    return headers
 
 
 class ObjectStore(Protocol):
@@ -83,6 +97,7 @@ class MemoryStore:
 
     def __init__(self) -> None:
         self.objects: dict[tuple[str, str], tuple[bytes, dict[str, str]]] = {}
+        self.headers: dict[tuple[str, str], dict[str, str]] = {}
 
     def put(
         self,
@@ -93,6 +108,7 @@ class MemoryStore:
         content_type: str = "application/octet-stream",
     ) -> None:
         self.objects[(bucket, key)] = (bytes(data), dict(metadata or {}))
+        self.headers[(bucket, key)] = served_headers(content_type)
 
     def create(
         self,
@@ -143,6 +159,8 @@ class S3Store:
         meta: dict[str, str | list[str] | tuple[str]] = {
             f"{META_PREFIX}{k}": v for k, v in (metadata or {}).items()
         }
+        headers = served_headers(content_type)
+        meta.update({k: v for k, v in headers.items() if k != "Content-Type"})
         with _translated(bucket, key):
             self.client.put_object(
                 bucket, key, io.BytesIO(data), len(data), content_type=content_type, metadata=meta
@@ -237,6 +255,8 @@ def _translated(bucket: str, key: str) -> Iterator[None]:
     try:
         yield
     except S3Error as exc:
+        if exc.code == "PreconditionFailed":  # the only precondition assay sends: If-None-Match
+            raise ObjectExists(bucket, key) from exc
         missing = exc.code in {"NoSuchKey", "NotFound", "NoSuchObject"}
         raise StoreError(bucket, key, f"{exc.code}: {exc.message}", missing=missing) from exc
     except (MinioException, HTTPError, OSError) as exc:

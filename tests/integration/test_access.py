@@ -9,67 +9,49 @@ users are never touched.
 from __future__ import annotations
 
 import io
-import secrets
-import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from minio import Minio
+from minio.deleteobjects import DeleteObject
 from minio.error import S3Error
 from minio.retention import GOVERNANCE, Retention
-from pydantic import SecretStr
 from typer.testing import CliRunner
 
-from assay.config import Settings
-from assay.devstack.stack.s3 import S3Server
+from assay.config import PIPELINE, ROOT, Settings
+from assay.errors import StoreError
 from assay.govern.access import add_grant, apply, load
-from assay.store.objects import ensure_buckets, s3_client
+from assay.store.objects import S3Store, s3_client
 
 pytestmark = pytest.mark.integration
 
+Gateway = Callable[[dict[str, list[str]]], Settings]
+
 CURATED_KEY = "energy_meter/v1/date=2026-03-01/site=plant-a/seg.parquet"
+RAW_KEY = "energy_meter/v1/partition=0/assay.energy_meter.v1-0-0.parquet"
 OWN_RELEASE = "energy_meter/1.0.0/manifest.json"
 OTHER_RELEASE = "process_params/1.0.0/manifest.json"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
-def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+def gateway(private_gateway: Gateway) -> Settings:
     """A private gateway with the pipeline buckets, a few objects and the roles applied."""
-    port = _free_port()
-    settings = Settings(
-        state_dir=tmp_path_factory.mktemp("access"),
-        s3_port=port,
-        s3_endpoint=f"http://127.0.0.1:{port}",
-        s3_access_key=f"root-{secrets.token_hex(4)}",
-        s3_secret_key=SecretStr(secrets.token_urlsafe(24)),
-        pilot_grants={"base_a": ["energy_meter"]},
-    )
-    server = S3Server(settings)
-    server.up(lambda _: None)
-    try:
-        ensure_buckets(settings)
-        root = s3_client(settings)
-        for bucket, key in [
-            (settings.bucket_curated, CURATED_KEY),
-            (settings.bucket_reports, "energy_meter/v1/partition=0/seg/summary.json"),
-            (settings.bucket_releases, OWN_RELEASE),
-            (settings.bucket_releases, OTHER_RELEASE),
-        ]:
-            root.put_object(bucket, key, io.BytesIO(b"{}"), 2)
-        add_grant(settings.state_dir, "base_b", "process_params")
-        apply(settings)
-        yield settings
-    finally:
-        server.down()
+    settings = private_gateway({"base_a": ["energy_meter"]})
+    root = s3_client(settings.as_role(ROOT))
+    for bucket, key in [
+        (settings.bucket_curated, CURATED_KEY),
+        (settings.bucket_raw, RAW_KEY),
+        (settings.bucket_reports, "energy_meter/v1/partition=0/seg/summary.json"),
+        (settings.bucket_releases, OWN_RELEASE),
+        (settings.bucket_releases, OTHER_RELEASE),
+    ]:
+        root.put_object(bucket, key, io.BytesIO(b"{}"), 2)
+    add_grant(settings.state_dir, "base_b", "process_params")
+    apply(settings)
+    return settings
 
 
 def client(settings: Settings, role: str) -> Minio:
@@ -108,13 +90,14 @@ def names(c: Minio, bucket: str, prefix: str | None = None) -> list[str]:
     return [o.object_name or "" for o in c.list_objects(bucket, prefix=prefix, recursive=True)]
 
 
-def test_steward_reads_curated_but_cannot_put(gateway: Settings) -> None:
+def test_steward_reads_every_layer_but_releases_and_cannot_put(gateway: Settings) -> None:
     steward = client(gateway, "steward")
     assert get(steward, gateway.bucket_curated, CURATED_KEY) == b"{}"
+    assert get(steward, gateway.bucket_raw, RAW_KEY) == b"{}"
     assert names(steward, gateway.bucket_reports)
     refused(lambda: put(steward, gateway.bucket_curated, "energy_meter/v1/forged.parquet"))
     refused(lambda: get(steward, gateway.bucket_releases, OWN_RELEASE))
-    refused(lambda: names(steward, gateway.bucket_raw))
+    refused(lambda: steward.remove_object(gateway.bucket_raw, RAW_KEY))
 
 
 def test_pilot_reads_only_its_granted_release(gateway: Settings) -> None:
@@ -134,23 +117,46 @@ def test_a_granted_pilot_from_the_state_folder_reads_its_release(gateway: Settin
     refused(lambda: get(pilot, gateway.bucket_releases, OWN_RELEASE))
 
 
-def test_pipeline_writes_its_buckets_and_adds_releases_but_never_deletes(
+def test_pipeline_writes_its_buckets_but_never_reads_releases_or_deletes(
     gateway: Settings,
 ) -> None:
     pipeline = client(gateway, "pipeline")
     put(pipeline, gateway.bucket_raw, "energy_meter/v1/partition=0/p.parquet")
     assert get(pipeline, gateway.bucket_curated, CURATED_KEY) == b"{}"
-    until = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
-    put(
-        pipeline,
-        gateway.bucket_releases,
-        "energy_meter/1.0.1/manifest.json",
-        retention=Retention(GOVERNANCE, until),
-    )
-    err = refused(lambda: pipeline.remove_object(gateway.bucket_releases, OWN_RELEASE))
+    refused(lambda: get(pipeline, gateway.bucket_releases, OWN_RELEASE))
+    refused(lambda: names(pipeline, gateway.bucket_releases))
+    refused(lambda: put(pipeline, gateway.bucket_releases, "energy_meter/9.9.9/manifest.json"))
+    err = refused(lambda: pipeline.remove_object(gateway.bucket_raw, RAW_KEY))
     assert "explicit deny" in err.message
-    refused(lambda: pipeline.remove_object(gateway.bucket_releases, "energy_meter/1.0.1/x"))
+    version = pipeline.stat_object(gateway.bucket_raw, RAW_KEY).version_id
+    refused(lambda: pipeline.remove_object(gateway.bucket_raw, RAW_KEY, version_id=version))
+    batch = pipeline.remove_objects(gateway.bucket_raw, [DeleteObject(RAW_KEY)])
+    assert [e.code for e in batch] == ["AccessDenied"]
+    assert get(pipeline, gateway.bucket_raw, RAW_KEY) == b"{}"
     refused(lambda: pipeline.make_bucket("assay-rogue"))
+
+
+def test_tasks_settings_use_the_pipeline_keys(gateway: Settings) -> None:
+    """What a task builds from its settings (`as_role(PIPELINE)`) is refused on releases."""
+    store = S3Store(gateway.as_role(PIPELINE))
+    assert store.get(gateway.bucket_curated, CURATED_KEY) == b"{}"
+    with pytest.raises(StoreError) as err:
+        store.get(gateway.bucket_releases, OWN_RELEASE)
+    assert "AccessDenied" in str(err.value) and not err.value.missing
+
+
+def test_releaser_adds_releases_under_retention_but_never_deletes(gateway: Settings) -> None:
+    releaser = client(gateway, "releaser")
+    assert get(releaser, gateway.bucket_curated, CURATED_KEY) == b"{}"
+    assert get(releaser, gateway.bucket_releases, OWN_RELEASE) == b"{}"
+    until = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
+    key = "energy_meter/1.0.1/manifest.json"
+    put(releaser, gateway.bucket_releases, key, retention=Retention(GOVERNANCE, until))
+    err = refused(lambda: releaser.remove_object(gateway.bucket_releases, OWN_RELEASE))
+    assert "explicit deny" in err.message
+    refused(lambda: releaser.remove_object(gateway.bucket_releases, key))
+    refused(lambda: put(releaser, gateway.bucket_curated, "energy_meter/v1/forged.parquet"))
+    refused(lambda: put(releaser, gateway.bucket_raw, "energy_meter/v1/forged.parquet"))
 
 
 def test_edge_only_puts_claim_checks(gateway: Settings) -> None:
@@ -166,7 +172,14 @@ def test_apply_again_changes_nothing(gateway: Settings) -> None:
     keys_before = load(gateway.state_dir, "steward")
     again = apply(gateway)
     assert again.created == []
-    assert set(again.updated) >= {"edge", "pipeline", "steward", "pilot-base_a", "pilot-base_b"}
+    assert set(again.updated) >= {
+        "edge",
+        "pipeline",
+        "releaser",
+        "steward",
+        "pilot-base_a",
+        "pilot-base_b",
+    }
     assert load(gateway.state_dir, "steward") == keys_before
     assert get(client(gateway, "steward"), gateway.bucket_curated, CURATED_KEY) == b"{}"
 
@@ -177,8 +190,6 @@ def test_cli_grants_a_pilot_and_shows_its_keys(gateway: Settings, tmp_path: Path
     env = {
         "ASSAY_STATE_DIR": str(gateway.state_dir),
         "ASSAY_S3_ENDPOINT": gateway.endpoint,
-        "ASSAY_S3_ACCESS_KEY": gateway.s3_access_key,
-        "ASSAY_S3_SECRET_KEY": gateway.s3_secret_key.get_secret_value(),
         "ASSAY_CONFIG": str(tmp_path / "none.toml"),
         "ASSAY_PILOT_GRANTS": '{"base_a": ["energy_meter"]}',
     }

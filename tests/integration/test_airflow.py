@@ -1,12 +1,16 @@
-"""Real Airflow: every DAG file imports, and a task runs and writes to the S3 server."""
+"""Real Airflow: a login guards its API, every DAG file imports, and a task runs and writes
+to the S3 server."""
 
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from pydantic import SecretStr
 
 from assay.config import Settings
 from assay.devstack import airflow_client
@@ -14,6 +18,19 @@ from assay.devstack.stack.airflow import DAGS
 from assay.store.objects import arrow_filesystem
 
 pytestmark = pytest.mark.integration
+
+
+def test_the_api_needs_a_login(stack_settings: Settings) -> None:
+    base = airflow_client.base_url(stack_settings)
+    for path, refused in (("/api/v2/dags", 401), ("/auth/token", 403)):  # 403: no all-admins
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(base + path, timeout=10)
+        assert err.value.code == refused, path
+    wrong = stack_settings.model_copy(update={"airflow_password": SecretStr("not-the-one")})
+    with pytest.raises(airflow_client.AirflowApiError) as err:
+        airflow_client.token(wrong, fresh=True)
+    assert err.value.status == 401 and "not-the-one" not in str(err.value)
+    assert airflow_client.call(stack_settings, "GET", "/dags?limit=1")["total_entries"] >= 1
 
 
 def test_every_dag_file_imports_without_errors(stack_settings: Settings) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -37,5 +38,7 @@ def test_edge_extra_installs_without_the_platform(tmp_path: Path) -> None:
         ],
         capture_output=True,
         text=True,
+        # the example's Kafka password comes from the environment, as on a gateway
+        env={**os.environ, "ASSAY_EDGE_KAFKA_PASSWORD": "from-the-environment"},
     )
     assert edge.returncode == 0, edge.stdout + edge.stderr

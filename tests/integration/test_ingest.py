@@ -17,6 +17,7 @@ from assay.pipeline.ingest.landing import Buckets, SegmentFailed, land_partition
 from assay.store.objects import S3Store, s3_client
 from assay.store.parquet import from_parquet
 from schemas import Contract, load_contract, wire
+from schemas.kafka_security import kafka_python_security
 
 pytestmark = pytest.mark.integration
 
@@ -70,7 +71,8 @@ def energy() -> Contract:
 @pytest.fixture
 def topic(stack_settings: Settings, unique: str) -> str:
     name = f"test.ingest.{unique}"
-    admin = KafkaAdminClient(bootstrap_servers=stack_settings.bootstrap)
+    security = kafka_python_security(stack_settings.kafka_security())
+    admin = KafkaAdminClient(bootstrap_servers=stack_settings.bootstrap, **security)
     admin.create_topics([NewTopic(name, num_partitions=2, replication_factor=1)])
     admin.close()
     return name
@@ -93,6 +95,7 @@ def produce(
         enable_idempotence=True,
         compression_type="zstd",
         max_request_size=8 << 20,
+        **kafka_python_security(settings.kafka_security()),
     )
     base = {wire.HEADER_CONTRACT: "energy_meter", wire.HEADER_VERSION: "1.0.0"}
     for key, value, headers in messages:

@@ -5,13 +5,15 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
 
 from assay.config import Settings
+from schemas.kafka_security import kafka_python_security
 
 pytestmark = pytest.mark.integration
 
 
 def test_round_trip_acks_all_idempotent(stack_settings: Settings, unique: str) -> None:
     topic = f"test.roundtrip.{unique}"
-    admin = KafkaAdminClient(bootstrap_servers=stack_settings.bootstrap)
+    security = kafka_python_security(stack_settings.kafka_security())
+    admin = KafkaAdminClient(bootstrap_servers=stack_settings.bootstrap, **security)
     admin.create_topics([NewTopic(topic, num_partitions=2, replication_factor=1)])
     admin.close()
 
@@ -20,6 +22,7 @@ def test_round_trip_acks_all_idempotent(stack_settings: Settings, unique: str) -
         acks="all",
         enable_idempotence=True,
         compression_type="zstd",
+        **security,
     )
     sent = [
         producer.send(
@@ -36,7 +39,10 @@ def test_round_trip_acks_all_idempotent(stack_settings: Settings, unique: str) -
     assert {m.partition for m in metadata} == {0, 1}
 
     consumer = KafkaConsumer(
-        bootstrap_servers=stack_settings.bootstrap, group_id=None, enable_auto_commit=False
+        bootstrap_servers=stack_settings.bootstrap,
+        group_id=None,
+        enable_auto_commit=False,
+        **security,
     )
     parts = [TopicPartition(topic, p) for p in (0, 1)]
     consumer.assign(parts)

@@ -19,9 +19,11 @@ from kafka import KafkaProducer
 
 from assay.config import Settings
 from assay.devstack import airflow_client
+from assay.devstack.stack.kafka_auth import EDGE_DEMO, principal_security
 from assay.govern.audit import run_audit
 from assay.store.objects import arrow_filesystem
 from schemas import load_contract, wire
+from schemas.kafka_security import kafka_python_security
 
 pytestmark = pytest.mark.integration
 
@@ -88,6 +90,8 @@ def send_all(settings: Settings, producer: str, device_prefix: str) -> None:
         acks="all",
         enable_idempotence=True,
         max_request_size=8 << 20,
+        # as a gateway would: the edge principal, which may only write contract topics
+        **kafka_python_security(principal_security(settings, EDGE_DEMO)),
     )
 
     def send(

@@ -19,7 +19,14 @@ from typer.testing import CliRunner
 
 from assay.cli.app import app
 from assay.config import Settings
-from assay.govern.releases import Buckets, LockedS3Store, LockTerms, ReleaseRequest, create_release
+from assay.govern.releases import (
+    Buckets,
+    LockedS3Store,
+    LockTerms,
+    MaskingKey,
+    ReleaseRequest,
+    create_release,
+)
 from assay.pipeline.ingest import landing
 from assay.pipeline.ingest.deadletter import Record
 from assay.pipeline.validate import curation
@@ -112,7 +119,7 @@ def released(stack_settings: Settings) -> tuple[Settings, dict[str, Any]]:
     )
     buckets = Buckets(**names)
     manifest = create_release(
-        store, buckets, request, b"it-readiness-key", LockTerms.after(created, 1)
+        store, buckets, request, MaskingKey(b"it-readiness-key" * 2), LockTerms.after(created, 1)
     ).manifest
     return settings, manifest
 
@@ -123,6 +130,11 @@ def test_the_command_renders_and_uploads_the_report(
     settings, manifest = released
     for role, bucket in settings.buckets.items():
         monkeypatch.setenv(f"ASSAY_BUCKET_{role.upper()}", bucket)
+    # This module's buckets are named by no role's policy: the command runs with the root
+    # pair, as one configured identity (the roles are tested in test_access, test_releases).
+    access, secret = settings.s3_credentials()
+    monkeypatch.setenv("ASSAY_S3_ACCESS_KEY", access)
+    monkeypatch.setenv("ASSAY_S3_SECRET_KEY", secret)
     result = CliRunner().invoke(
         app, ["report", "readiness", "process_params", "1.0.0", "--output", str(tmp_path)]
     )

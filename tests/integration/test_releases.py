@@ -7,9 +7,12 @@ what the server refuses is what a pilot base's release would refuse.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import logging
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -18,30 +21,35 @@ import pytest
 from minio.commonconfig import ENABLED
 from minio.error import S3Error
 from minio.versioningconfig import VersioningConfig
+from typer.testing import CliRunner
 
-from assay.config import Settings
+from assay.cli.app import app
+from assay.config import PIPELINE, RELEASER, Settings
+from assay.errors import StoreError
 from assay.govern.releases import (
     Buckets,
     LockedS3Store,
     LockTerms,
+    MaskingKey,
     ReleaseExists,
     ReleaseRequest,
     ReleaseTampered,
     create_release,
     download_release,
     open_release,
+    read_manifest,
     verify_release,
 )
 from assay.pipeline.ingest import landing
 from assay.pipeline.ingest.deadletter import Record
 from assay.pipeline.validate import curation
-from assay.store.objects import s3_client
+from assay.store.objects import S3Store, s3_client
 from schemas import load_contract, wire
 
 pytestmark = pytest.mark.integration
 
 TOPIC = "assay.process_params.v1"
-KEY = b"integration-masking-key"
+KEY = MaskingKey(b"integration-masking-key".ljust(32, b"."), "test")
 CREATED = datetime.now(UTC).replace(microsecond=0)
 OPERATORS = [f"OP{777700 + n}" for n in range(3)]
 
@@ -260,3 +268,93 @@ def test_duckdb_and_polars_read_the_release_from_the_server(
     readings = open_release(settings, "process_params", "1.0.0")
     frame = pl.from_arrow(readings.to_table(columns=["device_id", "cycle_time"]))
     assert isinstance(frame, pl.DataFrame) and frame.height == released["totals"]["rows"]
+
+
+# Releases with each role's own keys, on a private gateway whose buckets carry the roles'
+# policies: the pipeline makes the curated data, the releaser the release, pilots read it.
+
+
+@pytest.fixture(scope="module")
+def guarded(private_gateway: Callable[[dict[str, list[str]]], Settings]) -> Settings:
+    """A private gateway with curated data the pipeline role landed and validated."""
+    settings = private_gateway({"base_a": ["process_params"], "base_b": ["energy_meter"]})
+    pipeline = settings.as_role(PIPELINE)
+    store, buckets = S3Store(pipeline), Buckets.from_settings(pipeline)
+    contract = load_contract("process_params")
+    landing.land_partition(memory_log(300), store, buckets, contract)
+    curation.validate_pending(store, buckets, contract, 0)
+    return settings
+
+
+def _create(settings: Settings, version: str) -> Any:
+    releaser = settings.as_role(RELEASER)
+    request = replace(_request(), version=version)
+    store, buckets = LockedS3Store(releaser), Buckets.from_settings(releaser)
+    return create_release(store, buckets, request, KEY, LockTerms.after(CREATED, 1))
+
+
+def test_the_releaser_releases_and_only_a_granted_pilot_reads_it(guarded: Settings) -> None:
+    manifest = _create(guarded, "1.0.0").manifest
+    releaser = LockedS3Store(guarded.as_role(RELEASER))
+    result = verify_release(releaser, guarded.bucket_releases, "process_params", "1.0.0")
+    assert result.intact and result.pinned and manifest["totals"]["rows"] == 300
+    granted = open_release(guarded.as_role("pilot-base_a"), "process_params", "1.0.0")
+    assert granted.count_rows() == 300
+    with pytest.raises(StoreError) as refused:
+        open_release(guarded.as_role("pilot-base_b"), "process_params", "1.0.0")
+    assert "AccessDenied" in str(refused.value)
+    with pytest.raises(StoreError):  # the pipeline cannot read releases either
+        open_release(guarded.as_role(PIPELINE), "process_params", "1.0.0")
+
+
+def test_two_concurrent_creations_of_one_version_one_fails_cleanly(guarded: Settings) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def attempt(_: int) -> str:
+        try:
+            _create(guarded, "2.0.0")
+        except ReleaseExists as exc:
+            return exc.path
+        return "created"
+
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = sorted(pool.map(attempt, range(2)))
+    assert outcomes[1] == "created" and outcomes[0] in {"claim.json", "manifest.json"}
+    store = LockedS3Store(guarded.as_role(RELEASER))
+    assert verify_release(store, guarded.bucket_releases, "process_params", "2.0.0").intact
+    assert len(store.versions(guarded.bucket_releases, "process_params/2.0.0/lock.json")) == 1
+
+
+def test_the_releaser_cannot_replace_a_release(guarded: Settings) -> None:
+    original = _create(guarded, "3.0.0").manifest
+    releaser = guarded.as_role(RELEASER)
+    client, bucket, prefix = s3_client(releaser), guarded.bucket_releases, "process_params/3.0.0/"
+    victim = original["files"][0]["path"]
+    forged_data = b"PAR1 forged PAR1"
+    digest = hashlib.sha256(forged_data).hexdigest()
+    forged = {**original, "files": [{**original["files"][0], "sha256": digest}]}
+    data = client.put_object(bucket, prefix + victim, io.BytesIO(forged_data), len(forged_data))
+    body = json.dumps(forged).encode()
+    client.put_object(bucket, prefix + "manifest.json", io.BytesIO(body), len(body))
+    lock = json.dumps({"versions": {victim: data.version_id}}).encode()
+    client.put_object(bucket, prefix + "lock.json", io.BytesIO(lock), len(lock))
+
+    store = LockedS3Store(releaser)
+    result = verify_release(store, bucket, "process_params", "3.0.0")
+    assert result.ok and result.tampered and not result.intact
+    assert set(result.shadowed) == {victim, "manifest.json", "lock.json"}
+    assert read_manifest(store, bucket, "process_params", "3.0.0") == original
+    with pytest.raises(ReleaseTampered):
+        open_release(guarded.as_role("pilot-base_a"), "process_params", "3.0.0")
+    forged_lock = store.versions(bucket, prefix + "lock.json")[-1]
+    with pytest.raises(S3Error) as refused:  # nor can the releaser take the forgery back
+        client.remove_object(bucket, prefix + "lock.json", version_id=forged_lock)
+    assert refused.value.code == "AccessDenied"
+
+    env = {
+        "ASSAY_STATE_DIR": str(guarded.state_dir),
+        "ASSAY_S3_ENDPOINT": guarded.endpoint,
+        "ASSAY_CONFIG": str(guarded.state_dir / "none.toml"),
+    }
+    said = CliRunner().invoke(app, ["release", "verify", "process_params", "3.0.0"], env=env)
+    assert said.exit_code == 1 and "tampered" in said.output and "lock.json" in said.output

@@ -1,12 +1,16 @@
-"""The local stack as a whole: which services, in which order, and the state file they share."""
+"""The local stack as a whole: which services, in which order, and the state file they share.
+
+The state folder is private (0700, and ``up`` runs with umask 077, which every service it
+starts inherits): it holds each layer's data, the S3 server's users and every role's keys.
+"""
 
 from __future__ import annotations
 
-import secrets
+import os
 import shlex
 from pathlib import Path
 
-from assay.config import STACK_FILE, Settings, load_settings
+from assay.config import ROOT, STACK_FILE, Settings, load_settings, role_keys_file
 from assay.devstack.stack._service import Progress, Service, Status
 
 #: Settings ``assay stack up`` records so that every later client finds the same stack.
@@ -18,6 +22,23 @@ RECORDED = (
     "postgres_port",
     "airflow_db",
 )
+
+
+def make_private(settings: Settings) -> Path:
+    """Umask 077 for this process and its children; the state folder readable by us alone.
+
+    Under root with PostgreSQL the server runs as ``postgres`` and must pass through the
+    folder to its own: then the folder is 0710 with the ``postgres`` group (search, no list).
+    """
+    from assay.devstack.stack.postgres import share_state_dir
+
+    os.umask(0o077)
+    state = settings.state_dir
+    state.mkdir(parents=True, exist_ok=True, mode=0o700)
+    state.chmod(0o700)
+    if settings.airflow_db == "postgres":
+        share_state_dir(state, os.geteuid())
+    return state
 
 
 def services(settings: Settings, *, airflow: bool = True) -> list[Service]:
@@ -42,20 +63,48 @@ def stack_file(settings: Settings) -> Path:
     return settings.state_dir / STACK_FILE
 
 
-def write_stack_file(settings: Settings) -> Settings:
-    """Record ports and credentials (generating those missing); return settings that see them."""
-    access = settings.s3_access_key or f"assay{secrets.token_hex(4)}"
-    secret = settings.s3_secret_key.get_secret_value() or secrets.token_urlsafe(24)
+def write_stack_file(settings: Settings, *, insecure: bool = False) -> Settings:
+    """Record the ports and Kafka's client settings, keep the root keys; return settings that
+    see them.
+
+    The S3 root keys live in ``access/root.toml`` beside the roles' keys, not in
+    ``stack.toml`` (which every client reads): kept if there, else the configured pair (or
+    one an older ``stack.toml`` held), else generated. Kafka's part is the stack's choice, not
+    the caller's: SASL_SSL as ``admin`` with the stack's CA, or PLAINTEXT when ``insecure``;
+    the returned settings hold it even where the environment says otherwise, so the broker
+    and its health check agree.
+    """
+    from assay.devstack.stack.kafka_auth import client_settings
+
+    ensure_root_keys(settings)
+    kafka = client_settings(settings.state_dir, insecure=insecure)
     values: dict[str, object] = {k: getattr(settings, k) for k in RECORDED}
-    values |= {"s3_access_key": access, "s3_secret_key": secret}
+    values |= kafka
     path = stack_file(settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    # The state folder holds every secret of the stack (S3 keys, Kafka's CA key and passwords).
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path.parent.chmod(0o700)
     lines = [f"{key} = {_toml_value(value)}" for key, value in values.items()]
     path.write_text(
         "# written by `assay stack up`; delete with the state folder\n" + "\n".join(lines) + "\n"
     )
     path.chmod(0o600)
-    return load_settings(state_dir=settings.state_dir, cache_dir=settings.cache_dir)
+    return load_settings(state_dir=settings.state_dir, cache_dir=settings.cache_dir, **kafka)
+
+
+def ensure_root_keys(settings: Settings) -> Path:
+    """The S3 server's root keys in ``<state>/access/root.toml`` (0600), written once."""
+    from pydantic import SecretStr
+
+    from assay.govern.access._credentials import RoleKeys, generate, save
+
+    path = role_keys_file(settings.state_dir, ROOT)
+    if path.is_file():
+        return path
+    secret = settings.s3_secret_key.get_secret_value()
+    given = settings.s3_access_key and secret
+    keys = RoleKeys(ROOT, settings.s3_access_key, SecretStr(secret)) if given else generate(ROOT)
+    return save(settings.state_dir, keys)
 
 
 def _toml_value(value: object) -> str:
@@ -65,18 +114,47 @@ def _toml_value(value: object) -> str:
     return f'"{escaped}"'
 
 
-def up(settings: Settings, progress: Progress, *, airflow: bool = True) -> Settings:
-    """Start every service that is not already healthy, then create the buckets."""
+def up(
+    settings: Settings, progress: Progress, *, airflow: bool = True, insecure: bool = False
+) -> Settings:
+    """Start Kafka and the S3 server, create the topics and ACLs, the buckets and the roles,
+    then start Airflow: its tasks get the pipeline role's keys, which exist only after
+    ``apply``, and its topic watchers connect at once, as principals whose ACLs must exist."""
     from assay.store.objects import ensure_buckets
 
-    settings = write_stack_file(settings)
-    for service in services(settings, airflow=airflow):
+    make_private(settings)
+    settings = write_stack_file(settings, insecure=insecure)
+    for service in services(settings, airflow=False):
         service.up(progress)
-    created = ensure_buckets(settings)
+        if service.name == "kafka":
+            _ensure_topics(settings, progress)
+            _ensure_acls(settings, progress)
+    created = ensure_buckets(settings.as_role(ROOT))
     if created:
         progress(f"s3: created buckets {', '.join(created)}")
-    _ensure_topics(settings, progress)
+    _apply_roles(settings, progress)
+    if airflow:
+        for service in _airflow_services(settings):
+            service.up(progress)
     return settings
+
+
+def _apply_roles(settings: Settings, progress: Progress) -> None:
+    from assay.govern.access import apply
+
+    applied = apply(settings)
+    roles = ", ".join(applied.created + applied.updated)
+    progress(f"s3: roles applied ({roles}); keys in {settings.state_dir / 'access'}")
+
+
+def _ensure_acls(settings: Settings, progress: Progress) -> None:
+    from assay.govern.access import apply_kafka_grants, stack_kafka_grants
+
+    if settings.kafka_security_protocol == "PLAINTEXT":
+        progress("kafka: PLAINTEXT without authorizer (--insecure): for debugging only")
+        return
+    count = apply_kafka_grants(settings, stack_kafka_grants())
+    progress(f"kafka: SASL_SSL, {count} ACLs for ingest, watcher and edge-demo in place")
 
 
 def _ensure_topics(settings: Settings, progress: Progress) -> None:

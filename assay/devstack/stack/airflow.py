@@ -31,13 +31,25 @@ from typing import Any, ClassVar
 
 from assay.config import Settings
 from assay.devstack.stack import _process
+from assay.devstack.stack._airflow_env import airflow_env, airflow_home
+from assay.devstack.stack._secrets import (
+    AIRFLOW_ADMIN,
+    POSTGRES,
+    existing_secret,
+    secret_file,
+    stack_secret,
+)
 from assay.devstack.stack._service import Progress, Service
 from assay.errors import StackError
+from assay.private_files import write_private
 
 DAGS = Path(__file__).resolve().parents[3] / "dags"
 HEALTH_PATH = "/api/v2/monitor/health"
 VERSION_PATH = "/api/v2/version"
 SIMPLE_AUTH = "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
+#: The one user of the UI and REST API; its password is generated into the state folder.
+ADMIN = "admin"
+PASSWORDS_FILE = "simple_auth_manager_passwords.json"
 #: LocalExecutor forks this many workers up front; the default 32 is for servers. With the
 #: warm executor each holds the pipeline's libraries: ~290 MB resident, ~100 MB of it its own
 #: (the rest is shared with the scheduler, copy-on-write).
@@ -64,21 +76,28 @@ class Keys:
         )
 
 
-def airflow_home(settings: Settings) -> Path:
-    """The folder every Airflow process and client uses as ``AIRFLOW_HOME``."""
-    return (settings.state_dir / "airflow").resolve()
-
-
 def api_url(settings: Settings) -> str:
     """Base URL of the API server (UI, REST API and the execution API tasks call)."""
     return f"http://127.0.0.1:{settings.airflow_port}"
 
 
+def admin_password(settings: Settings) -> str:
+    """The UI and REST API password of `ADMIN` (generated once into the state folder)."""
+    return stack_secret(settings.state_dir, AIRFLOW_ADMIN)
+
+
+def admin_password_file(settings: Settings) -> Path:
+    """Where `admin_password` is kept (0600)."""
+    return secret_file(settings.state_dir, AIRFLOW_ADMIN)
+
+
 def database_urls(settings: Settings) -> tuple[str, str]:
     """Sync and async SQLAlchemy URLs of the metadata database."""
     if settings.airflow_db == "postgres":
-        # psycopg 3 serves both engines, so one driver package is enough.
-        base = f"airflow@127.0.0.1:{settings.postgres_port}/airflow"
+        # psycopg 3 serves both engines, so one driver package is enough. The generated
+        # password is URL-safe and has no '%', which airflow.cfg would interpolate.
+        password = stack_secret(settings.state_dir, POSTGRES)
+        base = f"airflow:{password}@127.0.0.1:{settings.postgres_port}/airflow"
         return f"postgresql+psycopg://{base}", f"postgresql+psycopg_async://{base}"
     path = airflow_home(settings) / "airflow.db"
     return f"sqlite:///{path}", f"sqlite+aiosqlite:///{path}"
@@ -97,8 +116,10 @@ def airflow_config(settings: Settings, keys: Keys, dags: Path | None = None) -> 
             # Asset-triggered DAGs must run as soon as they are parsed on a dev stack.
             "dags_are_paused_at_creation": False,
             "auth_manager": SIMPLE_AUTH,
-            # Loopback only: everyone is admin, so the UI and REST API need no login.
-            "simple_auth_manager_all_admins": True,
+            # A login for the UI and the REST API, even on loopback: any local user reaches
+            # the port, and an admin can read connections and trigger any DAG.
+            "simple_auth_manager_users": f"{ADMIN}:admin",
+            "simple_auth_manager_passwords_file": airflow_home(settings) / PASSWORDS_FILE,
             "execution_api_server_url": f"{url}/execution/",
             "fernet_key": keys.fernet_key,
         },
@@ -142,32 +163,10 @@ def write_config(settings: Settings) -> Path:
     home.mkdir(parents=True, exist_ok=True)
     path = home / "airflow.cfg"
     keys = (read_keys(path.read_text()) if path.is_file() else None) or Keys.generate()
-    path.write_text(airflow_config(settings, keys))
-    path.chmod(0o600)
+    write_private(path, airflow_config(settings, keys).encode())
+    passwords = json.dumps({ADMIN: admin_password(settings)}) + "\n"
+    write_private(home / PASSWORDS_FILE, passwords.encode())
     return path
-
-
-def airflow_env(settings: Settings, base: dict[str, str]) -> dict[str, str]:
-    """``base`` pointed at the stack's home; inherited ``AIRFLOW__*`` overrides still apply."""
-    env = {k: v for k, v in base.items() if k != "AIRFLOW_CONFIG"}
-    env["AIRFLOW_HOME"] = str(airflow_home(settings))
-    # Tasks that shell out to `python` or `airflow` must find this environment's, not the system's.
-    inherited = [p for p in base.get("PATH", "").split(os.pathsep) if p]
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), *inherited])
-    return env | kafka_connections(settings)
-
-
-def kafka_connections(settings: Settings) -> dict[str, str]:
-    """``AIRFLOW_CONN_*`` variables for each contract's topic watcher (see `wakeup`)."""
-    from assay.pipeline.airflow import wakeup
-    from schemas import ContractRegistry
-
-    return {
-        f"AIRFLOW_CONN_{wakeup.connection_id(c.name).upper()}": json.dumps(
-            wakeup.connection(settings.bootstrap, c.name)
-        )
-        for c in ContractRegistry.shipped()
-    }
 
 
 def fetch_json(url: str, timeout: float = 3.0) -> dict[str, Any] | None:
@@ -293,7 +292,11 @@ class AirflowApi(_Airflow):
 
     def exports(self) -> dict[str, str]:
         # Airflow's own variable: `airflow` and `dag.test()` then reach this stack's home.
-        return {"AIRFLOW_HOME": str(airflow_home(self.settings))}
+        # The login lets a person into the UI and a client (`airflow_client`) to a token.
+        found = {"AIRFLOW_HOME": str(airflow_home(self.settings))}
+        if password := existing_secret(self.settings.state_dir, AIRFLOW_ADMIN):
+            found |= {"ASSAY_AIRFLOW_USERNAME": ADMIN, "ASSAY_AIRFLOW_PASSWORD": password}
+        return found
 
 
 class _Background(_Airflow):

@@ -1,14 +1,26 @@
-"""Apache Kafka 4 in KRaft mode: one combined broker and controller, jars from Maven Central."""
+"""Apache Kafka 4 in KRaft mode: one combined broker and controller, jars from Maven Central.
+
+Secured unless the settings say PLAINTEXT (``assay stack up --insecure``): the client listener
+speaks SASL_SSL with SCRAM-SHA-512 and the broker's certificate (`kafka_tls`); the controller
+listener, on loopback, takes only TLS clients that present a certificate of the stack's CA, so
+nothing else on the machine can talk to the controller (whose API can alter ACLs and users).
+StandardAuthorizer denies what no ACL allows; ``admin`` and the broker itself are super users.
+Principals are added with their SCRAM credentials when the storage is formatted (`kafka_auth`).
+"""
 
 from __future__ import annotations
 
 import base64
 import re
 import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from assay.devstack.stack import kafka_auth
 from assay.devstack.stack._service import Prerequisite, Progress, Service
+from assay.devstack.stack.kafka_tls import TlsFiles, ensure_tls
 from assay.errors import StackError
+from schemas.kafka_security import kafka_python_security
 
 POM = Path(__file__).resolve().parents[3] / "infra" / "kafka" / "pom.xml"
 STORAGE_TOOL = "kafka.tools.StorageTool"
@@ -26,16 +38,17 @@ def random_cluster_id() -> str:
     return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
 
 
-def server_properties(port: int, controller_port: int, data_dir: Path) -> str:
-    """A one-node KRaft configuration bound to loopback."""
+def server_properties(
+    port: int, controller_port: int, data_dir: Path, secure: SecureBroker | None = None
+) -> str:
+    """A one-node KRaft configuration bound to loopback; secured when ``secure`` is given."""
+    listeners = secure.listeners(port, controller_port) if secure else _plain(port, controller_port)
     return "\n".join(
         [
             "process.roles=broker,controller",
             "node.id=1",
-            f"listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}",
-            f"advertised.listeners=PLAINTEXT://127.0.0.1:{port}",
+            *listeners,
             "controller.listener.names=CONTROLLER",
-            "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
             f"controller.quorum.bootstrap.servers=127.0.0.1:{controller_port}",
             f"log.dirs={data_dir}",
             # One node: every internal topic at replication factor 1.
@@ -51,6 +64,49 @@ def server_properties(port: int, controller_port: int, data_dir: Path) -> str:
             "",
         ]
     )
+
+
+def _plain(port: int, controller_port: int) -> list[str]:
+    return [
+        f"listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}",
+        f"advertised.listeners=PLAINTEXT://127.0.0.1:{port}",
+        "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+    ]
+
+
+@dataclass(frozen=True)
+class SecureBroker:
+    """What a secured broker needs: its TLS files and its own SCRAM password."""
+
+    tls: TlsFiles
+    broker_password: str = field(repr=False)
+
+    def listeners(self, port: int, controller_port: int) -> list[str]:
+        """SASL_SSL for clients, mutual TLS for the controller, ACLs for everyone else."""
+        scram = kafka_auth.MECHANISM
+        jaas = (
+            "org.apache.kafka.common.security.scram.ScramLoginModule required "
+            f'username="{kafka_auth.BROKER}" password="{self.broker_password}";'
+        )
+        return [
+            f"listeners=CLIENT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}",
+            f"advertised.listeners=CLIENT://127.0.0.1:{port}",
+            "listener.security.protocol.map=CLIENT:SASL_SSL,CONTROLLER:SSL",
+            "inter.broker.listener.name=CLIENT",
+            f"sasl.enabled.mechanisms={scram}",
+            f"sasl.mechanism.inter.broker.protocol={scram}",
+            f"listener.name.client.{scram.lower()}.sasl.jaas.config={jaas}",
+            "ssl.keystore.type=PEM",
+            f"ssl.keystore.location={self.tls.broker}",
+            "ssl.truststore.type=PEM",
+            f"ssl.truststore.location={self.tls.ca}",
+            "listener.name.controller.ssl.client.auth=required",
+            # The broker's certificate (CN=broker) is the principal User:broker there.
+            "ssl.principal.mapping.rules=RULE:^CN=([^,]+)$/$1/,DEFAULT",
+            "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+            "allow.everyone.if.no.acl.found=false",
+            f"super.users=User:{kafka_auth.ADMIN};User:{kafka_auth.BROKER}",
+        ]
 
 
 class Kafka(Service):
@@ -99,26 +155,52 @@ class Kafka(Service):
     def prepare(self, progress: Progress) -> None:
         config = self.home / "server.properties"
         port, controller_port = self.ports
-        config.write_text(server_properties(port, controller_port, self.home / "data"))
-        if (self.home / "data" / "meta.properties").exists():
+        passwords = kafka_auth.ensure_passwords(self.settings.state_dir)
+        secure = self._secure(passwords)
+        text = server_properties(port, controller_port, self.data, secure)
+        kafka_auth.write_secret(config, text.rstrip("\n"))  # holds the broker's password
+        if (self.data / "meta.properties").exists():
             return
-        progress("kafka: formatting KRaft storage")
-        args = [
-            "format",
-            "--standalone",
-            "--ignore-formatted",
-            "-t",
-            random_cluster_id(),
-            "-c",
-            str(config),
-        ]
-        fix = f"remove {self.home / 'data'} and run `assay stack up` again"
+        progress("kafka: formatting KRaft storage with the SCRAM principals")
+        args = ["format", "--standalone", "--ignore-formatted", "-t", random_cluster_id()]
+        args += ["-c", str(config), *_scram_args(passwords)]
+        fix = f"remove {self.data} and run `assay stack up` again"
         try:
             self.run_step(self._java(STORAGE_TOOL, *args), what="formatting storage", fix=fix)
         except StackError as exc:
             if STORAGE_TOOL not in exc.problem:  # the class did not move: a real failure
                 raise
             self.run_step(self._java(STORAGE_TOOL_MOVED, *args), what="formatting storage", fix=fix)
+        self._principals_marker.write_text(" ".join(passwords) + "\n")
+
+    @property
+    def data(self) -> Path:
+        """The broker's log and metadata folder."""
+        return self.home / "data"
+
+    @property
+    def _principals_marker(self) -> Path:
+        """Written after formatting with ``--add-scram``: the storage knows the principals."""
+        return self.home / "scram-principals"
+
+    def _secure(self, passwords: dict[str, str]) -> SecureBroker | None:
+        protocol = self.settings.kafka_security_protocol
+        if protocol == "PLAINTEXT":
+            return None
+        if protocol != "SASL_SSL":
+            raise StackError(
+                self.name,
+                f"the local broker runs SASL_SSL or PLAINTEXT, not {protocol}",
+                "set kafka_security_protocol to SASL_SSL (the default of `assay stack up`)",
+            )
+        if (self.data / "meta.properties").exists() and not self._principals_marker.exists():
+            raise StackError(
+                self.name,
+                f"the broker's storage {self.data} was formatted without SCRAM principals",
+                f"remove {self.data} (the local broker's data) and run `assay stack up` again,"
+                " or keep it with `assay stack up --insecure`",
+            )
+        return SecureBroker(ensure_tls(self.home / "tls"), passwords[kafka_auth.BROKER])
 
     def argv(self) -> list[str]:
         return self._java("kafka.Kafka", str(self.home / "server.properties"))
@@ -142,13 +224,14 @@ class Kafka(Service):
         ]
 
     def probe(self) -> bool:
-        """A metadata request that lists this broker."""
+        """A metadata request that lists this broker, made as the settings' principal."""
         from kafka import KafkaAdminClient
         from kafka.errors import KafkaError
 
+        security = kafka_python_security(self.settings.kafka_security())
         try:
             admin = KafkaAdminClient(
-                bootstrap_servers=self.settings.bootstrap, request_timeout_ms=3000
+                bootstrap_servers=self.settings.bootstrap, request_timeout_ms=3000, **security
             )
         except (KafkaError, OSError, ValueError):
             return False
@@ -167,3 +250,12 @@ class Kafka(Service):
 
     def exports(self) -> dict[str, str]:
         return {"ASSAY_KAFKA_BOOTSTRAP": self.settings.bootstrap}
+
+
+def _scram_args(passwords: dict[str, str]) -> list[str]:
+    """``--add-scram`` for every principal: the broker knows them before it first listens."""
+    scram = kafka_auth.MECHANISM
+    out: list[str] = []
+    for user, password in passwords.items():
+        out += ["--add-scram", f"{scram}=[name={user},password={password}]"]
+    return out

@@ -1,20 +1,29 @@
 """PostgreSQL for Airflow's metadata database (``--db postgres``): the distribution's server.
 
 Debian keeps the server binaries in ``/usr/lib/postgresql/<major>/bin``, off the PATH.
-The cluster lives in the state folder, listens on loopback only and trusts local
-connections, like every other service of the local stack. PostgreSQL refuses to run as
-root, so under root the server runs as the ``postgres`` system user.
+The cluster lives in the state folder and listens on loopback only; every connection,
+socket or TCP, authenticates with SCRAM-SHA-256 as ``airflow`` with a password generated
+into ``<state>/secrets/postgres-airflow`` (nothing is trusted: another local user cannot
+reach Airflow's metadata, connections or variables). The cluster is created with that
+password (``initdb --pwfile``), and on every start ``pg_hba.conf`` is written again and
+the password set again in single-user mode, so deleting the secret file and restarting
+rotates it. PostgreSQL refuses to run as root, so under root the server runs as the
+``postgres`` system user.
 """
 
 from __future__ import annotations
 
+import contextlib
+import grp
 import os
 import shutil
 import subprocess
 from pathlib import Path
 
+from assay.devstack.stack._secrets import POSTGRES, stack_secret
 from assay.devstack.stack._service import Progress, Service
 from assay.errors import StackError
+from assay.private_files import write_private
 
 PG_ROOT = Path("/usr/lib/postgresql")
 DATABASE = "airflow"
@@ -39,6 +48,31 @@ def as_server_user(argv: list[str], euid: int) -> list[str]:
         return argv
     user = f"--reuid={SYSTEM_USER}", f"--regid={SYSTEM_USER}", "--init-groups"
     return ["setpriv", *user, "--", *argv]
+
+
+def share_state_dir(state_dir: Path, euid: int) -> None:
+    """Under root, let the ``postgres`` user pass through the state folder to its cluster:
+    group ``postgres``, mode 0710 (search only; it can list nothing and read nothing else)."""
+    if euid != 0:
+        return
+    with contextlib.suppress(KeyError):  # no such group: the server start names the problem
+        os.chown(state_dir, -1, grp.getgrnam(SYSTEM_USER).gr_gid)
+        state_dir.chmod(0o710)
+
+
+def hba_conf() -> str:
+    """``pg_hba.conf``: a SCRAM-SHA-256 password for every connection, nothing trusted."""
+    return (
+        "# written by `assay stack up` on every start\n"
+        "local  all  all                 scram-sha-256\n"
+        "host   all  all  127.0.0.1/32   scram-sha-256\n"
+        "host   all  all  ::1/128        scram-sha-256\n"
+    )
+
+
+def set_password_sql(user: str, password: str) -> str:
+    """The statement that sets ``user``'s password (quotes doubled, as SQL escapes them)."""
+    return f"ALTER ROLE {user} WITH LOGIN PASSWORD '{password.replace(chr(39), chr(39) * 2)}';\n"
 
 
 def server_argv(bindir: Path, data: Path, port: int, socket_dir: Path) -> list[str]:
@@ -82,28 +116,53 @@ class Postgres(Service):
     def provision(self, progress: Progress) -> None:
         _ = self.bindir
 
+    @property
+    def password(self) -> str:
+        """Airflow's database password (generated once into the state folder)."""
+        return stack_secret(self.settings.state_dir, POSTGRES)
+
     def prepare(self, progress: Progress) -> None:
-        if os.geteuid() == 0:
-            shutil.chown(self.home, SYSTEM_USER, SYSTEM_USER)
-        if (self.data / "PG_VERSION").is_file():
-            return
-        progress(f"postgres: creating a cluster in {self.data}")
-        self._run(
-            [
-                str(self.bindir / "initdb"),
-                "-D",
-                str(self.data),
-                "-U",
-                USER,
-                "--auth=trust",
-                "-E",
-                "UTF8",
-                "--locale=C.UTF-8",
-            ]
-        )
-        # Single-user mode creates the database before any server listens.
+        self._own(self.home)
+        if not (self.data / "PG_VERSION").is_file():
+            progress(f"postgres: creating a cluster in {self.data}")
+            self._initdb()
+            self._single(f"CREATE DATABASE {DATABASE};\n")
+        # Before any server listens: SCRAM for every connection, the current password.
+        hba = self.data / "pg_hba.conf"
+        write_private(hba, hba_conf().encode())
+        self._own(hba)
+        self._single(set_password_sql(USER, self.password))
+
+    def _initdb(self) -> None:
+        pwfile = self.home / "initdb.pw"
+        write_private(pwfile, self.password.encode())
+        self._own(pwfile)
+        try:
+            self._run(
+                [
+                    str(self.bindir / "initdb"),
+                    "-D",
+                    str(self.data),
+                    "-U",
+                    USER,
+                    "--auth=scram-sha-256",
+                    f"--pwfile={pwfile}",
+                    "-E",
+                    "UTF8",
+                    "--locale=C.UTF-8",
+                ]
+            )
+        finally:
+            pwfile.unlink(missing_ok=True)
+
+    def _single(self, sql: str) -> None:
+        # Single-user mode runs statements with no server listening; stdin keeps them off `ps`.
         single = [str(self.bindir / "postgres"), "--single", "-D", str(self.data), "postgres"]
-        self._run(single, stdin=f"CREATE DATABASE {DATABASE};\n")
+        self._run(single, stdin=sql)
+
+    def _own(self, path: Path) -> None:
+        if os.geteuid() == 0:
+            shutil.chown(path, SYSTEM_USER, SYSTEM_USER)
 
     def _run(self, argv: list[str], stdin: str | None = None) -> None:
         self.run_step(

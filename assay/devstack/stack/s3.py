@@ -13,6 +13,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from assay.config import ROOT
 from assay.devstack.stack._service import Prerequisite, Progress, Service
 
 MODULE = "github.com/versity/versitygw/cmd/versitygw"
@@ -52,8 +53,11 @@ class S3Server(Service):
         )
 
     def prepare(self, progress: Progress) -> None:
-        for sub in ("data", "versions", "iam"):
-            (self.home / sub).mkdir(parents=True, exist_ok=True)
+        # Every layer's objects sit here as plain files: only the server's user may enter,
+        # so bucket policies cannot be walked around on the file system.
+        for folder in (self.home, *(self.home / sub for sub in ("data", "versions", "iam"))):
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            folder.chmod(0o700)
 
     def argv(self) -> list[str]:
         return [
@@ -74,7 +78,7 @@ class S3Server(Service):
         ]
 
     def env(self) -> dict[str, str]:
-        access, secret = self.settings.s3_credentials()
+        access, secret = self.settings.s3_credentials(ROOT)
         # Through the environment, so the secret does not show in `ps`.
         return {**super().env(), "ROOT_ACCESS_KEY": access, "ROOT_SECRET_KEY": secret}
 
@@ -87,7 +91,7 @@ class S3Server(Service):
         from assay.store.objects import s3_client
 
         try:
-            s3_client(self.settings).list_buckets()
+            s3_client(self.settings.as_role(ROOT)).list_buckets()
         except (MinioException, OSError, ValueError):
             return False
         return True
@@ -110,9 +114,5 @@ class S3Server(Service):
         return f"Versity Gateway {match[1] if match else VERSION} (posix)"
 
     def exports(self) -> dict[str, str]:
-        access, secret = self.settings.s3_credentials()
-        return {
-            "ASSAY_S3_ENDPOINT": self.settings.endpoint,
-            "ASSAY_S3_ACCESS_KEY": access,
-            "ASSAY_S3_SECRET_KEY": secret,
-        }
+        # No keys: each command picks its role's keys from the state folder.
+        return {"ASSAY_S3_ENDPOINT": self.settings.endpoint}

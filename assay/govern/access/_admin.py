@@ -40,7 +40,9 @@ class GatewayAdmin:
     @classmethod
     def from_settings(cls, settings: Settings) -> GatewayAdmin:
         """The admin API of the configured S3 server, as its root user."""
-        access, secret = settings.s3_credentials()
+        from assay.config import ROOT
+
+        access, secret = settings.s3_credentials(ROOT)
         return cls(settings.endpoint, access, secret, settings.s3_region)
 
     def list_users(self) -> list[Account]:

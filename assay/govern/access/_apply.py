@@ -2,14 +2,20 @@
 
 Idempotent: keys are generated once and kept in the state folder; each run creates missing
 users, resets existing ones to their stored secret and role, and puts every policy again.
+
+The roles are data (`assay.govern.access._policy`); a `RoleBackend` writes them to one kind
+of server. `VersityBackend` speaks Versity Gateway's admin API (users) and S3 bucket
+policies, and is the only backend assay applies and tests; for MinIO, Ceph RGW or AWS,
+``assay access export --format iam`` writes the same grants as IAM policy documents.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
+from assay.config import ROOT
 from assay.govern.access._admin import GatewayAdmin
 from assay.govern.access._credentials import RoleKeys, load_or_generate
 from assay.govern.access._grants import load_grants, merge_grants
@@ -17,15 +23,56 @@ from assay.govern.access._policy import (
     EDGE,
     FIXED_ROLES,
     PIPELINE,
+    RELEASER,
     STEWARD,
     Policy,
     Principals,
     bucket_policies,
+    identity_policies,
     pilot_role,
 )
 
 if TYPE_CHECKING:
     from assay.config import Settings
+
+
+class RoleBackend(Protocol):
+    """What applying roles needs of a server: its users, and one policy per bucket."""
+
+    def users(self) -> set[str]:
+        """Access keys of the users that exist (root excluded)."""
+
+    def create_user(self, keys: RoleKeys) -> None:
+        """Add a user with these keys."""
+
+    def reset_user(self, keys: RoleKeys) -> None:
+        """Set an existing user's secret (and plain-user role) to these keys."""
+
+    def put_policy(self, bucket: str, policy: Policy) -> None:
+        """Replace one bucket's policy."""
+
+
+class VersityBackend:
+    """Versity Gateway: users through its admin API, policies as S3 bucket policies (root)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings.as_role(ROOT)
+        self.admin = GatewayAdmin.from_settings(self.settings)
+
+    def users(self) -> set[str]:
+        return {account.access for account in self.admin.list_users()}
+
+    def create_user(self, keys: RoleKeys) -> None:
+        self.admin.create_user(keys.access_key, keys.secret_key.get_secret_value(), "user")
+
+    def reset_user(self, keys: RoleKeys) -> None:
+        self.admin.update_user(keys.access_key, keys.secret_key.get_secret_value(), "user")
+
+    def put_policy(self, bucket: str, policy: Policy) -> None:
+        from assay.store.objects import _translated, s3_client
+
+        with _translated(bucket, "?policy"):
+            s3_client(self.settings).set_bucket_policy(bucket, json.dumps(policy))
 
 
 @dataclass(frozen=True)
@@ -49,47 +96,51 @@ def role_keys(settings: Settings, grants: dict[str, list[str]]) -> dict[str, Rol
     return {role: load_or_generate(settings.state_dir, role) for role in roles}
 
 
+def principals(keys: dict[str, RoleKeys], grants: dict[str, list[str]]) -> Principals:
+    """The access key of every role."""
+    return Principals(
+        edge=keys[EDGE].access_key,
+        pipeline=keys[PIPELINE].access_key,
+        releaser=keys[RELEASER].access_key,
+        steward=keys[STEWARD].access_key,
+        pilots={p: keys[pilot_role(p)].access_key for p in grants},
+    )
+
+
 def planned_policies(
     settings: Settings, keys: dict[str, RoleKeys], grants: dict[str, list[str]]
 ) -> dict[str, Policy]:
     """The policy of every bucket for these keys and grants."""
-    principals = Principals(
-        edge=keys[EDGE].access_key,
-        pipeline=keys[PIPELINE].access_key,
-        steward=keys[STEWARD].access_key,
-        pilots={p: keys[pilot_role(p)].access_key for p in grants},
-    )
-    return dict(bucket_policies(settings.buckets, principals, grants))
+    return dict(bucket_policies(settings.buckets, principals(keys, grants), grants))
 
 
-def apply(settings: Settings) -> Applied:
-    """Users first (a policy may only name existing users), then one policy per bucket."""
+def exported_policies(settings: Settings) -> dict[str, Policy]:
+    """One IAM identity policy per role, for servers that attach policies to users."""
     grants = effective_grants(settings)
     keys = role_keys(settings, grants)
-    created, updated = _ensure_users(GatewayAdmin.from_settings(settings), keys)
+    return identity_policies(planned_policies(settings, keys, grants), principals(keys, grants))
+
+
+def apply(settings: Settings, backend: RoleBackend | None = None) -> Applied:
+    """Users first (a policy may only name existing users), then one policy per bucket."""
+    backend = backend or VersityBackend(settings)
+    grants = effective_grants(settings)
+    keys = role_keys(settings, grants)
+    created, updated = _ensure_users(backend, keys)
     policies = planned_policies(settings, keys, grants)
-    _put_policies(settings, policies)
+    for bucket, policy in policies.items():
+        backend.put_policy(bucket, policy)
     return Applied(created, updated, policies, grants)
 
 
-def _ensure_users(admin: GatewayAdmin, keys: dict[str, RoleKeys]) -> tuple[list[str], list[str]]:
-    existing = {account.access for account in admin.list_users()}
+def _ensure_users(backend: RoleBackend, keys: dict[str, RoleKeys]) -> tuple[list[str], list[str]]:
+    existing = backend.users()
     created, updated = [], []
     for role, pair in keys.items():
-        secret = pair.secret_key.get_secret_value()
         if pair.access_key in existing:
-            admin.update_user(pair.access_key, secret, "user")
+            backend.reset_user(pair)
             updated.append(role)
         else:
-            admin.create_user(pair.access_key, secret, "user")
+            backend.create_user(pair)
             created.append(role)
     return created, updated
-
-
-def _put_policies(settings: Settings, policies: dict[str, Policy]) -> None:
-    from assay.store.objects import _translated, s3_client
-
-    client = s3_client(settings)
-    for bucket, policy in policies.items():
-        with _translated(bucket, "?policy"):
-            client.set_bucket_policy(bucket, json.dumps(policy))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 import tomllib
 from dataclasses import dataclass
@@ -10,7 +9,9 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
+from assay.config import ACCESS_DIR, role_keys_file
 from assay.govern.access._errors import AccessError
+from assay.private_files import read_or_create, write_private
 
 KEY_PREFIX = "assay-"
 
@@ -34,12 +35,12 @@ class RoleKeys:
 
 def access_dir(state_dir: Path) -> Path:
     """Where role credentials and pilot grants live."""
-    return state_dir / "access"
+    return state_dir / ACCESS_DIR
 
 
 def keys_file(state_dir: Path, role: str) -> Path:
-    """The credentials file of one role."""
-    return access_dir(state_dir) / f"{role}.toml"
+    """The credentials file of one role (the settings read the same file)."""
+    return role_keys_file(state_dir, role)
 
 
 def generate(role: str) -> RoleKeys:
@@ -57,22 +58,13 @@ def load(state_dir: Path, role: str) -> RoleKeys:
 
 
 def load_or_generate(state_dir: Path, role: str) -> RoleKeys:
-    """The stored keys, or new ones written first so a crash cannot lose them."""
-    if keys_file(state_dir, role).is_file():
-        return load(state_dir, role)
-    keys = generate(role)
-    save(state_dir, keys)
-    return keys
+    """The stored keys, or new ones written first (exclusively: two racing runs agree)."""
+    read_or_create(keys_file(state_dir, role), lambda: generate(role).dumps().encode())
+    return load(state_dir, role)
 
 
 def save(state_dir: Path, keys: RoleKeys) -> Path:
-    """Write a credentials file readable by its owner only (created 600, never widened)."""
+    """Write a credentials file readable by its owner only (atomically, 0600)."""
     path = keys_file(state_dir, keys.role)
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(keys.dumps())
-    os.chmod(tmp, 0o600)
-    tmp.replace(path)
+    write_private(path, keys.dumps().encode())
     return path

@@ -6,9 +6,15 @@ exactly what a statement allows; root (the stack's own key) bypasses policies.
 
     edge       PutObject under ``claims/`` of the raw bucket (image claim-checks), nothing else
     pipeline   list, read and write raw, curated, quarantine, dead letters and reports;
-               list, read and add (under retention) to releases, never delete there
-    steward    list and read reports, quarantine and curated
+               nothing on releases
+    releaser   list and read curated, quarantine and reports, read raw (a release's lineage
+               names each raw segment's offsets), write ``readiness/`` in reports;
+               list, read and add (under retention) to releases
+    steward    list and read raw, dead letters, curated, quarantine and reports
     pilot-<n>  list and read ``<contract>/`` of the releases bucket, for each granted contract
+
+No role deletes anything anywhere: an explicit Deny on every bucket wins over any Allow,
+so raw data and releases stay whole even if a later statement grants too much.
 """
 
 from __future__ import annotations
@@ -18,16 +24,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-EDGE, PIPELINE, STEWARD = "edge", "pipeline", "steward"
-FIXED_ROLES = (EDGE, PIPELINE, STEWARD)
-PILOT_PREFIX = "pilot-"
+from assay.config import EDGE, PILOT_PREFIX, PIPELINE, RELEASER, STEWARD
+
+FIXED_ROLES = (EDGE, PIPELINE, RELEASER, STEWARD)
 CLAIMS_PREFIX = "claims/"
+READINESS_PREFIX = "readiness/"
 VERSION = "2012-10-17"
 ARN = "arn:aws:s3:::"
 
 _PILOT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
 LIST = ["s3:ListBucket"]
+# A release is verified against the oldest version of its lock.json: readers list versions.
+LIST_VERSIONS = [*LIST, "s3:ListBucketVersions"]
 READ = ["s3:GetObject", "s3:GetObjectVersion"]
 WRITE = ["s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"]
 # A PutObject carrying object-lock retention is also checked against s3:PutObjectRetention.
@@ -35,7 +44,8 @@ LOCKED_WRITE = [*WRITE, "s3:PutObjectRetention"]
 DELETE = ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:BypassGovernanceRetention"]
 
 PIPELINE_BUCKETS = ("raw", "curated", "quarantine", "deadletter", "reports")
-STEWARD_BUCKETS = ("reports", "quarantine", "curated")
+STEWARD_BUCKETS = ("raw", "deadletter", "curated", "quarantine", "reports")
+RELEASER_BUCKETS = ("curated", "quarantine", "reports")
 
 Policy = dict[str, Any]
 
@@ -46,12 +56,20 @@ class Principals:
 
     edge: str
     pipeline: str
+    releaser: str
     steward: str
     pilots: Mapping[str, str]
 
     def all(self) -> list[str]:
         """Every role's key, sorted."""
-        return sorted([self.edge, self.pipeline, self.steward, *self.pilots.values()])
+        return sorted(self.roles())
+
+    def roles(self) -> dict[str, str]:
+        """Role name by access key."""
+        fixed = {EDGE: self.edge, PIPELINE: self.pipeline, RELEASER: self.releaser}
+        fixed[STEWARD] = self.steward
+        pilots = {pilot_role(p): key for p, key in self.pilots.items()}
+        return {key: role for role, key in (fixed | pilots).items()}
 
 
 def pilot_role(name: str) -> str:
@@ -82,12 +100,14 @@ def _read_write(sid: str, principal: str, bucket: str) -> list[dict[str, Any]]:
     ]
 
 
-def _read(sid: str, principals: list[str], bucket: str, prefix: str = "") -> list[dict[str, Any]]:
+def _read(
+    sid: str, principals: list[str], bucket: str, prefix: str = "", lists: list[str] = LIST
+) -> list[dict[str, Any]]:
     listing: dict[str, Any] = {}
     if prefix:
         listing["Condition"] = {"StringLike": {"s3:prefix": [f"{prefix}*"]}}
     return [
-        statement(f"{sid}List", principals, LIST, [f"{ARN}{bucket}"], **listing),
+        statement(f"{sid}List", principals, lists, [f"{ARN}{bucket}"], **listing),
         statement(f"{sid}Read", principals, READ, [f"{ARN}{bucket}/{prefix}*"]),
     ]
 
@@ -105,11 +125,20 @@ def bucket_policies(
         statements[buckets[role]] += _read_write("Pipeline", keys.pipeline, buckets[role])
     for role in STEWARD_BUCKETS:
         statements[buckets[role]] += _read("Steward", [keys.steward], buckets[role])
-    raw = buckets["raw"]
-    statements[raw].append(
-        statement("EdgeClaims", [keys.edge], ["s3:PutObject"], [f"{ARN}{raw}/{CLAIMS_PREFIX}*"])
-    )
+    for role in RELEASER_BUCKETS:
+        statements[buckets[role]] += _read("Releaser", [keys.releaser], buckets[role])
+    raw, reports = buckets["raw"], buckets["reports"]
+    statements[raw] += [
+        statement("EdgeClaims", [keys.edge], ["s3:PutObject"], [f"{ARN}{raw}/{CLAIMS_PREFIX}*"]),
+        statement("ReleaserLineage", [keys.releaser], READ, [f"{ARN}{raw}/*"]),
+    ]
+    readiness = f"{ARN}{reports}/{READINESS_PREFIX}*"
+    statements[reports].append(statement("ReleaserReadiness", [keys.releaser], WRITE, [readiness]))
     statements[buckets["releases"]] += _release_statements(buckets["releases"], keys, grants)
+    for name, found in statements.items():
+        # An explicit deny wins over every allow: no role deletes, in any bucket.
+        deny = statement("NoRoleDeletes", keys.all(), DELETE, [f"{ARN}{name}/*"], Effect="Deny")
+        found.append(deny)
     return {name: {"Version": VERSION, "Statement": found} for name, found in statements.items()}
 
 
@@ -117,16 +146,30 @@ def _release_statements(
     bucket: str, keys: Principals, grants: Mapping[str, list[str]]
 ) -> list[dict[str, Any]]:
     found = [
-        *_read("Pipeline", [keys.pipeline], bucket),
-        statement("PipelineAdd", [keys.pipeline], LOCKED_WRITE, [f"{ARN}{bucket}/*"]),
+        *_read("Releaser", [keys.releaser], bucket, lists=LIST_VERSIONS),
+        statement("ReleaserAdd", [keys.releaser], LOCKED_WRITE, [f"{ARN}{bucket}/*"]),
     ]
     for pilot in sorted(grants):
         sid = "Pilot" + re.sub(r"[^A-Za-z0-9]", "", pilot.title())
         for contract in sorted(set(grants[pilot])):
             tag = re.sub(r"[^A-Za-z0-9]", "", contract.title())
-            found += _read(f"{sid}{tag}", [keys.pilots[pilot]], bucket, f"{contract}/")
-    # An explicit deny wins over every allow: releases are immutable for every role.
-    found.append(
-        statement("NoRoleDeletes", keys.all(), DELETE, [f"{ARN}{bucket}/*"], Effect="Deny")
-    )
+            reader = [keys.pilots[pilot]]
+            found += _read(f"{sid}{tag}", reader, bucket, f"{contract}/", LIST_VERSIONS)
     return found
+
+
+def identity_policies(policies: Mapping[str, Policy], keys: Principals) -> dict[str, Policy]:
+    """The same grants as one IAM identity policy per role (no ``Principal``), by role name.
+
+    S3 servers without bucket policies for named users (MinIO, Ceph RGW's user policies, AWS
+    IAM users) attach these to each role's user instead; both forms allow the same calls.
+    """
+    by_key = keys.roles()
+    found: dict[str, list[dict[str, Any]]] = {role: [] for role in sorted(by_key.values())}
+    for bucket in sorted(policies):
+        tag = re.sub(r"[^A-Za-z0-9]", "", bucket.title())
+        for stmt in policies[bucket]["Statement"]:
+            body = {k: v for k, v in stmt.items() if k not in ("Sid", "Principal")}
+            for key in stmt["Principal"]["AWS"]:
+                found[by_key[key]].append({"Sid": f"{stmt['Sid']}{tag}", **body})
+    return {role: {"Version": VERSION, "Statement": stmts} for role, stmts in found.items()}

@@ -4,7 +4,8 @@ A quarantined row belongs to the window when its event date (UTC) lies in it; a 
 whose event time is missing cannot be placed, so it counts when it came from one of the
 release's segments (``undated``). Reasons are grouped by rule: a row failing two rules
 counts once under each. Example rows never show a restricted value (L3 or personal):
-the value is replaced, and so is every copy of it inside the row's reason text.
+the value is replaced, and so is every copy of it inside the row's reason text
+(``schemas.masked`` and ``schemas.masked_text``, which Data Docs use too).
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from typing import Any
 import pyarrow as pa
 
 from assay.store import layout
+from schemas import MASK, masked, masked_text
 
-MASK = "〔已遮蔽 masked〕"
+__all__ = ["MASK", "event_date", "quarantine_figures", "restricted_fields", "rule_fields"]
 TOP_RULES = 8
 EXAMPLES = 3
 BASIS = (
@@ -117,10 +119,7 @@ def rule_fields(rule: str) -> list[str]:
 def _example(
     key: str, row: dict[str, Any], columns: list[str], restricted: set[str]
 ) -> dict[str, Any]:
-    hidden = [t for c in restricted if row.get(c) not in (None, "") for t in _texts(row[c])]
-    reason = str(row.get("reason", ""))
-    for value in sorted(hidden, key=len, reverse=True):
-        reason = reason.replace(value, MASK)
+    reason = masked_text(str(row.get("reason", "")), (row.get(c) for c in restricted))
     return {
         "segment": layout.Segment.parse(key).stem,
         "offset": row.get("kafka_offset"),
@@ -130,14 +129,9 @@ def _example(
     }
 
 
-def _texts(value: Any) -> set[str]:
-    """How a value may be spelled inside a reason (validators print floats with ``.12g``)."""
-    return {str(value), f"{value:.12g}"} if isinstance(value, float) else {str(value)}
-
-
 def _shown(column: str, value: Any, restricted: set[str]) -> Any:
-    if column in restricted and value is not None:
-        return MASK
+    if column in restricted:
+        return masked(value)
     if isinstance(value, datetime):
         return value.isoformat().replace("+00:00", "Z")
     return value

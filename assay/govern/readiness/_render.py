@@ -1,8 +1,9 @@
 """The readiness report as one self-contained HTML page, and the same page as a PDF.
 
 The HTML holds its CSS and its charts (PNG data URIs) inline and refers to nothing outside
-itself; Chinese text uses the WenQuanYi font by its fontconfig name, which WeasyPrint
-finds on the machine that renders the PDF (a browser falls back to its own CJK font).
+itself, which its Content-Security-Policy tag enforces; every value is autoescaped.
+Chinese text uses the WenQuanYi font by its fontconfig name, which WeasyPrint finds on the
+machine that renders the PDF (a browser falls back to its own CJK font).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 from assay.govern.readiness._charts import charts
 from assay.govern.readiness._snippets import snippets
+from schemas import CONTENT_SECURITY_POLICY
 
 _TEMPLATES = Path(__file__).parent / "templates"
 TREATMENTS = {
@@ -39,6 +41,7 @@ def render_html(figures: dict[str, Any], endpoint: str, bucket: str) -> str:
         charts=charts(figures),
         sites=sorted({s for v in figures["volume"] for s in v["sites"]}),
         treatments=TREATMENTS,
+        csp=CONTENT_SECURITY_POLICY,
         location=f"{bucket}/{r['contract']}/{r['version']}/",
         snippets=snippets(endpoint, bucket, r["contract"], r["version"]),
     )

@@ -16,11 +16,11 @@ from typing import Any
 from assay.govern.readiness._figures import readiness_figures
 from assay.govern.readiness._inputs import Buckets, load_inputs
 from assay.govern.readiness._render import render_html, render_pdf
-from assay.store.objects import ObjectStore
+from assay.store.objects import HTML, ObjectStore
 
 Progress = Callable[[str], None]
 NAMES = {
-    "readiness.html": "text/html; charset=utf-8",
+    "readiness.html": HTML,
     "readiness.pdf": "application/pdf",
     "readiness.json": "application/json",
 }

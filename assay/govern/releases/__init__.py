@@ -2,7 +2,8 @@
 
 ``create_release`` snapshots a contract's curated partitions in a date window into the
 releases bucket (``<contract>/<version>/``): deterministic Parquet with restricted fields
-dropped or pseudonymised, ``manifest.json`` (format in ``_manifest``), a bilingual
+dropped or pseudonymised (with a key of its own, derived from the master masking key),
+``manifest.json`` (format in ``_manifest``), a bilingual
 ``README.md`` card, ``croissant.json`` (Croissant 1.1 + RAI) and ``lock.json``, every
 object under S3 object-lock retention. ``verify_release`` recomputes every checksum;
 ``open_release`` hands the data to pyarrow (and from there pandas, Polars, DuckDB).
@@ -18,6 +19,7 @@ from assay.govern.releases._access import (
 from assay.govern.releases._duckdb import connect as duckdb_connect
 from assay.govern.releases._errors import (
     InvalidRelease,
+    MaskingKeyError,
     NothingToRelease,
     ReleaseError,
     ReleaseExists,
@@ -27,7 +29,14 @@ from assay.govern.releases._errors import (
 from assay.govern.releases._lineage import Buckets
 from assay.govern.releases._lock import LockedS3Store, LockingStore, LockTerms
 from assay.govern.releases._manifest import FORMAT, MANIFEST, FileEntry
-from assay.govern.releases._masking import FieldTreatment, masking_key, plan_masking
+from assay.govern.releases._masking import FieldTreatment, plan_masking
+from assay.govern.releases._masking_key import (
+    MaskingKey,
+    Rotation,
+    masking_key,
+    parse_key,
+    rotate_masking_key,
+)
 from assay.govern.releases._release import Release, ReleaseRequest, create_release, release_prefix
 from assay.govern.releases._verify import Problem, Verification, verify_release
 
@@ -41,6 +50,8 @@ __all__ = [
     "LockTerms",
     "LockedS3Store",
     "LockingStore",
+    "MaskingKey",
+    "MaskingKeyError",
     "NothingToRelease",
     "Problem",
     "Release",
@@ -50,6 +61,7 @@ __all__ = [
     "ReleaseNotFound",
     "ReleaseRequest",
     "ReleaseTampered",
+    "Rotation",
     "Verification",
     "create_release",
     "download_release",
@@ -57,8 +69,10 @@ __all__ = [
     "list_releases",
     "masking_key",
     "open_release",
+    "parse_key",
     "plan_masking",
     "read_manifest",
     "release_prefix",
+    "rotate_masking_key",
     "verify_release",
 ]

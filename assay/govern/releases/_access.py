@@ -94,7 +94,7 @@ def download_release(
     manifest = read_manifest(store, bucket, contract, version)
     pins = release_pins(store, bucket, prefix)
     for path in [f.path for f in _manifest.checked_files(manifest)] + [_manifest.MANIFEST]:
-        data = read_released(store, bucket, prefix + path, pins.get(path))
+        data = read_released(store, bucket, prefix + path, pins.versions.get(path))
         if data is None:
             raise ReleaseTampered(contract, version, [path])
         target = dest / path

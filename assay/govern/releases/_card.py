@@ -11,7 +11,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from schemas import Classification, Contract, SecurityLevel, label
+from schemas import Classification, Contract, SecurityLevel, label, markdown_environment
 
 _TEMPLATES = Path(__file__).parent / "templates"
 
@@ -167,15 +167,9 @@ def _pair(zh: str, en: str) -> dict[str, str]:
 
 @cache
 def _environment() -> Any:
+    """Every value escaped for Markdown: the card is rendered by whatever its reader uses."""
     import jinja2
 
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(_TEMPLATES),
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        autoescape=False,
-    )
-    env.filters["md"] = lambda text: str(text).replace("|", "\\|").replace("\n", " ")
+    env = markdown_environment(jinja2.FileSystemLoader(_TEMPLATES))
     env.filters["pct"] = lambda score: "—" if score is None else f"{score * 100:.2f}%"
     return env

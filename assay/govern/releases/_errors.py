@@ -1,19 +1,21 @@
 """The exceptions of ``assay.govern.releases``.
 
     AssayError
-    └── ReleaseError              a release cannot be made, found or trusted
-        ├── ReleaseExists         the version was released already (``contract``, ``version``)
-        ├── ReleaseNotFound       no manifest for that version (``contract``, ``version``)
-        ├── NothingToRelease      no curated data in the window (``contract``, ``window``)
-        ├── InvalidRelease        a bad request: version, window or grant (``problem``)
-        └── ReleaseTampered       the objects differ from what was released (``paths``)
+    ├── ReleaseError              a release cannot be made, found or trusted
+    │   ├── ReleaseExists         the version was released or claimed (``contract``, ``version``)
+    │   ├── ReleaseNotFound       no manifest for that version (``contract``, ``version``)
+    │   ├── NothingToRelease      no curated data in the window (``contract``, ``window``)
+    │   ├── InvalidRelease        a bad request: version, window or grant (``problem``)
+    │   └── ReleaseTampered       the objects differ from what was released (``paths``)
+    └── ConfigError
+        └── MaskingKeyError       the masking key is unusable (``source``, ``length``)
 
 S3 errors stay `StoreError`, translated where the store is (``assay.store.objects``).
 """
 
 from __future__ import annotations
 
-from assay.errors import AssayError
+from assay.errors import AssayError, ConfigError
 
 
 class ReleaseError(AssayError):
@@ -21,13 +23,17 @@ class ReleaseError(AssayError):
 
 
 class ReleaseExists(ReleaseError):
-    """A release version is immutable: it cannot be created twice."""
+    """A release version is immutable: it cannot be created twice, not even concurrently.
 
-    def __init__(self, contract: str, version: str) -> None:
-        self.contract, self.version = contract, version
+    ``path`` is the object that was found taken: ``manifest.json`` for a finished release,
+    ``claim.json`` when another run claimed the version first.
+    """
+
+    def __init__(self, contract: str, version: str, path: str = "manifest.json") -> None:
+        self.contract, self.version, self.path = contract, version, path
         super().__init__(
-            f"release {contract} {version} exists already and is immutable; "
-            "choose a new version (e.g. bump the patch number)"
+            f"release {contract} {version} exists already or is being created ({path} is "
+            "taken) and is immutable; choose a new version (e.g. bump the patch number)"
         )
 
 
@@ -68,3 +74,11 @@ class ReleaseTampered(ReleaseError):
             f"release {contract} {version}: {', '.join(self.paths)} differ from the "
             "released objects; run `assay release verify`"
         )
+
+
+class MaskingKeyError(ConfigError):
+    """The masking key is missing, malformed, too short or not private."""
+
+    def __init__(self, source: str, problem: str, *, length: int | None = None) -> None:
+        self.source, self.problem, self.length = source, problem, length
+        super().__init__(f"masking key {source} {problem}", places=[source])

@@ -1,32 +1,39 @@
-"""Immutability: release objects written under S3 object-lock retention, and pinned by version.
+"""Immutability: release objects written once, under S3 object-lock retention, pinned by version.
 
-What "cannot be altered" means on a versioned, object-locked bucket:
+What "cannot be replaced" means on a versioned, object-locked bucket:
 
-* every object version a release writes carries a retention (COMPLIANCE by default, so
-  nobody — not even the root account — can shorten it) until ``created + N days``;
-* until then the server refuses to delete that version or to replace its bytes;
-* a plain DELETE or PUT on the same key is still accepted, as S3 specifies, but it only
-  adds a delete marker or a *new* version on top: the released version stays readable.
-  ``lock.json`` records the version id of every object the release wrote, so
-  ``verify`` checks exactly the released bytes and reports any key whose current
-  version is no longer the released one (``shadowed``), and `open_release` refuses to
-  read a shadowed release.
+* every object of a release is written create-only (``If-None-Match: *``): the server
+  refuses the write if the key holds an object already, atomically, so of two runs
+  creating one version only one gets past its first write (``claim.json``);
+* every version written carries a retention (COMPLIANCE by default, so nobody — not even
+  the root account — can shorten it) until ``created + N days``, and no role may delete
+  (`assay.govern.access`): the released versions stay, byte for byte;
+* whoever may write the bucket can still PUT without the condition — no S3 policy on
+  Versity Gateway v1.8.0 can demand it — and so stack a *new* version on any key,
+  ``lock.json`` included. ``lock.json``, written last, records the version id of every
+  object and the manifest's sha256, so verification reads its OLDEST version: a forged
+  lock, manifest and data are newer versions on top, and the oldest lock still names
+  the released bytes. Keys whose current version is not the released one are reported
+  as ``shadowed`` (and `open_release` refuses a shadowed release).
 
-Stores without versions (``MemoryStore`` in unit tests) get plain writes and no pins.
+Stores without versions (``MemoryStore`` in unit tests) get create-only plain writes and
+no pins.
 """
 
 from __future__ import annotations
 
-import io
 import json
-from dataclasses import dataclass
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
-from assay.errors import StoreError
+from assay.errors import ObjectExists, StoreError
 from assay.store.objects import ObjectStore, S3Store, _translated
 
 LOCK = "lock.json"
+CLAIM = "claim.json"
+_S3 = "{http://s3.amazonaws.com/doc/2006-03-01/}"
 
 
 @dataclass(frozen=True)
@@ -49,12 +56,12 @@ class LockTerms:
 
 @runtime_checkable
 class LockingStore(Protocol):
-    """An object store that can write retained objects and read pinned versions."""
+    """An object store that writes retained objects once and reads pinned versions."""
 
     def put_locked(
         self, bucket: str, key: str, data: bytes, content_type: str, terms: LockTerms
     ) -> str | None:
-        """Write an object version under retention; return its version id."""
+        """Create an object version under retention (`ObjectExists` if the key is taken)."""
 
     def get_version(self, bucket: str, key: str, version_id: str) -> bytes:
         """Read one version of an object."""
@@ -62,25 +69,25 @@ class LockingStore(Protocol):
     def current_version(self, bucket: str, key: str) -> str | None:
         """The version id a plain GET returns now, or None if the key is deleted."""
 
+    def versions(self, bucket: str, key: str) -> list[str]:
+        """Version ids of one key (delete markers left out), oldest first."""
+
 
 class LockedS3Store(S3Store):
-    """`S3Store` plus object-lock writes and version reads (minio SDK)."""
+    """`S3Store` plus create-only object-lock writes and version reads (minio SDK)."""
 
     def put_locked(
         self, bucket: str, key: str, data: bytes, content_type: str, terms: LockTerms
     ) -> str | None:
+        from minio.helpers import genheaders
         from minio.retention import COMPLIANCE, GOVERNANCE, Retention
 
         mode = COMPLIANCE if terms.mode == "COMPLIANCE" else GOVERNANCE
+        headers = genheaders(None, None, None, Retention(mode, terms.retain_until), False)
+        headers |= {"Content-Type": content_type, "If-None-Match": "*"}
         with _translated(bucket, key):
-            result = self.client.put_object(
-                bucket,
-                key,
-                io.BytesIO(data),
-                len(data),
-                content_type=content_type,
-                retention=Retention(mode, terms.retain_until),
-            )
+            # put_object cannot send If-None-Match (it would go out as user metadata).
+            result = self.client._put_object(bucket, key, data, headers)
         return result.version_id
 
     def get_version(self, bucket: str, key: str, version_id: str) -> bytes:
@@ -101,39 +108,75 @@ class LockedS3Store(S3Store):
                 return None
             raise
 
+    def versions(self, bucket: str, key: str) -> list[str]:
+        # Parsed by hand: the gateway's timestamps have nanoseconds, which the minio SDK's
+        # version listing cannot parse. S3 lists a key's versions newest first.
+        found: list[str] = []
+        query: dict[str, str | list[str] | tuple[str]] = {"versions": "", "prefix": key}
+        while True:
+            with _translated(bucket, key):
+                body = self.client._execute("GET", bucket, query_params=query).data
+            page = ET.fromstring(body)
+            found += [
+                v.findtext(f"{_S3}VersionId") or ""
+                for v in page.iter(f"{_S3}Version")
+                if v.findtext(f"{_S3}Key") == key
+            ]
+            if page.findtext(f"{_S3}IsTruncated") != "true":
+                return found[::-1]
+            query = {**query, "key-marker": page.findtext(f"{_S3}NextKeyMarker") or ""}
+            query["version-id-marker"] = page.findtext(f"{_S3}NextVersionIdMarker") or ""
+
 
 def put_release_object(
     store: ObjectStore, bucket: str, key: str, data: bytes, content_type: str, terms: LockTerms
 ) -> str | None:
-    """Write one release object, retained when the store can; its version id or None."""
+    """Create one release object, retained when the store can; its version id or None.
+
+    `ObjectExists` when the key holds an object already: a release is never written over.
+    """
     if isinstance(store, LockingStore):
         return store.put_locked(bucket, key, data, content_type, terms)
+    if store.head(bucket, key) is not None:
+        raise ObjectExists(bucket, key)
     store.put(bucket, key, data, content_type=content_type)
     return None
 
 
-def lock_record(terms: LockTerms, versions: dict[str, str | None]) -> bytes:
-    """``lock.json``: the retention and the version id of every object written."""
-    body = {**terms.to_dict(), "versions": dict(sorted(versions.items()))}
+def lock_record(terms: LockTerms, versions: dict[str, str | None], manifest_sha256: str) -> bytes:
+    """``lock.json``: the retention, the manifest's sha256 and each object's version id."""
+    body = {
+        **terms.to_dict(),
+        "manifest_sha256": manifest_sha256,
+        "versions": dict(sorted(versions.items())),
+    }
     return (json.dumps(body, indent=2) + "\n").encode()
 
 
-def pinned_versions(data: bytes | None) -> dict[str, str]:
-    """Version ids from a ``lock.json`` (empty when absent or without versions)."""
-    if not data:
-        return {}
-    return {k: v for k, v in json.loads(data).get("versions", {}).items() if v}
+@dataclass(frozen=True)
+class Pins:
+    """What the oldest ``lock.json`` of a release says; empty without one."""
+
+    versions: dict[str, str] = field(default_factory=dict)
+    manifest_sha256: str | None = None
+    lock_version: str | None = None
+
+    @classmethod
+    def loads(cls, data: bytes, lock_version: str | None) -> Pins:
+        """Parse a ``lock.json`` (locks written before the manifest sha256 have none)."""
+        body = json.loads(data)
+        versions = {k: v for k, v in body.get("versions", {}).items() if v}
+        return cls(versions, body.get("manifest_sha256"), lock_version)
 
 
-def _iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def release_pins(store: ObjectStore, bucket: str, prefix: str) -> dict[str, str]:
-    """The pinned version of each path of a release (empty on a store without versions)."""
-    if not isinstance(store, LockingStore) or store.head(bucket, prefix + LOCK) is None:
-        return {}
-    return pinned_versions(store.get(bucket, prefix + LOCK))
+def release_pins(store: ObjectStore, bucket: str, prefix: str) -> Pins:
+    """The pins of a release from its OLDEST ``lock.json`` (newer ones may be forged)."""
+    if not isinstance(store, LockingStore):
+        return Pins()
+    versions = store.versions(bucket, prefix + LOCK)
+    if not versions:
+        return Pins()
+    return Pins.loads(store.get_version(bucket, prefix + LOCK, versions[0]), versions[0])
 
 
 def read_released(store: ObjectStore, bucket: str, key: str, version: str | None) -> bytes | None:
@@ -146,3 +189,7 @@ def read_released(store: ObjectStore, bucket: str, key: str, version: str | None
         if exc.missing:
             return None
         raise
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

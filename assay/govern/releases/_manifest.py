@@ -15,7 +15,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from assay.govern.releases._errors import ReleaseNotFound
+from assay.govern.releases._errors import ReleaseNotFound, ReleaseTampered
+from assay.govern.releases._lock import read_released, release_pins
 from assay.store.layout import release_prefix
 from assay.store.objects import ObjectStore
 
@@ -88,8 +89,17 @@ def checked_files(manifest: dict[str, Any]) -> list[FileEntry]:
 
 
 def read_manifest(store: ObjectStore, bucket: str, contract: str, version: str) -> dict[str, Any]:
-    """A release's manifest, or `ReleaseNotFound`."""
-    key = release_prefix(contract, version) + MANIFEST
-    if store.head(bucket, key) is None:
+    """A release's manifest as released, or `ReleaseNotFound`.
+
+    On a versioned store that is the version the oldest ``lock.json`` pins, checked against
+    the sha256 recorded there (`ReleaseTampered` if it differs), not whatever was written
+    on top of it since.
+    """
+    prefix = release_prefix(contract, version)
+    pins = release_pins(store, bucket, prefix)
+    data = read_released(store, bucket, prefix + MANIFEST, pins.versions.get(MANIFEST))
+    if data is None:
         raise ReleaseNotFound(contract, version, bucket)
-    return loads(store.get(bucket, key))
+    if pins.manifest_sha256 not in (None, sha256(data)):
+        raise ReleaseTampered(contract, version, [MANIFEST])
+    return loads(data)

@@ -5,33 +5,27 @@
 restricted field (L3 or personal): ``dropped`` or ``pseudonymised``. `apply_masking`
 carries the plan out on an Arrow table.
 
-Pseudonyms are ``HMAC-SHA256(key, "<contract>.<field>" NUL value)`` in hex: the same
-value gets the same pseudonym within a field (joins and group-bys still work), values of
-different fields cannot be linked, and without the key nobody can reverse or recompute
-them. The key comes from ``ASSAY_MASKING_KEY`` or is generated once into
-``<state_dir>/masking.key``; it never enters a release (only `key_id`, an HMAC of a
-constant, does, so two releases can be seen to share pseudonyms).
+Pseudonyms are ``HMAC-SHA256(release key, "<contract>.<field>" NUL value)`` in hex: the
+same value gets the same pseudonym within a field of one release (joins and group-bys still
+work), values of different fields cannot be linked, and without the key nobody can reverse
+or recompute them. The release key is derived from the master key for this release alone
+(`assay.govern.releases._masking_key`), so pseudonyms do not link across releases either.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import os
-import secrets
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from assay.config import Settings
 from assay.govern.releases._errors import InvalidRelease
 from schemas import Contract, FieldSpec, Masking, all_fields
 
 Treatment = Literal["kept", "granted", "dropped", "pseudonymised"]
-KEY_FILE = "masking.key"
 METHOD = "HMAC-SHA256"
 
 
@@ -106,26 +100,3 @@ def pseudonymise(column: pa.ChunkedArray, key: bytes, domain: str) -> pa.Array:
 
 def _hmac(key: bytes, message: bytes) -> str:
     return hmac.new(key, message, hashlib.sha256).hexdigest()
-
-
-def key_id(key: bytes) -> str:
-    """A fingerprint of the key that reveals nothing of it."""
-    return _hmac(key, b"assay.masking.key-id")[:16]
-
-
-def masking_key(settings: Settings) -> bytes:
-    """The pseudonymisation key: ``ASSAY_MASKING_KEY``, else the state folder's key file."""
-    configured = settings.masking_key.get_secret_value()
-    if configured:
-        return configured.encode()
-    return _state_key(settings.state_dir / KEY_FILE)
-
-
-def _state_key(path: Path) -> bytes:
-    if not path.is_file():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Created 0600 in one call, so the key is never readable by others.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_hex(32))
-    return path.read_text().strip().encode()

@@ -2,15 +2,23 @@
 
 Layout in the releases bucket (the bucket holds nothing else, so no extra prefix)::
 
+    <contract>/<version>/claim.json       first: who got to create this version
     <contract>/<version>/data/<date>/<site>-<nnnn>.parquet
     <contract>/<version>/README.md        dataset card (简体中文, English)
     <contract>/<version>/croissant.json   Croissant 1.1 + RAI
     <contract>/<version>/manifest.json    written after everything it lists
-    <contract>/<version>/lock.json        retention and version id of each object, last
+    <contract>/<version>/lock.json        retention, manifest sha256, version ids; last
 
-A version that has a manifest exists and is never written again (`ReleaseExists`). A run
-that died before its manifest left only locked data objects: a new run rewrites them as
-new versions (same bytes, the data is deterministic) and pins those.
+Creating is a transaction of create-only writes (`_lock`):
+
+1. everything is built in memory first (an empty window or a bad grant burns nothing);
+2. ``claim.json`` is created: of two runs creating one version, exactly one succeeds,
+   the other stops with `ReleaseExists` having written nothing;
+3. the data, card, Croissant and manifest are created, each refused if the key is taken;
+4. ``lock.json`` is created last and pins all of them.
+
+A run that dies after 2 leaves the version claimed: it can never be written again (its
+objects are retained), so release under a new version. A version is never replaced.
 """
 
 from __future__ import annotations
@@ -21,11 +29,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from assay.errors import ObjectExists
 from assay.govern.releases import _card, _croissant, _lineage, _manifest, _snapshot
 from assay.govern.releases._errors import InvalidRelease, NothingToRelease, ReleaseExists
 from assay.govern.releases._lineage import Buckets
-from assay.govern.releases._lock import LOCK, LockTerms, lock_record, put_release_object
-from assay.govern.releases._masking import METHOD, FieldTreatment, key_id, plan_masking
+from assay.govern.releases._lock import CLAIM, LOCK, LockTerms, lock_record, put_release_object
+from assay.govern.releases._masking import METHOD, FieldTreatment, plan_masking
+from assay.govern.releases._masking_key import KDF, SALT, MaskingKey
 from assay.govern.releases._quality import quality_summary
 from assay.store.layout import release_prefix
 from assay.store.objects import ObjectStore
@@ -46,6 +56,8 @@ class ReleaseRequest:
     created: datetime
     licence: str
     grants: frozenset[str] = field(default_factory=frozenset)
+    #: Who the release is for (a pilot base); part of what its masking key is derived from.
+    recipient: str = ""
 
     @property
     def window(self) -> tuple[str, str]:
@@ -72,11 +84,12 @@ def create_release(
     store: ObjectStore,
     buckets: Buckets,
     request: ReleaseRequest,
-    key: bytes,
+    key: MaskingKey,
     terms: LockTerms,
     progress: Progress = lambda _: None,
 ) -> Release:
-    """Build and write one release; refuse an existing version."""
+    """Build and write one release, masked with its own key derived from ``key``; refuse an
+    existing version."""
     check_request(request)
     if store.head(buckets.releases, request.prefix + _manifest.MANIFEST) is not None:
         raise ReleaseExists(request.contract.name, request.version)
@@ -98,7 +111,7 @@ def create_release(
     objects = [(f.entry.path, f.data, "application/vnd.apache.parquet") for f in files]
     objects += [(path, data, kind) for path, (data, kind) in documents.items()]
     objects.append((_manifest.MANIFEST, _manifest.dumps(manifest), "application/json"))
-    versions = _write(store, buckets.releases, request.prefix, objects, terms, progress)
+    versions = _write(store, buckets.releases, request, objects, terms, progress)
     return Release(buckets.releases, request.prefix, manifest, versions)
 
 
@@ -117,14 +130,17 @@ def _data(
     buckets: Buckets,
     request: ReleaseRequest,
     plan: list[FieldTreatment],
-    key: bytes,
+    key: MaskingKey,
     progress: Progress,
 ) -> list[_snapshot.DataFile]:
     groups = _snapshot.curated_in_window(store, buckets.curated, request.contract, request.window)
     if not groups:
         raise NothingToRelease(request.contract.name, request.window, buckets.curated)
     progress(f"{sum(len(k) for k in groups.values())} curated objects in {len(groups)} partitions")
-    mask = _snapshot.masker(plan, key, request.contract.name)
+    c = request.contract
+    mask = _snapshot.masker(
+        plan, key.for_release(c.name, request.version, request.recipient), c.name
+    )
     tag = _snapshot.release_tag(request.contract.name, request.version)
     return _snapshot.build_files(store, buckets.curated, request.contract, groups, mask, tag)
 
@@ -135,7 +151,7 @@ def manifest_body(
     request: ReleaseRequest,
     plan: list[FieldTreatment],
     files: list[_snapshot.DataFile],
-    key: bytes,
+    key: MaskingKey,
     terms: LockTerms,
 ) -> dict[str, Any]:
     """Everything in the manifest but ``documents`` (the card and Croissant are built from it)."""
@@ -150,13 +166,14 @@ def manifest_body(
             "version": request.version,
             "created": _iso(request.created),
             "licence": request.licence,
+            "recipient": request.recipient or None,
         },
         "contract": _contract(c),
         "window": {"from": request.window[0], "to": request.window[1]},
         "files": [f.entry.to_dict() for f in files],
         "totals": _totals(files),
         "fields": _fields(plan, _snapshot.released_types(files)),
-        "masking": _masking(plan, key),
+        "masking": _masking(plan, key, request),
         "lineage": {
             "curated_bucket": buckets.curated,
             "raw_bucket": buckets.raw,
@@ -212,12 +229,18 @@ def _fields(plan: list[FieldTreatment], types: dict[str, str]) -> list[dict[str,
     ]
 
 
-def _masking(plan: list[FieldTreatment], key: bytes) -> dict[str, Any]:
+def _masking(
+    plan: list[FieldTreatment], key: MaskingKey, request: ReleaseRequest
+) -> dict[str, Any]:
     by = {
         t: [p.name for p in plan if p.treatment == t]
         for t in ("granted", "dropped", "pseudonymised")
     }
-    return {"method": METHOD, "key_id": key_id(key) if by["pseudonymised"] else None, **by}
+    if not by["pseudonymised"]:
+        return {"method": METHOD, "key_id": None, "derivation": None, **by}
+    info = [request.contract.name, request.version, request.recipient]
+    derivation = {"kdf": KDF, "salt": SALT.decode(), "info": info}
+    return {"method": METHOD, "key_id": key.key_id, "derivation": derivation, **by}
 
 
 def _ordered(manifest: dict[str, Any]) -> dict[str, Any]:
@@ -228,19 +251,36 @@ def _ordered(manifest: dict[str, Any]) -> dict[str, Any]:
 def _write(
     store: ObjectStore,
     bucket: str,
-    prefix: str,
+    request: ReleaseRequest,
     objects: list[tuple[str, bytes, str]],
     terms: LockTerms,
     progress: Progress,
 ) -> dict[str, str | None]:
+    claim = _json({"contract": request.contract.name, "version": request.version})
+    _create(store, bucket, request, CLAIM, claim, "application/json", terms)
     versions: dict[str, str | None] = {}
     for path, data, kind in objects:
-        versions[path] = put_release_object(store, bucket, prefix + path, data, kind, terms)
-        progress(f"wrote {prefix}{path} ({len(data):,} bytes)")
-    put_release_object(
-        store, bucket, prefix + LOCK, lock_record(terms, versions), "application/json", terms
-    )
+        versions[path] = _create(store, bucket, request, path, data, kind, terms)
+        progress(f"wrote {request.prefix}{path} ({len(data):,} bytes)")
+    manifest = dict((path, data) for path, data, _ in objects)[_manifest.MANIFEST]
+    lock = lock_record(terms, versions, _manifest.sha256(manifest))
+    _create(store, bucket, request, LOCK, lock, "application/json", terms)
     return versions
+
+
+def _create(
+    store: ObjectStore,
+    bucket: str,
+    request: ReleaseRequest,
+    path: str,
+    data: bytes,
+    kind: str,
+    terms: LockTerms,
+) -> str | None:
+    try:
+        return put_release_object(store, bucket, request.prefix + path, data, kind, terms)
+    except ObjectExists as exc:
+        raise ReleaseExists(request.contract.name, request.version, path) from exc
 
 
 def _json(document: dict[str, Any]) -> bytes:

@@ -1,9 +1,12 @@
 """Verify a release: every checksum, size and row count recomputed from the stored bytes.
 
-On a versioned store the bytes read are the *released* versions pinned in ``lock.json``;
-keys whose current version is another one (overwritten, or deleted with a marker) are
-reported as ``shadowed``: the release is intact, but a reader by plain path would not
-see it.
+On a versioned store the trust anchor is the OLDEST version of ``lock.json``, written once
+at creation under retention: the manifest is read at the version it pins and checked
+against the sha256 it records, and every file at its pinned version against the
+manifest. Whoever can write the bucket may stack new versions on any key (a forged lock,
+manifest and data included) but cannot remove or alter the oldest: such keys are
+reported as ``shadowed``, the release still verifies, and a reader by plain path would
+get the forgery, so `Verification.intact` is false. The key is never needed.
 """
 
 from __future__ import annotations
@@ -15,8 +18,8 @@ from typing import Literal
 import pyarrow.parquet as pq
 
 from assay.govern.releases import _manifest
-from assay.govern.releases._lock import LockingStore, read_released, release_pins
-from assay.govern.releases._manifest import read_manifest
+from assay.govern.releases._errors import ReleaseNotFound
+from assay.govern.releases._lock import LOCK, LockingStore, Pins, read_released, release_pins
 from assay.govern.releases._release import release_prefix
 from assay.store.objects import ObjectStore
 
@@ -57,19 +60,39 @@ class Verification:
         """`ok`, and what a plain read of each path returns is the released version."""
         return self.ok and not self.shadowed
 
+    @property
+    def tampered(self) -> bool:
+        """Something was written over the release since: a newer lock, manifest or file."""
+        return bool(self.shadowed)
+
 
 def verify_release(store: ObjectStore, bucket: str, contract: str, version: str) -> Verification:
-    """Recompute every checksum and row count of a release."""
+    """Recompute every checksum and row count of a release, against its oldest lock."""
     prefix = release_prefix(contract, version)
-    manifest = read_manifest(store, bucket, contract, version)
     pins = release_pins(store, bucket, prefix)
-    result = Verification(contract, version, pinned=bool(pins))
-    for entry in _manifest.checked_files(manifest):
-        result.checked.append(entry.path)
-        data = read_released(store, bucket, prefix + entry.path, pins.get(entry.path))
-        result.problems.extend(check_file(entry, data))
+    result = Verification(contract, version, pinned=bool(pins.versions))
+    pinned = pins.versions.get(_manifest.MANIFEST)
+    raw = read_released(store, bucket, prefix + _manifest.MANIFEST, pinned)
+    if raw is None:
+        raise ReleaseNotFound(contract, version, bucket)
+    result.problems.extend(_check_anchor(store, pins, raw))
+    if not result.problems:
+        for entry in _manifest.checked_files(_manifest.loads(raw)):
+            result.checked.append(entry.path)
+            data = read_released(store, bucket, prefix + entry.path, pins.versions.get(entry.path))
+            result.problems.extend(check_file(entry, data))
     result.shadowed.extend(_shadowed(store, bucket, prefix, pins))
     return result
+
+
+def _check_anchor(store: ObjectStore, pins: Pins, manifest: bytes) -> list[Problem]:
+    """A versioned release needs its lock, and the manifest the lock recorded."""
+    if isinstance(store, LockingStore) and pins.lock_version is None:
+        return [Problem(LOCK, "missing", "the lock written at creation", "nothing")]
+    digest = _manifest.sha256(manifest)
+    if pins.manifest_sha256 not in (None, digest):
+        return [Problem(_manifest.MANIFEST, "sha256", pins.manifest_sha256 or "", digest)]
+    return []
 
 
 def check_file(entry: _manifest.FileEntry, data: bytes | None) -> list[Problem]:
@@ -95,12 +118,13 @@ def _check_rows(entry: _manifest.FileEntry, data: bytes) -> list[Problem]:
     return [] if rows == entry.rows else [Problem(entry.path, "rows", str(entry.rows), str(rows))]
 
 
-def _shadowed(store: ObjectStore, bucket: str, prefix: str, pins: dict[str, str]) -> list[str]:
-    if not isinstance(store, LockingStore):
+def _shadowed(store: ObjectStore, bucket: str, prefix: str, pins: Pins) -> list[str]:
+    if not isinstance(store, LockingStore) or pins.lock_version is None:
         return []
+    released = {**pins.versions, LOCK: pins.lock_version}
     return [
         path
-        for path, vid in sorted(pins.items())
+        for path, vid in sorted(released.items())
         if store.current_version(bucket, prefix + path) != vid
     ]
 

@@ -7,6 +7,9 @@ recorded as stalled (`problems.Stall`) and the others still land or validate; on
 does the task fail, with `PartitionsFailed` — transient (Airflow retries) only when every
 failure was. A stalled partition is planned into a task of its own from then on, so the
 partitions it shared a task with are not held up by its failures either.
+
+Every task talks to S3 as the pipeline role: it writes the layers it owns and cannot read
+releases or delete anything, whatever key another process of the machine holds.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from assay.config import Settings, load_settings
+from assay.config import PIPELINE, Settings, load_settings
 from assay.errors import StoreError
 from assay.pipeline import problems
 from assay.pipeline.airflow import workload
@@ -57,10 +60,14 @@ def _stalled(store: ObjectStore, settings: Settings, spec: Contract, stage: str)
     return {s.partition for s in problems.stalls(store, settings.bucket_reports, spec, stage)}
 
 
+def _settings() -> Settings:
+    return load_settings().as_role(PIPELINE)
+
+
 def ingest_units(contract: str) -> list[list[int]]:
     """The partitions with records to land, grouped into ingest tasks (`workload`): a partition
     with a segment's worth of backlog alone, the rest together, a stalled one apart."""
-    settings, spec = load_settings(), _contract(contract)
+    settings, spec = _settings(), _contract(contract)
     backlogs = backlog(settings, topic_name(spec), ingest_group(contract))
     stalled = _stalled(S3Store(settings), settings, spec, "ingest")
     return plan_units(backlogs, stalled, alone=landing.MAX_RECORDS)
@@ -110,7 +117,7 @@ def ingest(
     contract: str, partitions: list[int], max_records: int = landing.MAX_RECORDS
 ) -> dict[str, Any]:
     """Land each partition until it is caught up, one after the other; what was landed."""
-    settings, spec = load_settings(), _contract(contract)
+    settings, spec = _settings(), _contract(contract)
     from assay.govern.lineage import (
         emit_ingest,
     )  # on use: the OpenLineage client takes ~1.5 s to import
@@ -151,7 +158,7 @@ def validate_units(contract: str) -> list[list[int]]:
     """The partitions with raw segments not validated yet, grouped into validate tasks: a
     partition with `VALIDATE_ALONE` pending segments or more alone, the rest together, a
     stalled one apart."""
-    settings, spec = load_settings(), _contract(contract)
+    settings, spec = _settings(), _contract(contract)
     store, buckets = S3Store(settings), Buckets.from_settings(settings)
     pending = {p: len(curation.pending(store, buckets, spec, p)) for p in range(spec.partitions)}
     stalled = _stalled(store, settings, spec, "validate")
@@ -160,7 +167,7 @@ def validate_units(contract: str) -> list[list[int]]:
 
 def validate(contract: str, partitions: list[int]) -> dict[str, Any]:
     """Validate every pending segment of each partition, in offset order."""
-    settings, spec = load_settings(), _contract(contract)
+    settings, spec = _settings(), _contract(contract)
     store, buckets = S3Store(settings), Buckets.from_settings(settings)
     from assay.govern.lineage import emit_validate
 

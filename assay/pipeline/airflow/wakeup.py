@@ -8,7 +8,10 @@ fallback interval schedule catches whatever a wake-up missed.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from schemas.kafka_security import KafkaSecurity
 
 
 def on_message(message: Any) -> dict[str, Any]:
@@ -21,8 +24,14 @@ def connection_id(contract: str) -> str:
     return f"assay_kafka_{contract}"
 
 
-def connection(bootstrap: str, contract: str) -> dict[str, Any]:
-    """That connection: its own group, never committing, always starting at the end.
+def watcher_group(contract: str) -> str:
+    """The consumer group of a contract's watcher (``""``: the prefix of every watcher's)."""
+    return f"assay-wakeup.{contract}"
+
+
+def connection(bootstrap: str, contract: str, security: KafkaSecurity) -> dict[str, Any]:
+    """That connection: its own group, never committing, always starting at the end; its
+    ``extra`` is librdkafka's configuration, so ``security`` goes in as librdkafka's properties.
 
     Without commits every restart of the trigger resumes at the log end, so the watcher
     wakes the DAG for new data instead of walking the backlog one message at a time.
@@ -33,9 +42,12 @@ def connection(bootstrap: str, contract: str) -> dict[str, Any]:
     default of 5 minutes that made the watcher deaf for 5 minutes after each wake-up; a
     running watcher polls many times a second, so 30 s is ample.
     """
+    from schemas.kafka_security import librdkafka_security
+
     extra = {
         "bootstrap.servers": bootstrap,
-        "group.id": f"assay-wakeup.{contract}",
+        **librdkafka_security(security),
+        "group.id": watcher_group(contract),
         "auto.offset.reset": "latest",
         "enable.auto.commit": False,
         "session.timeout.ms": 6_000,  # the broker's minimum: a closed watcher leaves fast

@@ -2,7 +2,8 @@
 
 The consumer's life is explicit: created on first use, auto-commit off, offsets committed
 only by the lander once the object exists, closed in ``finally`` by the caller's ``with``.
-Client errors are translated to `KafkaUnavailable` (transient: the Airflow task retries).
+Client errors are translated to `KafkaUnavailable` (transient: the Airflow task retries), except
+the broker's refusals (credentials, ACLs), which are `KafkaRefused`: no retry can cure them.
 Every call is bounded: a request waits ``REQUEST_TIMEOUT_S``, a connection
 ``CONNECT_TIMEOUT_S``, a read ``READ_TIMEOUT_S`` and a synchronous commit, which librdkafka
 retries while it looks for the group coordinator, about three requests' time (45 s).
@@ -15,13 +16,13 @@ depends on it already, and the edge keeps its light pure-Python client.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from assay.config import Settings
-from assay.errors import KafkaUnavailable
+from assay.errors import KafkaRefused, KafkaUnavailable
 from assay.pipeline.ingest.deadletter import Record
 
 if TYPE_CHECKING:
@@ -31,6 +32,16 @@ READ_TIMEOUT_S = 60.0
 REQUEST_TIMEOUT_S = 15.0
 CONNECT_TIMEOUT_S = 10.0
 _BATCH = 10_000  # messages per consume() call
+#: librdkafka's names of the broker's refusals: wrong credentials, or no ACL allows it.
+REFUSED = frozenset(
+    {
+        "_AUTHENTICATION",
+        "SASL_AUTHENTICATION_FAILED",
+        "TOPIC_AUTHORIZATION_FAILED",
+        "GROUP_AUTHORIZATION_FAILED",
+        "CLUSTER_AUTHORIZATION_FAILED",
+    }
+)
 
 
 def ingest_group(contract: str) -> str:
@@ -38,8 +49,11 @@ def ingest_group(contract: str) -> str:
     return f"assay-ingest.{contract}"
 
 
-def _config(settings: Settings) -> dict[str, str | int | float | bool]:
+def _config(settings: Settings, refusals: _Refusals) -> dict[str, Any]:
+    from schemas.kafka_security import librdkafka_security
+
     return {
+        "error_cb": refusals,
         "bootstrap.servers": settings.bootstrap,
         "client.id": "assay-ingest",
         "socket.timeout.ms": int(REQUEST_TIMEOUT_S * 1000),
@@ -47,6 +61,7 @@ def _config(settings: Settings) -> dict[str, str | int | float | bool]:
         # back within a second of a broker's restart (the default backs off up to 10 s)
         "reconnect.backoff.max.ms": 1000,
         "log_level": 3,  # errors only: retries while a broker restarts are expected
+        **librdkafka_security(settings.kafka_security()),
     }
 
 
@@ -60,6 +75,7 @@ class KafkaPartition:
         self._group = group
         self._consumer: Consumer | None = None
         self._taken = -1  # the offset after the last message taken from librdkafka's queue
+        self._refusals = _Refusals()
 
     def __enter__(self) -> KafkaPartition:
         return self
@@ -81,7 +97,7 @@ class KafkaPartition:
             from confluent_kafka import Consumer
 
             with _translated(self.topic):
-                config = _config(self._settings)
+                config = _config(self._settings, self._refusals)
                 config.update(
                     {
                         "group.id": self._group,
@@ -104,9 +120,12 @@ class KafkaPartition:
                 self._consumer = Consumer(config)
         return self._consumer
 
+    def _refusal(self) -> Any:
+        return self._refusals.find(self._consumer)
+
     def committed(self) -> int | None:
         """The group's committed offset for this partition, or None if it never committed."""
-        with _translated(self.topic):
+        with _translated(self.topic, self._refusal):
             (tp,) = self._client().committed([self._tp()], timeout=REQUEST_TIMEOUT_S)
         _raise_for(self.topic, tp.error)
         return tp.offset if tp.offset >= 0 else None
@@ -170,7 +189,7 @@ class KafkaPartition:
         from confluent_kafka import TopicPartition
 
         tp = TopicPartition(self.topic, self.partition, offset, metadata=metadata)
-        with _translated(self.topic):
+        with _translated(self.topic, self._refusal):
             (done,) = self._client().commit(offsets=[tp], asynchronous=False) or [tp]
         _raise_for(self.topic, done.error)
 
@@ -192,9 +211,12 @@ def positions(settings: Settings, topic: str, group: str) -> dict[int, tuple[int
     """Each partition's log start, log end and ``group``'s committed offset (None if none)."""
     from confluent_kafka import Consumer, TopicPartition
 
+    refusals = _Refusals()
     with _translated(topic):
-        consumer = Consumer({**_config(settings), "group.id": group, "enable.auto.commit": False})
-        try:
+        config = _config(settings, refusals)
+        consumer = Consumer({**config, "group.id": group, "enable.auto.commit": False})
+    try:
+        with _translated(topic, lambda: refusals.find(consumer)):
             found = consumer.list_topics(topic, timeout=REQUEST_TIMEOUT_S).topics.get(topic)
             if found is None or found.error is not None or not found.partitions:
                 raise KafkaUnavailable(topic, "no such topic; create it with `assay topics ensure`")
@@ -207,8 +229,8 @@ def positions(settings: Settings, topic: str, group: str) -> dict[int, tuple[int
                 )
                 out[tp.partition] = (low, high, tp.offset if tp.offset >= 0 else None)
             return out
-        finally:
-            consumer.close()
+    finally:
+        consumer.close()
 
 
 def _headers(pairs: Any) -> tuple[tuple[str, bytes], ...]:
@@ -221,18 +243,60 @@ def _headers(pairs: Any) -> tuple[tuple[str, bytes], ...]:
 
 
 def _raise_for(topic: str, error: Any) -> None:
-    """Raise a client-reported error (a message's or an offset's) as `KafkaUnavailable`."""
+    """Raise a client-reported error (a message's or an offset's) as our error."""
     if error is not None:
-        raise KafkaUnavailable(topic, f"{error.name()}: {error.str()}")
+        raise _ours(topic, error)
+
+
+def _ours(topic: str, error: Any) -> KafkaUnavailable | KafkaRefused:
+    """A librdkafka ``KafkaError``: refused for good, or unavailable for now."""
+    if error.name() in REFUSED:
+        return KafkaRefused(topic, error.name(), error.str())
+    return KafkaUnavailable(topic, f"{error.name()}: {error.str()}")
 
 
 @contextmanager
-def _translated(topic: str) -> Iterator[None]:
+def _translated(topic: str, refusal: Callable[[], Any] = lambda: None) -> Iterator[None]:
+    """librdkafka's exceptions as ours; a timeout that hid the broker's refusal as the refusal."""
     from confluent_kafka import KafkaException
 
     try:
         yield
     except KafkaException as exc:
         error: Any = exc.args[0] if exc.args else None
-        detail = f"{error.name()}: {error.str()}" if hasattr(error, "name") else str(exc)
-        raise KafkaUnavailable(topic, detail) from exc
+        if not hasattr(error, "name"):
+            raise KafkaUnavailable(topic, str(exc)) from exc
+        if error.name() == "_TIMED_OUT":
+            error = refusal() or error
+        raise _ours(topic, error) from exc
+
+
+class _Refusals:
+    """The broker's refusals that a timed-out request waited on.
+
+    librdkafka does not fail a request the broker refuses for good: it retries until the request
+    times out, and reports wrong credentials to the ``error_cb`` (this object) and a group
+    without an ACL as a consumer event. Both are served by ``poll``, which ``find`` calls only
+    on an unassigned consumer, so that no record is taken from the reader.
+    """
+
+    def __init__(self) -> None:
+        self.seen: list[Any] = []
+
+    def __call__(self, error: Any) -> None:
+        if error.name() in REFUSED:
+            self.seen.append(error)
+
+    def find(self, consumer: Consumer | None) -> Any:
+        """The first refusal reported so far, polling for it briefly; None if there is none."""
+        if consumer is None or consumer.assignment():
+            return None
+        wait = 0.5
+        for _ in range(20):  # client-wide events come first (brokers down): look past them
+            event = consumer.poll(wait)
+            if self.seen or event is None:
+                break
+            if (error := event.error()) is not None and error.name() in REFUSED:
+                return error
+            wait = 0.0
+        return self.seen[0] if self.seen else None

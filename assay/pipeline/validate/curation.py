@@ -30,9 +30,10 @@ from assay.pipeline.validate.dedup import Watermark, drop_duplicates
 from assay.pipeline.validate.partitions import curated_partitions
 from assay.store import layout
 from assay.store.buckets import Buckets
-from assay.store.objects import PARQUET, ObjectStore
+from assay.store.objects import HTML, PARQUET, ObjectStore
 from assay.store.parquet import from_parquet, to_parquet
 from schemas import Contract, duplicate_fields, reading_order, to_arrow_schema
+from validators import sequence_reset_reason, with_quarantine_columns
 
 if TYPE_CHECKING:
     from validators import ValidationOutcome
@@ -204,15 +205,6 @@ def sequence_reset_rule(contract: Contract) -> str:
 SEQUENCE_RESET = "sequence_reset:producer_id+seq"  # the id under the default ordering
 
 
-def _reset_reason(rule: str) -> str:
-    return (
-        f"{rule}：该生产者的序号回退且未标记为重放"
-        "（边缘缓存被清空或两个网关共用 producer_id），请为网关设置新的 producer_id / "
-        f"{rule}: the producer's seq went back without the replay mark (a wiped edge "
-        "spool, or two gateways sharing a producer_id); give the gateway a new producer_id"
-    )
-
-
 def _notes(contract: Contract) -> list[str]:
     """What the summary says about rules that need (producer_id, seq) and cannot run."""
     if contract.sequenced:
@@ -230,14 +222,9 @@ def _with_regressed(contract: Contract, quarantined: pa.Table, regressed: pa.Tab
     if regressed.num_rows == 0:
         return quarantined
     n, rule = regressed.num_rows, sequence_reset_rule(contract)
-    extra = {
-        "failed_rules": pa.array([[rule]] * n, pa.list_(pa.string())),
-        "failed_dimensions": pa.array([["consistency"]] * n, pa.list_(pa.string())),
-        "severity": pa.array(["error"] * n, pa.string()),
-        "reason": pa.array([_reset_reason(rule)] * n, pa.string()),
-    }
-    for name, values in extra.items():
-        regressed = regressed.append_column(name, values)
+    regressed = with_quarantine_columns(
+        regressed, [[(rule, "consistency")]] * n, [[sequence_reset_reason(rule)]] * n
+    )
     if quarantined.num_rows == 0:
         return regressed
     return pa.concat_tables([quarantined, regressed.cast(quarantined.schema)])
@@ -338,17 +325,16 @@ def _write_reports(
     summary: Summary,
     outcome: ValidationOutcome,
 ) -> None:
+    from validators import dumps_result
+
     prefix = layout.report_prefix(contract.name, contract.major, seg)
     files = {
-        "validation.json": (
-            json.dumps(outcome.result_json, default=str).encode(),
-            "application/json",
-        ),
+        "validation.json": (dumps_result(outcome.result_json), "application/json"),
         "scores.json": (
             json.dumps(outcome.scores.to_dict(), ensure_ascii=False).encode(),
             "application/json",
         ),
-        "data_docs.html": (outcome.data_docs_html.encode(), "text/html; charset=utf-8"),
+        "data_docs.html": (outcome.data_docs_html.encode(), HTML),
         "summary.json": (summary.dumps(), "application/json"),
     }
     for name, (data, content_type) in files.items():

@@ -1,7 +1,12 @@
-"""Helpers for the edge's integration tests: a real broker, a consumer, edge runs, free ports."""
+"""Helpers for the edge's integration tests: a real broker, a consumer, edge runs, free ports.
+
+A broker is named by its bootstrap string; ``secure`` remembers how its clients connect: the
+readers as the stack's admin, the edges as ``edge-demo`` (may write contract topics only).
+"""
 
 from __future__ import annotations
 
+import json
 import socket
 import time
 import uuid
@@ -14,8 +19,13 @@ import pyarrow as pa
 import pytest
 
 from assay.config import Settings
-from producers import Edge, ensure_topics, parse_config
+from assay.devstack.stack.kafka_auth import EDGE_DEMO, principal_security
+from producers import Edge, KafkaSecurity, ensure_topics, parse_config
 from schemas import load_contract, topic_name
+from schemas.kafka_security import kafka_python_security
+
+#: bootstrap -> (the readers' security, the edges' security)
+_SECURITY: dict[str, tuple[KafkaSecurity, KafkaSecurity]] = {}
 
 pytestmark = pytest.mark.integration
 
@@ -36,6 +46,31 @@ class Got:
     doc: dict[str, object]
 
 
+def secure(settings: Settings) -> str:
+    """Remember how clients reach the broker of ``settings``; its bootstrap string."""
+    _SECURITY[settings.bootstrap] = (
+        settings.kafka_security(),
+        principal_security(settings, EDGE_DEMO),
+    )
+    return settings.bootstrap
+
+
+def reading_security(bootstrap: str) -> KafkaSecurity:
+    """The admin's security block for ``bootstrap``: reads any topic, outside any group."""
+    return _SECURITY[bootstrap][0]
+
+
+def edge_security(bootstrap: str) -> KafkaSecurity:
+    """The demo edge's security block for ``bootstrap``: writes contract topics."""
+    return _SECURITY[bootstrap][1]
+
+
+def edge_security_yaml(bootstrap: str) -> str:
+    """``security: {...}`` for an edge YAML's kafka section (password from its file)."""
+    block = edge_security(bootstrap).model_dump(mode="json", exclude={"password"})
+    return f"security: {json.dumps({k: v for k, v in block.items() if v is not None})}"
+
+
 def reader(bootstrap: str, topic: str) -> Any:
     """A kafka-python consumer of ``topic`` from its start, outside any group; its iteration
     ends after a second without records."""
@@ -48,6 +83,7 @@ def reader(bootstrap: str, topic: str) -> Any:
         enable_auto_commit=False,
         group_id=None,
         consumer_timeout_ms=1000,
+        **kafka_python_security(reading_security(bootstrap)),
     )
 
 
@@ -99,8 +135,9 @@ def bootstrap(stack_settings: Settings) -> str:
     """The shared broker, with every shipped contract's topic in place."""
     from schemas import load_contracts
 
-    ensure_topics(stack_settings.bootstrap, load_contracts())
-    return stack_settings.bootstrap
+    bootstrap = secure(stack_settings)
+    ensure_topics(bootstrap, load_contracts(), security=reading_security(bootstrap))
+    return bootstrap
 
 
 EdgeFactory = Callable[..., Edge]
@@ -116,7 +153,8 @@ def edge_for(tmp_path: Path, producer_id: str) -> Iterator[EdgeFactory]:
         text = (
             f"producer_id: {producer_id}\nsite: plant-a\nmetrics: {{port: null}}\n"
             f"spool: {{path: spool.db, commit_interval_ms: 20{spool}}}\n"
-            f"kafka: {{bootstrap: '{bootstrap}', linger_ms: 5{kafka}}}\n"
+            f"kafka: {{bootstrap: '{bootstrap}', linger_ms: 5{kafka}, "
+            f"{edge_security_yaml(bootstrap)}}}\n"
             f"sources:\n{source_yaml}"
         )
         edge = Edge(parse_config(text, tmp_path / "edge.yaml"))

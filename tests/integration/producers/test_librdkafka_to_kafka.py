@@ -27,7 +27,15 @@ from producers._partitioner import KeyedPartitioner
 from producers.sink import Transport, open_transport
 from schemas import load_contract
 
-from .conftest import assert_gap_free, consume, reader, topic_of, wait_for
+from .conftest import (
+    assert_gap_free,
+    consume,
+    edge_security,
+    reader,
+    reading_security,
+    topic_of,
+    wait_for,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -76,7 +84,9 @@ def test_messages_are_acknowledged_and_arrive_with_key_value_and_headers(
     bootstrap: str, producer_id: str
 ) -> None:
     messages = encoded(producer_id, 200)
-    settings = KafkaSettings(bootstrap=bootstrap, linger_ms=5, client="librdkafka")
+    settings = KafkaSettings(
+        bootstrap=bootstrap, linger_ms=5, client="librdkafka", security=edge_security(bootstrap)
+    )
     assert send_all(LibrdkafkaTransport(settings), messages, producer_id) == [None] * 200
     got = {
         int(dict(r.headers)["seq"]): r
@@ -94,7 +104,9 @@ def test_each_key_lands_on_the_partition_kafka_python_picks(bootstrap: str) -> N
     by_client = {f"rd-{run}": LibrdkafkaTransport, f"kp-{run}": KafkaTransport}
     devices = 300
     for producer_id, transport in by_client.items():
-        settings = KafkaSettings(bootstrap=bootstrap, linger_ms=5)
+        settings = KafkaSettings(
+            bootstrap=bootstrap, linger_ms=5, security=edge_security(bootstrap)
+        )
         messages = encoded(producer_id, devices, devices=devices)
         assert send_all(transport(settings), messages, producer_id) == [None] * devices
     topic = topic_of("energy_meter")
@@ -113,7 +125,10 @@ def test_each_key_lands_on_the_partition_kafka_python_picks(bootstrap: str) -> N
 def _partitions(bootstrap: str, topic: str) -> set[int]:
     from kafka import KafkaConsumer
 
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap)
+    from schemas.kafka_security import kafka_python_security
+
+    security = kafka_python_security(reading_security(bootstrap))
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, **security)
     try:
         return set(consumer.partitions_for_topic(topic) or ())
     finally:
@@ -142,6 +157,7 @@ def test_a_message_over_max_request_size_is_terminal_and_parked(
         linger_ms=5,
         max_request_size=2048,
         client=client,  # type: ignore[arg-type]
+        security=edge_security(bootstrap),
     )
     encoder = Encoder(load_contract("energy_meter"), producer_id, "plant-a")
     at = [T0 + timedelta(seconds=i) for i in range(200)]

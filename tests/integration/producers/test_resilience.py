@@ -20,10 +20,20 @@ import pytest
 
 from assay.config import Settings
 from assay.devstack.stack.kafka import Kafka
+from assay.devstack.stack.kafka_auth import client_settings
+from assay.govern.access import apply_kafka_grants, stack_kafka_grants
 from producers import SpoolError, ensure_topics, read_stats
 from schemas import load_contract
 
-from .conftest import assert_gap_free, consume, free_port, topic_of, wait_for
+from .conftest import (
+    assert_gap_free,
+    consume,
+    edge_security_yaml,
+    free_port,
+    secure,
+    topic_of,
+    wait_for,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -47,18 +57,24 @@ def csv_source(folder: Path, payload: str = "json") -> str:
 
 @pytest.fixture(scope="module")
 def private_kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kafka]:
-    """A broker of our own, to stop and start at will."""
+    """A broker of our own, to stop and start at will; secured as the stack's is, so the edge
+    logs in again (SCRAM over TLS) after each outage."""
+    state = tmp_path_factory.mktemp("kafka")
     settings = Settings(
-        state_dir=tmp_path_factory.mktemp("kafka"),
+        state_dir=state,
         kafka_port=free_port(),
         kafka_controller_port=free_port(),
+        **client_settings(state, insecure=False),
     )
     kafka = Kafka(settings)
     try:
         kafka.up(print)
     except Exception as exc:  # a missing Java or Maven must fail the test, not skip it
         pytest.fail(f"private broker did not start: {exc}", pytrace=False)
-    ensure_topics(settings.bootstrap, [load_contract("energy_meter")])
+    apply_kafka_grants(settings, stack_kafka_grants())
+    ensure_topics(
+        secure(settings), [load_contract("energy_meter")], security=settings.kafka_security()
+    )
     yield kafka
     kafka.down()
 
@@ -115,7 +131,8 @@ def test_kill_9_then_restart_continues_the_sequence(
     config.write_text(
         f"producer_id: {producer_id}\nsite: plant-a\nmetrics: {{port: null}}\n"
         f"spool: {{path: spool.db, commit_readings: 500, commit_interval_ms: 20}}\n"
-        f"kafka: {{bootstrap: '{bootstrap}', client: {client}}}\nsources:\n{csv_source(folder)}"
+        f"kafka: {{bootstrap: '{bootstrap}', client: {client}, {edge_security_yaml(bootstrap)}}}\n"
+        f"sources:\n{csv_source(folder)}"
     )
     command = [str(Path(sys.executable).parent / "assay-edge"), "run", "--no-progress", str(config)]
     first = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

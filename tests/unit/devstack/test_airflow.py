@@ -1,17 +1,27 @@
 """Airflow's services: the config, environment and commands they build from the settings."""
 
 import configparser
+import json
+import os
+import stat
 import sys
 from pathlib import Path
 
 import pytest
 
-from assay.config import Settings
+from assay.config import PIPELINE, ROOT, Settings
 from assay.devstack.stack import airflow as af
+from assay.devstack.stack._secrets import POSTGRES, stack_secret
+from assay.errors import ConfigError
+from assay.govern.access._credentials import load_or_generate
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    # Away from a running stack's state folder, whose stack.toml the settings would read.
+    for key in [k for k in os.environ if k.startswith("ASSAY_")]:
+        monkeypatch.delenv(key)
+    monkeypatch.chdir(tmp_path)
     return Settings(state_dir=tmp_path / "state", cache_dir=tmp_path / "cache", airflow_port=8181)
 
 
@@ -46,11 +56,27 @@ def test_sqlite_lives_in_airflow_home(settings: Settings) -> None:
     assert af.airflow_home(settings).is_absolute()
 
 
-def test_postgres_uses_one_driver_for_both_engines(settings: Settings) -> None:
+def test_postgres_uses_one_driver_for_both_engines_and_a_password(settings: Settings) -> None:
     pg = settings.model_copy(update={"airflow_db": "postgres", "postgres_port": 5555})
     sync, asynchronous = af.database_urls(pg)
-    assert sync == "postgresql+psycopg://airflow@127.0.0.1:5555/airflow"
-    assert asynchronous == "postgresql+psycopg_async://airflow@127.0.0.1:5555/airflow"
+    password = stack_secret(settings.state_dir, POSTGRES)
+    assert len(password) >= 32 and "%" not in password
+    assert sync == f"postgresql+psycopg://airflow:{password}@127.0.0.1:5555/airflow"
+    assert asynchronous == f"postgresql+psycopg_async://airflow:{password}@127.0.0.1:5555/airflow"
+    assert af.database_urls(pg) == (sync, asynchronous)  # generated once
+
+
+def test_ui_and_api_need_a_login(settings: Settings) -> None:
+    path = af.write_config(settings)
+    cfg = parse(path.read_text())
+    assert "simple_auth_manager_all_admins" not in cfg["core"]
+    assert cfg["core"]["simple_auth_manager_users"] == "admin:admin"
+    passwords = Path(cfg["core"]["simple_auth_manager_passwords_file"])
+    assert json.loads(passwords.read_text()) == {"admin": af.admin_password(settings)}
+    for private in (path, passwords, af.admin_password_file(settings)):
+        assert stat.S_IMODE(private.stat().st_mode) == 0o600
+    af.write_config(settings)
+    assert json.loads(passwords.read_text()) == {"admin": af.admin_password(settings)}
 
 
 def test_keys_round_trip_through_the_config(settings: Settings) -> None:
@@ -70,12 +96,31 @@ def test_read_keys_of_a_config_without_them_is_none() -> None:
 
 
 def test_env_points_at_home_and_this_interpreter(settings: Settings) -> None:
+    load_or_generate(settings.state_dir, PIPELINE)
     base = {"PATH": "/usr/bin:/bin", "AIRFLOW_CONFIG": "/elsewhere.cfg", "AIRFLOW__CORE__X": "1"}
     env = af.airflow_env(settings, base)
     assert env["AIRFLOW_HOME"] == str(af.airflow_home(settings))
     assert "AIRFLOW_CONFIG" not in env
     assert env["AIRFLOW__CORE__X"] == "1"
     assert env["PATH"].split(":") == [str(Path(sys.executable).parent), "/usr/bin", "/bin"]
+
+
+def test_tasks_get_the_pipeline_keys_and_no_other(settings: Settings) -> None:
+    pipeline = load_or_generate(settings.state_dir, PIPELINE)
+    load_or_generate(settings.state_dir, ROOT)
+    shell = {"ASSAY_S3_ACCESS_KEY": "root-key", "ASSAY_S3_SECRET_KEY": "root-secret"}
+    configured = settings.model_copy(update={"s3_access_key": "root-key"})
+    env = af.airflow_env(configured, {"PATH": "/bin", **shell})
+    assert env["ASSAY_S3_ACCESS_KEY"] == pipeline.access_key
+    assert env["ASSAY_S3_SECRET_KEY"] == pipeline.secret_key.get_secret_value()
+    assert env["ASSAY_S3_ROLE"] == PIPELINE
+    assert "root-secret" not in env.values()
+
+
+def test_no_pipeline_keys_no_airflow(settings: Settings) -> None:
+    with pytest.raises(ConfigError) as err:
+        af.airflow_env(settings, {"PATH": "/bin"})
+    assert any(p.endswith("access/pipeline.toml") for p in err.value.places)
 
 
 @pytest.mark.parametrize(
@@ -110,8 +155,15 @@ def test_api_server_starts_first_and_postgres_before_it(settings: Settings) -> N
     assert [s.name for s in af.airflow_services(pg)] == ["postgres", *names]
 
 
-def test_exports_airflow_home(settings: Settings) -> None:
-    assert af.AirflowApi(settings).exports() == {"AIRFLOW_HOME": str(af.airflow_home(settings))}
+def test_exports_airflow_home_and_the_login_once_there_is_one(settings: Settings) -> None:
+    home = {"AIRFLOW_HOME": str(af.airflow_home(settings))}
+    assert af.AirflowApi(settings).exports() == home
+    password = af.admin_password(settings)
+    assert af.AirflowApi(settings).exports() == {
+        **home,
+        "ASSAY_AIRFLOW_USERNAME": "admin",
+        "ASSAY_AIRFLOW_PASSWORD": password,
+    }
 
 
 HEALTH = {

@@ -41,3 +41,21 @@ def test_no_server_is_none(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
 def test_port_comes_from_settings(tmp_path: Path) -> None:
     settings = Settings(state_dir=tmp_path, cache_dir=tmp_path, postgres_port=5544)
     assert pg.Postgres(settings).ports == (5544,)
+
+
+def test_every_connection_needs_a_scram_password() -> None:
+    rules = [line.split() for line in pg.hba_conf().splitlines() if not line.startswith("#")]
+    assert {r[0] for r in rules} == {"local", "host"}
+    assert all(r[-1] == "scram-sha-256" for r in rules)
+    assert "trust" not in pg.hba_conf()
+
+
+def test_password_statement_doubles_quotes() -> None:
+    sql = pg.set_password_sql("airflow", "it's")
+    assert sql == "ALTER ROLE airflow WITH LOGIN PASSWORD 'it''s';\n"
+
+
+def test_state_folder_is_shared_with_postgres_only_under_root(tmp_path: Path) -> None:
+    tmp_path.chmod(0o700)
+    pg.share_state_dir(tmp_path, euid=1000)
+    assert tmp_path.stat().st_mode & 0o777 == 0o700

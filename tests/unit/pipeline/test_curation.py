@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from inert_markup import executable_markup
 
 from assay.govern.audit import audit
 from assay.pipeline.ingest.landing import Buckets as LandingBuckets
@@ -144,3 +147,22 @@ def test_a_store_landed_under_the_old_names_keeps_working(energy: Contract) -> N
     offsets = {0: (0, 30, 30)}
     result = audit(store, BUCKETS, "dead", energy, lambda p: offsets.get(p, (0, 0, None)))
     assert result.problems == [] and result.totals.curated == 30
+
+
+def test_reports_are_stored_inert(energy: Contract) -> None:
+    hostile = '"><img src=x onerror=alert(1)><script>alert(1)</script>'
+    log = memory_log(
+        [record(i, reading(i, circuit=hostile if i == 3 else "F1")) for i in range(10)]
+    )
+    store = MemoryStore()
+    land_partition(log, store, LandingBuckets(raw="raw", deadletter="dead"), energy)
+    (summary,) = curation.validate_pending(store, BUCKETS, energy, 0)
+    prefix = summary.raw_key.removesuffix(".parquet") + "/"
+    docs, result = (("rep", prefix + name) for name in ("data_docs.html", "validation.json"))
+    assert store.headers[docs] == {
+        "Content-Type": "text/html; charset=utf-8",
+        "Content-Disposition": "attachment",
+    }
+    assert executable_markup(store.get(*docs).decode()) == []
+    stored = store.get(*result)
+    assert b"<" not in stored and hostile in json.dumps(json.loads(stored))

@@ -16,6 +16,12 @@ runner = CliRunner()
 EXAMPLE = Path(__file__).parents[3] / "infra" / "edge" / "edge.example.yaml"
 
 
+@pytest.fixture(autouse=True)
+def kafka_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The example's Kafka password comes from the environment, as on a gateway."""
+    monkeypatch.setenv("ASSAY_EDGE_KAFKA_PASSWORD", "from-the-environment")
+
+
 @pytest.mark.parametrize(
     "args", [[], ["run"], ["check-config"], ["status"], ["topics"], ["topics", "ensure"]]
 )

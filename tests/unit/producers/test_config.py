@@ -25,8 +25,10 @@ def error(text: str) -> EdgeConfigError:
     return info.value
 
 
-def test_the_example_is_valid() -> None:
+def test_the_example_is_valid(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASSAY_EDGE_KAFKA_PASSWORD", "from-the-unit's-environment-file")
     config = load_config(EXAMPLE)
+    assert config.kafka.security.protocol == "SASL_SSL"
     assert [s.kind for s in config.sources] == ["csv", "mqtt", "opcua", "modbus"]
 
 

@@ -118,6 +118,7 @@ def test_every_setting_maps_to_librdkafka() -> None:
         "client.id": "gw",
         "partitioner": "murmur2_random",
         "log.connection.close": False,
+        "security.protocol": "PLAINTEXT",  # the security block's: test_security.py
     }
 
 

@@ -19,7 +19,7 @@ def test_markdown_puts_chinese_before_english() -> None:
 def test_markdown_lists_fields_units_ranges_and_classification() -> None:
     page = render_markdown(energy())
     row = next(line for line in page.splitlines() if line.startswith("| `active_energy`"))
-    assert "kW.h" in row and "[0, 1e+09]" in row and "L2 重要数据" in row
+    assert "kW.h" in row and r"\[0, 1e+09\]" in row and "L2 重要数据" in row
     assert "`producer_id` (信封字段)" in page and "`producer_id` (envelope)" in page
 
 

@@ -16,6 +16,7 @@ import pytest
 from assay.govern.readiness import Buckets as ReadinessBuckets
 from assay.govern.readiness import load_inputs, readiness_figures
 from assay.govern.releases import Buckets, LockTerms, ReleaseRequest, create_release
+from assay.govern.releases._masking_key import MaskingKey
 from assay.pipeline.ingest import landing
 from assay.pipeline.ingest.deadletter import Record
 from assay.pipeline.validate import curation
@@ -35,6 +36,8 @@ ROLES = {
 }
 RELEASE = Buckets(raw="raw", curated="cur", reports="rep", releases="rel")
 CREATED = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+
+KEY = MaskingKey(b"migration-unit-key".ljust(32, b"."), "test")
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +86,7 @@ def _build(contract: Contract, *, old_names: bool) -> MemoryStore:
     for partition in (0, 1):
         curation.validate_pending(store, checked, contract, partition)
     request = ReleaseRequest(contract, "1.0.0", date(2026, 3, 1), date(2026, 3, 1), CREATED, "x")
-    create_release(store, RELEASE, request, b"key", LockTerms.after(CREATED, 30))
+    create_release(store, RELEASE, request, KEY, LockTerms.after(CREATED, 30))
     return store
 
 

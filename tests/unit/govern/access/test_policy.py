@@ -7,12 +7,23 @@ from typing import Any
 import pytest
 
 from assay.config import Settings
-from assay.govern.access import CLAIMS_PREFIX, Principals, bucket_policies, pilot_role
+from assay.govern.access import (
+    CLAIMS_PREFIX,
+    Principals,
+    bucket_policies,
+    identity_policies,
+    pilot_role,
+)
 
 BUCKETS = Settings().buckets
 KEYS = Principals(
-    edge="k-edge", pipeline="k-pipe", steward="k-steward", pilots={"base_a": "k-a", "base_b": "k-b"}
+    edge="k-edge",
+    pipeline="k-pipe",
+    releaser="k-rel",
+    steward="k-steward",
+    pilots={"base_a": "k-a", "base_b": "k-b"},
 )
+ROLE_KEYS = ("k-edge", "k-pipe", "k-rel", "k-steward", "k-a", "k-b")
 GRANTS = {"base_a": ["energy_meter"], "base_b": ["process_params", "energy_meter"]}
 
 
@@ -59,18 +70,42 @@ def test_pipeline_reads_and_writes_its_buckets(policies: dict[str, Any], bucket:
     assert not allowed(policy, "k-pipe", "s3:DeleteObject", arn(bucket, "x/y.parquet"))
 
 
-def test_pipeline_adds_releases_but_never_deletes(policies: dict[str, Any]) -> None:
+def test_pipeline_cannot_touch_releases(policies: dict[str, Any]) -> None:
     policy = policies[BUCKETS["releases"]]
-    assert allowed(policy, "k-pipe", "s3:PutObject", arn("releases", "energy_meter/1.0.0/a"))
-    assert allowed(policy, "k-pipe", "s3:PutObjectRetention", arn("releases", "energy_meter/x"))
-    for key in ("k-pipe", "k-steward", "k-edge", "k-a", "k-b"):
+    for action in ("s3:GetObject", "s3:PutObject", "s3:ListBucket"):
+        assert not allowed(policy, "k-pipe", action, arn("releases", "energy_meter/1.0.0/a"))
+        assert not allowed(policy, "k-pipe", action, arn("releases"))
+
+
+def test_releaser_adds_releases_and_reads_what_they_are_made_of(policies: dict[str, Any]) -> None:
+    releases = policies[BUCKETS["releases"]]
+    assert allowed(releases, "k-rel", "s3:PutObject", arn("releases", "energy_meter/1.0.0/a"))
+    assert allowed(releases, "k-rel", "s3:PutObjectRetention", arn("releases", "energy_meter/x"))
+    assert allowed(releases, "k-rel", "s3:GetObjectVersion", arn("releases", "energy_meter/x"))
+    for bucket in ("curated", "quarantine", "reports"):
+        assert allowed(policies[BUCKETS[bucket]], "k-rel", "s3:ListBucket", arn(bucket))
+        assert allowed(policies[BUCKETS[bucket]], "k-rel", "s3:GetObject", arn(bucket, "a/b"))
+    assert allowed(policies[BUCKETS["raw"]], "k-rel", "s3:GetObject", arn("raw", "a/b"))
+    reports = policies[BUCKETS["reports"]]
+    assert allowed(reports, "k-rel", "s3:PutObject", arn("reports", "readiness/em/1.0.0/r.pdf"))
+    assert not allowed(reports, "k-rel", "s3:PutObject", arn("reports", "energy_meter/v1/x"))
+    for bucket in ("raw", "curated", "quarantine", "deadletter"):
+        assert not allowed(policies[BUCKETS[bucket]], "k-rel", "s3:PutObject", arn(bucket, "x"))
+    dead = policies[BUCKETS["deadletter"]]
+    assert not allowed(dead, "k-rel", "s3:GetObject", arn("deadletter", "y"))
+
+
+@pytest.mark.parametrize("bucket", list(BUCKETS))
+def test_no_role_deletes_anywhere(policies: dict[str, Any], bucket: str) -> None:
+    policy = policies[BUCKETS[bucket]]
+    for key in ROLE_KEYS:
         for action in ("s3:DeleteObject", "s3:DeleteObjectVersion"):
-            assert not allowed(policy, key, action, arn("releases", "energy_meter/1.0.0/a"))
+            assert not allowed(policy, key, action, arn(bucket, "energy_meter/1.0.0/a"))
     denies = [s for s in policy["Statement"] if s["Effect"] == "Deny"]
-    assert sorted(denies[0]["Principal"]["AWS"]) == KEYS.all()
+    assert sorted(denies[0]["Principal"]["AWS"]) == KEYS.all() == sorted(ROLE_KEYS)
 
 
-@pytest.mark.parametrize("bucket", ["reports", "quarantine", "curated"])
+@pytest.mark.parametrize("bucket", ["raw", "deadletter", "reports", "quarantine", "curated"])
 def test_steward_reads_but_never_writes(policies: dict[str, Any], bucket: str) -> None:
     policy = policies[BUCKETS[bucket]]
     assert allowed(policy, "k-steward", "s3:GetObject", arn(bucket, "a"))
@@ -78,9 +113,9 @@ def test_steward_reads_but_never_writes(policies: dict[str, Any], bucket: str) -
     assert not allowed(policy, "k-steward", "s3:PutObject", arn(bucket, "a"))
 
 
-@pytest.mark.parametrize("bucket", ["raw", "deadletter", "releases"])
-def test_steward_sees_nothing_else(policies: dict[str, Any], bucket: str) -> None:
-    assert not allowed(policies[BUCKETS[bucket]], "k-steward", "s3:GetObject", arn(bucket, "a"))
+def test_steward_does_not_see_releases(policies: dict[str, Any]) -> None:
+    releases = policies[BUCKETS["releases"]]
+    assert not allowed(releases, "k-steward", "s3:GetObject", arn("releases", "a"))
 
 
 def test_edge_only_puts_claims(policies: dict[str, Any]) -> None:
@@ -105,17 +140,45 @@ def test_pilots_read_only_their_granted_releases(policies: dict[str, Any]) -> No
     lists = [
         s
         for s in releases["Statement"]
-        if "k-a" in s["Principal"]["AWS"] and s["Action"] == ["s3:ListBucket"]
+        if "k-a" in s["Principal"]["AWS"] and "s3:ListBucket" in s["Action"]
     ]
     assert [s["Condition"] for s in lists] == [{"StringLike": {"s3:prefix": ["energy_meter/*"]}}]
+    assert lists[0]["Action"] == ["s3:ListBucket", "s3:ListBucketVersions"]
     for bucket in ("raw", "curated", "quarantine", "deadletter", "reports"):
         assert not allowed(policies[BUCKETS[bucket]], "k-a", "s3:GetObject", arn(bucket, "a"))
 
 
 def test_no_grants_no_pilot_statements() -> None:
-    keys = Principals(edge="e", pipeline="p", steward="s", pilots={})
+    keys = Principals(edge="e", pipeline="p", releaser="r", steward="s", pilots={})
     releases = bucket_policies(BUCKETS, keys, {})[BUCKETS["releases"]]
-    assert {"e", "p", "s"} >= {k for s in releases["Statement"] for k in s["Principal"]["AWS"]}
+    assert {"e", "p", "r", "s"} >= {k for s in releases["Statement"] for k in s["Principal"]["AWS"]}
+
+
+ACTIONS = ["s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+KEYS_IN = ["a", "readiness/x/1/r.html", f"{CLAIMS_PREFIX}vi/1.png", "energy_meter/1.0.0/m"]
+
+
+def test_iam_export_grants_each_role_what_the_bucket_policies_grant(
+    policies: dict[str, Any],
+) -> None:
+    exported = identity_policies(policies, KEYS)
+    roles = KEYS.roles()
+    assert set(exported) == set(roles.values())
+    for role_policy in exported.values():
+        assert all("Principal" not in s for s in role_policy["Statement"])
+        assert all(s["Sid"].isalnum() for s in role_policy["Statement"])
+    for key, role in roles.items():
+        mine = {"Version": "2012-10-17", "Statement": _as_principal(exported[role], key)}
+        for name, policy in policies.items():
+            bucket = f"arn:aws:s3:::{name}"
+            for resource in [bucket, *(f"{bucket}/{k}" for k in KEYS_IN)]:
+                for action in ACTIONS:
+                    expected = allowed(policy, key, action, resource)
+                    assert allowed(mine, key, action, resource) == expected, (role, action)
+
+
+def _as_principal(policy: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    return [{**s, "Principal": {"AWS": [key]}} for s in policy["Statement"]]
 
 
 def test_policies_are_deterministic() -> None:

@@ -8,7 +8,17 @@ from pathlib import Path
 import pytest
 
 import assay.govern.access
-from assay.govern.access import AccessError, add_grant, keys_file, load, load_grants, merge_grants
+from assay.config import Settings
+from assay.govern.access import (
+    AccessError,
+    RoleKeys,
+    add_grant,
+    apply,
+    keys_file,
+    load,
+    load_grants,
+    merge_grants,
+)
 from assay.govern.access._credentials import load_or_generate
 
 
@@ -47,3 +57,45 @@ def test_public_api_is_importable() -> None:
     assert len(set(assay.govern.access.__all__)) == len(assay.govern.access.__all__)
     for name in assay.govern.access.__all__:
         assert hasattr(assay.govern.access, name), name
+
+
+class MemoryBackend:
+    """A `RoleBackend` in memory: users by access key, policies by bucket."""
+
+    def __init__(self) -> None:
+        self.secrets: dict[str, str] = {}
+        self.policies: dict[str, dict[str, object]] = {}
+
+    def users(self) -> set[str]:
+        return set(self.secrets)
+
+    def create_user(self, keys: RoleKeys) -> None:
+        assert keys.access_key not in self.secrets
+        self.secrets[keys.access_key] = keys.secret_key.get_secret_value()
+
+    def reset_user(self, keys: RoleKeys) -> None:
+        self.secrets[keys.access_key] = keys.secret_key.get_secret_value()
+
+    def put_policy(self, bucket: str, policy: dict[str, object]) -> None:
+        self.policies[bucket] = policy
+
+
+def test_apply_creates_every_role_once_and_puts_every_policy(tmp_path: Path) -> None:
+    settings = Settings(state_dir=tmp_path, pilot_grants={"base_a": ["energy_meter"]})
+    backend = MemoryBackend()
+    first = apply(settings, backend)
+    assert sorted(first.created) == ["edge", "pilot-base_a", "pipeline", "releaser", "steward"]
+    assert set(backend.policies) == set(settings.buckets.values())
+    again = apply(settings, backend)
+    assert again.created == [] and sorted(again.updated) == sorted(first.created)
+    for role in first.created:
+        keys = load(tmp_path, role)
+        assert backend.secrets[keys.access_key] == keys.secret_key.get_secret_value()
+
+
+def test_racing_generators_agree_on_one_key(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(8) as pool:
+        found = set(pool.map(lambda _: load_or_generate(tmp_path, "edge"), range(16)))
+    assert len(found) == 1

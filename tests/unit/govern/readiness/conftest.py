@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from assay.govern.releases import Buckets, LockTerms, ReleaseRequest, create_release
+from assay.govern.releases import Buckets, LockTerms, MaskingKey, ReleaseRequest, create_release
 from assay.pipeline.ingest import landing
 from assay.pipeline.ingest.deadletter import Record
 from assay.pipeline.ingest.landing import MemoryPartition
@@ -25,7 +25,7 @@ from schemas import Contract, load_contract, wire
 TOPIC = "assay.process_params.v1"
 BUCKETS = Buckets(raw="raw", curated="curated", reports="reports", releases="releases")
 QUARANTINE = "quarantine"
-KEY = b"readiness-unit-key"
+KEY = MaskingKey(b"readiness-unit-key".ljust(32, b"."), "test")
 CREATED = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 OPERATORS = [f"OP{515100 + n}" for n in range(3)]
 BAD_BADGE = "BADGE-7731"

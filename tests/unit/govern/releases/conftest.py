@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from assay.govern.releases import Buckets, LockTerms, ReleaseRequest
+from assay.errors import ObjectExists
+from assay.govern.releases import Buckets, LockTerms, MaskingKey, ReleaseRequest
 from assay.pipeline.ingest import landing
 from assay.pipeline.ingest.deadletter import Record
 from assay.pipeline.ingest.landing import MemoryPartition
@@ -22,7 +23,7 @@ from schemas import Contract, load_contract, wire
 
 TOPIC = "assay.process_params.v1"
 BUCKETS = Buckets(raw="raw", curated="curated", reports="reports", releases="releases")
-KEY = b"unit-test-masking-key"
+KEY = MaskingKey(b"unit-test-masking-key".ljust(32, b"."), "test")
 CREATED = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 RECIPES = [f"R{9000 + n}" for n in range(5)]
 OPERATORS = [f"OP{424200 + n}" for n in range(4)]
@@ -129,3 +130,49 @@ def request(contract: Contract, version: str = "1.0.0", **overrides: Any) -> Rel
 
 
 TERMS = LockTerms.after(CREATED, 30)
+
+
+class VersionedStore(MemoryStore):
+    """A `LockingStore` in memory: every put adds a version, create-only puts refuse a taken
+    key, and nothing deletes a version (as retention and the role policies ensure)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.history: dict[tuple[str, str], list[tuple[str, bytes]]] = {}
+
+    def put(
+        self,
+        bucket: str,
+        key: str,
+        data: bytes,
+        metadata: dict[str, str] | None = None,
+        content_type: str = "application/octet-stream",
+    ) -> None:
+        super().put(bucket, key, data, metadata, content_type)
+        versions = self.history.setdefault((bucket, key), [])
+        versions.append((f"v{sum(map(len, self.history.values()))}", bytes(data)))
+
+    def put_locked(
+        self, bucket: str, key: str, data: bytes, content_type: str, terms: LockTerms
+    ) -> str | None:
+        if (bucket, key) in self.objects:
+            raise ObjectExists(bucket, key)
+        self.put(bucket, key, data)
+        return self.history[(bucket, key)][-1][0]
+
+    def get_version(self, bucket: str, key: str, version_id: str) -> bytes:
+        return dict(self.history[(bucket, key)])[version_id]
+
+    def current_version(self, bucket: str, key: str) -> str | None:
+        found = self.history.get((bucket, key))
+        return found[-1][0] if found else None
+
+    def versions(self, bucket: str, key: str) -> list[str]:
+        return [vid for vid, _ in self.history.get((bucket, key), [])]
+
+
+@pytest.fixture
+def versioned(curated_store: MemoryStore) -> VersionedStore:
+    fresh = VersionedStore()
+    fresh.objects = dict(curated_store.objects)
+    return fresh

@@ -152,7 +152,8 @@ def test_manifest_content(store: MemoryStore, params: Contract) -> None:
     )
     assert fields["barrel_temp_nozzle"]["unit"] == "Cel"
     assert m["masking"]["pseudonymised"] == ["recipe_id", "operator_id"]
-    assert m["masking"]["key_id"] and KEY.hex() not in json.dumps(m)
+    assert m["masking"]["key_id"] == KEY.key_id and KEY.secret.hex() not in json.dumps(m)
+    assert m["masking"]["derivation"]["info"] == ["process_params", "1.0.0", ""]
 
 
 def test_card_is_bilingual_chinese_first(store: MemoryStore, params: Contract) -> None:

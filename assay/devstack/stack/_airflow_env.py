@@ -1,0 +1,63 @@
+"""The environment of Airflow's processes: its home, this interpreter, the pipeline's keys.
+
+Kept apart from the services so that what a task process inherits is one readable function.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+from assay.config import PIPELINE, Settings
+from assay.devstack.stack.kafka_auth import INGEST, WATCHER, principal_env, principal_security
+
+
+def airflow_home(settings: Settings) -> Path:
+    """The folder every Airflow process and client uses as ``AIRFLOW_HOME``."""
+    return (settings.state_dir / "airflow").resolve()
+
+
+def airflow_env(settings: Settings, base: dict[str, str]) -> dict[str, str]:
+    """``base`` pointed at the stack's home; inherited ``AIRFLOW__*`` overrides still apply.
+
+    Tasks get the pipeline role's S3 keys and no other: whatever keys the shell that ran
+    ``assay stack up`` had are replaced.
+    """
+    env = {k: v for k, v in base.items() if k != "AIRFLOW_CONFIG"}
+    env["AIRFLOW_HOME"] = str(airflow_home(settings))
+    # Tasks that shell out to `python` or `airflow` must find this environment's, not the system's.
+    inherited = [p for p in base.get("PATH", "").split(os.pathsep) if p]
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), *inherited])
+    # Tasks reach Kafka as the ingest principal, never as the stack's admin.
+    keys = pipeline_keys(settings) | principal_env(settings, INGEST)
+    return env | keys | kafka_connections(settings)
+
+
+def pipeline_keys(settings: Settings) -> dict[str, str]:
+    """``ASSAY_S3_*`` of the pipeline role, from the state folder (never a configured pair)."""
+    from pydantic import SecretStr
+
+    stored = settings.model_copy(update={"s3_access_key": "", "s3_secret_key": SecretStr("")})
+    access, secret = stored.s3_credentials(PIPELINE)
+    return {
+        "ASSAY_S3_ACCESS_KEY": access,
+        "ASSAY_S3_SECRET_KEY": secret,
+        "ASSAY_S3_ROLE": PIPELINE,
+    }
+
+
+def kafka_connections(settings: Settings) -> dict[str, str]:
+    """``AIRFLOW_CONN_*`` variables for each contract's topic watcher (see `wakeup`), which
+    connects as the watcher principal."""
+    from assay.pipeline.airflow import wakeup
+    from schemas import ContractRegistry
+
+    security = principal_security(settings, WATCHER)
+    return {
+        f"AIRFLOW_CONN_{wakeup.connection_id(c.name).upper()}": json.dumps(
+            wakeup.connection(settings.bootstrap, c.name, security)
+        )
+        for c in ContractRegistry.shipped()
+    }
