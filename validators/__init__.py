@@ -11,61 +11,22 @@ import ``great_expectations`` (it costs seconds); the first validation does.
 This package imports only ``schemas`` of assay.
 """
 
-from validators._checks import Check, compile_checks, derived_name
-from validators._errors import (
-    ExpectationRunError,
-    ReservedColumnError,
-    ResultShapeError,
-    ValidationRunError,
-    ValidatorError,
-)
-from validators._gx import build_suite, run_suite
-from validators._report import compact_result, dumps_result, render_data_docs, write_data_docs
+from validators._checks import compile_checks
+from validators._errors import ValidatorError
+from validators._report import dumps_result
 from validators._sample import sample_table
-from validators._scores import DimensionScore, QualityScores, score_dimensions
-from validators._split import (
-    QUARANTINE_COLUMNS,
-    Failure,
-    RowSplit,
-    RuleCount,
-    SplitSummary,
-    row_failures,
-    split_rows,
-    with_quarantine_columns,
-)
-from validators._validate import ValidationOutcome, suite_name, validate_table, validation_frame
+from validators._split import with_quarantine_columns
+from validators._validate import ValidationOutcome, validate_table, validation_frame
 from validators._wording import sequence_reset_reason
 
 __all__ = [
-    "QUARANTINE_COLUMNS",
-    "Check",
-    "DimensionScore",
-    "ExpectationRunError",
-    "Failure",
-    "QualityScores",
-    "ReservedColumnError",
-    "ResultShapeError",
-    "RowSplit",
-    "RuleCount",
-    "SplitSummary",
     "ValidationOutcome",
-    "ValidationRunError",
     "ValidatorError",
-    "build_suite",
-    "compact_result",
     "compile_checks",
-    "derived_name",
     "dumps_result",
-    "render_data_docs",
-    "row_failures",
-    "run_suite",
     "sample_table",
-    "score_dimensions",
     "sequence_reset_reason",
-    "split_rows",
-    "suite_name",
     "validate_table",
     "validation_frame",
     "with_quarantine_columns",
-    "write_data_docs",
 ]

@@ -10,7 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from schemas import Contract, Severity, compile_rules, load_contracts
-from validators import Check, compile_checks
+from validators import compile_checks
+from validators._checks import Check
 from validators._pattern_text import pattern_example
 from validators._wording import describe
 

@@ -16,7 +16,8 @@ from inert_markup import PAYLOADS, executable_markup, policies
 from validators_testkit import Batch, row_of
 
 from schemas import CONTENT_SECURITY_POLICY, MASK, load_contract
-from validators import ValidationOutcome, dumps_result, render_data_docs, validate_table
+from validators import ValidationOutcome, dumps_result, validate_table
+from validators._report import render_data_docs
 
 PARAMS = load_contract("process_params")
 #: Unrestricted string fields a producer fills, then the restricted ones (L3, personal).

@@ -7,9 +7,10 @@ import pyarrow as pa
 import pytest
 
 from schemas import load_contract
-from validators import ReservedColumnError, compile_checks, sample_table, validate_table
+from validators import compile_checks, sample_table, validate_table
 from validators._conform import conform
 from validators._derive import derive_columns
+from validators._errors import ReservedColumnError
 
 ENERGY = load_contract("energy_meter")
 CHECKS = compile_checks(ENERGY)

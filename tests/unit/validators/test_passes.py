@@ -10,11 +10,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from schemas import load_contract
-from validators import build_suite, compile_checks, row_failures, run_suite, sample_table
+from validators import compile_checks, sample_table
 from validators import validation_frame as frame_of
 from validators._conform import conform
-from validators._gx import RESULT_FORMAT, _batch_definition
+from validators._gx import RESULT_FORMAT, _batch_definition, build_suite, run_suite
 from validators._passes import ROW_LISTS, merge_passes, to_rerun
+from validators._split import row_failures
 
 ENERGY = load_contract("energy_meter")
 CHECKS = compile_checks(ENERGY)

@@ -8,15 +8,11 @@ import pyarrow as pa
 import pytest
 
 from schemas import load_contract
-from validators import (
-    ExpectationRunError,
-    ResultShapeError,
-    ValidationRunError,
-    compile_checks,
-    score_dimensions,
-    split_rows,
-)
+from validators import compile_checks
+from validators._errors import ExpectationRunError, ResultShapeError, ValidationRunError
 from validators._gx import _guarded
+from validators._scores import score_dimensions
+from validators._split import split_rows
 
 ENERGY = load_contract("energy_meter")
 CHECKS = compile_checks(ENERGY)
