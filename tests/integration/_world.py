@@ -16,6 +16,7 @@ from assay.pipeline.validate import curation
 from assay.store import layout
 from assay.store.objects import S3Store, s3_client
 from schemas import Contract, load_contract, wire
+from schemas.kafka_security import kafka_python_security
 
 ENERGY: Contract = load_contract("energy_meter")
 
@@ -55,7 +56,10 @@ class World:
     def produce(self, seqs: range) -> None:
         """Send readings with these seqs, acks=all."""
         producer = KafkaProducer(
-            bootstrap_servers=self.settings.bootstrap, acks="all", linger_ms=20
+            bootstrap_servers=self.settings.bootstrap,
+            acks="all",
+            linger_ms=20,
+            **kafka_python_security(self.settings.kafka_security()),
         )
         headers = [(wire.HEADER_CONTRACT, b"energy_meter"), (wire.HEADER_VERSION, b"1.0.0")]
         for i in seqs:
@@ -84,7 +88,9 @@ def make_world(
 ) -> World:
     """A fresh one-partition topic, group and buckets named after ``tag``."""
     topic = f"test.faults.{tag}"
-    admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap)
+    admin = KafkaAdminClient(
+        bootstrap_servers=settings.bootstrap, **kafka_python_security(settings.kafka_security())
+    )
     try:
         admin.create_topics(
             [

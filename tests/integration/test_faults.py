@@ -32,6 +32,7 @@ from assay.pipeline.ingest.landing import Landed, land_partition
 from assay.pipeline.problems import SegmentFailed
 from assay.pipeline.validate import curation
 from assay.store import layout
+from schemas.kafka_security import kafka_python_security
 
 from ._world import ENERGY, World, assert_tiled, make_world, reading
 
@@ -177,7 +178,12 @@ def test_scheduler_killed_mid_ingest(stack_settings: Settings, unique: str) -> N
     from schemas import wire
 
     producer_id, n = f"kill-{unique}", 40_000
-    sender = KafkaProducer(bootstrap_servers=stack_settings.bootstrap, acks="all", linger_ms=50)
+    sender = KafkaProducer(
+        bootstrap_servers=stack_settings.bootstrap,
+        acks="all",
+        linger_ms=50,
+        **kafka_python_security(stack_settings.kafka_security()),
+    )
     headers = [(wire.HEADER_CONTRACT, b"energy_meter"), (wire.HEADER_VERSION, b"1.0.0")]
     for i in range(n):
         value = json.dumps({**reading(i), "producer_id": producer_id}).encode()

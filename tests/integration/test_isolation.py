@@ -18,6 +18,7 @@ from assay.pipeline.ingest.deadletter import Reason
 from assay.pipeline.ingest.landing import Landed, land_partition
 from assay.pipeline.ingest.skip import skip_range
 from assay.store.parquet import from_parquet
+from schemas.kafka_security import kafka_python_security
 
 from ._world import ENERGY, World, assert_tiled, make_world
 
@@ -26,7 +27,10 @@ pytestmark = pytest.mark.integration
 
 def delete_before(world: World, offset: int) -> None:
     """What retention does: the log start moves to ``offset``."""
-    admin = KafkaAdminClient(bootstrap_servers=world.settings.bootstrap)
+    admin = KafkaAdminClient(
+        bootstrap_servers=world.settings.bootstrap,
+        **kafka_python_security(world.settings.kafka_security()),
+    )
     try:
         admin.delete_records({TopicPartition(world.topic, 0): offset})
     finally:
