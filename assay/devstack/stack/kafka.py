@@ -38,6 +38,12 @@ def random_cluster_id() -> str:
     return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
 
 
+def cluster_id_arg(cluster_id: str) -> str:
+    """The storage tool's cluster-id option as one token: an id may start with '-' (base64url),
+    which argparse would take for an option if it stood alone."""
+    return f"--cluster-id={cluster_id}"
+
+
 def server_properties(
     port: int, controller_port: int, data_dir: Path, secure: SecureBroker | None = None
 ) -> str:
@@ -162,7 +168,7 @@ class Kafka(Service):
         if (self.data / "meta.properties").exists():
             return
         progress("kafka: formatting KRaft storage with the SCRAM principals")
-        args = ["format", "--standalone", "--ignore-formatted", "-t", random_cluster_id()]
+        args = ["format", "--standalone", "--ignore-formatted", cluster_id_arg(random_cluster_id())]
         args += ["-c", str(config), *_scram_args(passwords)]
         fix = f"remove {self.data} and run `assay stack up` again"
         try:
