@@ -156,11 +156,8 @@ class S3Store:
         metadata: dict[str, str] | None = None,
         content_type: str = "application/octet-stream",
     ) -> None:
-        meta: dict[str, str | list[str] | tuple[str]] = {
-            f"{META_PREFIX}{k}": v for k, v in (metadata or {}).items()
-        }
-        headers = served_headers(content_type)
-        meta.update({k: v for k, v in headers.items() if k != "Content-Type"})
+        meta = _object_headers(metadata, content_type)
+        del meta["Content-Type"]  # minio sends it from content_type
         with _translated(bucket, key):
             self.client.put_object(
                 bucket, key, io.BytesIO(data), len(data), content_type=content_type, metadata=meta
@@ -176,10 +173,7 @@ class S3Store:
     ) -> bool:
         from minio.error import S3Error
 
-        headers: dict[str, str | list[str] | tuple[str]] = {
-            f"{META_PREFIX}{k}": v for k, v in (metadata or {}).items()
-        }
-        headers |= {"Content-Type": content_type, "If-None-Match": "*"}
+        headers = _object_headers(metadata, content_type) | {"If-None-Match": "*"}
         try:
             with _translated(bucket, key):
                 # put_object would send If-None-Match as user metadata (and large objects in
@@ -244,6 +238,16 @@ class S3Store:
                 metadata=headers,
                 metadata_directive=REPLACE,
             )
+
+
+def _object_headers(
+    metadata: dict[str, str] | None, content_type: str
+) -> dict[str, str | list[str] | tuple[str]]:
+    """User metadata and the served headers of an object, for a plain or a conditional PUT."""
+    headers: dict[str, str | list[str] | tuple[str]] = {
+        f"{META_PREFIX}{k}": v for k, v in (metadata or {}).items()
+    }
+    return headers | served_headers(content_type)
 
 
 @contextmanager
