@@ -36,7 +36,8 @@ def ensure_telegraf(settings: Settings, progress: Progress) -> Path:
         return binary
     if shutil.which("go") is None:
         raise StackError("telegraf", "`go` is not on the PATH", "install Go 1.25+")
-    progress(f"telegraf: building Telegraf {VERSION} ({', '.join(PLUGINS)}) with `go install`")
+    plugins = ", ".join(PLUGINS)
+    progress(f"telegraf: building Telegraf {VERSION} ({plugins}) with `go install` (once, minutes)")
     _go_install(binary.parent)
     return binary
 
