@@ -22,6 +22,9 @@ MODULE = "github.com/influxdata/telegraf"
 VERSION = "v1.37.2"
 #: Every plugin infra/telegraf/*.conf uses; `custom` leaves all others out.
 PLUGINS = ("inputs.modbus", "outputs.kafka", "serializers.json")
+INSTALL_GO = (
+    "install Go 1.24+ (https://go.dev/doc/install); it fetches the toolchain Telegraf asks for"
+)
 
 
 def telegraf_binary(settings: Settings) -> Path:
@@ -35,7 +38,7 @@ def ensure_telegraf(settings: Settings, progress: Progress) -> Path:
     if binary.is_file():
         return binary
     if shutil.which("go") is None:
-        raise StackError("telegraf", "`go` is not on the PATH", "install Go 1.25+")
+        raise StackError("telegraf", "`go` is not on the PATH", INSTALL_GO)
     plugins = ", ".join(PLUGINS)
     progress(f"telegraf: building Telegraf {VERSION} ({plugins}) with `go install` (once, minutes)")
     _go_install(binary.parent)

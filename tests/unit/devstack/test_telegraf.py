@@ -59,4 +59,4 @@ def test_without_go_the_error_says_what_to_install(tmp_path: Path, monkeypatch) 
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     with pytest.raises(StackError) as caught:
         telegraf.ensure_telegraf(settings, lambda _: None)
-    assert (caught.value.service, caught.value.fix) == ("telegraf", "install Go 1.25+")
+    assert (caught.value.service, caught.value.fix) == ("telegraf", telegraf.INSTALL_GO)
