@@ -25,6 +25,8 @@ demo: stack  ## The main job: a simulated factory with known faults through Kafk
 	$(RUN) assay demo
 
 test: stack  ## Lint-free code, unit tests and integration tests on the real stack.
+	@# the collector the integration tests run (infra/telegraf/): built once, then cached
+	$(RUN) assay stack telegraf
 	$(RUN) pytest
 
 test-unit: install  ## Unit tests only (no services).

@@ -113,3 +113,17 @@ def env() -> None:
     """Print ``export`` lines for a shell: ``eval "$(assay stack env)"``."""
     with user_errors():
         out.print(stack.shell_exports(settings()), markup=False, highlight=False)
+
+
+@app.command()
+def telegraf() -> None:
+    """Build Telegraf once (the plugins infra/telegraf/ uses) and print the binary's path.
+
+    Plants run their own Telegraf; this one is for trying infra/telegraf/ against the stack
+    and for the integration tests. Cached per version in the cache folder.
+    """
+    from assay.devstack.telegraf import ensure_telegraf
+
+    with user_errors():
+        binary = ensure_telegraf(settings(), progress)
+    out.print(str(binary), markup=False, highlight=False)

@@ -6,11 +6,14 @@ readers as the stack's admin, the edges as ``edge-demo`` (may write contract top
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +37,37 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+@contextmanager
+def serve_modbus(words: list[int]) -> Iterator[int]:
+    """A pymodbus TCP server holding ``words`` from holding register 0 (unit 1); its port."""
+    from pymodbus.datastore import (
+        ModbusDeviceContext,
+        ModbusSequentialDataBlock,
+        ModbusServerContext,
+    )
+    from pymodbus.server import ModbusTcpServer
+
+    context = ModbusServerContext(
+        devices=ModbusDeviceContext(hr=ModbusSequentialDataBlock(1, words)), single=True
+    )
+    port = free_port()
+    loop = asyncio.new_event_loop()
+    servers: list[ModbusTcpServer] = []
+
+    async def serve() -> None:
+        servers.append(ModbusTcpServer(context, address=("127.0.0.1", port)))
+        await servers[0].serve_forever()
+
+    thread = threading.Thread(target=loop.run_until_complete, args=(serve(),), daemon=True)
+    thread.start()
+    assert wait_for(lambda: socket.socket().connect_ex(("127.0.0.1", port)) == 0, 10)
+    try:
+        yield port
+    finally:
+        asyncio.run_coroutine_threadsafe(servers[0].shutdown(), loop).result(10)
+        thread.join(5)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import struct
 import threading
@@ -10,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from .conftest import assert_gap_free, consume, free_port, topic_of, wait_for
+from .conftest import assert_gap_free, consume, serve_modbus, topic_of, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -18,33 +17,10 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def modbus_server() -> Iterator[int]:
     """A pymodbus TCP server: float32 12.5 kW at 0-1, 2301 (230.1 V) at 2, int32 -7 at 3-4."""
-    from pymodbus.datastore import (
-        ModbusDeviceContext,
-        ModbusSequentialDataBlock,
-        ModbusServerContext,
-    )
-    from pymodbus.server import ModbusTcpServer
-
     high, low = struct.unpack(">HH", struct.pack(">f", 12.5))
     neg_high, neg_low = struct.unpack(">HH", struct.pack(">i", -7))
-    words = [high, low, 2301, neg_high, neg_low] + [0] * 20
-    context = ModbusServerContext(
-        devices=ModbusDeviceContext(hr=ModbusSequentialDataBlock(1, words)), single=True
-    )
-    port = free_port()
-    loop = asyncio.new_event_loop()
-    servers: list[ModbusTcpServer] = []
-
-    async def serve() -> None:
-        servers.append(ModbusTcpServer(context, address=("127.0.0.1", port)))
-        await servers[0].serve_forever()
-
-    thread = threading.Thread(target=loop.run_until_complete, args=(serve(),), daemon=True)
-    thread.start()
-    assert wait_for(lambda: socket.socket().connect_ex(("127.0.0.1", port)) == 0, 10)
-    yield port
-    asyncio.run_coroutine_threadsafe(servers[0].shutdown(), loop).result(10)
-    thread.join(5)
+    with serve_modbus([high, low, 2301, neg_high, neg_low] + [0] * 20) as port:
+        yield port
 
 
 @pytest.fixture
