@@ -29,7 +29,7 @@ from schemas._errors import (
     LintError,
 )
 from schemas._identity import duplicate_fields, identity_fields, reading_order
-from schemas._jsonschema import timestamp_pattern, to_json_schema
+from schemas._jsonschema import Form, timestamp_pattern, to_json_schema
 from schemas._lint import lint_file, lint_text, parse_contract
 from schemas._loader import (
     ContractRegistry,
@@ -128,6 +128,7 @@ __all__ = [
     "FieldSpec",
     "FieldType",
     "Finding",
+    "Form",
     "FreshnessRule",
     "LintCode",
     "LintError",

@@ -18,18 +18,26 @@ A contract may choose otherwise for sources it does not control:
 ``event_time_encoding: epoch_*`` makes the event time a number, ``timezone``
 lets timestamps omit the ``Z`` (local times of that zone), and
 ``unknown_fields: drop`` allows unknown properties (the decoder drops them).
+
+Two forms: ``strict`` (above, what assay's edge sends) and ``accepted``, what the pipeline
+takes from any producer: ``ingest_time`` may be left out (the pipeline fills it from the
+Kafka record's timestamp) and a timestamp may carry any UTC offset (``+08:00``), which the
+decoder converts to UTC. Third-party producers validate against the accepted form.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from schemas._envelope import all_fields
 from schemas._model import Contract, FieldSpec
 from schemas._pattern import whole_value_pattern
 from schemas._topic import topic_name
 
-__all__ = ["timestamp_pattern", "to_json_schema"]
+__all__ = ["Form", "timestamp_pattern", "to_json_schema"]
+
+Form = Literal["strict", "accepted"]
+FILLED_BY_PIPELINE = ("ingest_time",)
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 _INT64_MIN = -(2**63)
@@ -41,16 +49,23 @@ _SHA256 = whole_value_pattern("[0-9a-f]{64}")
 _URI = whole_value_pattern(r"(s3|https?|file)://[^\s]+")
 
 
-def timestamp_pattern(precision: str = "ms", local: bool = False) -> str:
+def timestamp_pattern(precision: str = "ms", local: bool = False, offsets: bool = False) -> str:
     """The regular expression a JSON timestamp of that precision must match as a whole
-    (``local``: the ``Z`` may be left out, for a contract that declares its source's timezone)."""
+    (``local``: the ``Z`` may be left out, for a contract that declares its source's timezone;
+    ``offsets``: ``+08:00`` and the like are accepted beside ``Z``)."""
     digits = 3 if precision == "ms" else 6
-    return whole_value_pattern(rf"{_DATE}T{_TIME}(\.[0-9]{{1,{digits}}})?Z{'?' if local else ''}")
+    zone = r"(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])" if offsets else "Z"
+    return whole_value_pattern(
+        rf"{_DATE}T{_TIME}(\.[0-9]{{1,{digits}}})?{zone}{'?' if local else ''}"
+    )
 
 
-def to_json_schema(contract: Contract) -> dict[str, Any]:
-    """Compile a contract (envelope included) to a JSON Schema for one reading."""
+def to_json_schema(contract: Contract, form: Form = "strict") -> dict[str, Any]:
+    """Compile a contract (envelope included) to a JSON Schema for one reading, in the
+    ``strict`` form assay's edge sends or the ``accepted`` form the pipeline takes."""
     fields = all_fields(contract)
+    accepted = form == "accepted"
+    optional = FILLED_BY_PIPELINE if accepted else ()
     return {
         "$schema": DRAFT,
         "$id": f"urn:assay:contract:{contract.name}:{contract.version}",
@@ -59,24 +74,29 @@ def to_json_schema(contract: Contract) -> dict[str, Any]:
         "x-topic": topic_name(contract),
         "type": "object",
         "properties": {
-            name: _property(spec, _time(contract, name)) for name, spec in fields.items()
+            name: _property(spec, _time(contract, name, accepted)) for name, spec in fields.items()
         },
-        "required": [name for name, spec in fields.items() if not spec.nullable],
+        "required": [
+            name for name, spec in fields.items() if not spec.nullable and name not in optional
+        ],
         "additionalProperties": contract.unknown_fields == "drop",
     }
 
 
-def _time(contract: Contract, name: str) -> dict[str, Any] | None:
-    """A timestamp's value schema where the contract spells time its own way, else None."""
+def _time(contract: Contract, name: str, offsets: bool = False) -> dict[str, Any] | None:
+    """A timestamp's value schema where the contract spells time its own way or offsets are
+    accepted, else None (the strict type schema)."""
     spec = all_fields(contract)[name]
     if spec.type != "timestamp":
         return None
     if name == contract.event_time and contract.event_time_encoding != "rfc3339":
         return {"type": "number", "x-encoding": contract.event_time_encoding}
-    if contract.timezone is not None:
-        pattern = timestamp_pattern(spec.precision or "ms", local=True)
-        return {"type": "string", "pattern": pattern, "x-timezone": contract.timezone}
-    return None
+    local = contract.timezone is not None
+    if not (local or offsets):
+        return None
+    pattern = timestamp_pattern(spec.precision or "ms", local=local, offsets=offsets)
+    schema: dict[str, Any] = {"type": "string", "format": "date-time", "pattern": pattern}
+    return {**schema, "x-timezone": contract.timezone} if local else schema
 
 
 def _property(spec: FieldSpec, value: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -113,16 +113,31 @@ def show(
     json_schema: Annotated[
         bool, typer.Option("--json-schema", help="Print the JSON Schema of one reading instead.")
     ] = False,
+    form: Annotated[
+        str,
+        typer.Option(
+            "--form",
+            help="JSON Schema form: 'accepted' (what the pipeline takes from any producer: "
+            "ingest_time optional, any UTC offset) or 'strict' (what assay's edge sends).",
+        ),
+    ] = "accepted",
     arrow: Annotated[bool, typer.Option("--arrow", help="Print the Arrow schema instead.")] = False,
 ) -> None:
     """Show a contract's summary and fields, or its JSON Schema or Arrow schema."""
     contract = _load(name)
     if json_schema:
-        typer.echo(json.dumps(schemas.to_json_schema(contract), ensure_ascii=False, indent=2))
+        schema = schemas.to_json_schema(contract, _form(form))
+        typer.echo(json.dumps(schema, ensure_ascii=False, indent=2))
     elif arrow:
         typer.echo(str(schemas.to_arrow_schema(contract)))
     else:
         _print_summary(contract)
+
+
+def _form(value: str) -> schemas.Form:
+    if value not in ("accepted", "strict"):
+        raise typer.BadParameter(f"{value!r}: use 'accepted' or 'strict'", param_hint="--form")
+    return "accepted" if value == "accepted" else "strict"
 
 
 def _print_summary(contract: Contract) -> None:

@@ -7,9 +7,11 @@ import datetime as dt
 import json
 
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from assay.pipeline.ingest.deadletter import Reason
-from schemas import Contract, to_arrow_schema
+from schemas import Contract, to_arrow_schema, to_json_schema
 
 from .conftest import reading, record
 from .decoding import plain, run, variant
@@ -137,3 +139,31 @@ def test_a_reading_with_its_own_ingest_time_keeps_it(energy: Contract) -> None:
 def test_year_zero_is_a_type_mismatch(energy: Contract) -> None:
     out = run(energy, [record(0, reading(0, event_time="0000-01-01T00:00:00Z"))])
     assert [d.reason for d in out.dead] == [Reason.TYPE_MISMATCH]
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_every_time_the_accepted_json_schema_allows_is_decoded(
+    energy: Contract, data: st.DataObject
+) -> None:
+    """The accepted form of the JSON Schema (what third-party producers check against) never
+    promises more than the decoder takes: any event time it allows (a real calendar date,
+    ``format: date-time``) becomes a reading, converted to UTC."""
+    pattern = to_json_schema(energy, "accepted")["properties"]["event_time"]["pattern"]
+    value = data.draw(st.from_regex(pattern, fullmatch=True))
+    instant = _instant(value)
+    assume(instant is not None)
+    out = run(energy, [record(0, reading(0, event_time=value))])
+    assert out.dead == [], value
+    assert times(energy, out)[0] == instant
+
+
+def _instant(value: str) -> dt.datetime | None:
+    """The UTC instant of an RFC 3339 value, or None for a date no calendar has (30 February)
+    or an instant outside the years 1 to 9999 (those are dead letters, by design)."""
+    try:
+        return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+    except (ValueError, OverflowError):
+        return None

@@ -173,3 +173,18 @@ def test_a_contract_may_spell_time_and_unknown_fields_its_own_way() -> None:
     assert is_valid(local, naive) and not is_valid(plain, naive)
     extra = _mutated(reading, firmware="2.1")
     assert is_valid(lenient, extra) and not is_valid(plain, extra)
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_the_accepted_form_takes_what_the_pipeline_fills_or_converts(name: str) -> None:
+    """A third-party producer may leave ingest_time to the pipeline and send local offsets;
+    the strict form (assay's edge) requires ingest_time and ``Z``."""
+    contract = load_contract(name)
+    reading = example_reading(contract)
+    del reading["ingest_time"]
+    reading[contract.event_time] = "2026-11-27T18:00:00.125+08:00"
+    accepted = jsonschema.Draft202012Validator(to_json_schema(contract, "accepted"))
+    jsonschema.Draft202012Validator.check_schema(accepted.schema)
+    assert accepted.is_valid(reading)
+    assert not is_valid(contract, reading)
+    assert not accepted.is_valid({**reading, contract.event_time: "2026-11-27T18:00:00+24:00"})
