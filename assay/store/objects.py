@@ -12,8 +12,10 @@ error is transient (the Airflow task retries).
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
@@ -92,12 +94,42 @@ class RenamingStore(ObjectStore, Protocol):
         """Copy an object within a bucket, bytes and content type unchanged, new user metadata."""
 
 
-class MemoryStore:
-    """An `ObjectStore` in a dict, for unit tests."""
+@dataclass(frozen=True)
+class ObjectVersion:
+    """One version of an object in a versioned bucket (a delete marker is one too)."""
 
-    def __init__(self) -> None:
+    key: str
+    version_id: str
+    modified: datetime
+    latest: bool
+    delete_marker: bool = False
+
+
+class VersionedStore(ObjectStore, Protocol):
+    """An object store whose buckets keep versions: what retention needs to remove data."""
+
+    def versions(self, bucket: str, prefix: str = "") -> list[ObjectVersion]:
+        """Every version and delete marker under ``prefix``, by key, newest first."""
+
+    def remove_version(self, bucket: str, key: str, version_id: str) -> None:
+        """Remove one version for good (no delete marker); a missing one is not an error."""
+
+
+class MemoryStore:
+    """A `VersionedStore` in a dict, for unit tests.
+
+    Only the current bytes are kept; a replaced version is remembered by id and time.
+    So removing a current version while older ones remain does not bring an older one
+    back, as S3 would: retention removes the older versions first.
+    """
+
+    def __init__(self, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.objects: dict[tuple[str, str], tuple[bytes, dict[str, str]]] = {}
         self.headers: dict[tuple[str, str], dict[str, str]] = {}
+        self.clock = clock
+        self.current: dict[tuple[str, str], tuple[str, datetime]] = {}
+        self.older: dict[tuple[str, str], list[tuple[str, datetime]]] = {}
+        self._ids = 0
 
     def put(
         self,
@@ -107,6 +139,10 @@ class MemoryStore:
         metadata: dict[str, str] | None = None,
         content_type: str = "application/octet-stream",
     ) -> None:
+        if (bucket, key) in self.current:
+            self.older.setdefault((bucket, key), []).insert(0, self.current[(bucket, key)])
+        self._ids += 1
+        self.current[(bucket, key)] = (f"v{self._ids}", self.clock())
         self.objects[(bucket, key)] = (bytes(data), dict(metadata or {}))
         self.headers[(bucket, key)] = served_headers(content_type)
 
@@ -125,6 +161,25 @@ class MemoryStore:
 
     def delete(self, bucket: str, key: str) -> None:
         self.objects.pop((bucket, key), None)
+        self.current.pop((bucket, key), None)
+
+    def versions(self, bucket: str, prefix: str = "") -> list[ObjectVersion]:
+        found = []
+        for key in self.keys(bucket, prefix):
+            version_id, modified = self.current.get((bucket, key), ("null", self.clock()))
+            found.append(ObjectVersion(key, version_id, modified, latest=True))
+            for old_id, old_time in self.older.get((bucket, key), []):
+                found.append(ObjectVersion(key, old_id, old_time, latest=False))
+        return found
+
+    def remove_version(self, bucket: str, key: str, version_id: str) -> None:
+        where = (bucket, key)
+        if where in self.objects and self.current.get(where, ("null",))[0] == version_id:
+            self.objects.pop(where)
+            self.headers.pop(where, None)
+            self.current.pop(where, None)
+            return
+        self.older[where] = [v for v in self.older.get(where, []) if v[0] != version_id]
 
     def get(self, bucket: str, key: str) -> bytes:
         if (bucket, key) not in self.objects:
@@ -239,6 +294,18 @@ class S3Store:
                 metadata_directive=REPLACE,
             )
 
+    def versions(self, bucket: str, prefix: str = "") -> list[ObjectVersion]:
+        with _translated(bucket, prefix):
+            found = self.client.list_objects(
+                bucket, prefix=prefix, recursive=True, include_version=True
+            )
+            # The server lists a key's versions newest first; a stable sort keeps that.
+            return sorted((_version(o) for o in found if o.object_name), key=lambda v: v.key)
+
+    def remove_version(self, bucket: str, key: str, version_id: str) -> None:
+        with _translated(bucket, key):
+            self.client.remove_object(bucket, key, version_id=version_id)
+
 
 def _object_headers(
     metadata: dict[str, str] | None, content_type: str
@@ -248,6 +315,19 @@ def _object_headers(
         f"{META_PREFIX}{k}": v for k, v in (metadata or {}).items()
     }
     return headers | served_headers(content_type)
+
+
+def _version(found: object) -> ObjectVersion:
+    """A listed minio ``Object`` as an `ObjectVersion` (``is_latest`` is the XML's text)."""
+    latest = str(getattr(found, "is_latest", "")).lower() == "true"
+    modified = getattr(found, "last_modified", None) or datetime.fromtimestamp(0, UTC)
+    return ObjectVersion(
+        key=str(getattr(found, "object_name", "")),
+        version_id=str(getattr(found, "version_id", None) or "null"),
+        modified=modified,
+        latest=latest,
+        delete_marker=bool(getattr(found, "is_delete_marker", False)),
+    )
 
 
 @contextmanager
