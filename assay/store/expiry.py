@@ -1,18 +1,23 @@
 """The expiry ledger: what retention removed, so the accounting still balances without it.
 
-One JSON object per contract and Kafka partition in the reports bucket
-(``layout.expiry_ledger_key``). For every segment whose objects retention removed it keeps
+Append-only, per contract and Kafka partition, in the reports bucket
+(``layout.expiry_ledger_prefix``): every run that removes something first creates one new
+page, named by the run's time and the page's sha256, with a create-only write that never
+replaces an object; no role may remove a version in the reports bucket. The ledger is every
+page read in name order. For every segment whose objects retention removed it keeps
 the offset range, the record and reading counts the raw object's metadata held, when the
 raw object landed (the clock retention counts from) and, per layer (raw, dead-letter,
 quarantine, curated), how many objects and readings went and on which day. The audit
 reads it in place of the objects; validation reads it to find a segment's predecessor.
-Entries are only ever added or extended, never removed.
+A later page only adds segments or layers; what an earlier page recorded stands.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 from assay.store import layout
@@ -46,6 +51,7 @@ class ExpiredSegment:
     dead_readings: int
     landed: str
     layers: dict[str, Removed] = field(default_factory=dict)
+    skipped_by: str = ""  # an operator's skip: its records are dead letters by decision
 
     def with_layers(self, layers: dict[str, Removed]) -> ExpiredSegment:
         """This entry with more layers removed (a layer already recorded keeps its record)."""
@@ -62,9 +68,9 @@ class Ledger:
     segments: dict[str, ExpiredSegment] = field(default_factory=dict)
 
     @property
-    def key(self) -> str:
-        """Where it is stored in the reports bucket."""
-        return layout.expiry_ledger_key(self.contract, self.major, self.partition)
+    def prefix(self) -> str:
+        """Where its pages are stored in the reports bucket."""
+        return layout.expiry_ledger_prefix(self.contract, self.major, self.partition)
 
     def expired(self, stem: str, layer: str) -> Removed | None:
         """What ``layer`` of a segment lost, or None if retention has not touched it."""
@@ -79,23 +85,24 @@ class Ledger:
             merged[entry.segment] = known.with_layers(entry.layers) if known else entry
         return replace(self, segments=dict(sorted(merged.items())))
 
-    def dumps(self) -> bytes:
-        """The stored form."""
+    def page(self, entries: list[ExpiredSegment], now: datetime) -> tuple[str, bytes]:
+        """The page that records ``entries`` (key and bytes): a run's append to the ledger."""
         body = {
             "format": FORMAT,
-            **asdict(self),
-            "segments": list(asdict(self)["segments"].values()),
+            "contract": self.contract,
+            "major": self.major,
+            "partition": self.partition,
+            "written": now.isoformat(),
+            "segments": [asdict(e) for e in entries],
         }
-        return (json.dumps(body, indent=1, ensure_ascii=False) + "\n").encode()
+        data = (json.dumps(body, indent=1, ensure_ascii=False) + "\n").encode()
+        name = f"{now:%Y%m%dT%H%M%S%fZ}-{hashlib.sha256(data).hexdigest()[:16]}.json"
+        return self.prefix + name, data
 
-    @classmethod
-    def loads(cls, data: bytes) -> Ledger:
-        """Parse the stored form."""
+    def with_page(self, data: bytes) -> Ledger:
+        """The ledger with one stored page added."""
         body: dict[str, Any] = json.loads(data)
-        entries = [_segment(e) for e in body["segments"]]
-        return cls(
-            body["contract"], body["major"], body["partition"], {e.segment: e for e in entries}
-        )
+        return self.with_segments([_segment(e) for e in body["segments"]])
 
 
 def _segment(entry: dict[str, Any]) -> ExpiredSegment:
@@ -106,11 +113,12 @@ def _segment(entry: dict[str, Any]) -> ExpiredSegment:
 def load_ledger(
     store: ObjectStore, bucket: str, contract: str, major: int, partition: int
 ) -> Ledger:
-    """The partition's ledger; an empty one if retention never removed anything there."""
-    empty = Ledger(contract, major, partition)
-    if store.head(bucket, empty.key) is None:
-        return empty
-    return Ledger.loads(store.get(bucket, empty.key))
+    """The partition's ledger: its pages in order; empty if retention never removed anything."""
+    ledger = Ledger(contract, major, partition)
+    for key in store.keys(bucket, ledger.prefix):
+        if key.endswith(".json"):
+            ledger = ledger.with_page(store.get(bucket, key))
+    return ledger
 
 
 def expired_raw_keys(

@@ -28,7 +28,7 @@ reads both; a segment parsed from an old name keeps producing old names (so re-r
 rewrites its own objects), until ``assay store migrate`` renames them.
     stalls      state/<contract>/v<major>/stalls/<stage>/partition=<p>.json   (reports bucket)
     losses      state/<contract>/v<major>/losses/partition=<p>/<start>.json   (raw bucket)
-    expired     expired/<contract>/v<major>/partition=<p>/ledger.json   (reports bucket)
+    expired     expired/<contract>/v<major>/partition=<p>/<run time>-<sha256>.json   (reports)
 """
 
 from __future__ import annotations
@@ -234,6 +234,7 @@ def loss_key(contract: str, major: int, partition: int, start: int) -> str:
     return f"{losses_prefix(contract, major)}partition={partition}/{start:0{OFFSET_DIGITS}d}.json"
 
 
-def expiry_ledger_key(contract: str, major: int, partition: int) -> str:
-    """The ledger of what retention removed from one partition (in the reports bucket)."""
-    return f"expired/{partition_prefix(contract, major, partition)}ledger.json"
+def expiry_ledger_prefix(contract: str, major: int, partition: int) -> str:
+    """The folder of one partition's expiry ledger (reports bucket): one object per run that
+    removed something, never replaced."""
+    return f"expired/{partition_prefix(contract, major, partition)}"

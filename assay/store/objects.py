@@ -14,13 +14,13 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
 from assay.config import Settings
 from assay.errors import ObjectExists, StoreError
+from assay.store.versions import ObjectVersion, Versioned, parse_page
 
 if TYPE_CHECKING:
     import urllib3
@@ -94,25 +94,8 @@ class RenamingStore(ObjectStore, Protocol):
         """Copy an object within a bucket, bytes and content type unchanged, new user metadata."""
 
 
-@dataclass(frozen=True)
-class ObjectVersion:
-    """One version of an object in a versioned bucket (a delete marker is one too)."""
-
-    key: str
-    version_id: str
-    modified: datetime
-    latest: bool
-    delete_marker: bool = False
-
-
-class VersionedStore(ObjectStore, Protocol):
+class VersionedStore(ObjectStore, Versioned, Protocol):
     """An object store whose buckets keep versions: what retention needs to remove data."""
-
-    def versions(self, bucket: str, prefix: str = "") -> list[ObjectVersion]:
-        """Every version and delete marker under ``prefix``, by key, newest first."""
-
-    def remove_version(self, bucket: str, key: str, version_id: str) -> None:
-        """Remove one version for good (no delete marker); a missing one is not an error."""
 
 
 class MemoryStore:
@@ -163,7 +146,7 @@ class MemoryStore:
         self.objects.pop((bucket, key), None)
         self.current.pop((bucket, key), None)
 
-    def versions(self, bucket: str, prefix: str = "") -> list[ObjectVersion]:
+    def list_versions(self, bucket: str, prefix: str = "") -> list[ObjectVersion]:
         found = []
         for key in self.keys(bucket, prefix):
             version_id, modified = self.current.get((bucket, key), ("null", self.clock()))
@@ -294,13 +277,16 @@ class S3Store:
                 metadata_directive=REPLACE,
             )
 
-    def versions(self, bucket: str, prefix: str = "") -> list[ObjectVersion]:
-        with _translated(bucket, prefix):
-            found = self.client.list_objects(
-                bucket, prefix=prefix, recursive=True, include_version=True
-            )
-            # The server lists a key's versions newest first; a stable sort keeps that.
-            return sorted((_version(o) for o in found if o.object_name), key=lambda v: v.key)
+    def list_versions(self, bucket: str, prefix: str = "") -> list[ObjectVersion]:
+        found: list[ObjectVersion] = []
+        query: dict[str, str | list[str] | tuple[str]] | None = {"versions": "", "prefix": prefix}
+        while query is not None:
+            with _translated(bucket, prefix):
+                body = self.client._execute("GET", bucket, query_params=query).data
+            page, more = parse_page(body)
+            found += page
+            query = {"versions": "", "prefix": prefix, **more} if more else None
+        return found
 
     def remove_version(self, bucket: str, key: str, version_id: str) -> None:
         with _translated(bucket, key):
@@ -315,19 +301,6 @@ def _object_headers(
         f"{META_PREFIX}{k}": v for k, v in (metadata or {}).items()
     }
     return headers | served_headers(content_type)
-
-
-def _version(found: object) -> ObjectVersion:
-    """A listed minio ``Object`` as an `ObjectVersion` (``is_latest`` is the XML's text)."""
-    latest = str(getattr(found, "is_latest", "")).lower() == "true"
-    modified = getattr(found, "last_modified", None) or datetime.fromtimestamp(0, UTC)
-    return ObjectVersion(
-        key=str(getattr(found, "object_name", "")),
-        version_id=str(getattr(found, "version_id", None) or "null"),
-        modified=modified,
-        latest=latest,
-        delete_marker=bool(getattr(found, "is_delete_marker", False)),
-    )
 
 
 @contextmanager
