@@ -162,9 +162,12 @@ def _ensure_topics(settings: Settings, progress: Progress) -> None:
     from schemas import ContractRegistry
 
     states = ensure_topics(settings, ContractRegistry.shipped())
-    created = [topic for topic, state in states.items() if state == "created"]
+    created = [topic for topic, state in states.items() if state.startswith("created")]
     if created:
         progress(f"kafka: created topics {', '.join(created)}")
+    for topic, state in states.items():
+        if "; set " in state:
+            progress(f"kafka: {topic}: set {state.split('; set ')[1].split(';')[0]}")
 
 
 def down(settings: Settings, progress: Progress) -> None:
