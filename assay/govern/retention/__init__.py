@@ -10,6 +10,7 @@ audit reads in place of the objects. Kafka topics get ``retention.kafka`` as the
 
 from assay.govern.retention._apply import RetentionRefused, RetentionRun, apply_retention
 from assay.govern.retention._plan import Periods, due_layers, noncurrent_due
+from assay.govern.retention._run import run_retention, run_summary
 
 __all__ = [
     "Periods",
@@ -18,4 +19,6 @@ __all__ = [
     "apply_retention",
     "due_layers",
     "noncurrent_due",
+    "run_retention",
+    "run_summary",
 ]
