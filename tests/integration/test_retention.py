@@ -16,7 +16,7 @@ from minio.error import S3Error
 
 from assay.config import PIPELINE, ROOT, STEWARD, Settings
 from assay.govern.audit import Audit, audit
-from assay.govern.retention import run_retention
+from assay.govern.retention import install_lifecycle, lifecycle_days, run_retention
 from assay.pipeline.ingest.deadletter import Record
 from assay.pipeline.ingest.landing import MemoryPartition, land_partition
 from assay.pipeline.validate import curation
@@ -165,3 +165,21 @@ def test_only_the_pipeline_removes_versions_and_never_in_reports(
     assert refused.value.code == "AccessDenied"
     pipeline.remove_object(buckets.raw, raw.key, version_id=raw.version_id)
     assert _versions(settings, buckets.raw) == []
+
+
+def test_lifecycle_rules_are_detected_as_unsupported_and_the_command_sweeps(
+    private_gateway: Gateway,
+) -> None:
+    settings = private_gateway({})
+    contract = load_contract("energy_meter")
+    found = install_lifecycle(settings.as_role(ROOT), [contract])
+    data_layers = ("raw", "deadletter", "quarantine", "curated")
+    assert found == {settings.buckets[r]: "NotImplemented" for r in data_layers}  # Versity 1.8
+    buckets, pipeline = Buckets.from_settings(settings), S3Store(settings.as_role(PIPELINE))
+    for _ in range(2):
+        pipeline.put(buckets.curated, "energy_meter/v1/date=2026-03-01/x.parquet", b"x")
+    later = datetime.now(UTC) + timedelta(days=lifecycle_days(contract, "curated"), seconds=1)
+    run = run_retention(settings, contract, later)
+    assert run.noncurrent[buckets.curated] == 1
+    (kept,) = pipeline.list_versions(buckets.curated, "energy_meter/")
+    assert kept.latest

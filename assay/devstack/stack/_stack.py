@@ -133,6 +133,7 @@ def up(
     if created:
         progress(f"s3: created buckets {', '.join(created)}")
     _apply_roles(settings, progress)
+    _install_lifecycle(settings, progress)
     if airflow:
         for service in _airflow_services(settings):
             service.up(progress)
@@ -145,6 +146,17 @@ def _apply_roles(settings: Settings, progress: Progress) -> None:
     applied = apply(settings)
     roles = ", ".join(applied.created + applied.updated)
     progress(f"s3: roles applied ({roles}); keys in {settings.state_dir / 'access'}")
+
+
+def _install_lifecycle(settings: Settings, progress: Progress) -> None:
+    from assay.govern.retention import install_lifecycle
+    from schemas import ContractRegistry
+
+    found = install_lifecycle(settings.as_role(ROOT), ContractRegistry.shipped())
+    if all(state == "rules set" for state in found.values()):
+        progress("s3: lifecycle rules remove replaced versions; `assay retention apply` too")
+    else:
+        progress("s3: no lifecycle rules (the server has none); `assay retention apply` sweeps")
 
 
 def _ensure_acls(settings: Settings, progress: Progress) -> None:
