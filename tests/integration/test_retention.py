@@ -183,3 +183,17 @@ def test_lifecycle_rules_are_detected_as_unsupported_and_the_command_sweeps(
     assert run.noncurrent[buckets.curated] == 1
     (kept,) = pipeline.list_versions(buckets.curated, "energy_meter/")
     assert kept.latest
+
+
+def test_a_gateway_principal_leaves_topic_settings_alone(stack_settings: Settings) -> None:
+    """The edge may write its topics but not read their settings: `assay-edge topics ensure`
+    reports the topic and changes nothing, rather than failing."""
+    from assay.devstack.stack.kafka_auth import EDGE_DEMO, principal_security
+
+    energy = load_contract("energy_meter")
+    before = _topic_config(stack_settings, topic_name(energy))
+    shorter = energy.model_copy(update={"retention": Retention(kafka="1h")})
+    security = principal_security(stack_settings, EDGE_DEMO)
+    (state,) = ensure_topics(stack_settings.bootstrap, [shorter], security=security)
+    assert not state.created and state.matches and state.configs == state.altered == {}
+    assert _topic_config(stack_settings, topic_name(energy)) == before
