@@ -8,6 +8,9 @@ import pytest
 
 from assay.govern.audit import Audit, audit
 from assay.govern.retention import RetentionRefused, apply_retention
+from assay.pipeline import problems
+from assay.pipeline.ingest.landing import MemoryPartition, land_partition
+from assay.pipeline.ingest.skip import skip_range
 from assay.pipeline.validate import curation
 from assay.store import layout
 from assay.store.buckets import Buckets
@@ -15,7 +18,7 @@ from assay.store.expiry import load_ledger
 from assay.store.objects import MemoryStore
 from schemas import Contract, wire
 
-from .conftest import BUCKETS, Clock, faulty_records, land, reading, record, validate
+from .conftest import BUCKETS, TOPIC, Clock, faulty_records, land, reading, record, validate
 
 READINGS = 60  # three segments of 20 records; 59 readings (one undecodable), one replay
 
@@ -164,3 +167,25 @@ def test_the_releases_bucket_is_refused(store: MemoryStore, clock: Clock, energy
     with pytest.raises(RetentionRefused) as refused:
         apply_retention(store, shared, energy, clock.now)
     assert refused.value.bucket == "same"
+
+
+def test_a_skip_and_a_loss_tile_with_expired_segments_and_count_the_same(
+    store: MemoryStore, clock: Clock, energy: Contract
+) -> None:
+    log = MemoryPartition([record(i, reading(i)) for i in range(30)], topic=TOPIC)
+    land_partition(log, store, BUCKETS, energy, max_records=4, max_segments=1)
+    skip_range(log, store, BUCKETS, energy, 4, 7, by="ops", why="poison")
+    land_partition(log, store, BUCKETS, energy, max_records=10, max_segments=1)
+    log.low = 20  # offsets 17-20 expire from Kafka before they land: a recorded loss
+    land_partition(log, store, BUCKETS, energy, max_records=10)
+    (loss,) = problems.losses(store, "raw", energy)
+    problems.acknowledge_loss(store, "raw", energy, loss, "ops", "broker down")
+    validate(store, energy)
+    before = audited(store, energy, 30)
+    assert before.problems == [] and before.totals.skipped_by_operator == 3
+    apply_retention(store, BUCKETS, energy, clock.advance(days=1))
+    assert layer_keys(store, "raw") == []
+    after = audited(store, energy, 30)
+    assert after.problems == [] and after.expired_spans(0) == [(0, 17), (20, 30)]
+    for name in ("produced", "curated", "dead_lettered", "skipped_by_operator", "lost_records"):
+        assert getattr(after.totals, name) == getattr(before.totals, name), name
