@@ -1,4 +1,4 @@
-"""The pipeline's Airflow DAGs, generated from the contracts: ingest and validate per contract."""
+"""The pipeline's Airflow DAGs: ingest and validate per contract, and daily retention."""
 
 from assay.pipeline.airflow.dags import pipeline_dags
 

@@ -228,4 +228,7 @@ def topics_ensure(config_file: ConfigPath) -> None:
                 "exists" if s.matches else f"exists with {s.partitions}, contract says {s.wanted}"
             )
         )
-        console.print(f"{s.topic}: {s.partitions} partitions ({note})")
+        if s.altered:
+            note += "; set " + ", ".join(f"{k}={v}" for k, v in s.altered.items())
+        retention = s.configs.get("retention.ms", "?")
+        console.print(f"{s.topic}: {s.partitions} partitions, retention.ms={retention} ({note})")

@@ -1,22 +1,27 @@
-"""Create each contract's Kafka topic with the contract's partition count.
+"""Each contract's Kafka topic, with the contract's partitions and retention.
 
-API (``assay topics ensure`` may call it too)::
+The one definition of a contract's topic, for the edge (``assay-edge topics ensure``) and
+the platform (``assay topics ensure``, ``assay stack up``)::
 
     ensure_topics("127.0.0.1:9092", contracts, replication_factor=1, security=None)
         -> list[TopicState]
 
-Existing topics are left as they are and reported with their partition count, so a mismatch
-is visible (Kafka can add partitions but never remove them; that is an operator's decision).
+A missing topic is created with the contract's partitions and settings
+(``schemas.topic_configs``: ``retention.ms`` from ``retention.kafka``). An existing topic
+gets the settings that differ (IncrementalAlterConfigs SET, so its other settings stay);
+its partitions are only reported, since Kafka can add partitions but never remove them
+(an operator's decision).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from producers.errors import SinkError
 from producers.sink import translate_kafka_error
-from schemas import Contract, topic_name
+from schemas import Contract, topic_configs, topic_name
 from schemas.kafka_security import KafkaSecurity, kafka_python_security
 
 __all__ = ["TopicState", "ensure_topics"]
@@ -24,12 +29,14 @@ __all__ = ["TopicState", "ensure_topics"]
 
 @dataclass(frozen=True)
 class TopicState:
-    """One topic after ``ensure_topics``: its partitions and whether it was created now."""
+    """One topic after ``ensure_topics``: partitions, settings, and what was done to it."""
 
     topic: str
     partitions: int
     wanted: int
     created: bool
+    configs: dict[str, str] = field(default_factory=dict)
+    altered: dict[str, str] = field(default_factory=dict)
 
     @property
     def matches(self) -> bool:
@@ -44,10 +51,10 @@ def ensure_topics(
     timeout_ms: int = 15_000,
     security: KafkaSecurity | None = None,
 ) -> list[TopicState]:
-    """Create missing topics; report every topic's partitions."""
-    from kafka.admin import KafkaAdminClient, NewTopic
+    """Create missing topics, bring settings in line; report every topic."""
+    from kafka.admin import KafkaAdminClient
 
-    wanted = {topic_name(c): c.partitions for c in contracts}
+    wanted = {topic_name(c): (c.partitions, topic_configs(c)) for c in contracts}
     try:
         admin = KafkaAdminClient(
             bootstrap_servers=bootstrap.split(","),
@@ -57,36 +64,86 @@ def ensure_topics(
     except Exception as exc:
         raise translate_kafka_error(bootstrap, exc) from exc
     try:
+        created = _create(admin, wanted, replication_factor, timeout_ms)
+        altered = _align(admin, {t: c for t, (_, c) in wanted.items() if t not in created})
         existing = _partitions(admin, list(wanted))
-        missing = [
-            NewTopic(t, n, replication_factor) for t, n in wanted.items() if t not in existing
-        ]
-        if missing:
-            _create(admin, missing)
-        created = {t.name for t in missing}
-        existing = _partitions(admin, list(wanted))
+        configs = _configs(admin, list(existing), [k for _, c in wanted.values() for k in c])
     finally:
         admin.close()
-    return [TopicState(t, existing.get(t, 0), n, t in created) for t, n in wanted.items()]
+    return [
+        TopicState(t, existing.get(t, 0), n, t in created, configs.get(t, {}), altered.get(t, {}))
+        for t, (n, _) in wanted.items()
+    ]
 
 
-def _create(admin: object, topics: list[object]) -> None:
+def _create(
+    admin: Any, wanted: dict[str, tuple[int, dict[str, str]]], replication: int, timeout_ms: int
+) -> set[str]:
+    """Create the topics not there yet, with their settings; the names created."""
     from kafka.errors import TopicAlreadyExistsError
 
+    present = set(_partitions(admin, list(wanted)))
+    missing = {
+        t: {"num_partitions": n, "replication_factor": replication, "configs": c}
+        for t, (n, c) in wanted.items()
+        if t not in present
+    }
+    if not missing:
+        return set()
     try:
-        admin.create_topics(topics, timeout_ms=15_000)  # type: ignore[attr-defined]
+        admin.create_topics(missing, timeout_ms=timeout_ms)
     except TopicAlreadyExistsError:
-        pass  # someone else created it meanwhile: fine
+        return set()  # someone else created them meanwhile: settings are aligned below
     except Exception as exc:
-        raise SinkError(",".join(t.name for t in topics), f"cannot create: {exc}") from exc  # type: ignore[attr-defined]
+        raise SinkError(",".join(missing), f"cannot create: {exc}") from exc
+    return set(missing)
 
 
-def _partitions(admin: object, topics: list[str]) -> dict[str, int]:
-    listed = set(admin.list_topics())  # type: ignore[attr-defined]
+def _align(admin: Any, wanted: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    """Set each setting that differs from the contract's; the settings changed per topic."""
+    from kafka.admin import ConfigResource, ConfigResourceType
+
+    have = _configs(admin, list(wanted), [k for c in wanted.values() for k in c])
+    changes = {
+        t: {k: v for k, v in c.items() if have.get(t, {}).get(k) != v}
+        for t, c in wanted.items()
+        if t in have
+    }
+    changes = {t: c for t, c in changes.items() if c}
+    if changes:
+        resources = [
+            ConfigResource(ConfigResourceType.TOPIC, t, configs=c) for t, c in changes.items()
+        ]
+        try:
+            result = admin.alter_configs(resources, incremental=True)
+        except Exception as exc:
+            raise SinkError(",".join(changes), f"cannot alter settings: {exc}") from exc
+        failed = {t: r for t, r in result.get("topic", {}).items() if r != "OK"}
+        if failed:
+            raise SinkError(",".join(failed), f"cannot alter settings: {failed}")
+    return changes
+
+
+def _configs(admin: Any, topics: list[str], keys: list[str]) -> dict[str, dict[str, str]]:
+    """The current value of ``keys`` on each topic (broker defaults included)."""
+    from kafka.admin import ConfigResource, ConfigResourceType
+
+    if not topics:
+        return {}
+    wanted = dict.fromkeys(keys)
+    resources = [ConfigResource(ConfigResourceType.TOPIC, t, configs=dict(wanted)) for t in topics]
+    described = admin.describe_configs(resources, config_filter="all").get("topic", {})
+    # A principal without DescribeConfigs (a gateway's) gets no settings back: such a topic
+    # is left as it is and reported without them, rather than failing the whole call.
+    return {t: {k: c["value"] for k, c in cs.items()} for t, cs in described.items() if cs}
+
+
+def _partitions(admin: Any, topics: list[str]) -> dict[str, int]:
+    listed = set(admin.list_topics())
     present = [t for t in topics if t in listed]
     if not present:
         return {}
-    described = admin.describe_topics(present)  # type: ignore[attr-defined]
+    described = admin.describe_topics(present)
     return {
         d.get("name", d.get("topic")): len(d["partitions"])
         for d in described

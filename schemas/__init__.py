@@ -85,7 +85,7 @@ from schemas._rules import (
     UniqueRule,
     compile_rules,
 )
-from schemas._topic import topic_name
+from schemas._topic import topic_configs, topic_name
 from schemas._units import is_known_unit, units_equivalent
 from schemas._vocabulary import (
     Classification,
@@ -189,6 +189,7 @@ __all__ = [
     "to_arrow_schema",
     "to_json_schema",
     "to_odcs",
+    "topic_configs",
     "topic_name",
     "units_equivalent",
     "version_bump",

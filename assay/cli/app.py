@@ -19,6 +19,7 @@ from assay.cli import (
     lineage,
     release,
     report,
+    retention,
     smoke,
     stack,
     status,
@@ -44,6 +45,7 @@ app.add_typer(lineage.app, name="lineage")
 app.add_typer(report.app, name="report")
 app.add_typer(store.app, name="store")
 app.command("status")(status.status)
+app.add_typer(retention.app, name="retention")
 app.command("audit")(datasets.audit)
 app.command("smoke")(smoke.smoke)
 app.command("demo")(demo.demo)

@@ -121,6 +121,7 @@ def audit(
         "awaiting validation",
         "not landed (records)",
         "lost (records)",
+        "raw expired",
         "balanced",
     )
     for result in results:
@@ -138,11 +139,16 @@ def audit(
                     t.awaiting_validation,
                     t.not_landed_records,
                     t.lost_records,
+                    t.expired,
                 )
             ),
             "[green]yes[/green]" if result.balanced else "[red]NO[/red]",
         )
     out.print(table)
+    for r in results:
+        for partition in sorted(r.expired_ranges):
+            spans = ", ".join(f"[{a}, {b})" for a, b in r.expired_spans(partition))
+            out.print(f"{r.contract} partition {partition}: raw expired at offsets {spans}")
     problems = [f"{r.contract}: {p}" for r in results for p in r.problems]
     for problem in problems:
         console.print(f"[red]discrepancy[/red] {problem}")

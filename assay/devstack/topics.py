@@ -1,20 +1,25 @@
 """Kafka topics of the contracts, as the platform reports them; the edge's one definition.
 
-Topic creation lives in ``producers.topics`` (factory IT runs it from a gateway too); this
-module only translates its states and errors into the platform's words.
+Topic creation and settings live in ``producers.topics`` (factory IT runs it from a gateway
+too; ``assay topics ensure`` and ``assay stack up`` call it here); this module only
+translates its states and errors into the platform's words.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from assay.config import Settings
 from assay.errors import KafkaUnavailable
 from schemas import Contract, topic_name
 
+if TYPE_CHECKING:
+    from producers.topics import TopicState
+
 
 def ensure_topics(settings: Settings, contracts: Iterable[Contract]) -> dict[str, str]:
-    """Create missing topics; say per topic "created", "exists" or how its partitions differ."""
+    """Create or align every contract's topic; say per topic what was done."""
     from producers import EdgeError
     from producers import ensure_topics as ensure
 
@@ -24,10 +29,19 @@ def ensure_topics(settings: Settings, contracts: Iterable[Contract]) -> dict[str
     except EdgeError as exc:
         topics = ",".join(topic_name(c) for c in contracts)
         raise KafkaUnavailable(topics, f"cannot reach {settings.bootstrap}: {exc}") from exc
-    return {s.topic: _state(s.created, s.partitions, s.wanted) for s in states}
+    return {s.topic: describe(s) for s in states}
 
 
-def _state(created: bool, have: int, want: int) -> str:
-    if created:
-        return "created"
-    return "exists" if have == want else f"exists with {have} partitions (contract wants {want})"
+def describe(state: TopicState) -> str:
+    """``created``, ``exists`` or how its partitions differ, what was set, and the retention
+    it has now."""
+    if state.created:
+        said = "created"
+    elif state.matches:
+        said = "exists"
+    else:
+        said = f"exists with {state.partitions} partitions (contract wants {state.wanted})"
+    if state.altered:
+        said += "; set " + ", ".join(f"{k}={v}" for k, v in state.altered.items())
+    retention = state.configs.get("retention.ms")
+    return said + (f"; retention.ms={retention}" if retention else "")

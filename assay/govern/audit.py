@@ -14,6 +14,13 @@ Per contract and partition:
 
 So, for the landed and validated part of the topic:
 ``produced = curated + quarantined + dead-lettered + duplicates dropped``.
+
+Retention removes old objects, never the accounting: a segment whose raw object is gone
+is read from the partition's expiry ledger (its offsets, records and readings) and tiles
+the offsets like a stored one; its summary stays in the reports bucket, and curated or
+quarantine rows the ledger says were removed count as removed rather than missing. The
+readings of such segments are ``expired``, and their offset ranges are listed per
+partition. A segment removed before it was validated is a discrepancy.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from assay.pipeline.problems import Loss
 from assay.pipeline.validate.curation import Buckets, Summary
 from assay.pipeline.validate.dedup import duplicate_pairs
 from assay.store import layout
+from assay.store.expiry import Ledger, load_ledger
 from assay.store.objects import ObjectStore
 from assay.store.parquet import from_parquet
 from schemas import Contract
@@ -50,6 +58,7 @@ class Totals:
     not_landed_records: int = 0
     lost_records: int = 0
     skipped_by_operator: int = 0
+    expired: int = 0
 
     def add(self, other: Totals) -> None:
         """Add another partition's totals."""
@@ -75,6 +84,7 @@ class Audit:
     contract: str
     partitions: dict[int, Totals] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    expired_ranges: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
 
     @property
     def totals(self) -> Totals:
@@ -88,6 +98,17 @@ class Audit:
     def balanced(self) -> bool:
         """True when no discrepancy was found."""
         return not self.problems
+
+    def expired_spans(self, partition: int) -> list[tuple[int, int]]:
+        """The partition's expired offset ranges, adjacent ones joined (``[0,10) [10,20)`` is
+        ``[0,20)``)."""
+        joined: list[tuple[int, int]] = []
+        for start, end in sorted(self.expired_ranges.get(partition, [])):
+            if joined and joined[-1][1] == start:
+                joined[-1] = (joined[-1][0], end)
+            else:
+                joined.append((start, end))
+        return joined
 
 
 def audit(
@@ -109,6 +130,23 @@ def audit(
     return result
 
 
+@dataclass(frozen=True)
+class _Landed:
+    """One segment as landing recorded it: from its raw object, or from the expiry ledger."""
+
+    key: str
+    records: int
+    readings: int
+    dead: int
+    skipped: bool
+    expired: bool
+
+    @classmethod
+    def stored(cls, key: str, meta: dict[str, str]) -> _Landed:
+        readings, dead = int(meta["readings"]), int(meta["dead-readings"])
+        return cls(key, int(meta["records"]), readings, dead, bool(meta.get("skipped-by")), False)
+
+
 def _partition(
     store: ObjectStore,
     buckets: Buckets,
@@ -118,23 +156,23 @@ def _partition(
     result: Audit,
 ) -> tuple[Totals, list[str]]:
     low, high, committed = offsets
+    ledger = load_ledger(store, buckets.reports, contract.name, contract.major, partition)
     totals, curated_keys, landed_to = Totals(), [], 0
-    for start, end, key, loss in _ranges(store, buckets, contract, partition):
-        where = f"partition {partition} " + (f"loss {start}-{end}" if loss else _stem(key))
+    for start, end, key, found in _ranges(store, buckets, contract, ledger):
+        where = f"partition {partition} " + (f"loss {start}-{end}" if key == "" else _stem(key))
         if start != landed_to:
             result.problems.append(_seam(partition, where, start, landed_to))
         landed_to = end
-        if loss is not None:
-            _loss(loss, totals, result)
+        if isinstance(found, Loss):
+            _loss(found, totals, result)
             continue
-        meta = store.head(buckets.raw, key) or {}
-        if int(meta["records"]) != end - start:
-            result.problems.append(f"{where}: {meta['records']} records for offsets {start}-{end}")
-        readings, dead = int(meta["readings"]), int(meta["dead-readings"])
-        totals.produced += readings + dead
-        totals.dead_lettered += dead
-        totals.skipped_by_operator += dead if meta.get("skipped-by") else 0
-        curated_keys += _segment(store, buckets, contract, key, readings, totals, result, where)
+        if found.records != end - start:
+            result.problems.append(f"{where}: {found.records} records for offsets {start}-{end}")
+        _count(found, totals)
+        if found.expired:
+            result.expired_ranges.setdefault(partition, []).append((start, end))
+        check = _Check(store, buckets, contract, ledger, totals, result, where)
+        curated_keys += check.segment(found)
     if committed is not None and landed_to != committed:
         result.problems.append(
             f"partition {partition}: committed offset {committed} but raw "
@@ -150,16 +188,40 @@ def _partition(
     return totals, curated_keys
 
 
+def _count(seg: _Landed, totals: Totals) -> None:
+    totals.produced += seg.readings + seg.dead
+    totals.dead_lettered += seg.dead
+    totals.skipped_by_operator += seg.dead if seg.skipped else 0
+    totals.expired += seg.readings + seg.dead if seg.expired else 0
+
+
 def _ranges(
-    store: ObjectStore, buckets: Buckets, contract: Contract, partition: int
-) -> list[tuple[int, int, str, Loss | None]]:
-    """The partition's raw segments and loss records as (start, end, key, loss), in order."""
-    prefix = layout.partition_prefix(contract.name, contract.major, partition)
-    found: list[tuple[int, int, str, Loss | None]] = []
+    store: ObjectStore, buckets: Buckets, contract: Contract, ledger: Ledger
+) -> list[tuple[int, int, str, _Landed | Loss]]:
+    """The partition's raw segments (stored, or removed and in the ledger) and loss records
+    as (start, end, key, what), in offset order; a loss has no key."""
+    prefix = layout.partition_prefix(contract.name, contract.major, ledger.partition)
+    found: list[tuple[int, int, str, _Landed | Loss]] = []
+    stored = set()
     for key in [k for k in store.keys(buckets.raw, prefix) if k.endswith(".parquet")]:
         meta = store.head(buckets.raw, key) or {}
-        found.append((int(meta["start-offset"]), int(meta["end-offset"]), key, None))
-    for loss in problems.losses(store, buckets.raw, contract, partition):
+        found.append(
+            (int(meta["start-offset"]), int(meta["end-offset"]), key, _Landed.stored(key, meta))
+        )
+        stored.add(layout.Segment.parse(key))
+    for stem, e in ledger.segments.items():
+        seg = layout.Segment.parse(stem)
+        if "raw" in e.layers and seg not in stored:
+            gone = _Landed(stem, e.records, e.readings, e.dead_readings, bool(e.skipped_by), True)
+            found.append(
+                (
+                    e.start_offset,
+                    e.end_offset,
+                    layout.raw_key(contract.name, contract.major, seg),
+                    gone,
+                )
+            )
+    for loss in problems.losses(store, buckets.raw, contract, ledger.partition):
         found.append((loss.start, loss.end, "", loss))
     return sorted(found, key=lambda r: (r[0], r[1]))
 
@@ -187,44 +249,59 @@ def _loss(loss: Loss, totals: Totals, result: Audit) -> None:
         )
 
 
-def _segment(
-    store: ObjectStore,
-    buckets: Buckets,
-    contract: Contract,
-    key: str,
-    readings: int,
-    totals: Totals,
-    result: Audit,
-    where: str,
-) -> list[str]:
-    seg = layout.Segment.parse(key)
-    data = _get(
-        store,
-        buckets.reports,
-        layout.report_prefix(contract.name, contract.major, seg) + "summary.json",
-    )
-    if data is None:
-        totals.awaiting_validation += readings
-        return []
-    summary = Summary.loads(data)
-    totals.curated += summary.curated
-    totals.quarantined += summary.quarantined
-    totals.duplicates += summary.duplicates
-    if summary.readings != readings or not summary.balanced:
-        result.problems.append(
-            f"{where}: {readings} raw readings but summary says {summary.readings} = "
-            f"{summary.curated} + {summary.quarantined} + {summary.duplicates}"
-        )
-    curated_rows = sum(
-        int((store.head(buckets.curated, k) or {}).get("rows", -1)) for k in summary.curated_keys
-    )
-    if curated_rows != summary.curated:
-        result.problems.append(
-            f"{where}: curated objects hold {curated_rows} rows, summary says {summary.curated}"
-        )
-    if summary.quarantined and not store.head(buckets.quarantine, summary.quarantine_key or ""):
-        result.problems.append(f"{where}: quarantine object {summary.quarantine_key} is missing")
-    return summary.curated_keys
+@dataclass
+class _Check:
+    """The checks of one segment's validation: its summary against the objects it names."""
+
+    store: ObjectStore
+    buckets: Buckets
+    contract: Contract
+    ledger: Ledger
+    totals: Totals
+    result: Audit
+    where: str
+
+    def segment(self, seg: _Landed) -> list[str]:
+        """Count the segment's readings by place; the curated objects still stored."""
+        stem = layout.Segment.parse(seg.key)
+        prefix = layout.report_prefix(self.contract.name, self.contract.major, stem)
+        data = _get(self.store, self.buckets.reports, prefix + "summary.json")
+        if data is None:
+            if seg.expired:
+                self.result.problems.append(f"{self.where}: removed before it was validated")
+            self.totals.awaiting_validation += seg.readings
+            return []
+        summary = Summary.loads(data)
+        self.totals.curated += summary.curated
+        self.totals.quarantined += summary.quarantined
+        self.totals.duplicates += summary.duplicates
+        if summary.readings != seg.readings or not summary.balanced:
+            self.result.problems.append(
+                f"{self.where}: {seg.readings} raw readings but summary says {summary.readings} = "
+                f"{summary.curated} + {summary.quarantined} + {summary.duplicates}"
+            )
+        self._quarantine(summary, stem.stem)
+        return self._curated(summary, stem.stem)
+
+    def _curated(self, summary: Summary, stem: str) -> list[str]:
+        heads = {k: self.store.head(self.buckets.curated, k) for k in summary.curated_keys}
+        stored = {k: m for k, m in heads.items() if m is not None}
+        removed = self.ledger.expired(stem, "curated")
+        rows = sum(int(m.get("rows", -1)) for m in stored.values())
+        rows += removed.readings if removed else 0
+        if rows != summary.curated or (len(stored) < len(heads) and removed is None):
+            self.result.problems.append(
+                f"{self.where}: curated objects hold {rows} rows"
+                f"{' (with those removed by retention)' if removed else ''}, "
+                f"summary says {summary.curated}"
+            )
+        return list(stored)
+
+    def _quarantine(self, summary: Summary, stem: str) -> None:
+        key = summary.quarantine_key or ""
+        gone = self.ledger.expired(stem, "quarantine") is not None
+        if summary.quarantined and not gone and not self.store.head(self.buckets.quarantine, key):
+            self.result.problems.append(f"{self.where}: quarantine object {key} is missing")
 
 
 def _get(store: ObjectStore, bucket: str, key: str) -> bytes | None:

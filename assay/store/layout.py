@@ -28,6 +28,7 @@ reads both; a segment parsed from an old name keeps producing old names (so re-r
 rewrites its own objects), until ``assay store migrate`` renames them.
     stalls      state/<contract>/v<major>/stalls/<stage>/partition=<p>.json   (reports bucket)
     losses      state/<contract>/v<major>/losses/partition=<p>/<start>.json   (raw bucket)
+    expired     expired/<contract>/v<major>/partition=<p>/<run time>-<sha256>.json   (reports)
 """
 
 from __future__ import annotations
@@ -231,3 +232,9 @@ def loss_key(contract: str, major: int, partition: int, start: int) -> str:
     """The record of offsets that expired from Kafka before they were landed, in the raw
     bucket beside the segments they are missing from; named by the first lost offset."""
     return f"{losses_prefix(contract, major)}partition={partition}/{start:0{OFFSET_DIGITS}d}.json"
+
+
+def expiry_ledger_prefix(contract: str, major: int, partition: int) -> str:
+    """The folder of one partition's expiry ledger (reports bucket): one object per run that
+    removed something, never replaced."""
+    return f"expired/{partition_prefix(contract, major, partition)}"

@@ -12,13 +12,15 @@ error is transient (the Airflow task retries).
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
 from assay.config import Settings
 from assay.errors import ObjectExists, StoreError
+from assay.store.versions import ObjectVersion, Versioned, parse_page
 
 if TYPE_CHECKING:
     import urllib3
@@ -92,12 +94,25 @@ class RenamingStore(ObjectStore, Protocol):
         """Copy an object within a bucket, bytes and content type unchanged, new user metadata."""
 
 
-class MemoryStore:
-    """An `ObjectStore` in a dict, for unit tests."""
+class VersionedStore(ObjectStore, Versioned, Protocol):
+    """An object store whose buckets keep versions: what retention needs to remove data."""
 
-    def __init__(self) -> None:
+
+class MemoryStore:
+    """A `VersionedStore` in a dict, for unit tests.
+
+    Only the current bytes are kept; a replaced version is remembered by id and time.
+    So removing a current version while older ones remain does not bring an older one
+    back, as S3 would: retention removes the older versions first.
+    """
+
+    def __init__(self, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.objects: dict[tuple[str, str], tuple[bytes, dict[str, str]]] = {}
         self.headers: dict[tuple[str, str], dict[str, str]] = {}
+        self.clock = clock
+        self.current: dict[tuple[str, str], tuple[str, datetime]] = {}
+        self.older: dict[tuple[str, str], list[tuple[str, datetime]]] = {}
+        self._ids = 0
 
     def put(
         self,
@@ -107,6 +122,10 @@ class MemoryStore:
         metadata: dict[str, str] | None = None,
         content_type: str = "application/octet-stream",
     ) -> None:
+        if (bucket, key) in self.current:
+            self.older.setdefault((bucket, key), []).insert(0, self.current[(bucket, key)])
+        self._ids += 1
+        self.current[(bucket, key)] = (f"v{self._ids}", self.clock())
         self.objects[(bucket, key)] = (bytes(data), dict(metadata or {}))
         self.headers[(bucket, key)] = served_headers(content_type)
 
@@ -125,6 +144,25 @@ class MemoryStore:
 
     def delete(self, bucket: str, key: str) -> None:
         self.objects.pop((bucket, key), None)
+        self.current.pop((bucket, key), None)
+
+    def list_versions(self, bucket: str, prefix: str = "") -> list[ObjectVersion]:
+        found = []
+        for key in self.keys(bucket, prefix):
+            version_id, modified = self.current.get((bucket, key), ("null", self.clock()))
+            found.append(ObjectVersion(key, version_id, modified, latest=True))
+            for old_id, old_time in self.older.get((bucket, key), []):
+                found.append(ObjectVersion(key, old_id, old_time, latest=False))
+        return found
+
+    def remove_version(self, bucket: str, key: str, version_id: str) -> None:
+        where = (bucket, key)
+        if where in self.objects and self.current.get(where, ("null",))[0] == version_id:
+            self.objects.pop(where)
+            self.headers.pop(where, None)
+            self.current.pop(where, None)
+            return
+        self.older[where] = [v for v in self.older.get(where, []) if v[0] != version_id]
 
     def get(self, bucket: str, key: str) -> bytes:
         if (bucket, key) not in self.objects:
@@ -238,6 +276,21 @@ class S3Store:
                 metadata=headers,
                 metadata_directive=REPLACE,
             )
+
+    def list_versions(self, bucket: str, prefix: str = "") -> list[ObjectVersion]:
+        found: list[ObjectVersion] = []
+        query: dict[str, str | list[str] | tuple[str]] | None = {"versions": "", "prefix": prefix}
+        while query is not None:
+            with _translated(bucket, prefix):
+                body = self.client._execute("GET", bucket, query_params=query).data
+            page, more = parse_page(body)
+            found += page
+            query = {"versions": "", "prefix": prefix, **more} if more else None
+        return found
+
+    def remove_version(self, bucket: str, key: str, version_id: str) -> None:
+        with _translated(bucket, key):
+            self.client.remove_object(bucket, key, version_id=version_id)
 
 
 def _object_headers(

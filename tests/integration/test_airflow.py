@@ -73,3 +73,21 @@ def paused(settings: Settings, dag_id: str) -> Iterator[None]:
         yield
     finally:
         airflow_client.call(settings, "PATCH", f"/dags/{dag_id}", {"is_paused": False})
+
+
+def test_retention_dag_runs_a_real_task_per_contract(stack_settings: Settings) -> None:
+    from airflow.models import DagBag
+    from airflow.utils.state import DagRunState
+
+    from schemas import ContractRegistry
+
+    bag = DagBag(dag_folder=str(DAGS / "assay_pipeline.py"), safe_mode=False)
+    dag = bag.get_dag("assay_retention")
+    with paused(stack_settings, "assay_retention"):
+        run = dag.test()
+    assert run.state == DagRunState.SUCCESS
+    instances = run.get_task_instances()
+    summaries = [ti.xcom_pull(task_ids="expire", map_indexes=ti.map_index) for ti in instances]
+    names = sorted(c.name for c in ContractRegistry.shipped())
+    assert sorted(s["contract"] for s in summaries) == names
+    assert all(s["dry_run"] is False and "layers" in s for s in summaries)

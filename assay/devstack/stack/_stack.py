@@ -133,6 +133,7 @@ def up(
     if created:
         progress(f"s3: created buckets {', '.join(created)}")
     _apply_roles(settings, progress)
+    _install_lifecycle(settings, progress)
     if airflow:
         for service in _airflow_services(settings):
             service.up(progress)
@@ -145,6 +146,17 @@ def _apply_roles(settings: Settings, progress: Progress) -> None:
     applied = apply(settings)
     roles = ", ".join(applied.created + applied.updated)
     progress(f"s3: roles applied ({roles}); keys in {settings.state_dir / 'access'}")
+
+
+def _install_lifecycle(settings: Settings, progress: Progress) -> None:
+    from assay.govern.retention import install_lifecycle
+    from schemas import ContractRegistry
+
+    found = install_lifecycle(settings.as_role(ROOT), ContractRegistry.shipped())
+    if all(state == "rules set" for state in found.values()):
+        progress("s3: lifecycle rules remove replaced versions; `assay retention apply` too")
+    else:
+        progress("s3: no lifecycle rules (the server has none); `assay retention apply` sweeps")
 
 
 def _ensure_acls(settings: Settings, progress: Progress) -> None:
@@ -162,9 +174,12 @@ def _ensure_topics(settings: Settings, progress: Progress) -> None:
     from schemas import ContractRegistry
 
     states = ensure_topics(settings, ContractRegistry.shipped())
-    created = [topic for topic, state in states.items() if state == "created"]
+    created = [topic for topic, state in states.items() if state.startswith("created")]
     if created:
         progress(f"kafka: created topics {', '.join(created)}")
+    for topic, state in states.items():
+        if "; set " in state:
+            progress(f"kafka: {topic}: set {state.split('; set ')[1].split(';')[0]}")
 
 
 def down(settings: Settings, progress: Progress) -> None:

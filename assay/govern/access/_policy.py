@@ -6,15 +6,20 @@ exactly what a statement allows; root (the stack's own key) bypasses policies.
 
     edge       PutObject under ``claims/`` of the raw bucket (image claim-checks), nothing else
     pipeline   list, read and write raw, curated, quarantine, dead letters and reports;
-               nothing on releases
+               list and remove object versions in raw, dead letters, quarantine and
+               curated (retention: ``assay retention apply``, the daily DAG); nothing on
+               releases
     releaser   list and read curated, quarantine and reports, read raw (a release's lineage
                names each raw segment's offsets), write ``readiness/`` in reports;
                list, read and add (under retention) to releases
     steward    list and read raw, dead letters, curated, quarantine and reports
     pilot-<n>  list and read ``<contract>/`` of the releases bucket, for each granted contract
 
-No role deletes anything anywhere: an explicit Deny on every bucket wins over any Allow,
-so raw data and releases stay whole even if a later statement grants too much.
+No role deletes anything anywhere else: an explicit Deny on every bucket wins over any
+Allow, so releases, reports (summaries and the expiry ledger) and every other role's view
+stay whole even if a later statement grants too much. The one exception is retention's:
+the pipeline role may remove a *version* (``s3:DeleteObjectVersion``) in the four data
+layers; a plain delete (a delete marker) and bypassing object-lock stay denied to it.
 """
 
 from __future__ import annotations
@@ -42,10 +47,13 @@ WRITE = ["s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts
 # A PutObject carrying object-lock retention is also checked against s3:PutObjectRetention.
 LOCKED_WRITE = [*WRITE, "s3:PutObjectRetention"]
 DELETE = ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:BypassGovernanceRetention"]
+EXPIRE = ["s3:DeleteObjectVersion"]
 
 PIPELINE_BUCKETS = ("raw", "curated", "quarantine", "deadletter", "reports")
 STEWARD_BUCKETS = ("raw", "deadletter", "curated", "quarantine", "reports")
 RELEASER_BUCKETS = ("curated", "quarantine", "reports")
+#: Where retention removes data, as the pipeline role; never reports, never releases.
+EXPIRING_BUCKETS = ("raw", "deadletter", "quarantine", "curated")
 
 Policy = dict[str, Any]
 
@@ -135,11 +143,33 @@ def bucket_policies(
     readiness = f"{ARN}{reports}/{READINESS_PREFIX}*"
     statements[reports].append(statement("ReleaserReadiness", [keys.releaser], WRITE, [readiness]))
     statements[buckets["releases"]] += _release_statements(buckets["releases"], keys, grants)
+    expiring = {buckets[role] for role in EXPIRING_BUCKETS}
+    for name in sorted(expiring):
+        statements[name] += _expire("PipelineExpire", keys.pipeline, name)
     for name, found in statements.items():
-        # An explicit deny wins over every allow: no role deletes, in any bucket.
-        deny = statement("NoRoleDeletes", keys.all(), DELETE, [f"{ARN}{name}/*"], Effect="Deny")
-        found.append(deny)
+        found += _no_deletes(keys, name, expiring=name in expiring)
     return {name: {"Version": VERSION, "Statement": found} for name, found in statements.items()}
+
+
+def _expire(sid: str, principal: str, bucket: str) -> list[dict[str, Any]]:
+    return [
+        statement(f"{sid}List", [principal], ["s3:ListBucketVersions"], [f"{ARN}{bucket}"]),
+        statement(f"{sid}Remove", [principal], EXPIRE, [f"{ARN}{bucket}/*"]),
+    ]
+
+
+def _no_deletes(keys: Principals, bucket: str, *, expiring: bool) -> list[dict[str, Any]]:
+    """An explicit deny wins over every allow: no role deletes in any bucket, except the
+    pipeline's removal of versions where retention expires data."""
+    where = [f"{ARN}{bucket}/*"]
+    if not expiring:
+        return [statement("NoRoleDeletes", keys.all(), DELETE, where, Effect="Deny")]
+    others = [k for k in keys.all() if k != keys.pipeline]
+    kept = [a for a in DELETE if a not in EXPIRE]
+    return [
+        statement("NoRoleDeletes", others, DELETE, where, Effect="Deny"),
+        statement("PipelineNoPlainDeletes", [keys.pipeline], kept, where, Effect="Deny"),
+    ]
 
 
 def _release_statements(

@@ -4,6 +4,8 @@
         plan() ─► ingest(partitions) × N (mapped) ─► raw asset
     raw asset ──► assay_validate_<contract>
         plan() ─► validate(partitions) × M (mapped) ─► curated asset
+    daily ──► assay_retention
+        expire(contract) × contracts (mapped): the expiry ledger first, then expired objects out
 
 ``plan`` maps one task per busy partition and one or two for all the quiet ones
 (`assay.pipeline.airflow.workload`): a backlog spreads over the workers, a trickle starts few tasks.
@@ -36,6 +38,7 @@ from schemas import Contract, ContractRegistry, topic_name
 
 START = pendulum.datetime(2026, 1, 1, tz="UTC")
 FALLBACK = "*/10 * * * *"
+DAILY = "17 3 * * *"
 POLL_TIMEOUT_S = 0.2
 UNIT = "{{ unit }}"
 #: A task's work stops after `tasks.WORK_BUDGET_S` (20 min); this is the hard stop.
@@ -180,6 +183,35 @@ def validate_dag(contract: Contract, settings: Settings) -> DAG:
     return dag
 
 
+def retention_dag(contracts: list[Contract]) -> DAG:
+    """Once a day, expire what each contract keeps no longer (`assay retention apply`)."""
+    with DAG(
+        dag_id="assay_retention",
+        schedule=CronTriggerTimetable(DAILY, timezone="UTC"),
+        start_date=START,
+        catchup=False,
+        max_active_runs=1,
+        default_args=RETRIES,
+        tags=["assay", "retention"],
+        doc_md="**retention** — raw, dead letters, quarantine and curated data past each "
+        "contract's retention, recorded in the expiry ledger (`assay retention apply`).",
+    ) as dag:
+
+        @task(map_index_template="{{ contract }}")
+        def expire(name: str) -> dict[str, Any]:
+            from assay.pipeline.airflow import tasks
+
+            context = get_current_context()
+            context["contract"] = name  # type: ignore[typeddict-unknown-key]
+            # The run's date, not the wall clock: a retried task decides the same. A manual
+            # run has no logical date; it runs after it was asked for.
+            when = context.get("logical_date") or context["dag_run"].run_after
+            return tasks.retention(name, when.isoformat())
+
+        expire.expand(name=[c.name for c in contracts])
+    return dag
+
+
 def _label(partitions: list[int]) -> None:
     """Name this mapped task's unit in Airflow's grid (``UNIT``) instead of its index."""
     get_current_context()["unit"] = workload.label(partitions)  # type: ignore[typeddict-unknown-key]
@@ -191,11 +223,13 @@ def _doc(contract: Contract, stage: str) -> str:
 
 
 def pipeline_dags() -> dict[str, DAG]:
-    """Both DAGs of every shipped contract, by dag_id."""
+    """Both DAGs of every shipped contract and the retention DAG, by dag_id."""
     settings = load_settings()
     dags: dict[str, DAG] = {}
-    for contract in ContractRegistry.shipped():
+    contracts = list(ContractRegistry.shipped())
+    for contract in contracts:
         for build in (ingest_dag, validate_dag):
             dag = build(contract, settings)
             dags[dag.dag_id] = dag
+    dags["assay_retention"] = retention_dag(contracts)
     return dags

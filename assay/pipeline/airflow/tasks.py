@@ -9,7 +9,8 @@ failure was. A stalled partition is planned into a task of its own from then on,
 partitions it shared a task with are not held up by its failures either.
 
 Every task talks to S3 as the pipeline role: it writes the layers it owns and cannot read
-releases or delete anything, whatever key another process of the machine holds.
+releases or delete anything — retention's task only removes versions of data-layer objects
+its contract keeps no longer — whatever key another process of the machine holds.
 """
 
 from __future__ import annotations
@@ -201,3 +202,12 @@ def validate_partition(
         raise
     except Exception as exc:
         raise SegmentFailed(topic_name(spec), partition, None, exc) from exc
+
+
+def retention(contract: str, now: str) -> dict[str, Any]:
+    """Expire what the contract keeps no longer at ``now`` (ISO time); what went."""
+    from datetime import datetime
+
+    from assay.govern.retention import run_retention, run_summary
+
+    return run_summary(run_retention(_settings(), _contract(contract), datetime.fromisoformat(now)))

@@ -30,6 +30,7 @@ from assay.pipeline.validate.dedup import Watermark, drop_duplicates
 from assay.pipeline.validate.partitions import curated_partitions
 from assay.store import layout
 from assay.store.buckets import Buckets
+from assay.store.expiry import expired_raw_keys
 from assay.store.objects import HTML, PARQUET, ObjectStore
 from assay.store.parquet import from_parquet, to_parquet
 from schemas import Contract, duplicate_fields, reading_order, to_arrow_schema
@@ -96,15 +97,37 @@ def _pending_after(
     store: ObjectStore, buckets: Buckets, contract: Contract, partition: int
 ) -> list[tuple[str, str | None]]:
     """Each pending raw object with the raw object before it (None for the first)."""
+    segments = _segments(store, buckets, contract, partition)
     prefix = layout.partition_prefix(contract.name, contract.major, partition)
-    raw = _raw_in_order(store, buckets.raw, prefix)
     done = {
         layout.Segment.parse(k)
         for k in store.keys(buckets.reports, f"state/{prefix}")
         if k.endswith(".watermark.json")
     }
-    before: list[str | None] = [None, *raw][: len(raw)]
-    return [(k, b) for k, b in zip(raw, before, strict=True) if layout.Segment.parse(k) not in done]
+    keys = [k for k, _ in segments]
+    before: list[str | None] = [None, *keys][: len(keys)]
+    return [
+        (k, b)
+        for (k, stored), b in zip(segments, before, strict=True)
+        if stored and layout.Segment.parse(k) not in done
+    ]
+
+
+def _segments(
+    store: ObjectStore, buckets: Buckets, contract: Contract, partition: int
+) -> list[tuple[str, bool]]:
+    """A partition's raw object names in offset order, each with whether it is still stored.
+
+    Retention removes old raw objects but keeps their watermarks and tails, so the segment
+    after a removed one still continues from it (the expiry ledger names them).
+    """
+    prefix = layout.partition_prefix(contract.name, contract.major, partition)
+    stored = _raw_in_order(store, buckets.raw, prefix)
+    known = {layout.Segment.parse(k) for k in stored}
+    gone = expired_raw_keys(store, buckets.reports, contract.name, contract.major, partition)
+    found = [(k, True) for k in stored]
+    found += [(k, False) for k in gone if layout.Segment.parse(k) not in known]
+    return sorted(found, key=lambda pair: layout.Segment.parse(pair[0]))
 
 
 def validate_pending(
@@ -239,11 +262,10 @@ def _tail_key(contract: Contract, raw_key: str) -> str:
 
 
 def _previous(store: ObjectStore, buckets: Buckets, contract: Contract, raw_key: str) -> str | None:
-    """The raw object before this one in its partition (None for the first)."""
+    """The raw object before this one in its partition (None for the first), even if removed."""
     seg = layout.Segment.parse(raw_key)
-    prefix = layout.partition_prefix(contract.name, contract.major, seg.partition)
-    raw = _raw_in_order(store, buckets.raw, prefix)
-    earlier = [k for k in raw if layout.Segment.parse(k) < seg]
+    segments = _segments(store, buckets, contract, seg.partition)
+    earlier = [k for k, _ in segments if layout.Segment.parse(k) < seg]
     return earlier[-1] if earlier else None
 
 

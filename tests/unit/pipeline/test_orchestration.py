@@ -39,3 +39,13 @@ def test_the_watcher_polls_briefly_so_it_does_not_hold_up_the_others(
     assert kwargs["poll_timeout"] <= 0.25
     assert kwargs["apply_function"] == "assay.pipeline.airflow.wakeup.on_message"
     assert kwargs["commit_offset"] is False
+
+
+def test_retention_runs_daily_one_task_per_contract(contract: Contract) -> None:
+    other = load_contract("process_params")
+    dag = dags.retention_dag([contract, other])
+    assert dag.dag_id == "assay_retention" and dag.max_active_runs == 1
+    assert dag.timetable.summary == dags.DAILY
+    (expire,) = dag.task_dict.values()
+    assert expire.task_id == "expire"
+    assert expire.op_kwargs_expand_input.value == {"name": ["energy_meter", "process_params"]}

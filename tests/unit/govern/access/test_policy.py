@@ -96,13 +96,22 @@ def test_releaser_adds_releases_and_reads_what_they_are_made_of(policies: dict[s
 
 
 @pytest.mark.parametrize("bucket", list(BUCKETS))
-def test_no_role_deletes_anywhere(policies: dict[str, Any], bucket: str) -> None:
-    policy = policies[BUCKETS[bucket]]
+def test_no_role_deletes_anywhere_but_retention_removes_versions(
+    policies: dict[str, Any], bucket: str
+) -> None:
+    policy, where = policies[BUCKETS[bucket]], arn(bucket, "energy_meter/1.0.0/a")
+    expiring = bucket in ("raw", "deadletter", "quarantine", "curated")
     for key in ROLE_KEYS:
-        for action in ("s3:DeleteObject", "s3:DeleteObjectVersion"):
-            assert not allowed(policy, key, action, arn(bucket, "energy_meter/1.0.0/a"))
-    denies = [s for s in policy["Statement"] if s["Effect"] == "Deny"]
-    assert sorted(denies[0]["Principal"]["AWS"]) == KEYS.all() == sorted(ROLE_KEYS)
+        assert not allowed(policy, key, "s3:DeleteObject", where)
+        assert not allowed(policy, key, "s3:BypassGovernanceRetention", where)
+        may = expiring and key == "k-pipe"
+        assert allowed(policy, key, "s3:DeleteObjectVersion", where) is may, key
+        if bucket != "releases":  # where release readers list versions to verify
+            assert allowed(policy, key, "s3:ListBucketVersions", arn(bucket)) is may, key
+    denied = {
+        k for s in policy["Statement"] if s["Effect"] == "Deny" for k in s["Principal"]["AWS"]
+    }
+    assert sorted(denied) == KEYS.all() == sorted(ROLE_KEYS)
 
 
 @pytest.mark.parametrize("bucket", ["raw", "deadletter", "reports", "quarantine", "curated"])
