@@ -13,6 +13,7 @@ import logging
 import signal
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -22,8 +23,11 @@ from rich.console import Console
 from rich.table import Table
 
 from producers.config import EdgeConfig, load_config
+from producers.configcheck import Finding
 from producers.errors import EdgeConfigError, EdgeError
+from producers.sources import SourceOptions
 from producers.spool import SpoolStats, read_stats
+from schemas import Contract
 from schemas.kafka_security import KafkaSecurity
 
 app = typer.Typer(
@@ -46,44 +50,85 @@ ConfigPath = Annotated[
 ]
 
 
-def _load(path: Path) -> EdgeConfig:
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON, for fleet tooling.")]
+
+
+def _load(path: Path, as_json: bool = False) -> EdgeConfig:
     try:
         return load_config(path)
     except EdgeConfigError as exc:
-        err.print(f"[red]configuration error[/] {exc}", highlight=False)
+        if as_json:
+            finding = Finding("error", "config", exc.key, exc.problem, exc.fix, exc.file, exc.line)
+            console.print_json(data={"ok": False, "findings": [finding.as_dict()]})
+        else:
+            err.print(f"[red]configuration error[/] {exc}", highlight=False)
         raise typer.Exit(2) from exc
 
 
 @app.command("check-config")
-def check_config(config_file: ConfigPath) -> None:
-    """Validate the file and every source's contract; print what would run."""
+def check_config(config_file: ConfigPath, as_json: JsonOption = False) -> None:
+    """Check the file, every mapping against its contract, units, folders, spool and Kafka.
+
+    Exit 2 on any error; warnings (a required field no mapping fills, a folder not there yet)
+    are printed with their line and leave the exit code 0.
+    """
+    from producers.configcheck import check_config as findings_of
     from producers.edge import contract_loader
+
+    config = _load(config_file, as_json)
+    load = contract_loader(config)
+    findings = findings_of(config, config_file.read_text(encoding="utf-8"), load)
+    ok = not any(f.severity == "error" for f in findings)
+    if as_json:
+        doc = {"ok": ok, **_summary(config, load), "findings": [f.as_dict() for f in findings]}
+        console.print_json(data=doc)
+    else:
+        _print_check(config, load, findings, ok)
+    if not ok:
+        raise typer.Exit(2)
+
+
+def _summary(config: EdgeConfig, load: Callable[[str], Contract]) -> dict[str, object]:
+    """What would run: the producer, its spool and Kafka, and each source with its topic."""
+    return {
+        "file": str(config.file),
+        "producer_id": config.producer_id,
+        "site": config.site,
+        "spool": str(config.spool.path),
+        "kafka": {"bootstrap": config.kafka.bootstrap, "security": _who(config.kafka.security)},
+        "sources": [_source_summary(s, load) for s in config.sources],
+    }
+
+
+def _source_summary(source: SourceOptions, load: Callable[[str], Contract]) -> dict[str, str]:
     from schemas import ContractError, topic_name
 
-    config = _load(config_file)
-    load = contract_loader(config)
+    row = {"name": source.name, "kind": source.kind, "contract": source.contract}
+    with contextlib.suppress(ContractError):  # a finding says why
+        contract = load(source.contract)
+        row |= {"version": contract.version, "topic": topic_name(contract)}
+    return row | {"payload": _payload(source)}
+
+
+def _print_check(
+    config: EdgeConfig, load: Callable[[str], Contract], findings: list[Finding], ok: bool
+) -> None:
     table = Table("source", "kind", "contract", "topic", "payload")
-    for i, source in enumerate(config.sources):
-        try:
-            contract = load(source.contract)
-        except ContractError as exc:
-            fix = "name a shipped contract or add its folder to contracts_dir"
-            error = EdgeConfigError(config_file, f"sources[{i}].contract", str(exc), fix)
-            err.print(f"[red]configuration error[/] {error}", highlight=False)
-            raise typer.Exit(2) from exc
-        table.add_row(
-            source.name,
-            source.kind,
-            f"{contract.name} {contract.version}",
-            topic_name(contract),
-            _payload(source),
-        )
+    for row in _summary(config, load)["sources"]:  # type: ignore[attr-defined]
+        contract = f"{row['contract']} {row.get('version', '?')}"
+        table.add_row(row["name"], row["kind"], contract, row.get("topic", "-"), row["payload"])
     console.print(table)
-    spool = f"spool {config.spool.path} ({config.spool.when_full} when full)"
-    console.print(
-        f"ok: producer {config.producer_id} at site {config.site}, {spool}, "
-        f"kafka {config.kafka.bootstrap} ({_who(config.kafka.security)})"
-    )
+    for finding in findings:
+        colour = "red" if finding.severity == "error" else "yellow"
+        (err if finding.severity == "error" else console).print(
+            f"[{colour}]{finding}[/]", highlight=False
+        )
+    if ok:
+        spool = f"spool {config.spool.path} ({config.spool.when_full} when full)"
+        console.print(
+            f"ok: producer {config.producer_id} at site {config.site}, {spool}, "
+            f"kafka {config.kafka.bootstrap} ({_who(config.kafka.security)})"
+        )
 
 
 def _who(security: KafkaSecurity) -> str:

@@ -20,6 +20,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from producers._marks import key_lines
 from producers.errors import EdgeConfigError
 from producers.sink import KafkaSettings
 from producers.sources import KINDS, SourceOptions, parse_options
@@ -127,8 +128,20 @@ def load_config(path: Path | str) -> EdgeConfig:
 
 
 def parse_config(text: str, path: Path | str = "<memory>") -> EdgeConfig:
-    """Validate YAML text; ``path`` names it in errors and anchors relative paths."""
+    """Validate YAML text; ``path`` names it in errors and anchors relative paths.
+
+    Every ``EdgeConfigError`` carries the line of its key (or of the nearest parent present).
+    """
     path = Path(path)
+    try:
+        return _parse(text, path)
+    except EdgeConfigError as exc:
+        if exc.line is not None:
+            raise
+        raise exc.at_line(key_lines(text).line(exc.key)) from exc
+
+
+def _parse(text: str, path: Path) -> EdgeConfig:
     data = _yaml(text, path)
     sources = _sources(data.get("sources"), path)
     try:
@@ -166,7 +179,11 @@ def _yaml(text: str, path: Path) -> dict[str, Any]:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise EdgeConfigError(
-            path, where, f"not valid YAML: {exc}", "fix the YAML syntax at that line"
+            path,
+            where,
+            f"not valid YAML: {exc}",
+            "fix the YAML syntax at that line",
+            line=mark.line + 1 if mark else None,
         ) from exc
     if not isinstance(data, dict):
         raise EdgeConfigError(

@@ -86,7 +86,7 @@ from schemas._rules import (
     compile_rules,
 )
 from schemas._topic import topic_name
-from schemas._units import is_known_unit, units_equivalent
+from schemas._units import is_known_unit, unit_conversion, units_equivalent
 from schemas._vocabulary import (
     Classification,
     DataDomain,
@@ -189,6 +189,7 @@ __all__ = [
     "to_json_schema",
     "to_odcs",
     "topic_name",
+    "unit_conversion",
     "units_equivalent",
     "version_bump",
     "whole_value_pattern",

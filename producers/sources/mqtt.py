@@ -34,9 +34,9 @@ from pydantic import Field, SecretStr
 
 from producers._reading import Reading
 from producers.errors import BadInput, SourceError
-from producers.sources._base import SourceContext, SourceOptions, parse_time
+from producers.sources._base import FieldMap, SourceContext, SourceOptions, parse_time
 
-__all__ = ["MqttSource", "Options", "build", "map_payload"]
+__all__ = ["MqttSource", "Options", "build", "field_map", "map_payload"]
 
 
 class Options(SourceOptions):
@@ -63,6 +63,11 @@ class Options(SourceOptions):
 def build(options: Options, context: SourceContext) -> MqttSource:
     """The subscription for these options."""
     return MqttSource(options, context)
+
+
+def field_map(options: Options) -> list[FieldMap]:
+    """Mapped payload keys; every other contract field is read from the key of its own name."""
+    return [FieldMap("", None, {f: f"fields.{f}" for f in options.fields}, by_name=True)]
 
 
 def map_payload(

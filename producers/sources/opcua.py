@@ -38,9 +38,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from producers._reading import Reading
 from producers.errors import SourceError, SourceTypeError
-from producers.sources._base import SourceContext, SourceOptions
+from producers.sources._base import FieldMap, SourceContext, SourceOptions
 
-__all__ = ["OpcDevice", "OpcUaSource", "Options", "build", "fits", "quality"]
+__all__ = ["OpcDevice", "OpcUaSource", "Options", "build", "field_map", "fits", "quality"]
 
 _FITS = {
     "float64": {
@@ -88,6 +88,17 @@ class Options(SourceOptions):
 def build(options: Options, context: SourceContext) -> OpcUaSource:
     """The subscription for these options."""
     return OpcUaSource(options, context)
+
+
+def field_map(options: Options) -> list[FieldMap]:
+    """Each device fills its nodes' fields and, with ``status_field``, that one."""
+    status = {options.status_field: "status_field"} if options.status_field else {}
+    return [
+        FieldMap(
+            f"devices[{i}]", d.device_id, {f: f"devices[{i}].nodes.{f}" for f in d.nodes} | status
+        )
+        for i, d in enumerate(options.devices)
+    ]
 
 
 def fits(field_type: str, variant: str) -> bool:
