@@ -1,4 +1,5 @@
-"""``assay-edge``: run the edge producer, check its configuration, show its spool, make topics.
+"""``assay-edge``: run the edge producer, check its configuration, probe its sources, show its
+spool, make topics.
 
 The configuration file comes from the argument or ``$ASSAY_EDGE_CONFIG``. Exit codes:
 0 ok, 1 runtime failure, 2 configuration error.
@@ -12,23 +13,27 @@ import importlib
 import logging
 import signal
 import threading
-import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
+from producers._show import (
+    console,
+    err,
+    print_browse,
+    print_check,
+    print_sample,
+    status_table,
+    summary,
+)
 from producers.config import EdgeConfig, load_config
 from producers.configcheck import Finding
 from producers.errors import EdgeConfigError, EdgeError
 from producers.sources import SourceOptions
-from producers.spool import SpoolStats, read_stats
+from producers.spool import read_stats
 from schemas import Contract
-from schemas.kafka_security import KafkaSecurity
 
 app = typer.Typer(
     help="assay edge producer: collect factory readings, spool them durably, send them to Kafka.",
@@ -37,8 +42,6 @@ app = typer.Typer(
 )
 topics_app = typer.Typer(help="Kafka topics of the configured contracts.", no_args_is_help=True)
 app.add_typer(topics_app, name="topics")
-console = Console()
-err = Console(stderr=True)
 
 ConfigPath = Annotated[
     Path,
@@ -80,68 +83,79 @@ def check_config(config_file: ConfigPath, as_json: JsonOption = False) -> None:
     findings = findings_of(config, config_file.read_text(encoding="utf-8"), load)
     ok = not any(f.severity == "error" for f in findings)
     if as_json:
-        doc = {"ok": ok, **_summary(config, load), "findings": [f.as_dict() for f in findings]}
+        doc = {"ok": ok, **summary(config, load), "findings": [f.as_dict() for f in findings]}
         console.print_json(data=doc)
     else:
-        _print_check(config, load, findings, ok)
+        print_check(config, load, findings, ok)
     if not ok:
         raise typer.Exit(2)
 
 
-def _summary(config: EdgeConfig, load: Callable[[str], Contract]) -> dict[str, object]:
-    """What would run: the producer, its spool and Kafka, and each source with its topic."""
-    return {
-        "file": str(config.file),
-        "producer_id": config.producer_id,
-        "site": config.site,
-        "spool": str(config.spool.path),
-        "kafka": {"bootstrap": config.kafka.bootstrap, "security": _who(config.kafka.security)},
-        "sources": [_source_summary(s, load) for s in config.sources],
-    }
-
-
-def _source_summary(source: SourceOptions, load: Callable[[str], Contract]) -> dict[str, str]:
-    from schemas import ContractError, topic_name
-
-    row = {"name": source.name, "kind": source.kind, "contract": source.contract}
-    with contextlib.suppress(ContractError):  # a finding says why
-        contract = load(source.contract)
-        row |= {"version": contract.version, "topic": topic_name(contract)}
-    return row | {"payload": _payload(source)}
-
-
-def _print_check(
-    config: EdgeConfig, load: Callable[[str], Contract], findings: list[Finding], ok: bool
+@app.command()
+def probe(
+    config_file: ConfigPath,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", "-s", help="Only this source (repeatable).")
+    ] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for each sample.")] = 10.0,
+    browse: Annotated[
+        str | None,
+        typer.Option(help="OPC UA sources: list the node subtree under this node id (i=85)."),
+    ] = None,
+    depth: Annotated[int, typer.Option(help="How deep --browse goes.")] = 2,
+    as_json: JsonOption = False,
 ) -> None:
-    table = Table("source", "kind", "contract", "topic", "payload")
-    for row in _summary(config, load)["sources"]:  # type: ignore[attr-defined]
-        contract = f"{row['contract']} {row.get('version', '?')}"
-        table.add_row(row["name"], row["kind"], contract, row.get("topic", "-"), row["payload"])
-    console.print(table)
-    for finding in findings:
-        colour = "red" if finding.severity == "error" else "yellow"
-        (err if finding.severity == "error" else console).print(
-            f"[{colour}]{finding}[/]", highlight=False
-        )
-    if ok:
-        spool = f"spool {config.spool.path} ({config.spool.when_full} when full)"
-        console.print(
-            f"ok: producer {config.producer_id} at site {config.site}, {spool}, "
-            f"kafka {config.kafka.bootstrap} ({_who(config.kafka.security)})"
-        )
+    """Read one sample per source and show the mapped reading and the rules it would fail.
+
+    No Kafka and no spool: one Modbus poll, one MQTT message, one OPC UA data change, one CSV
+    line. Exit 1 when a source gave no reading in time.
+    """
+    from producers.probe import take_sample
+
+    config = _load(config_file, as_json)
+    chosen = _chosen(config, source)
+    load = _contracts_or_exit(config, chosen)
+    samples = []
+    for options in chosen:
+        if browse is not None and options.kind == "opcua":
+            print_browse(options, browse, depth, as_json)
+        contract = load(options.contract)
+        samples.append(take_sample(options, contract, config.producer_id, config.site, timeout))
+    if as_json:
+        console.print_json(data={"samples": [s.as_dict() for s in samples]})
+    else:
+        for sample in samples:
+            print_sample(sample)
+    if any(s.row is None for s in samples):
+        raise typer.Exit(1)
 
 
-def _who(security: KafkaSecurity) -> str:
-    """How the edge connects: ``PLAINTEXT``, ``SSL`` or ``SASL_SSL as <user>``."""
-    if security.protocol == "SASL_SSL":
-        return f"SASL_SSL {security.mechanism} as {security.username}"
-    return security.protocol
+def _chosen(config: EdgeConfig, names: list[str] | None) -> list[SourceOptions]:
+    known = [s.name for s in config.sources]
+    for name in names or []:
+        if name not in known:
+            error = EdgeConfigError(
+                config.file, "--source", f"no source {name!r}", f"use one of: {', '.join(known)}"
+            )
+            err.print(f"[red]{error}[/]", highlight=False)
+            raise typer.Exit(2)
+    return [s for s in config.sources if not names or s.name in names]
 
 
-def _payload(source: object) -> str:
-    """``json``, ``frame`` or ``frame (columnar)``: what the source hands the edge, per message."""
-    payload = str(getattr(source, "payload", "json"))
-    return f"{payload} (columnar)" if getattr(source, "columnar", False) else payload
+def _contracts_or_exit(
+    config: EdgeConfig, chosen: list[SourceOptions]
+) -> Callable[[str], Contract]:
+    from producers.edge import contract_loader
+    from schemas import ContractError
+
+    load = contract_loader(config)
+    for i, options in enumerate(chosen):
+        try:
+            load(options.contract)
+        except ContractError as exc:
+            err.print(f"[red]configuration error[/] sources[{i}].contract: {exc}", highlight=False)
+            raise typer.Exit(2) from exc
+    return load
 
 
 @app.command()
@@ -153,30 +167,7 @@ def status(config_file: ConfigPath) -> None:
     except EdgeError as exc:
         err.print(f"[red]{exc}[/]", highlight=False)
         raise typer.Exit(1) from exc
-    console.print(_status_table(config, stats))
-
-
-def _status_table(config: EdgeConfig, s: SpoolStats) -> Table:
-    table = Table(title=f"spool {config.spool.path}", show_header=False)
-    for key, value in (
-        ("producer", str(s.producer_id)),
-        ("depth", f"{s.readings:,} readings in {s.messages:,} messages ({s.bytes:,} bytes)"),
-        ("never sent", f"{s.never_sent:,} messages"),
-        ("oldest spooled", _age(s.oldest_ms)),
-        ("oldest unsent", _age(s.oldest_unsent_ms)),
-        ("next seq", f"{s.next_seq:,}"),
-        ("dropped (drop_oldest)", f"{s.dropped:,}"),
-        ("parked (refused by Kafka)", f"{s.parked:,}"),
-    ):
-        table.add_row(key, value)
-    return table
-
-
-def _age(ms: int | None) -> str:
-    if ms is None:
-        return "-"
-    at = datetime.fromtimestamp(ms / 1000, UTC)
-    return f"{at:%Y-%m-%d %H:%M:%S}Z ({time.time() - ms / 1000:,.0f}s ago)"
+    console.print(status_table(config, stats))
 
 
 @app.command()

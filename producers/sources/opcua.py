@@ -30,6 +30,7 @@ import asyncio
 import queue
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from threading import Event
 from typing import Any
@@ -40,7 +41,17 @@ from producers._reading import Reading
 from producers.errors import SourceError, SourceTypeError
 from producers.sources._base import FieldMap, SourceContext, SourceOptions
 
-__all__ = ["OpcDevice", "OpcUaSource", "Options", "build", "field_map", "fits", "quality"]
+__all__ = [
+    "BrowsedNode",
+    "OpcDevice",
+    "OpcUaSource",
+    "Options",
+    "browse",
+    "build",
+    "field_map",
+    "fits",
+    "quality",
+]
 
 _FITS = {
     "float64": {
@@ -222,6 +233,46 @@ class OpcUaSource:
             self._queue.put(reading, timeout=self.options.timeout_s)
         except queue.Full:
             self.context.report(SourceError(self.name, "queue full: a data change was dropped"))
+
+
+@dataclass(frozen=True)
+class BrowsedNode:
+    """One node under a browsed root: how deep, its id (for ``nodes:``), name, type, value."""
+
+    depth: int
+    node_id: str
+    name: str
+    data_type: str | None = None  # variables only: the variant type ``fits`` checks
+    value: Any = None
+
+
+def browse(options: Options, root: str, depth: int = 2, limit: int = 500) -> list[BrowsedNode]:
+    """The subtree under ``root`` (``i=85``: the Objects folder), to find the node ids to map."""
+    return asyncio.run(_browse(options, root, depth, limit))
+
+
+async def _browse(options: Options, root: str, depth: int, limit: int) -> list[BrowsedNode]:
+    from asyncua import Client, ua
+
+    found: list[BrowsedNode] = []
+    async with Client(url=options.endpoint, timeout=options.timeout_s) as client:
+        todo = [(0, client.get_node(root))]
+        while todo and len(found) < limit:
+            level, node = todo.pop()
+            name = (await node.read_browse_name()).Name
+            found.append(await _described(node, level, name, ua))
+            if level < depth:
+                children = await node.get_children()
+                todo.extend((level + 1, child) for child in reversed(children))
+    return found
+
+
+async def _described(node: Any, level: int, name: str, ua: Any) -> BrowsedNode:
+    node_id = node.nodeid.to_string()
+    if await node.read_node_class() != ua.NodeClass.Variable:
+        return BrowsedNode(level, node_id, name)
+    variant = (await node.read_data_type_as_variant_type()).name
+    return BrowsedNode(level, node_id, name, variant, await node.read_value())
 
 
 class _Handler:
