@@ -30,6 +30,7 @@ from functools import cache
 
 from producers._reading import Source
 from producers.config import EdgeConfig
+from producers.conversion import converted
 from producers.encoding import Encoder
 from producers.errors import EdgeStopped, SourceError
 from producers.sender import Sender
@@ -258,7 +259,8 @@ class Edge:
             report=self.report(options.name),
             wrap_transport=lambda wrapper: self._wrappers.__setitem__(options.name, wrapper),
         )
-        return self._build(options, context)
+        source = self._build(options, context)
+        return converted(source, options, context.contract, self.stats.converted)
 
     def _pump(self, source: Source, name: str, slot: Slot) -> None:
         for reading in source.readings(self._stop_sources):  # a Reading or a ReadingBatch

@@ -7,6 +7,7 @@ API::
 
 Metric names start with ``assay_edge_``: ``readings_read_total{source}``,
 ``source_errors_total{source,kind}``, ``readings_unencodable_total{source,reason}`` (skipped),
+``values_converted_total{source,field,from_unit,to_unit}`` (to the contract's units),
 ``readings_spooled_total``, ``messages_sent_total``, ``messages_replayed_total``,
 ``readings_acked_total``, ``send_errors_total``, ``spool_errors_total{operation,code}``,
 ``spool_failing`` (1 while spool calls fail), ``spool_readings``, ``spool_bytes``,
@@ -23,7 +24,7 @@ import json
 import threading
 from collections.abc import Iterator, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
     from producers.edge import Edge
 
 __all__ = ["EdgeCollector", "MetricsServer"]
+
+_Key = TypeVar("_Key", bound=tuple[str, ...])
 
 
 class EdgeCollector(Collector):
@@ -61,6 +64,12 @@ class EdgeCollector(Collector):
             "Readings no payload can carry, skipped",
             ["source", "reason"],
             stats.unencodable,
+        )
+        yield _labelled(
+            "values_converted",
+            "Values converted to the contract's unit",
+            ["source", "field", "from_unit", "to_unit"],
+            stats.converted,
         )
         yield _labelled(
             "spool_errors", "Spool calls that failed", ["operation", "code"], stats.spool_errors
@@ -96,9 +105,7 @@ class EdgeCollector(Collector):
         )
 
 
-def _labelled(
-    name: str, doc: str, labels: list[str], counts: Mapping[tuple[str, str], int]
-) -> Metric:
+def _labelled(name: str, doc: str, labels: list[str], counts: Mapping[_Key, int]) -> Metric:
     family = CounterMetricFamily(f"assay_edge_{name}", doc, labels=labels)
     for key, n in list(counts.items()):
         family.add_metric(list(key), n)

@@ -4,19 +4,21 @@ Factory IT points the edge at a PLC, a meter or an export folder and wants to se
 what a reading will look like and which contract rules it would fail. ``take_sample`` builds
 the source exactly as ``run`` does (same options, same unit conversion), takes the first
 reading it yields (one Modbus poll, one MQTT message, one OPC UA data change, one CSV line)
-and stops it; nothing is spooled or sent, and a CSV tail starts from the first line of its
-first file whatever the spool says.
+and stops it; the sample lists the units it converted. Nothing is spooled or sent, and a CSV
+tail starts from the first line of its first file whatever the spool says.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from producers._judge import Verdict, judge
 from producers._reading import Reading, ReadingBatch, Source
+from producers.conversion import converted
 from producers.errors import SourceError
 from producers.sources import SourceContext, SourceOptions, build_source
 from schemas import Contract
@@ -32,12 +34,21 @@ class Sample:
     row: dict[str, Any] | None = None
     failed: list[Verdict] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # what the source reported meanwhile
+    #: values converted to contract units, by (source, field, from unit, to unit)
+    converted: Counter[tuple[str, ...]] = field(default_factory=Counter)
 
     def as_dict(self) -> dict[str, object]:
         """JSON-ready: times as RFC 3339 text."""
         row = None if self.row is None else {k: _plain(v) for k, v in self.row.items()}
         failed = [vars(v) for v in self.failed]
-        return {"source": self.source, "row": row, "failed": failed, "errors": self.errors}
+        units = [{"field": k[1], "from": k[2], "to": k[3]} for k in self.converted]
+        return {
+            "source": self.source,
+            "row": row,
+            "failed": failed,
+            "errors": self.errors,
+            "converted": units,
+        }
 
 
 def take_sample(
@@ -49,7 +60,7 @@ def take_sample(
         contract=contract, site=options.site or site, report=lambda e: _note(sample, e)
     )
     try:
-        source = build_source(options, context)
+        source = converted(build_source(options, context), options, contract, sample.converted)
     except (SourceError, ValueError, OSError) as exc:
         sample.errors.append(str(exc))
         return sample

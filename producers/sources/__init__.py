@@ -4,7 +4,13 @@ A kind ``<kind>`` lives in ``producers/sources/<kind>.py`` and defines:
 
 * ``Options`` — a pydantic model subclassing ``SourceOptions`` (``name``, ``kind``, ``contract``,
   ``payload``, ``frame_readings``, ``site``) with the kind's own keys;
-* ``build(options: Options, context: SourceContext) -> Source`` — the ``Source`` to run.
+* ``build(options: Options, context: SourceContext) -> Source`` — the ``Source`` to run;
+* optionally ``field_map(options) -> list[FieldMap]`` — which contract fields it fills (per
+  device) and in which units: ``check-config`` checks them, the edge converts the units
+  (``producers.conversion``). A kind without one fills every field itself, in contract units.
+
+Every kind has ``units: {field: unit}`` for a field its source reports in another unit than
+the contract's.
 
 ``SourceContext`` carries the loaded ``contract``, the edge's ``site``, the source's last
 stored ``checkpoint`` (see ``Reading.checkpoint``) and ``report(error)``: a source reports a

@@ -41,14 +41,15 @@ def test_one_modbus_read_with_units_converted_and_failing_rules(
         f"  - name: meter\n    kind: modbus\n    contract: energy_meter\n"
         f"    host: 127.0.0.1\n    port: {modbus_server}\n    devices:\n"
         "      - device_id: meter-07\n        registers:\n"
-        "          - {field: active_power, address: 0, type: float32}\n"
+        "          - {field: active_power, address: 0, type: float32, unit: W}\n"
         "          - {field: voltage_l1, address: 2, scale: 0.1}\n"
     )
     code, doc = probe(tmp_path, source)
     assert code == 0
     sample = samples(doc)["meter"]
     assert sample["row"]["device_id"] == "meter-07"
-    assert sample["row"]["active_power"] == 12.5
+    assert sample["row"]["active_power"] == pytest.approx(0.0125)  # 12.5 W in the kW field
+    assert sample["converted"] == [{"field": "active_power", "from": "W", "to": "kW"}]
     assert sample["row"]["voltage_l1"] == pytest.approx(230.1)
     failed = {f["rule"] for f in sample["failed"]}
     assert failed == {
