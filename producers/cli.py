@@ -38,7 +38,7 @@ from schemas import Contract
 app = typer.Typer(
     help="assay edge producer: collect factory readings, spool them durably, send them to Kafka.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish
 )
 topics_app = typer.Typer(help="Kafka topics of the configured contracts.", no_args_is_help=True)
 app.add_typer(topics_app, name="topics")
@@ -51,6 +51,24 @@ ConfigPath = Annotated[
         show_default=False,
     ),
 ]
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        console.print(f"assay-edge {version('assay')}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """assay edge producer: collect factory readings, spool them durably, send them to Kafka."""
 
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON, for fleet tooling.")]
@@ -201,6 +219,7 @@ def run(
 
 
 def _run(edge: object, stop: threading.Event, live: bool) -> None:
+    from producers._systemd import Watchdog, notify
     from producers.edge import Edge
     from producers.metrics import MetricsServer
     from producers.progress import Progress
@@ -212,11 +231,15 @@ def _run(edge: object, stop: threading.Event, live: bool) -> None:
     edge.start()
     if server is not None:
         server.start()
+    notify("READY=1")  # Type=notify: started means the spool is open and every thread runs
+    watchdog = Watchdog(edge.alive)
     try:
         with Progress(edge.stats, lambda: edge.spool, console, live=live) as shown:
             while not (stop.wait(1.0) or edge.died.is_set()):
                 shown.tick()
+                watchdog.tick()
     finally:
+        notify("STOPPING=1")
         edge.stop()
         if server is not None:
             server.stop()

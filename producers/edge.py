@@ -207,6 +207,11 @@ class Edge:
             return "unhealthy", f"no Kafka acknowledgement for {since:.0f}s, {depth} spooled"
         return "ok", "ok"
 
+    def alive(self) -> bool:
+        """No thread failed or ended: what systemd's watchdog vouches for (Kafka is not asked;
+        an outage is the spool's to outlast, not a reason to restart)."""
+        return self.failure is None and all(t.is_alive() for t in self._threads)
+
     def healthy(self) -> tuple[bool, str]:
         """Threads alive, the spool working and Kafka acknowledging; with the reason."""
         status, reason = self.health()

@@ -93,3 +93,12 @@ def test_the_gateway_freezes_its_startup_objects_with_its_kafka_client_among_the
     monkeypatch.setattr(gc, "freeze", lambda: frozen.append(module in sys.modules))
     cli._freeze_startup(client)
     assert frozen == [True]
+
+
+def test_version_and_shell_completion() -> None:
+    from importlib.metadata import version
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output.strip() == f"assay-edge {version('assay')}"
+    completion = runner.invoke(app, ["--show-completion", "bash"])
+    assert completion.exit_code == 0 and "complete" in completion.output
