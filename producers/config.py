@@ -149,6 +149,7 @@ def _parse(text: str, path: Path) -> EdgeConfig:
     except ValidationError as exc:
         raise _config_error(path, exc) from exc
     _check_client(config, path)
+    _check_frames(config, path)
     anchored = _anchored(config, path.parent)
     _check_security(anchored.kafka.security, path)
     return anchored
@@ -162,6 +163,19 @@ def _check_client(config: EdgeConfig, path: Path) -> None:
         from producers.librdkafka import missing_client
 
         raise missing_client(str(path))
+
+
+def _check_frames(config: EdgeConfig, path: Path) -> None:
+    """Frames are Arrow: a JSON-only install (``assay[edge-json]``) has no pyarrow for them."""
+    from importlib.util import find_spec
+
+    if find_spec("pyarrow") is not None:
+        return
+    for i, source in enumerate(config.sources):
+        if source.payload == "frame":
+            problem = "payload: frame sends Arrow frames, and this install has no pyarrow"
+            fix = "use payload: json, or install the full edge profile: pip install 'assay[edge]'"
+            raise EdgeConfigError(path, f"sources[{i}].payload", problem, fix)
 
 
 def _check_security(security: KafkaSecurity, path: Path) -> None:
@@ -225,6 +239,10 @@ def _source(i: int, item: Any, path: Path) -> SourceOptions:
         problem = f"unknown source kind {item.get('kind')!r}"
         fix = f"use one of: {', '.join(KINDS)}"
         raise EdgeConfigError(path, f"sources[{i}].kind", problem, fix) from None
+    except ModuleNotFoundError as exc:  # the simulator needs numpy and pyarrow
+        problem = f"kind {item.get('kind')} needs {exc.name}, which this install lacks"
+        fix = "install the full edge profile: pip install 'assay[edge]'"
+        raise EdgeConfigError(path, f"sources[{i}].kind", problem, fix) from exc
     except ValidationError as exc:
         raise _config_error(path, exc, prefix=f"sources[{i}]") from exc
 
