@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import UTC, datetime
 
 from rich.console import Console
@@ -122,6 +123,20 @@ def print_sample(sample: Sample) -> None:
             console.print("[green]passes every row rule of its contract[/]")
     for problem in sample.errors:
         err.print(f"[yellow]{problem}[/]", highlight=False)
+
+
+def status_document(config: EdgeConfig, s: SpoolStats) -> dict[str, object]:
+    """``status --json``: the spool's counts for fleet tooling; ages in seconds from now."""
+    now_ms = time.time() * 1000
+    age = None if s.oldest_unsent_ms is None else round((now_ms - s.oldest_unsent_ms) / 1000, 3)
+    return {
+        "ok": True,
+        "producer_id": s.producer_id or config.producer_id,
+        "site": config.site,
+        "spool": str(config.spool.path),
+        **{k: v for k, v in asdict(s).items() if k != "producer_id"},
+        "oldest_unsent_age_s": age,
+    }
 
 
 def status_table(config: EdgeConfig, s: SpoolStats) -> Table:

@@ -25,6 +25,7 @@ from producers._show import (
     print_browse,
     print_check,
     print_sample,
+    status_document,
     status_table,
     summary,
 )
@@ -177,15 +178,27 @@ def _contracts_or_exit(
 
 
 @app.command()
-def status(config_file: ConfigPath) -> None:
-    """Show the spool: depth, oldest unsent reading, next sequence number, dropped count."""
-    config = _load(config_file)
+def status(config_file: ConfigPath, as_json: JsonOption = False) -> None:
+    """Show the spool: depth, oldest unsent reading, next sequence number, dropped count.
+
+    ``--json``: one object (``ok``, ``producer_id``, ``spool``, the counts, times as epoch ms
+    and ``oldest_unsent_age_s``), also when the spool cannot be read (``ok: false``, ``error``).
+    """
+    config = _load(config_file, as_json)
     try:
         stats = read_stats(config.spool.path)
     except EdgeError as exc:
-        err.print(f"[red]{exc}[/]", highlight=False)
+        if as_json:
+            console.print_json(
+                data={"ok": False, "spool": str(config.spool.path), "error": str(exc)}
+            )
+        else:
+            err.print(f"[red]{exc}[/]", highlight=False)
         raise typer.Exit(1) from exc
-    console.print(status_table(config, stats))
+    if as_json:
+        console.print_json(data=status_document(config, stats))
+    else:
+        console.print(status_table(config, stats))
 
 
 @app.command()

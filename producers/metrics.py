@@ -11,11 +11,13 @@ Metric names start with ``assay_edge_``: ``readings_read_total{source}``,
 ``readings_spooled_total``, ``messages_sent_total``, ``messages_replayed_total``,
 ``readings_acked_total``, ``send_errors_total``, ``spool_errors_total{operation,code}``,
 ``spool_failing`` (1 while spool calls fail), ``spool_readings``, ``spool_bytes``,
+``spool_max_readings``, ``spool_max_bytes`` (where it is full),
 ``spool_next_seq``, ``spool_dropped_readings_total`` (persisted across restarts),
 ``readings_parked_total``, ``kafka_connected``, ``last_ack_timestamp_seconds``. ``/health``
 answers 200 ``{"status": "ok"}``, or 503 with ``degraded`` (spool calls fail and are retried)
 or ``unhealthy`` (a stopped thread, or nothing acknowledged for 60 s while readings are
-spooled) and the reason.
+spooled) and the reason. ``infra/edge/`` has a Grafana dashboard and Prometheus alert rules
+for these metrics; a test keeps their names in step.
 """
 
 from __future__ import annotations
@@ -94,6 +96,16 @@ class EdgeCollector(Collector):
         yield from _gauges(
             ("spool_readings", "Readings in the spool", spool.readings if spool else 0),
             ("spool_bytes", "Payload bytes in the spool", spool.bytes if spool else 0),
+            (
+                "spool_max_readings",
+                "Readings at which the spool is full",
+                spool.limits.max_readings if spool else 0,
+            ),
+            (
+                "spool_max_bytes",
+                "Payload bytes at which the spool is full",
+                spool.limits.max_bytes if spool else 0,
+            ),
             (
                 "spool_next_seq",
                 "Sequence number of the next reading",
