@@ -8,6 +8,7 @@
   reading from it would be quarantined as ``not_null`` (warning);
 * a ``unit`` pint does not know, or cannot convert to the contract field's unit (error);
 * a CSV folder or the spool's folder that does not exist, a spool larger than its disk (warning);
+* a password, CA, certificate or key file (``*_file``) that cannot be read (error);
 * Kafka settings the client refuses (error) or sends in clear text over a network (warning).
 
 Errors make ``check-config`` exit 2; warnings are printed and the exit code stays 0.
@@ -80,6 +81,20 @@ def _source(i: int, options: SourceOptions, load: Callable[[str], Contract]) -> 
         yield from _units(at, fields, contract)
         yield from _unfilled(at, fields, contract)
     yield from _folder(at, options)
+    yield from _files(at, options)
+
+
+def _files(at: str, options: SourceOptions) -> Iterator[Finding]:
+    """Every ``*_file`` setting (passwords, CA, certificates, keys) must be readable now."""
+    for key, value in options:
+        if key.endswith("_file") and value is not None:
+            try:
+                with open(value, "rb"):
+                    pass
+            except OSError as exc:
+                problem = f"cannot read {value}: {exc.strerror or exc}"
+                fix = "check the path (relative to this file's folder) and who may read it"
+                yield Finding("error", "file", f"{at}.{key}", problem, fix)
 
 
 def _names(at: str, fields: FieldMap, contract: Contract) -> Iterator[Finding]:

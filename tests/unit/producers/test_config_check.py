@@ -178,3 +178,34 @@ def test_check_config_json_reports_a_parse_error_too(tmp_path: Path) -> None:
     (finding,) = json.loads(result.stdout)["findings"]
     assert (finding["key"], finding["line"]) == ("sources[0].host", 5)  # missing: its parent's line
     assert "sources[0].hots" in finding["problem"]
+
+
+@pytest.mark.parametrize(
+    ("extra", "key"),
+    [
+        ("password: pw, password_file: pw.txt", "sources[0]"),
+        ("cert_file: gw.pem", "sources[0]"),
+        ("password: '${NOT_SET_ANYWHERE}'", "sources[0].password"),
+    ],
+)
+def test_mqtt_secrets_and_certificates_must_be_complete(
+    tmp_path: Path, extra: str, key: str
+) -> None:
+    text = HEAD + (
+        "  - {name: m, kind: mqtt, contract: energy_meter, host: h, topics: [t],\n"
+        f"     username: gw, {extra}}}\n"
+    )
+    with pytest.raises(EdgeConfigError) as info:
+        parse_config(text, tmp_path / "edge.yaml")
+    assert info.value.key == key
+    assert info.value.line == (5 if key == "sources[0]" else 6)  # the source, or its key
+
+
+def test_an_unreadable_secret_or_certificate_file_is_an_error(tmp_path: Path) -> None:
+    text = HEAD + (
+        "  - {name: m, kind: mqtt, contract: energy_meter, host: h, topics: [t],\n"
+        "     username: gw, password_file: nowhere.txt, ca_file: ca.pem}\n"
+    )
+    (tmp_path / "ca.pem").write_text("not checked here: the client reads it\n")
+    (found,) = findings(text, tmp_path)
+    assert (found.code, found.key, found.line) == ("file", "sources[0].password_file", 6)
