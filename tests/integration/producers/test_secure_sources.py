@@ -112,3 +112,97 @@ def test_without_a_client_certificate_the_broker_refuses(
     code, doc = probe(tmp_path, mqtt_source(tls_mosquitto, secrets), {"MQTT_PASSWORD": "pw-1"})
     assert code == 1
     assert doc["samples"][0]["row"] is None
+
+
+@dataclass(frozen=True)
+class SecureOpc:
+    port: int
+    folder: Path
+
+
+async def _certificate(folder: Path, name: str, usage: object) -> None:
+    import socket as sockets
+
+    from asyncua.crypto.cert_gen import setup_self_signed_certificate
+
+    await setup_self_signed_certificate(
+        folder / f"{name}-key.pem",
+        folder / f"{name}-cert.der",
+        f"urn:assay:test:{name}",
+        sockets.gethostname(),
+        [usage],
+        {"commonName": f"assay test {name}"},
+    )
+
+
+@pytest.fixture
+def secure_opc(tmp_path: Path) -> Iterator[SecureOpc]:
+    """An asyncua server that speaks only Basic256Sha256 SignAndEncrypt and wants gw / pw-2."""
+    import asyncio
+    import threading
+
+    from asyncua import Server, ua
+    from asyncua.crypto.permission_rules import User, UserRole
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+
+    class Users:
+        def get_user(self, iserver, username=None, password=None, certificate=None):  # type: ignore[no-untyped-def]
+            return User(role=UserRole.User) if (username, password) == ("gw", "pw-2") else None
+
+    port, loop, ready = free_port(), asyncio.new_event_loop(), threading.Event()
+    stop: dict[str, bool] = {}
+
+    async def main() -> None:
+        await _certificate(tmp_path, "server", ExtendedKeyUsageOID.SERVER_AUTH)
+        await _certificate(tmp_path, "gateway", ExtendedKeyUsageOID.CLIENT_AUTH)
+        server = Server(user_manager=Users())  # type: ignore[arg-type]
+        await server.init()
+        server.set_endpoint(f"opc.tcp://127.0.0.1:{port}/")
+        server.set_security_policy([ua.SecurityPolicyType.Basic256Sha256_SignAndEncrypt])
+        server.set_security_IDs(["Username"])
+        await server.load_certificate(str(tmp_path / "server-cert.der"))
+        await server.load_private_key(str(tmp_path / "server-key.pem"))
+        idx = await server.register_namespace("urn:assay:test")
+        mill = await server.nodes.objects.add_object(idx, "Mill01")
+        await mill.add_variable(ua.NodeId("Mill01.AirTemp", idx), "AirTemp", 301.5)
+        async with server:
+            ready.set()
+            while not stop:
+                await asyncio.sleep(0.05)
+
+    thread = threading.Thread(target=loop.run_until_complete, args=(main(),), daemon=True)
+    thread.start()
+    assert ready.wait(60), "OPC UA server did not start"
+    yield SecureOpc(port, tmp_path)
+    stop["done"] = True
+    thread.join(10)
+
+
+def opc_source(server: SecureOpc, login: str) -> str:
+    return (
+        f"  - name: mill\n    kind: opcua\n    contract: machine_condition\n"
+        f"    endpoint: opc.tcp://127.0.0.1:{server.port}/\n    publishing_interval_ms: 50\n"
+        "    security_policy: Basic256Sha256\n    security_mode: SignAndEncrypt\n"
+        f"    certificate_file: {server.folder}/gateway-cert.der\n"
+        f"    private_key_file: {server.folder}/gateway-key.pem\n"
+        f"    server_certificate_file: {server.folder}/server-cert.der\n"
+        f"    username: gw\n    {login}\n"
+        "    devices:\n      - device_id: mill-01\n"
+        "        nodes: {air_temperature: 'ns=2;s=Mill01.AirTemp'}\n"
+    )
+
+
+def test_opcua_with_a_security_policy_certificates_and_a_login(
+    tmp_path: Path, secure_opc: SecureOpc
+) -> None:
+    (tmp_path / "opcua.password").write_text("pw-2\n")
+    code, doc = probe(tmp_path, opc_source(secure_opc, "password_file: opcua.password"), {})
+    assert code == 0, doc
+    assert doc["samples"][0]["row"]["air_temperature"] == 301.5
+
+
+def test_opcua_with_a_wrong_password_is_refused(tmp_path: Path, secure_opc: SecureOpc) -> None:
+    source = opc_source(secure_opc, "password: '${OPCUA_PASSWORD}'")
+    code, doc = probe(tmp_path, source, {"OPCUA_PASSWORD": "wrong"})
+    assert code == 1
+    assert any("session" in e for e in doc["samples"][0]["errors"])
