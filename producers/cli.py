@@ -1,4 +1,5 @@
-"""``assay-edge``: run the edge producer, check its configuration, show its spool, make topics.
+"""``assay-edge``: run the edge producer, check its configuration, probe its sources, show its
+spool, make topics.
 
 The configuration file comes from the argument or ``$ASSAY_EDGE_CONFIG``. Exit codes:
 0 ok, 1 runtime failure, 2 configuration error.
@@ -12,29 +13,36 @@ import importlib
 import logging
 import signal
 import threading
-import time
-from datetime import UTC, datetime
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
+from producers._show import (
+    console,
+    err,
+    print_browse,
+    print_check,
+    print_sample,
+    status_document,
+    status_table,
+    summary,
+)
 from producers.config import EdgeConfig, load_config
+from producers.configcheck import Finding
 from producers.errors import EdgeConfigError, EdgeError
-from producers.spool import SpoolStats, read_stats
-from schemas.kafka_security import KafkaSecurity
+from producers.sources import SourceOptions
+from producers.spool import read_stats
+from schemas import Contract
 
 app = typer.Typer(
     help="assay edge producer: collect factory readings, spool them durably, send them to Kafka.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish
 )
 topics_app = typer.Typer(help="Kafka topics of the configured contracts.", no_args_is_help=True)
 app.add_typer(topics_app, name="topics")
-console = Console()
-err = Console(stderr=True)
 
 ConfigPath = Annotated[
     Path,
@@ -46,92 +54,151 @@ ConfigPath = Annotated[
 ]
 
 
-def _load(path: Path) -> EdgeConfig:
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        console.print(f"assay-edge {version('assay')}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """assay edge producer: collect factory readings, spool them durably, send them to Kafka."""
+
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON, for fleet tooling.")]
+
+
+def _load(path: Path, as_json: bool = False) -> EdgeConfig:
     try:
         return load_config(path)
     except EdgeConfigError as exc:
-        err.print(f"[red]configuration error[/] {exc}", highlight=False)
+        if as_json:
+            finding = Finding("error", "config", exc.key, exc.problem, exc.fix, exc.file, exc.line)
+            console.print_json(data={"ok": False, "findings": [finding.as_dict()]})
+        else:
+            err.print(f"[red]configuration error[/] {exc}", highlight=False)
         raise typer.Exit(2) from exc
 
 
 @app.command("check-config")
-def check_config(config_file: ConfigPath) -> None:
-    """Validate the file and every source's contract; print what would run."""
+def check_config(config_file: ConfigPath, as_json: JsonOption = False) -> None:
+    """Check the file, every mapping against its contract, units, folders, spool and Kafka.
+
+    Exit 2 on any error; warnings (a required field no mapping fills, a folder not there yet)
+    are printed with their line and leave the exit code 0.
+    """
+    from producers.configcheck import check_config as findings_of
     from producers.edge import contract_loader
-    from schemas import ContractError, topic_name
 
-    config = _load(config_file)
+    config = _load(config_file, as_json)
     load = contract_loader(config)
-    table = Table("source", "kind", "contract", "topic", "payload")
-    for i, source in enumerate(config.sources):
-        try:
-            contract = load(source.contract)
-        except ContractError as exc:
-            fix = "name a shipped contract or add its folder to contracts_dir"
-            error = EdgeConfigError(config_file, f"sources[{i}].contract", str(exc), fix)
-            err.print(f"[red]configuration error[/] {error}", highlight=False)
-            raise typer.Exit(2) from exc
-        table.add_row(
-            source.name,
-            source.kind,
-            f"{contract.name} {contract.version}",
-            topic_name(contract),
-            _payload(source),
-        )
-    console.print(table)
-    spool = f"spool {config.spool.path} ({config.spool.when_full} when full)"
-    console.print(
-        f"ok: producer {config.producer_id} at site {config.site}, {spool}, "
-        f"kafka {config.kafka.bootstrap} ({_who(config.kafka.security)})"
-    )
-
-
-def _who(security: KafkaSecurity) -> str:
-    """How the edge connects: ``PLAINTEXT``, ``SSL`` or ``SASL_SSL as <user>``."""
-    if security.protocol == "SASL_SSL":
-        return f"SASL_SSL {security.mechanism} as {security.username}"
-    return security.protocol
-
-
-def _payload(source: object) -> str:
-    """``json``, ``frame`` or ``frame (columnar)``: what the source hands the edge, per message."""
-    payload = str(getattr(source, "payload", "json"))
-    return f"{payload} (columnar)" if getattr(source, "columnar", False) else payload
+    findings = findings_of(config, config_file.read_text(encoding="utf-8"), load)
+    ok = not any(f.severity == "error" for f in findings)
+    if as_json:
+        doc = {"ok": ok, **summary(config, load), "findings": [f.as_dict() for f in findings]}
+        console.print_json(data=doc)
+    else:
+        print_check(config, load, findings, ok)
+    if not ok:
+        raise typer.Exit(2)
 
 
 @app.command()
-def status(config_file: ConfigPath) -> None:
-    """Show the spool: depth, oldest unsent reading, next sequence number, dropped count."""
-    config = _load(config_file)
+def probe(
+    config_file: ConfigPath,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", "-s", help="Only this source (repeatable).")
+    ] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for each sample.")] = 10.0,
+    browse: Annotated[
+        str | None,
+        typer.Option(help="OPC UA sources: list the node subtree under this node id (i=85)."),
+    ] = None,
+    depth: Annotated[int, typer.Option(help="How deep --browse goes.")] = 2,
+    as_json: JsonOption = False,
+) -> None:
+    """Read one sample per source and show the mapped reading and the rules it would fail.
+
+    No Kafka and no spool: one Modbus poll, one MQTT message, one OPC UA data change, one CSV
+    line. Exit 1 when a source gave no reading in time.
+    """
+    from producers.probe import take_sample
+
+    config = _load(config_file, as_json)
+    chosen = _chosen(config, source)
+    load = _contracts_or_exit(config, chosen)
+    samples = []
+    for options in chosen:
+        if browse is not None and options.kind == "opcua":
+            print_browse(options, browse, depth, as_json)
+        contract = load(options.contract)
+        samples.append(take_sample(options, contract, config.producer_id, config.site, timeout))
+    if as_json:
+        console.print_json(data={"samples": [s.as_dict() for s in samples]})
+    else:
+        for sample in samples:
+            print_sample(sample)
+    if any(s.row is None for s in samples):
+        raise typer.Exit(1)
+
+
+def _chosen(config: EdgeConfig, names: list[str] | None) -> list[SourceOptions]:
+    known = [s.name for s in config.sources]
+    for name in names or []:
+        if name not in known:
+            error = EdgeConfigError(
+                config.file, "--source", f"no source {name!r}", f"use one of: {', '.join(known)}"
+            )
+            err.print(f"[red]{error}[/]", highlight=False)
+            raise typer.Exit(2)
+    return [s for s in config.sources if not names or s.name in names]
+
+
+def _contracts_or_exit(
+    config: EdgeConfig, chosen: list[SourceOptions]
+) -> Callable[[str], Contract]:
+    from producers.edge import contract_loader
+    from schemas import ContractError
+
+    load = contract_loader(config)
+    for i, options in enumerate(chosen):
+        try:
+            load(options.contract)
+        except ContractError as exc:
+            err.print(f"[red]configuration error[/] sources[{i}].contract: {exc}", highlight=False)
+            raise typer.Exit(2) from exc
+    return load
+
+
+@app.command()
+def status(config_file: ConfigPath, as_json: JsonOption = False) -> None:
+    """Show the spool: depth, oldest unsent reading, next sequence number, dropped count.
+
+    ``--json``: one object (``ok``, ``producer_id``, ``spool``, the counts, times as epoch ms
+    and ``oldest_unsent_age_s``), also when the spool cannot be read (``ok: false``, ``error``).
+    """
+    config = _load(config_file, as_json)
     try:
         stats = read_stats(config.spool.path)
     except EdgeError as exc:
-        err.print(f"[red]{exc}[/]", highlight=False)
+        if as_json:
+            console.print_json(
+                data={"ok": False, "spool": str(config.spool.path), "error": str(exc)}
+            )
+        else:
+            err.print(f"[red]{exc}[/]", highlight=False)
         raise typer.Exit(1) from exc
-    console.print(_status_table(config, stats))
-
-
-def _status_table(config: EdgeConfig, s: SpoolStats) -> Table:
-    table = Table(title=f"spool {config.spool.path}", show_header=False)
-    for key, value in (
-        ("producer", str(s.producer_id)),
-        ("depth", f"{s.readings:,} readings in {s.messages:,} messages ({s.bytes:,} bytes)"),
-        ("never sent", f"{s.never_sent:,} messages"),
-        ("oldest spooled", _age(s.oldest_ms)),
-        ("oldest unsent", _age(s.oldest_unsent_ms)),
-        ("next seq", f"{s.next_seq:,}"),
-        ("dropped (drop_oldest)", f"{s.dropped:,}"),
-        ("parked (refused by Kafka)", f"{s.parked:,}"),
-    ):
-        table.add_row(key, value)
-    return table
-
-
-def _age(ms: int | None) -> str:
-    if ms is None:
-        return "-"
-    at = datetime.fromtimestamp(ms / 1000, UTC)
-    return f"{at:%Y-%m-%d %H:%M:%S}Z ({time.time() - ms / 1000:,.0f}s ago)"
+    if as_json:
+        console.print_json(data=status_document(config, stats))
+    else:
+        console.print(status_table(config, stats))
 
 
 @app.command()
@@ -165,6 +232,7 @@ def run(
 
 
 def _run(edge: object, stop: threading.Event, live: bool) -> None:
+    from producers._systemd import Watchdog, notify
     from producers.edge import Edge
     from producers.metrics import MetricsServer
     from producers.progress import Progress
@@ -176,11 +244,15 @@ def _run(edge: object, stop: threading.Event, live: bool) -> None:
     edge.start()
     if server is not None:
         server.start()
+    notify("READY=1")  # Type=notify: started means the spool is open and every thread runs
+    watchdog = Watchdog(edge.alive)
     try:
         with Progress(edge.stats, lambda: edge.spool, console, live=live) as shown:
             while not (stop.wait(1.0) or edge.died.is_set()):
                 shown.tick()
+                watchdog.tick()
     finally:
+        notify("STOPPING=1")
         edge.stop()
         if server is not None:
             server.stop()

@@ -20,6 +20,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from producers._marks import key_lines
 from producers.errors import EdgeConfigError
 from producers.sink import KafkaSettings
 from producers.sources import KINDS, SourceOptions, parse_options
@@ -127,8 +128,20 @@ def load_config(path: Path | str) -> EdgeConfig:
 
 
 def parse_config(text: str, path: Path | str = "<memory>") -> EdgeConfig:
-    """Validate YAML text; ``path`` names it in errors and anchors relative paths."""
+    """Validate YAML text; ``path`` names it in errors and anchors relative paths.
+
+    Every ``EdgeConfigError`` carries the line of its key (or of the nearest parent present).
+    """
     path = Path(path)
+    try:
+        return _parse(text, path)
+    except EdgeConfigError as exc:
+        if exc.line is not None:
+            raise
+        raise exc.at_line(key_lines(text).line(exc.key)) from exc
+
+
+def _parse(text: str, path: Path) -> EdgeConfig:
     data = _yaml(text, path)
     sources = _sources(data.get("sources"), path)
     try:
@@ -136,6 +149,7 @@ def parse_config(text: str, path: Path | str = "<memory>") -> EdgeConfig:
     except ValidationError as exc:
         raise _config_error(path, exc) from exc
     _check_client(config, path)
+    _check_frames(config, path)
     anchored = _anchored(config, path.parent)
     _check_security(anchored.kafka.security, path)
     return anchored
@@ -149,6 +163,19 @@ def _check_client(config: EdgeConfig, path: Path) -> None:
         from producers.librdkafka import missing_client
 
         raise missing_client(str(path))
+
+
+def _check_frames(config: EdgeConfig, path: Path) -> None:
+    """Frames are Arrow: a JSON-only install (``assay[edge-json]``) has no pyarrow for them."""
+    from importlib.util import find_spec
+
+    if find_spec("pyarrow") is not None:
+        return
+    for i, source in enumerate(config.sources):
+        if source.payload == "frame":
+            problem = "payload: frame sends Arrow frames, and this install has no pyarrow"
+            fix = "use payload: json, or install the full edge profile: pip install 'assay[edge]'"
+            raise EdgeConfigError(path, f"sources[{i}].payload", problem, fix)
 
 
 def _check_security(security: KafkaSecurity, path: Path) -> None:
@@ -166,7 +193,11 @@ def _yaml(text: str, path: Path) -> dict[str, Any]:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise EdgeConfigError(
-            path, where, f"not valid YAML: {exc}", "fix the YAML syntax at that line"
+            path,
+            where,
+            f"not valid YAML: {exc}",
+            "fix the YAML syntax at that line",
+            line=mark.line + 1 if mark else None,
         ) from exc
     if not isinstance(data, dict):
         raise EdgeConfigError(
@@ -208,6 +239,10 @@ def _source(i: int, item: Any, path: Path) -> SourceOptions:
         problem = f"unknown source kind {item.get('kind')!r}"
         fix = f"use one of: {', '.join(KINDS)}"
         raise EdgeConfigError(path, f"sources[{i}].kind", problem, fix) from None
+    except ModuleNotFoundError as exc:  # the simulator needs numpy and pyarrow
+        problem = f"kind {item.get('kind')} needs {exc.name}, which this install lacks"
+        fix = "install the full edge profile: pip install 'assay[edge]'"
+        raise EdgeConfigError(path, f"sources[{i}].kind", problem, fix) from exc
     except ValidationError as exc:
         raise _config_error(path, exc, prefix=f"sources[{i}]") from exc
 

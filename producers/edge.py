@@ -30,6 +30,7 @@ from functools import cache
 
 from producers._reading import Source
 from producers.config import EdgeConfig
+from producers.conversion import converted
 from producers.encoding import Encoder
 from producers.errors import EdgeStopped, SourceError
 from producers.sender import Sender
@@ -206,6 +207,11 @@ class Edge:
             return "unhealthy", f"no Kafka acknowledgement for {since:.0f}s, {depth} spooled"
         return "ok", "ok"
 
+    def alive(self) -> bool:
+        """No thread failed or ended: what systemd's watchdog vouches for (Kafka is not asked;
+        an outage is the spool's to outlast, not a reason to restart)."""
+        return self.failure is None and all(t.is_alive() for t in self._threads)
+
     def healthy(self) -> tuple[bool, str]:
         """Threads alive, the spool working and Kafka acknowledging; with the reason."""
         status, reason = self.health()
@@ -258,7 +264,8 @@ class Edge:
             report=self.report(options.name),
             wrap_transport=lambda wrapper: self._wrappers.__setitem__(options.name, wrapper),
         )
-        return self._build(options, context)
+        source = self._build(options, context)
+        return converted(source, options, context.contract, self.stats.converted)
 
     def _pump(self, source: Source, name: str, slot: Slot) -> None:
         for reading in source.readings(self._stop_sources):  # a Reading or a ReadingBatch

@@ -35,14 +35,16 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
-from typing import Any
+from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING, Any
 
 import orjson
-import pyarrow as pa
 
 from producers._reading import Reading, ReadingBatch
 from schemas import Contract, to_arrow_schema, topic_name, wire
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 __all__ = [
     "Encoder",
@@ -134,15 +136,24 @@ class Encoder:
         self.producer_id = producer_id
         self.site = site
         self.topic = topic_name(contract)
-        self.schema = to_arrow_schema(contract)
         self._known = frozenset(contract.fields)
-        self._values_schema = pa.schema([self.schema.field(name) for name in contract.fields])
         self._temporal = tuple(
             (name, spec.precision or "ms")
             for name, spec in contract.fields.items()
             if spec.type in ("timestamp", "date")
         )
         self._columnar_names = frozenset(contract.fields) | {"event_time"}
+
+    @cached_property
+    def schema(self) -> pa.Schema:
+        """The contract's Arrow schema: made on the first frame, so JSON needs no pyarrow."""
+        return to_arrow_schema(self.contract)
+
+    @cached_property
+    def _values_schema(self) -> pa.Schema:
+        import pyarrow as pa
+
+        return pa.schema([self.schema.field(name) for name in self.contract.fields])
 
     def json(self, reading: Reading, seq: int, ingest_ms: int) -> Message:
         """One reading as one JSON message."""
@@ -194,6 +205,8 @@ class Encoder:
         return self._message(batch.device_id, first_seq, batch.count, value, wire.ARROW_STREAM)
 
     def _columnar(self, batch: ReadingBatch, first: int, ingest_ms: int) -> pa.Table:
+        import pyarrow as pa
+
         given = batch.columns
         unknown = set(given.schema.names) - self._columnar_names
         if unknown:
@@ -221,6 +234,8 @@ class Encoder:
         return pa.Table.from_arrays(arrays, schema=self.schema)
 
     def _batch(self, readings: Sequence[Reading], first: int, ingest_ms: int) -> pa.RecordBatch:
+        import pyarrow as pa
+
         rows = [r.values for r in readings]
         if not set().union(*rows) <= self._known:  # one C-level pass over every row's keys
             raise ValueError("a reading has fields the contract does not declare")
@@ -269,6 +284,8 @@ class Encoder:
 
 def _ipc(schema: pa.Schema, data: pa.RecordBatch | pa.Table) -> bytes:
     """One Arrow IPC stream holding ``data``."""
+    import pyarrow as pa
+
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, schema) as writer:
         writer.write(data)
@@ -277,6 +294,8 @@ def _ipc(schema: pa.Schema, data: pa.RecordBatch | pa.Table) -> bytes:
 
 def _column(given: pa.RecordBatch | pa.Table, field: pa.Field, n: int) -> pa.Array:
     """A source's column as the field's type, or nulls when the source did not give it."""
+    import pyarrow as pa
+
     if field.name not in given.schema.names:
         return pa.nulls(n, field.type)
     column = given.column(field.name)

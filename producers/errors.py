@@ -1,7 +1,7 @@
 """The exceptions of the edge producer.
 
     EdgeError                  root of the edge (under ``schemas.AssayError``); ``transient``
-    ├── EdgeConfigError        the YAML file is wrong (``file``, ``key``, ``fix``)
+    ├── EdgeConfigError        the YAML file is wrong (``file``, ``line``, ``key``, ``fix``)
     ├── EdgeStopped            a core thread died; the process must exit (``thread``, ``error``)
     ├── SpoolError             the spool database failed or is inconsistent (``path``, ``code``)
     │   └── SpoolClosed        the spool was closed while a caller waited for room
@@ -46,15 +46,23 @@ class EdgeError(AssayError):
 
 
 class EdgeConfigError(EdgeError):
-    """A configuration value is missing or invalid: which file, which key, and the fix."""
+    """A configuration value is missing or invalid: which file, line and key, and the fix."""
 
-    def __init__(self, file: Path | str, key: str, problem: str, fix: str = "") -> None:
+    def __init__(
+        self, file: Path | str, key: str, problem: str, fix: str = "", line: int | None = None
+    ) -> None:
         self.file = str(file)
         self.key = key
         self.problem = problem
         self.fix = fix
+        self.line = line
         hint = f"\n  fix: {fix}" if fix else ""
-        super().__init__(f"{self.file}: {key or '<top>'}: {problem}{hint}")
+        at = f"{self.file}:{line}" if line else self.file
+        super().__init__(f"{at}: {key or '<top>'}: {problem}{hint}")
+
+    def at_line(self, line: int | None) -> EdgeConfigError:
+        """The same error, placed at ``line`` of its file."""
+        return EdgeConfigError(self.file, self.key, self.problem, self.fix, line)
 
 
 class EdgeStopped(EdgeError):

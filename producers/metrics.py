@@ -7,14 +7,17 @@ API::
 
 Metric names start with ``assay_edge_``: ``readings_read_total{source}``,
 ``source_errors_total{source,kind}``, ``readings_unencodable_total{source,reason}`` (skipped),
+``values_converted_total{source,field,from_unit,to_unit}`` (to the contract's units),
 ``readings_spooled_total``, ``messages_sent_total``, ``messages_replayed_total``,
 ``readings_acked_total``, ``send_errors_total``, ``spool_errors_total{operation,code}``,
 ``spool_failing`` (1 while spool calls fail), ``spool_readings``, ``spool_bytes``,
+``spool_max_readings``, ``spool_max_bytes`` (where it is full),
 ``spool_next_seq``, ``spool_dropped_readings_total`` (persisted across restarts),
 ``readings_parked_total``, ``kafka_connected``, ``last_ack_timestamp_seconds``. ``/health``
 answers 200 ``{"status": "ok"}``, or 503 with ``degraded`` (spool calls fail and are retried)
 or ``unhealthy`` (a stopped thread, or nothing acknowledged for 60 s while readings are
-spooled) and the reason.
+spooled) and the reason. ``infra/edge/`` has a Grafana dashboard and Prometheus alert rules
+for these metrics; a test keeps their names in step.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import json
 import threading
 from collections.abc import Iterator, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -33,6 +36,8 @@ if TYPE_CHECKING:
     from producers.edge import Edge
 
 __all__ = ["EdgeCollector", "MetricsServer"]
+
+_Key = TypeVar("_Key", bound=tuple[str, ...])
 
 
 class EdgeCollector(Collector):
@@ -63,6 +68,12 @@ class EdgeCollector(Collector):
             stats.unencodable,
         )
         yield _labelled(
+            "values_converted",
+            "Values converted to the contract's unit",
+            ["source", "field", "from_unit", "to_unit"],
+            stats.converted,
+        )
+        yield _labelled(
             "spool_errors", "Spool calls that failed", ["operation", "code"], stats.spool_errors
         )
         yield from _counters(
@@ -86,6 +97,16 @@ class EdgeCollector(Collector):
             ("spool_readings", "Readings in the spool", spool.readings if spool else 0),
             ("spool_bytes", "Payload bytes in the spool", spool.bytes if spool else 0),
             (
+                "spool_max_readings",
+                "Readings at which the spool is full",
+                spool.limits.max_readings if spool else 0,
+            ),
+            (
+                "spool_max_bytes",
+                "Payload bytes at which the spool is full",
+                spool.limits.max_bytes if spool else 0,
+            ),
+            (
                 "spool_next_seq",
                 "Sequence number of the next reading",
                 spool.next_seq if spool else 0,
@@ -96,9 +117,7 @@ class EdgeCollector(Collector):
         )
 
 
-def _labelled(
-    name: str, doc: str, labels: list[str], counts: Mapping[tuple[str, str], int]
-) -> Metric:
+def _labelled(name: str, doc: str, labels: list[str], counts: Mapping[_Key, int]) -> Metric:
     family = CounterMetricFamily(f"assay_edge_{name}", doc, labels=labels)
     for key, n in list(counts.items()):
         family.add_metric(list(key), n)

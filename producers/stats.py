@@ -30,6 +30,8 @@ class Stats:
     read: Counter[str] = field(default_factory=Counter)  # readings per source
     source_errors: Counter[tuple[str, str]] = field(default_factory=Counter)  # (source, kind)
     unencodable: Counter[tuple[str, str]] = field(default_factory=Counter)  # (source, reason)
+    #: values converted to contract units, by (source, field, from unit, to unit)
+    converted: Counter[tuple[str, ...]] = field(default_factory=Counter)
     #: spool errors by (operation, SQLite code): ``append`` by the writer, ``send`` by the sender
     spool_errors: Counter[tuple[str, str]] = field(default_factory=Counter)
     #: operations whose spool calls fail now, with the first failure (cleared on success)

@@ -7,7 +7,7 @@ linter, the compatibility check and the bilingual data dictionary work from
 the same model. This package imports nothing else of assay.
 """
 
-from schemas._arrow import CLAIM_CHECK_TYPE, arrow_type, to_arrow_schema
+from schemas._arrow import arrow_type, to_arrow_schema
 from schemas._change import Bump, Change, ChangeClass, ChangeKind
 from schemas._checks import Finding, check_contract
 from schemas._compat import (
@@ -86,7 +86,7 @@ from schemas._rules import (
     compile_rules,
 )
 from schemas._topic import topic_configs, topic_name
-from schemas._units import is_known_unit, units_equivalent
+from schemas._units import is_known_unit, unit_conversion, units_equivalent
 from schemas._vocabulary import (
     Classification,
     DataDomain,
@@ -191,8 +191,19 @@ __all__ = [
     "to_odcs",
     "topic_configs",
     "topic_name",
+    "unit_conversion",
     "units_equivalent",
     "version_bump",
     "whole_value_pattern",
     "write_dictionary",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """``CLAIM_CHECK_TYPE`` comes from pyarrow, imported only when asked for (an edge gateway
+    sending JSON has no pyarrow)."""
+    if name == "CLAIM_CHECK_TYPE":
+        from schemas import _arrow
+
+        return _arrow.CLAIM_CHECK_TYPE
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

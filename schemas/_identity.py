@@ -16,11 +16,13 @@ that holds only the schema asks the same function.
 from __future__ import annotations
 
 import json
-
-import pyarrow as pa
+from typing import TYPE_CHECKING
 
 from schemas._envelope import KAFKA_KEY_FIELD
 from schemas._model import Contract
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 __all__ = ["duplicate_fields", "identity_fields", "reading_order"]
 
@@ -42,7 +44,7 @@ def identity_fields(source: Contract | pa.Schema) -> tuple[str, ...]:
     Sequenced: producer, sequence and the device (the Kafka key); unsequenced: the key.
     ``source`` is a contract, or an Arrow schema compiled from one.
     """
-    if isinstance(source, pa.Schema):
+    if not isinstance(source, Contract):  # an Arrow schema (pyarrow is not imported for this)
         stored = (source.metadata or {}).get(IDENTITY_METADATA.encode())
         return tuple(json.loads(stored)) if stored else _SEQUENCED_IDENTITY
     if source.sequenced:

@@ -10,7 +10,7 @@ import re
 from functools import cache
 from typing import Any
 
-__all__ = ["is_known_unit", "units_equivalent"]
+__all__ = ["is_known_unit", "unit_conversion", "units_equivalent"]
 
 # UCUM spellings pint does not read, rewritten to pint syntax.
 _UCUM_WORDS = {"Cel": "degC", "[degF]": "degF", "%": "percent", "[ppm]": "ppm"}
@@ -59,3 +59,24 @@ def units_equivalent(left: str, right: str) -> bool:
     except Exception:  # incompatible dimensions
         return False
     return bool(abs(factor - 1) < 1e-12)
+
+
+@cache
+def unit_conversion(source: str, target: str) -> tuple[float, float]:
+    """``(scale, offset)`` with ``target value = source value * scale + offset``.
+
+    Every pint conversion between two units of one dimension is affine (°F to °C has an
+    offset, W to kW only a scale), so an edge converts a reading with one multiply-add and
+    pint is consulted once per unit pair. ``ValueError`` names what pint did not accept.
+    """
+    for unit in (source, target):
+        if not is_known_unit(unit):
+            raise ValueError(f"{unit!r} is not a unit pint knows (UCUM or SI spelling)")
+    quantity = _registry().Quantity
+    try:
+        zero = float(quantity(0.0, _parse(source)).to(_parse(target)).magnitude)
+        # the slope over a wide span: an offset near 1 would cost digits (°F: 1 -> -17.2 °C)
+        far = float(quantity(1e6, _parse(source)).to(_parse(target)).magnitude)
+    except Exception as exc:  # pint's DimensionalityError and its relatives
+        raise ValueError(f"{source!r} cannot be converted to {target!r}: {exc}") from exc
+    return (far - zero) / 1e6, zero

@@ -4,7 +4,13 @@ A kind ``<kind>`` lives in ``producers/sources/<kind>.py`` and defines:
 
 * ``Options`` — a pydantic model subclassing ``SourceOptions`` (``name``, ``kind``, ``contract``,
   ``payload``, ``frame_readings``, ``site``) with the kind's own keys;
-* ``build(options: Options, context: SourceContext) -> Source`` — the ``Source`` to run.
+* ``build(options: Options, context: SourceContext) -> Source`` — the ``Source`` to run;
+* optionally ``field_map(options) -> list[FieldMap]`` — which contract fields it fills (per
+  device) and in which units: ``check-config`` checks them, the edge converts the units
+  (``producers.conversion``). A kind without one fills every field itself, in contract units.
+
+Every kind has ``units: {field: unit}`` for a field its source reports in another unit than
+the contract's.
 
 ``SourceContext`` carries the loaded ``contract``, the edge's ``site``, the source's last
 stored ``checkpoint`` (see ``Reading.checkpoint``) and ``report(error)``: a source reports a
@@ -26,14 +32,16 @@ from types import ModuleType
 from typing import Any
 
 from producers._reading import Source
-from producers.sources._base import Report, SourceContext, SourceOptions
+from producers.sources._base import FieldMap, Report, SourceContext, SourceOptions
 
 __all__ = [
     "KINDS",
+    "FieldMap",
     "Report",
     "SourceContext",
     "SourceOptions",
     "build_source",
+    "field_maps",
     "kind_module",
     "parse_options",
 ]
@@ -57,6 +65,14 @@ def parse_options(data: dict[str, Any]) -> SourceOptions:
     """Validate one source's options with its kind's model (pydantic errors propagate)."""
     options: SourceOptions = kind_module(str(data.get("kind"))).Options.model_validate(data)
     return options
+
+
+def field_maps(options: SourceOptions) -> list[FieldMap]:
+    """What the source fills, per device where it maps devices; a kind without a map (the
+    simulator) fills every field itself."""
+    mapper = getattr(kind_module(options.kind), "field_map", None)
+    maps: list[FieldMap] = mapper(options) if mapper else [FieldMap("", None, {}, by_name=True)]
+    return [m.with_source_units(options) for m in maps]
 
 
 def build_source(options: SourceOptions, context: SourceContext) -> Source:

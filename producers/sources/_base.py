@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import Literal
 
@@ -13,7 +13,7 @@ from producers._transport import Transport
 from producers.errors import SourceError
 from schemas import Contract
 
-__all__ = ["Report", "SourceContext", "SourceOptions", "Wrapper", "parse_time"]
+__all__ = ["FieldMap", "Report", "SourceContext", "SourceOptions", "Wrapper", "parse_time"]
 
 Report = Callable[[SourceError], None]
 Wrapper = Callable[[Transport], Transport]
@@ -30,6 +30,31 @@ class SourceOptions(BaseModel):
     payload: Literal["json", "frame"] = "json"
     frame_readings: int = Field(default=10_000, ge=1, le=1_000_000)
     site: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9-]{0,31}$")
+    #: contract field -> the unit the source reports it in, when not the contract's (pint)
+    units: dict[str, str] = Field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FieldMap:
+    """Which contract fields one group of a source's readings (a device, or all) fills, and how.
+
+    ``fields`` maps each explicitly mapped contract field to its key in the source's options
+    (``devices[0].nodes.air_temperature``); ``by_name`` says that any other contract field
+    arrives under its own name (a CSV column, an MQTT payload key); ``units`` maps a field to
+    the unit the source reports, with that setting's key. ``check-config`` checks every name
+    and unit against the contract; the edge converts the units.
+    """
+
+    key: str
+    device: str | None
+    fields: dict[str, str]
+    by_name: bool = False
+    units: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    def with_source_units(self, options: SourceOptions) -> FieldMap:
+        """This map plus the source-wide ``units`` setting (a group's own unit wins)."""
+        common = {f: (f"units.{f}", u) for f, u in options.units.items()}
+        return FieldMap(self.key, self.device, self.fields, self.by_name, common | self.units)
 
 
 @dataclass(frozen=True)

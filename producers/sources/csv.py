@@ -37,10 +37,10 @@ from pydantic import Field
 
 from producers._reading import Reading
 from producers.errors import BadInput
-from producers.sources._base import SourceContext, SourceOptions, parse_time
+from producers.sources._base import FieldMap, SourceContext, SourceOptions, parse_time
 from schemas import FieldSpec
 
-__all__ = ["CsvTail", "Options", "build", "convert"]
+__all__ = ["CsvTail", "Options", "build", "convert", "field_map"]
 
 
 class Options(SourceOptions):
@@ -62,6 +62,11 @@ class Options(SourceOptions):
 def build(options: Options, context: SourceContext) -> CsvTail:
     """The tail for these options."""
     return CsvTail(options, context)
+
+
+def field_map(options: Options) -> list[FieldMap]:
+    """Mapped columns; every other contract field is read from the column of its own name."""
+    return [FieldMap("", None, {f: f"columns.{f}" for f in options.columns}, by_name=True)]
 
 
 _INT64 = range(-(2**63), 2**63)

@@ -12,11 +12,13 @@ Config (``kind: modbus``)::
         registers:
           - {field: active_power, address: 0, type: float32, word_order: big, scale: 1.0}
           - {field: voltage_l1, address: 2, type: uint16, scale: 0.1, table: holding}
+          - {field: active_power, address: 4, type: int32, unit: W}   # converted to kW
 
 Types: uint16, int16 (one register), uint32, int32, float32 (two registers, ``word_order``
 big = high word first). The value is ``raw * scale + offset``; an integer contract field
 gets an int when the result is whole and fits int64. ``table`` is ``holding`` (function 3)
-or ``input`` (4).
+or ``input`` (4). ``unit`` is the unit of the scaled value when it is not the contract
+field's: the edge converts it (pint), as for any source's ``units: {field: unit}``.
 A timeout or an exception response is reported (``SourceTimeout`` / ``SourceError``) and the
 device is polled again next interval; the connection is reopened as needed. Never fatal.
 """
@@ -33,9 +35,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from producers._reading import Reading
 from producers.errors import SourceError, SourceTimeout
-from producers.sources._base import SourceContext, SourceOptions
+from producers.sources._base import FieldMap, SourceContext, SourceOptions
 
-__all__ = ["Device", "ModbusPoller", "Options", "Register", "build", "decode"]
+__all__ = ["Device", "ModbusPoller", "Options", "Register", "build", "decode", "field_map"]
 
 RegisterType = Literal["uint16", "int16", "uint32", "int32", "float32"]
 _WIDTH = {"uint16": 1, "int16": 1, "uint32": 2, "int32": 2, "float32": 2}
@@ -53,6 +55,8 @@ class Register(BaseModel):
     offset: float = 0.0
     word_order: Literal["big", "little"] = "big"
     table: Literal["holding", "input"] = "holding"
+    #: the unit of the scaled value when not the contract field's (``W`` for a kW field)
+    unit: str | None = Field(default=None, min_length=1)
 
 
 class Device(BaseModel):
@@ -78,6 +82,18 @@ class Options(SourceOptions):
 def build(options: Options, context: SourceContext) -> ModbusPoller:
     """The poller for these options."""
     return ModbusPoller(options, context)
+
+
+def field_map(options: Options) -> list[FieldMap]:
+    """Each device fills its registers' fields, each in its register's ``unit`` if given."""
+    return [_device_map(i, d) for i, d in enumerate(options.devices)]
+
+
+def _device_map(i: int, device: Device) -> FieldMap:
+    keys = {r.field: f"devices[{i}].registers[{j}]" for j, r in enumerate(device.registers)}
+    units = {r.field: (f"{keys[r.field]}.unit", r.unit) for r in device.registers if r.unit}
+    fields = {f: f"{key}.field" for f, key in keys.items()}
+    return FieldMap(f"devices[{i}]", device.device_id, fields, units=units)
 
 
 def decode(registers: list[int], register: Register) -> float:

@@ -11,7 +11,12 @@ Config (``kind: mqtt``)::
     time_field: ts                # payload key of the event time; missing -> time of receipt
     time_format: iso              # iso | epoch_s | epoch_ms | a strptime format
     fields: {active_power: p_kw}  # contract field -> payload key; others: same name
-    username / password / tls / client_id / keepalive_s
+    username: gw-plant-a          # broker login; password: ${MQTT_PASSWORD} or password_file
+    password_file: /etc/assay-edge/mqtt.password
+    ca_file: /etc/assay-edge/mqtt-ca.pem   # TLS with this CA (tls: true: the system's CAs)
+    cert_file: /etc/assay-edge/gw.pem      # a client certificate, with key_file (mutual TLS)
+    key_file: /etc/assay-edge/gw.key
+    client_id / keepalive_s
 
 The client subscribes on every (re)connect and paho reconnects by itself. Messages go through
 a bounded queue, so back-pressure from a full spool reaches the broker's flow control.
@@ -26,17 +31,19 @@ import queue
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from threading import Event
 from typing import Any, Literal
 
 import orjson
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator, model_validator
 
 from producers._reading import Reading
 from producers.errors import BadInput, SourceError
-from producers.sources._base import SourceContext, SourceOptions, parse_time
+from producers.sources._base import FieldMap, SourceContext, SourceOptions, parse_time
+from producers.sources._secrets import from_environment, read_secret
 
-__all__ = ["MqttSource", "Options", "build", "map_payload"]
+__all__ = ["MqttSource", "Options", "build", "field_map", "map_payload"]
 
 
 class Options(SourceOptions):
@@ -50,7 +57,11 @@ class Options(SourceOptions):
     clean_session: bool = False
     username: str | None = None
     password: SecretStr | None = None
-    tls: bool = False
+    password_file: Path | None = None
+    tls: bool = False  # implied by ca_file or cert_file
+    ca_file: Path | None = None
+    cert_file: Path | None = None
+    key_file: Path | None = None
     keepalive_s: int = Field(default=30, ge=5)
     device_field: str | None = "device_id"
     device_topic_level: int | None = Field(default=None, ge=0)
@@ -59,10 +70,30 @@ class Options(SourceOptions):
     fields: dict[str, str] = Field(default_factory=dict)
     queue_size: int = Field(default=10_000, ge=1)
 
+    _secrets = field_validator("username", "password", mode="before")(from_environment)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Options:
+        if self.password is not None and self.password_file is not None:
+            raise ValueError("give password or password_file, not both")
+        if (self.cert_file is None) != (self.key_file is None):
+            raise ValueError("a client certificate needs both cert_file and key_file")
+        return self
+
+    @property
+    def uses_tls(self) -> bool:
+        """TLS when asked for, or when a CA or a client certificate is given."""
+        return self.tls or self.ca_file is not None or self.cert_file is not None
+
 
 def build(options: Options, context: SourceContext) -> MqttSource:
     """The subscription for these options."""
     return MqttSource(options, context)
+
+
+def field_map(options: Options) -> list[FieldMap]:
+    """Mapped payload keys; every other contract field is read from the key of its own name."""
+    return [FieldMap("", None, {f: f"fields.{f}" for f in options.fields}, by_name=True)]
 
 
 def map_payload(
@@ -93,6 +124,10 @@ def _device(options: Options, topic: str, doc: dict[str, Any]) -> str:
     if not isinstance(device, str | int) or device == "":
         raise ValueError(f"no device id in payload key {options.device_field!r}")
     return str(device)
+
+
+def _text(path: Path | None) -> str | None:
+    return None if path is None else str(path)
 
 
 class MqttSource:
@@ -130,11 +165,16 @@ class MqttSource:
             client_id=self.options.client_id or f"assay-edge-{self.name}",
             clean_session=self.options.clean_session,
         )
-        if self.options.username:
-            password = self.options.password.get_secret_value() if self.options.password else None
-            client.username_pw_set(self.options.username, password)
-        if self.options.tls:
-            client.tls_set()
+        options = self.options
+        if options.username:
+            password = read_secret(options.password, options.password_file)
+            client.username_pw_set(options.username, password)
+        if options.uses_tls:
+            client.tls_set(
+                ca_certs=_text(options.ca_file),
+                certfile=_text(options.cert_file),
+                keyfile=_text(options.key_file),
+            )
         client.reconnect_delay_set(1, 30)
         client.on_connect = self._on_connect
         client.on_message = self._on_message

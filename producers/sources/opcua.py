@@ -9,6 +9,17 @@ Config (``kind: opcua``)::
       - device_id: mill-01
         nodes: {air_temperature: "ns=2;s=Mill01.AirTemp", rotational_speed: "ns=2;i=1002"}
     # status_field: a contract field (string/enum) that receives good/uncertain/bad, if any
+    security_policy: Basic256Sha256   # None (default) | Basic256Sha256 | Aes128Sha256RsaOaep
+    security_mode: SignAndEncrypt     #   | Aes256Sha256RsaPss;  Sign | SignAndEncrypt
+    certificate_file: /etc/assay-edge/opcua-cert.der   # this gateway's application instance
+    private_key_file: /etc/assay-edge/opcua-key.pem    #   certificate (PEM or DER) and its key
+    server_certificate_file: /etc/assay-edge/plc.der   # pin the server's; else taken from it
+    username: gw-plant-a              # user login; password: ${OPCUA_PASSWORD} or password_file
+    password_file: /etc/assay-edge/opcua.password
+
+The client's application URI is read from its certificate (the server checks they match).
+Without ``server_certificate_file`` the server's certificate is taken from its endpoint list:
+encrypted, but trusted on first use; pin it where the network is not trusted.
 
 Each data change yields the device's latest value of every subscribed node, once all have
 reported, with
@@ -30,17 +41,30 @@ import asyncio
 import queue
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from threading import Event
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from producers._reading import Reading
 from producers.errors import SourceError, SourceTypeError
-from producers.sources._base import SourceContext, SourceOptions
+from producers.sources._base import FieldMap, SourceContext, SourceOptions
+from producers.sources._secrets import from_environment, read_secret
 
-__all__ = ["OpcDevice", "OpcUaSource", "Options", "build", "fits", "quality"]
+__all__ = [
+    "BrowsedNode",
+    "OpcDevice",
+    "OpcUaSource",
+    "Options",
+    "browse",
+    "build",
+    "field_map",
+    "fits",
+    "quality",
+]
 
 _FITS = {
     "float64": {
@@ -63,6 +87,7 @@ _FITS = {
     "float64_list": {"Double", "Float"},
 }
 _RANK = {"good": 0, "uncertain": 1, "bad": 2}
+SecurityPolicy = Literal["None", "Basic256Sha256", "Aes128Sha256RsaOaep", "Aes256Sha256RsaPss"]
 
 
 class OpcDevice(BaseModel):
@@ -83,11 +108,91 @@ class Options(SourceOptions):
     devices: list[OpcDevice] = Field(min_length=1)
     status_field: str | None = None
     queue_size: int = Field(default=10_000, ge=1)
+    security_policy: SecurityPolicy = "None"
+    security_mode: Literal["Sign", "SignAndEncrypt"] = "SignAndEncrypt"
+    certificate_file: Path | None = None
+    private_key_file: Path | None = None
+    server_certificate_file: Path | None = None
+    username: str | None = None
+    password: SecretStr | None = None
+    password_file: Path | None = None
+
+    _secrets = field_validator("username", "password", mode="before")(from_environment)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Options:
+        has_keys = self.certificate_file is not None and self.private_key_file is not None
+        if self.security_policy != "None" and not has_keys:
+            raise ValueError(f"{self.security_policy} needs certificate_file and private_key_file")
+        if self.password is not None and self.password_file is not None:
+            raise ValueError("give password or password_file, not both")
+        return self
+
+
+async def _connected(options: Options) -> Any:
+    """An asyncua client for ``options``, with its security and login set (not connected)."""
+    from asyncua import Client
+
+    client = Client(url=options.endpoint, timeout=options.timeout_s)
+    if options.security_policy != "None":
+        await _secure(client, options)
+    if options.username:
+        client.set_user(options.username)
+        password = read_secret(options.password, options.password_file)
+        if password is not None:
+            client.set_password(password)
+    return client
+
+
+async def _secure(client: Any, options: Options) -> None:
+    from asyncua import ua
+    from asyncua.crypto import security_policies
+
+    assert options.certificate_file is not None and options.private_key_file is not None
+    client.application_uri = _application_uri(options.certificate_file) or client.application_uri
+    policy = getattr(security_policies, f"SecurityPolicy{options.security_policy}")
+    server = options.server_certificate_file
+    await client.set_security(
+        policy,
+        str(options.certificate_file),
+        str(options.private_key_file),
+        server_certificate=None if server is None else str(server),
+        mode=getattr(ua.MessageSecurityMode, options.security_mode),
+    )
+
+
+def _application_uri(path: Path) -> str | None:
+    """The URI in a certificate's subject alternative names: the client's application URI."""
+    from cryptography import x509
+
+    data = path.read_bytes()
+    cert = (
+        x509.load_pem_x509_certificate(data)
+        if data.startswith(b"-----")
+        else x509.load_der_x509_certificate(data)
+    )
+    try:
+        names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        return None
+    uris = names.get_values_for_type(x509.UniformResourceIdentifier)
+    return uris[0] if uris else None
 
 
 def build(options: Options, context: SourceContext) -> OpcUaSource:
     """The subscription for these options."""
     return OpcUaSource(options, context)
+
+
+def field_map(options: Options) -> list[FieldMap]:
+    """Each device fills its nodes' fields and, with ``status_field``, that one."""
+    status = {options.status_field: "status_field"} if options.status_field else {}
+    return [
+        FieldMap(
+            f"devices[{i}]", d.device_id, {f: f"devices[{i}].nodes.{f}" for f in d.nodes} | status
+        )
+        for i, d in enumerate(options.devices)
+    ]
 
 
 def fits(field_type: str, variant: str) -> bool:
@@ -144,9 +249,7 @@ class OpcUaSource:
             backoff = min(backoff * 2, 30.0)
 
     async def _session(self, stop: Event) -> None:
-        from asyncua import Client
-
-        async with Client(url=self.options.endpoint, timeout=self.options.timeout_s) as client:
+        async with await _connected(self.options) as client:
             nodes = await self._checked_nodes(client)
             handler = _Handler(self)
             subscription = await client.create_subscription(
@@ -211,6 +314,46 @@ class OpcUaSource:
             self._queue.put(reading, timeout=self.options.timeout_s)
         except queue.Full:
             self.context.report(SourceError(self.name, "queue full: a data change was dropped"))
+
+
+@dataclass(frozen=True)
+class BrowsedNode:
+    """One node under a browsed root: how deep, its id (for ``nodes:``), name, type, value."""
+
+    depth: int
+    node_id: str
+    name: str
+    data_type: str | None = None  # variables only: the variant type ``fits`` checks
+    value: Any = None
+
+
+def browse(options: Options, root: str, depth: int = 2, limit: int = 500) -> list[BrowsedNode]:
+    """The subtree under ``root`` (``i=85``: the Objects folder), to find the node ids to map."""
+    return asyncio.run(_browse(options, root, depth, limit))
+
+
+async def _browse(options: Options, root: str, depth: int, limit: int) -> list[BrowsedNode]:
+    from asyncua import ua
+
+    found: list[BrowsedNode] = []
+    async with await _connected(options) as client:
+        todo = [(0, client.get_node(root))]
+        while todo and len(found) < limit:
+            level, node = todo.pop()
+            name = (await node.read_browse_name()).Name
+            found.append(await _described(node, level, name, ua))
+            if level < depth:
+                children = await node.get_children()
+                todo.extend((level + 1, child) for child in reversed(children))
+    return found
+
+
+async def _described(node: Any, level: int, name: str, ua: Any) -> BrowsedNode:
+    node_id = node.nodeid.to_string()
+    if await node.read_node_class() != ua.NodeClass.Variable:
+        return BrowsedNode(level, node_id, name)
+    variant = (await node.read_data_type_as_variant_type()).name
+    return BrowsedNode(level, node_id, name, variant, await node.read_value())
 
 
 class _Handler:

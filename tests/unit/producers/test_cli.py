@@ -93,3 +93,32 @@ def test_the_gateway_freezes_its_startup_objects_with_its_kafka_client_among_the
     monkeypatch.setattr(gc, "freeze", lambda: frozen.append(module in sys.modules))
     cli._freeze_startup(client)
     assert frozen == [True]
+
+
+def test_version_and_shell_completion() -> None:
+    from importlib.metadata import version
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output.strip() == f"assay-edge {version('assay')}"
+    completion = runner.invoke(app, ["--show-completion", "bash"])
+    assert completion.exit_code == 0 and "complete" in completion.output
+
+
+def test_status_json_for_fleet_tooling(tmp_path: Path, encoder) -> None:
+    import json
+
+    config = tmp_path / "edge.yaml"
+    config.write_text(
+        "producer_id: gw-01\nsite: plant-a\nspool: {path: s.db}\n"
+        "sources: [{name: m, kind: csv, contract: energy_meter, folder: in}]\n"
+    )
+    spool = Spool(tmp_path / "s.db", "gw-01")
+    spool.append([encoder.json(reading(i), i, 0) for i in range(3)])
+    spool.close()
+    doc = json.loads(runner.invoke(app, ["status", "--json", str(config)]).stdout)
+    assert doc["ok"] is True and doc["producer_id"] == "gw-01"
+    assert (doc["readings"], doc["next_seq"], doc["dropped"]) == (3, 3, 0)
+    assert doc["oldest_unsent_age_s"] > 0
+    (tmp_path / "s.db").unlink()
+    missing = runner.invoke(app, ["status", "--json", str(config)])
+    assert missing.exit_code == 1 and json.loads(missing.stdout)["ok"] is False
