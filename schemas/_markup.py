@@ -58,11 +58,20 @@ def _escaped(text: str, i: int) -> str:
     c = text[i]
     if c == "_" and 0 < i < len(text) - 1 and text[i - 1].isalnum() and text[i + 1].isalnum():
         return c
-    if c == "." and text[max(0, i - 3) : i].lower() == "www":
+    if c == "." and _joins_domain(text, i):
         return "&#46;"
     if c == ":" and (text[i + 1 : i + 3] == "//" or text[:i].lower().endswith(("mailto", "xmpp"))):
         return "&#58;"
     return _ENTITIES.get(c) or (f"\\{c}" if c in _INLINE else c)
+
+
+def _joins_domain(text: str, i: int) -> bool:
+    """A ``.`` that a linkifier could read as part of a host name (``www.x``, ``plant.cn``,
+    ``0.AC``): after a word character and before a letter. An entity there splits the text
+    so no renderer makes it a link; ``12.5`` stays as it is."""
+    after = text[i + 1 : i + 2]
+    before = text[i - 1 : i]
+    return after.isalpha() and (before.isalnum() or before in "-_")
 
 
 def markdown_code(value: Any) -> str:

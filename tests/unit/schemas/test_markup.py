@@ -58,6 +58,20 @@ def test_arbitrary_text_renders_as_itself_and_runs_nothing(text: str) -> None:
         assert shown(page) == " ".join(("x " + text).split()), renderer
 
 
+#: Bare host names a linkifier turns into links (``plant.cn``, ``0.AC``, ``www.x``), in text.
+HOSTS = st.from_regex(
+    r"[\w~%+-]{0,6}(\.[A-Za-z][A-Za-z0-9]{1,5}){1,3}(/[\w.]{0,4})?", fullmatch=True
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(HOSTS | TEXT, min_size=1, max_size=4).map(" ".join))
+def test_host_names_in_text_never_become_links(text: str) -> None:
+    for renderer, page in markdown_pages("x " + escape_markdown(text)).items():
+        _inert(page)
+        assert shown(page) == " ".join(("x " + text).split()), renderer
+
+
 def _hostile_contract():  # type: ignore[no-untyped-def]
     hostile = {"zh": "<script>alert(1)</script>", "en": '"><img src=x onerror=alert(1)>'}
     contract = replace(energy(), title=hostile, description=hostile, owner="[x](javascript:a)")
