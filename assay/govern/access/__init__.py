@@ -40,7 +40,7 @@ from assay.govern.access._policy import (
     identity_policies,
     pilot_role,
 )
-from assay.govern.access._signing import (
+from assay.pipeline.validate.signers import (
     IdentityKey,
     IdentityKeyError,
     Signers,

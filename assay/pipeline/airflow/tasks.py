@@ -68,7 +68,7 @@ def _settings() -> Settings:
 def _signing_keys(settings: Settings) -> KeyLookup | None:
     """Each gateway's signing key, derived from the identity master key; None without one
     (every signed record then fails its check, and unsigned ones are judged by contract)."""
-    from assay.govern.access import identity_key
+    from assay.pipeline.validate.signers import identity_key
 
     master = identity_key(settings)
     return None if master is None else master.lookup()

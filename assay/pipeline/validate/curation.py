@@ -26,12 +26,12 @@ from typing import TYPE_CHECKING, Any, Literal
 import pyarrow as pa
 
 from assay.errors import AssayError
-from assay.govern.access import load_signers
 from assay.pipeline.problems import SegmentFailed
 from assay.pipeline.validate.continuity import next_tail
 from assay.pipeline.validate.dedup import Deduplicated, Watermark, drop_duplicates
 from assay.pipeline.validate.identity import judge_identity
 from assay.pipeline.validate.partitions import curated_partitions
+from assay.pipeline.validate.signers import load_signers
 from assay.store import layout
 from assay.store.buckets import Buckets
 from assay.store.objects import HTML, PARQUET, ObjectStore

@@ -2,7 +2,7 @@
 
 Ingest checked each record's signature and kept the verdict in ``kafka_signer`` and
 ``kafka_signature_valid`` (``schemas.signature``). Here, before duplicates are dropped,
-every reading is judged against the signers registry (``assay.govern.access.Signers``):
+every reading is judged against the signers registry (``signers.Signers``):
 
 - a signature that does not hold, or a signer not registered: quarantined;
 - a valid signature whose gateway's patterns do not cover the producer_id: quarantined;
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from assay.govern.access import Signers
+from assay.pipeline.validate.signers import Signers
 from schemas import Contract
 from validators import identity_reason, with_quarantine_columns
 

@@ -7,12 +7,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from assay.govern.access import IdentityKey, Signers
-from assay.govern.access._signing import REGISTRY_KEY, matches
 from assay.pipeline.ingest.deadletter import Record
 from assay.pipeline.ingest.landing import Buckets as LandingBuckets
 from assay.pipeline.ingest.landing import land_partition
 from assay.pipeline.validate import curation
 from assay.pipeline.validate.identity import reason_for
+from assay.pipeline.validate.signers import REGISTRY_KEY, matches
 from assay.store.objects import MemoryStore
 from assay.store.parquet import from_parquet
 from schemas import Contract
