@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import NamedTuple
 
 from schemas import wire
@@ -51,6 +52,12 @@ def _text(value: str) -> bytes:
     return value.encode("utf-8", "surrogatepass")
 
 
+@lru_cache(maxsize=4096)
+def _pair(name: str, data: bytes | None) -> bytes:
+    """A name and its value, encoded; cached, as most headers repeat on every record."""
+    return _lp(_text(name)) + _lp(data)
+
+
 def record_mac(
     key: bytes,
     topic: str,
@@ -59,11 +66,10 @@ def record_mac(
     value: bytes | None,
 ) -> bytes:
     """The HMAC-SHA256 of a record's canonical form (module docstring)."""
-    signed = [(k, v) for k, v in headers if k != wire.HEADER_SIGNATURE]
-    parts = [DOMAIN, _lp(_text(topic)), _lp(kafka_key), len(signed).to_bytes(4, "big")]
-    parts += [_lp(_text(k)) + _lp(v) for k, v in signed]
+    signed = [_pair(k, v) for k, v in headers if k != wire.HEADER_SIGNATURE]
+    parts = [DOMAIN, _pair(topic, kafka_key), len(signed).to_bytes(4, "big"), *signed]
     parts.append(_lp(None if value is None else hashlib.sha256(value).digest()))
-    return hmac.new(key, b"".join(parts), hashlib.sha256).digest()
+    return hmac.digest(key, b"".join(parts), "sha256")  # one-shot: OpenSSL's HMAC, no objects
 
 
 def sign(

@@ -174,7 +174,8 @@ def kafka_gateway(
         patterns, key_file = _gateway_identity(current, name, tuple(producer_ids or ()))
     progress(f"{name} may write {', '.join(topics)} and nothing else")
     progress(f"{name} may use producer_id {' or '.join(patterns)}; signs with {key_file}")
-    out.print(_edge_security_yaml(current, name, password_file(current.state_dir, name), key_file))
+    yaml = _edge_security_yaml(current, name, password_file(current.state_dir, name), key_file)
+    out.print(yaml, soft_wrap=True, highlight=False)  # YAML to copy: never wrapped
 
 
 def _gateway_identity(

@@ -1,8 +1,8 @@
 """Validate: one raw segment -> curated rows, quarantined rows, reports, and the accounting.
 
-For a raw object the steps are pure functions of its bytes and its predecessor's
-watermark, and every output is named after the segment, so re-validating rewrites the
-same objects:
+For a raw object the steps are pure functions of its bytes, its predecessor's watermark
+and the signers registry, and every output is named after the segment, so re-validating
+rewrites the same objects (while the registry is unchanged):
 
 1. set aside readings whose producer_id their signing gateway may not use (``identity``),
    then drop duplicates against the predecessor's watermark (by producer_id + seq, or by
