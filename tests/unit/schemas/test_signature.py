@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hmac
+
 from hypothesis import given
 from hypothesis import strategies as st
 
 from schemas import wire
-from schemas.signature import Verdict, record_mac, sign, verify
+from schemas.signature import Verdict, hmac_sha256, record_mac, sign, verify
 
 KEY, OTHER = b"k" * 32, b"o" * 32
 _HEADERS = st.lists(
@@ -90,3 +92,8 @@ def test_unsigned_records_are_unsigned_and_a_raising_lookup_is_invalid() -> None
 
     assert verify(broken, "t", b"k", signed, b"v") == Verdict("gw", False)
     assert record_mac(KEY, "t", None, [], None) != record_mac(KEY, "t", b"", [], b"")
+
+
+@given(st.binary(max_size=100), st.binary(max_size=300))
+def test_the_mac_is_standard_hmac_sha256(key: bytes, message: bytes) -> None:
+    assert hmac_sha256(key, message) == hmac.digest(key, message, "sha256")
