@@ -72,6 +72,12 @@ def default_masking_key_file() -> Path:
     return Path(base) / "assay" / "masking.key"
 
 
+def default_identity_key_file() -> Path:
+    """``$XDG_CONFIG_HOME/assay/identity.key``: beside the masking key, outside every state
+    folder; the gateways' signing keys are derived from it (docs/security.md)."""
+    return default_masking_key_file().with_name("identity.key")
+
+
 def default_state_dir() -> Path:
     """The state folder before settings are built: env, then the TOML file, then ``.assay``."""
     raw = os.environ.get(f"{ENV_PREFIX}STATE_DIR") or _read_toml(config_file()).get("state_dir")
@@ -144,6 +150,16 @@ class Settings(BaseSettings):
     masking_key_file: Path = Field(
         default_factory=default_masking_key_file,
         description="where the master masking key is kept; generated there once if missing",
+    )
+    identity_key: SecretStr = Field(
+        default=SecretStr(""),
+        description="identity master key (hex, at least 32 bytes) from which each gateway's "
+        "record-signing key is derived; default: read from identity_key_file",
+    )
+    identity_key_file: Path = Field(
+        default_factory=default_identity_key_file,
+        description="where the identity master key is kept (made by `assay stack up` or "
+        "`assay access kafka-gateway`)",
     )
     release_lock_mode: str = Field(default="COMPLIANCE", pattern="^(COMPLIANCE|GOVERNANCE)$")
     release_lock_days: int = Field(default=3650, ge=1, description="object-lock retention")

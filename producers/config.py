@@ -76,6 +76,8 @@ class KafkaConfig(_Strict):
     in_flight_messages: int = Field(default=20_000, ge=1)
     replication_factor: int = Field(default=1, ge=1, description="for `topics ensure`")
     security: KafkaSecurity = KafkaSecurity()
+    # the gateway's signing key (hex): each record is signed as ``security.username``
+    signing_key_file: Path | None = None
 
     def settings(self, client_id: str) -> KafkaSettings:
         """The producer settings for the transport."""
@@ -152,6 +154,7 @@ def _parse(text: str, path: Path) -> EdgeConfig:
     _check_frames(config, path)
     anchored = _anchored(config, path.parent)
     _check_security(anchored.kafka.security, path)
+    _check_signing(anchored.kafka, path)
     return anchored
 
 
@@ -184,6 +187,19 @@ def _check_security(security: KafkaSecurity, path: Path) -> None:
         name, problem = found
         fix = "check the path (relative paths start at this file's folder) and its permissions"
         raise EdgeConfigError(path, f"kafka.security.{name}", problem, fix)
+
+
+def _check_signing(kafka: KafkaConfig, path: Path) -> None:
+    """A signing key needs a principal to sign as (the SASL username) and a key it can read."""
+    from producers.signing import read_signing_key
+
+    if kafka.signing_key_file is None:
+        return
+    if not kafka.security.username:
+        problem = "signs as the Kafka principal, and kafka.security.username is not set"
+        fix = "set kafka.security.username to the gateway's principal"
+        raise EdgeConfigError(path, "kafka.signing_key_file", problem, fix)
+    read_signing_key(kafka.signing_key_file, path)
 
 
 def _yaml(text: str, path: Path) -> dict[str, Any]:
@@ -274,7 +290,13 @@ def _anchored(config: EdgeConfig, base: Path) -> EdgeConfig:
     spool = config.spool.model_copy(update={"path": _under(base, config.spool.path)})
     dirs = [_under(base, d) for d in config.contracts_dir]
     sources = [_anchor_source(s, base) for s in config.sources]
-    kafka = config.kafka.model_copy(update={"security": config.kafka.security.anchored(base)})
+    signing = config.kafka.signing_key_file
+    kafka = config.kafka.model_copy(
+        update={
+            "security": config.kafka.security.anchored(base),
+            "signing_key_file": None if signing is None else _under(base, signing),
+        }
+    )
     updates = {"spool": spool, "contracts_dir": dirs, "sources": sources, "kafka": kafka}
     return config.model_copy(update=updates)
 

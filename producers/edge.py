@@ -34,7 +34,7 @@ from producers.conversion import converted
 from producers.encoding import Encoder
 from producers.errors import EdgeStopped, SourceError
 from producers.sender import Sender
-from producers.sink import Transport, open_transport
+from producers.sink import KafkaSettings, Transport, open_transport
 from producers.sources import SourceContext, SourceOptions, build_source
 from producers.sources._base import Wrapper
 from producers.spool import Spool
@@ -58,6 +58,17 @@ def contract_loader(config: EdgeConfig) -> Callable[[str], Contract]:
     return load
 
 
+def _opener(config: EdgeConfig, settings: KafkaSettings) -> Callable[[], Transport]:
+    """Opens the configured Kafka client, signing each record when a signing key is set."""
+    from producers.signing import SigningTransport, read_signing_key
+
+    path = config.kafka.signing_key_file
+    if path is None:
+        return lambda: open_transport(settings)
+    key, principal = read_signing_key(path, config.file), config.kafka.security.username
+    return lambda: SigningTransport(open_transport(settings), principal, key)
+
+
 class Edge:
     """The running edge producer."""
 
@@ -72,7 +83,7 @@ class Edge:
         self.config = config
         self.stats = stats or Stats()
         settings = config.kafka.settings(client_id=f"assay-edge-{config.producer_id}")
-        self._open = connect or (lambda: open_transport(settings))
+        self._open = connect or _opener(config, settings)
         self._wrappers: dict[str, Wrapper] = {}  # by source name, applied in name order
         self._contracts = contract_loader(config)
         self._build = build

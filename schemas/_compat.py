@@ -96,6 +96,7 @@ def _diff_contract(old: Contract, new: Contract) -> Iterator[Change]:
             why = f"{attr} {before} -> {after}: the same message decodes to another reading or none"
             yield Change(attr, _K.DECODING_CHANGED, _C.BREAKING, why, before, after)
     yield from _diff_security(old, new)
+    yield from _diff_identity(old, new)
     for attr, default in _TIME_BOUNDS:
         yield from _diff_time_bound(attr, getattr(old, attr), getattr(new, attr), default)
 
@@ -123,6 +124,28 @@ def _diff_security(old: Contract, new: Contract) -> Iterator[Change]:
             old.security_level,
             new.security_level,
         )
+
+
+def _diff_identity(old: Contract, new: Contract) -> Iterator[Change]:
+    """Requiring signatures, or a lower seq-jump bound, fails readings that passed."""
+    if old.identity != new.identity:
+        stricter = new.identity == "signed"
+        why = f"identity {old.identity} -> {new.identity}: " + (
+            "unsigned readings are now quarantined" if stricter else "unsigned readings now pass"
+        )
+        kind, level = (
+            (_K.RULE_TIGHTENED, _C.BREAKING) if stricter else (_K.RULE_RELAXED, _C.COMPATIBLE)
+        )
+        yield Change("identity", kind, level, why, old.identity, new.identity)
+    if old.max_seq_jump != new.max_seq_jump:
+        lower = new.max_seq_jump < old.max_seq_jump
+        why = f"max_seq_jump {old.max_seq_jump} -> {new.max_seq_jump}: " + (
+            "tighter, old readings may fail" if lower else "looser, old readings still pass"
+        )
+        kind, level = (
+            (_K.RULE_TIGHTENED, _C.BREAKING) if lower else (_K.RULE_RELAXED, _C.COMPATIBLE)
+        )
+        yield Change("max_seq_jump", kind, level, why, old.max_seq_jump, new.max_seq_jump)
 
 
 # Upper bounds on a reading's lateness or lead; the value in force when the contract is silent.

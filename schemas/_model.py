@@ -16,8 +16,14 @@ or kept without them (``drop``, the names counted per segment);
 or a number of seconds, milliseconds or microseconds since the epoch
 (``epoch_s``, ``epoch_ms``, ``epoch_us``); ``timezone`` the IANA zone of a
 source that writes local times without an offset (e.g. ``Asia/Shanghai``):
-without it such timestamps are dead-lettered, never taken as UTC. docs/contracts.md
-describes every key.
+without it such timestamps are dead-lettered, never taken as UTC.
+
+Who may write: ``identity: signed`` quarantines every reading not signed by a gateway
+principal allowed its producer_id; ``open`` (the default, for foreign producers) accepts
+unsigned readings unless a registered gateway owns their producer_id (docs/security.md).
+``max_seq_jump`` bounds how far one reading's seq may lie beyond its producer's watermark
+before it is quarantined (``seq_jump``) instead of moving it. docs/contracts.md describes
+every key.
 """
 
 from __future__ import annotations
@@ -160,6 +166,8 @@ class Contract(_Strict):
     unknown_fields: UnknownFields = "reject"
     event_time_encoding: EventTimeEncoding = "rfc3339"
     timezone: Zone | None = None
+    identity: Literal["open", "signed"] = "open"
+    max_seq_jump: int = Field(default=2**40, ge=1)
 
     @property
     def version_tuple(self) -> tuple[int, int, int]:

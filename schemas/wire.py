@@ -15,6 +15,8 @@ The key is the reading's ``device_id``. Headers (values UTF-8):
 ``count``           readings in the message (1 for JSON)
 ``content_type``    one of `CONTENT_TYPES`
 ``replay``          ``1`` when the message may have been sent before (spool replay)
+``signer``          the Kafka principal that signed the record (``schemas.signature``)
+``signature``       the record's HMAC-SHA256, hex; last, it covers every other header
 =================== =======================================================
 """
 
@@ -31,6 +33,8 @@ __all__ = [
     "HEADER_PRODUCER",
     "HEADER_REPLAY",
     "HEADER_SEQ",
+    "HEADER_SIGNATURE",
+    "HEADER_SIGNER",
     "HEADER_VERSION",
     "JSON",
 ]
@@ -42,6 +46,8 @@ HEADER_SEQ: Final = "seq"
 HEADER_COUNT: Final = "count"
 HEADER_CONTENT_TYPE: Final = "content_type"
 HEADER_REPLAY: Final = "replay"
+HEADER_SIGNER: Final = "signer"
+HEADER_SIGNATURE: Final = "signature"
 
 JSON: Final = "application/json"
 ARROW_STREAM: Final = "application/vnd.apache.arrow.stream"

@@ -17,14 +17,16 @@ from validators._report import dumps_result
 from validators._sample import sample_table
 from validators._split import with_quarantine_columns
 from validators._validate import ValidationOutcome, validate_table, validation_frame
-from validators._wording import sequence_reset_reason
+from validators._wording import identity_reason, seq_jump_reason, sequence_reset_reason
 
 __all__ = [
     "ValidationOutcome",
     "ValidatorError",
     "compile_checks",
     "dumps_result",
+    "identity_reason",
     "sample_table",
+    "seq_jump_reason",
     "sequence_reset_reason",
     "validate_table",
     "validation_frame",

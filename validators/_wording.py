@@ -124,3 +124,47 @@ def sequence_reset_reason(rule: str) -> tuple[str, str]:
         f"{rule}: the producer's seq went back without the replay mark (a wiped edge "
         "spool, or two gateways sharing a producer_id); give the gateway a new producer_id",
     )
+
+
+_IDENTITY: dict[str, tuple[str, str]] = {
+    "bad_signature": (
+        "记录的签名无效（签名者 {signer}）：记录被篡改，或并非由该网关的密钥签名",
+        "the record's signature does not hold (signer {signer}): the record was altered, "
+        "or not signed with that gateway's key",
+    ),
+    "unknown_signer": (
+        "签名者 {signer} 不在网关登记表中",
+        "signer {signer} is not a registered gateway (assay access kafka-gateway)",
+    ),
+    "foreign_producer": (
+        "网关 {signer} 无权使用 producer_id {producer}",
+        "gateway {signer} may not use producer_id {producer}",
+    ),
+    "unsigned": (
+        "读数未签名，而契约要求签名（identity: signed）",
+        "the reading is unsigned and the contract requires signatures (identity: signed)",
+    ),
+    "reserved": (
+        "producer_id {producer} 属于网关 {owner}，但读数未签名",
+        "producer_id {producer} belongs to gateway {owner}, but the reading is unsigned",
+    ),
+}
+
+
+def identity_reason(kind: str, signer: str, producer: str, owner: str = "") -> tuple[str, str]:
+    """Why a reading's identity is not one its gateway may claim; (zh, en)."""
+    zh, en = _IDENTITY[kind]
+    values = {"signer": signer, "producer": producer, "owner": owner}
+    return f"identity：{zh.format_map(values)}", f"identity: {en.format_map(values)}"
+
+
+def seq_jump_reason(rule: str, seq: int, watermark: int, bound: int) -> tuple[str, str]:
+    """Why a reading whose seq leaps far beyond its producer's watermark is quarantined."""
+    before = "无" if watermark < 0 else str(watermark)
+    return (
+        f"{rule}：seq {seq} 超出该生产者水位线 {before} 逾 {bound}（契约 max_seq_jump），"
+        "不可信；水位线不移动",
+        f"{rule}: seq {seq} lies more than {bound} beyond the producer's watermark "
+        f"{'none' if watermark < 0 else watermark} (the contract's max_seq_jump): "
+        "implausible; the watermark stays",
+    )

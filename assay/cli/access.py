@@ -138,11 +138,21 @@ Principal = Annotated[str, typer.Argument(help="The Kafka principal, e.g. edge-g
 def kafka_gateway(
     name: Principal,
     contracts: Annotated[list[str], typer.Argument(help="Contracts whose topics it may write.")],
+    producer_ids: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--producer-id",
+            help="A producer_id pattern it may use ('*' matches any run); repeatable. "
+            "Default: NAME and NAME-*.",
+        ),
+    ] = None,
 ) -> None:
-    """A gateway's Kafka principal: SCRAM credentials and ACLs to write its contracts' topics only.
+    """A gateway's Kafka principal: SCRAM credentials and ACLs to write its contracts' topics only,
+    the producer_ids it may use, and the key it signs its records with.
 
-    The password is kept in <state>/kafka/users/NAME (made once; `kafka-rotate` replaces it);
-    copy it to the gateway and name it in the edge YAML's kafka.security.password_file.
+    The password is kept in <state>/kafka/users/NAME (made once; `kafka-rotate` replaces it),
+    the signing key in <state>/kafka/users/NAME.signing-key (derived from the identity master
+    key); copy both to the gateway and name them in the edge YAML's kafka section.
     """
     from assay.devstack.stack.kafka_auth import STACK_USERS, ensure_passwords, password_file
     from assay.govern.access import apply_kafka_grants, gateway_kafka_grants, set_kafka_password
@@ -161,8 +171,34 @@ def kafka_gateway(
             raise typer.BadParameter(str(exc), param_hint="CONTRACTS") from exc
         set_kafka_password(current, name, ensure_passwords(current.state_dir, (name,))[name])
         apply_kafka_grants(current, gateway_kafka_grants(name, topics))
+        patterns, key_file = _gateway_identity(current, name, tuple(producer_ids or ()))
     progress(f"{name} may write {', '.join(topics)} and nothing else")
-    out.print(_edge_security_yaml(current, name, password_file(current.state_dir, name)))
+    progress(f"{name} may use producer_id {' or '.join(patterns)}; signs with {key_file}")
+    yaml = _edge_security_yaml(current, name, password_file(current.state_dir, name), key_file)
+    out.print(yaml, soft_wrap=True, highlight=False)  # YAML to copy: never wrapped
+
+
+def _gateway_identity(
+    current: Settings, name: str, patterns: tuple[str, ...]
+) -> tuple[tuple[str, ...], Path]:
+    """Register the gateway's producer_id patterns; write its signing key beside its password."""
+    from assay.config import ROOT
+    from assay.devstack.stack.kafka_auth import password_file
+    from assay.govern.access import (
+        default_patterns,
+        identity_key,
+        register_signer,
+        write_signing_key,
+    )
+    from assay.store.objects import S3Store
+
+    patterns = patterns or default_patterns(name)
+    register_signer(S3Store(current.as_role(ROOT)), current.bucket_reports, name, patterns)
+    master = identity_key(current, create=True)
+    assert master is not None  # created when missing
+    key_file = password_file(current.state_dir, name).with_name(f"{name}.signing-key")
+    write_signing_key(key_file, master.for_principal(name))
+    return patterns, key_file
 
 
 @app.command("kafka-rotate")
@@ -189,12 +225,13 @@ def kafka_rotate(name: Principal) -> None:
     progress(f"{name}: new password in {path}")
 
 
-def _edge_security_yaml(current: Settings, name: str, password: Path) -> str:
+def _edge_security_yaml(current: Settings, name: str, password: Path, signing: Path) -> str:
     """The ``kafka.security`` section of the gateway's edge YAML."""
     ca = current.kafka_ca_file or "<the broker's CA certificate>"
     return (
-        "# in the gateway's edge YAML (copy the password file and the CA to the gateway):\n"
+        "# in the gateway's edge YAML (copy the password, signing key and CA to the gateway):\n"
         "kafka:\n"
+        f"  signing_key_file: {signing}\n"
         "  security:\n"
         "    protocol: SASL_SSL\n"
         "    mechanism: SCRAM-SHA-512\n"

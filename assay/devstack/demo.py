@@ -112,13 +112,16 @@ def simulate(
 
 
 def _send(items: list[Any], contract: Any, producer_id: str, settings: Settings) -> None:
-    from assay.devstack.stack.kafka_auth import EDGE_DEMO, principal_security
+    from assay.devstack.stack.kafka_auth import EDGE_DEMO, principal_security, signing_key
+    from producers.signing import SigningTransport
     from producers.simulator import KafkaOutput, send_all
     from producers.sink import KafkaSettings, KafkaTransport
 
-    # As a gateway would: the edge principal, which may write contract topics and nothing else.
+    # As a gateway would: the edge principal, which may write contract topics and nothing else,
+    # signing every record with its own key.
     security = principal_security(settings, EDGE_DEMO)
-    transport = KafkaTransport(KafkaSettings(bootstrap=settings.bootstrap, security=security))
+    kafka = KafkaTransport(KafkaSettings(bootstrap=settings.bootstrap, security=security))
+    transport = SigningTransport(kafka, EDGE_DEMO, signing_key(settings, EDGE_DEMO))
     output = KafkaOutput(transport, producer_id)
     try:
         send_all(items, contract, producer_id, output)

@@ -134,6 +134,7 @@ def up(
         progress(f"s3: created buckets {', '.join(created)}")
     _apply_roles(settings, progress)
     _install_lifecycle(settings, progress)
+    _register_demo_signer(settings, progress)
     if airflow:
         for service in _airflow_services(settings):
             service.up(progress)
@@ -157,6 +158,18 @@ def _install_lifecycle(settings: Settings, progress: Progress) -> None:
         progress("s3: lifecycle rules remove replaced versions; `assay retention apply` too")
     else:
         progress("s3: no lifecycle rules (the server has none); `assay retention apply` sweeps")
+
+
+def _register_demo_signer(settings: Settings, progress: Progress) -> None:
+    """The identity master key (made once) and ``edge-demo`` in the signers registry: the
+    demo's and the tests' edge, which may use any producer_id (docs/security.md)."""
+    from assay.devstack.stack.kafka_auth import EDGE_DEMO
+    from assay.govern.access import identity_key, register_signer
+    from assay.store.objects import S3Store
+
+    master = identity_key(settings, create=True)
+    register_signer(S3Store(settings.as_role(ROOT)), settings.bucket_reports, EDGE_DEMO, ("*",))
+    progress(f"identity: {EDGE_DEMO} signs with a key derived from {master and master.source}")
 
 
 def _ensure_acls(settings: Settings, progress: Progress) -> None:

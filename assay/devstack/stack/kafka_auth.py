@@ -101,3 +101,13 @@ def principal_env(settings: Settings, user: str) -> dict[str, str]:
         "ASSAY_KAFKA_PASSWORD_FILE": str(security.password_file),
         "ASSAY_KAFKA_PASSWORD": "",
     }
+
+
+def signing_key(settings: Settings, user: str) -> bytes:
+    """``user``'s record-signing key, derived from the identity master key (made once): what
+    `assay access kafka-gateway` hands a gateway, for the stack's own edges."""
+    from assay.govern.access import identity_key
+
+    master = identity_key(settings, create=True)
+    assert master is not None  # made when missing
+    return master.for_principal(user)

@@ -31,6 +31,7 @@ from assay.pipeline.validate import curation
 from assay.store.buckets import Buckets
 from assay.store.objects import ObjectStore, S3Store
 from schemas import Contract, ContractRegistry, topic_name
+from schemas.signature import KeyLookup
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,15 @@ def _stalled(store: ObjectStore, settings: Settings, spec: Contract, stage: str)
 
 def _settings() -> Settings:
     return load_settings().as_role(PIPELINE)
+
+
+def _signing_keys(settings: Settings) -> KeyLookup | None:
+    """Each gateway's signing key, derived from the identity master key; None without one
+    (every signed record then fails its check, and unsigned ones are judged by contract)."""
+    from assay.pipeline.validate.signers import identity_key
+
+    master = identity_key(settings)
+    return None if master is None else master.lookup()
 
 
 def ingest_units(contract: str) -> list[list[int]]:
@@ -125,6 +135,7 @@ def ingest(
 
     store, buckets, topic = S3Store(settings), Buckets.from_settings(settings), topic_name(spec)
     deadline = time.monotonic() + WORK_BUDGET_S
+    keys = _signing_keys(settings)
 
     def land(partition: int) -> list[landing.Landed]:
         landed: list[landing.Landed] = []
@@ -138,6 +149,7 @@ def ingest(
                     max_records=max_records,
                     deadline=deadline,
                     progress=landed.append,
+                    keys=keys,
                 )
         except Exception:
             emit_ingest(settings, spec, landed)  # what landed is committed: its lineage is due

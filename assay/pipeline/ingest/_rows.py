@@ -5,6 +5,7 @@ converting) dead-lettered one by one while the rest of their block lands."""
 from __future__ import annotations
 
 import json
+from typing import NamedTuple
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -20,14 +21,24 @@ PROVENANCE = pa.schema(
         ("kafka_index", pa.int32()),
         ("kafka_timestamp", pa.timestamp("ms", tz="UTC")),
         ("kafka_replay", pa.bool_()),
+        ("kafka_signer", pa.string()),  # the principal named in the signer header
+        ("kafka_signature_valid", pa.bool_()),  # null: unsigned
     ]
 )
+
+
+class Marks(NamedTuple):
+    """What a record's headers say about all its readings: replay, signer, signature holds."""
+
+    replay: bool
+    signer: str | None
+    valid: bool | None
 
 
 def keep(
     table: pa.Table,
     records: list[Record],
-    replays: list[bool],
+    marks: list[Marks],
     schema: pa.Schema,
     problems: dict[int, tuple[Reason, str]],
     frame: bool = False,
@@ -35,7 +46,7 @@ def keep(
     """Add provenance and missing ingest times, then dead-letter the rows that cannot be
     readings: a time problem found before, no identity, or a non-finite number."""
     table = pa.Table.from_arrays(table.columns, schema=schema)
-    table = _fill_ingest_time(_with_provenance(table, records, replays, frame))
+    table = _fill_ingest_time(_with_provenance(table, records, marks, frame))
     bad = dict(problems)
     for i, problem in _row_problems(table, schema).items():
         bad.setdefault(i, problem)
@@ -55,7 +66,7 @@ def keep(
 
 
 def _with_provenance(
-    table: pa.Table, records: list[Record], replays: list[bool], frame: bool
+    table: pa.Table, records: list[Record], marks: list[Marks], frame: bool
 ) -> pa.Table:
     n = len(records)
     columns: dict[str, pa.Array | list[object]]
@@ -66,7 +77,9 @@ def _with_provenance(
             "kafka_offset": pa.repeat(pa.scalar(record.offset, field_(1).type), n),
             "kafka_index": pa.array(range(n), field_(2).type),
             "kafka_timestamp": pa.repeat(pa.scalar(record.timestamp, field_(3).type), n),
-            "kafka_replay": pa.repeat(pa.scalar(replays[0], field_(4).type), n),
+            "kafka_replay": pa.repeat(pa.scalar(marks[0].replay, field_(4).type), n),
+            "kafka_signer": pa.repeat(pa.scalar(marks[0].signer, field_(5).type), n),
+            "kafka_signature_valid": pa.repeat(pa.scalar(marks[0].valid, field_(6).type), n),
         }
     else:
         columns = {
@@ -74,7 +87,9 @@ def _with_provenance(
             "kafka_offset": [r.offset for r in records],
             "kafka_index": [0] * n,
             "kafka_timestamp": [r.timestamp for r in records],
-            "kafka_replay": replays,
+            "kafka_replay": [m.replay for m in marks],
+            "kafka_signer": [m.signer for m in marks],
+            "kafka_signature_valid": [m.valid for m in marks],
         }
     for name, values in columns.items():
         provenance = PROVENANCE.field(name)

@@ -17,7 +17,9 @@ own knowledge of when the reading was accepted. Unknown fields are rejected by n
 dropped and counted when the contract says ``unknown_fields: drop``.
 
 Each reading keeps its provenance in ``kafka_*`` columns: partition, offset,
-index within the message, Kafka timestamp and the replay flag.
+index within the message, Kafka timestamp, the replay flag, and who signed the record with
+whether the signature holds (``schemas.signature``; checked here, where the record's bytes
+and headers still exist, and judged in validation).
 """
 
 from __future__ import annotations
@@ -33,10 +35,11 @@ import pyarrow as pa
 
 from assay.pipeline.ingest import _json, _times
 from assay.pipeline.ingest._frames import MAX_FRAME_ROWS, FrameError, read_frame
-from assay.pipeline.ingest._rows import PROVENANCE, keep
+from assay.pipeline.ingest._rows import PROVENANCE, Marks, keep
 from assay.pipeline.ingest._times import TimeRule
 from assay.pipeline.ingest.deadletter import DeadLetter, Reason, Record, text
 from schemas import Contract, to_arrow_schema, wire
+from schemas.signature import UNSIGNED, KeyLookup, verify
 
 __all__ = [
     "MAX_READING_BYTES",
@@ -124,13 +127,15 @@ class Expect:
     schema: pa.Schema
     unknown_fields: str = "reject"  # or "drop"
     times: TimeRule = field(default_factory=TimeRule)
+    keys: KeyLookup = field(default=lambda _: None)  # signers' keys; none: no signature holds
 
     @classmethod
-    def of(cls, contract: Contract) -> Expect:
-        """What a contract's topic carries."""
+    def of(cls, contract: Contract, keys: KeyLookup | None = None) -> Expect:
+        """What a contract's topic carries; ``keys`` gives each signer's key."""
         times = TimeRule(contract.event_time_encoding, contract.timezone, contract.event_time)
         schema = to_arrow_schema(contract)
-        return cls(contract.name, contract.major, schema, contract.unknown_fields, times)
+        expect = cls(contract.name, contract.major, schema, contract.unknown_fields, times)
+        return expect if keys is None else replace(expect, keys=keys)
 
 
 @dataclass(frozen=True)
@@ -149,8 +154,8 @@ class _Plan:
         return cls(replace(expect, schema=schema), schema, json_plan, drop)
 
 
-# (kind, or "dead"; the record, or its dead letter; the replay flag)
-_Routed = tuple[str, Record | DeadLetter, bool]
+# (kind, or "dead"; the record, or its dead letter; its marks)
+_Routed = tuple[str, Record | DeadLetter, Marks]
 
 
 def decode(records: Iterable[Record], expect: Expect) -> Decoded:
@@ -204,7 +209,8 @@ class _Router:
         try:
             return self._route(record)
         except Exception as exc:  # headers of a shape no client sends: this record only
-            return "dead", DeadLetter(record, Reason.DECODER_ERROR, _json.describe(exc)), False
+            letter = DeadLetter(record, Reason.DECODER_ERROR, _json.describe(exc))
+            return "dead", letter, Marks(False, *UNSIGNED)
 
     def _route(self, record: Record) -> _Routed:
         # The first header of a name counts (as ``Record.header``): reversed, it is set last.
@@ -217,18 +223,18 @@ class _Router:
         verdict = self._verdicts.get(key)
         if verdict is None:
             verdict = self._verdicts[key] = self._verdict(*(_text(v) for v in key))
-        replay = headers.get(wire.HEADER_REPLAY) == b"1"
+        marks = Marks(headers.get(wire.HEADER_REPLAY) == b"1", *UNSIGNED)  # dead: unchecked
         if isinstance(verdict, tuple):
             readings = 1 if key[2] in (None, wire.JSON.encode()) else _declared(record) or 1
-            return "dead", DeadLetter(record, *verdict, readings), replay
+            return "dead", DeadLetter(record, *verdict, readings), marks
         readings = _declared(record) or 1 if verdict == wire.ARROW_STREAM else 1
         if not record.value:
             detail = "the message has no payload"
-            return "dead", DeadLetter(record, Reason.EMPTY, detail, readings), replay
+            return "dead", DeadLetter(record, Reason.EMPTY, detail, readings), marks
         if verdict == wire.JSON and len(record.value) > MAX_READING_BYTES:
             detail = f"{len(record.value)} bytes; one JSON reading may have {MAX_READING_BYTES}"
-            return "dead", DeadLetter(record, Reason.TOO_LARGE, detail), replay
-        return verdict, record, replay
+            return "dead", DeadLetter(record, Reason.TOO_LARGE, detail), marks
+        return verdict, record, _marks(record, marks.replay, self.expect.keys)
 
     def _verdict(
         self, contract: str | None, version: str | None, content: str | None
@@ -252,6 +258,11 @@ class _Router:
         return content
 
 
+def _marks(record: Record, replay: bool, keys: KeyLookup) -> Marks:
+    """The replay flag and the signature verdict of a record that may become readings."""
+    return Marks(replay, *verify(keys, record.topic, record.key, record.headers, record.value))
+
+
 def _text(value: bytes | None) -> str | None:
     return None if value is None else value.decode("utf-8", "replace")
 
@@ -273,7 +284,7 @@ def _int(text_: str | None) -> int | None:
 # JSON ---------------------------------------------------------------------------------
 def _decode_json(items: list[_Routed], plan: _Plan, out: Decoded) -> None:
     records: list[Record] = [record for _, record, _ in items]  # type: ignore[misc]
-    replays = [replay for _, _, replay in items]
+    marks = [m for _, _, m in items]
     for part in _json.parse(records, plan.json):
         if part.dead is not None:
             out.dead.append(part.dead)
@@ -282,15 +293,13 @@ def _decode_json(items: list[_Routed], plan: _Plan, out: Decoded) -> None:
         out.dropped_fields.update(part.dropped)
         out.timezone_converted += converted.zoned
         lo, hi = part.lo, part.hi
-        kept = keep(
-            converted.table, records[lo:hi], replays[lo:hi], plan.schema, converted.problems
-        )
+        kept = keep(converted.table, records[lo:hi], marks[lo:hi], plan.schema, converted.problems)
         _add(out, kept)
 
 
 # Frames -------------------------------------------------------------------------------
-def _decode_frame(item: tuple[str, Record, bool], plan: _Plan, out: Decoded) -> None:
-    _, record, replay = item
+def _decode_frame(item: tuple[str, Record, Marks], plan: _Plan, out: Decoded) -> None:
+    _, record, mark = item
     declared = _declared(record)
     try:
         frame = read_frame(record.value or b"", plan.schema, declared, plan.drop)
@@ -302,7 +311,7 @@ def _decode_frame(item: tuple[str, Record, bool], plan: _Plan, out: Decoded) -> 
         out.count_mismatches.append((record.offset, declared, n))
     out.dropped_fields.update(frame.dropped)
     problems = _times.out_of_range(frame.table, plan.schema)
-    _add(out, keep(frame.table, [record] * n, [replay] * n, plan.schema, problems, frame=True))
+    _add(out, keep(frame.table, [record] * n, [mark] * n, plan.schema, problems, frame=True))
 
 
 def _add(out: Decoded, kept: tuple[pa.Table, list[DeadLetter]]) -> None:

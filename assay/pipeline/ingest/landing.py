@@ -45,6 +45,7 @@ from assay.store.buckets import Buckets
 from assay.store.objects import PARQUET, ObjectStore
 from assay.store.parquet import to_parquet
 from schemas import Contract, to_arrow_schema
+from schemas.signature import KeyLookup
 
 __all__ = [  # some live in .partition and .offsets; all are importable from here
     "MAX_BYTES",
@@ -119,6 +120,7 @@ def land_partition(
     max_segments: int = 1_000,
     deadline: float | None = None,
     progress: Callable[[Landed], None] | None = None,
+    keys: KeyLookup | None = None,
 ) -> list[Landed]:
     """Land segments up to the partition's end as it is now (or ``max_segments`` of them, or
     until ``time.monotonic()`` passes ``deadline``); a failure is a `SegmentFailed`.
@@ -126,6 +128,7 @@ def land_partition(
     Records that arrive meanwhile are left to the next run: under a steady stream a run
     would otherwise chase the end forever, in segments of the few records that arrived
     while the previous one was written. A run overtaken by another stops (`Overtaken`).
+    ``keys`` gives each signer's key, to check the records' signatures (`decode`).
     """
     done: list[Landed] = []
     try:
@@ -139,6 +142,7 @@ def land_partition(
                 max_records=max_records,
                 max_bytes=max_bytes,
                 until=until,
+                keys=keys,
             )
             if landed is None:
                 break
@@ -166,6 +170,7 @@ def land_segment(
     max_records: int = MAX_RECORDS,
     max_bytes: int = MAX_BYTES,
     until: int | None = None,
+    keys: KeyLookup | None = None,
 ) -> Landed | None:
     """Land the next segment of the partition (not past ``until``); None when nothing is new."""
     try:
@@ -180,9 +185,8 @@ def land_segment(
         return None
     seg = layout.Segment(log.topic, log.partition, start)
     try:
-        landed = _land(
-            log, store, buckets, contract, seg, min(high, start + max_records), max_bytes
-        )
+        end = min(high, start + max_records)
+        landed = _land(log, store, buckets, contract, seg, end, max_bytes, keys)
         commit(log, committed, landed)
     except Overtaken:
         raise
@@ -204,13 +208,14 @@ def _land(
     seg: layout.Segment,
     end: int,
     max_bytes: int,
+    keys: KeyLookup | None = None,
 ) -> Landed:
     seg, meta = _landed_before(store, buckets, contract, seg)
     if meta is not None:  # written by a run that died before its commit, or is running now
         return adopt(log, store, buckets, contract, seg, meta)
     with _collector_paused():
         records, end = log.read(seg.start, end, max_bytes)
-        built = build(contract, seg, records, end)
+        built = build(contract, seg, records, end, keys)
         return write(log, store, buckets, contract, built)
 
 
@@ -229,10 +234,16 @@ def _landed_before(
     return seg, None
 
 
-def build(contract: Contract, seg: layout.Segment, records: list[Record], end: int) -> Built:
+def build(
+    contract: Contract,
+    seg: layout.Segment,
+    records: list[Record],
+    end: int,
+    keys: KeyLookup | None = None,
+) -> Built:
     """Decode a segment's records into its raw table, dead letters and metadata."""
     schema = to_arrow_schema(contract)
-    decoded = decode(records, Expect.of(contract))
+    decoded = decode(records, Expect.of(contract, keys))
     table = decoded.table(schema).cast(raw_schema(schema))
     meta = {
         "contract": contract.name,

@@ -1,11 +1,13 @@
 """Validate: one raw segment -> curated rows, quarantined rows, reports, and the accounting.
 
-For a raw object the steps are pure functions of its bytes and its predecessor's
-watermark, and every output is named after the segment, so re-validating rewrites the
-same objects:
+For a raw object the steps are pure functions of its bytes, its predecessor's watermark
+and the signers registry, and every output is named after the segment, so re-validating
+rewrites the same objects (while the registry is unchanged):
 
-1. drop duplicates against the predecessor's watermark (by producer_id + seq, or by key
-   and event time for an unsequenced source: see ``dedup``);
+1. set aside readings whose producer_id their signing gateway may not use (``identity``),
+   then drop duplicates against the predecessor's watermark (by producer_id + seq, or by
+   key and event time for an unsequenced source: see ``dedup``), setting aside sequence
+   resets and implausible jumps;
 2. run the contract's expectation suite (Great Expectations, in ``validators``);
 3. curated rows, sorted by device and time, one object per partition (``partition_by``);
 4. quarantined rows with the failed rules, dimension, severity and reason per row;
@@ -26,15 +28,17 @@ import pyarrow as pa
 from assay.errors import AssayError
 from assay.pipeline.problems import SegmentFailed
 from assay.pipeline.validate.continuity import next_tail
-from assay.pipeline.validate.dedup import Watermark, drop_duplicates
+from assay.pipeline.validate.dedup import Deduplicated, Watermark, drop_duplicates
+from assay.pipeline.validate.identity import judge_identity
 from assay.pipeline.validate.partitions import curated_partitions
+from assay.pipeline.validate.signers import load_signers
 from assay.store import layout
 from assay.store.buckets import Buckets
 from assay.store.expiry import expired_raw_keys
 from assay.store.objects import HTML, PARQUET, ObjectStore
 from assay.store.parquet import from_parquet, to_parquet
 from schemas import Contract, duplicate_fields, reading_order, to_arrow_schema
-from validators import sequence_reset_reason, with_quarantine_columns
+from validators import seq_jump_reason, sequence_reset_reason, with_quarantine_columns
 
 if TYPE_CHECKING:
     from validators import ValidationOutcome
@@ -184,14 +188,15 @@ def validate_segment(
     if previous is _Listing.LIST:
         previous = _previous(store, buckets, contract, raw_key)
     before, tail = _state_before(store, buckets, contract, raw_key, previous)
-    deduped = drop_duplicates(raw, before, seg.stem, contract)
+    judged = judge_identity(raw, contract, load_signers(store, buckets.reports))
+    deduped = drop_duplicates(judged.passing, before, seg.stem, contract)
     outcome = validate_table(contract, deduped.table, context=tail)
-    quarantined = _with_regressed(contract, outcome.quarantined, deduped.regressed)
+    pipeline_rules = _pipeline_rules(contract, judged.failed, deduped)
+    quarantined = _with_pipeline_rules(outcome.quarantined, pipeline_rules)
     curated_keys = _write_curated(store, buckets, contract, seg, outcome.passing)
     quarantine_key = _write_quarantine(store, buckets, contract, seg, quarantined, raw_key)
     by_rule = {r.rule_id: r.failed for r in outcome.summary.rules if r.failed}
-    if deduped.regressed.num_rows:
-        by_rule[sequence_reset_rule(contract)] = deduped.regressed.num_rows
+    by_rule |= {rule: rows.num_rows for rule, rows in pipeline_rules.items() if rows.num_rows}
     summary = Summary(
         contract=contract.name,
         contract_version=contract.version,
@@ -240,17 +245,42 @@ def _notes(contract: Contract) -> list[str]:
     ]
 
 
-def _with_regressed(contract: Contract, quarantined: pa.Table, regressed: pa.Table) -> pa.Table:
-    """The validators' quarantine rows plus the sequence regressions, in the same columns."""
-    if regressed.num_rows == 0:
+SEQ_JUMP = "seq_jump"
+
+
+def _pipeline_rules(
+    contract: Contract, identity_failed: pa.Table, deduped: Deduplicated
+) -> dict[str, pa.Table]:
+    """The rows the pipeline's own rules set aside, by rule, with their quarantine columns."""
+    reset, regressed = sequence_reset_rule(contract), deduped.regressed
+    n = regressed.num_rows
+    jumps = [
+        seq_jump_reason(SEQ_JUMP, seq, mark, contract.max_seq_jump)
+        for seq, mark in zip(_seqs(contract, deduped.jumped), deduped.jumped_from, strict=True)
+    ]
+    return {
+        "identity": identity_failed,
+        reset: with_quarantine_columns(
+            regressed, [[(reset, "consistency")]] * n, [[sequence_reset_reason(reset)]] * n
+        ),
+        SEQ_JUMP: with_quarantine_columns(
+            deduped.jumped, [[(SEQ_JUMP, "consistency")]] * len(jumps), [[j] for j in jumps]
+        ),
+    }
+
+
+def _seqs(contract: Contract, rows: pa.Table) -> list[int]:
+    return rows[contract.ordering.sequence].to_pylist() if rows.num_rows else []
+
+
+def _with_pipeline_rules(quarantined: pa.Table, rules: dict[str, pa.Table]) -> pa.Table:
+    """The validators' quarantine rows plus the pipeline rules' rows, in the same columns."""
+    extra = [rows for rows in rules.values() if rows.num_rows]
+    if not extra:
         return quarantined
-    n, rule = regressed.num_rows, sequence_reset_rule(contract)
-    regressed = with_quarantine_columns(
-        regressed, [[(rule, "consistency")]] * n, [[sequence_reset_reason(rule)]] * n
-    )
     if quarantined.num_rows == 0:
-        return regressed
-    return pa.concat_tables([quarantined, regressed.cast(quarantined.schema)])
+        quarantined, extra = extra[0], extra[1:]
+    return pa.concat_tables([quarantined, *(rows.cast(quarantined.schema) for rows in extra)])
 
 
 def _watermark_key(contract: Contract, raw_key: str) -> str:

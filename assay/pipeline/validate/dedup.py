@@ -15,6 +15,13 @@ Which fields make a duplicate is the contract's (``schemas.duplicate_fields``):
   producer_id). Dropping it would lose real readings without a trace, so it is set aside
   for quarantine with the reason instead (``sequence_reset``).
 
+  A reading whose seq lies more than the contract's ``max_seq_jump`` beyond its producer's
+  watermark (-1 for a producer not seen yet) is implausible — a forged ``seq = 2**63-1``, a
+  corrupted counter — and is set aside for quarantine (``seq_jump``) *without* moving the
+  watermark: otherwise every later genuine reading of that producer would look like a
+  sequence reset. The default bound, 2**40, is 35 years at 1000 readings/s: a producer's
+  seqs also skip the readings of its devices on other partitions, so gaps are normal.
+
 - **Unsequenced** (``sequenced: false``): the key with the event time. Within a segment
   every repeat of a reading's identity is dropped, its first copy kept. Across segments
   the watermark holds each group's (the key without the event time: usually the device)
@@ -79,26 +86,35 @@ class Deduplicated:
     dropped: int
     watermark: Watermark
     regressed: pa.Table  # at or below the watermark without the replay mark: for quarantine
+    jumped: pa.Table  # beyond the watermark + max_seq_jump: for quarantine
+    jumped_from: list[int]  # each jumped row's watermark (-1: none yet)
 
 
-FRESH, REPLAY, REGRESSED = 0, 1, 2
+FRESH, REPLAY, REGRESSED, JUMPED = 0, 1, 2, 3
 
 
 def drop_duplicates(
     table: pa.Table, before: Watermark, stem: str, contract: Contract
 ) -> Deduplicated:
     """Drop duplicates against the watermark and within the segment (module docstring)."""
+    jumped_from: list[int] = []
     if contract.sequenced:
-        kinds, mark = _sequenced(table, before, stem, duplicate_fields(contract))
+        fields, bound = duplicate_fields(contract), contract.max_seq_jump
+        kinds, mark = _sequenced(table, before, stem, fields, bound, jumped_from)
     else:
         kinds, mark = _unsequenced(table, before, stem, contract)
     kind = pa.array(kinds, pa.int8())
-    fresh, regressed = (table.filter(pc.equal(kind, k)) for k in (FRESH, REGRESSED))
-    return Deduplicated(fresh, kinds.count(REPLAY), mark, regressed)
+    fresh, regressed, jumped = (table.filter(pc.equal(kind, k)) for k in (FRESH, REGRESSED, JUMPED))
+    return Deduplicated(fresh, kinds.count(REPLAY), mark, regressed, jumped, jumped_from)
 
 
 def _sequenced(
-    table: pa.Table, before: Watermark, stem: str, fields: Sequence[str]
+    table: pa.Table,
+    before: Watermark,
+    stem: str,
+    fields: Sequence[str],
+    bound: int,
+    jumped_from: list[int],
 ) -> tuple[list[int], Watermark]:
     highest = dict(before.producers)
     kinds: list[int] = []
@@ -106,6 +122,9 @@ def _sequenced(
     for producer, seq, replay in zip(producers, seqs, _replay_flags(table), strict=True):
         if producer is None or seq is None:
             kinds.append(FRESH)  # no identity to compare: validation quarantines it (not_null)
+        elif seq - highest.get(producer, -1) > bound:
+            kinds.append(JUMPED)  # the watermark stays where genuine readings left it
+            jumped_from.append(highest.get(producer, -1))
         elif seq > highest.get(producer, -1):
             kinds.append(FRESH)
             highest[producer] = seq

@@ -108,3 +108,26 @@ def test_unsequenced_dedup_agrees_with_a_row_by_row_reading(
     for device, time in kept:
         if device is not None and time is not None:
             assert out.watermark.latest[json.dumps([device])] >= time
+
+
+def test_an_implausible_seq_jump_is_set_aside_and_the_watermark_stays() -> None:
+    huge = 2**63 - 1
+    out = drop_duplicates(
+        table([("edge-1", huge, False), ("edge-1", 1001, False), ("new", 2**41, False)]),
+        Watermark("s0", {"edge-1": 1000}),
+        "s1",
+        ENERGY,
+    )
+    assert out.jumped["seq"].to_pylist() == [huge, 2**41]
+    assert out.jumped_from == [1000, -1]  # a producer not seen yet counts from -1
+    assert out.table["seq"].to_pylist() == [1001]  # the genuine next reading is fresh
+    assert out.regressed.num_rows == 0
+    assert out.watermark.producers == {"edge-1": 1001}
+
+
+@given(st.integers(0, 2**40), st.integers(-(2**63), 2**63 - 1))
+def test_a_reading_moves_the_watermark_only_within_the_bound(mark: int, seq: int) -> None:
+    out = drop_duplicates(table([("p", seq, False)]), Watermark("s0", {"p": mark}), "s1", ENERGY)
+    jumped = seq - mark > ENERGY.max_seq_jump
+    assert out.jumped.num_rows == int(jumped)
+    assert out.watermark.producers["p"] == (seq if mark < seq and not jumped else mark)

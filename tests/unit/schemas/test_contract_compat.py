@@ -165,6 +165,16 @@ MATRIX: dict[str, tuple[Mutation, ChangeKind, ChangeClass]] = {
         K.RULE_RELAXED,
         C.COMPATIBLE,
     ),
+    "signatures required": (
+        lambda c: replace(c, identity="signed"),
+        K.RULE_TIGHTENED,
+        C.BREAKING,
+    ),
+    "lower seq jump bound": (
+        lambda c: replace(c, max_seq_jump=1000),
+        K.RULE_TIGHTENED,
+        C.BREAKING,
+    ),
     "clock skew default written out": (
         lambda c: replace(c, max_clock_skew="1min"),
         K.METADATA_CHANGED,
