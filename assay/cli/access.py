@@ -77,11 +77,10 @@ def grant_pilot(
 ) -> None:
     """Let a pilot base read releases/<contract>/ (recorded in <state>/access/pilots.toml)."""
     from assay.govern.access import add_grant, apply, pilot_role
-    from schemas import ContractRegistry
 
     with user_errors():
         current = settings()
-        ContractRegistry.shipped().get(contract)
+        current.contracts().get(contract)
         try:
             role = pilot_role(name)
         except ValueError as exc:
@@ -146,7 +145,7 @@ def kafka_gateway(
     """
     from assay.devstack.stack.kafka_auth import STACK_USERS, ensure_passwords, password_file
     from assay.govern.access import apply_kafka_grants, gateway_kafka_grants, set_kafka_password
-    from schemas import ContractNotFoundError, ContractRegistry, topic_name
+    from schemas import ContractNotFoundError, topic_name
 
     if name in STACK_USERS or not _PRINCIPAL.fullmatch(name):
         raise typer.BadParameter(
@@ -156,7 +155,7 @@ def kafka_gateway(
     with user_errors():
         current = settings()
         try:
-            topics = [topic_name(ContractRegistry.shipped().get(c)) for c in contracts]
+            topics = [topic_name(current.contracts().get(c)) for c in contracts]
         except ContractNotFoundError as exc:
             raise typer.BadParameter(str(exc), param_hint="CONTRACTS") from exc
         set_kafka_password(current, name, ensure_passwords(current.state_dir, (name,))[name])
@@ -233,7 +232,6 @@ def kafka_watchers(
     (Airflow's LocalFilesystemBackend): the settings' Kafka block as the watcher principal."""
     from assay.devstack.stack.kafka_auth import WATCHER, principal_security
     from assay.pipeline.airflow import wakeup
-    from schemas import ContractRegistry
 
     with user_errors():
         current = settings()
@@ -242,7 +240,7 @@ def kafka_watchers(
             security = security.model_copy(update={"password_file": password_file})
         connections = {
             wakeup.connection_id(c.name): wakeup.connection(current.bootstrap, c.name, security)
-            for c in ContractRegistry.shipped()
+            for c in current.contracts()
         }
     if ca_file_as is not None:
         for connection in connections.values():

@@ -40,7 +40,7 @@ _CLASS_STYLE = {
 def lint(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="Contract files or folders of them (default: every shipped contract)."),
+        typer.Argument(help="Contract files or folders of them (default: every known contract)."),
     ] = None,
 ) -> None:
     """Check contracts and print one line per problem: file:line, code, message, fix."""
@@ -54,9 +54,17 @@ def lint(
     err.print(f"[green]{len(files)} contract file(s) OK[/green]")
 
 
+def _site_dirs() -> list[Path]:
+    """The site's contract folders (`ASSAY_CONTRACTS_DIR`, ``contracts_dir``)."""
+    from assay.config import load_settings
+
+    return load_settings().contracts_dir
+
+
 def _contract_files(paths: list[Path] | None) -> list[Path]:
     if not paths:
-        return schemas.shipped_contract_paths()
+        site = [p for folder in _site_dirs() for p in sorted(folder.glob("*.yaml"))]
+        return [*schemas.shipped_contract_paths(), *site]
     files: list[Path] = []
     for path in paths:
         files.extend(sorted(path.glob("*.yaml")) if path.is_dir() else [path])
@@ -95,7 +103,7 @@ def _changes_table(changes: tuple[Change, ...]) -> Table:
 def docs(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="Contract files or folders of them (default: every shipped contract)."),
+        typer.Argument(help="Contract files or folders of them (default: every known contract)."),
     ] = None,
     out_dir: Annotated[
         Path, typer.Option("--out", help="Folder to write the Markdown and HTML pages into.")
@@ -109,7 +117,7 @@ def docs(
 
 @app.command()
 def show(
-    name: Annotated[str, typer.Argument(help="A shipped contract name or a contract file path.")],
+    name: Annotated[str, typer.Argument(help="A contract name (shipped or site) or a file path.")],
     json_schema: Annotated[
         bool, typer.Option("--json-schema", help="Print the JSON Schema of one reading instead.")
     ] = False,
@@ -156,7 +164,7 @@ def _bounds(low: float | None, high: float | None) -> str:
 def _load(name_or_path: str) -> Contract:
     """Load a contract or exit: 1 when it does not lint, 2 when it cannot be found."""
     try:
-        return schemas.load_contract(name_or_path)
+        return schemas.load_contract(name_or_path, search=_site_dirs())
     except ContractInvalidError as exc:
         _print_lint_errors(exc.errors)
         raise typer.Exit(1) from exc

@@ -19,9 +19,7 @@ ContractName = Annotated[str, typer.Argument(help="Contract name, e.g. energy_me
 
 
 def _contract(name: str) -> Contract:
-    from schemas import ContractRegistry
-
-    return ContractRegistry.shipped().get(name)
+    return settings().contracts().get(name)
 
 
 @app.command("ls")
@@ -29,7 +27,6 @@ def list_datasets() -> None:
     """Every contract with its objects and rows per layer."""
     from assay.store.catalog import layers
     from assay.store.objects import S3Store
-    from schemas import ContractRegistry
 
     with user_errors():
         current = settings()
@@ -43,7 +40,7 @@ def list_datasets() -> None:
             "quarantine",
             caption="rows (objects)",
         )
-        for contract in ContractRegistry.shipped():
+        for contract in current.contracts():
             found = {x.name: x for x in layers(store, current, contract)}
             cells = [
                 f"{found[n].rows:,} rows / {found[n].objects} obj"
@@ -105,11 +102,10 @@ def audit(
 ) -> None:
     """Prove produced = curated + quarantined + dead-lettered + duplicates; exit 1 if not."""
     from assay.govern.audit import run_audit
-    from schemas import ContractRegistry
 
     with user_errors():
         current = settings()
-        names = [contract] if contract else [c.name for c in ContractRegistry.shipped()]
+        names = [contract] if contract else [c.name for c in current.contracts()]
         results = [run_audit(current, _contract(n)) for n in names]
     table = Table(
         "contract",

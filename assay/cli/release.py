@@ -57,14 +57,13 @@ def create(
         create_release,
         masking_key,
     )
-    from schemas import ContractRegistry
 
     with user_errors():
         current = settings()
         when = (created or datetime.now(UTC)).replace(microsecond=0)
         when = when if when.tzinfo else when.replace(tzinfo=UTC)
         request = ReleaseRequest(
-            contract=ContractRegistry.shipped().get(contract),
+            contract=current.contracts().get(contract),
             version=version,
             date_from=date_from.date(),
             date_to=date_to.date(),

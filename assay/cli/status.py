@@ -38,7 +38,7 @@ def _health(current: Settings) -> Health:
     from assay.govern.health import pipeline_health
     from assay.pipeline.ingest.consumer import ingest_group, positions
     from assay.store.objects import S3Store
-    from schemas import Contract, ContractRegistry, topic_name
+    from schemas import Contract, topic_name
 
     def positions_of(contract: Contract) -> dict[int, tuple[int, int, int | None]]:
         return positions(current, topic_name(contract), ingest_group(contract.name))
@@ -47,7 +47,7 @@ def _health(current: Settings) -> Health:
         S3Store(current),
         current.bucket_raw,
         current.bucket_reports,
-        ContractRegistry.shipped(),
+        current.contracts(),
         positions_of,
     )
 

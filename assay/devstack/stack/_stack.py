@@ -159,9 +159,8 @@ def _ensure_acls(settings: Settings, progress: Progress) -> None:
 
 def _ensure_topics(settings: Settings, progress: Progress) -> None:
     from assay.devstack.topics import ensure_topics
-    from schemas import ContractRegistry
 
-    states = ensure_topics(settings, ContractRegistry.shipped())
+    states = ensure_topics(settings, settings.contracts())
     created = [topic for topic, state in states.items() if state == "created"]
     if created:
         progress(f"kafka: created topics {', '.join(created)}")

@@ -32,7 +32,7 @@ from airflow.timetables.trigger import CronTriggerTimetable
 from assay.config import Settings, load_settings
 from assay.pipeline.airflow import wakeup, workload
 from assay.store import layout
-from schemas import Contract, ContractRegistry, topic_name
+from schemas import Contract, topic_name
 
 START = pendulum.datetime(2026, 1, 1, tz="UTC")
 FALLBACK = "*/10 * * * *"
@@ -191,10 +191,10 @@ def _doc(contract: Contract, stage: str) -> str:
 
 
 def pipeline_dags() -> dict[str, DAG]:
-    """Both DAGs of every shipped contract, by dag_id."""
+    """Both DAGs of every contract, shipped and the site's (`Settings.contracts_dir`), by dag_id."""
     settings = load_settings()
     dags: dict[str, DAG] = {}
-    for contract in ContractRegistry.shipped():
+    for contract in settings.contracts():
         for build in (ingest_dag, validate_dag):
             dag = build(contract, settings)
             dags[dag.dag_id] = dag

@@ -29,7 +29,7 @@ from assay.pipeline.problems import PartitionsFailed, SegmentFailed
 from assay.pipeline.validate import curation
 from assay.store.buckets import Buckets
 from assay.store.objects import ObjectStore, S3Store
-from schemas import Contract, ContractRegistry, topic_name
+from schemas import Contract, topic_name
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ T = TypeVar("T")
 
 
 def _contract(name: str) -> Contract:
-    return ContractRegistry.shipped().get(name)
+    return load_settings().contracts().get(name)
 
 
 def plan_units(

@@ -39,3 +39,20 @@ def test_the_watcher_polls_briefly_so_it_does_not_hold_up_the_others(
     assert kwargs["poll_timeout"] <= 0.25
     assert kwargs["apply_function"] == "assay.pipeline.airflow.wakeup.on_message"
     assert kwargs["commit_offset"] is False
+
+
+def test_a_site_contract_gets_its_dags_and_a_broken_one_none(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from schemas._loader import shipped_contracts_dir
+
+    site = tmp_path / "site"
+    site.mkdir()
+    text = (shipped_contracts_dir() / "energy_meter.yaml").read_text(encoding="utf-8")
+    (site / "press_line.yaml").write_text(text.replace("name: energy_meter", "name: press_line"))
+    (site / "broken_line.yaml").write_text("name: broken_line\nversion: [\n")
+    monkeypatch.setenv("ASSAY_CONTRACTS_DIR", str(site))
+    built = dags.pipeline_dags()
+    assert {"assay_ingest_press_line", "assay_validate_press_line"} <= set(built)
+    assert "assay_ingest_energy_meter" in built
+    assert not any("broken_line" in dag_id for dag_id in built)
