@@ -6,6 +6,7 @@ Layout in the releases bucket (the bucket holds nothing else, so no extra prefix
     <contract>/<version>/data/<date>/<site>-<nnnn>.parquet
     <contract>/<version>/README.md        dataset card (简体中文, English)
     <contract>/<version>/croissant.json   Croissant 1.1 + RAI
+    <contract>/<version>/<contract>.yaml  the contract; odcs.yaml: the same as ODCS v3.1.0
     <contract>/<version>/manifest.json    written after everything it lists
     <contract>/<version>/lock.json        retention, manifest sha256, version ids; last
 
@@ -31,6 +32,7 @@ from typing import Any
 
 from assay.errors import ObjectExists
 from assay.govern.releases import _card, _croissant, _lineage, _manifest, _snapshot
+from assay.govern.releases._contract_docs import contract_documents
 from assay.govern.releases._errors import InvalidRelease, NothingToRelease, ReleaseExists
 from assay.govern.releases._lineage import Buckets
 from assay.govern.releases._lock import CLAIM, LOCK, LockTerms, lock_record, put_release_object
@@ -102,6 +104,7 @@ def create_release(
             _json(_croissant.croissant(body, request.contract)),
             "application/ld+json",
         ),
+        **contract_documents(request.contract),
     }
     manifest = {
         **body,
