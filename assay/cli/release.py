@@ -93,13 +93,27 @@ def create(
 
 
 @app.command()
-def verify(contract: ContractName, version: Version) -> None:
-    """Recompute every checksum and row count; exit 1 naming each file that differs."""
-    from assay.govern.releases import LockedS3Store, verify_release
+def verify(
+    contract: Annotated[
+        str, typer.Argument(help="Contract name, or the folder of a downloaded release.")
+    ],
+    version: Annotated[
+        str | None, typer.Argument(help="Release version X.Y.Z (not with a folder).")
+    ] = None,
+) -> None:
+    """Recompute every checksum and row count; exit 1 naming each file that differs.
+
+    ``assay release verify ./folder`` checks a downloaded release offline, against its
+    manifest and SHA256SUMS, with no settings and no network."""
+    from assay.govern.releases import LockedS3Store, verify_folder, verify_release
 
     with user_errors():
-        current = settings()
-        result = verify_release(LockedS3Store(current), current.bucket_releases, contract, version)
+        if version is None:
+            result = verify_folder(Path(contract))
+        else:
+            current = settings()
+            store = LockedS3Store(current)
+            result = verify_release(store, current.bucket_releases, contract, version)
     for problem in result.problems:
         console.print(f"[red]mismatch[/red] {problem}")
     for path in result.shadowed:
@@ -110,7 +124,8 @@ def verify(contract: ContractName, version: Version) -> None:
     if not result.intact:
         raise typer.Exit(1)
     pinned = "released versions" if result.pinned else "current objects"
-    out.print(f"[green]ok[/green] {len(result.checked)} files verified ({pinned})")
+    where = "files" if version is not None else "downloaded files"
+    out.print(f"[green]ok[/green] {len(result.checked)} {where} verified ({pinned})")
 
 
 @app.command("ls")
@@ -170,23 +185,57 @@ def open_(
     contract: ContractName,
     version: Version,
     download: Annotated[
-        Path | None, typer.Option(help="Copy the released objects into this folder.")
+        Path | None,
+        typer.Option("--out", "--download", help="Download into this folder instead."),
     ] = None,
     rows: Annotated[int, typer.Option(min=0, help="Rows to print.")] = 5,
 ) -> None:
     """Read a release from the S3 server (or download it) and print its first rows."""
-    from assay.govern.releases import LockedS3Store, download_release, open_release
+    from assay.govern.releases import open_release
 
+    if download is not None:
+        download_(contract, version, download)
+        return
+    with user_errors():
+        dataset = open_release(settings(), contract, version)
+        head = dataset.head(rows)
+    out.print(f"{dataset.count_rows():,} rows; schema:\n{dataset.schema.remove_metadata()}")
+    table = Table(*head.column_names)
+    for row in head.to_pylist():
+        table.add_row(*("" if v is None else str(v) for v in row.values()))
+    out.print(table)
+
+
+@app.command("download")
+def download_(
+    contract: ContractName,
+    version: Version,
+    dest: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Folder to download into (default: CONTRACT-VERSION)."),
+    ] = None,
+) -> None:
+    """Download a release: streamed, resumable (run it again after a break), each file
+    checked against the manifest; then `assay release verify FOLDER` works offline."""
+    from rich.progress import DownloadColumn, Progress, TransferSpeedColumn
+
+    from assay.govern.releases import (
+        LockedS3Store,
+        download_release,
+        download_size,
+        read_manifest,
+    )
+
+    dest = dest or Path(f"{contract}-{version}")
     with user_errors():
         current = settings()
-        if download is not None:
-            store = LockedS3Store(current)
-            download_release(store, current.bucket_releases, contract, version, download)
-            out.print(f"[green]downloaded[/green] to {download}")
-            return
-        dataset = open_release(current, contract, version)
-        out.print(f"{dataset.count_rows():,} rows; schema:\n{dataset.schema.remove_metadata()}")
-        out.print(dataset.head(rows).to_pandas().to_string())
+        store, bucket = LockedS3Store(current), current.bucket_releases
+        total = download_size(read_manifest(store, bucket, contract, version))
+        columns = (*Progress.get_default_columns(), DownloadColumn(), TransferSpeedColumn())
+        with Progress(*columns, console=console, transient=True) as bar:
+            task = bar.add_task(f"{contract} {version}", total=total)
+            download_release(store, bucket, contract, version, dest, lambda n: bar.advance(task, n))
+    out.print(f"[green]downloaded[/green] {contract} {version} to {dest} ({total:,} bytes)")
 
 
 @app.command("key-id")

@@ -8,6 +8,7 @@ Layout in the releases bucket (the bucket holds nothing else, so no extra prefix
     <contract>/<version>/croissant.json   Croissant 1.1 + RAI
     <contract>/<version>/<contract>.yaml  the contract; odcs.yaml: the same as ODCS v3.1.0
     <contract>/<version>/manifest.json    written after everything it lists
+    <contract>/<version>/SHA256SUMS       the manifest's sum and every file's (sha256sum -c)
     <contract>/<version>/lock.json        retention, manifest sha256, version ids; last
 
 Creating is a transaction of create-only writes (`_lock`):
@@ -38,6 +39,7 @@ from assay.govern.releases._lineage import Buckets
 from assay.govern.releases._lock import CLAIM, LOCK, LockTerms, lock_record, put_release_object
 from assay.govern.releases._masking import METHOD, FieldTreatment, plan_masking
 from assay.govern.releases._masking_key import KDF, SALT, MaskingKey
+from assay.govern.releases._offline import sums_object
 from assay.govern.releases._quality import quality_summary
 from assay.store.layout import release_prefix
 from assay.store.objects import ObjectStore
@@ -114,6 +116,7 @@ def create_release(
     objects = [(f.entry.path, f.data, "application/vnd.apache.parquet") for f in files]
     objects += [(path, data, kind) for path, (data, kind) in documents.items()]
     objects.append((_manifest.MANIFEST, _manifest.dumps(manifest), "application/json"))
+    objects.append(sums_object(manifest))
     versions = _write(store, buckets.releases, request, objects, terms, progress)
     return Release(buckets.releases, request.prefix, manifest, versions)
 
