@@ -111,9 +111,9 @@ def policies(
 
 @app.command("export")
 def export(
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the policy files.")] = Path(
-        "iam-policies"
-    ),
+    out_dir: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder for the policy files.")
+    ] = Path("iam-policies"),
     fmt: Annotated[str, typer.Option("--format", help="Only `iam` for now.")] = "iam",
 ) -> None:
     """Write one IAM policy document per role (<role>.json) for MinIO, Ceph RGW or AWS."""

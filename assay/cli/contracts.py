@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 import schemas
+from assay.cli._common import OldOutput
 from schemas import (
     Change,
     ChangeClass,
@@ -106,7 +107,7 @@ def docs(
         typer.Argument(help="Contract files or folders of them (default: every known contract)."),
     ] = None,
     out_dir: Annotated[
-        Path, typer.Option("--out", help="Folder to write the Markdown and HTML pages into.")
+        Path, typer.Option("--out", "-o", help="Folder to write the Markdown and HTML pages into.")
     ] = DEFAULT_DOCS_DIR,
 ) -> None:
     """Write the bilingual data dictionary (Markdown and HTML, 中文 first) for the contracts."""
@@ -187,11 +188,13 @@ def export(
     format_: Annotated[
         str, typer.Option("--format", help="Output format: odcs (Open Data Contract Standard).")
     ] = "odcs",
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write here instead of standard output.")
+    out_path: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write here instead of standard output.")
     ] = None,
+    output: OldOutput = None,
 ) -> None:
     """Write a contract as an ODCS v3.1.0 YAML document (datacontract-cli, OpenMetadata)."""
+    output = out_path or output
     if format_ != "odcs":
         err.print(f"[red]error:[/red] unknown format {format_!r}; the one format is odcs")
         raise typer.Exit(2)
@@ -206,12 +209,14 @@ def export(
 @app.command("import")
 def import_(
     path: Annotated[Path, typer.Argument(help="An ODCS v3 YAML or JSON document.")],
-    output: Annotated[
+    out_path: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Contract file to write (default: <name>.yaml here)."),
+        typer.Option("--out", "-o", help="Contract file to write (default: <name>.yaml here)."),
     ] = None,
+    output: OldOutput = None,
 ) -> None:
     """Turn an ODCS document into an assay contract file, then lint it."""
+    output = out_path or output
     try:
         name, text = schemas.odcs_to_contract_yaml(path.read_text(encoding="utf-8"))
     except (OSError, ContractError) as exc:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from assay.cli._common import console, out, settings, user_errors
+from assay.cli._common import Json, console, out, print_json, settings, user_errors
 
 if TYPE_CHECKING:
     from schemas import Contract
@@ -23,7 +24,7 @@ def _contract(name: str) -> Contract:
 
 
 @app.command("ls")
-def list_datasets() -> None:
+def list_datasets(as_json: Json = False) -> None:
     """Every contract with its objects and rows per layer."""
     from assay.store.catalog import layers
     from assay.store.objects import S3Store
@@ -31,6 +32,14 @@ def list_datasets() -> None:
     with user_errors():
         current = settings()
         store = S3Store(current)
+        if as_json:
+            print_json(
+                [
+                    {"contract": c.name, "version": c.version, "layers": layers(store, current, c)}
+                    for c in current.contracts()
+                ]
+            )
+            return
         table = Table(
             "contract",
             "version",
@@ -51,7 +60,7 @@ def list_datasets() -> None:
 
 
 @app.command()
-def show(contract: ContractName) -> None:
+def show(contract: ContractName, as_json: Json = False) -> None:
     """One contract: each layer's bucket, objects and rows."""
     from assay.store import layout
     from assay.store.catalog import layers
@@ -60,6 +69,9 @@ def show(contract: ContractName) -> None:
     with user_errors():
         current = settings()
         spec = _contract(contract)
+        if as_json:
+            print_json(layers(S3Store(current), current, spec))
+            return
         table = Table("layer", "location", "objects", "rows")
         for layer in layers(S3Store(current), current, spec):
             table.add_row(
@@ -78,6 +90,7 @@ def quarantine_show(
         str | None, typer.Option(help="Only rows that failed this rule id, e.g. range:voltage_l1.")
     ] = None,
     limit: Annotated[int, typer.Option(min=1, help="At most this many rows.")] = 20,
+    as_json: Json = False,
 ) -> None:
     """Quarantined rows with the rules they failed and why."""
     from assay.govern.quarantine import quarantined_rows
@@ -86,6 +99,9 @@ def quarantine_show(
     with user_errors():
         current = settings()
         rows, counts = quarantined_rows(S3Store(current), current, _contract(contract), rule, limit)
+    if as_json:
+        print_json({"counts": dict(counts.most_common()), "rows": rows})
+        return
     summary = Table("rule", "rows")
     for rule_id, count in sorted(counts.items(), key=lambda kv: -kv[1]):
         summary.add_row(rule_id, f"{count:,}")
@@ -99,6 +115,7 @@ def quarantine_show(
 
 def audit(
     contract: Annotated[str | None, typer.Argument(help="Contract name; all when omitted.")] = None,
+    as_json: Json = False,
 ) -> None:
     """Prove produced = curated + quarantined + dead-lettered + duplicates; exit 1 if not."""
     from assay.govern.audit import run_audit
@@ -107,6 +124,11 @@ def audit(
         current = settings()
         names = [contract] if contract else [c.name for c in current.contracts()]
         results = [run_audit(current, _contract(n)) for n in names]
+    if as_json:
+        print_json([{**asdict(r), "totals": r.totals, "balanced": r.balanced} for r in results])
+        if not all(r.balanced for r in results):
+            raise typer.Exit(1)
+        return
     table = Table(
         "contract",
         "produced",

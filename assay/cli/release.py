@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -10,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from assay.cli._common import console, out, progress, user_errors
+from assay.cli._common import Json, OldDownload, console, out, print_json, progress, user_errors
 from assay.cli._common import settings as all_settings
 from assay.config import RELEASER, Settings
 
@@ -131,6 +130,7 @@ def verify(
 @app.command("ls")
 def list_(
     contract: Annotated[str | None, typer.Argument(help="Only this contract.")] = None,
+    as_json: Json = False,
 ) -> None:
     """Every release, by contract and version."""
     from assay.govern.releases import list_releases
@@ -139,6 +139,9 @@ def list_(
     with user_errors():
         current = settings()
         found = list_releases(S3Store(current), current.bucket_releases, contract)
+    if as_json:
+        print_json(found)
+        return
     table = Table("contract", "version", "created", "window", "rows", "files")
     for r in found:
         window = f"{r.window[0]} — {r.window[1]}"
@@ -150,7 +153,9 @@ def list_(
 def show(
     contract: ContractName,
     version: Version,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the whole manifest.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the whole manifest as JSON.")
+    ] = False,
 ) -> None:
     """One release: files, fields and what masking did, quality."""
     from assay.govern.releases import read_manifest
@@ -160,7 +165,7 @@ def show(
         current = settings()
         m = read_manifest(S3Store(current), current.bucket_releases, contract, version)
     if as_json:
-        out.print_json(json.dumps(m, ensure_ascii=False))
+        print_json(m)
         return
     out.print(f"[bold]{contract} {version}[/bold] created {m['release']['created']}")
     out.print(
@@ -184,15 +189,17 @@ def show(
 def open_(
     contract: ContractName,
     version: Version,
-    download: Annotated[
+    out_path: Annotated[
         Path | None,
-        typer.Option("--out", "--download", help="Download into this folder instead."),
+        typer.Option("--out", "-o", help="Download into this folder instead (`release download`)."),
     ] = None,
     rows: Annotated[int, typer.Option(min=0, help="Rows to print.")] = 5,
+    download: OldDownload = None,
 ) -> None:
     """Read a release from the S3 server (or download it) and print its first rows."""
     from assay.govern.releases import open_release
 
+    download = out_path or download
     if download is not None:
         download_(contract, version, download)
         return
