@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from assay.cli._preflight import Service, preflight
 from assay.config import Settings, load_settings
 from assay.errors import AssayError
 
@@ -45,9 +47,21 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def settings() -> Settings:
-    """The settings every command uses."""
-    return load_settings()
+def quiet_third_party_logs() -> None:
+    """Client libraries' own log lines (librdkafka's connection retries) are not printed: the
+    command reports the error that matters once, in its own words."""
+    for name in ("assay.librdkafka", "kafka", "urllib3"):
+        logger = logging.getLogger(name)
+        logger.addHandler(logging.NullHandler())
+        logger.propagate = False
+
+
+def settings(*needs: Service) -> Settings:
+    """The settings every command uses; ``needs`` names the services the command talks to,
+    checked first (`preflight`): one that does not answer stops the command in a second."""
+    current = load_settings()
+    preflight(current, *needs)
+    return current
 
 
 def progress(message: str) -> None:

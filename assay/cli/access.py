@@ -35,7 +35,7 @@ def apply_roles() -> None:
     from assay.store.objects import ensure_buckets
 
     with user_errors():
-        current = settings()
+        current = settings("s3")
         if created := ensure_buckets(current.as_role(ROOT)):
             progress(f"created buckets {', '.join(created)}")
         applied = apply(current)
@@ -153,7 +153,7 @@ def kafka_gateway(
             param_hint="NAME",
         )
     with user_errors():
-        current = settings()
+        current = settings("kafka")
         try:
             topics = [topic_name(current.contracts().get(c)) for c in contracts]
         except ContractNotFoundError as exc:
@@ -178,7 +178,7 @@ def kafka_rotate(name: Principal) -> None:
     from assay.govern.access import set_kafka_password
 
     with user_errors():
-        current = settings()
+        current = settings("kafka")
         path = password_file(current.state_dir, name)
         if not path.is_file():
             raise typer.BadParameter(f"no password file {path}", param_hint="NAME")
@@ -213,7 +213,7 @@ def kafka_apply() -> None:
     from assay.govern.access import apply_kafka_grants, pipeline_kafka_grants
 
     with user_errors():
-        count = apply_kafka_grants(settings(), pipeline_kafka_grants())
+        count = apply_kafka_grants(settings("kafka"), pipeline_kafka_grants())
     progress(f"{count} ACLs for ingest and watcher in place")
 
 

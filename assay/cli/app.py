@@ -71,6 +71,7 @@ def main(
     ] = False,
 ) -> None:
     """Factory data in, governed datasets out."""
+    _common.quiet_third_party_logs()
     if state_dir is not None:
         os.environ["ASSAY_STATE_DIR"] = str(state_dir)
 

@@ -30,7 +30,7 @@ def list_datasets(as_json: Json = False) -> None:
     from assay.store.objects import S3Store
 
     with user_errors():
-        current = settings()
+        current = settings("s3")
         store = S3Store(current)
         if as_json:
             print_json(
@@ -67,8 +67,8 @@ def show(contract: ContractName, as_json: Json = False) -> None:
     from assay.store.objects import S3Store
 
     with user_errors():
-        current = settings()
-        spec = _contract(contract)
+        spec = _contract(contract)  # an unknown name is said before any service is asked
+        current = settings("s3")
         if as_json:
             print_json(layers(S3Store(current), current, spec))
             return
@@ -97,8 +97,9 @@ def quarantine_show(
     from assay.store.objects import S3Store
 
     with user_errors():
-        current = settings()
-        rows, counts = quarantined_rows(S3Store(current), current, _contract(contract), rule, limit)
+        spec = _contract(contract)
+        current = settings("s3")
+        rows, counts = quarantined_rows(S3Store(current), current, spec, rule, limit)
     if as_json:
         print_json({"counts": dict(counts.most_common()), "rows": rows})
         return
@@ -121,9 +122,9 @@ def audit(
     from assay.govern.audit import run_audit
 
     with user_errors():
-        current = settings()
-        names = [contract] if contract else [c.name for c in current.contracts()]
-        results = [run_audit(current, _contract(n)) for n in names]
+        specs = [_contract(contract)] if contract else list(settings().contracts())
+        current = settings("s3", "kafka")
+        results = [run_audit(current, spec) for spec in specs]
     if as_json:
         print_json([{**asdict(r), "totals": r.totals, "balanced": r.balanced} for r in results])
         if not all(r.balanced for r in results):

@@ -44,7 +44,7 @@ def skip(
     from schemas import topic_name
 
     with user_errors():
-        current = settings()
+        current = settings("s3", "kafka")
         spec = current.contracts().get(contract)
         store = S3Store(current)
         buckets = Buckets(raw=current.bucket_raw, deadletter=current.bucket_deadletter)
@@ -75,7 +75,7 @@ def acknowledge_loss(
     from assay.store.objects import S3Store
 
     with user_errors():
-        current = settings()
+        current = settings("s3")
         spec, store = current.contracts().get(contract), S3Store(current)
         found = problems.losses(store, current.bucket_raw, spec, partition)
         match = [x for x in found if x.start == start]

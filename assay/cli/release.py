@@ -11,6 +11,7 @@ from rich.table import Table
 
 from assay.cli._common import Json, OldDownload, console, out, print_json, progress, user_errors
 from assay.cli._common import settings as all_settings
+from assay.cli._preflight import Service
 from assay.config import RELEASER, Settings
 
 app = typer.Typer(
@@ -18,9 +19,9 @@ app = typer.Typer(
 )
 
 
-def settings() -> Settings:
+def settings(*needs: Service) -> Settings:
     """Release commands read curated data and write and read releases: the releaser role."""
-    return all_settings().as_role(RELEASER)
+    return all_settings(*needs).as_role(RELEASER)
 
 
 ContractName = Annotated[str, typer.Argument(help="Contract name, e.g. energy_meter.")]
@@ -58,7 +59,7 @@ def create(
     )
 
     with user_errors():
-        current = settings()
+        current = settings("s3")
         when = (created or datetime.now(UTC)).replace(microsecond=0)
         when = when if when.tzinfo else when.replace(tzinfo=UTC)
         request = ReleaseRequest(
@@ -110,7 +111,7 @@ def verify(
         if version is None:
             result = verify_folder(Path(contract))
         else:
-            current = settings()
+            current = settings("s3")
             store = LockedS3Store(current)
             result = verify_release(store, current.bucket_releases, contract, version)
     for problem in result.problems:
@@ -137,7 +138,7 @@ def list_(
     from assay.store.objects import S3Store
 
     with user_errors():
-        current = settings()
+        current = settings("s3")
         found = list_releases(S3Store(current), current.bucket_releases, contract)
     if as_json:
         print_json(found)
@@ -162,7 +163,7 @@ def show(
     from assay.store.objects import S3Store
 
     with user_errors():
-        current = settings()
+        current = settings("s3")
         m = read_manifest(S3Store(current), current.bucket_releases, contract, version)
     if as_json:
         print_json(m)
@@ -204,7 +205,7 @@ def open_(
         download_(contract, version, download)
         return
     with user_errors():
-        dataset = open_release(settings(), contract, version)
+        dataset = open_release(settings("s3"), contract, version)
         head = dataset.head(rows)
     out.print(f"{dataset.count_rows():,} rows; schema:\n{dataset.schema.remove_metadata()}")
     table = Table(*head.column_names)
@@ -235,7 +236,7 @@ def download_(
 
     dest = dest or Path(f"{contract}-{version}")
     with user_errors():
-        current = settings()
+        current = settings("s3")
         store, bucket = LockedS3Store(current), current.bucket_releases
         total = download_size(read_manifest(store, bucket, contract, version))
         columns = (*Progress.get_default_columns(), DownloadColumn(), TransferSpeedColumn())

@@ -31,7 +31,7 @@ def readiness(
     from assay.store.objects import S3Store
 
     with user_errors():
-        current = settings().as_role(RELEASER)
+        current = settings("s3").as_role(RELEASER)
         folder = output or current.state_dir / "reports" / f"{contract}-{version}"
         buckets = Buckets.from_settings(current)
         report = build_report(

@@ -16,7 +16,7 @@ def ensure() -> None:
     from assay.devstack.topics import ensure_topics
 
     with user_errors():
-        states = ensure_topics(current := settings(), current.contracts())
+        states = ensure_topics(current := settings("kafka"), current.contracts())
     table = Table("topic", "state")
     for topic, state in states.items():
         table.add_row(topic, state)
