@@ -5,10 +5,11 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 from rich.console import Console
@@ -30,6 +31,39 @@ Json = Annotated[
 #: The old names of ``--out`` (one name per option), still accepted and not shown in help.
 OldOutput = Annotated[Path | None, typer.Option("--output", hidden=True)]
 OldDownload = Annotated[Path | None, typer.Option("--download", hidden=True)]
+
+
+Lang = Literal["zh", "en"]
+_lang: list[Lang] = []
+
+
+def default_lang() -> Lang:
+    """``zh`` when the locale (``LC_ALL``, ``LC_MESSAGES``, ``LANG``) is Chinese, else ``en``."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        if value := os.environ.get(name):
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
+def set_lang(lang: Lang | None) -> None:
+    """The language of this command's bilingual texts (``--lang``; default from the locale)."""
+    _lang[:] = [lang or default_lang()]
+
+
+def lang() -> Lang:
+    """The language chosen for this command."""
+    return _lang[0] if _lang else default_lang()
+
+
+def pick(zh: str, en: str) -> str:
+    """One of a bilingual pair, in the chosen language."""
+    return zh if lang() == "zh" else en
+
+
+def pick_text(bilingual: str) -> str:
+    """One half of a stored ``中文 / English`` text (a report's reason), in the chosen language."""
+    zh, sep, en = bilingual.partition(" / ")
+    return (zh if lang() == "zh" else en) if sep else bilingual
 
 
 def print_json(data: Any) -> None:

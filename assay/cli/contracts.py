@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 import schemas
-from assay.cli._common import OldOutput
+from assay.cli._common import OldOutput, pick
 from schemas import (
     Change,
     ChangeClass,
@@ -135,7 +135,7 @@ def show(
 
 
 def _print_summary(contract: Contract) -> None:
-    out.print(f"[bold]{contract.title.zh} / {contract.title.en}[/bold]")
+    out.print(f"[bold]{pick(contract.title.zh, contract.title.en)}[/bold]")
     out.print(
         f"{contract.name} {contract.version} · topic {schemas.topic_name(contract)} · "
         f"{contract.scenario} · {contract.security_level} · owner {contract.owner}"
@@ -151,7 +151,7 @@ def _print_summary(contract: Contract) -> None:
             bounds,
             "yes" if spec.nullable else "",
             level,
-            spec.description.en,
+            pick(spec.description.zh, spec.description.en),
         )
     out.print(table)
 

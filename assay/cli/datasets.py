@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from assay.cli._common import Json, console, out, print_json, settings, user_errors
+from assay.cli._common import (
+    Json,
+    console,
+    out,
+    pick_text,
+    print_json,
+    settings,
+    user_errors,
+)
 
 if TYPE_CHECKING:
     from schemas import Contract
@@ -110,7 +118,7 @@ def quarantine_show(
     for row in rows:
         out.print(
             f"[bold]{row['device_id']}[/bold] {row['event_time']} seq={row['seq']} "
-            f"→ {', '.join(row['failed_rules'])}: {row['reason']}"
+            f"→ {', '.join(row['failed_rules'])}: {pick_text(row['reason'])}"
         )
 
 

@@ -9,7 +9,16 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from assay.cli._common import Json, OldDownload, console, out, print_json, progress, user_errors
+from assay.cli._common import (
+    Json,
+    OldDownload,
+    console,
+    out,
+    pick,
+    print_json,
+    progress,
+    user_errors,
+)
 from assay.cli._common import settings as all_settings
 from assay.cli._preflight import Service
 from assay.config import RELEASER, Settings
@@ -182,7 +191,8 @@ def show(
             f["name"], f["classification"], "yes" if f["personal"] else "", f["treatment"]
         )
     out.print(fields)
-    scores = " · ".join(f"{d['label_en']} {_pct(d['score'])}" for d in m["quality"]["dimensions"])
+    dims = m["quality"]["dimensions"]
+    scores = " · ".join(f"{pick(d['label_zh'], d['label_en'])} {_pct(d['score'])}" for d in dims)
     out.print(f"quality: {scores}")
 
 
