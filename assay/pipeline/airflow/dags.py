@@ -48,6 +48,8 @@ RETRIES = {
     "execution_timeout": EXECUTION_TIMEOUT,
 }
 T = TypeVar("T")
+#: The DAG list shows the description in a tooltip: the first sentence or so is enough.
+MAX_DESCRIPTION = 300
 
 
 @contextmanager
@@ -122,7 +124,9 @@ def ingest_dag(contract: Contract, settings: Settings) -> DAG:
         start_date=START,
         catchup=False,
         max_active_runs=1,
-        default_args=RETRIES,
+        default_args=default_args(contract),
+        description=description(contract, "ingest"),
+        dag_display_name=display_name(contract, "ingest"),
         tags=["assay", "ingest", contract.name],
         doc_md=_doc(contract, "ingest"),
     ) as dag:
@@ -158,7 +162,9 @@ def validate_dag(contract: Contract, settings: Settings) -> DAG:
         start_date=START,
         catchup=False,
         max_active_runs=1,
-        default_args=RETRIES,
+        default_args=default_args(contract),
+        description=description(contract, "validate"),
+        dag_display_name=display_name(contract, "validate"),
         tags=["assay", "validate", contract.name],
         doc_md=_doc(contract, "validate"),
     ) as dag:
@@ -183,6 +189,22 @@ def validate_dag(contract: Contract, settings: Settings) -> DAG:
 def _label(partitions: list[int]) -> None:
     """Name this mapped task's unit in Airflow's grid (``UNIT``) instead of its index."""
     get_current_context()["unit"] = workload.label(partitions)  # type: ignore[typeddict-unknown-key]
+
+
+def default_args(contract: Contract) -> dict[str, Any]:
+    """`RETRIES`, and the contract's owner as every task's owner (Airflow's Owner column)."""
+    return {**RETRIES, "owner": contract.owner}
+
+
+def display_name(contract: Contract, stage: str) -> str:
+    """What the DAG list shows instead of the dag_id: the contract's title and the stage."""
+    return f"{contract.title.zh} / {contract.title.en} · {stage}"
+
+
+def description(contract: Contract, stage: str) -> str:
+    """The DAG's description: the stage and the contract's own description."""
+    verb = {"ingest": "Land", "validate": "Validate"}[stage]
+    return f"{verb} {contract.name} v{contract.major}: {contract.description.en}"[:MAX_DESCRIPTION]
 
 
 def _doc(contract: Contract, stage: str) -> str:
