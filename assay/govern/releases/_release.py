@@ -103,7 +103,7 @@ def create_release(
     documents = {
         "README.md": (_card.render_card(body, request.contract), "text/markdown; charset=utf-8"),
         "croissant.json": (
-            _json(_croissant.croissant(body, request.contract)),
+            _json(_croissant.croissant(body, request.contract, release_url(buckets, request))),
             "application/ld+json",
         ),
         **contract_documents(request.contract),
@@ -119,6 +119,11 @@ def create_release(
     objects.append(sums_object(manifest))
     versions = _write(store, buckets.releases, request, objects, terms, progress)
     return Release(buckets.releases, request.prefix, manifest, versions)
+
+
+def release_url(buckets: Buckets, request: ReleaseRequest) -> str:
+    """Where a release lives, as an absolute URL: ``s3://<bucket>/<contract>/<version>/``."""
+    return f"s3://{buckets.releases}/{request.prefix}"
 
 
 def check_request(request: ReleaseRequest) -> None:

@@ -111,3 +111,10 @@ def test_release_files_declare_their_sort_order(folder: Path) -> None:
     names = [schema.field(c.column_index).name for c in declared]
     assert names == ["device_id", "event_time", "producer_id", "seq"]
     assert not any(c.descending for c in declared)
+
+
+def test_croissant_names_the_release_by_an_absolute_url(folder: Path) -> None:
+    import json
+
+    doc = json.loads((folder / "croissant.json").read_text())
+    assert doc["url"] == f"s3://{BUCKETS.releases}/{PREFIX}"
