@@ -142,7 +142,8 @@ def ingest_dag(contract: Contract, settings: Settings) -> DAG:
             from assay.pipeline.airflow import tasks
 
             _label(partitions)
-            landed = at_boundary(tasks.ingest, name, partitions)
+            with lineage_parent():
+                landed = at_boundary(tasks.ingest, name, partitions)
             if not landed["segments"]:
                 # A skipped task emits no asset event, so validation is not woken for nothing.
                 raise AirflowSkipException(f"{workload.label(partitions)}: nothing new")
@@ -180,10 +181,25 @@ def validate_dag(contract: Contract, settings: Settings) -> DAG:
             from assay.pipeline.airflow import tasks
 
             _label(partitions)
-            return at_boundary(tasks.validate, name, partitions)
+            with lineage_parent():
+                return at_boundary(tasks.validate, name, partitions)
 
         validate.partial(name=contract.name).expand(partitions=plan(contract.name))
     return dag
+
+
+@contextmanager
+def lineage_parent() -> Iterator[None]:
+    """The running task instance as the parent of the lineage events of its work."""
+    from airflow.configuration import conf
+
+    from assay.pipeline.airflow import tasks
+
+    ti = get_current_context()["ti"]
+    namespace = conf.get("openlineage", "namespace", fallback="default") or "default"
+    identity = (ti.dag_id, ti.task_id, ti.run_id, ti.try_number, ti.map_index or -1)
+    with tasks.lineage_parent(*identity, namespace):
+        yield
 
 
 def _label(partitions: list[int]) -> None:
