@@ -22,18 +22,22 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
 )
 
 from assay.errors import ConfigError
 from schemas.kafka_security import KafkaSecurity, Mechanism, Protocol
+
+if TYPE_CHECKING:
+    from schemas import ContractRegistry
 
 ENV_PREFIX = "ASSAY_"
 STACK_FILE = "stack.toml"
@@ -107,6 +111,12 @@ class Settings(BaseSettings):
     cache_dir: Path = Field(
         default=Path.home() / ".cache" / "assay",
         description="downloads and builds shared by every state folder (jars, the S3 server)",
+    )
+
+    contracts_dir: Annotated[list[Path], NoDecode] = Field(
+        default_factory=list,
+        description="folders of the site's own contracts, beside the shipped ones; in the "
+        "environment one path or several joined by the path separator (':')",
     )
 
     kafka_bootstrap: str = Field(default="", description="host:port list; default from kafka_port")
@@ -208,6 +218,21 @@ class Settings(BaseSettings):
             _TomlSource(settings_cls, config_file()),
             _TomlSource(settings_cls, stack_file),
         )
+
+    @field_validator("contracts_dir", mode="before")
+    @classmethod
+    def _split_paths(cls, value: Any) -> Any:
+        """``ASSAY_CONTRACTS_DIR=/a:/b`` as a list; the TOML file may give a string or a list."""
+        if isinstance(value, str):
+            return [p for p in value.split(os.pathsep) if p]
+        return value
+
+    def contracts(self) -> ContractRegistry:
+        """The shipped contracts and the site's own (`contracts_dir`), linted at load: a broken
+        site contract is logged with file:line and left out (``problems`` lists it)."""
+        from schemas import ContractRegistry
+
+        return ContractRegistry.site(self.contracts_dir)
 
     @property
     def bootstrap(self) -> str:

@@ -11,6 +11,7 @@ imports) and re-exported here; ``EdgeError``, ``ValidatorError``, ``ContractErro
     ├── StoreError             an object-store call failed (``bucket``, ``key``, ``missing``)
     │   └── ObjectExists       a create-only write found the key taken
     ├── KafkaUnavailable       the broker could not be reached or answered an error (transient)
+    ├── ServiceUnreachable     a command's service does not answer at all (``service``, ``fix``)
     └── KafkaRefused           the broker refused the client: authentication or an ACL (``code``)
 
 Errors carry their context as attributes; tests assert those, not message text.
@@ -24,6 +25,7 @@ __all__ = [
     "AssayError",
     "ConfigError",
     "KafkaUnavailable",
+    "ServiceUnreachable",
     "StackError",
     "StackTimeout",
     "StoreError",
@@ -84,6 +86,17 @@ class KafkaUnavailable(AssayError):
     def __init__(self, topic: str, problem: str) -> None:
         self.topic = topic
         super().__init__(f"{topic}: {problem}")
+
+
+class ServiceUnreachable(AssayError):
+    """Nothing answers at a service's address: found by a command's pre-flight in about a
+    second, instead of a client library's retries and its raw error."""
+
+    transient = True
+
+    def __init__(self, service: str, address: str, problem: str, fix: str) -> None:
+        self.service, self.address, self.problem, self.fix = service, address, problem, fix
+        super().__init__(f"{service} at {address} is unreachable ({problem})\n  fix: {fix}")
 
 
 class KafkaRefused(AssayError):

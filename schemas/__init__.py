@@ -37,6 +37,7 @@ from schemas._loader import (
     dump_contract,
     load_contract,
     load_contracts,
+    load_site_contracts,
     shipped_contract_paths,
     shipped_contracts_dir,
 )
@@ -172,6 +173,7 @@ __all__ = [
     "lint_text",
     "load_contract",
     "load_contracts",
+    "load_site_contracts",
     "markdown_environment",
     "masked",
     "masked_text",

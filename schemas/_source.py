@@ -51,8 +51,16 @@ class Document:
 
 
 def parse_yaml(text: str) -> Document:
-    """Parse one YAML document into plain data plus line numbers; raise ``YamlSyntaxError``."""
-    loader = yaml.SafeLoader(text)
+    """Parse one YAML document into plain data plus line numbers; raise ``YamlSyntaxError``.
+
+    The reader rejects control characters before any mark exists (``ReaderError``): that is
+    a syntax error on the line it is found on too, so a site's stray binary file is reported.
+    """
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        raise YamlSyntaxError(line=line, problem=str(exc)) from exc
     try:
         node = loader.get_single_node()
         document = Document(data=None)

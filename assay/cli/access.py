@@ -35,7 +35,7 @@ def apply_roles() -> None:
     from assay.store.objects import ensure_buckets
 
     with user_errors():
-        current = settings()
+        current = settings("s3")
         if created := ensure_buckets(current.as_role(ROOT)):
             progress(f"created buckets {', '.join(created)}")
         applied = apply(current)
@@ -77,11 +77,10 @@ def grant_pilot(
 ) -> None:
     """Let a pilot base read releases/<contract>/ (recorded in <state>/access/pilots.toml)."""
     from assay.govern.access import add_grant, apply, pilot_role
-    from schemas import ContractRegistry
 
     with user_errors():
         current = settings()
-        ContractRegistry.shipped().get(contract)
+        current.contracts().get(contract)
         try:
             role = pilot_role(name)
         except ValueError as exc:
@@ -112,9 +111,9 @@ def policies(
 
 @app.command("export")
 def export(
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the policy files.")] = Path(
-        "iam-policies"
-    ),
+    out_dir: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder for the policy files.")
+    ] = Path("iam-policies"),
     fmt: Annotated[str, typer.Option("--format", help="Only `iam` for now.")] = "iam",
 ) -> None:
     """Write one IAM policy document per role (<role>.json) for MinIO, Ceph RGW or AWS."""
@@ -156,7 +155,7 @@ def kafka_gateway(
     """
     from assay.devstack.stack.kafka_auth import STACK_USERS, ensure_passwords, password_file
     from assay.govern.access import apply_kafka_grants, gateway_kafka_grants, set_kafka_password
-    from schemas import ContractNotFoundError, ContractRegistry, topic_name
+    from schemas import ContractNotFoundError, topic_name
 
     if name in STACK_USERS or not _PRINCIPAL.fullmatch(name):
         raise typer.BadParameter(
@@ -164,9 +163,9 @@ def kafka_gateway(
             param_hint="NAME",
         )
     with user_errors():
-        current = settings()
+        current = settings("kafka")
         try:
-            topics = [topic_name(ContractRegistry.shipped().get(c)) for c in contracts]
+            topics = [topic_name(current.contracts().get(c)) for c in contracts]
         except ContractNotFoundError as exc:
             raise typer.BadParameter(str(exc), param_hint="CONTRACTS") from exc
         set_kafka_password(current, name, ensure_passwords(current.state_dir, (name,))[name])
@@ -215,7 +214,7 @@ def kafka_rotate(name: Principal) -> None:
     from assay.govern.access import set_kafka_password
 
     with user_errors():
-        current = settings()
+        current = settings("kafka")
         path = password_file(current.state_dir, name)
         if not path.is_file():
             raise typer.BadParameter(f"no password file {path}", param_hint="NAME")
@@ -251,7 +250,7 @@ def kafka_apply() -> None:
     from assay.govern.access import apply_kafka_grants, pipeline_kafka_grants
 
     with user_errors():
-        count = apply_kafka_grants(settings(), pipeline_kafka_grants())
+        count = apply_kafka_grants(settings("kafka"), pipeline_kafka_grants())
     progress(f"{count} ACLs for ingest and watcher in place")
 
 
@@ -270,7 +269,6 @@ def kafka_watchers(
     (Airflow's LocalFilesystemBackend): the settings' Kafka block as the watcher principal."""
     from assay.devstack.stack.kafka_auth import WATCHER, principal_security
     from assay.pipeline.airflow import wakeup
-    from schemas import ContractRegistry
 
     with user_errors():
         current = settings()
@@ -279,7 +277,7 @@ def kafka_watchers(
             security = security.model_copy(update={"password_file": password_file})
         connections = {
             wakeup.connection_id(c.name): wakeup.connection(current.bootstrap, c.name, security)
-            for c in ContractRegistry.shipped()
+            for c in current.contracts()
         }
     if ca_file_as is not None:
         for connection in connections.values():

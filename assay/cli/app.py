@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -27,6 +28,14 @@ from assay.cli import (
     topics,
 )
 from assay.errors import AssayError
+
+
+class Lang(StrEnum):
+    """The languages of ``--lang``."""
+
+    zh = "zh"
+    en = "en"
+
 
 app = typer.Typer(
     help="assay: governed, training-ready datasets from factory production data.",
@@ -65,6 +74,12 @@ def main(
         Path | None,
         typer.Option(help="State folder of the local stack (env ASSAY_STATE_DIR; default .assay)."),
     ] = None,
+    lang: Annotated[
+        Lang | None,
+        typer.Option(
+            help="Language of bilingual texts (reasons, titles, labels); default from LANG.",
+        ),
+    ] = None,
     version: Annotated[
         bool,
         typer.Option(
@@ -73,6 +88,8 @@ def main(
     ] = False,
 ) -> None:
     """Factory data in, governed datasets out."""
+    _common.quiet_third_party_logs()
+    _common.set_lang(None if lang is None else lang.value)
     if state_dir is not None:
         os.environ["ASSAY_STATE_DIR"] = str(state_dir)
 

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 import schemas
+from assay.cli._common import OldOutput, pick
 from schemas import (
     Change,
     ChangeClass,
@@ -40,7 +41,7 @@ _CLASS_STYLE = {
 def lint(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="Contract files or folders of them (default: every shipped contract)."),
+        typer.Argument(help="Contract files or folders of them (default: every known contract)."),
     ] = None,
 ) -> None:
     """Check contracts and print one line per problem: file:line, code, message, fix."""
@@ -54,9 +55,17 @@ def lint(
     err.print(f"[green]{len(files)} contract file(s) OK[/green]")
 
 
+def _site_dirs() -> list[Path]:
+    """The site's contract folders (`ASSAY_CONTRACTS_DIR`, ``contracts_dir``)."""
+    from assay.config import load_settings
+
+    return load_settings().contracts_dir
+
+
 def _contract_files(paths: list[Path] | None) -> list[Path]:
     if not paths:
-        return schemas.shipped_contract_paths()
+        site = [p for folder in _site_dirs() for p in sorted(folder.glob("*.yaml"))]
+        return [*schemas.shipped_contract_paths(), *site]
     files: list[Path] = []
     for path in paths:
         files.extend(sorted(path.glob("*.yaml")) if path.is_dir() else [path])
@@ -95,10 +104,10 @@ def _changes_table(changes: tuple[Change, ...]) -> Table:
 def docs(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="Contract files or folders of them (default: every shipped contract)."),
+        typer.Argument(help="Contract files or folders of them (default: every known contract)."),
     ] = None,
     out_dir: Annotated[
-        Path, typer.Option("--out", help="Folder to write the Markdown and HTML pages into.")
+        Path, typer.Option("--out", "-o", help="Folder to write the Markdown and HTML pages into.")
     ] = DEFAULT_DOCS_DIR,
 ) -> None:
     """Write the bilingual data dictionary (Markdown and HTML, 中文 first) for the contracts."""
@@ -109,7 +118,7 @@ def docs(
 
 @app.command()
 def show(
-    name: Annotated[str, typer.Argument(help="A shipped contract name or a contract file path.")],
+    name: Annotated[str, typer.Argument(help="A contract name (shipped or site) or a file path.")],
     json_schema: Annotated[
         bool, typer.Option("--json-schema", help="Print the JSON Schema of one reading instead.")
     ] = False,
@@ -141,7 +150,7 @@ def _form(value: str) -> schemas.Form:
 
 
 def _print_summary(contract: Contract) -> None:
-    out.print(f"[bold]{contract.title.zh} / {contract.title.en}[/bold]")
+    out.print(f"[bold]{pick(contract.title.zh, contract.title.en)}[/bold]")
     out.print(
         f"{contract.name} {contract.version} · topic {schemas.topic_name(contract)} · "
         f"{contract.scenario} · {contract.security_level} · owner {contract.owner}"
@@ -157,7 +166,7 @@ def _print_summary(contract: Contract) -> None:
             bounds,
             "yes" if spec.nullable else "",
             level,
-            spec.description.en,
+            pick(spec.description.zh, spec.description.en),
         )
     out.print(table)
 
@@ -171,7 +180,7 @@ def _bounds(low: float | None, high: float | None) -> str:
 def _load(name_or_path: str) -> Contract:
     """Load a contract or exit: 1 when it does not lint, 2 when it cannot be found."""
     try:
-        return schemas.load_contract(name_or_path)
+        return schemas.load_contract(name_or_path, search=_site_dirs())
     except ContractInvalidError as exc:
         _print_lint_errors(exc.errors)
         raise typer.Exit(1) from exc
@@ -194,11 +203,13 @@ def export(
     format_: Annotated[
         str, typer.Option("--format", help="Output format: odcs (Open Data Contract Standard).")
     ] = "odcs",
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write here instead of standard output.")
+    out_path: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write here instead of standard output.")
     ] = None,
+    output: OldOutput = None,
 ) -> None:
     """Write a contract as an ODCS v3.1.0 YAML document (datacontract-cli, OpenMetadata)."""
+    output = out_path or output
     if format_ != "odcs":
         err.print(f"[red]error:[/red] unknown format {format_!r}; the one format is odcs")
         raise typer.Exit(2)
@@ -213,12 +224,14 @@ def export(
 @app.command("import")
 def import_(
     path: Annotated[Path, typer.Argument(help="An ODCS v3 YAML or JSON document.")],
-    output: Annotated[
+    out_path: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Contract file to write (default: <name>.yaml here)."),
+        typer.Option("--out", "-o", help="Contract file to write (default: <name>.yaml here)."),
     ] = None,
+    output: OldOutput = None,
 ) -> None:
     """Turn an ODCS document into an assay contract file, then lint it."""
+    output = out_path or output
     try:
         name, text = schemas.odcs_to_contract_yaml(path.read_text(encoding="utf-8"))
     except (OSError, ContractError) as exc:

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from assay.cli._common import console, out, settings, user_errors
+from assay.cli._common import (
+    Json,
+    console,
+    out,
+    pick_text,
+    print_json,
+    settings,
+    user_errors,
+)
 
 if TYPE_CHECKING:
     from schemas import Contract
@@ -19,21 +28,26 @@ ContractName = Annotated[str, typer.Argument(help="Contract name, e.g. energy_me
 
 
 def _contract(name: str) -> Contract:
-    from schemas import ContractRegistry
-
-    return ContractRegistry.shipped().get(name)
+    return settings().contracts().get(name)
 
 
 @app.command("ls")
-def list_datasets() -> None:
+def list_datasets(as_json: Json = False) -> None:
     """Every contract with its objects and rows per layer."""
     from assay.store.catalog import layers
     from assay.store.objects import S3Store
-    from schemas import ContractRegistry
 
     with user_errors():
-        current = settings()
+        current = settings("s3")
         store = S3Store(current)
+        if as_json:
+            print_json(
+                [
+                    {"contract": c.name, "version": c.version, "layers": layers(store, current, c)}
+                    for c in current.contracts()
+                ]
+            )
+            return
         table = Table(
             "contract",
             "version",
@@ -43,7 +57,7 @@ def list_datasets() -> None:
             "quarantine",
             caption="rows (objects)",
         )
-        for contract in ContractRegistry.shipped():
+        for contract in current.contracts():
             found = {x.name: x for x in layers(store, current, contract)}
             cells = [
                 f"{found[n].rows:,} rows / {found[n].objects} obj"
@@ -54,15 +68,18 @@ def list_datasets() -> None:
 
 
 @app.command()
-def show(contract: ContractName) -> None:
+def show(contract: ContractName, as_json: Json = False) -> None:
     """One contract: each layer's bucket, objects and rows."""
     from assay.store import layout
     from assay.store.catalog import layers
     from assay.store.objects import S3Store
 
     with user_errors():
-        current = settings()
-        spec = _contract(contract)
+        spec = _contract(contract)  # an unknown name is said before any service is asked
+        current = settings("s3")
+        if as_json:
+            print_json(layers(S3Store(current), current, spec))
+            return
         table = Table("layer", "location", "objects", "rows")
         for layer in layers(S3Store(current), current, spec):
             table.add_row(
@@ -81,14 +98,19 @@ def quarantine_show(
         str | None, typer.Option(help="Only rows that failed this rule id, e.g. range:voltage_l1.")
     ] = None,
     limit: Annotated[int, typer.Option(min=1, help="At most this many rows.")] = 20,
+    as_json: Json = False,
 ) -> None:
     """Quarantined rows with the rules they failed and why."""
     from assay.govern.quarantine import quarantined_rows
     from assay.store.objects import S3Store
 
     with user_errors():
-        current = settings()
-        rows, counts = quarantined_rows(S3Store(current), current, _contract(contract), rule, limit)
+        spec = _contract(contract)
+        current = settings("s3")
+        rows, counts = quarantined_rows(S3Store(current), current, spec, rule, limit)
+    if as_json:
+        print_json({"counts": dict(counts.most_common()), "rows": rows})
+        return
     summary = Table("rule", "rows")
     for rule_id, count in sorted(counts.items(), key=lambda kv: -kv[1]):
         summary.add_row(rule_id, f"{count:,}")
@@ -96,21 +118,26 @@ def quarantine_show(
     for row in rows:
         out.print(
             f"[bold]{row['device_id']}[/bold] {row['event_time']} seq={row['seq']} "
-            f"→ {', '.join(row['failed_rules'])}: {row['reason']}"
+            f"→ {', '.join(row['failed_rules'])}: {pick_text(row['reason'])}"
         )
 
 
 def audit(
     contract: Annotated[str | None, typer.Argument(help="Contract name; all when omitted.")] = None,
+    as_json: Json = False,
 ) -> None:
     """Prove produced = curated + quarantined + dead-lettered + duplicates; exit 1 if not."""
     from assay.govern.audit import run_audit
-    from schemas import ContractRegistry
 
     with user_errors():
-        current = settings()
-        names = [contract] if contract else [c.name for c in ContractRegistry.shipped()]
-        results = [run_audit(current, _contract(n)) for n in names]
+        specs = [_contract(contract)] if contract else list(settings().contracts())
+        current = settings("s3", "kafka")
+        results = [run_audit(current, spec) for spec in specs]
+    if as_json:
+        print_json([{**asdict(r), "totals": r.totals, "balanced": r.balanced} for r in results])
+        if not all(r.balanced for r in results):
+            raise typer.Exit(1)
+        return
     table = Table(
         "contract",
         "produced",

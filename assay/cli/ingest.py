@@ -41,11 +41,11 @@ def skip(
     from assay.pipeline.ingest.landing import Buckets
     from assay.pipeline.ingest.skip import skip_range
     from assay.store.objects import S3Store
-    from schemas import ContractRegistry, topic_name
+    from schemas import topic_name
 
     with user_errors():
-        current = settings()
-        spec = ContractRegistry.shipped().get(contract)
+        current = settings("s3", "kafka")
+        spec = current.contracts().get(contract)
         store = S3Store(current)
         buckets = Buckets(raw=current.bucket_raw, deadletter=current.bucket_deadletter)
         group = ingest_group(contract)
@@ -73,11 +73,10 @@ def acknowledge_loss(
     as lost instead of failing (`assay status` lists the losses)."""
     from assay.pipeline import problems
     from assay.store.objects import S3Store
-    from schemas import ContractRegistry
 
     with user_errors():
-        current = settings()
-        spec, store = ContractRegistry.shipped().get(contract), S3Store(current)
+        current = settings("s3")
+        spec, store = current.contracts().get(contract), S3Store(current)
         found = problems.losses(store, current.bucket_raw, spec, partition)
         match = [x for x in found if x.start == start]
         if not match or not by.strip() or not why.strip():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -10,8 +9,18 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from assay.cli._common import console, out, progress, user_errors
+from assay.cli._common import (
+    Json,
+    OldDownload,
+    console,
+    out,
+    pick,
+    print_json,
+    progress,
+    user_errors,
+)
 from assay.cli._common import settings as all_settings
+from assay.cli._preflight import Service
 from assay.config import RELEASER, Settings
 
 app = typer.Typer(
@@ -19,9 +28,9 @@ app = typer.Typer(
 )
 
 
-def settings() -> Settings:
+def settings(*needs: Service) -> Settings:
     """Release commands read curated data and write and read releases: the releaser role."""
-    return all_settings().as_role(RELEASER)
+    return all_settings(*needs).as_role(RELEASER)
 
 
 ContractName = Annotated[str, typer.Argument(help="Contract name, e.g. energy_meter.")]
@@ -57,14 +66,13 @@ def create(
         create_release,
         masking_key,
     )
-    from schemas import ContractRegistry
 
     with user_errors():
-        current = settings()
+        current = settings("s3")
         when = (created or datetime.now(UTC)).replace(microsecond=0)
         when = when if when.tzinfo else when.replace(tzinfo=UTC)
         request = ReleaseRequest(
-            contract=ContractRegistry.shipped().get(contract),
+            contract=current.contracts().get(contract),
             version=version,
             date_from=date_from.date(),
             date_to=date_to.date(),
@@ -94,13 +102,27 @@ def create(
 
 
 @app.command()
-def verify(contract: ContractName, version: Version) -> None:
-    """Recompute every checksum and row count; exit 1 naming each file that differs."""
-    from assay.govern.releases import LockedS3Store, verify_release
+def verify(
+    contract: Annotated[
+        str, typer.Argument(help="Contract name, or the folder of a downloaded release.")
+    ],
+    version: Annotated[
+        str | None, typer.Argument(help="Release version X.Y.Z (not with a folder).")
+    ] = None,
+) -> None:
+    """Recompute every checksum and row count; exit 1 naming each file that differs.
+
+    ``assay release verify ./folder`` checks a downloaded release offline, against its
+    manifest and SHA256SUMS, with no settings and no network."""
+    from assay.govern.releases import LockedS3Store, verify_folder, verify_release
 
     with user_errors():
-        current = settings()
-        result = verify_release(LockedS3Store(current), current.bucket_releases, contract, version)
+        if version is None:
+            result = verify_folder(Path(contract))
+        else:
+            current = settings("s3")
+            store = LockedS3Store(current)
+            result = verify_release(store, current.bucket_releases, contract, version)
     for problem in result.problems:
         console.print(f"[red]mismatch[/red] {problem}")
     for path in result.shadowed:
@@ -111,20 +133,25 @@ def verify(contract: ContractName, version: Version) -> None:
     if not result.intact:
         raise typer.Exit(1)
     pinned = "released versions" if result.pinned else "current objects"
-    out.print(f"[green]ok[/green] {len(result.checked)} files verified ({pinned})")
+    where = "files" if version is not None else "downloaded files"
+    out.print(f"[green]ok[/green] {len(result.checked)} {where} verified ({pinned})")
 
 
 @app.command("ls")
 def list_(
     contract: Annotated[str | None, typer.Argument(help="Only this contract.")] = None,
+    as_json: Json = False,
 ) -> None:
     """Every release, by contract and version."""
     from assay.govern.releases import list_releases
     from assay.store.objects import S3Store
 
     with user_errors():
-        current = settings()
+        current = settings("s3")
         found = list_releases(S3Store(current), current.bucket_releases, contract)
+    if as_json:
+        print_json(found)
+        return
     table = Table("contract", "version", "created", "window", "rows", "files")
     for r in found:
         window = f"{r.window[0]} — {r.window[1]}"
@@ -136,17 +163,19 @@ def list_(
 def show(
     contract: ContractName,
     version: Version,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the whole manifest.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the whole manifest as JSON.")
+    ] = False,
 ) -> None:
     """One release: files, fields and what masking did, quality."""
     from assay.govern.releases import read_manifest
     from assay.store.objects import S3Store
 
     with user_errors():
-        current = settings()
+        current = settings("s3")
         m = read_manifest(S3Store(current), current.bucket_releases, contract, version)
     if as_json:
-        out.print_json(json.dumps(m, ensure_ascii=False))
+        print_json(m)
         return
     out.print(f"[bold]{contract} {version}[/bold] created {m['release']['created']}")
     out.print(
@@ -162,7 +191,8 @@ def show(
             f["name"], f["classification"], "yes" if f["personal"] else "", f["treatment"]
         )
     out.print(fields)
-    scores = " · ".join(f"{d['label_en']} {_pct(d['score'])}" for d in m["quality"]["dimensions"])
+    dims = m["quality"]["dimensions"]
+    scores = " · ".join(f"{pick(d['label_zh'], d['label_en'])} {_pct(d['score'])}" for d in dims)
     out.print(f"quality: {scores}")
 
 
@@ -170,24 +200,60 @@ def show(
 def open_(
     contract: ContractName,
     version: Version,
-    download: Annotated[
-        Path | None, typer.Option(help="Copy the released objects into this folder.")
+    out_path: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Download into this folder instead (`release download`)."),
     ] = None,
     rows: Annotated[int, typer.Option(min=0, help="Rows to print.")] = 5,
+    download: OldDownload = None,
 ) -> None:
     """Read a release from the S3 server (or download it) and print its first rows."""
-    from assay.govern.releases import LockedS3Store, download_release, open_release
+    from assay.govern.releases import open_release
 
+    download = out_path or download
+    if download is not None:
+        download_(contract, version, download)
+        return
     with user_errors():
-        current = settings()
-        if download is not None:
-            store = LockedS3Store(current)
-            download_release(store, current.bucket_releases, contract, version, download)
-            out.print(f"[green]downloaded[/green] to {download}")
-            return
-        dataset = open_release(current, contract, version)
-        out.print(f"{dataset.count_rows():,} rows; schema:\n{dataset.schema.remove_metadata()}")
-        out.print(dataset.head(rows).to_pandas().to_string())
+        dataset = open_release(settings("s3"), contract, version)
+        head = dataset.head(rows)
+    out.print(f"{dataset.count_rows():,} rows; schema:\n{dataset.schema.remove_metadata()}")
+    table = Table(*head.column_names)
+    for row in head.to_pylist():
+        table.add_row(*("" if v is None else str(v) for v in row.values()))
+    out.print(table)
+
+
+@app.command("download")
+def download_(
+    contract: ContractName,
+    version: Version,
+    dest: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Folder to download into (default: CONTRACT-VERSION)."),
+    ] = None,
+) -> None:
+    """Download a release: streamed, resumable (run it again after a break), each file
+    checked against the manifest; then `assay release verify FOLDER` works offline."""
+    from rich.progress import DownloadColumn, Progress, TransferSpeedColumn
+
+    from assay.govern.releases import (
+        LockedS3Store,
+        download_release,
+        download_size,
+        read_manifest,
+    )
+
+    dest = dest or Path(f"{contract}-{version}")
+    with user_errors():
+        current = settings("s3")
+        store, bucket = LockedS3Store(current), current.bucket_releases
+        total = download_size(read_manifest(store, bucket, contract, version))
+        columns = (*Progress.get_default_columns(), DownloadColumn(), TransferSpeedColumn())
+        with Progress(*columns, console=console, transient=True) as bar:
+            task = bar.add_task(f"{contract} {version}", total=total)
+            download_release(store, bucket, contract, version, dest, lambda n: bar.advance(task, n))
+    out.print(f"[green]downloaded[/green] {contract} {version} to {dest} ({total:,} bytes)")
 
 
 @app.command("key-id")

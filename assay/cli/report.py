@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from assay.cli._common import out, progress, settings, user_errors
+from assay.cli._common import OldOutput, out, progress, settings, user_errors
 from assay.config import RELEASER
 
 app = typer.Typer(help="Reports on releases (training readiness).", no_args_is_help=True)
@@ -17,17 +17,21 @@ app = typer.Typer(help="Reports on releases (training readiness).", no_args_is_h
 def readiness(
     contract: Annotated[str, typer.Argument(help="Contract name, e.g. energy_meter.")],
     version: Annotated[str, typer.Argument(help="Release version X.Y.Z.")],
-    output: Annotated[
+    out_path: Annotated[
         Path | None,
-        typer.Option(help="Local folder; default <state_dir>/reports/<contract>-<version>."),
+        typer.Option(
+            "--out", "-o", help="Local folder; default <state_dir>/reports/<contract>-<version>."
+        ),
     ] = None,
+    output: OldOutput = None,
 ) -> None:
     """Render a release's bilingual training-readiness report (HTML, PDF, figures JSON)."""
+    output = out_path or output
     from assay.govern.readiness import Buckets, build_report
     from assay.store.objects import S3Store
 
     with user_errors():
-        current = settings().as_role(RELEASER)
+        current = settings("s3").as_role(RELEASER)
         folder = output or current.state_dir / "reports" / f"{contract}-{version}"
         buckets = Buckets.from_settings(current)
         report = build_report(

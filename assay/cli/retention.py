@@ -35,17 +35,17 @@ def apply(
     releases are never touched. Topics' retention.ms: `assay topics ensure`.
     """
     from assay.govern.retention import run_retention
-    from schemas import ContractError, ContractRegistry
+    from schemas import ContractError
 
     now = datetime.now(UTC)
-    registry = ContractRegistry.shipped()
+    current = settings()
     try:
+        registry = current.contracts()
         contracts = [registry.get(contract)] if contract else list(registry)
     except ContractError as exc:
         console.print(f"[bold red]error:[/bold red] {exc}")
         raise typer.Exit(1) from exc
     with user_errors():
-        current = settings()
         runs = [run_retention(current, c, now, dry_run=dry_run) for c in contracts]
     _report(runs, now, dry_run=dry_run)
 

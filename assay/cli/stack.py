@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from assay.cli._common import console, out, progress, settings, user_errors
+from assay.cli._common import Json, console, out, print_json, progress, settings, user_errors
 from assay.config import Settings
 from assay.devstack import stack
 from assay.devstack.stack import _process
@@ -52,11 +52,16 @@ def down() -> None:
 
 
 @app.command()
-def status() -> None:
+def status(as_json: Json = False) -> None:
     """Show each service: running, healthy, pid, ports and version. Exit 1 if any is down."""
     with user_errors():
         current = settings()
         rows = stack.status(current)
+    if as_json:
+        print_json(rows)
+        if not all(row.healthy for row in rows):
+            raise typer.Exit(1)
+        return
     table = Table("service", "state", "pid", "ports", "version", "log")
     for row in rows:
         state = (

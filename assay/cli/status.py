@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
-from assay.cli._common import console, out, settings, user_errors
+from assay.cli._common import Json, console, out, print_json, settings, user_errors
 
 if TYPE_CHECKING:
     from assay.config import Settings
     from assay.govern.health import Health
 
 
-def status() -> None:
+def status(as_json: Json = False) -> None:
     """Services, stalled partitions (contract, partition, offset, error, since) and data lost to
     Kafka retention, with the command that fixes each; exit 1 if anything needs an operator."""
     from assay.devstack import stack
@@ -26,6 +27,11 @@ def status() -> None:
         if stack_file(current).exists():  # a local stack: its services too
             down = [s.name for s in stack.status(current) if not s.healthy]
         health = _health(current)
+    if as_json:
+        print_json({"ok": not down and health.ok, "services_down": down, **asdict(health)})
+        if down or not health.ok:
+            raise typer.Exit(1)
+        return
     for name in down:
         console.print(f"[red]service down[/red] {name}: `assay stack up` starts it")
     _show(health)
@@ -38,7 +44,7 @@ def _health(current: Settings) -> Health:
     from assay.govern.health import pipeline_health
     from assay.pipeline.ingest.consumer import ingest_group, positions
     from assay.store.objects import S3Store
-    from schemas import Contract, ContractRegistry, topic_name
+    from schemas import Contract, topic_name
 
     def positions_of(contract: Contract) -> dict[int, tuple[int, int, int | None]]:
         return positions(current, topic_name(contract), ingest_group(contract.name))
@@ -47,7 +53,7 @@ def _health(current: Settings) -> Health:
         S3Store(current),
         current.bucket_raw,
         current.bucket_reports,
-        ContractRegistry.shipped(),
+        current.contracts(),
         positions_of,
     )
 

@@ -35,7 +35,7 @@ def migrate(
         progress(f"{seg.renamed().stem}: {len(moves)} objects renamed")
 
     with user_errors():
-        current = settings()
+        current = settings("s3")
         store = S3Store(current)
         if dry_run:
             found = migration.plan(store, current.buckets)

@@ -12,12 +12,11 @@ app = typer.Typer(help="Kafka topics: one per contract major version.", no_args_
 
 @app.command()
 def ensure() -> None:
-    """Create every shipped contract's topic with the contract's partition count (idempotent)."""
+    """Create every contract's topic (shipped and site) with its partition count (idempotent)."""
     from assay.devstack.topics import ensure_topics
-    from schemas import ContractRegistry
 
     with user_errors():
-        states = ensure_topics(settings(), ContractRegistry.shipped())
+        states = ensure_topics(current := settings("kafka"), current.contracts())
     table = Table("topic", "state")
     for topic, state in states.items():
         table.add_row(topic, state)

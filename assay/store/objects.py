@@ -180,6 +180,10 @@ class MemoryStore:
         self.objects[(bucket, target)] = (self.get(bucket, source), dict(metadata))
 
 
+#: Bytes per chunk of `S3Store.stream`.
+STREAM_CHUNK = 1 << 20
+
+
 class S3Store:
     """An `ObjectStore` on any S3 server, through the minio SDK."""
 
@@ -237,6 +241,19 @@ class S3Store:
             response = self.client.get_object(bucket, key)
             try:
                 return response.read()
+            finally:
+                response.close()
+                response.release_conn()
+
+    def stream(
+        self, bucket: str, key: str, *, version_id: str | None = None, offset: int = 0
+    ) -> Iterator[bytes]:
+        """The object's bytes from ``offset`` on (an HTTP range), in chunks of about 1 MiB:
+        a download holds one chunk in memory and resumes where a broken one stopped."""
+        with _translated(bucket, key):
+            response = self.client.get_object(bucket, key, offset=offset, version_id=version_id)
+            try:
+                yield from response.stream(STREAM_CHUNK)
             finally:
                 response.close()
                 response.release_conn()

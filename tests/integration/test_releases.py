@@ -157,7 +157,9 @@ def test_release_is_retained_and_verifies(
     )
     assert retention is not None and retention.mode == "COMPLIANCE"
     result = verify_release(LockedS3Store(settings), buckets.releases, "process_params", "1.0.0")
-    assert result.intact and result.pinned and len(result.checked) == len(released["files"]) + 2
+    documents = len(released["documents"])
+    assert result.intact and result.pinned
+    assert len(result.checked) == len(released["files"]) + documents
     assert released["totals"]["rows"] == 300
 
 
@@ -358,3 +360,35 @@ def test_the_releaser_cannot_replace_a_release(guarded: Settings) -> None:
     }
     said = CliRunner().invoke(app, ["release", "verify", "process_params", "3.0.0"], env=env)
     assert said.exit_code == 1 and "tampered" in said.output and "lock.json" in said.output
+
+
+def test_a_reader_install_lists_shows_downloads_verifies_and_opens(
+    world: tuple[Settings, Buckets], released: dict[str, Any], tmp_path: Path
+) -> None:
+    from reader_profile import run_as_reader
+
+    settings, buckets = world
+    access, secret = settings.s3_credentials()
+    env = {
+        "ASSAY_S3_ENDPOINT": settings.endpoint,
+        "ASSAY_S3_ACCESS_KEY": access,
+        "ASSAY_S3_SECRET_KEY": secret,
+        "ASSAY_BUCKET_RELEASES": buckets.releases,
+    }
+    listed = run_as_reader("release", "ls", env=env)
+    assert listed.returncode == 0 and "process_params" in listed.stdout, listed.stderr
+    shown = run_as_reader("release", "show", "process_params", "1.0.0", env=env)
+    assert shown.returncode == 0 and released["files"][0]["path"] in shown.stdout, shown.stderr
+    folder = tmp_path / "r"
+    (folder / "data" / released["files"][0]["date"]).mkdir(parents=True)
+    first = released["files"][0]["path"]
+    whole = LockedS3Store(settings).get(buckets.releases, "process_params/1.0.0/" + first)
+    (folder / (first + ".part")).write_bytes(whole[:777])  # an interrupted download
+    args = ("release", "download", "process_params", "1.0.0", "--out", str(folder))
+    fetched = run_as_reader(*args, env=env)
+    assert fetched.returncode == 0, fetched.stderr
+    assert (folder / first).read_bytes() == whole
+    verified = run_as_reader("release", "verify", str(folder))
+    assert verified.returncode == 0, verified.stderr
+    opened = run_as_reader("release", "open", "process_params", "1.0.0", env=env)
+    assert opened.returncode == 0 and f"{released['totals']['rows']:,} rows" in opened.stdout

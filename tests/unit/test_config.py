@@ -168,3 +168,19 @@ def test_every_field_of_the_kafka_block_is_a_setting() -> None:
     names = {"protocol": "kafka_security_protocol", "mechanism": "kafka_sasl_mechanism"}
     for field in KafkaSecurity.model_fields:
         assert names.get(field, f"kafka_{field}") in Settings.model_fields, field
+
+
+def test_contracts_dir_from_the_environment_is_a_path_list(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import os
+
+    monkeypatch.setenv("ASSAY_CONTRACTS_DIR", f"{tmp_path / 'a'}{os.pathsep}{tmp_path / 'b'}")
+    assert load_settings().contracts_dir == [tmp_path / "a", tmp_path / "b"]
+
+
+def test_contracts_dir_from_the_settings_file(tmp_path: Path) -> None:
+    (tmp_path / "assay.toml").write_text('contracts_dir = ["site", "more"]\n')
+    assert load_settings().contracts_dir == [Path("site"), Path("more")]
+    (tmp_path / "assay.toml").write_text('contracts_dir = "site"\n')
+    assert load_settings().contracts_dir == [Path("site")]

@@ -52,12 +52,11 @@ def kafka_connections(settings: Settings) -> dict[str, str]:
     """``AIRFLOW_CONN_*`` variables for each contract's topic watcher (see `wakeup`), which
     connects as the watcher principal."""
     from assay.pipeline.airflow import wakeup
-    from schemas import ContractRegistry
 
     security = principal_security(settings, WATCHER)
     return {
         f"AIRFLOW_CONN_{wakeup.connection_id(c.name).upper()}": json.dumps(
             wakeup.connection(settings.bootstrap, c.name, security)
         )
-        for c in ContractRegistry.shipped()
+        for c in settings.contracts()
     }

@@ -151,9 +151,8 @@ def _apply_roles(settings: Settings, progress: Progress) -> None:
 
 def _install_lifecycle(settings: Settings, progress: Progress) -> None:
     from assay.govern.retention import install_lifecycle
-    from schemas import ContractRegistry
 
-    found = install_lifecycle(settings.as_role(ROOT), ContractRegistry.shipped())
+    found = install_lifecycle(settings.as_role(ROOT), settings.contracts())
     if all(state == "rules set" for state in found.values()):
         progress("s3: lifecycle rules remove replaced versions; `assay retention apply` too")
     else:
@@ -184,9 +183,8 @@ def _ensure_acls(settings: Settings, progress: Progress) -> None:
 
 def _ensure_topics(settings: Settings, progress: Progress) -> None:
     from assay.devstack.topics import ensure_topics
-    from schemas import ContractRegistry
 
-    states = ensure_topics(settings, ContractRegistry.shipped())
+    states = ensure_topics(settings, settings.contracts())
     created = [topic for topic, state in states.items() if state.startswith("created")]
     if created:
         progress(f"kafka: created topics {', '.join(created)}")

@@ -115,8 +115,10 @@ def _binding(grant: KafkaGrant) -> Any:
 def _admin(settings: Settings) -> Any:
     from confluent_kafka.admin import AdminClient
 
-    security = librdkafka_security(settings.kafka_security())
-    return AdminClient({"bootstrap.servers": settings.bootstrap, **security})
+    from assay.pipeline.ingest.consumer import LIBRDKAFKA_LOG
+
+    config: dict[str, Any] = {"bootstrap.servers": settings.bootstrap, "logger": LIBRDKAFKA_LOG}
+    return AdminClient(config | librdkafka_security(settings.kafka_security()))
 
 
 def _result(principal: str, future: Any) -> None:

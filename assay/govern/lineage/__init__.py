@@ -31,6 +31,7 @@ from assay.govern.lineage._facets import (
     schema_facet,
 )
 from assay.govern.lineage._graph import Edge, lineage_edges, read_events, render
+from assay.govern.lineage._parent import ParentRun, parent_facets, parent_run_of
 from assay.govern.lineage._transport import (
     JsonlTransport,
     events_file,
@@ -43,6 +44,7 @@ __all__ = [
     "PRODUCER",
     "Edge",
     "JsonlTransport",
+    "ParentRun",
     "ReleaseRunFacet",
     "SegmentRunFacet",
     "assertions_facet",
@@ -54,6 +56,8 @@ __all__ = [
     "ingest_events",
     "kafka_namespace",
     "lineage_edges",
+    "parent_facets",
+    "parent_run_of",
     "quality_metrics_facet",
     "read_events",
     "release_events",

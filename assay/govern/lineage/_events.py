@@ -22,6 +22,7 @@ from assay.govern.lineage._facets import (
     schema_facet,
     stats,
 )
+from assay.govern.lineage._parent import parent_facets
 from assay.govern.lineage._transport import failures, send, transports_for
 from assay.store import layout
 
@@ -68,7 +69,7 @@ def _events(settings: Settings, run: _Run) -> list[RunEvent]:
         RunEvent(
             eventType=state,
             eventTime=datetime.now(UTC).isoformat(),
-            run=Run(runId=run.run_id, facets=run.facets),
+            run=Run(runId=run.run_id, facets={**run.facets, **parent_facets()}),
             job=job,
             inputs=run.inputs,
             outputs=run.outputs,

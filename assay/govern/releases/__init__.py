@@ -11,11 +11,11 @@ object under S3 object-lock retention. ``verify_release`` recomputes every check
 
 from assay.govern.releases._access import (
     ReleaseInfo,
-    download_release,
     list_releases,
     open_release,
     read_manifest,
 )
+from assay.govern.releases._download import download_release, download_size
 from assay.govern.releases._duckdb import connect as duckdb_connect
 from assay.govern.releases._errors import (
     InvalidRelease,
@@ -37,12 +37,14 @@ from assay.govern.releases._masking_key import (
     parse_key,
     rotate_masking_key,
 )
+from assay.govern.releases._offline import SUMS, NotAReleaseFolder, verify_folder
 from assay.govern.releases._release import Release, ReleaseRequest, create_release, release_prefix
 from assay.govern.releases._verify import Problem, Verification, verify_release
 
 __all__ = [
     "FORMAT",
     "MANIFEST",
+    "SUMS",
     "Buckets",
     "FieldTreatment",
     "FileEntry",
@@ -52,6 +54,7 @@ __all__ = [
     "LockingStore",
     "MaskingKey",
     "MaskingKeyError",
+    "NotAReleaseFolder",
     "NothingToRelease",
     "Problem",
     "Release",
@@ -65,6 +68,7 @@ __all__ = [
     "Verification",
     "create_release",
     "download_release",
+    "download_size",
     "duckdb_connect",
     "list_releases",
     "masking_key",
@@ -74,5 +78,6 @@ __all__ = [
     "read_manifest",
     "release_prefix",
     "rotate_masking_key",
+    "verify_folder",
     "verify_release",
 ]

@@ -7,7 +7,6 @@ S3 server; pandas, Polars, DuckDB and PyTorch start from there (docs/pilot-base.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assay.config import Settings
@@ -15,7 +14,6 @@ from assay.govern.releases import _manifest
 from assay.govern.releases._errors import ReleaseTampered
 from assay.govern.releases._manifest import read_manifest
 from assay.govern.releases._verify import verify_shadowing
-from assay.store.layout import release_prefix
 from assay.store.objects import ObjectStore
 
 if TYPE_CHECKING:
@@ -82,22 +80,3 @@ def open_release(
         raise ReleaseTampered(contract, version, shadowed)
     paths = [f"{bucket}/{contract}/{version}/{f.path}" for f in _manifest.data_files(manifest)]
     return ds.dataset(paths, filesystem=arrow_filesystem(settings), format="parquet")
-
-
-def download_release(
-    store: ObjectStore, bucket: str, contract: str, version: str, dest: Path
-) -> Path:
-    """Copy the released versions to a local folder (data, card, Croissant, manifest)."""
-    from assay.govern.releases._lock import read_released, release_pins
-
-    prefix = release_prefix(contract, version)
-    manifest = read_manifest(store, bucket, contract, version)
-    pins = release_pins(store, bucket, prefix)
-    for path in [f.path for f in _manifest.checked_files(manifest)] + [_manifest.MANIFEST]:
-        data = read_released(store, bucket, prefix + path, pins.versions.get(path))
-        if data is None:
-            raise ReleaseTampered(contract, version, [path])
-        target = dest / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-    return dest

@@ -94,8 +94,10 @@ def context() -> dict[str, Any]:
     return dict(sorted(ctx.items()))
 
 
-def croissant(manifest: dict[str, Any], contract: Contract) -> dict[str, Any]:
-    """The Croissant document of a release."""
+def croissant(manifest: dict[str, Any], contract: Contract, location: str = "") -> dict[str, Any]:
+    """The Croissant document of a release; ``location`` is where the release lives (an
+    absolute ``s3://bucket/contract/version/`` URL), its ``url``: a relative one says nothing
+    once the file is copied away from the release."""
     release, c = manifest["release"], manifest["contract"]
     return {
         "@context": context(),
@@ -107,7 +109,7 @@ def croissant(manifest: dict[str, Any], contract: Contract) -> dict[str, Any]:
         "version": release["version"],
         "datePublished": release["created"],
         "license": release["licence"],
-        "url": f"{c['name']}/{release['version']}/",
+        "url": location or f"{c['name']}/{release['version']}/",
         "inLanguage": ["zh", "en"],
         "creator": {"@type": "sc:Organization", "name": c["owner"]},
         "keywords": [c["scenario"], label(contract.scenario), label(contract.scenario, "en")],

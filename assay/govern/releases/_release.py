@@ -6,7 +6,9 @@ Layout in the releases bucket (the bucket holds nothing else, so no extra prefix
     <contract>/<version>/data/<date>/<site>-<nnnn>.parquet
     <contract>/<version>/README.md        dataset card (简体中文, English)
     <contract>/<version>/croissant.json   Croissant 1.1 + RAI
+    <contract>/<version>/<contract>.yaml  the contract; odcs.yaml: the same as ODCS v3.1.0
     <contract>/<version>/manifest.json    written after everything it lists
+    <contract>/<version>/SHA256SUMS       the manifest's sum and every file's (sha256sum -c)
     <contract>/<version>/lock.json        retention, manifest sha256, version ids; last
 
 Creating is a transaction of create-only writes (`_lock`):
@@ -31,11 +33,13 @@ from typing import Any
 
 from assay.errors import ObjectExists
 from assay.govern.releases import _card, _croissant, _lineage, _manifest, _snapshot
+from assay.govern.releases._contract_docs import contract_documents
 from assay.govern.releases._errors import InvalidRelease, NothingToRelease, ReleaseExists
 from assay.govern.releases._lineage import Buckets
 from assay.govern.releases._lock import CLAIM, LOCK, LockTerms, lock_record, put_release_object
 from assay.govern.releases._masking import METHOD, FieldTreatment, plan_masking
 from assay.govern.releases._masking_key import KDF, SALT, MaskingKey
+from assay.govern.releases._offline import sums_object
 from assay.govern.releases._quality import quality_summary
 from assay.store.layout import release_prefix
 from assay.store.objects import ObjectStore
@@ -99,9 +103,10 @@ def create_release(
     documents = {
         "README.md": (_card.render_card(body, request.contract), "text/markdown; charset=utf-8"),
         "croissant.json": (
-            _json(_croissant.croissant(body, request.contract)),
+            _json(_croissant.croissant(body, request.contract, release_url(buckets, request))),
             "application/ld+json",
         ),
+        **contract_documents(request.contract),
     }
     manifest = {
         **body,
@@ -111,8 +116,14 @@ def create_release(
     objects = [(f.entry.path, f.data, "application/vnd.apache.parquet") for f in files]
     objects += [(path, data, kind) for path, (data, kind) in documents.items()]
     objects.append((_manifest.MANIFEST, _manifest.dumps(manifest), "application/json"))
+    objects.append(sums_object(manifest))
     versions = _write(store, buckets.releases, request, objects, terms, progress)
     return Release(buckets.releases, request.prefix, manifest, versions)
+
+
+def release_url(buckets: Buckets, request: ReleaseRequest) -> str:
+    """Where a release lives, as an absolute URL: ``s3://<bucket>/<contract>/<version>/``."""
+    return f"s3://{buckets.releases}/{request.prefix}"
 
 
 def check_request(request: ReleaseRequest) -> None:

@@ -4,7 +4,8 @@ One release file per (date, site) — split every `FILE_ROWS` rows — named
 ``data/<date>/<site>-<nnnn>.parquet`` (the site made path-safe by `layout.path_value`),
 whatever the contract's curated ``partition_by``: a release is read by date and site.
 Rows are sorted by device, event time, producer
-and seq; the Parquet writer is the deterministic one of `assay.store.parquet` (fixed row groups,
+and seq, declared as each file's ``sorting_columns`` up to the first key masking changed;
+the Parquet writer is the deterministic one of `assay.store.parquet` (fixed row groups,
 zstd) and no creation time goes into a file, so the same curated objects, grants and
 masking key always give the same bytes.
 """
@@ -94,10 +95,11 @@ def build_files(
     for (date, site), keys in groups.items():
         table = merged(store, bucket, contract, keys, (date, site))
         masked = mask(table).replace_schema_metadata(_metadata(table, release_tag))
+        order = still_sorted_by(table, masked)
         for n, start in enumerate(range(0, max(masked.num_rows, 1), FILE_ROWS)):
             part = masked.slice(start, FILE_ROWS)
             path = f"data/{date}/{layout.path_value(site)}-{n:04d}.parquet"
-            files.append(_data_file(part, path, date, site, keys, contract.event_time))
+            files.append(_data_file(part, path, date, site, keys, contract.event_time, order))
     return files
 
 
@@ -111,6 +113,17 @@ def merged(
     ]
     table = pa.concat_tables(tables)
     return table.sort_by([(name, "ascending") for name in SORT_KEYS])
+
+
+def still_sorted_by(sorted_table: pa.Table, masked: pa.Table) -> tuple[str, ...]:
+    """The leading `SORT_KEYS` masking left as they were: the order a file may declare (a
+    pseudonymised key is no longer in order, nor is any key after it)."""
+    order: list[str] = []
+    for name in SORT_KEYS:
+        if name not in masked.column_names or not masked[name].equals(sorted_table[name]):
+            break
+        order.append(name)
+    return tuple(order)
 
 
 def _of(table: pa.Table, contract: Contract, group: tuple[str, str]) -> pa.Table:
@@ -142,9 +155,15 @@ def _metadata(source: pa.Table, release_tag: str) -> dict[str, str]:
 
 
 def _data_file(
-    table: pa.Table, path: str, date: str, site: str, sources: list[str], event_time: str
+    table: pa.Table,
+    path: str,
+    date: str,
+    site: str,
+    sources: list[str],
+    event_time: str,
+    order: tuple[str, ...],
 ) -> DataFile:
-    data = to_parquet(table)
+    data = to_parquet(table, sorted_by=order)
     entry = FileEntry(
         path=path,
         sha256=sha256(data),

@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 from assay.govern.releases import _manifest
 from assay.govern.releases._errors import ReleaseNotFound
 from assay.govern.releases._lock import LOCK, LockingStore, Pins, read_released, release_pins
-from assay.govern.releases._release import release_prefix
+from assay.store.layout import release_prefix
 from assay.store.objects import ObjectStore
 
 ProblemKind = Literal["missing", "sha256", "size", "rows", "unreadable"]

@@ -34,7 +34,7 @@ from airflow.timetables.trigger import CronTriggerTimetable
 from assay.config import Settings, load_settings
 from assay.pipeline.airflow import wakeup, workload
 from assay.store import layout
-from schemas import Contract, ContractRegistry, topic_name
+from schemas import Contract, topic_name
 
 START = pendulum.datetime(2026, 1, 1, tz="UTC")
 FALLBACK = "*/10 * * * *"
@@ -51,6 +51,8 @@ RETRIES = {
     "execution_timeout": EXECUTION_TIMEOUT,
 }
 T = TypeVar("T")
+#: The DAG list shows the description in a tooltip: the first sentence or so is enough.
+MAX_DESCRIPTION = 300
 
 
 @contextmanager
@@ -125,7 +127,9 @@ def ingest_dag(contract: Contract, settings: Settings) -> DAG:
         start_date=START,
         catchup=False,
         max_active_runs=1,
-        default_args=RETRIES,
+        default_args=default_args(contract),
+        description=description(contract, "ingest"),
+        dag_display_name=display_name(contract, "ingest"),
         tags=["assay", "ingest", contract.name],
         doc_md=_doc(contract, "ingest"),
     ) as dag:
@@ -141,7 +145,8 @@ def ingest_dag(contract: Contract, settings: Settings) -> DAG:
             from assay.pipeline.airflow import tasks
 
             _label(partitions)
-            landed = at_boundary(tasks.ingest, name, partitions)
+            with lineage_parent():
+                landed = at_boundary(tasks.ingest, name, partitions)
             if not landed["segments"]:
                 # A skipped task emits no asset event, so validation is not woken for nothing.
                 raise AirflowSkipException(f"{workload.label(partitions)}: nothing new")
@@ -161,7 +166,9 @@ def validate_dag(contract: Contract, settings: Settings) -> DAG:
         start_date=START,
         catchup=False,
         max_active_runs=1,
-        default_args=RETRIES,
+        default_args=default_args(contract),
+        description=description(contract, "validate"),
+        dag_display_name=display_name(contract, "validate"),
         tags=["assay", "validate", contract.name],
         doc_md=_doc(contract, "validate"),
     ) as dag:
@@ -177,7 +184,8 @@ def validate_dag(contract: Contract, settings: Settings) -> DAG:
             from assay.pipeline.airflow import tasks
 
             _label(partitions)
-            return at_boundary(tasks.validate, name, partitions)
+            with lineage_parent():
+                return at_boundary(tasks.validate, name, partitions)
 
         validate.partial(name=contract.name).expand(partitions=plan(contract.name))
     return dag
@@ -212,9 +220,39 @@ def retention_dag(contracts: list[Contract]) -> DAG:
     return dag
 
 
+@contextmanager
+def lineage_parent() -> Iterator[None]:
+    """The running task instance as the parent of the lineage events of its work."""
+    from airflow.configuration import conf
+
+    from assay.pipeline.airflow import tasks
+
+    ti = get_current_context()["ti"]
+    namespace = conf.get("openlineage", "namespace", fallback="default") or "default"
+    identity = (ti.dag_id, ti.task_id, ti.run_id, ti.try_number, ti.map_index or -1)
+    with tasks.lineage_parent(*identity, namespace):
+        yield
+
+
 def _label(partitions: list[int]) -> None:
     """Name this mapped task's unit in Airflow's grid (``UNIT``) instead of its index."""
     get_current_context()["unit"] = workload.label(partitions)  # type: ignore[typeddict-unknown-key]
+
+
+def default_args(contract: Contract) -> dict[str, Any]:
+    """`RETRIES`, and the contract's owner as every task's owner (Airflow's Owner column)."""
+    return {**RETRIES, "owner": contract.owner}
+
+
+def display_name(contract: Contract, stage: str) -> str:
+    """What the DAG list shows instead of the dag_id: the contract's title and the stage."""
+    return f"{contract.title.zh} / {contract.title.en} · {stage}"
+
+
+def description(contract: Contract, stage: str) -> str:
+    """The DAG's description: the stage and the contract's own description."""
+    verb = {"ingest": "Land", "validate": "Validate"}[stage]
+    return f"{verb} {contract.name} v{contract.major}: {contract.description.en}"[:MAX_DESCRIPTION]
 
 
 def _doc(contract: Contract, stage: str) -> str:
@@ -223,10 +261,11 @@ def _doc(contract: Contract, stage: str) -> str:
 
 
 def pipeline_dags() -> dict[str, DAG]:
-    """Both DAGs of every shipped contract and the retention DAG, by dag_id."""
+    """Both DAGs of every contract, shipped and the site's (`Settings.contracts_dir`), and the
+    retention DAG, by dag_id."""
     settings = load_settings()
     dags: dict[str, DAG] = {}
-    contracts = list(ContractRegistry.shipped())
+    contracts = list(settings.contracts())
     for contract in contracts:
         for build in (ingest_dag, validate_dag):
             dag = build(contract, settings)

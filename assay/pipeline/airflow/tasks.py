@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
-from typing import Any, TypeVar
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from assay.config import PIPELINE, Settings, load_settings
 from assay.errors import StoreError
@@ -30,8 +32,11 @@ from assay.pipeline.problems import PartitionsFailed, SegmentFailed
 from assay.pipeline.validate import curation
 from assay.store.buckets import Buckets
 from assay.store.objects import ObjectStore, S3Store
-from schemas import Contract, ContractRegistry, topic_name
+from schemas import Contract, topic_name
 from schemas.signature import KeyLookup
+
+if TYPE_CHECKING:
+    from assay.govern.lineage import ParentRun
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +47,42 @@ VALIDATE_ALONE = 4
 WORK_BUDGET_S = 20 * 60
 
 T = TypeVar("T")
+#: Run ids of Airflow's task instances and DAG runs, as assay's events name them.
+AIRFLOW_RUNS = uuid.uuid5(uuid.NAMESPACE_URL, "airflow://assay")
 
 
 def _contract(name: str) -> Contract:
-    return ContractRegistry.shipped().get(name)
+    return load_settings().contracts().get(name)
+
+
+def airflow_parent(
+    dag_id: str, task_id: str, dag_run_id: str, try_number: int, map_index: int, namespace: str
+) -> ParentRun:
+    """The Airflow task instance as the OpenLineage parent of the events of its work: job
+    ``<dag_id>.<task_id>`` as Airflow's OpenLineage integration names it, a run id that is
+    the same for the same try of the same mapped task, and the DAG run as the root."""
+    from assay.govern.lineage import ParentRun
+
+    identity = f"{dag_id}.{task_id}:{dag_run_id}:{try_number}:{map_index}"
+    return ParentRun(
+        namespace=namespace,
+        job=f"{dag_id}.{task_id}",
+        run_id=str(uuid.uuid5(AIRFLOW_RUNS, identity)),
+        root_job=dag_id,
+        root_run_id=str(uuid.uuid5(AIRFLOW_RUNS, f"{dag_id}:{dag_run_id}")),
+    )
+
+
+@contextmanager
+def lineage_parent(
+    dag_id: str, task_id: str, dag_run_id: str, try_number: int, map_index: int, namespace: str
+) -> Iterator[None]:
+    """Lineage events built inside name this task instance as their parent (`airflow_parent`)."""
+    from assay.govern.lineage import parent_run_of
+
+    parent = airflow_parent(dag_id, task_id, dag_run_id, try_number, map_index, namespace)
+    with parent_run_of(parent):
+        yield
 
 
 def plan_units(

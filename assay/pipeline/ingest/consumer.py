@@ -15,6 +15,7 @@ depends on it already, and the edge keeps its light pure-Python client.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -44,6 +45,11 @@ REFUSED = frozenset(
 )
 
 
+#: Where librdkafka's own log lines go (instead of straight to standard error): Airflow's task
+#: log in a task; nowhere in the `assay` command, which reports errors itself.
+LIBRDKAFKA_LOG = logging.getLogger("assay.librdkafka")
+
+
 def ingest_group(contract: str) -> str:
     """The consumer group whose committed offsets say how far a contract is landed."""
     return f"assay-ingest.{contract}"
@@ -61,6 +67,7 @@ def _config(settings: Settings, refusals: _Refusals) -> dict[str, Any]:
         # back within a second of a broker's restart (the default backs off up to 10 s)
         "reconnect.backoff.max.ms": 1000,
         "log_level": 3,  # errors only: retries while a broker restarts are expected
+        "logger": LIBRDKAFKA_LOG,
         **librdkafka_security(settings.kafka_security()),
     }
 

@@ -256,3 +256,31 @@ def test_public_api_is_importable() -> None:
     assert len(set(lineage.__all__)) == len(lineage.__all__)
     for name in lineage.__all__:
         assert hasattr(lineage, name), name
+
+
+def test_events_of_an_airflow_task_name_it_as_their_parent(
+    settings: Settings, energy: Contract
+) -> None:
+    from assay.pipeline.airflow import tasks
+
+    identity = ("assay_ingest_energy_meter", "ingest", "scheduled__2026-03-01", 2, 0)
+    sink = Collect()
+    with tasks.lineage_parent(*identity, "airflow-prod"):
+        lineage.emit_ingest(settings, energy, [landed(0)], transports=[sink])
+    again = tasks.airflow_parent(*identity, "airflow-prod")
+    for event in sink.events:
+        assert_valid_run_event(event)
+        parent = event["run"]["facets"]["parent"]
+        assert (parent["job"]["namespace"], parent["job"]["name"]) == (
+            "airflow-prod",
+            "assay_ingest_energy_meter.ingest",
+        )
+        assert parent["run"]["runId"] == again.run_id
+        assert parent["root"]["job"]["name"] == "assay_ingest_energy_meter"
+        assert parent["root"]["run"]["runId"] == again.root_run_id
+    retry = tasks.airflow_parent(*identity[:3], 3, 0, "airflow-prod")
+    assert retry.run_id != again.run_id and retry.root_run_id == again.root_run_id
+
+    outside = Collect()
+    lineage.emit_ingest(settings, energy, [landed(0)], transports=[outside])
+    assert all("parent" not in e["run"]["facets"] for e in outside.events)

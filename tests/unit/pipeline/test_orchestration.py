@@ -49,3 +49,50 @@ def test_retention_runs_daily_one_task_per_contract(contract: Contract) -> None:
     (expire,) = dag.task_dict.values()
     assert expire.task_id == "expire"
     assert expire.op_kwargs_expand_input.value == {"name": ["energy_meter", "process_params"]}
+
+
+def test_a_site_contract_gets_its_dags_and_a_broken_one_none(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from schemas._loader import shipped_contracts_dir
+
+    site = tmp_path / "site"
+    site.mkdir()
+    text = (shipped_contracts_dir() / "energy_meter.yaml").read_text(encoding="utf-8")
+    (site / "press_line.yaml").write_text(text.replace("name: energy_meter", "name: press_line"))
+    (site / "broken_line.yaml").write_text("name: broken_line\nversion: [\n")
+    monkeypatch.setenv("ASSAY_CONTRACTS_DIR", str(site))
+    built = dags.pipeline_dags()
+    assert {"assay_ingest_press_line", "assay_validate_press_line"} <= set(built)
+    assert "assay_ingest_energy_meter" in built
+    assert not any("broken_line" in dag_id for dag_id in built)
+
+
+@pytest.mark.parametrize("build", [dags.ingest_dag, dags.validate_dag])
+def test_a_dag_carries_the_contracts_owner_title_and_description(
+    build, contract: Contract, settings: Settings
+) -> None:
+    dag = build(contract, settings)
+    assert dag.owner == contract.owner == "facilities-energy"
+    assert {t.owner for t in dag.tasks} == {contract.owner}
+    assert contract.title.zh in dag.dag_display_name and contract.title.en in dag.dag_display_name
+    assert dag.description.startswith(("Land energy_meter v1", "Validate energy_meter v1"))
+    assert contract.description.en[:40] in dag.description
+
+
+def test_assay_is_an_airflow_provider() -> None:
+    import json
+    from importlib.metadata import entry_points
+
+    import airflow
+    import jsonschema
+
+    from assay.pipeline.airflow.provider import get_provider_info
+
+    (entry,) = [e for e in entry_points(group="apache_airflow_provider") if e.dist.name == "assay"]
+    assert entry.load() is get_provider_info
+    schema = json.loads((Path(airflow.__file__).parent / "provider_info.schema.json").read_text())
+    jsonschema.validate(get_provider_info(), schema)
+    for path in get_provider_info()["executors"]:
+        module, _, name = path.rpartition(".")
+        assert hasattr(__import__(module, fromlist=[name]), name)

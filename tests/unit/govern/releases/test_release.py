@@ -135,7 +135,12 @@ def test_manifest_content(store: MemoryStore, params: Contract) -> None:
             f["size"],
             f["rows"],
         )
-    assert [d["path"] for d in m["documents"]] == ["README.md", "croissant.json"]
+    assert [d["path"] for d in m["documents"]] == [
+        "README.md",
+        "croissant.json",
+        "process_params.yaml",
+        "odcs.yaml",
+    ]
     segments = m["lineage"]["segments"]
     assert [(s["partition"], s["start_offset"], s["end_offset"]) for s in segments][:3] == [
         (0, 0, 500),
