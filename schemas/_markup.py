@@ -67,11 +67,13 @@ def _escaped(text: str, i: int) -> str:
 
 def _joins_domain(text: str, i: int) -> bool:
     """A ``.`` that a linkifier could read as part of a host name (``www.x``, ``plant.cn``,
-    ``0.AC``): after a word character and before a letter. An entity there splits the text
-    so no renderer makes it a link; ``12.5`` stays as it is."""
-    after = text[i + 1 : i + 2]
-    before = text[i - 1 : i]
-    return after.isalpha() and (before.isalnum() or before in "-_")
+    ``0.AC``): after ``www``, or after a word character and before two letters or more (a
+    top-level domain is never one letter). An entity there splits the text so no renderer
+    makes it a link; ``12.5`` and ``kW.h`` stay as they are."""
+    if text[max(0, i - 3) : i].lower() == "www":
+        return True
+    before, after = text[i - 1 : i], text[i + 1 : i + 3]
+    return len(after) == 2 and after.isalpha() and (before.isalnum() or before in "-_")
 
 
 def markdown_code(value: Any) -> str:
