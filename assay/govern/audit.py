@@ -8,8 +8,9 @@ Per contract and partition:
 - no offset expired from Kafka before it was landed, unless an operator acknowledged the
   loss (`problems.Loss`): a loss is a discrepancy until someone says who accepts it and why;
 - every record's readings are in the raw object or the dead-letter table;
-- every validated segment's readings are curated, quarantined or dropped as duplicates,
-  and the curated and quarantine objects hold exactly the rows its summary says;
+- every validated segment's readings are curated, quarantined or dropped as duplicates (or
+  dead-lettered, when an operator skipped its validation), and the curated, quarantine and
+  such dead-letter objects hold exactly the rows its summary says;
 - no (producer_id, seq) is curated twice.
 
 So, for the landed and validated part of the topic:
@@ -19,7 +20,7 @@ So, for the landed and validated part of the topic:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pyarrow as pa
 
@@ -98,7 +99,7 @@ def audit(
     offsets: OffsetsOf,
 ) -> Audit:
     """Check the invariant for every partition of a contract."""
-    result = Audit(contract.name)
+    buckets, result = replace(buckets, deadletter=deadletter_bucket), Audit(contract.name)
     curated_keys: list[str] = []
     for partition in range(contract.partitions):
         totals, keys = _partition(store, buckets, contract, partition, offsets(partition), result)
@@ -210,6 +211,8 @@ def _segment(
     totals.curated += summary.curated
     totals.quarantined += summary.quarantined
     totals.duplicates += summary.duplicates
+    totals.dead_lettered += summary.skipped  # readings whose validation an operator skipped
+    totals.skipped_by_operator += summary.skipped
     if summary.readings != readings or not summary.balanced:
         result.problems.append(
             f"{where}: {readings} raw readings but summary says {summary.readings} = "
@@ -222,9 +225,22 @@ def _segment(
         result.problems.append(
             f"{where}: curated objects hold {curated_rows} rows, summary says {summary.curated}"
         )
+    skipped = _skipped_rows(store, buckets, contract, seg) if summary.skipped else 0
+    if skipped != summary.skipped:
+        result.problems.append(
+            f"{where}: {summary.skipped} readings skipped by an operator, but the dead-letter "
+            f"table holds {skipped} of them"
+        )
     if summary.quarantined and not store.head(buckets.quarantine, summary.quarantine_key or ""):
         result.problems.append(f"{where}: quarantine object {summary.quarantine_key} is missing")
     return summary.curated_keys
+
+
+def _skipped_rows(
+    store: ObjectStore, buckets: Buckets, contract: Contract, seg: layout.Segment
+) -> int:
+    key = layout.skipped_key(contract.name, contract.major, seg)
+    return int((store.head(buckets.deadletter, key) or {}).get("rows", 0))
 
 
 def _get(store: ObjectStore, bucket: str, key: str) -> bytes | None:
