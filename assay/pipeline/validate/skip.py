@@ -60,7 +60,7 @@ def skip_segment(
     at ``offset``, and mark it validated; its summary."""
     raw_key = _next_pending(store, buckets, contract, partition, offset, by, why)
     seg = layout.Segment.parse(raw_key)
-    raw = from_parquet(store.get(buckets.raw, raw_key))
+    raw = _raw(store, buckets, contract, raw_key)
     letters = skipped_letters(contract, raw, f"skipped by {by}: {why}")
     key = layout.skipped_key(contract.name, contract.major, seg)
     table = deadletter.to_table(letters)
@@ -104,6 +104,16 @@ def _next_pending(
     if refuse:
         raise ValidationSkipRefused(contract.name, partition, offset, refuse)
     return pending[0]
+
+
+def _raw(store: ObjectStore, buckets: Buckets, contract: Contract, raw_key: str) -> pa.Table:
+    data = store.get(buckets.raw, raw_key)
+    try:
+        return from_parquet(data)
+    except Exception as exc:  # pyarrow's errors: the readings cannot be carried over
+        seg = layout.Segment.parse(raw_key)
+        problem = f"its raw object cannot be read ({type(exc).__name__}: {exc})"
+        raise ValidationSkipRefused(contract.name, seg.partition, seg.start, problem) from exc
 
 
 def skipped_letters(contract: Contract, raw: pa.Table, detail: str) -> list[DeadLetter]:
