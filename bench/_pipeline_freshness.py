@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sqlite3
 import statistics
 import sys
@@ -193,8 +192,3 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
-    # The result is printed and flushed. Leave without the interpreter's teardown: a native
-    # library's (not yet identified) shutdown has aborted this process afterwards with
-    # SIGABRT ("terminate called without an active exception"), failing finished work.
-    sys.stderr.flush()
-    os._exit(0)

@@ -26,9 +26,7 @@ one JSON line: timings, phases (wall and CPU), readings, and peak RSS (the proce
 from __future__ import annotations
 
 import argparse
-import io
 import json
-import os
 import resource
 import sys
 import time
@@ -212,16 +210,17 @@ def _pyarrow_table(batch: list[Record], schema: Any, phases: Phases) -> Any:
     import pyarrow.json as pj
 
     from assay.pipeline.ingest.decode import parse_schema
+    from assay.store.parquet import arrow_owned
     from schemas import wire
 
     with phases("decode"):
         if batch and batch[0].header(wire.HEADER_CONTENT_TYPE) == wire.ARROW_STREAM:
             tables = [pa.ipc.open_stream(r.value).read_all() for r in batch]
             return pa.concat_tables(tables).cast(parse_schema(schema))
-        block = b"\n".join(r.value or b"" for r in batch)
+        block = arrow_owned(b"\n".join(r.value or b"" for r in batch))  # as assay's reader
         options = pj.ParseOptions(explicit_schema=parse_schema(schema))
         read = pj.ReadOptions(block_size=1 << 22)
-        return pj.read_json(io.BytesIO(block), read_options=read, parse_options=options)
+        return pj.read_json(pa.BufferReader(block), read_options=read, parse_options=options)
 
 
 def warm_up(case: str, contract: Contract) -> None:
@@ -312,8 +311,3 @@ def _profiler(path: str | None) -> Any:
 
 if __name__ == "__main__":
     main()
-    # The result is printed and flushed. Leave without the interpreter's teardown: a native
-    # library's (not yet identified) shutdown has aborted this process afterwards with
-    # SIGABRT ("terminate called without an active exception"), failing finished work.
-    sys.stderr.flush()
-    os._exit(0)

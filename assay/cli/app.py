@@ -26,6 +26,7 @@ from assay.cli import (
     status,
     store,
     topics,
+    validate,
 )
 from assay.errors import AssayError
 
@@ -46,6 +47,7 @@ app.add_typer(stack.app, name="stack")
 app.add_typer(contracts.app, name="contracts")
 app.add_typer(topics.app, name="topics")
 app.add_typer(ingest.app, name="ingest")
+app.add_typer(validate.app, name="validate")
 app.add_typer(datasets.app, name="datasets")
 app.add_typer(datasets.quarantine_app, name="quarantine")
 app.add_typer(release.app, name="release")

@@ -72,7 +72,9 @@ def _show(health: Health) -> None:
         out.print(
             "  a stall clears itself once the partition moves on; if it will not, "
             "`assay ingest skip CONTRACT --partition P --from OFFSET --to END --by NAME "
-            "--why TEXT` dead-letters the range and goes on"
+            "--why TEXT` dead-letters the range and goes on (an ingest stall), and "
+            "`assay validate skip CONTRACT --partition P --offset OFFSET --by NAME --why TEXT` "
+            "dead-letters the segment's readings and goes on (a validate stall)"
         )
     if health.losses or health.expired:
         table = Table("contract", "partition", "offsets", "records", "detected", "acknowledged")

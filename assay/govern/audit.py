@@ -8,8 +8,9 @@ Per contract and partition:
 - no offset expired from Kafka before it was landed, unless an operator acknowledged the
   loss (`problems.Loss`): a loss is a discrepancy until someone says who accepts it and why;
 - every record's readings are in the raw object or the dead-letter table;
-- every validated segment's readings are curated, quarantined or dropped as duplicates,
-  and the curated and quarantine objects hold exactly the rows its summary says;
+- every validated segment's readings are curated, quarantined or dropped as duplicates (or
+  dead-lettered, when an operator skipped its validation), and the curated, quarantine and
+  such dead-letter objects hold exactly the rows its summary says;
 - no (producer_id, seq) is curated twice.
 
 So, for the landed and validated part of the topic:
@@ -26,7 +27,7 @@ partition. A segment removed before it was validated is a discrepancy.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pyarrow as pa
 
@@ -119,7 +120,7 @@ def audit(
     offsets: OffsetsOf,
 ) -> Audit:
     """Check the invariant for every partition of a contract."""
-    result = Audit(contract.name)
+    buckets, result = replace(buckets, deadletter=deadletter_bucket), Audit(contract.name)
     curated_keys: list[str] = []
     for partition in range(contract.partitions):
         totals, keys = _partition(store, buckets, contract, partition, offsets(partition), result)
@@ -275,13 +276,29 @@ class _Check:
         self.totals.curated += summary.curated
         self.totals.quarantined += summary.quarantined
         self.totals.duplicates += summary.duplicates
+        self.totals.dead_lettered += (
+            summary.skipped
+        )  # readings whose validation an operator skipped
+        self.totals.skipped_by_operator += summary.skipped
         if summary.readings != seg.readings or not summary.balanced:
             self.result.problems.append(
                 f"{self.where}: {seg.readings} raw readings but summary says {summary.readings} = "
                 f"{summary.curated} + {summary.quarantined} + {summary.duplicates}"
             )
         self._quarantine(summary, stem.stem)
+        self._skipped(summary, stem)
         return self._curated(summary, stem.stem)
+
+    def _skipped(self, summary: Summary, stem: layout.Segment) -> None:
+        skipped = (
+            _skipped_rows(self.store, self.buckets, self.contract, stem) if summary.skipped else 0
+        )
+        expired = self.ledger.expired(stem.stem, "deadletter") is not None
+        if skipped != summary.skipped and not expired:
+            self.result.problems.append(
+                f"{self.where}: {summary.skipped} readings skipped by an operator, but the "
+                f"dead-letter table holds {skipped} of them"
+            )
 
     def _curated(self, summary: Summary, stem: str) -> list[str]:
         heads = {k: self.store.head(self.buckets.curated, k) for k in summary.curated_keys}
@@ -302,6 +319,13 @@ class _Check:
         gone = self.ledger.expired(stem, "quarantine") is not None
         if summary.quarantined and not gone and not self.store.head(self.buckets.quarantine, key):
             self.result.problems.append(f"{self.where}: quarantine object {key} is missing")
+
+
+def _skipped_rows(
+    store: ObjectStore, buckets: Buckets, contract: Contract, seg: layout.Segment
+) -> int:
+    key = layout.skipped_key(contract.name, contract.major, seg)
+    return int((store.head(buckets.deadletter, key) or {}).get("rows", 0))
 
 
 def _get(store: ObjectStore, bucket: str, key: str) -> bytes | None:

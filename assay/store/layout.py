@@ -12,6 +12,8 @@ from its end, where the offset's fixed width makes the split unambiguous.
 
     raw         <contract>/v<major>/partition=<p>/<stem>.parquet
     deadletter  <contract>/v<major>/partition=<p>/<stem>.parquet
+                <contract>/v<major>/partition=<p>/<stem>.validation-skipped.parquet   (its readings,
+                when an operator skipped the segment's validation)
     curated     <contract>/v<major>/<field>=<value>/…/<stem>.parquet   (the contract's partition_by)
     quarantine  <contract>/v<major>/partition=<p>/<stem>.parquet
     reports     <contract>/v<major>/partition=<p>/<stem>/{summary,validation,scores}.json …
@@ -128,6 +130,13 @@ def raw_key(contract: str, major: int, seg: Segment) -> str:
 def deadletter_key(contract: str, major: int, seg: Segment) -> str:
     """The dead-letter Parquet object of a segment (same name, dead-letter bucket)."""
     return raw_key(contract, major, seg)
+
+
+def skipped_key(contract: str, major: int, seg: Segment) -> str:
+    """The dead-letter object of a segment's readings whose validation an operator skipped."""
+    return (
+        f"{partition_prefix(contract, major, seg.partition)}{seg.stem}.validation-skipped.parquet"
+    )
 
 
 def quarantine_key(contract: str, major: int, seg: Segment) -> str:

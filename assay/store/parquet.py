@@ -49,11 +49,15 @@ def to_parquet(
 def from_parquet(data: bytes, columns: list[str] | None = None) -> pa.Table:
     """The table (or some of its columns) in a Parquet file's bytes.
 
-    Read with ``ParquetFile`` rather than ``read_table``: the latter scans through the
-    dataset API, whose read-ahead can still hold the Python buffer when the interpreter
-    exits, and releasing it then from an Arrow thread aborts the process.
+    Arrow reads columns on its own threads, and the last of them to finish drops the input
+    buffer, often after ``read`` has returned. Over Python's ``bytes`` that drop must take
+    the GIL inside a C++ destructor; when the interpreter is exiting by then, Python ends
+    the thread and the process aborts ("terminate called without an active exception").
+    So Arrow gets its own copy (one memcpy of the compressed file), which no Arrow thread
+    needs Python to release. For the same reason: ``ParquetFile``, not the dataset API's
+    read-ahead.
     """
-    with pq.ParquetFile(pa.BufferReader(data)) as file:
+    with pq.ParquetFile(pa.BufferReader(arrow_owned(data))) as file:
         return file.read(columns=columns)
 
 
@@ -61,6 +65,13 @@ def _sorting(schema: pa.Schema, names: Sequence[str]) -> list[pq.SortingColumn] 
     if not names:
         return None
     return [pq.SortingColumn(schema.get_field_index(name)) for name in names]
+
+
+def arrow_owned(data: bytes) -> pa.Buffer:
+    """A copy of ``data`` in Arrow's memory: releasing it never needs the GIL."""
+    sink = pa.BufferOutputStream()
+    sink.write(data)
+    return sink.getvalue()
 
 
 def _repeating(schema: pa.Schema) -> list[str]:

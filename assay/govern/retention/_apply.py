@@ -187,7 +187,10 @@ def _holdings(
         "deadletter": (buckets.deadletter, "dead-readings"),
         "quarantine": (buckets.quarantine, "rows"),
     }[layer]
-    return _counted(store, bucket, [layout.raw_key(name, major, seg)], count)
+    held = _counted(store, bucket, [layout.raw_key(name, major, seg)], count)
+    if layer == "deadletter":  # readings whose validation an operator skipped, if any
+        held += _counted(store, bucket, [layout.skipped_key(name, major, seg)], "rows")
+    return held
 
 
 def _counted(

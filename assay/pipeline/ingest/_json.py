@@ -14,7 +14,6 @@ then the block is parsed again ignoring them, and the dropped names are counted.
 
 from __future__ import annotations
 
-import io
 import json
 from collections import Counter
 from collections.abc import Iterator
@@ -24,6 +23,7 @@ import pyarrow as pa
 import pyarrow.json as pj
 
 from assay.pipeline.ingest.deadletter import DeadLetter, Reason, Record, text
+from assay.store.parquet import arrow_owned
 
 BOM = b"\xef\xbb\xbf"
 _BLANK = b" \t\r\n"  # JSON's whitespace
@@ -140,7 +140,10 @@ def _read(values: list[bytes], options: pj.ParseOptions, block: bytes | None) ->
         # A raw newline in valid JSON is only ever whitespace, so it may become a space.
         block = b"\n".join(v.replace(b"\n", b" ").replace(b"\r", b" ") for v in values)
     read = pj.ReadOptions(block_size=max(1 << 20, 2 * max(map(len, values))))
-    table = pj.read_json(io.BytesIO(block), read_options=read, parse_options=options)
+    # Arrow's own copy: its threads drop the blocks they parsed, and a Python-owned block would
+    # need the GIL for that, even after the call returned (`arrow_owned` says why that aborts).
+    source = pa.BufferReader(arrow_owned(block))
+    table = pj.read_json(source, read_options=read, parse_options=options)
     if table.num_rows != len(values):
         raise pa.ArrowInvalid("a message holds more or less than one JSON value")
     return table

@@ -45,6 +45,7 @@ __all__ = [
     "MAX_READING_BYTES",
     "Decoded",
     "Expect",
+    "carried",
     "decode",
     "parse_schema",
     "raw_schema",
@@ -265,6 +266,13 @@ def _marks(record: Record, replay: bool, keys: KeyLookup) -> Marks:
 
 def _text(value: bytes | None) -> str | None:
     return None if value is None else value.decode("utf-8", "replace")
+
+
+def carried(record: Record) -> int:
+    """Readings a record counts for when it is dead-lettered whole: one for JSON (or no
+    content type), a frame's clamped ``count`` header (1 without one), as `decode` counts."""
+    content = record.header(wire.HEADER_CONTENT_TYPE)
+    return 1 if content in (None, wire.JSON) else _declared(record) or 1
 
 
 def _declared(record: Record) -> int | None:

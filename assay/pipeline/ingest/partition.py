@@ -10,6 +10,7 @@ from urllib.parse import unquote
 
 from assay.errors import AssayError
 from assay.pipeline.ingest.deadletter import DeadLetter, Reason, Record
+from assay.pipeline.ingest.decode import carried
 
 
 class PartitionLog(Protocol):
@@ -73,6 +74,7 @@ def operator_letters(
 ) -> list[DeadLetter]:
     """Every record of the range as a dead letter, with its bytes when Kafka gives them; one
     letter per offset, without bytes, when the range cannot be read (the read error kept).
+    A frame counts for the readings its ``count`` header declares (clamped), as in decoding.
 
     Who and why come URL-quoted, as object metadata holds them (S3 metadata is ASCII).
     """
@@ -83,4 +85,4 @@ def operator_letters(
         gone = f"{detail} (not readable from Kafka: {exc})"
         blanks = (Record(log.topic, log.partition, o, 0, None, None) for o in range(start, end))
         return [DeadLetter(r, Reason.SKIPPED_BY_OPERATOR, gone) for r in blanks]
-    return [DeadLetter(r, Reason.SKIPPED_BY_OPERATOR, detail) for r in records]
+    return [DeadLetter(r, Reason.SKIPPED_BY_OPERATOR, detail, carried(r)) for r in records]

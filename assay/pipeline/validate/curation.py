@@ -71,6 +71,7 @@ class Summary:
     quarantined: int
     dead_readings: int
     warnings: int
+    skipped: int = 0  # readings an operator dead-lettered instead of validating (`skip`)
     by_rule: dict[str, int] = field(default_factory=dict)
     curated_keys: list[str] = field(default_factory=list)
     quarantine_key: str | None = None
@@ -79,8 +80,8 @@ class Summary:
 
     @property
     def balanced(self) -> bool:
-        """readings = curated + quarantined + duplicates."""
-        return self.readings == self.curated + self.quarantined + self.duplicates
+        """readings = curated + quarantined + duplicates + skipped."""
+        return self.readings == self.curated + self.quarantined + self.duplicates + self.skipped
 
     def dumps(self) -> bytes:
         """The stored form (``summary.json``)."""
@@ -231,6 +232,18 @@ def sequence_reset_rule(contract: Contract) -> str:
 
 
 SEQUENCE_RESET = "sequence_reset:producer_id+seq"  # the id under the default ordering
+
+
+def carry_state(store: ObjectStore, buckets: Buckets, contract: Contract, raw_key: str) -> None:
+    """Mark ``raw_key`` validated with the state after the segment before it unchanged: its
+    device tail, then (last, as in `validate_segment`) its watermark. For a segment whose
+    readings went elsewhere: the next one is checked against what was curated before it."""
+    previous = _previous(store, buckets, contract, raw_key)
+    mark, tail = _state_before(store, buckets, contract, raw_key, previous)
+    if tail is not None:
+        store.put(buckets.reports, _tail_key(contract, raw_key), to_parquet(tail))
+    watermark_key = _watermark_key(contract, raw_key)
+    store.put(buckets.reports, watermark_key, mark.dumps(), content_type="application/json")
 
 
 def _notes(contract: Contract) -> list[str]:

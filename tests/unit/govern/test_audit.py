@@ -1,9 +1,15 @@
-"""The audit names what expired before it landed, and balances over an operator's skip."""
+"""The audit names what expired before it landed, and balances over an operator's skip (frames
+included: a skipped frame counts the readings its `count` header declares)."""
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from assay.govern.audit import audit
 from assay.pipeline import problems
+from assay.pipeline.ingest._frames import MAX_FRAME_ROWS
+from assay.pipeline.ingest.decode import Expect, decode
 from assay.pipeline.ingest.landing import Buckets, MemoryPartition, land_partition
 from assay.pipeline.ingest.skip import skip_range
 from assay.pipeline.validate import curation
@@ -12,6 +18,7 @@ from assay.store.objects import MemoryStore
 from schemas import Contract, load_contract
 
 from ..pipeline.conftest import TOPIC, reading, record
+from ..pipeline.decoding import frame_record
 
 LAND = Buckets(raw="raw", deadletter="dead")
 ALL = CurationBuckets(raw="raw", curated="cur", quarantine="q", reports="rep")
@@ -73,3 +80,34 @@ def test_an_operator_skip_keeps_the_audit_balanced() -> None:
     totals = result.totals
     assert (totals.produced, totals.dead_lettered, totals.skipped_by_operator) == (12, 3, 3)
     assert (totals.curated, totals.awaiting_validation) == (9, 0)
+
+
+COUNTS = st.one_of(st.none(), st.integers(-(10**30), 10**30), st.binary(max_size=8))
+
+
+def clamped(count: object) -> int:
+    """What a frame with this ``count`` header carries: the number, within 1..MAX_FRAME_ROWS."""
+    if isinstance(count, int):
+        return min(max(count, 1), MAX_FRAME_ROWS)
+    try:
+        return clamped(int(count.decode("utf-8", "replace"))) if count is not None else 1
+    except ValueError:
+        return 1
+
+
+@settings(max_examples=80, deadline=None)
+@given(counts=st.lists(COUNTS, min_size=1, max_size=6))
+def test_a_skipped_frame_counts_the_readings_its_count_header_declares(
+    counts: list[int | bytes | None],
+) -> None:
+    frames = [frame_record(i, b"not an arrow stream", c) for i, c in enumerate(counts)]
+    records, end = [*frames, record(len(frames), reading(0))], len(frames) + 1
+    log, store = MemoryPartition(records, topic=TOPIC), MemoryStore()
+    skip_range(log, store, LAND, ENERGY, 0, end, by="ops", why="poison")
+    result = audit(store, ALL, "dead", ENERGY, lambda p: (0, end, end) if p == 0 else (0, 0, None))
+    assert result.balanced, result.problems
+    totals = result.totals
+    assert totals.produced == totals.dead_lettered == totals.skipped_by_operator
+    assert totals.produced == sum(map(clamped, counts)) + 1  # the JSON reading counts once
+    # the same count decoding gives the frames when it dead-letters them whole
+    assert sum(d.readings for d in decode(frames, Expect.of(ENERGY)).dead) == totals.produced - 1
