@@ -148,8 +148,24 @@ class Settings(BaseSettings):
     release_lock_mode: str = Field(default="COMPLIANCE", pattern="^(COMPLIANCE|GOVERNANCE)$")
     release_lock_days: int = Field(default=3650, ge=1, description="object-lock retention")
     release_licence: str = Field(
-        default="https://creativecommons.org/licenses/by-nc-nd/4.0/",
-        description="licence URL or SPDX id a release carries unless told otherwise",
+        default="",
+        description="licence URL or SPDX id a release carries unless `--licence` says; empty: "
+        "every release request names its licence",
+    )
+
+    steward_name: str = Field(
+        default="",
+        description="who runs steward commands (release, quarantine decide) when `--as` is not "
+        "given; default the login name",
+    )
+    steward_roles: dict[str, str] = Field(
+        default_factory=dict,
+        description="name -> viewer, steward or admin; empty: every name is a steward",
+    )
+    single_steward: bool = Field(
+        default=False,
+        description="a site with one steward: `release create --approve` publishes at once, "
+        "recorded as a single-steward approval",
     )
 
     airflow_port: int = 8080

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import warnings
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -13,6 +14,10 @@ from rich.table import Table
 from assay.cli._common import console, out, progress, user_errors
 from assay.cli._common import settings as all_settings
 from assay.config import RELEASER, Settings
+
+if TYPE_CHECKING:
+    from assay.govern.releases import LockTerms, MaskingKey, Release, ReleaseRequest
+    from assay.govern.roles import Actor
 
 app = typer.Typer(
     help="Immutable, documented, masked dataset releases for a pilot base.", no_args_is_help=True
@@ -28,6 +33,12 @@ ContractName = Annotated[str, typer.Argument(help="Contract name, e.g. energy_me
 Version = Annotated[str, typer.Argument(help="Release version X.Y.Z.")]
 
 
+As = Annotated[
+    str | None,
+    typer.Option("--as", help="Who acts (default: steward_name setting, else the login name)."),
+]
+
+
 @app.command()
 def create(
     contract: ContractName,
@@ -36,31 +47,35 @@ def create(
     ],
     date_to: Annotated[datetime, typer.Option("--to", formats=["%Y-%m-%d"], help="Last date.")],
     version: Annotated[str, typer.Option(help="Release version X.Y.Z (new each time).")],
+    licence: Annotated[
+        str | None,
+        typer.Option(help="Licence SPDX id or URL, e.g. CC-BY-4.0 (required; see the error)."),
+    ] = None,
     grant: Annotated[
         list[str] | None, typer.Option(help="Release this L3/personal field as is (repeatable).")
     ] = None,
     created: Annotated[
         datetime | None,
-        typer.Option(help="Creation time (UTC) recorded in the manifest; default now."),
+        typer.Option(help="Request time (UTC) recorded in the manifest; default now."),
     ] = None,
-    licence: Annotated[str | None, typer.Option(help="Licence URL or SPDX id.")] = None,
     recipient: Annotated[
         str, typer.Option(help="Pilot base the release is for; its pseudonyms are its own.")
     ] = "",
+    comment: Annotated[str, typer.Option(help="Why this release, for the approver.")] = "",
+    approve: Annotated[
+        bool, typer.Option(help="Single-steward site only: approve and publish at once.")
+    ] = False,
+    as_: As = None,
 ) -> None:
-    """Snapshot curated data of a date window as an immutable release."""
-    from assay.govern.releases import (
-        Buckets,
-        LockedS3Store,
-        LockTerms,
-        ReleaseRequest,
-        create_release,
-        masking_key,
-    )
+    """Request a release: a draft of a date window's curated data, for a second steward to
+    approve (`assay release approve`)."""
+    from assay.govern.releases import LockTerms, ReleaseRequest, masking_key
+    from assay.govern.roles import actor_from
     from schemas import ContractRegistry
 
     with user_errors():
         current = settings()
+        actor = actor_from(current, as_)
         when = (created or datetime.now(UTC)).replace(microsecond=0)
         when = when if when.tzinfo else when.replace(tzinfo=UTC)
         request = ReleaseRequest(
@@ -72,25 +87,123 @@ def create(
             licence=licence or current.release_licence,
             grants=frozenset(grant or ()),
             recipient=recipient,
+            requested_by=actor.name,
+            comment=comment,
         )
         terms = LockTerms.after(when, current.release_lock_days, current.release_lock_mode)
-        release = create_release(
-            LockedS3Store(current),
-            Buckets.from_settings(current),
-            request,
-            masking_key(current),
-            terms,
-            progress,
-        )
-        from assay.govern.lineage import emit_release
-
-        emit_release(current, request.contract, release.manifest)
-    totals = release.manifest["totals"]
+        if approve:
+            _check_single(current, actor)
+        draft = _request(current, request, masking_key(current), terms, actor)
+        if approve:
+            _approve(current, contract, version, actor, comment, single=True)
+            return
+    totals = draft.manifest["totals"]
     out.print(
-        f"[green]released[/green] s3://{release.bucket}/{release.prefix} — "
-        f"{totals['rows']:,} rows in {totals['files']} files, locked until "
-        f"{release.manifest['lock']['retain_until']} ({terms.mode})"
+        f"[yellow]requested[/yellow] {contract} {version} by {actor.name}: {totals['rows']:,} "
+        f"rows in {totals['files']} files, a draft at s3://{draft.bucket}/{draft.prefix}; "
+        f"another steward publishes it with `assay release approve {contract} {version} "
+        "--comment ...` or refuses it with `assay release reject`"
     )
+
+
+def _request(
+    current: Settings, request: ReleaseRequest, key: MaskingKey, terms: LockTerms, actor: Actor
+) -> Release:
+    from assay.govern.releases import Buckets, LockedS3Store, request_release
+
+    store = LockedS3Store(current)
+    return request_release(
+        store, Buckets.from_settings(current), request, key, terms, actor, progress
+    )
+
+
+@app.command("approve")
+def approve_(
+    contract: ContractName,
+    version: Version,
+    comment: Annotated[str, typer.Option(help="What you checked, for the record.")] = "",
+    as_: As = None,
+) -> None:
+    """Approve another steward's request: publish the draft and lock it."""
+    from assay.govern.roles import actor_from
+
+    with user_errors():
+        current = settings()
+        _approve(current, contract, version, actor_from(current, as_), comment, single=False)
+
+
+def _approve(
+    current: Settings, contract: str, version: str, actor: Actor, comment: str, *, single: bool
+) -> None:
+    from assay.govern.releases import Decision, LockedS3Store, approve_release
+
+    decision = Decision(actor, datetime.now(UTC).replace(microsecond=0), comment, single)
+    release = approve_release(
+        LockedS3Store(current), current.bucket_releases, contract, version, decision, progress
+    )
+    from assay.govern.lineage import emit_release
+    from schemas import ContractRegistry
+
+    emit_release(current, ContractRegistry.shipped().get(contract), release.manifest)
+    totals, lock = release.manifest["totals"], release.manifest["lock"]
+    how = "single-steward approval" if single else "approved"
+    out.print(
+        f"[green]released[/green] s3://{release.bucket}/{release.prefix} ({how} by "
+        f"{actor.name}) — {totals['rows']:,} rows in {totals['files']} files, locked until "
+        f"{lock['retain_until']} ({lock['mode']})"
+    )
+
+
+def _check_single(current: Settings, actor: Actor) -> None:
+    """``--approve`` only where the site is configured single-steward."""
+    from assay.govern.roles import NotPermitted
+
+    if not current.single_steward:
+        raise NotPermitted(
+            actor.name,
+            actor.role,
+            "approve",
+            "this site needs a second steward's approval (`--approve` is for a site with "
+            "single_steward = true); request without it and ask another steward to approve",
+        )
+
+
+@app.command()
+def reject(
+    contract: ContractName,
+    version: Version,
+    comment: Annotated[str, typer.Option(help="Why not (required).")] = "",
+    as_: As = None,
+) -> None:
+    """Refuse a release request, with a comment; the draft is kept, never published."""
+    from assay.govern.releases import Decision, LockedS3Store, reject_release
+    from assay.govern.roles import actor_from
+
+    with user_errors():
+        current = settings()
+        actor = actor_from(current, as_)
+        decision = Decision(actor, datetime.now(UTC).replace(microsecond=0), comment)
+        reject_release(LockedS3Store(current), current.bucket_releases, contract, version, decision)
+    out.print(f"[red]rejected[/red] {contract} {version} by {actor.name}: {comment}")
+
+
+@app.command()
+def withdraw(
+    contract: ContractName,
+    version: Version,
+    reason: Annotated[str, typer.Option(help="Why it must not be used (required).")] = "",
+    as_: As = None,
+) -> None:
+    """Mark a published release withdrawn (admins): its data stays, readers are warned."""
+    from assay.govern.releases import LockedS3Store, withdraw_release
+    from assay.govern.roles import actor_from
+
+    with user_errors():
+        current = settings()
+        actor = actor_from(current, as_)
+        store = LockedS3Store(current)
+        withdraw_release(store, current.bucket_releases, contract, version, actor, reason)
+    out.print(f"[red]withdrawn[/red] {contract} {version} by {actor.name}: {reason}")
 
 
 @app.command()
@@ -108,6 +221,10 @@ def verify(contract: ContractName, version: Version) -> None:
             f"[red]tampered[/red] {path}: a version written after the release hides the "
             "released one (which is still intact and locked, and what was verified)"
         )
+    if result.withdrawal is not None:
+        console.print(
+            f"[yellow]warning[/yellow] {_withdrawn(contract, version, result.withdrawal)}"
+        )
     if not result.intact:
         raise typer.Exit(1)
     pinned = "released versions" if result.pinned else "current objects"
@@ -117,18 +234,41 @@ def verify(contract: ContractName, version: Version) -> None:
 @app.command("ls")
 def list_(
     contract: Annotated[str | None, typer.Argument(help="Only this contract.")] = None,
+    drafts: Annotated[
+        bool, typer.Option(help="Also requests not yet published (drafts, rejected).")
+    ] = False,
 ) -> None:
-    """Every release, by contract and version."""
+    """Every published release, by contract and version (with --drafts, requests too)."""
     from assay.govern.releases import list_releases
     from assay.store.objects import S3Store
 
     with user_errors():
         current = settings()
-        found = list_releases(S3Store(current), current.bucket_releases, contract)
-    table = Table("contract", "version", "created", "window", "rows", "files")
+        found = list_releases(S3Store(current), current.bucket_releases, contract, drafts=drafts)
+    table = Table(
+        "contract",
+        "version",
+        "state",
+        "requested by",
+        "approved by",
+        "created",
+        "window",
+        "rows",
+        "files",
+    )
     for r in found:
         window = f"{r.window[0]} — {r.window[1]}"
-        table.add_row(r.contract, r.version, r.created, window, f"{r.rows:,}", str(r.files))
+        table.add_row(
+            r.contract,
+            r.version,
+            r.state,
+            r.requested_by or "",
+            r.approved_by or "",
+            r.created,
+            window,
+            f"{r.rows:,}",
+            str(r.files),
+        )
     out.print(table)
 
 
@@ -138,17 +278,21 @@ def show(
     version: Version,
     as_json: Annotated[bool, typer.Option("--json", help="Print the whole manifest.")] = False,
 ) -> None:
-    """One release: files, fields and what masking did, quality."""
-    from assay.govern.releases import read_manifest
-    from assay.store.objects import S3Store
+    """One release or request: who asked and who approved, files, fields, masking, quality."""
+    from assay.govern.releases import LockedS3Store, release_status
 
     with user_errors():
         current = settings()
-        m = read_manifest(S3Store(current), current.bucket_releases, contract, version)
+        status = release_status(LockedS3Store(current), current.bucket_releases, contract, version)
+    m = status.manifest
     if as_json:
         out.print_json(json.dumps(m, ensure_ascii=False))
         return
-    out.print(f"[bold]{contract} {version}[/bold] created {m['release']['created']}")
+    out.print(
+        f"[bold]{contract} {version}[/bold] {status.state}, created {m['release']['created']}"
+    )
+    for line in _history(status):
+        out.print(line)
     out.print(
         f"window {m['window']['from']} — {m['window']['to']}, licence {m['release']['licence']}"
     )
@@ -176,7 +320,12 @@ def open_(
     rows: Annotated[int, typer.Option(min=0, help="Rows to print.")] = 5,
 ) -> None:
     """Read a release from the S3 server (or download it) and print its first rows."""
-    from assay.govern.releases import LockedS3Store, download_release, open_release
+    from assay.govern.releases import (
+        LockedS3Store,
+        ReleaseWithdrawn,
+        download_release,
+        open_release,
+    )
 
     with user_errors():
         current = settings()
@@ -185,7 +334,11 @@ def open_(
             download_release(store, current.bucket_releases, contract, version, download)
             out.print(f"[green]downloaded[/green] to {download}")
             return
-        dataset = open_release(current, contract, version)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ReleaseWithdrawn)
+            dataset = open_release(current, contract, version)
+        for warning in caught:
+            console.print(f"[yellow]warning[/yellow] {warning.message}")
         out.print(f"{dataset.count_rows():,} rows; schema:\n{dataset.schema.remove_metadata()}")
         out.print(dataset.head(rows).to_pandas().to_string())
 
@@ -211,6 +364,36 @@ def rotate_key() -> None:
         f"[green]rotated[/green] masking key {done.old_id} -> {done.new_id}; the old key is "
         f"kept in {done.archived} (releases made with it verify without it)"
     )
+
+
+def _history(status: Any) -> list[str]:
+    """Request, decision and withdrawal, one line each."""
+    r = status.request
+    lines = (
+        [
+            f"requested by {r.get('by') or r.get('requested_by')} at "
+            f"{r.get('at') or r.get('requested_at')}: {r.get('comment') or '—'}"
+        ]
+        if r
+        else []
+    )
+    if d := status.decision:
+        verdict = d.get("decision", "approved")
+        alone = " (single-steward site: the requester approved)" if d.get("single_steward") else ""
+        lines.append(f"{verdict} by {d['by']} at {d['at']}{alone}: {d.get('comment') or '—'}")
+    elif status.state == "draft":
+        lines.append("[yellow]waiting for approval by another steward[/yellow]")
+    if w := status.withdrawal:
+        lines.append(
+            f"[red]withdrawn[/red] by {w['withdrawn_by']} at {w['withdrawn_at']}: {w['reason']}"
+        )
+    return lines
+
+
+def _withdrawn(contract: str, version: str, marker: dict[str, Any]) -> str:
+    from assay.govern.releases._status import withdrawn_warning
+
+    return withdrawn_warning(contract, version, marker)
 
 
 def _pct(score: float | None) -> str:
