@@ -24,6 +24,7 @@ from assay.cli import (
     status,
     store,
     topics,
+    triage,
 )
 from assay.errors import AssayError
 
@@ -37,6 +38,7 @@ app.add_typer(contracts.app, name="contracts")
 app.add_typer(topics.app, name="topics")
 app.add_typer(ingest.app, name="ingest")
 app.add_typer(datasets.app, name="datasets")
+triage.register(datasets.quarantine_app)
 app.add_typer(datasets.quarantine_app, name="quarantine")
 app.add_typer(release.app, name="release")
 app.add_typer(access.app, name="access")

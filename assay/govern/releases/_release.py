@@ -217,6 +217,7 @@ def manifest_body(
             "segments": [_lineage.segment_lineage(store, buckets, c, seg) for seg in segments],
         },
         "reports": [entry for entry, _ in reports],
+        "decisions": _lineage.decisions_of(store, buckets, c, sorted(set(sources))),
         "quality": quality_summary([s for _, s in reports if s is not None]),
         "lock": terms.to_dict(),
     }
