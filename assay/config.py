@@ -24,7 +24,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import BaseModel, Field, SecretStr, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -43,6 +43,15 @@ ACCESS_DIR = "access"
 ROOT, EDGE, PIPELINE, RELEASER, STEWARD = "root", "edge", "pipeline", "releaser", "steward"
 PILOT_PREFIX = "pilot-"
 ROLE_PATTERN = r"^(root|edge|pipeline|releaser|steward|pilot-[a-z0-9][a-z0-9_-]{0,39})$"
+
+
+class Webhook(BaseModel):
+    """A chat robot that hears about pending approvals: WeCom, DingTalk, Feishu or plain JSON."""
+
+    kind: str = Field(pattern="^(wecom|dingtalk|feishu|json)$")
+    url: str
+    #: DingTalk's and Feishu's signing secret (加签 / 签名校验), if the robot has one
+    secret: SecretStr = SecretStr("")
 
 
 def config_file() -> Path:
@@ -167,6 +176,18 @@ class Settings(BaseSettings):
         description="a site with one steward: `release create --approve` publishes at once, "
         "recorded as a single-steward approval",
     )
+
+    notify_webhooks: list[Webhook] = Field(
+        default_factory=list,
+        description="chat robots told of pending approvals ([[notify_webhooks]] kind, url, secret)",
+    )
+    notify_smtp_host: str = Field(default="", description="SMTP server; empty: no e-mail")
+    notify_smtp_port: int = 25
+    notify_smtp_starttls: bool = False
+    notify_smtp_username: str = ""
+    notify_smtp_password: SecretStr = SecretStr("")
+    notify_email_from: str = "assay@localhost"
+    notify_email_to: list[str] = Field(default_factory=list)
 
     airflow_port: int = 8080
     airflow_username: str = Field(default="admin", description="who the REST client logs in as")

@@ -18,6 +18,7 @@ from assay.cli import (
     ingest,
     lineage,
     release,
+    release_review,
     report,
     smoke,
     stack,
@@ -40,6 +41,7 @@ app.add_typer(ingest.app, name="ingest")
 app.add_typer(datasets.app, name="datasets")
 triage.register(datasets.quarantine_app)
 app.add_typer(datasets.quarantine_app, name="quarantine")
+release_review.register(release.app)
 app.add_typer(release.app, name="release")
 app.add_typer(access.app, name="access")
 app.add_typer(lineage.app, name="lineage")

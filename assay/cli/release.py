@@ -69,6 +69,7 @@ def create(
 ) -> None:
     """Request a release: a draft of a date window's curated data, for a second steward to
     approve (`assay release approve`)."""
+    from assay.cli.release_review import approve_draft, check_single
     from assay.govern.releases import LockTerms, ReleaseRequest, masking_key
     from assay.govern.roles import actor_from
     from schemas import ContractRegistry
@@ -92,11 +93,12 @@ def create(
         )
         terms = LockTerms.after(when, current.release_lock_days, current.release_lock_mode)
         if approve:
-            _check_single(current, actor)
+            check_single(current, actor)
         draft = _request(current, request, masking_key(current), terms, actor)
         if approve:
-            _approve(current, contract, version, actor, comment, single=True)
+            approve_draft(current, contract, version, actor, comment, single=True)
             return
+    _announce(current, draft.manifest)
     totals = draft.manifest["totals"]
     out.print(
         f"[yellow]requested[/yellow] {contract} {version} by {actor.name}: {totals['rows']:,} "
@@ -104,6 +106,15 @@ def create(
         f"another steward publishes it with `assay release approve {contract} {version} "
         "--comment ...` or refuses it with `assay release reject`"
     )
+
+
+def _announce(current: Settings, manifest: dict[str, Any]) -> None:
+    """Tell the stewards (chat robots, e-mail) a request awaits their approval."""
+    from assay.govern.notify import notify, pending_approval
+
+    for sent in notify(current, pending_approval(manifest)):
+        colour, how = ("green", "told") if sent.ok else ("red", "not told")
+        console.print(f"[{colour}]{how}[/{colour}] {sent.channel} {sent.detail}".rstrip())
 
 
 def _request(
@@ -115,95 +126,6 @@ def _request(
     return request_release(
         store, Buckets.from_settings(current), request, key, terms, actor, progress
     )
-
-
-@app.command("approve")
-def approve_(
-    contract: ContractName,
-    version: Version,
-    comment: Annotated[str, typer.Option(help="What you checked, for the record.")] = "",
-    as_: As = None,
-) -> None:
-    """Approve another steward's request: publish the draft and lock it."""
-    from assay.govern.roles import actor_from
-
-    with user_errors():
-        current = settings()
-        _approve(current, contract, version, actor_from(current, as_), comment, single=False)
-
-
-def _approve(
-    current: Settings, contract: str, version: str, actor: Actor, comment: str, *, single: bool
-) -> None:
-    from assay.govern.releases import Decision, LockedS3Store, approve_release
-
-    decision = Decision(actor, datetime.now(UTC).replace(microsecond=0), comment, single)
-    release = approve_release(
-        LockedS3Store(current), current.bucket_releases, contract, version, decision, progress
-    )
-    from assay.govern.lineage import emit_release
-    from schemas import ContractRegistry
-
-    emit_release(current, ContractRegistry.shipped().get(contract), release.manifest)
-    totals, lock = release.manifest["totals"], release.manifest["lock"]
-    how = "single-steward approval" if single else "approved"
-    out.print(
-        f"[green]released[/green] s3://{release.bucket}/{release.prefix} ({how} by "
-        f"{actor.name}) — {totals['rows']:,} rows in {totals['files']} files, locked until "
-        f"{lock['retain_until']} ({lock['mode']})"
-    )
-
-
-def _check_single(current: Settings, actor: Actor) -> None:
-    """``--approve`` only where the site is configured single-steward."""
-    from assay.govern.roles import NotPermitted
-
-    if not current.single_steward:
-        raise NotPermitted(
-            actor.name,
-            actor.role,
-            "approve",
-            "this site needs a second steward's approval (`--approve` is for a site with "
-            "single_steward = true); request without it and ask another steward to approve",
-        )
-
-
-@app.command()
-def reject(
-    contract: ContractName,
-    version: Version,
-    comment: Annotated[str, typer.Option(help="Why not (required).")] = "",
-    as_: As = None,
-) -> None:
-    """Refuse a release request, with a comment; the draft is kept, never published."""
-    from assay.govern.releases import Decision, LockedS3Store, reject_release
-    from assay.govern.roles import actor_from
-
-    with user_errors():
-        current = settings()
-        actor = actor_from(current, as_)
-        decision = Decision(actor, datetime.now(UTC).replace(microsecond=0), comment)
-        reject_release(LockedS3Store(current), current.bucket_releases, contract, version, decision)
-    out.print(f"[red]rejected[/red] {contract} {version} by {actor.name}: {comment}")
-
-
-@app.command()
-def withdraw(
-    contract: ContractName,
-    version: Version,
-    reason: Annotated[str, typer.Option(help="Why it must not be used (required).")] = "",
-    as_: As = None,
-) -> None:
-    """Mark a published release withdrawn (admins): its data stays, readers are warned."""
-    from assay.govern.releases import LockedS3Store, withdraw_release
-    from assay.govern.roles import actor_from
-
-    with user_errors():
-        current = settings()
-        actor = actor_from(current, as_)
-        store = LockedS3Store(current)
-        withdraw_release(store, current.bucket_releases, contract, version, actor, reason)
-    out.print(f"[red]withdrawn[/red] {contract} {version} by {actor.name}: {reason}")
 
 
 @app.command()
@@ -291,7 +213,9 @@ def show(
     out.print(
         f"[bold]{contract} {version}[/bold] {status.state}, created {m['release']['created']}"
     )
-    for line in _history(status):
+    from assay.cli.release_review import history
+
+    for line in history(status):
         out.print(line)
     out.print(
         f"window {m['window']['from']} — {m['window']['to']}, licence {m['release']['licence']}"
@@ -364,30 +288,6 @@ def rotate_key() -> None:
         f"[green]rotated[/green] masking key {done.old_id} -> {done.new_id}; the old key is "
         f"kept in {done.archived} (releases made with it verify without it)"
     )
-
-
-def _history(status: Any) -> list[str]:
-    """Request, decision and withdrawal, one line each."""
-    r = status.request
-    lines = (
-        [
-            f"requested by {r.get('by') or r.get('requested_by')} at "
-            f"{r.get('at') or r.get('requested_at')}: {r.get('comment') or '—'}"
-        ]
-        if r
-        else []
-    )
-    if d := status.decision:
-        verdict = d.get("decision", "approved")
-        alone = " (single-steward site: the requester approved)" if d.get("single_steward") else ""
-        lines.append(f"{verdict} by {d['by']} at {d['at']}{alone}: {d.get('comment') or '—'}")
-    elif status.state == "draft":
-        lines.append("[yellow]waiting for approval by another steward[/yellow]")
-    if w := status.withdrawal:
-        lines.append(
-            f"[red]withdrawn[/red] by {w['withdrawn_by']} at {w['withdrawn_at']}: {w['reason']}"
-        )
-    return lines
 
 
 def _withdrawn(contract: str, version: str, marker: dict[str, Any]) -> str:
