@@ -230,6 +230,8 @@ def show(
             f["name"], f["classification"], "yes" if f["personal"] else "", f["treatment"]
         )
     out.print(fields)
+    for d in m.get("decisions") or []:
+        out.print(f"holds {d['rows']:,} rows accepted by {d['by']} ({d['id']}): {d['reason']}")
     scores = " · ".join(f"{d['label_en']} {_pct(d['score'])}" for d in m["quality"]["dimensions"])
     out.print(f"quality: {scores}")
 

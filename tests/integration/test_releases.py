@@ -434,6 +434,15 @@ def test_a_withdrawn_release_still_verifies_with_a_warning(guarded: Settings) ->
         open_release(guarded.as_role("pilot-base_a"), "process_params", "5.0.0")
 
 
+def test_one_step_approval_needs_a_single_steward_site(guarded: Settings) -> None:
+    said = _cli(guarded, "release", "create", "process_params", "--from", "2026-04-01", "--to",
+                "2026-04-02", "--version", "7.0.0", "--licence", "CC-BY-4.0", "--as", "mei",
+                "--approve")  # fmt: skip
+    assert said.exit_code == 1 and "second steward" in said.output
+    status = _cli(guarded, "release", "show", "process_params", "7.0.0")
+    assert status.exit_code == 1  # refused before anything was written
+
+
 def test_a_licence_is_required(guarded: Settings) -> None:
     said = _cli(guarded, "release", "create", "process_params", "--from", "2026-04-01", "--to",
                 "2026-04-02", "--version", "6.0.0", "--as", "mei")  # fmt: skip
