@@ -84,27 +84,53 @@ def approve_release(
     progress: Progress = lambda _: None,
 ) -> Release:
     """Publish a draft under retention: the two-person rule, then steps 1-5 above."""
-    draft = draft_prefix(contract, version)
     request, manifest = _pending(store, bucket, contract, version)
     check_approver(decision.actor, request["requested_by"], decision.single_steward)
     files = _manifest.checked_files(manifest)
-    for entry in files:
+    for entry in files:  # 1: the whole draft is as requested before anything is decided
         _draft_bytes(store, bucket, contract, version, entry)
     record = _decision_record("approved", decision, request["manifest_sha256"])
     _decide(store, bucket, contract, version, record, resume_by=decision.actor.name)
-    terms = terms_of(manifest)
-    prefix = release_prefix(contract, version)
-    versions: dict[str, str | None] = {}
+    versions = _publish_files(store, bucket, contract, version, files, terms_of(manifest), progress)
+    decided = _decided(store, bucket, draft_prefix(contract, version))
+    approved = {**manifest, "approval": approval_entry(decided)}
+    return _publish_manifest(store, bucket, contract, version, approved, versions)
+
+
+def _publish_files(
+    store: ObjectStore,
+    bucket: str,
+    contract: str,
+    version: str,
+    files: list[_manifest.FileEntry],
+    terms: LockTerms,
+    progress: Progress,
+) -> dict[str, str | None]:
+    """Step 3: every file and document, checked again, created under retention."""
+    prefix, versions = release_prefix(contract, version), {}
     for entry in files:
         data = _draft_bytes(store, bucket, contract, version, entry)
         versions[entry.path] = _publish(store, bucket, prefix + entry.path, data, terms)
         progress(f"published {prefix}{entry.path} ({len(data):,} bytes)")
-    approved = {**manifest, "approval": approval_entry(_decided(store, bucket, draft))}
-    body = _manifest.dumps(approved)
+    return versions
+
+
+def _publish_manifest(
+    store: ObjectStore,
+    bucket: str,
+    contract: str,
+    version: str,
+    manifest: dict[str, Any],
+    versions: dict[str, str | None],
+) -> Release:
+    """Steps 4 and 5: the approved manifest, then the lock that pins everything."""
+    prefix, terms = release_prefix(contract, version), terms_of(manifest)
+    body = _manifest.dumps(manifest)
+    versions = dict(versions)
     versions[_manifest.MANIFEST] = _publish(store, bucket, prefix + _manifest.MANIFEST, body, terms)
     lock = lock_record(terms, versions, _manifest.sha256(body))
     _publish(store, bucket, prefix + LOCK, lock, terms)
-    return Release(bucket, prefix, approved, versions)
+    return Release(bucket, prefix, manifest, versions)
 
 
 def reject_release(
