@@ -24,7 +24,7 @@ import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -47,6 +47,15 @@ ACCESS_DIR = "access"
 ROOT, EDGE, PIPELINE, RELEASER, STEWARD = "root", "edge", "pipeline", "releaser", "steward"
 PILOT_PREFIX = "pilot-"
 ROLE_PATTERN = r"^(root|edge|pipeline|releaser|steward|pilot-[a-z0-9][a-z0-9_-]{0,39})$"
+
+
+class Webhook(BaseModel):
+    """A chat robot that hears about pending approvals: WeCom, DingTalk, Feishu or plain JSON."""
+
+    kind: str = Field(pattern="^(wecom|dingtalk|feishu|json)$")
+    url: str
+    #: DingTalk's and Feishu's signing secret (加签 / 签名校验), if the robot has one
+    secret: SecretStr = SecretStr("")
 
 
 def config_file() -> Path:
@@ -174,9 +183,37 @@ class Settings(BaseSettings):
     release_lock_mode: str = Field(default="COMPLIANCE", pattern="^(COMPLIANCE|GOVERNANCE)$")
     release_lock_days: int = Field(default=3650, ge=1, description="object-lock retention")
     release_licence: str = Field(
-        default="https://creativecommons.org/licenses/by-nc-nd/4.0/",
-        description="licence URL or SPDX id a release carries unless told otherwise",
+        default="",
+        description="licence URL or SPDX id a release carries unless `--licence` says; empty: "
+        "every release request names its licence",
     )
+
+    steward_name: str = Field(
+        default="",
+        description="who runs steward commands (release, quarantine decide) when `--as` is not "
+        "given; default the login name",
+    )
+    steward_roles: dict[str, str] = Field(
+        default_factory=dict,
+        description="name -> viewer, steward or admin; empty: every name is a steward",
+    )
+    single_steward: bool = Field(
+        default=False,
+        description="a site with one steward: `release create --approve` publishes at once, "
+        "recorded as a single-steward approval",
+    )
+
+    notify_webhooks: list[Webhook] = Field(
+        default_factory=list,
+        description="chat robots told of pending approvals ([[notify_webhooks]] kind, url, secret)",
+    )
+    notify_smtp_host: str = Field(default="", description="SMTP server; empty: no e-mail")
+    notify_smtp_port: int = 25
+    notify_smtp_starttls: bool = False
+    notify_smtp_username: str = ""
+    notify_smtp_password: SecretStr = SecretStr("")
+    notify_email_from: str = "assay@localhost"
+    notify_email_to: list[str] = Field(default_factory=list)
 
     airflow_port: int = 8080
     airflow_username: str = Field(default="admin", description="who the REST client logs in as")

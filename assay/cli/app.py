@@ -19,6 +19,7 @@ from assay.cli import (
     ingest,
     lineage,
     release,
+    release_review,
     report,
     retention,
     smoke,
@@ -26,6 +27,7 @@ from assay.cli import (
     status,
     store,
     topics,
+    triage,
     validate,
 )
 from assay.errors import AssayError
@@ -49,7 +51,9 @@ app.add_typer(topics.app, name="topics")
 app.add_typer(ingest.app, name="ingest")
 app.add_typer(validate.app, name="validate")
 app.add_typer(datasets.app, name="datasets")
+triage.register(datasets.quarantine_app)
 app.add_typer(datasets.quarantine_app, name="quarantine")
+release_review.register(release.app)
 app.add_typer(release.app, name="release")
 app.add_typer(access.app, name="access")
 app.add_typer(lineage.app, name="lineage")

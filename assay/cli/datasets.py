@@ -126,7 +126,9 @@ def audit(
     contract: Annotated[str | None, typer.Argument(help="Contract name; all when omitted.")] = None,
     as_json: Json = False,
 ) -> None:
-    """Prove produced = curated + quarantined + dead-lettered + duplicates; exit 1 if not."""
+    """Prove produced = curated + quarantined + dead-lettered + duplicates; exit 1 if not.
+
+    Rows a steward accepted count as curated (the ``accepted`` column says how many)."""
     from assay.govern.audit import run_audit
 
     with user_errors():
@@ -145,6 +147,7 @@ def audit(
         "quarantined",
         "dead-lettered",
         "duplicates",
+        "accepted",
         "awaiting validation",
         "not landed (records)",
         "lost (records)",
@@ -163,6 +166,7 @@ def audit(
                     t.quarantined,
                     t.dead_lettered,
                     t.duplicates,
+                    t.accepted,
                     t.awaiting_validation,
                     t.not_landed_records,
                     t.lost_records,

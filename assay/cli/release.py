@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import warnings
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -19,22 +20,16 @@ from assay.cli._common import (
     progress,
     user_errors,
 )
-from assay.cli._common import settings as all_settings
-from assay.cli._preflight import Service
-from assay.config import RELEASER, Settings
+from assay.cli._release_args import As, ContractName, Version, settings
+from assay.config import Settings
+
+if TYPE_CHECKING:
+    from assay.govern.releases import LockTerms, MaskingKey, Release, ReleaseRequest
+    from assay.govern.roles import Actor
 
 app = typer.Typer(
     help="Immutable, documented, masked dataset releases for a pilot base.", no_args_is_help=True
 )
-
-
-def settings(*needs: Service) -> Settings:
-    """Release commands read curated data and write and read releases: the releaser role."""
-    return all_settings(*needs).as_role(RELEASER)
-
-
-ContractName = Annotated[str, typer.Argument(help="Contract name, e.g. energy_meter.")]
-Version = Annotated[str, typer.Argument(help="Release version X.Y.Z.")]
 
 
 @app.command()
@@ -45,30 +40,35 @@ def create(
     ],
     date_to: Annotated[datetime, typer.Option("--to", formats=["%Y-%m-%d"], help="Last date.")],
     version: Annotated[str, typer.Option(help="Release version X.Y.Z (new each time).")],
+    licence: Annotated[
+        str | None,
+        typer.Option(help="Licence SPDX id or URL, e.g. CC-BY-4.0 (required; see the error)."),
+    ] = None,
     grant: Annotated[
         list[str] | None, typer.Option(help="Release this L3/personal field as is (repeatable).")
     ] = None,
     created: Annotated[
         datetime | None,
-        typer.Option(help="Creation time (UTC) recorded in the manifest; default now."),
+        typer.Option(help="Request time (UTC) recorded in the manifest; default now."),
     ] = None,
-    licence: Annotated[str | None, typer.Option(help="Licence URL or SPDX id.")] = None,
     recipient: Annotated[
         str, typer.Option(help="Pilot base the release is for; its pseudonyms are its own.")
     ] = "",
+    comment: Annotated[str, typer.Option(help="Why this release, for the approver.")] = "",
+    approve: Annotated[
+        bool, typer.Option(help="Single-steward site only: approve and publish at once.")
+    ] = False,
+    as_: As = None,
 ) -> None:
-    """Snapshot curated data of a date window as an immutable release."""
-    from assay.govern.releases import (
-        Buckets,
-        LockedS3Store,
-        LockTerms,
-        ReleaseRequest,
-        create_release,
-        masking_key,
-    )
+    """Request a release: a draft of a date window's curated data, for a second steward to
+    approve (`assay release approve`)."""
+    from assay.cli.release_review import approve_draft, check_single
+    from assay.govern.releases import LockTerms, ReleaseRequest, masking_key
+    from assay.govern.roles import actor_from
 
     with user_errors():
         current = settings("s3")
+        actor = actor_from(current, as_)
         when = (created or datetime.now(UTC)).replace(microsecond=0)
         when = when if when.tzinfo else when.replace(tzinfo=UTC)
         request = ReleaseRequest(
@@ -80,24 +80,43 @@ def create(
             licence=licence or current.release_licence,
             grants=frozenset(grant or ()),
             recipient=recipient,
+            requested_by=actor.name,
+            comment=comment,
         )
         terms = LockTerms.after(when, current.release_lock_days, current.release_lock_mode)
-        release = create_release(
-            LockedS3Store(current),
-            Buckets.from_settings(current),
-            request,
-            masking_key(current),
-            terms,
-            progress,
-        )
-        from assay.govern.lineage import emit_release
-
-        emit_release(current, request.contract, release.manifest)
-    totals = release.manifest["totals"]
+        if approve:
+            check_single(current, actor)
+        draft = _request(current, request, masking_key(current), terms, actor)
+        if approve:
+            approve_draft(current, contract, version, actor, comment, single=True)
+            return
+    _announce(current, draft.manifest)
+    totals = draft.manifest["totals"]
     out.print(
-        f"[green]released[/green] s3://{release.bucket}/{release.prefix} — "
-        f"{totals['rows']:,} rows in {totals['files']} files, locked until "
-        f"{release.manifest['lock']['retain_until']} ({terms.mode})"
+        f"[yellow]requested[/yellow] {contract} {version} by {actor.name}: {totals['rows']:,} "
+        f"rows in {totals['files']} files, a draft at s3://{draft.bucket}/{draft.prefix}; "
+        f"another steward publishes it with `assay release approve {contract} {version} "
+        "--comment ...` or refuses it with `assay release reject`"
+    )
+
+
+def _announce(current: Settings, manifest: dict[str, Any]) -> None:
+    """Tell the stewards (chat robots, e-mail) a request awaits their approval."""
+    from assay.govern.notify import notify, pending_approval
+
+    for sent in notify(current, pending_approval(manifest)):
+        colour, how = ("green", "told") if sent.ok else ("red", "not told")
+        console.print(f"[{colour}]{how}[/{colour}] {sent.channel} {sent.detail}".rstrip())
+
+
+def _request(
+    current: Settings, request: ReleaseRequest, key: MaskingKey, terms: LockTerms, actor: Actor
+) -> Release:
+    from assay.govern.releases import Buckets, LockedS3Store, request_release
+
+    store = LockedS3Store(current)
+    return request_release(
+        store, Buckets.from_settings(current), request, key, terms, actor, progress
     )
 
 
@@ -130,6 +149,10 @@ def verify(
             f"[red]tampered[/red] {path}: a version written after the release hides the "
             "released one (which is still intact and locked, and what was verified)"
         )
+    if result.withdrawal is not None:
+        console.print(
+            f"[yellow]warning[/yellow] {_withdrawn(contract, version or '', result.withdrawal)}"
+        )
     if not result.intact:
         raise typer.Exit(1)
     pinned = "released versions" if result.pinned else "current objects"
@@ -141,21 +164,44 @@ def verify(
 def list_(
     contract: Annotated[str | None, typer.Argument(help="Only this contract.")] = None,
     as_json: Json = False,
+    drafts: Annotated[
+        bool, typer.Option(help="Also requests not yet published (drafts, rejected).")
+    ] = False,
 ) -> None:
-    """Every release, by contract and version."""
+    """Every published release, by contract and version (with --drafts, requests too)."""
     from assay.govern.releases import list_releases
     from assay.store.objects import S3Store
 
     with user_errors():
         current = settings("s3")
-        found = list_releases(S3Store(current), current.bucket_releases, contract)
+        found = list_releases(S3Store(current), current.bucket_releases, contract, drafts=drafts)
     if as_json:
         print_json(found)
         return
-    table = Table("contract", "version", "created", "window", "rows", "files")
+    table = Table(
+        "contract",
+        "version",
+        "state",
+        "requested by",
+        "approved by",
+        "created",
+        "window",
+        "rows",
+        "files",
+    )
     for r in found:
         window = f"{r.window[0]} — {r.window[1]}"
-        table.add_row(r.contract, r.version, r.created, window, f"{r.rows:,}", str(r.files))
+        table.add_row(
+            r.contract,
+            r.version,
+            r.state,
+            r.requested_by or "",
+            r.approved_by or "",
+            r.created,
+            window,
+            f"{r.rows:,}",
+            str(r.files),
+        )
     out.print(table)
 
 
@@ -167,17 +213,23 @@ def show(
         bool, typer.Option("--json", help="Print the whole manifest as JSON.")
     ] = False,
 ) -> None:
-    """One release: files, fields and what masking did, quality."""
-    from assay.govern.releases import read_manifest
-    from assay.store.objects import S3Store
+    """One release or request: who asked and who approved, files, fields, masking, quality."""
+    from assay.govern.releases import LockedS3Store, release_status
 
     with user_errors():
         current = settings("s3")
-        m = read_manifest(S3Store(current), current.bucket_releases, contract, version)
+        status = release_status(LockedS3Store(current), current.bucket_releases, contract, version)
+    m = status.manifest
     if as_json:
         print_json(m)
         return
-    out.print(f"[bold]{contract} {version}[/bold] created {m['release']['created']}")
+    out.print(
+        f"[bold]{contract} {version}[/bold] {status.state}, created {m['release']['created']}"
+    )
+    from assay.cli.release_review import history
+
+    for line in history(status):
+        out.print(line)
     out.print(
         f"window {m['window']['from']} — {m['window']['to']}, licence {m['release']['licence']}"
     )
@@ -191,6 +243,8 @@ def show(
             f["name"], f["classification"], "yes" if f["personal"] else "", f["treatment"]
         )
     out.print(fields)
+    for d in m.get("decisions") or []:
+        out.print(f"holds {d['rows']:,} rows accepted by {d['by']} ({d['id']}): {d['reason']}")
     dims = m["quality"]["dimensions"]
     scores = " · ".join(f"{pick(d['label_zh'], d['label_en'])} {_pct(d['score'])}" for d in dims)
     out.print(f"quality: {scores}")
@@ -208,15 +262,19 @@ def open_(
     download: OldDownload = None,
 ) -> None:
     """Read a release from the S3 server (or download it) and print its first rows."""
-    from assay.govern.releases import open_release
+    from assay.govern.releases import ReleaseWithdrawn, open_release
 
     download = out_path or download
     if download is not None:
         download_(contract, version, download)
         return
     with user_errors():
-        dataset = open_release(settings("s3"), contract, version)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ReleaseWithdrawn)
+            dataset = open_release(settings("s3"), contract, version)
         head = dataset.head(rows)
+    for warning in caught:
+        console.print(f"[yellow]warning[/yellow] {warning.message}")
     out.print(f"{dataset.count_rows():,} rows; schema:\n{dataset.schema.remove_metadata()}")
     table = Table(*head.column_names)
     for row in head.to_pylist():
@@ -277,6 +335,12 @@ def rotate_key() -> None:
         f"[green]rotated[/green] masking key {done.old_id} -> {done.new_id}; the old key is "
         f"kept in {done.archived} (releases made with it verify without it)"
     )
+
+
+def _withdrawn(contract: str, version: str, marker: dict[str, Any]) -> str:
+    from assay.govern.releases._status import withdrawn_warning
+
+    return withdrawn_warning(contract, version, marker)
 
 
 def _pct(score: float | None) -> str:

@@ -22,6 +22,11 @@ the offsets like a stored one; its summary stays in the reports bucket, and cura
 quarantine rows the ledger says were removed count as removed rather than missing. The
 readings of such segments are ``expired``, and their offset ranges are listed per
 partition. A segment removed before it was validated is a discrepancy.
+
+A steward's acceptance (`assay.govern.triage`) moves rows from quarantined to curated:
+the audit counts them there (``accepted``), checks that the decision's curated objects
+hold its rows, that no record was changed after it was made, and includes them in the
+check that nothing is curated twice.
 """
 
 from __future__ import annotations
@@ -56,6 +61,10 @@ class Totals:
     dead_lettered: int = 0
     duplicates: int = 0
     awaiting_validation: int = 0
+    #: quarantined rows a steward accepted: counted in curated, not in quarantined
+    accepted: int = 0
+    #: quarantined rows a steward rejected (still counted in quarantined)
+    rejected: int = 0
     not_landed_records: int = 0
     lost_records: int = 0
     skipped_by_operator: int = 0
@@ -126,6 +135,7 @@ def audit(
         totals, keys = _partition(store, buckets, contract, partition, offsets(partition), result)
         result.partitions[partition] = totals
         curated_keys += keys
+    curated_keys += _decisions(store, buckets, contract, result)
     if curated_keys and (dupes := duplicate_pairs(_identity(store, buckets.curated, curated_keys))):
         result.problems.append(f"{dupes} (producer_id, seq) pairs are curated more than once")
     return result
@@ -194,6 +204,54 @@ def _count(seg: _Landed, totals: Totals) -> None:
     totals.dead_lettered += seg.dead
     totals.skipped_by_operator += seg.dead if seg.skipped else 0
     totals.expired += seg.readings + seg.dead if seg.expired else 0
+
+
+def _decisions(
+    store: ObjectStore, buckets: Buckets, contract: Contract, result: Audit
+) -> list[str]:
+    """Move accepted rows from quarantined to curated; the accepted objects' keys."""
+    from assay.govern.triage import decision_problems, decisions
+
+    keys: list[str] = []
+    for decision in decisions(store, buckets.quarantine, contract):
+        result.problems.extend(decision_problems(decision))
+        for row in decision.rows:
+            totals = result.partitions.setdefault(
+                layout.Segment.parse(row.raw_object).partition, Totals()
+            )
+            if decision.verdict == "accept":
+                totals.accepted += 1
+                totals.curated += 1
+                totals.quarantined -= 1
+            else:
+                totals.rejected += 1
+        if decision.verdict == "accept":
+            keys += _accepted_objects(store, buckets, decision.id, decision.curated, result)
+    return keys
+
+
+def _move(totals: Totals, accepted: bool) -> None:
+    if accepted:
+        totals.accepted, totals.curated, totals.quarantined = (
+            totals.accepted + 1,
+            totals.curated + 1,
+            totals.quarantined - 1,
+        )
+    else:
+        totals.rejected += 1
+
+
+def _accepted_objects(
+    store: ObjectStore, buckets: Buckets, decision: str, objects: dict[str, int], result: Audit
+) -> list[str]:
+    for key, rows in objects.items():
+        found = (store.head(buckets.curated, key) or {}).get("rows")
+        if found is None:
+            missing = f"decision {decision}: curated object {key} is missing"
+            result.problems.append(f"{missing}; run `assay quarantine apply`")
+        elif int(found) != rows:
+            result.problems.append(f"decision {decision}: {key} holds {found} rows, not {rows}")
+    return [k for k in objects if store.head(buckets.curated, k) is not None]
 
 
 def _ranges(

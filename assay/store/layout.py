@@ -18,6 +18,9 @@ from its end, where the offset's fixed width makes the split unambiguous.
     quarantine  <contract>/v<major>/partition=<p>/<stem>.parquet
     reports     <contract>/v<major>/partition=<p>/<stem>/{summary,validation,scores}.json …
     state       <contract>/v<major>/partition=<p>/<stem>.watermark.json   (in the reports bucket)
+    decisions   decisions/<contract>/v<major>/<decision id>.json      (quarantine bucket)
+    accepted    <contract>/v<major>/<field>=<value>/…/accepted-<decision id>.parquet (curated)
+    drafts      _drafts/<contract>/<version>/…                       (releases bucket)
 
 Curated folders are Hive-style, one per ``partition_by`` entry in the contract's order
 (``date`` is the UTC date of the event time), so DuckDB, Polars, pyarrow and Spark read them
@@ -42,6 +45,9 @@ from dataclasses import dataclass, field, replace
 OFFSET_DIGITS = 20
 SAFE_KEY = re.compile(r"[A-Za-z0-9._=/-]+")
 HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
+DRAFTS = "_drafts/"
+DECISIONS = "decisions/"
+ACCEPTED = "accepted-"
 _PLAIN_VALUE = re.compile(r"[A-Za-z0-9.-][A-Za-z0-9._-]*")
 _KEPT = re.compile(r"[A-Za-z0-9.-]")
 _TOKEN = re.compile(r"_([0-9A-F]{2})|[A-Za-z0-9.-]")
@@ -210,6 +216,39 @@ def watermark_key(contract: str, major: int, seg: Segment) -> str:
 def release_prefix(contract: str, version: str) -> str:
     """Where one release lives in the releases bucket: ``<contract>/<version>/``."""
     return f"{contract}/{version}/"
+
+
+def draft_prefix(contract: str, version: str) -> str:
+    """Where a release waits for approval: ``_drafts/<contract>/<version>/`` in the releases
+    bucket, outside every ``<contract>/`` a pilot base is granted (no contract name starts
+    with ``_``)."""
+    return f"{DRAFTS}{contract}/{version}/"
+
+
+def decisions_prefix(contract: str, major: int) -> str:
+    """The folder of a contract version's triage decisions (quarantine bucket)."""
+    return f"{DECISIONS}{dataset_prefix(contract, major)}"
+
+
+def decision_key(contract: str, major: int, decision_id: str) -> str:
+    """One steward's decision on quarantined rows, named by its id (time, then digest)."""
+    return f"{decisions_prefix(contract, major)}{decision_id}.json"
+
+
+def accepted_key(
+    contract: str, major: int, decision_id: str, partition: Sequence[tuple[str, str | None]]
+) -> str:
+    """The curated object of the rows a decision accepted, in one curated partition."""
+    folder = dataset_prefix(contract, major) + partition_path(partition)
+    return f"{folder}{ACCEPTED}{decision_id}.parquet"
+
+
+def accepted_decision(key: str) -> str | None:
+    """The decision id of an accepted-rows curated object; None for a segment's object."""
+    name = key.rsplit("/", 1)[-1]
+    if not name.startswith(ACCEPTED) or not name.endswith(".parquet"):
+        return None
+    return name[len(ACCEPTED) : -len(".parquet")]
 
 
 def in_offset_order(keys: list[str]) -> list[str]:

@@ -116,6 +116,8 @@ def released(stack_settings: Settings) -> tuple[Settings, dict[str, Any]]:
         date_to=date(2026, 4, 2),
         created=created,
         licence="CC-BY-NC-4.0",
+        requested_by="it-steward",
+        comment="readiness evidence for the pilot base",
     )
     buckets = Buckets(**names)
     manifest = create_release(

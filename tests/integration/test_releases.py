@@ -1,4 +1,4 @@
-"""Releases on the real S3 server: object lock, verify, mlcroissant, DuckDB.
+"""Releases on the real S3 server: approval, object lock, verify, mlcroissant, DuckDB.
 
 Curated data is made by the real landing and curation functions into buckets of this
 test alone; the release goes to a fresh object-lock bucket (COMPLIANCE, one day), so
@@ -24,7 +24,7 @@ from minio.versioningconfig import VersioningConfig
 from typer.testing import CliRunner
 
 from assay.cli.app import app
-from assay.config import PIPELINE, RELEASER, Settings
+from assay.config import PIPELINE, RELEASER, ROOT, Settings
 from assay.errors import StoreError
 from assay.govern.releases import (
     Buckets,
@@ -34,6 +34,7 @@ from assay.govern.releases import (
     ReleaseExists,
     ReleaseRequest,
     ReleaseTampered,
+    ReleaseWithdrawn,
     create_release,
     download_release,
     open_release,
@@ -143,7 +144,8 @@ def _request() -> ReleaseRequest:
         date_from=date(2026, 4, 1),
         date_to=date(2026, 4, 2),
         created=CREATED,
-        licence="https://creativecommons.org/licenses/by-nc-nd/4.0/",
+        licence="CC-BY-4.0",
+        requested_by="it-steward",
     )
 
 
@@ -392,3 +394,90 @@ def test_a_reader_install_lists_shows_downloads_verifies_and_opens(
     assert verified.returncode == 0, verified.stderr
     opened = run_as_reader("release", "open", "process_params", "1.0.0", env=env)
     assert opened.returncode == 0 and f"{released['totals']['rows']:,} rows" in opened.stdout
+
+
+# The approval workflow with the releaser role's keys: a draft is not retained and not
+# published; a second steward's approval publishes it locked; a withdrawal warns.
+
+
+def _cli(settings: Settings, *args: str) -> Any:
+    env = {
+        "ASSAY_STATE_DIR": str(settings.state_dir),
+        "ASSAY_S3_ENDPOINT": settings.endpoint,
+        "ASSAY_CONFIG": str(settings.state_dir / "none.toml"),
+        "ASSAY_STEWARD_ROLES": json.dumps({"mei": "steward", "li": "steward", "ops": "admin"}),
+    }
+    return CliRunner().invoke(app, list(args), env=env)
+
+
+def _ask(settings: Settings, version: str, by: str) -> Any:
+    return _cli(
+        settings, "release", "create", "process_params", "--from", "2026-04-01", "--to",
+        "2026-04-02", "--version", version, "--licence", "CC-BY-4.0", "--as", by,
+        "--comment", "April for base A",
+    )  # fmt: skip
+
+
+def test_a_draft_is_approved_by_a_second_steward_and_locked(guarded: Settings) -> None:
+    asked = _ask(guarded, "4.0.0", "mei")
+    assert asked.exit_code == 0, asked.output
+    releaser = guarded.as_role(RELEASER)
+    client, bucket = s3_client(guarded.as_role(ROOT)), guarded.bucket_releases  # reads retention
+    draft_file = next(
+        k for k in S3Store(releaser).keys(bucket, "_drafts/process_params/4.0.0/data")
+    )
+    assert client.get_object_retention(bucket, draft_file) is None  # a draft is not retained
+    listed = _cli(guarded, "release", "ls", "process_params")
+    assert "4.0.0" not in listed.output
+    assert "draft" in _cli(guarded, "release", "ls", "process_params", "--drafts").output
+
+    refused = _cli(guarded, "release", "approve", "process_params", "4.0.0", "--as", "mei")
+    assert refused.exit_code == 1 and "requester cannot approve" in refused.output
+    approved = _cli(
+        guarded, "release", "approve", "process_params", "4.0.0", "--as", "li",
+        "--comment", "card and grants checked",
+    )  # fmt: skip
+    assert approved.exit_code == 0, approved.output
+    published = "process_params/4.0.0/" + draft_file.rsplit("/data/", 1)[1].join(["data/", ""])
+    retention = client.get_object_retention(bucket, published)
+    assert retention is not None and retention.mode == "COMPLIANCE"
+    store = LockedS3Store(releaser)
+    manifest = read_manifest(store, bucket, "process_params", "4.0.0")
+    assert (manifest["request"]["by"], manifest["approval"]["by"]) == ("mei", "li")
+    assert verify_release(store, bucket, "process_params", "4.0.0").intact
+    shown = _cli(guarded, "release", "show", "process_params", "4.0.0")
+    assert "requested by mei" in shown.output and "approved by li" in shown.output
+
+
+def test_a_withdrawn_release_still_verifies_with_a_warning(guarded: Settings) -> None:
+    assert _ask(guarded, "5.0.0", "mei").exit_code == 0
+    assert (
+        _cli(guarded, "release", "approve", "process_params", "5.0.0", "--as", "li").exit_code == 0
+    )
+    steward = _cli(guarded, "release", "withdraw", "process_params", "5.0.0", "--as", "li",
+                   "--reason", "operator ids granted by mistake")  # fmt: skip
+    assert steward.exit_code == 1  # withdrawing is for admins
+    done = _cli(guarded, "release", "withdraw", "process_params", "5.0.0", "--as", "ops",
+                "--reason", "operator ids granted by mistake")  # fmt: skip
+    assert done.exit_code == 0, done.output
+    verified = _cli(guarded, "release", "verify", "process_params", "5.0.0")
+    assert verified.exit_code == 0 and "withdrawn by ops" in verified.output
+    opened = _cli(guarded, "release", "open", "process_params", "5.0.0", "--rows", "1")
+    assert opened.exit_code == 0 and "withdrawn by ops" in opened.output
+    with pytest.warns(ReleaseWithdrawn):
+        open_release(guarded.as_role("pilot-base_a"), "process_params", "5.0.0")
+
+
+def test_one_step_approval_needs_a_single_steward_site(guarded: Settings) -> None:
+    said = _cli(guarded, "release", "create", "process_params", "--from", "2026-04-01", "--to",
+                "2026-04-02", "--version", "7.0.0", "--licence", "CC-BY-4.0", "--as", "mei",
+                "--approve")  # fmt: skip
+    assert said.exit_code == 1 and "second steward" in said.output
+    status = _cli(guarded, "release", "show", "process_params", "7.0.0")
+    assert status.exit_code == 1  # refused before anything was written
+
+
+def test_a_licence_is_required(guarded: Settings) -> None:
+    said = _cli(guarded, "release", "create", "process_params", "--from", "2026-04-01", "--to",
+                "2026-04-02", "--version", "6.0.0", "--as", "mei")  # fmt: skip
+    assert said.exit_code == 1 and "CC-BY-4.0" in said.output

@@ -12,7 +12,9 @@ exactly what a statement allows; root (the stack's own key) bypasses policies.
     releaser   list and read curated, quarantine and reports, read raw (a release's lineage
                names each raw segment's offsets), write ``readiness/`` in reports;
                list, read and add (under retention) to releases
-    steward    list and read raw, dead letters, curated, quarantine and reports
+    steward    list and read raw, dead letters, curated, quarantine and reports; write
+               triage decisions (``decisions/`` of quarantine) and the curated objects of
+               accepted rows (``…/accepted-*`` of curated)
     pilot-<n>  list and read ``<contract>/`` of the releases bucket, for each granted contract
 
 No role deletes anything anywhere else: an explicit Deny on every bucket wins over any
@@ -34,6 +36,8 @@ from assay.config import EDGE, PILOT_PREFIX, PIPELINE, RELEASER, STEWARD
 FIXED_ROLES = (EDGE, PIPELINE, RELEASER, STEWARD)
 CLAIMS_PREFIX = "claims/"
 READINESS_PREFIX = "readiness/"
+DECISIONS_PREFIX = "decisions/"
+ACCEPTED_OBJECTS = "*/accepted-*"
 VERSION = "2012-10-17"
 ARN = "arn:aws:s3:::"
 
@@ -142,6 +146,11 @@ def bucket_policies(
     ]
     readiness = f"{ARN}{reports}/{READINESS_PREFIX}*"
     statements[reports].append(statement("ReleaserReadiness", [keys.releaser], WRITE, [readiness]))
+    quarantine, curated = buckets["quarantine"], buckets["curated"]
+    decisions = f"{ARN}{quarantine}/{DECISIONS_PREFIX}*"
+    statements[quarantine].append(statement("StewardDecide", [keys.steward], WRITE, [decisions]))
+    accepted = f"{ARN}{curated}/{ACCEPTED_OBJECTS}"
+    statements[curated].append(statement("StewardAccepted", [keys.steward], WRITE, [accepted]))
     statements[buckets["releases"]] += _release_statements(buckets["releases"], keys, grants)
     expiring = {buckets[role] for role in EXPIRING_BUCKETS}
     for name in sorted(expiring):

@@ -1,11 +1,13 @@
 """Governed releases: immutable, documented, masked snapshots of curated data for a pilot base.
 
-``create_release`` snapshots a contract's curated partitions in a date window into the
-releases bucket (``<contract>/<version>/``): deterministic Parquet with restricted fields
-dropped or pseudonymised (with a key of its own, derived from the master masking key),
-``manifest.json`` (format in ``_manifest``), a bilingual
-``README.md`` card, ``croissant.json`` (Croissant 1.1 + RAI) and ``lock.json``, every
-object under S3 object-lock retention. ``verify_release`` recomputes every checksum;
+``request_release`` snapshots a contract's curated partitions in a date window as a draft
+(``_drafts/<contract>/<version>/`` in the releases bucket): deterministic Parquet with
+restricted fields dropped or pseudonymised (with a key of its own, derived from the master
+masking key), ``manifest.json`` (format in ``_manifest``), a bilingual ``README.md`` card
+and ``croissant.json`` (Croissant 1.1 + RAI). ``approve_release``, by a second steward,
+publishes it under ``<contract>/<version>/`` with ``lock.json``, every object under S3
+object-lock retention; ``reject_release`` and ``withdraw_release`` record the other
+outcomes, and ``release_status`` reads them. ``verify_release`` recomputes every checksum;
 ``open_release`` hands the data to pyarrow (and from there pandas, Polars, DuckDB).
 """
 
@@ -15,16 +17,26 @@ from assay.govern.releases._access import (
     open_release,
     read_manifest,
 )
+from assay.govern.releases._approval import (
+    Decision,
+    approve_release,
+    create_release,
+    reject_release,
+    request_release,
+    withdraw_release,
+)
 from assay.govern.releases._download import download_release, download_size
 from assay.govern.releases._duckdb import connect as duckdb_connect
 from assay.govern.releases._errors import (
     InvalidRelease,
     MaskingKeyError,
     NothingToRelease,
+    NotPending,
     ReleaseError,
     ReleaseExists,
     ReleaseNotFound,
     ReleaseTampered,
+    ReleaseWithdrawn,
 )
 from assay.govern.releases._lineage import Buckets
 from assay.govern.releases._lock import LockedS3Store, LockingStore, LockTerms
@@ -38,7 +50,8 @@ from assay.govern.releases._masking_key import (
     rotate_masking_key,
 )
 from assay.govern.releases._offline import SUMS, NotAReleaseFolder, verify_folder
-from assay.govern.releases._release import Release, ReleaseRequest, create_release, release_prefix
+from assay.govern.releases._release import Release, ReleaseRequest, draft_release, release_prefix
+from assay.govern.releases._status import ReleaseStatus, release_status
 from assay.govern.releases._verify import Problem, Verification, verify_release
 
 __all__ = [
@@ -46,6 +59,7 @@ __all__ = [
     "MANIFEST",
     "SUMS",
     "Buckets",
+    "Decision",
     "FieldTreatment",
     "FileEntry",
     "InvalidRelease",
@@ -55,6 +69,7 @@ __all__ = [
     "MaskingKey",
     "MaskingKeyError",
     "NotAReleaseFolder",
+    "NotPending",
     "NothingToRelease",
     "Problem",
     "Release",
@@ -63,12 +78,16 @@ __all__ = [
     "ReleaseInfo",
     "ReleaseNotFound",
     "ReleaseRequest",
+    "ReleaseStatus",
     "ReleaseTampered",
+    "ReleaseWithdrawn",
     "Rotation",
     "Verification",
+    "approve_release",
     "create_release",
     "download_release",
     "download_size",
+    "draft_release",
     "duckdb_connect",
     "list_releases",
     "masking_key",
@@ -76,8 +95,12 @@ __all__ = [
     "parse_key",
     "plan_masking",
     "read_manifest",
+    "reject_release",
     "release_prefix",
+    "release_status",
+    "request_release",
     "rotate_masking_key",
     "verify_folder",
     "verify_release",
+    "withdraw_release",
 ]

@@ -6,14 +6,23 @@ S3 server; pandas, Polars, DuckDB and PyTorch start from there (docs/pilot-base.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from assay.config import Settings
 from assay.govern.releases import _manifest
-from assay.govern.releases._errors import ReleaseTampered
+from assay.govern.releases._errors import ReleaseTampered, ReleaseWithdrawn
 from assay.govern.releases._manifest import read_manifest
+from assay.govern.releases._status import (
+    ReleaseStatus,
+    draft_versions,
+    release_status,
+    withdrawal,
+    withdrawn_warning,
+)
 from assay.govern.releases._verify import verify_shadowing
+from assay.store.layout import DRAFTS
 from assay.store.objects import ObjectStore
 
 if TYPE_CHECKING:
@@ -30,29 +39,41 @@ class ReleaseInfo:
     rows: int
     files: int
     window: tuple[str, str]
+    state: str = "published"
+    requested_by: str | None = None
+    approved_by: str | None = None
 
 
 def list_releases(
-    store: ObjectStore, bucket: str, contract: str | None = None
+    store: ObjectStore, bucket: str, contract: str | None = None, *, drafts: bool = False
 ) -> list[ReleaseInfo]:
-    """Every release (of one contract, or all), by contract then version."""
-    found = []
+    """Every published release (of one contract, or all), by contract then version; with
+    ``drafts`` the requests not yet published too (drafts are never under a pilot's prefix,
+    so a pilot base lists published releases only)."""
+    found = {}
     for key in store.keys(bucket, f"{contract}/" if contract else ""):
         parts = key.split("/")
-        if len(parts) == 3 and parts[2] == _manifest.MANIFEST:
-            m = read_manifest(store, bucket, parts[0], parts[1])
-            found.append(_info(m))
-    return sorted(found, key=lambda r: (r.contract, _semver(r.version)))
+        if len(parts) == 3 and parts[2] == _manifest.MANIFEST and not key.startswith(DRAFTS):
+            found[(parts[0], parts[1])] = release_status(store, bucket, parts[0], parts[1])
+    for pair in draft_versions(store, bucket, contract) if drafts else []:
+        if pair not in found:
+            found[pair] = release_status(store, bucket, *pair)
+    infos = [_info(s) for s in found.values()]
+    return sorted(infos, key=lambda r: (r.contract, _semver(r.version)))
 
 
-def _info(m: dict[str, Any]) -> ReleaseInfo:
+def _info(status: ReleaseStatus) -> ReleaseInfo:
+    m = status.manifest
     return ReleaseInfo(
-        contract=m["release"]["contract"],
-        version=m["release"]["version"],
+        contract=status.contract,
+        version=status.version,
         created=m["release"]["created"],
         rows=m["totals"]["rows"],
         files=m["totals"]["files"],
         window=(m["window"]["from"], m["window"]["to"]),
+        state=status.state,
+        requested_by=status.request.get("by") or status.request.get("requested_by"),
+        approved_by=(status.decision or {}).get("by") if status.state != "rejected" else None,
     )
 
 
@@ -78,5 +99,7 @@ def open_release(
     manifest = read_manifest(store, bucket, contract, version)
     if check and (shadowed := verify_shadowing(store, bucket, contract, version)):
         raise ReleaseTampered(contract, version, shadowed)
+    if gone := withdrawal(store, bucket, contract, version):
+        warnings.warn(withdrawn_warning(contract, version, gone), ReleaseWithdrawn, stacklevel=2)
     paths = [f"{bucket}/{contract}/{version}/{f.path}" for f in _manifest.data_files(manifest)]
     return ds.dataset(paths, filesystem=arrow_filesystem(settings), format="parquet")

@@ -6,6 +6,7 @@
     │   ├── ReleaseNotFound       no manifest for that version (``contract``, ``version``)
     │   ├── NothingToRelease      no curated data in the window (``contract``, ``window``)
     │   ├── InvalidRelease        a bad request: version, window or grant (``problem``)
+    │   ├── NotPending            the draft was decided, or the release withdrawn (``state``)
     │   └── ReleaseTampered       the objects differ from what was released (``paths``)
     └── ConfigError
         └── MaskingKeyError       the masking key is unusable (``source``, ``length``)
@@ -40,10 +41,11 @@ class ReleaseExists(ReleaseError):
 class ReleaseNotFound(ReleaseError):
     """No manifest for this contract and version."""
 
-    def __init__(self, contract: str, version: str, bucket: str) -> None:
-        self.contract, self.version, self.bucket = contract, version, bucket
+    def __init__(self, contract: str, version: str, bucket: str, *, draft: bool = False) -> None:
+        self.contract, self.version, self.bucket, self.draft = contract, version, bucket, draft
+        what = "release request" if draft else "release"
         super().__init__(
-            f"no release {contract} {version} in s3://{bucket}/ (see `assay release ls`)"
+            f"no {what} {contract} {version} in s3://{bucket}/ (see `assay release ls --drafts`)"
         )
 
 
@@ -65,6 +67,15 @@ class InvalidRelease(ReleaseError):
         super().__init__(problem)
 
 
+class NotPending(ReleaseError):
+    """The action needs a pending draft (or a release not yet withdrawn); ``state`` says
+    what it found instead."""
+
+    def __init__(self, contract: str, version: str, state: str) -> None:
+        self.contract, self.version, self.state = contract, version, state
+        super().__init__(f"release {contract} {version} was {state}; nothing to do")
+
+
 class ReleaseTampered(ReleaseError):
     """Objects of a release are not the ones released (overwritten or changed)."""
 
@@ -82,3 +93,7 @@ class MaskingKeyError(ConfigError):
     def __init__(self, source: str, problem: str, *, length: int | None = None) -> None:
         self.source, self.problem, self.length = source, problem, length
         super().__init__(f"masking key {source} {problem}", places=[source])
+
+
+class ReleaseWithdrawn(UserWarning):
+    """A warning, not an error: the release was withdrawn, its data is still readable."""

@@ -18,8 +18,28 @@ from schemas import Contract
 
 
 def segments_of(curated_keys: list[str]) -> list[layout.Segment]:
-    """The distinct raw segments behind some curated objects, in order."""
-    return sorted({layout.Segment.parse(key) for key in curated_keys})
+    """The distinct raw segments behind some curated objects, in order (objects of accepted
+    quarantined rows are named after their decision, see `decisions_of`)."""
+    keys = [k for k in curated_keys if layout.accepted_decision(k) is None]
+    return sorted({layout.Segment.parse(key) for key in keys})
+
+
+def decisions_of(
+    store: ObjectStore, buckets: Buckets, contract: Contract, curated_keys: list[str]
+) -> list[dict[str, Any]]:
+    """The steward decisions whose accepted rows some curated objects hold, by id."""
+    from assay.govern.triage import read_decision
+
+    named = (layout.accepted_decision(k) for k in curated_keys)
+    ids = sorted({name for name in named if name is not None})
+    found = []
+    for decision_id in ids:
+        d = read_decision(store, buckets.quarantine, contract, decision_id)
+        key = layout.decision_key(contract.name, contract.major, d.id)
+        found.append({"id": d.id, "verdict": d.verdict, "by": d.by, "at": d.at,
+                      "reason": d.reason, "rows": len(d.rows), "bucket": buckets.quarantine,
+                      "key": key})  # fmt: skip
+    return found
 
 
 def segment_lineage(

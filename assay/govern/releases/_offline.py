@@ -39,11 +39,6 @@ def sums_text(manifest: dict[str, Any], manifest_bytes: bytes) -> bytes:
     return "".join(f"{digest}  {path}\n" for path, digest in sorted(sums.items())).encode()
 
 
-def sums_object(manifest: dict[str, Any]) -> tuple[str, bytes, str]:
-    """The ``SHA256SUMS`` object of a release, for the writer's object list."""
-    return SUMS, sums_text(manifest, _manifest.dumps(manifest)), "text/plain; charset=utf-8"
-
-
 def parse_sums(text: str) -> dict[str, str]:
     """Path -> hex digest from ``sha256sum`` output (text or ``*binary`` mode)."""
     sums: dict[str, str] = {}

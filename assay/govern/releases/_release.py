@@ -1,26 +1,26 @@
-"""Create a release: snapshot, masking, manifest, card, Croissant, all under object lock.
+"""Request a release: snapshot, masking, manifest, card, Croissant, written as a draft.
 
 Layout in the releases bucket (the bucket holds nothing else, so no extra prefix)::
 
-    <contract>/<version>/claim.json       first: who got to create this version
-    <contract>/<version>/data/<date>/<site>-<nnnn>.parquet
-    <contract>/<version>/README.md        dataset card (简体中文, English)
-    <contract>/<version>/croissant.json   Croissant 1.1 + RAI
-    <contract>/<version>/<contract>.yaml  the contract; odcs.yaml: the same as ODCS v3.1.0
-    <contract>/<version>/manifest.json    written after everything it lists
-    <contract>/<version>/SHA256SUMS       the manifest's sum and every file's (sha256sum -c)
-    <contract>/<version>/lock.json        retention, manifest sha256, version ids; last
+    _drafts/<contract>/<version>/claim.json       first: who got to request this version
+    _drafts/<contract>/<version>/data/<date>/<site>-<nnnn>.parquet
+    _drafts/<contract>/<version>/README.md        dataset card (简体中文, English)
+    _drafts/<contract>/<version>/croissant.json   Croissant 1.1 + RAI
+    _drafts/<contract>/<version>/<contract>.yaml  the contract; odcs.yaml: the same as ODCS v3.1.0
+    _drafts/<contract>/<version>/manifest.json    the draft manifest, with ``request``
+    _drafts/<contract>/<version>/request.json     who asked, when, why, the manifest's sha256; last
 
-Creating is a transaction of create-only writes (`_lock`):
+Requesting is a transaction of create-only writes, nothing retained yet:
 
 1. everything is built in memory first (an empty window or a bad grant burns nothing);
-2. ``claim.json`` is created: of two runs creating one version, exactly one succeeds,
+2. ``claim.json`` is created: of two runs requesting one version, exactly one succeeds,
    the other stops with `ReleaseExists` having written nothing;
-3. the data, card, Croissant and manifest are created, each refused if the key is taken;
-4. ``lock.json`` is created last and pins all of them.
+3. the data, card, Croissant and draft manifest are created, each refused if taken;
+4. ``request.json`` is created last: the draft is complete and waits for a decision.
 
-A run that dies after 2 leaves the version claimed: it can never be written again (its
-objects are retained), so release under a new version. A version is never replaced.
+A run that dies after 2 leaves the version claimed: request a new version. Approval
+(`_approval`) publishes the draft under ``<contract>/<version>/`` with retention; a
+version is never replaced.
 """
 
 from __future__ import annotations
@@ -36,15 +36,24 @@ from assay.govern.releases import _card, _croissant, _lineage, _manifest, _snaps
 from assay.govern.releases._contract_docs import contract_documents
 from assay.govern.releases._errors import InvalidRelease, NothingToRelease, ReleaseExists
 from assay.govern.releases._lineage import Buckets
-from assay.govern.releases._lock import CLAIM, LOCK, LockTerms, lock_record, put_release_object
+from assay.govern.releases._lock import CLAIM, LockTerms
 from assay.govern.releases._masking import METHOD, FieldTreatment, plan_masking
 from assay.govern.releases._masking_key import KDF, SALT, MaskingKey
-from assay.govern.releases._offline import sums_object
 from assay.govern.releases._quality import quality_summary
-from assay.store.layout import release_prefix
+from assay.store.layout import draft_prefix, release_prefix
 from assay.store.objects import ObjectStore
 from schemas import Contract
 
+REQUEST = "request.json"
+#: Licences a request may name, with what each allows; any URL or SPDX id is accepted.
+LICENCES = {
+    "CC-BY-4.0": "attribution; derivatives (trained models) and commercial use allowed",
+    "CDLA-Permissive-2.0": "written for data: results of computation (models) are unrestricted",
+    "CC-BY-SA-4.0": "attribution, share-alike; derivatives allowed under the same licence",
+    "CC-BY-NC-4.0": "attribution, non-commercial; derivatives allowed",
+    "CC-BY-NC-ND-4.0": "no derivatives: a model trained on it may count as one",
+    "LicenseRef-<name>": "a data-use agreement of your own with the pilot base",
+}
 VERSION = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 Progress = Callable[[str], None]
 
@@ -62,6 +71,9 @@ class ReleaseRequest:
     grants: frozenset[str] = field(default_factory=frozenset)
     #: Who the release is for (a pilot base); part of what its masking key is derived from.
     recipient: str = ""
+    #: The steward who asks for it, and why; recorded in the manifest's ``request``.
+    requested_by: str = ""
+    comment: str = ""
 
     @property
     def window(self) -> tuple[str, str]:
@@ -70,13 +82,18 @@ class ReleaseRequest:
 
     @property
     def prefix(self) -> str:
-        """``<contract>/<version>/``."""
+        """``<contract>/<version>/``: where the release is published."""
         return release_prefix(self.contract.name, self.version)
+
+    @property
+    def draft(self) -> str:
+        """``_drafts/<contract>/<version>/``: where it waits for approval."""
+        return draft_prefix(self.contract.name, self.version)
 
 
 @dataclass(frozen=True)
 class Release:
-    """A release as written: where, its manifest, and the version id of each object."""
+    """A release (or a draft) as written: where, its manifest, the version id of each object."""
 
     bucket: str
     prefix: str
@@ -84,7 +101,7 @@ class Release:
     versions: dict[str, str | None]
 
 
-def create_release(
+def draft_release(
     store: ObjectStore,
     buckets: Buckets,
     request: ReleaseRequest,
@@ -92,9 +109,13 @@ def create_release(
     terms: LockTerms,
     progress: Progress = lambda _: None,
 ) -> Release:
-    """Build and write one release, masked with its own key derived from ``key``; refuse an
-    existing version."""
+    """Build one release, masked with its own key derived from ``key``, and write it as a
+    draft awaiting approval; refuse a version requested or released before.
+
+    ``terms`` are the retention approval will apply (the manifest states them)."""
     check_request(request)
+    if not request.requested_by.strip():
+        raise InvalidRelease("a release request names its requester", value="")
     if store.head(buckets.releases, request.prefix + _manifest.MANIFEST) is not None:
         raise ReleaseExists(request.contract.name, request.version)
     plan = plan_masking(request.contract, request.grants)
@@ -116,9 +137,16 @@ def create_release(
     objects = [(f.entry.path, f.data, "application/vnd.apache.parquet") for f in files]
     objects += [(path, data, kind) for path, (data, kind) in documents.items()]
     objects.append((_manifest.MANIFEST, _manifest.dumps(manifest), "application/json"))
-    objects.append(sums_object(manifest))
-    versions = _write(store, buckets.releases, request, objects, terms, progress)
-    return Release(buckets.releases, request.prefix, manifest, versions)
+    _write_draft(store, buckets.releases, request, objects, progress)
+    return Release(buckets.releases, request.draft, manifest, {})
+
+
+def check_licence(licence: str) -> None:
+    """A release names its licence explicitly: `InvalidRelease` listing sensible ones."""
+    if licence.strip():
+        return
+    choices = "; ".join(f"{name} ({why})" for name, why in LICENCES.items())
+    raise InvalidRelease(f"choose the release's licence with --licence: {choices}", value="")
 
 
 def release_url(buckets: Buckets, request: ReleaseRequest) -> str:
@@ -127,7 +155,8 @@ def release_url(buckets: Buckets, request: ReleaseRequest) -> str:
 
 
 def check_request(request: ReleaseRequest) -> None:
-    """Refuse a malformed version or an empty window."""
+    """Refuse a malformed version, an empty window or a missing licence."""
+    check_licence(request.licence)
     if not VERSION.fullmatch(request.version):  # `$` alone would let "1.0.0\n" through
         raise InvalidRelease(
             f"release version {request.version!r} is not X.Y.Z", value=request.version
@@ -179,6 +208,11 @@ def manifest_body(
             "licence": request.licence,
             "recipient": request.recipient or None,
         },
+        "request": {
+            "by": request.requested_by,
+            "at": _iso(request.created),
+            "comment": request.comment,
+        },
         "contract": _contract(c),
         "window": {"from": request.window[0], "to": request.window[1]},
         "files": [f.entry.to_dict() for f in files],
@@ -191,6 +225,7 @@ def manifest_body(
             "segments": [_lineage.segment_lineage(store, buckets, c, seg) for seg in segments],
         },
         "reports": [entry for entry, _ in reports],
+        "decisions": _lineage.decisions_of(store, buckets, c, sorted(set(sources))),
         "quality": quality_summary([s for _, s in reports if s is not None]),
         "lock": terms.to_dict(),
     }
@@ -255,43 +290,45 @@ def _masking(
 
 
 def _ordered(manifest: dict[str, Any]) -> dict[str, Any]:
-    order = ["format", "release", "contract", "window", "files", "documents", "totals", "fields"]
+    order = ["format", "release", "request", "contract", "window", "files", "documents", "totals"]
+    order.append("fields")
     return {k: manifest[k] for k in order} | {k: v for k, v in manifest.items() if k not in order}
 
 
-def _write(
+def _write_draft(
     store: ObjectStore,
     bucket: str,
     request: ReleaseRequest,
     objects: list[tuple[str, bytes, str]],
-    terms: LockTerms,
     progress: Progress,
-) -> dict[str, str | None]:
+) -> None:
     claim = _json({"contract": request.contract.name, "version": request.version})
-    _create(store, bucket, request, CLAIM, claim, "application/json", terms)
-    versions: dict[str, str | None] = {}
+    _create(store, bucket, request, CLAIM, claim, "application/json")
     for path, data, kind in objects:
-        versions[path] = _create(store, bucket, request, path, data, kind, terms)
-        progress(f"wrote {request.prefix}{path} ({len(data):,} bytes)")
+        _create(store, bucket, request, path, data, kind)
+        progress(f"wrote {request.draft}{path} ({len(data):,} bytes)")
     manifest = dict((path, data) for path, data, _ in objects)[_manifest.MANIFEST]
-    lock = lock_record(terms, versions, _manifest.sha256(manifest))
-    _create(store, bucket, request, LOCK, lock, "application/json", terms)
-    return versions
+    record = {
+        "contract": request.contract.name,
+        "version": request.version,
+        "requested_by": request.requested_by,
+        "requested_at": _iso(request.created),
+        "comment": request.comment,
+        "manifest_sha256": _manifest.sha256(manifest),
+    }
+    _create(store, bucket, request, REQUEST, _json(record), "application/json")
 
 
 def _create(
-    store: ObjectStore,
-    bucket: str,
-    request: ReleaseRequest,
-    path: str,
-    data: bytes,
-    kind: str,
-    terms: LockTerms,
-) -> str | None:
+    store: ObjectStore, bucket: str, request: ReleaseRequest, path: str, data: bytes, kind: str
+) -> None:
+    """Create one draft object; `ReleaseExists` if the key is taken (create-only)."""
     try:
-        return put_release_object(store, bucket, request.prefix + path, data, kind, terms)
-    except ObjectExists as exc:
-        raise ReleaseExists(request.contract.name, request.version, path) from exc
+        created = store.create(bucket, request.draft + path, data, content_type=kind)
+    except ObjectExists:
+        created = False
+    if not created:
+        raise ReleaseExists(request.contract.name, request.version, path)
 
 
 def _json(document: dict[str, Any]) -> bytes:

@@ -12,18 +12,19 @@ get the forgery, so `Verification.intact` is false. The key is never needed.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
 
 import pyarrow.parquet as pq
 
 from assay.govern.releases import _manifest
 from assay.govern.releases._errors import ReleaseNotFound
 from assay.govern.releases._lock import LOCK, LockingStore, Pins, read_released, release_pins
+from assay.govern.releases._status import withdrawal
 from assay.store.layout import release_prefix
 from assay.store.objects import ObjectStore
 
-ProblemKind = Literal["missing", "sha256", "size", "rows", "unreadable"]
+ProblemKind = Literal["missing", "sha256", "size", "rows", "unreadable", "approval"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,8 @@ class Verification:
     problems: list[Problem] = field(default_factory=list)
     shadowed: list[str] = field(default_factory=list)
     pinned: bool = False
+    #: The withdraw marker when the release was withdrawn: it still verifies, with a warning.
+    withdrawal: dict[str, Any] | None = None
 
     @property
     def ok(self) -> bool:
@@ -76,13 +79,28 @@ def verify_release(store: ObjectStore, bucket: str, contract: str, version: str)
     if raw is None:
         raise ReleaseNotFound(contract, version, bucket)
     result.problems.extend(_check_anchor(store, pins, raw))
+    result.problems.extend(check_approval(_manifest.loads(raw)))
     if not result.problems:
         for entry in _manifest.checked_files(_manifest.loads(raw)):
             result.checked.append(entry.path)
             data = read_released(store, bucket, prefix + entry.path, pins.versions.get(entry.path))
             result.problems.extend(check_file(entry, data))
     result.shadowed.extend(_shadowed(store, bucket, prefix, pins))
-    return result
+    return replace(result, withdrawal=withdrawal(store, bucket, contract, version))
+
+
+def check_approval(manifest: dict[str, Any]) -> list[Problem]:
+    """An approved manifest is the requested one plus ``approval``: the draft manifest's
+    sha256, recorded when the release was requested, must still come out of it."""
+    approval = manifest.get("approval")
+    if approval is None:  # released before approvals existed
+        return []
+    draft = {k: v for k, v in manifest.items() if k != "approval"}
+    digest = _manifest.sha256(_manifest.dumps(draft))
+    if digest == approval.get("draft_manifest_sha256"):
+        return []
+    expected = str(approval.get("draft_manifest_sha256"))
+    return [Problem(_manifest.MANIFEST, "approval", expected, digest)]
 
 
 def _check_anchor(store: ObjectStore, pins: Pins, manifest: bytes) -> list[Problem]:

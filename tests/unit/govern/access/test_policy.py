@@ -122,6 +122,20 @@ def test_steward_reads_but_never_writes(policies: dict[str, Any], bucket: str) -
     assert not allowed(policy, "k-steward", "s3:PutObject", arn(bucket, "a"))
 
 
+def test_steward_writes_decisions_and_accepted_rows_only(policies: dict[str, Any]) -> None:
+    quarantine, curated = policies[BUCKETS["quarantine"]], policies[BUCKETS["curated"]]
+    decision = arn("quarantine", "decisions/energy_meter/v1/20260301T000000Z-accept-ab.json")
+    assert allowed(quarantine, "k-steward", "s3:PutObject", decision)
+    accepted = arn("curated", "energy_meter/v1/date=2026-03-01/site=a/accepted-x.parquet")
+    assert allowed(curated, "k-steward", "s3:PutObject", accepted)
+    segment = arn("curated", "energy_meter/v1/date=2026-03-01/site=a/t-p0-o1.parquet")
+    assert not allowed(curated, "k-steward", "s3:PutObject", segment)
+    assert not allowed(
+        quarantine, "k-steward", "s3:PutObject", arn("quarantine", "energy_meter/v1/x")
+    )
+    assert not allowed(quarantine, "k-steward", "s3:DeleteObject", decision)
+
+
 def test_steward_does_not_see_releases(policies: dict[str, Any]) -> None:
     releases = policies[BUCKETS["releases"]]
     assert not allowed(releases, "k-steward", "s3:GetObject", arn("releases", "a"))

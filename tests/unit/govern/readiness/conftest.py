@@ -107,6 +107,8 @@ def build_release(store: MemoryStore, contract: Contract) -> dict[str, Any]:
         date_to=date(2026, 3, 2),
         created=CREATED,
         licence="CC-BY-NC-4.0",
+        requested_by="steward-a",
+        comment="March for the pilot base",
     )
     release = create_release(store, BUCKETS, request, KEY, LockTerms.after(CREATED, 30))
     return release.manifest

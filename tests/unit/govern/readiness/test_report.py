@@ -118,7 +118,7 @@ def test_figures_are_deterministic(built: tuple[MemoryStore, Report]) -> None:
 
 
 def test_a_tampered_data_file_is_refused(store: MemoryStore, tmp_path: Path) -> None:
-    key = next(k for k in store.keys(BUCKETS.releases) if k.endswith(".parquet"))
+    key = next(k for k in store.keys(BUCKETS.releases, "process_params/") if k.endswith(".parquet"))
     data, meta = store.objects[(BUCKETS.releases, key)]
     store.objects[(BUCKETS.releases, key)] = (data[:-1] + b"\x00", meta)
     with pytest.raises(ReleaseTampered) as refused:

@@ -24,6 +24,7 @@ from schemas import Contract
 from .conftest import BUCKETS, KEY, TERMS, VersionedStore, request
 
 PREFIX = "process_params/1.0.0/"
+DRAFT = "_drafts/process_params/1.0.0/"
 
 
 def forge(store: MemoryStore, path: str, data: bytes) -> None:
@@ -81,13 +82,11 @@ def test_a_second_creation_stops_at_the_claim_and_writes_nothing(
     versioned: VersionedStore, params: Contract
 ) -> None:
     claim = {"contract": "process_params", "version": "1.0.0"}
-    versioned.put_locked(
-        BUCKETS.releases, PREFIX + "claim.json", json.dumps(claim).encode(), "", TERMS
-    )
+    versioned.create(BUCKETS.releases, DRAFT + "claim.json", json.dumps(claim).encode())
     with pytest.raises(ReleaseExists) as err:
         create_release(versioned, BUCKETS, request(params), KEY, TERMS)
     assert (err.value.version, err.value.path) == ("1.0.0", "claim.json")
-    assert versioned.keys(BUCKETS.releases) == [PREFIX + "claim.json"]
+    assert versioned.keys(BUCKETS.releases) == [DRAFT + "claim.json"]
 
 
 def test_a_squatted_key_stops_the_creation(store: MemoryStore, params: Contract) -> None:

@@ -1,0 +1,132 @@
+"""``assay release approve / reject / withdraw``: a second steward's decision on a request."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from assay.cli._common import out, progress, user_errors
+from assay.cli._release_args import As, ContractName, Version, settings
+from assay.config import Settings
+
+if TYPE_CHECKING:
+    from assay.govern.roles import Actor
+
+
+def register(release: typer.Typer) -> None:
+    """Add the decision commands to ``assay release``."""
+    release.command("approve")(approve_)
+    release.command("reject")(reject)
+    release.command("withdraw")(withdraw)
+
+
+def approve_(
+    contract: ContractName,
+    version: Version,
+    comment: Annotated[str, typer.Option(help="What you checked, for the record.")] = "",
+    as_: As = None,
+) -> None:
+    """Approve another steward's request: publish the draft and lock it."""
+    from assay.govern.roles import actor_from
+
+    with user_errors():
+        current = settings()
+        approve_draft(current, contract, version, actor_from(current, as_), comment, single=False)
+
+
+def approve_draft(
+    current: Settings, contract: str, version: str, actor: Actor, comment: str, *, single: bool
+) -> None:
+    from assay.govern.releases import Decision, LockedS3Store, approve_release
+
+    decision = Decision(actor, datetime.now(UTC).replace(microsecond=0), comment, single)
+    release = approve_release(
+        LockedS3Store(current), current.bucket_releases, contract, version, decision, progress
+    )
+    from assay.govern.lineage import emit_release
+    from schemas import ContractRegistry
+
+    emit_release(current, ContractRegistry.shipped().get(contract), release.manifest)
+    totals, lock = release.manifest["totals"], release.manifest["lock"]
+    how = "single-steward approval" if single else "approved"
+    out.print(
+        f"[green]released[/green] s3://{release.bucket}/{release.prefix} ({how} by "
+        f"{actor.name}) — {totals['rows']:,} rows in {totals['files']} files, locked until "
+        f"{lock['retain_until']} ({lock['mode']})"
+    )
+
+
+def check_single(current: Settings, actor: Actor) -> None:
+    """``--approve`` only where the site is configured single-steward."""
+    from assay.govern.roles import NotPermitted
+
+    if not current.single_steward:
+        raise NotPermitted(
+            actor.name,
+            actor.role,
+            "approve",
+            "this site needs a second steward's approval (`--approve` is for a site with "
+            "single_steward = true); request without it and ask another steward to approve",
+        )
+
+
+def reject(
+    contract: ContractName,
+    version: Version,
+    comment: Annotated[str, typer.Option(help="Why not (required).")] = "",
+    as_: As = None,
+) -> None:
+    """Refuse a release request, with a comment; the draft is kept, never published."""
+    from assay.govern.releases import Decision, LockedS3Store, reject_release
+    from assay.govern.roles import actor_from
+
+    with user_errors():
+        current = settings()
+        actor = actor_from(current, as_)
+        decision = Decision(actor, datetime.now(UTC).replace(microsecond=0), comment)
+        reject_release(LockedS3Store(current), current.bucket_releases, contract, version, decision)
+    out.print(f"[red]rejected[/red] {contract} {version} by {actor.name}: {comment}")
+
+
+def withdraw(
+    contract: ContractName,
+    version: Version,
+    reason: Annotated[str, typer.Option(help="Why it must not be used (required).")] = "",
+    as_: As = None,
+) -> None:
+    """Mark a published release withdrawn (admins): its data stays, readers are warned."""
+    from assay.govern.releases import LockedS3Store, withdraw_release
+    from assay.govern.roles import actor_from
+
+    with user_errors():
+        current = settings()
+        actor = actor_from(current, as_)
+        store = LockedS3Store(current)
+        withdraw_release(store, current.bucket_releases, contract, version, actor, reason)
+    out.print(f"[red]withdrawn[/red] {contract} {version} by {actor.name}: {reason}")
+
+
+def history(status: Any) -> list[str]:
+    """Request, decision and withdrawal, one line each."""
+    r = status.request
+    lines = (
+        [
+            f"requested by {r.get('by') or r.get('requested_by')} at "
+            f"{r.get('at') or r.get('requested_at')}: {r.get('comment') or '—'}"
+        ]
+        if r
+        else []
+    )
+    if d := status.decision:
+        verdict = d.get("decision", "approved")
+        alone = " (single-steward site: the requester approved)" if d.get("single_steward") else ""
+        lines.append(f"{verdict} by {d['by']} at {d['at']}{alone}: {d.get('comment') or '—'}")
+    elif status.state == "draft":
+        lines.append("[yellow]waiting for approval by another steward[/yellow]")
+    if w := status.withdrawal:
+        lines.append(
+            f"[red]withdrawn[/red] by {w['withdrawn_by']} at {w['withdrawn_at']}: {w['reason']}"
+        )
+    return lines
