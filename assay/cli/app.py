@@ -12,6 +12,7 @@ import typer
 from assay.cli import (
     _common,
     access,
+    console,
     contracts,
     datasets,
     demo,
@@ -43,6 +44,7 @@ app.add_typer(access.app, name="access")
 app.add_typer(lineage.app, name="lineage")
 app.add_typer(report.app, name="report")
 app.add_typer(store.app, name="store")
+app.add_typer(console.app, name="console")
 app.command("status")(status.status)
 app.command("audit")(datasets.audit)
 app.command("smoke")(smoke.smoke)

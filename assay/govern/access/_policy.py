@@ -10,7 +10,8 @@ exactly what a statement allows; root (the stack's own key) bypasses policies.
     releaser   list and read curated, quarantine and reports, read raw (a release's lineage
                names each raw segment's offsets), write ``readiness/`` in reports;
                list, read and add (under retention) to releases
-    steward    list and read raw, dead letters, curated, quarantine and reports
+    steward    list and read raw, dead letters, curated, quarantine and reports; list and
+               read every release with its versions (the console shows and verifies them)
     pilot-<n>  list and read ``<contract>/`` of the releases bucket, for each granted contract
 
 No role deletes anything anywhere: an explicit Deny on every bucket wins over any Allow,
@@ -147,6 +148,7 @@ def _release_statements(
 ) -> list[dict[str, Any]]:
     found = [
         *_read("Releaser", [keys.releaser], bucket, lists=LIST_VERSIONS),
+        *_read("Steward", [keys.steward], bucket, lists=LIST_VERSIONS),
         statement("ReleaserAdd", [keys.releaser], LOCKED_WRITE, [f"{ARN}{bucket}/*"]),
     ]
     for pilot in sorted(grants):
