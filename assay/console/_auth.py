@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Callable
+from functools import cached_property
 from typing import Annotated
 
 from fastapi import Depends, Form, HTTPException, Request
@@ -32,11 +34,26 @@ class NotSignedIn(Exception):
 
 
 class Sessions:
-    """Signs and reads session cookies and CSRF tokens with one key."""
+    """Signs and reads session cookies and CSRF tokens with one key.
 
-    def __init__(self, key: bytes) -> None:
-        self._session = URLSafeTimedSerializer(key, salt="assay-console-session")
-        self._csrf = URLSafeTimedSerializer(key, salt="assay-console-csrf")
+    The key may be given as a function, read on first use: Airflow imports the plugin in
+    every process, and only the API server needs the key.
+    """
+
+    def __init__(self, key: bytes | Callable[[], bytes]) -> None:
+        self._key = key
+
+    @cached_property
+    def _session(self) -> URLSafeTimedSerializer:
+        return URLSafeTimedSerializer(self._secret, salt="assay-console-session")
+
+    @cached_property
+    def _csrf(self) -> URLSafeTimedSerializer:
+        return URLSafeTimedSerializer(self._secret, salt="assay-console-csrf")
+
+    @cached_property
+    def _secret(self) -> bytes:
+        return self._key if isinstance(self._key, bytes) else self._key()
 
     def cookie(self, user: User) -> str:
         """The cookie value of a new session."""

@@ -20,4 +20,5 @@ def standalone_app(settings: Settings) -> FastAPI:
     def backend() -> Backend:
         return steward_backend(settings)
 
-    return create_app(backend, Sessions(session_key(settings.state_dir)), settings.state_dir)
+    sessions = Sessions(lambda: session_key(settings.state_dir))
+    return create_app(backend, sessions, settings.state_dir)

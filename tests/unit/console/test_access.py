@@ -12,7 +12,7 @@ from assay.console import add_user
 from assay.console._auth import COOKIE
 from assay.console._users import authenticate, users_file
 from assay.errors import ConfigError
-from tests.unit.console.conftest import PASSWORD, csrf_of, sign_in
+from tests.unit.console._world import PASSWORD, csrf_of, sign_in
 
 PAGES = [
     "/",

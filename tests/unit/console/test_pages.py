@@ -6,7 +6,7 @@ import re
 
 from fastapi.testclient import TestClient
 
-from tests.unit.console.conftest import HOSTILE, csrf_of, sign_in
+from tests.unit.console._world import HOSTILE, csrf_of, sign_in
 
 
 def test_overview_shows_problems_first_and_every_dimension(client: TestClient) -> None:
