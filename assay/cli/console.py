@@ -15,14 +15,14 @@ app = typer.Typer(
 user_app = typer.Typer(help="Users of the standalone console.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 
-DEFAULT_PORT = 8090
-
 
 @app.callback()
 def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = DEFAULT_PORT,
+    port: Annotated[
+        int | None, typer.Option(help="Port to listen on (default: the console_port setting).")
+    ] = None,
 ) -> None:
     """Serve the console (sign in with a user from `assay console user add`)."""
     if ctx.invoked_subcommand is not None:
@@ -34,6 +34,7 @@ def serve(
     with user_errors():
         current = settings()
         web = standalone_app(current)
+    port = port or current.console_port
     out.print(f"assay console on http://{host}:{port}/ (state {current.state_dir})")
     uvicorn.run(web, host=host, port=port, log_level="warning", server_header=False)
 

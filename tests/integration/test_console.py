@@ -272,3 +272,21 @@ def test_a_user_without_a_role_is_refused(airflow: TestClient, manager: Any) -> 
 def test_a_forged_token_is_refused(airflow: TestClient) -> None:
     response = airflow.get("/", headers={"Authorization": "Bearer not.a.jwt"})
     assert response.status_code == 403
+
+
+def test_the_stack_runs_the_console_as_a_service(tmp_path: Path) -> None:
+    """`assay stack up`'s console: first user made, sign-in page served, stopped by pid."""
+    from assay.console._users import authenticate
+    from assay.devstack.stack._process import free_port
+    from assay.devstack.stack._secrets import secret_file
+    from assay.devstack.stack.console import ADMIN_SECRET, Console
+
+    service = Console(Settings(state_dir=tmp_path, console_port=free_port()))
+    assert service.up(lambda _: None)
+    try:
+        assert service.status().healthy
+        password = secret_file(tmp_path, ADMIN_SECRET).read_text().strip()
+        assert authenticate(tmp_path, "admin", password) is not None
+    finally:
+        assert service.down()
+    assert not service.status().running
