@@ -151,12 +151,15 @@ def _row(backend: Backend, bucket: str, contract: Contract, key: str, row: int) 
 
 
 def _rules(row: dict[str, Any]) -> list[dict[str, str]]:
-    """Each failed rule with its dimension and, when the reasons line up, its own reason."""
+    """Each failed rule with its dimension and its own reason in each language.
+
+    The ``reason`` column is the Chinese reasons, `` / ``, then the English ones, each
+    starting with its rule id; a rule's reason runs from its id to the next rule's.
+    """
     rules = list(row.get("failed_rules") or [])
     dims = list(row.get("failed_dimensions") or [])
     zh_text, _, en_text = str(row.get("reason") or "").partition(" / ")
-    zh, en = zh_text.split("；"), en_text.split("; ")
-    paired = len(zh) == len(rules) == len(en)
+    zh, en = _pieces(zh_text, rules), _pieces(en_text, rules)
     found = []
     for i, rule in enumerate(rules):
         dim = dims[i] if i < len(dims) else ""
@@ -165,10 +168,19 @@ def _rules(row: dict[str, Any]) -> list[dict[str, str]]:
             "dimension": dim,
             "dimension_zh": _label(dim, "zh"),
             "dimension_en": _label(dim, "en"),
-            "zh": zh[i] if paired else "",
-            "en": en[i] if paired else "",
+            "zh": zh.get(rule, ""),
+            "en": en.get(rule, ""),
         })  # fmt: skip
     return found
+
+
+def _pieces(text: str, rules: list[str]) -> dict[str, str]:
+    starts = sorted((text.find(rule), rule) for rule in set(rules) if rule in text)
+    ends = [at for at, _ in starts[1:]] + [len(text)] * bool(starts)
+    return {
+        rule: text[at + len(rule) : end].strip(" ；;:：")
+        for (at, rule), end in zip(starts, ends, strict=True)
+    }
 
 
 def _label(dimension: str, lang: str) -> str:
