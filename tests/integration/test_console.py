@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from assay.config import PIPELINE, RELEASER, ROOT, Settings
+from assay.config import PIPELINE, RELEASER, ROOT, Settings, load_settings
 from assay.console import add_user, create_app, standalone_app, steward_backend
 from assay.console._auth import Sessions, current_user
 from assay.console._users import session_key
@@ -38,11 +38,9 @@ CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 
 
 @pytest.fixture(scope="module")
-def settings(
-    private_gateway: Callable[[dict[str, list[str]]], Settings], stack_settings: Settings
-) -> Settings:
+def settings(private_gateway: Callable[[dict[str, list[str]]], Settings]) -> Settings:
     """The gateway's S3, the stack's Kafka; landed as the pipeline, released as the releaser."""
-    kafka = {k: v for k, v in stack_settings if k.startswith("kafka_")}
+    kafka = {k: v for k, v in load_settings() if k.startswith("kafka_")}
     current = private_gateway({}).model_copy(update=kafka)
     pipeline = current.as_role(PIPELINE)
     fill(
