@@ -216,6 +216,7 @@ class Settings(BaseSettings):
     notify_email_to: list[str] = Field(default_factory=list)
 
     airflow_port: int = 8080
+    console_port: int = Field(default=8090, description="the steward console of the local stack")
     airflow_username: str = Field(default="admin", description="who the REST client logs in as")
     airflow_password: SecretStr = Field(
         default=SecretStr(""),

@@ -13,6 +13,7 @@ import typer
 from assay.cli import (
     _common,
     access,
+    console,
     contracts,
     datasets,
     demo,
@@ -59,6 +60,7 @@ app.add_typer(access.app, name="access")
 app.add_typer(lineage.app, name="lineage")
 app.add_typer(report.app, name="report")
 app.add_typer(store.app, name="store")
+app.add_typer(console.app, name="console")
 app.command("status")(status.status)
 app.add_typer(retention.app, name="retention")
 app.command("audit")(datasets.audit)

@@ -139,3 +139,7 @@ def _where(current: Settings) -> None:
         "{summary.json,validation.json,data_docs.html,scores.json}"
     )
     out.print(f"Airflow UI:  http://127.0.0.1:{current.airflow_port}/")
+    out.print(
+        f"console:     http://127.0.0.1:{current.console_port}/   (user admin, password in "
+        f"{current.state_dir / 'secrets' / 'console-admin'}; `assay console user add`)"
+    )

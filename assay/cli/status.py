@@ -41,21 +41,9 @@ def status(as_json: Json = False) -> None:
 
 
 def _health(current: Settings) -> Health:
-    from assay.govern.health import pipeline_health
-    from assay.pipeline.ingest.consumer import ingest_group, positions
-    from assay.store.objects import S3Store
-    from schemas import Contract, topic_name
+    from assay.govern.health import run_health
 
-    def positions_of(contract: Contract) -> dict[int, tuple[int, int, int | None]]:
-        return positions(current, topic_name(contract), ingest_group(contract.name))
-
-    return pipeline_health(
-        S3Store(current),
-        current.bucket_raw,
-        current.bucket_reports,
-        current.contracts(),
-        positions_of,
-    )
+    return run_health(current, current.contracts())
 
 
 def _show(health: Health) -> None:

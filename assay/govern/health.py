@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from assay.config import Settings
 from assay.errors import AssayError
 from assay.pipeline import problems
 from assay.pipeline.problems import Loss, Stall
@@ -84,3 +85,17 @@ def _expired(
         for p, (low, _, committed) in sorted(positions.items())
         if committed is not None and low > committed
     ]
+
+
+def run_health(settings: Settings, contracts: Iterable[Contract]) -> Health:
+    """`pipeline_health` against the real broker and S3 server (what `assay status` shows)."""
+    from assay.pipeline.ingest.consumer import ingest_group, positions
+    from assay.store.objects import S3Store
+    from schemas import topic_name
+
+    def positions_of(contract: Contract) -> dict[int, tuple[int, int, int | None]]:
+        return positions(settings, topic_name(contract), ingest_group(contract.name))
+
+    return pipeline_health(
+        S3Store(settings), settings.bucket_raw, settings.bucket_reports, contracts, positions_of
+    )

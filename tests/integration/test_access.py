@@ -90,13 +90,14 @@ def names(c: Minio, bucket: str, prefix: str | None = None) -> list[str]:
     return [o.object_name or "" for o in c.list_objects(bucket, prefix=prefix, recursive=True)]
 
 
-def test_steward_reads_every_layer_but_releases_and_cannot_put(gateway: Settings) -> None:
+def test_steward_reads_every_layer_and_release_and_cannot_put(gateway: Settings) -> None:
     steward = client(gateway, "steward")
     assert get(steward, gateway.bucket_curated, CURATED_KEY) == b"{}"
     assert get(steward, gateway.bucket_raw, RAW_KEY) == b"{}"
     assert names(steward, gateway.bucket_reports)
     refused(lambda: put(steward, gateway.bucket_curated, "energy_meter/v1/forged.parquet"))
-    refused(lambda: get(steward, gateway.bucket_releases, OWN_RELEASE))
+    assert get(steward, gateway.bucket_releases, OWN_RELEASE) == b"{}"
+    refused(lambda: put(steward, gateway.bucket_releases, "energy_meter/9.9.9/forged.json"))
     refused(lambda: steward.remove_object(gateway.bucket_raw, RAW_KEY))
 
 

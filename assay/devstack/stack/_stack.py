@@ -43,10 +43,11 @@ def make_private(settings: Settings) -> Path:
 
 def services(settings: Settings, *, airflow: bool = True) -> list[Service]:
     """The stack's services in start order (Airflow last: its tasks need the others)."""
+    from assay.devstack.stack.console import Console
     from assay.devstack.stack.kafka import Kafka
     from assay.devstack.stack.s3 import S3Server
 
-    chosen: list[Service] = [Kafka(settings), S3Server(settings)]
+    chosen: list[Service] = [Kafka(settings), S3Server(settings), Console(settings)]
     if airflow:
         chosen.extend(_airflow_services(settings))
     return chosen

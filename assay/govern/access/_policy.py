@@ -14,7 +14,8 @@ exactly what a statement allows; root (the stack's own key) bypasses policies.
                list, read and add (under retention) to releases
     steward    list and read raw, dead letters, curated, quarantine and reports; write
                triage decisions (``decisions/`` of quarantine) and the curated objects of
-               accepted rows (``…/accepted-*`` of curated)
+               accepted rows (``…/accepted-*`` of curated); list and read every release
+               with its versions (the console shows and verifies them)
     pilot-<n>  list and read ``<contract>/`` of the releases bucket, for each granted contract
 
 No role deletes anything anywhere else: an explicit Deny on every bucket wins over any
@@ -186,6 +187,7 @@ def _release_statements(
 ) -> list[dict[str, Any]]:
     found = [
         *_read("Releaser", [keys.releaser], bucket, lists=LIST_VERSIONS),
+        *_read("Steward", [keys.steward], bucket, lists=LIST_VERSIONS),
         statement("ReleaserAdd", [keys.releaser], LOCKED_WRITE, [f"{ARN}{bucket}/*"]),
     ]
     for pilot in sorted(grants):

@@ -136,9 +136,13 @@ def test_steward_writes_decisions_and_accepted_rows_only(policies: dict[str, Any
     assert not allowed(quarantine, "k-steward", "s3:DeleteObject", decision)
 
 
-def test_steward_does_not_see_releases(policies: dict[str, Any]) -> None:
+def test_steward_reads_releases_and_their_versions_but_never_writes(
+    policies: dict[str, Any],
+) -> None:
     releases = policies[BUCKETS["releases"]]
-    assert not allowed(releases, "k-steward", "s3:GetObject", arn("releases", "a"))
+    assert allowed(releases, "k-steward", "s3:GetObjectVersion", arn("releases", "a"))
+    assert allowed(releases, "k-steward", "s3:ListBucketVersions", arn("releases"))
+    assert not allowed(releases, "k-steward", "s3:PutObject", arn("releases", "a"))
 
 
 def test_edge_only_puts_claims(policies: dict[str, Any]) -> None:

@@ -1,0 +1,58 @@
+"""Where the console's data comes from: the store as the steward role, and the checks the
+command line runs (`assay status`, `assay audit`, `assay release verify`).
+
+The console never holds root's keys: `Backend.steward` builds everything from settings
+turned to the steward role, whose policy lets it list and read every layer and the
+releases, and write nothing. Tests build a `Backend` over a `MemoryStore` and a folder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from assay.config import STEWARD, Settings
+from assay.console._query import Tables
+from assay.store.buckets import Buckets
+from assay.store.objects import ObjectStore
+from schemas import Contract
+
+if TYPE_CHECKING:
+    from assay.govern.audit import Audit
+    from assay.govern.health import Health
+
+
+@dataclass(frozen=True)
+class Backend:
+    """Everything a page reads, injectable."""
+
+    buckets: Buckets
+    store: ObjectStore  # every layer and the releases, read-only
+    contracts: tuple[Contract, ...]
+    tables: Callable[[], Tables]  # a DuckDB view of the Parquet layers, per request
+    audit: Callable[[Contract], Audit]
+    health: Callable[[], Health]
+
+    def contract(self, name: str) -> Contract | None:
+        """A shipped contract by name, None if there is none."""
+        return next((c for c in self.contracts if c.name == name), None)
+
+
+def steward_backend(settings: Settings) -> Backend:
+    """The real backend: S3 and Kafka of ``settings``, S3 as the steward role."""
+    from assay.govern.audit import run_audit
+    from assay.govern.health import run_health
+    from assay.govern.releases import LockedS3Store, duckdb_connect
+    from schemas import ContractRegistry
+
+    steward = settings.as_role(STEWARD)
+    contracts = tuple(ContractRegistry.shipped())
+    return Backend(
+        buckets=Buckets.from_settings(steward),
+        store=LockedS3Store(steward),
+        contracts=contracts,
+        tables=lambda: Tables(duckdb_connect(steward), "s3://"),
+        audit=lambda contract: run_audit(steward, contract),
+        health=lambda: run_health(steward, contracts),
+    )

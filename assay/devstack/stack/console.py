@@ -1,0 +1,64 @@
+"""The steward console as a service of the local stack: ``assay console`` on loopback.
+
+On its first start it creates the console's first user, ``admin`` with the admin role, its
+password generated into ``<state>/secrets/console-admin`` (0600); more users come from
+``assay console user add``. It reads the store as the steward role, whose keys `up`
+writes before the console is asked for a page.
+"""
+
+from __future__ import annotations
+
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from assay.devstack.stack._secrets import secret_file, stack_secret
+from assay.devstack.stack._service import Progress, Service
+
+ADMIN = "admin"
+ADMIN_SECRET = "console-admin"
+
+
+class Console(Service):
+    """`assay console --port <console_port>`, bound to 127.0.0.1."""
+
+    name = "console"
+    ready_timeout = 60.0
+
+    @property
+    def ports(self) -> tuple[int, ...]:
+        return (self.settings.console_port,)
+
+    def argv(self) -> list[str]:
+        # The `assay` script of this interpreter's environment (the one running `stack up`).
+        command = str(Path(sys.executable).with_name("assay"))
+        port = str(self.settings.console_port)
+        return [command, "console", "--host", "127.0.0.1", "--port", port]
+
+    def prepare(self, progress: Progress) -> None:
+        from assay.console._users import add_user, users_file
+
+        if users_file(self.settings.state_dir).exists():
+            return
+        password = stack_secret(self.settings.state_dir, ADMIN_SECRET)
+        add_user(self.settings.state_dir, ADMIN, "admin", password)
+        where = secret_file(self.settings.state_dir, ADMIN_SECRET)
+        progress(f"console: user {ADMIN} (admin), password in {where}")
+
+    def probe(self) -> bool:
+        """Ready when the sign-in page answers."""
+        url = f"http://127.0.0.1:{self.settings.console_port}/login"
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                return bool(resp.status == 200)
+        except (urllib.error.URLError, OSError):
+            return False
+
+    def version(self) -> str:
+        from importlib.metadata import version
+
+        return f"assay console {version('assay')}"
+
+    def exports(self) -> dict[str, str]:
+        return {"ASSAY_CONSOLE_URL": f"http://127.0.0.1:{self.settings.console_port}/"}

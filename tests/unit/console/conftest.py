@@ -1,0 +1,72 @@
+"""A console over a store the real pipeline filled (`_world`), with fake audit and health
+results whose texts carry markup too. The store is a `MemoryStore`; its Parquet objects
+are copied to a folder for the DuckDB pages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from assay.console import Backend, add_user, create_app
+from assay.console._auth import Sessions
+from assay.console._query import Tables
+from assay.govern.audit import Audit, Totals
+from assay.govern.health import Health
+from assay.pipeline.problems import Stall
+from assay.store.objects import MemoryStore
+from tests.unit.console._world import BUCKETS, CONTRACT, HOSTILE, PASSWORD, fill, mirror
+
+
+def audit_of(contract: Any) -> Audit:
+    """An unbalanced audit whose discrepancy carries markup."""
+    return Audit(contract.name, {0: Totals(produced=5, curated=4)}, [f"partition 0: {HOSTILE}"])
+
+
+def health() -> Health:
+    """One stalled partition whose error carries markup."""
+    when = "2026-03-01T00:00:00Z"
+    stall = Stall("process_params", "ingest", 0, 7, HOSTILE, "ValueError", False, when, when, 3)
+    return Health(stalls=[stall])
+
+
+@pytest.fixture(scope="session")
+def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[MemoryStore, Path]:
+    store, folder = MemoryStore(), tmp_path_factory.mktemp("objects")
+    fill(store)
+    mirror(store, folder)
+    return store, folder
+
+
+@pytest.fixture
+def backend(world: tuple[MemoryStore, Path]) -> Backend:
+    import duckdb
+
+    store, folder = world
+    return Backend(
+        buckets=BUCKETS,
+        store=store,
+        contracts=(CONTRACT,),
+        tables=lambda: Tables(duckdb.connect(), str(folder)),
+        audit=audit_of,
+        health=health,
+    )
+
+
+@pytest.fixture(scope="session")
+def state_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One state folder with a user of each role (argon2 hashing takes a while: once)."""
+    folder = tmp_path_factory.mktemp("state")
+    for name, role in (("vera", "viewer"), ("stella", "steward"), ("ada", "admin")):
+        add_user(folder, name, role, PASSWORD)
+    return folder
+
+
+@pytest.fixture
+def client(backend: Backend, state_dir: Path) -> Iterator[TestClient]:
+    app = create_app(lambda: backend, Sessions(b"unit-test-key" * 3), state_dir)
+    with TestClient(app, base_url="http://console.test") as web:
+        yield web
