@@ -44,13 +44,30 @@ def blocked_modules() -> set[str]:
         extras = _extras_of(requirement)
         target = allowed if not extras or PROFILE in extras else others
         target.add(_name(requirement))
-    names = others - allowed - {"assay"}
+    names = others - _closure(allowed) - {"assay"}
     modules = metadata.packages_distributions()
     return {
         module
         for module, dists in modules.items()
         if any(d.lower().replace("_", "-") in names for d in dists)
     }
+
+
+def _closure(names: set[str]) -> set[str]:
+    """``names`` and every distribution they require, transitively (without their extras):
+    what a ``reader`` install brings, whether or not another profile also names it."""
+    found, todo = set(), list(names)
+    while todo:
+        name = todo.pop()
+        if name in found:
+            continue
+        found.add(name)
+        try:
+            requirements = metadata.requires(name) or []
+        except metadata.PackageNotFoundError:
+            continue
+        todo += [_name(r) for r in requirements if not _extras_of(r)]
+    return found
 
 
 def run_as_reader(
