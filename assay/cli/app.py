@@ -16,6 +16,7 @@ from assay.cli import (
     contracts,
     datasets,
     demo,
+    deploy,
     ingest,
     lineage,
     release,
@@ -53,6 +54,7 @@ app.add_typer(access.app, name="access")
 app.add_typer(lineage.app, name="lineage")
 app.add_typer(report.app, name="report")
 app.add_typer(store.app, name="store")
+app.add_typer(deploy.app, name="deploy")
 app.command("status")(status.status)
 app.add_typer(retention.app, name="retention")
 app.command("audit")(datasets.audit)

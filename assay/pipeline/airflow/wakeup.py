@@ -8,6 +8,8 @@ fallback interval schedule catches whatever a wake-up missed.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -55,3 +57,17 @@ def connection(bootstrap: str, contract: str, security: KafkaSecurity) -> dict[s
         "max.poll.interval.ms": 30_000,
     }
     return {"conn_type": "kafka", "extra": extra}
+
+
+def connection_variables(
+    bootstrap: str, contracts: Iterable[str], security: KafkaSecurity
+) -> dict[str, str]:
+    """Every contract's watcher connection as Airflow's ``AIRFLOW_CONN_<ID>`` variable: what
+    the local stack hands its Airflow processes and what the deployments under infra/ are
+    generated from, so the two cannot differ."""
+    return {
+        f"AIRFLOW_CONN_{connection_id(name).upper()}": json.dumps(
+            connection(bootstrap, name, security)
+        )
+        for name in contracts
+    }
