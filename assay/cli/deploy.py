@@ -31,3 +31,16 @@ def k8s(
         written = write_files(out, k8s_files(settings(), target))
     for path in written:
         progress(f"wrote {path}")
+
+
+@app.command()
+def compose(
+    out: Annotated[Path, typer.Option(help="Folder to write the files into.")] = Path(
+        "infra/compose"
+    ),
+) -> None:
+    """docker-compose.yml and the broker's start script (Kafka principals, tasks' settings)."""
+    from assay.deploy import compose_files, write_files
+
+    for path in write_files(out, compose_files()):
+        progress(f"wrote {path}")

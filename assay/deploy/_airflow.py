@@ -28,6 +28,7 @@ DAG_FILES = ("assay_pipeline.py",)  # the pipeline's; the smoke DAG is the local
 DAGS_FOLDER = PurePosixPath("/opt/airflow/dags")
 SECRETS = PurePosixPath("/opt/assay/kafka")  # where Strimzi's secrets are mounted
 WATCHER_PASSWORD = "ASSAY_KAFKA_WATCHER_PASSWORD"
+WORKERS = 2  # Celery workers; each runs the tasks of any DAG
 S3_SECRET = "assay-s3-pipeline"  # keys access_key, secret_key: `assay access show pipeline`
 
 
@@ -52,6 +53,7 @@ def values(cluster: str, endpoint: str, contracts: Iterable[str]) -> dict[str, A
     env = _env.task_env(bootstrap, endpoint, Path(password_file(INGEST)), Path(ca_file()))
     return {
         "executor": "CeleryExecutor",
+        "workers": {"replicas": WORKERS},
         "images": {"airflow": {"repository": "REGISTRY/assay-airflow", "tag": "0.1.0"}},
         "config": {"core": {"load_examples": "False", "dags_are_paused_at_creation": "False"}},
         "dags": {"persistence": {"enabled": False}, "gitSync": {"enabled": False}},
@@ -113,5 +115,6 @@ def _chart_secrets() -> dict[str, Any]:
             "metadataSecretName": "assay-airflow-metadata",
             "brokerUrlSecretName": "assay-airflow-broker-url",
         },
+        "redis": {"passwordSecretName": "assay-airflow-redis-password"},
         "postgresql": {"enabled": False},
     }

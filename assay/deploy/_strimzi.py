@@ -100,10 +100,16 @@ def _topic(cluster: str, contract: Contract) -> dict[str, Any]:
 
 def users(cluster: str, grants: Iterable[KafkaGrant]) -> list[dict[str, Any]]:
     """One ``KafkaUser`` per principal of the plan, and the admin (a super user, no ACLs)."""
-    by_principal: dict[str, list[KafkaGrant]] = {ADMIN: []}
-    for grant in grants:
-        by_principal.setdefault(grant.principal, []).append(grant)
-    return [_user(cluster, name, plan) for name, plan in by_principal.items()]
+    grants = list(grants)
+    return [
+        _user(cluster, name, [g for g in grants if g.principal == name])
+        for name in principals(grants)
+    ]
+
+
+def principals(grants: Iterable[KafkaGrant]) -> list[str]:
+    """The admin, then every principal the plan grants something, in the plan's order."""
+    return list(dict.fromkeys([ADMIN, *(g.principal for g in grants)]))
 
 
 def _user(cluster: str, name: str, grants: list[KafkaGrant]) -> dict[str, Any]:

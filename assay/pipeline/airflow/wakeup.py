@@ -59,15 +59,17 @@ def connection(bootstrap: str, contract: str, security: KafkaSecurity) -> dict[s
     return {"conn_type": "kafka", "extra": extra}
 
 
+def connections(
+    bootstrap: str, contracts: Iterable[str], security: KafkaSecurity
+) -> dict[str, dict[str, Any]]:
+    """Every contract's watcher connection by connection id: what the local stack, the
+    deployments under infra/ and `assay access kafka-watchers` all hand Airflow."""
+    return {connection_id(name): connection(bootstrap, name, security) for name in contracts}
+
+
 def connection_variables(
     bootstrap: str, contracts: Iterable[str], security: KafkaSecurity
 ) -> dict[str, str]:
-    """Every contract's watcher connection as Airflow's ``AIRFLOW_CONN_<ID>`` variable: what
-    the local stack hands its Airflow processes and what the deployments under infra/ are
-    generated from, so the two cannot differ."""
-    return {
-        f"AIRFLOW_CONN_{connection_id(name).upper()}": json.dumps(
-            connection(bootstrap, name, security)
-        )
-        for name in contracts
-    }
+    """The same connections as Airflow's ``AIRFLOW_CONN_<ID>`` environment variables."""
+    found = connections(bootstrap, contracts, security)
+    return {f"AIRFLOW_CONN_{cid.upper()}": json.dumps(conn) for cid, conn in found.items()}

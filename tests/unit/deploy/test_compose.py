@@ -1,4 +1,4 @@
-"""infra/compose is checked against the settings code: same task environment, same principals."""
+"""infra/compose is `assay deploy compose`'s output, and reads back as the settings code says."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from assay.deploy import _env
+from assay.deploy import _env, compose_files
 from assay.govern.access import pipeline_kafka_grants
 
 COMPOSE = Path(__file__).resolve().parents[3] / "infra" / "compose"
@@ -17,6 +17,13 @@ COMPOSE = Path(__file__).resolve().parents[3] / "infra" / "compose"
 def compose() -> dict[str, Any]:
     loaded: dict[str, Any] = yaml.safe_load((COMPOSE / "docker-compose.yml").read_text())
     return loaded
+
+
+def test_the_committed_files_are_the_generators_output() -> None:
+    for name, text in compose_files().items():
+        path = COMPOSE / name
+        assert path.read_text(encoding="utf-8") == text, f"{name}: run `assay deploy compose`"
+        assert path.suffix != ".sh" or path.stat().st_mode & 0o111
 
 
 def test_the_tasks_environment_is_the_settings_codes() -> None:
