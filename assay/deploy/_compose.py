@@ -9,6 +9,7 @@ watchers' connections come from ``assay access kafka-watchers``, the local stack
 
 from __future__ import annotations
 
+import re
 from pathlib import Path, PurePosixPath
 
 from assay.deploy import _env, _strimzi
@@ -20,6 +21,7 @@ SECRETS = PurePosixPath("/run/secrets")
 BOOTSTRAP = "kafka:9092"
 ENDPOINT = "http://s3:7070"
 FILES = ("docker-compose.yml", "kafka-start.sh")
+_PLAIN = re.compile(r"[A-Za-z0-9_.:/@+-]+")
 
 
 def compose_files() -> dict[str, str]:
@@ -32,6 +34,7 @@ def compose_files() -> dict[str, str]:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=plain_token,
     )
     context = {"task_env": task_env(), "principals": principals(), "bootstrap": BOOTSTRAP}
     return {name: env.get_template(f"{name}.j2").render(context) for name in FILES}
@@ -45,3 +48,12 @@ def principals() -> list[str]:
 def task_env() -> dict[str, str]:
     password = Path(SECRETS / f"kafka_{INGEST}_password")
     return _env.task_env(BOOTSTRAP, ENDPOINT, password, Path(SECRETS / "kafka_ca_pem"))
+
+
+def plain_token(value: object) -> str:
+    """A rendered value as is, if it needs no quoting in YAML or shell; else a `ValueError`:
+    these templates escape by refusing, as a name or path with spaces or quotes is a mistake."""
+    text = str(value)
+    if not _PLAIN.fullmatch(text):
+        raise ValueError(f"{text!r} is not a plain name, path or URL; it would need quoting")
+    return text
