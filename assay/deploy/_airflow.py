@@ -4,7 +4,8 @@ The image is Airflow's with assay installed (``pip install "assay[full]"``): the
 import the package, and its provider entry point registers with Airflow. The DAG files come
 from the repository's dags/ as a ConfigMap mounted on the DAGs folder, so no image rebuild
 is needed to ship them. Every secret is a reference to a Kubernetes Secret, never a value:
-Strimzi's user and CA secrets for Kafka, secrets the operator creates for S3 and Airflow.
+Strimzi's user and CA secrets for Kafka, secrets the platform owner creates for S3 and Airflow
+(README, "From one machine to a cluster").
 The watchers' connections are the local stack's (`wakeup.connection_variables`), with the
 watcher's password put in by Kubernetes from Strimzi's secret (``$(VAR)`` expansion).
 """
@@ -12,6 +13,7 @@ watcher's password put in by Kubernetes from Strimzi's secret (``$(VAR)`` expans
 from __future__ import annotations
 
 from collections.abc import Iterable
+from importlib.metadata import version
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -23,6 +25,7 @@ from assay.devstack.stack.kafka_auth import INGEST, WATCHER
 from assay.pipeline.airflow import wakeup
 from schemas.kafka_security import KafkaSecurity
 
+IMAGE = "REGISTRY/assay-airflow"  # apache/airflow with `pip install "assay[full]"`, tagged
 DAGS_CONFIGMAP = "assay-dags"
 DAG_FILES = ("assay_pipeline.py",)  # the pipeline's; the smoke DAG is the local stack's
 DAGS_FOLDER = PurePosixPath("/opt/airflow/dags")
@@ -33,10 +36,12 @@ S3_SECRET = "assay-s3-pipeline"  # keys access_key, secret_key: `assay access sh
 
 
 def ca_file() -> PurePosixPath:
+    """Strimzi's cluster CA certificate in Airflow's pods."""
     return SECRETS / "ca" / "ca.crt"
 
 
 def password_file(user: str) -> PurePosixPath:
+    """A Kafka principal's password (its Strimzi user secret) in Airflow's pods."""
     return SECRETS / user / "password"
 
 
@@ -54,7 +59,7 @@ def values(cluster: str, endpoint: str, contracts: Iterable[str]) -> dict[str, A
     return {
         "executor": "CeleryExecutor",
         "workers": {"replicas": WORKERS},
-        "images": {"airflow": {"repository": "REGISTRY/assay-airflow", "tag": "0.1.0"}},
+        "images": {"airflow": {"repository": IMAGE, "tag": version("assay")}},
         "config": {"core": {"load_examples": "False", "dags_are_paused_at_creation": "False"}},
         "dags": {"persistence": {"enabled": False}, "gitSync": {"enabled": False}},
         "env": [{"name": k, "value": v} for k, v in env.items()],
