@@ -275,10 +275,8 @@ def kafka_watchers(
         security = principal_security(current, WATCHER)
         if password_file is not None and security.protocol == "SASL_SSL":
             security = security.model_copy(update={"password_file": password_file})
-        connections = {
-            wakeup.connection_id(c.name): wakeup.connection(current.bootstrap, c.name, security)
-            for c in current.contracts()
-        }
+        names = [c.name for c in current.contracts()]
+        connections = wakeup.connections(current.bootstrap, names, security)
     if ca_file_as is not None:
         for connection in connections.values():
             connection["extra"]["ssl.ca.location"] = ca_file_as

@@ -17,6 +17,7 @@ from assay.cli import (
     contracts,
     datasets,
     demo,
+    deploy,
     ingest,
     lineage,
     release,
@@ -61,6 +62,7 @@ app.add_typer(lineage.app, name="lineage")
 app.add_typer(report.app, name="report")
 app.add_typer(store.app, name="store")
 app.add_typer(console.app, name="console")
+app.add_typer(deploy.app, name="deploy")
 app.command("status")(status.status)
 app.add_typer(retention.app, name="retention")
 app.command("audit")(datasets.audit)

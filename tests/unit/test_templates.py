@@ -20,13 +20,15 @@ def _environments() -> list[tuple[str, ast.Call]]:
 
 
 def _escapes(call: ast.Call) -> bool:
-    """HTML: ``autoescape=True``; Markdown: ``autoescape=False`` with an escaping ``finalize``."""
+    """HTML: ``autoescape=True``; Markdown: ``autoescape=False`` with an escaping ``finalize``;
+    YAML and shell (assay/deploy): a ``finalize`` that refuses whatever would need quoting."""
     keywords = {k.arg: k.value for k in call.keywords}
     autoescape = keywords.get("autoescape")
     if isinstance(autoescape, ast.Constant) and autoescape.value is True:
         return True
     finalize = keywords.get("finalize")
-    return finalize is not None and "escape_markdown" in ast.unparse(finalize)
+    names = ("escape_markdown", "plain_token")
+    return finalize is not None and any(n in ast.unparse(finalize) for n in names)
 
 
 def test_every_environment_escapes() -> None:

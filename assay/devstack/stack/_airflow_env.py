@@ -5,7 +5,6 @@ Kept apart from the services so that what a task process inherits is one readabl
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -54,9 +53,5 @@ def kafka_connections(settings: Settings) -> dict[str, str]:
     from assay.pipeline.airflow import wakeup
 
     security = principal_security(settings, WATCHER)
-    return {
-        f"AIRFLOW_CONN_{wakeup.connection_id(c.name).upper()}": json.dumps(
-            wakeup.connection(settings.bootstrap, c.name, security)
-        )
-        for c in settings.contracts()
-    }
+    names = [c.name for c in settings.contracts()]
+    return wakeup.connection_variables(settings.bootstrap, names, security)

@@ -8,6 +8,8 @@ fallback interval schedule catches whatever a wake-up missed.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -55,3 +57,19 @@ def connection(bootstrap: str, contract: str, security: KafkaSecurity) -> dict[s
         "max.poll.interval.ms": 30_000,
     }
     return {"conn_type": "kafka", "extra": extra}
+
+
+def connections(
+    bootstrap: str, contracts: Iterable[str], security: KafkaSecurity
+) -> dict[str, dict[str, Any]]:
+    """Every contract's watcher connection by connection id: what the local stack, the
+    deployments under infra/ and `assay access kafka-watchers` all hand Airflow."""
+    return {connection_id(name): connection(bootstrap, name, security) for name in contracts}
+
+
+def connection_variables(
+    bootstrap: str, contracts: Iterable[str], security: KafkaSecurity
+) -> dict[str, str]:
+    """The same connections as Airflow's ``AIRFLOW_CONN_<ID>`` environment variables."""
+    found = connections(bootstrap, contracts, security)
+    return {f"AIRFLOW_CONN_{cid.upper()}": json.dumps(conn) for cid, conn in found.items()}
