@@ -13,6 +13,7 @@ This package imports only ``schemas`` of assay.
 
 from validators._checks import compile_checks
 from validators._errors import ValidatorError
+from validators._html import data_docs_css
 from validators._report import dumps_result
 from validators._sample import sample_table
 from validators._split import with_quarantine_columns
@@ -23,6 +24,7 @@ __all__ = [
     "ValidationOutcome",
     "ValidatorError",
     "compile_checks",
+    "data_docs_css",
     "dumps_result",
     "identity_reason",
     "sample_table",

@@ -12,14 +12,20 @@ the page inert whatever GX does:
    objects, ``<base>``, external stylesheets, ``on…`` handlers or ``javascript:`` URLs,
    with ``CONTENT_SECURITY_POLICY`` as the first thing in ``<head>`` (S3 servers cannot
    send that header). GX's page scripts and CDN styles go too: the policy would block
-   them, and the page is complete without them.
+   them, and the page is complete without them. GX's vendor banner (the top bar with its
+   logo, the newsletter footer) goes as well, and so do links to pages of a GX site that
+   does not exist (Home, the suite page): an ``<a>`` keeps its text and only ``#`` links.
+   In their place comes ``data_docs.css`` (ours, in this package), the layout the page
+   needs from the Bootstrap it can no longer load, inside the page: nothing is fetched.
 """
 
 from __future__ import annotations
 
 import html
 import re
+from functools import cache
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
 from schemas import csp_meta
@@ -32,11 +38,15 @@ _STRUCTURE = frozenset(
 )
 _TOKEN = re.compile(r"assayvalue(\d{8})z")
 #: Dropped with everything inside them.
-_DROPPED = frozenset({"script", "iframe", "frameset", "object", "applet", "noembed"})
+_DROPPED = frozenset({"script", "iframe", "frameset", "object", "applet", "noembed", "footer"})
+#: GX's banner bar: ``<nav class="navbar … sticky-top …">`` (the table of contents stays).
+_BANNER = "sticky-top"
 #: Dropped; they have no content.
 _VOID_DROPPED = frozenset({"base", "link", "embed", "frame"})
 _URLS = frozenset({"href", "src", "action", "formaction", "xlink:href", "data", "poster"})
 _INVISIBLE = re.compile(r"[\x00-\x20\x7f]+")
+#: A ``url(…)`` in a stylesheet that would load something (GX's logo, its fonts).
+_CSS_URL = re.compile(r"url\(\s*(?!['\"]?data:)[^)]*\)", re.IGNORECASE)
 
 
 def tokenised(result: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
@@ -80,7 +90,13 @@ def inert_page(page: str) -> str:
     writer.feed(page)
     writer.close()
     text = "".join(writer.out)
-    return text if writer.headed else csp_meta() + text
+    return text if writer.headed else csp_meta() + f"<style>{data_docs_css()}</style>" + text
+
+
+@cache
+def data_docs_css() -> str:
+    """The layout a Data Docs page needs without Bootstrap; a stylesheet of this package."""
+    return (Path(__file__).with_name("data_docs.css")).read_text(encoding="utf-8")
 
 
 class _Writer(HTMLParser):
@@ -92,14 +108,16 @@ class _Writer(HTMLParser):
         self.raw = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if (self.skipping and tag == self.skipping[0]) or (not self.skipping and tag in _DROPPED):
+        if (self.skipping and tag == self.skipping[0]) or (
+            not self.skipping and _drops(tag, attrs)
+        ):
             self.skipping.append(tag)  # counted, so a nested one does not end the skip early
         if self.skipping or tag in _VOID_DROPPED or _http_equiv(tag, attrs):
             return
         self.out.append(f"<{tag}{''.join(_attribute(tag, n, v) for n, v in attrs)}>")
         self.raw = tag == "style"
         if tag == "head" and not self.headed:
-            self.out.append(csp_meta())
+            self.out.append(csp_meta() + f"<style>{data_docs_css()}</style>")
             self.headed = True
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -118,11 +136,19 @@ class _Writer(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if not self.skipping:
-            self.out.append(data if self.raw else html.escape(data, quote=False))
+            self.out.append(
+                _CSS_URL.sub("none", data) if self.raw else html.escape(data, quote=False)
+            )
 
     def handle_decl(self, decl: str) -> None:
         if decl.lower().startswith("doctype"):
             self.out.append("<!DOCTYPE html>")
+
+
+def _drops(tag: str, attrs: list[tuple[str, str | None]]) -> bool:
+    """True for an element dropped with its content: active ones, and GX's banner."""
+    classes = (dict(attrs).get("class") or "").split()
+    return tag in _DROPPED or (tag == "nav" and _BANNER in classes)
 
 
 def _http_equiv(tag: str, attrs: list[tuple[str, str | None]]) -> bool:
@@ -133,6 +159,8 @@ def _http_equiv(tag: str, attrs: list[tuple[str, str | None]]) -> bool:
 def _attribute(tag: str, name: str, value: str | None) -> str:
     if name.startswith("on") or (name in _URLS and value is not None and _active(tag, value)):
         return ""
+    if tag == "a" and name == "href" and not (value or "").startswith("#"):
+        return ""  # a page of a GX site that is not there, or GX's own web site
     return f" {name}" if value is None else f' {name}="{html.escape(value, quote=True)}"'
 
 

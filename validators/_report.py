@@ -17,7 +17,8 @@ Data Docs is GX's own validation page (``ValidationResultsPageRenderer`` and
 ``DefaultJinjaPageView``), rendered to one HTML string without a data context, then
 made inert (``_html``): every value shown as text, nothing that runs, loads or navigates,
 and a Content-Security-Policy in the page. GX's CDN styles and scripts are left out, so
-the page is plain but complete, online or not.
+the page is plain but complete, online or not. Derived columns (``_ok_type__seq``) are
+internal names: the page shows the contract fields their rule reads instead.
 """
 
 from __future__ import annotations
@@ -105,8 +106,20 @@ def dumps_result(result: dict[str, Any]) -> bytes:
 
 def render_data_docs(result: dict[str, Any]) -> str:
     """The Data Docs page of one validation result: one inert, self-contained HTML string."""
-    swapped, texts = tokenised(result)
+    swapped, texts = tokenised(_fields_named(result))
     return inert_page(restored(render_validation_page(swapped), texts))
+
+
+def _fields_named(result: dict[str, Any]) -> dict[str, Any]:
+    """A copy whose derived columns are named by the fields their rule reads."""
+    named = copy.deepcopy(result)
+    for item in named.get("results", ()):
+        config = item.get("expectation_config") or {}
+        kwargs = config.get("kwargs") or {}
+        fields = (config.get("meta") or {}).get("fields") or ()
+        if str(kwargs.get("column", "")).startswith("_") and fields:
+            kwargs["column"] = ", ".join(map(str, fields))
+    return named
 
 
 def write_data_docs(html: str, folder: str | Path) -> Path:

@@ -21,9 +21,11 @@ import enum
 import json
 import time
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from assay.errors import AssayError
 from assay.pipeline.problems import SegmentFailed
@@ -191,7 +193,7 @@ def validate_segment(
     before, tail = _state_before(store, buckets, contract, raw_key, previous)
     judged = judge_identity(raw, contract, load_signers(store, buckets.reports))
     deduped = drop_duplicates(judged.passing, before, seg.stem, contract)
-    outcome = validate_table(contract, deduped.table, context=tail)
+    outcome = validate_table(contract, deduped.table, context=tail, now=_run_time(raw))
     pipeline_rules = _pipeline_rules(contract, judged.failed, deduped)
     quarantined = _with_pipeline_rules(outcome.quarantined, pipeline_rules)
     curated_keys = _write_curated(store, buckets, contract, seg, outcome.passing)
@@ -380,6 +382,19 @@ def _write_quarantine(
     meta = {"segment": seg.stem, "rows": str(rows.num_rows), "contract-version": contract.version}
     store.put(buckets.quarantine, key, to_parquet(rows, {"assay.segment": seg.stem}), meta, PARQUET)
     return key
+
+
+def _run_time(raw: pa.Table) -> datetime:
+    """When a segment's report is stamped: its latest ingest time, as a re-run stamps it too.
+
+    A segment whose readings were all duplicates (or that has none) still has its raw
+    ingest times; only one with no readings at all is stamped with the validation time,
+    never 1970.
+    """
+    latest = (
+        pc.max(raw.column("ingest_time")).as_py() if "ingest_time" in raw.column_names else None
+    )
+    return latest if isinstance(latest, datetime) else datetime.now(UTC)
 
 
 def _write_reports(

@@ -166,3 +166,20 @@ def test_reports_are_stored_inert(energy: Contract) -> None:
     assert executable_markup(store.get(*docs).decode()) == []
     stored = store.get(*result)
     assert b"<" not in stored and hostile in json.dumps(json.loads(stored))
+
+
+def test_a_segment_of_only_duplicates_is_stamped_with_its_own_ingest_time(
+    energy: Contract,
+) -> None:
+    replay = {wire.HEADER_REPLAY: "1"}
+    records = [record(i, reading(i)) for i in range(5)]
+    records += [record(5 + i, reading(i), headers=replay) for i in range(5)]
+    store = MemoryStore()
+    log = memory_log(records)
+    land_partition(log, store, LandingBuckets(raw="raw", deadletter="dead"), energy, max_records=5)
+    first, again = curation.validate_pending(store, BUCKETS, energy, 0)
+    assert again.duplicates == 5 and again.curated == again.quarantined == 0
+    for summary in (first, again):
+        key = summary.raw_key.removesuffix(".parquet") + "/validation.json"
+        run = json.loads(store.get("rep", key))["meta"]["run_id"]["run_time"]
+        assert run.startswith("2026-03-01T08:00:04.5"), run
