@@ -67,13 +67,14 @@ def _escaped(text: str, i: int) -> str:
 
 def _joins_domain(text: str, i: int) -> bool:
     """A ``.`` that a linkifier could read as part of a host name (``www.x``, ``plant.cn``,
-    ``0.AC``): after ``www``, or after a word character and before two letters or more (a
-    top-level domain is never one letter). An entity there splits the text so no renderer
+    ``0.AC``, ``a+.ac``): after ``www``, or after any character but a space and before two
+    letters or more (a top-level domain is never one letter; linkifiers take ``+``, ``~`` and
+    more into a host). An entity there splits the text so no renderer
     makes it a link; ``12.5`` and ``kW.h`` stay as they are."""
     if text[max(0, i - 3) : i].lower() == "www":
         return True
     before, after = text[i - 1 : i], text[i + 1 : i + 3]
-    return len(after) == 2 and after.isalpha() and (before.isalnum() or before in "-_")
+    return len(after) == 2 and after.isalpha() and not before.isspace()
 
 
 def markdown_code(value: Any) -> str:

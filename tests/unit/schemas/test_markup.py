@@ -60,7 +60,7 @@ def test_arbitrary_text_renders_as_itself_and_runs_nothing(text: str) -> None:
 
 #: Bare host names a linkifier turns into links (``plant.cn``, ``0.AC``, ``www.x``), in text.
 HOSTS = st.from_regex(
-    r"[\w~%+-]{0,6}(\.[A-Za-z][A-Za-z0-9]{1,5}){1,3}(/[\w.]{0,4})?", fullmatch=True
+    r"[\w~%+!$&*=@:-]{0,6}(\.[A-Za-z][A-Za-z0-9]{1,5}){1,3}(/[\w.]{0,4})?", fullmatch=True
 )
 
 
