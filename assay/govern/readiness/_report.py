@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assay.govern.readiness._figures import readiness_figures
+from assay.govern.readiness._figures import Organisation, readiness_figures
 from assay.govern.readiness._inputs import Buckets, load_inputs
 from assay.govern.readiness._render import render_html, render_pdf
 from assay.store.objects import HTML, ObjectStore
@@ -55,6 +55,7 @@ def build_report(
     folder: Path,
     endpoint: str,
     progress: Progress = lambda _: None,
+    organisation: Organisation | None = None,
 ) -> Report:
     """Compute, render, write locally and upload one release's readiness report."""
     inputs = load_inputs(store, buckets, contract, version)
@@ -62,7 +63,7 @@ def build_report(
         f"read {len(inputs.data)} release files, {len(inputs.summaries)} segment reports, "
         f"{len(inputs.quarantine)} quarantine objects"
     )
-    figures = readiness_figures(inputs)
+    figures = readiness_figures(inputs, organisation)
     html = render_html(figures, endpoint, buckets.releases)
     progress("rendered HTML; rendering PDF")
     files = {

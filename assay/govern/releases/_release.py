@@ -40,6 +40,7 @@ from assay.govern.releases._lock import CLAIM, LOCK, LockTerms, lock_record, put
 from assay.govern.releases._masking import METHOD, FieldTreatment, plan_masking
 from assay.govern.releases._masking_key import KDF, SALT, MaskingKey
 from assay.govern.releases._offline import sums_object
+from assay.govern.releases._provenance import data_provenance
 from assay.govern.releases._quality import quality_summary
 from assay.store.layout import release_prefix
 from assay.store.objects import ObjectStore
@@ -170,7 +171,7 @@ def manifest_body(
     sources = [s for f in files for s in f.entry.sources]
     segments = _lineage.segments_of(sources)
     reports = [_lineage.segment_reports(store, buckets, c, seg) for seg in segments]
-    return {
+    body = {
         "format": _manifest.FORMAT,
         "release": {
             "contract": c.name,
@@ -194,6 +195,7 @@ def manifest_body(
         "quality": quality_summary([s for _, s in reports if s is not None]),
         "lock": terms.to_dict(),
     }
+    return body | {"data_provenance": data_provenance(body, release_url(buckets, request))}
 
 
 def _contract(c: Contract) -> dict[str, Any]:
