@@ -13,12 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from markupsafe import escape
 from minio.commonconfig import ENABLED
 from minio.versioningconfig import VersioningConfig
 from typer.testing import CliRunner
 
 from assay.cli.app import app
 from assay.config import Settings
+from assay.govern.readiness._standards import figure
 from assay.govern.releases import (
     Buckets,
     LockedS3Store,
@@ -36,6 +38,11 @@ from schemas import load_contract, wire
 pytestmark = pytest.mark.integration
 
 TOPIC = "assay.process_params.v1"
+ORGANISATION = {
+    "enterprise_name": "佛山示例精密注塑有限公司 Foshan Example Precision Moulding Co., Ltd.",
+    "data_steward": "王芳 Wang Fang, data steward, wang.fang@example.cn",
+    "enterprise_sites": json.dumps({"plant-it": "二号厂区 Plant 2, Foshan"}, ensure_ascii=False),
+}
 BADGE = "BADGE-4040"
 
 
@@ -135,6 +142,8 @@ def test_the_command_renders_and_uploads_the_report(
     access, secret = settings.s3_credentials()
     monkeypatch.setenv("ASSAY_S3_ACCESS_KEY", access)
     monkeypatch.setenv("ASSAY_S3_SECRET_KEY", secret)
+    for key, value in ORGANISATION.items():
+        monkeypatch.setenv(f"ASSAY_{key.upper()}", value)
     result = CliRunner().invoke(
         app, ["report", "readiness", "process_params", "1.0.0", "--output", str(tmp_path)]
     )
@@ -162,3 +171,45 @@ def test_the_command_renders_and_uploads_the_report(
     html = (tmp_path / "readiness.html").read_text()
     assert BADGE not in html and 'src="http' not in html
     assert settings.endpoint in html  # the load snippets point at this server
+    assert figures["organisation"] == {
+        "enterprise": ORGANISATION["enterprise_name"],
+        "steward": ORGANISATION["data_steward"],
+        "sites": [
+            {
+                "site": "plant-it",
+                "name": "二号厂区 Plant 2, Foshan",
+                "rows": manifest["totals"]["rows"],
+            }
+        ],
+    }
+    assert all(escape(v) in html for v in ("佛山示例精密注塑有限公司", "王芳", "二号厂区 Plant 2"))
+    assert_every_met_clause_has_its_evidence(figures, settings, manifest)
+
+
+def assert_every_met_clause_has_its_evidence(
+    figures: dict[str, Any], settings: Settings, manifest: dict[str, Any]
+) -> None:
+    """Each clause the map claims as met points at evidence this release really holds: the
+    figure is in readiness.json, the file is an object of the release (or a key of its
+    manifest), the rule checked rows."""
+    store, prefix = S3Store(settings), "process_params/1.0.0/"
+    met = [c for s in figures["standards"] for c in s["clauses"] if c["claimed"] == "met"]
+    assert len(met) >= 10 and all(c["status"] == "met" for c in met)
+    for clause in met:
+        for e in clause["evidence"]:
+            path, _, key = e["ref"].partition("#")
+            if e["kind"] == "figure":
+                assert figure(figures, e["ref"]) not in (None, [], {}), e
+            elif e["kind"] == "file":
+                assert store.head(settings.bucket_releases, prefix + path) is not None, e
+                assert not key or manifest[key], e
+            else:
+                assert (
+                    sum(
+                        r["checked"]
+                        for d in figures["quality"]["dimensions"]
+                        for r in d["rules"]
+                        if r["kind"] == e["ref"]
+                    )
+                    > 0
+                ), e
