@@ -4,7 +4,7 @@
 releases bucket (``<contract>/<version>/``): deterministic Parquet with restricted fields
 dropped or pseudonymised (with a key of its own, derived from the master masking key),
 ``manifest.json`` (format in ``_manifest``), a bilingual
-``README.md`` card, ``croissant.json`` (Croissant 1.1 + RAI) and ``lock.json``, every
+``README.md`` card, ``croissant.json`` (Croissant 1.1 + RAI 1.0) and ``lock.json``, every
 object under S3 object-lock retention. ``verify_release`` recomputes every checksum;
 ``open_release`` hands the data to pyarrow (and from there pandas, Polars, DuckDB).
 """

@@ -5,7 +5,7 @@ Layout in the releases bucket (the bucket holds nothing else, so no extra prefix
     <contract>/<version>/claim.json       first: who got to create this version
     <contract>/<version>/data/<date>/<site>-<nnnn>.parquet
     <contract>/<version>/README.md        dataset card (简体中文, English)
-    <contract>/<version>/croissant.json   Croissant 1.1 + RAI
+    <contract>/<version>/croissant.json   Croissant 1.1 + RAI 1.0, PROV-O
     <contract>/<version>/<contract>.yaml  the contract; odcs.yaml: the same as ODCS v3.1.0
     <contract>/<version>/manifest.json    written after everything it lists
     <contract>/<version>/SHA256SUMS       the manifest's sum and every file's (sha256sum -c)
