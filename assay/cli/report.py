@@ -31,6 +31,7 @@ def readiness(
     enterprise_name, enterprise_sites and data_steward (ASSAY_ENTERPRISE_NAME, ...).
     """
     output = out_path or output
+    from assay.govern.lineage import events_file, read_events
     from assay.govern.readiness import Buckets, Organisation, build_report
     from assay.store.objects import S3Store
 
@@ -39,12 +40,15 @@ def readiness(
         folder = output or current.state_dir / "reports" / f"{contract}-{version}"
         buckets = Buckets.from_settings(current)
         org = Organisation(current.enterprise_name, current.data_steward, current.enterprise_sites)
+        events = read_events(events_file(current))
         report = build_report(
-            S3Store(current), buckets, contract, version, folder, current.endpoint, progress, org
-        )
+            S3Store(current), buckets, contract, version, folder, current.endpoint, progress, org,
+            events,
+        )  # fmt: skip
     totals = report.figures["totals"]
     out.print(
-        f"[green]readiness report[/green] {folder}/readiness.{{html,pdf,json}} and "
+        f"[green]readiness report[/green] {folder}/readiness.{{html,pdf,json}}, "
+        f"provenance.jsonld and "
         f"s3://{report.bucket}/{report.prefix} — {totals['rows']:,} rows, "
         f"{totals['sites']} sites, {totals['devices']} devices"
     )

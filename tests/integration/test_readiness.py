@@ -29,6 +29,7 @@ from assay.govern.releases import (
     ReleaseRequest,
     create_release,
 )
+from assay.govern.releases._provenance import activities
 from assay.pipeline.ingest import landing
 from assay.pipeline.ingest.deadletter import Record
 from assay.pipeline.validate import curation
@@ -150,7 +151,7 @@ def test_the_command_renders_and_uploads_the_report(
     assert result.exit_code == 0, result.output
 
     store = S3Store(settings)
-    for name in ("readiness.html", "readiness.pdf", "readiness.json"):
+    for name in ("readiness.html", "readiness.pdf", "readiness.json", "provenance.jsonld"):
         uploaded = store.get(settings.bucket_reports, f"readiness/process_params/1.0.0/{name}")
         assert uploaded == (tmp_path / name).read_bytes()
     assert (tmp_path / "readiness.pdf").read_bytes().startswith(b"%PDF")
@@ -183,6 +184,11 @@ def test_the_command_renders_and_uploads_the_report(
         ],
     }
     assert all(escape(v) in html for v in ("佛山示例精密注塑有限公司", "王芳", "二号厂区 Plant 2"))
+    # The release was made without `release create`, so the event log lacks its run: it shows.
+    prov = figures["provenance"]
+    assert prov["runs"] == 1 + 2 * len(manifest["lineage"]["segments"])
+    assert prov["found"] + len(prov["missing"]) == prov["runs"]
+    assert prov["missing"][0] == activities(manifest)[0]["@id"]
     assert_every_met_clause_has_its_evidence(figures, settings, manifest)
 
 

@@ -16,6 +16,7 @@ else, so whoever holds the release and the reports bucket can recompute each num
     lineage    producers, topics/partitions with offset ranges, segments -> release files
     checksums  manifest sha256, data files and documents with sha256
     organisation  enterprise, steward and sites as configured (null when not set)
+    provenance the release's runs found in the OpenLineage events (``provenance.jsonld``)
     standards  per standard the clauses evidenced, their evidence and status (`_standards`)
 """
 
@@ -29,6 +30,7 @@ from typing import Any
 import pyarrow as pa
 
 from assay.govern.readiness._inputs import Inputs, RuleCheck
+from assay.govern.readiness._prov import prov_summary, release_prov
 from assay.govern.readiness._quarantine import quarantine_figures
 from assay.govern.readiness._standards import standards_map
 from assay.govern.releases._quality import quality_summary
@@ -39,12 +41,15 @@ FORMAT = "assay.readiness/1"
 _COUNTS = ("readings", "curated", "quarantined", "duplicates", "dead_readings")
 
 
-def readiness_figures(inputs: Inputs, organisation: Organisation | None = None) -> dict[str, Any]:
-    """All figures of one release's readiness report."""
+def readiness_figures(
+    inputs: Inputs, organisation: Organisation | None = None, prov: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """All figures of one release's readiness report; ``prov`` is its `release_prov`."""
     figures = release_figures(inputs)
     org = organisation or Organisation()
     return figures | {
         "organisation": org.figures(figures["coverage"]["sites"]),
+        "provenance": prov_summary(prov or release_prov(inputs.manifest, [])),
         "standards": standards_map(figures, inputs.manifest),
     }
 
