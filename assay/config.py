@@ -231,6 +231,19 @@ class Settings(BaseSettings):
         "grant-pilot`)",
     )
 
+    enterprise_name: str = Field(
+        default="", description="the enterprise that applies with its releases (readiness report)"
+    )
+    enterprise_sites: dict[str, str] = Field(
+        default_factory=dict,
+        description="site id as in the data -> the site's name and address (readiness report)",
+    )
+    data_steward: str = Field(
+        default="",
+        description="the data steward responsible for releases: name, role, contact "
+        "(readiness report)",
+    )
+
     openlineage_url: str = Field(
         default="", description="OpenLineage HTTP endpoint (e.g. Marquez); events also go to a file"
     )

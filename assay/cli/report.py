@@ -25,21 +25,30 @@ def readiness(
     ] = None,
     output: OldOutput = None,
 ) -> None:
-    """Render a release's bilingual training-readiness report (HTML, PDF, figures JSON)."""
+    """Render a release's bilingual training-readiness report (HTML, PDF, figures JSON).
+
+    It names the enterprise, its sites and the responsible steward from the settings
+    enterprise_name, enterprise_sites and data_steward (ASSAY_ENTERPRISE_NAME, ...).
+    """
     output = out_path or output
-    from assay.govern.readiness import Buckets, build_report
+    from assay.govern.lineage import events_file, read_events
+    from assay.govern.readiness import Buckets, Organisation, build_report
     from assay.store.objects import S3Store
 
     with user_errors():
         current = settings("s3").as_role(RELEASER)
         folder = output or current.state_dir / "reports" / f"{contract}-{version}"
         buckets = Buckets.from_settings(current)
+        org = Organisation(current.enterprise_name, current.data_steward, current.enterprise_sites)
+        events = read_events(events_file(current))
         report = build_report(
-            S3Store(current), buckets, contract, version, folder, current.endpoint, progress
-        )
+            S3Store(current), buckets, contract, version, folder, current.endpoint, progress, org,
+            events,
+        )  # fmt: skip
     totals = report.figures["totals"]
     out.print(
-        f"[green]readiness report[/green] {folder}/readiness.{{html,pdf,json}} and "
+        f"[green]readiness report[/green] {folder}/readiness.{{html,pdf,json}}, "
+        f"provenance.jsonld and "
         f"s3://{report.bucket}/{report.prefix} — {totals['rows']:,} rows, "
         f"{totals['sites']} sites, {totals['devices']} devices"
     )

@@ -13,12 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from markupsafe import escape
 from minio.commonconfig import ENABLED
 from minio.versioningconfig import VersioningConfig
 from typer.testing import CliRunner
 
 from assay.cli.app import app
 from assay.config import Settings
+from assay.govern.readiness._standards import figure
 from assay.govern.releases import (
     Buckets,
     LockedS3Store,
@@ -27,6 +29,7 @@ from assay.govern.releases import (
     ReleaseRequest,
     create_release,
 )
+from assay.govern.releases._provenance import activities
 from assay.pipeline.ingest import landing
 from assay.pipeline.ingest.deadletter import Record
 from assay.pipeline.validate import curation
@@ -36,6 +39,11 @@ from schemas import load_contract, wire
 pytestmark = pytest.mark.integration
 
 TOPIC = "assay.process_params.v1"
+ORGANISATION = {
+    "enterprise_name": "佛山示例精密注塑有限公司 Foshan Example Precision Moulding Co., Ltd.",
+    "data_steward": "王芳 Wang Fang, data steward, wang.fang@example.cn",
+    "enterprise_sites": json.dumps({"plant-it": "二号厂区 Plant 2, Foshan"}, ensure_ascii=False),
+}
 BADGE = "BADGE-4040"
 
 
@@ -137,13 +145,15 @@ def test_the_command_renders_and_uploads_the_report(
     access, secret = settings.s3_credentials()
     monkeypatch.setenv("ASSAY_S3_ACCESS_KEY", access)
     monkeypatch.setenv("ASSAY_S3_SECRET_KEY", secret)
+    for key, value in ORGANISATION.items():
+        monkeypatch.setenv(f"ASSAY_{key.upper()}", value)
     result = CliRunner().invoke(
         app, ["report", "readiness", "process_params", "1.0.0", "--output", str(tmp_path)]
     )
     assert result.exit_code == 0, result.output
 
     store = S3Store(settings)
-    for name in ("readiness.html", "readiness.pdf", "readiness.json"):
+    for name in ("readiness.html", "readiness.pdf", "readiness.json", "provenance.jsonld"):
         uploaded = store.get(settings.bucket_reports, f"readiness/process_params/1.0.0/{name}")
         assert uploaded == (tmp_path / name).read_bytes()
     assert (tmp_path / "readiness.pdf").read_bytes().startswith(b"%PDF")
@@ -164,3 +174,50 @@ def test_the_command_renders_and_uploads_the_report(
     html = (tmp_path / "readiness.html").read_text()
     assert BADGE not in html and 'src="http' not in html
     assert settings.endpoint in html  # the load snippets point at this server
+    assert figures["organisation"] == {
+        "enterprise": ORGANISATION["enterprise_name"],
+        "steward": ORGANISATION["data_steward"],
+        "sites": [
+            {
+                "site": "plant-it",
+                "name": "二号厂区 Plant 2, Foshan",
+                "rows": manifest["totals"]["rows"],
+            }
+        ],
+    }
+    assert all(escape(v) in html for v in ("佛山示例精密注塑有限公司", "王芳", "二号厂区 Plant 2"))
+    # The release was made without `release create`, so the event log lacks its run: it shows.
+    prov = figures["provenance"]
+    assert prov["runs"] == 1 + 2 * len(manifest["lineage"]["segments"])
+    assert prov["found"] + len(prov["missing"]) == prov["runs"]
+    assert prov["missing"][0] == activities(manifest)[0]["@id"]
+    assert_every_met_clause_has_its_evidence(figures, settings, manifest)
+
+
+def assert_every_met_clause_has_its_evidence(
+    figures: dict[str, Any], settings: Settings, manifest: dict[str, Any]
+) -> None:
+    """Each clause the map claims as met points at evidence this release really holds: the
+    figure is in readiness.json, the file is an object of the release (or a key of its
+    manifest), the rule checked rows."""
+    store, prefix = S3Store(settings), "process_params/1.0.0/"
+    met = [c for s in figures["standards"] for c in s["clauses"] if c["claimed"] == "met"]
+    assert len(met) >= 10 and all(c["status"] == "met" for c in met)
+    for clause in met:
+        for e in clause["evidence"]:
+            path, _, key = e["ref"].partition("#")
+            if e["kind"] == "figure":
+                assert figure(figures, e["ref"]) not in (None, [], {}), e
+            elif e["kind"] == "file":
+                assert store.head(settings.bucket_releases, prefix + path) is not None, e
+                assert not key or manifest[key], e
+            else:
+                assert (
+                    sum(
+                        r["checked"]
+                        for d in figures["quality"]["dimensions"]
+                        for r in d["rules"]
+                        if r["kind"] == e["ref"]
+                    )
+                    > 0
+                ), e

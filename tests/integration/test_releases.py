@@ -11,6 +11,8 @@ import hashlib
 import io
 import json
 import logging
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -237,7 +239,9 @@ def test_mlcroissant_reads_the_records_with_checksums(
         LockedS3Store(settings), buckets.releases, "process_params", "1.0.0", tmp_path / "r"
     )
     dataset = mlc.Dataset(jsonld=str(folder / "croissant.json"))
+    assert dataset.metadata.ctx.issues.errors == dataset.metadata.ctx.issues.warnings == set()
     assert len(list(dataset.records("readings"))) == released["totals"]["rows"]
+    assert [r["splits/name"] for r in dataset.records("splits")] == ["train"]
     for f in released["files"]:  # each of these reads checks the file's sha256
         assert len(list(dataset.records(f"file:{f['path']}"))) == f["rows"]
 
@@ -251,6 +255,25 @@ def test_mlcroissant_reads_the_records_with_checksums(
         assert "Hash of downloaded file" in str(failed.value.__cause__)
     finally:
         logging.disable(logging.NOTSET)
+
+
+def test_mlcroissant_validate_passes_without_a_warning(
+    world: tuple[Settings, Buckets], released: dict[str, Any], tmp_path: Path
+) -> None:
+    settings, buckets = world
+    folder = download_release(
+        LockedS3Store(settings), buckets.releases, "process_params", "1.0.0", tmp_path / "r"
+    )
+    command = [str(Path(sys.executable).parent / "mlcroissant"), "validate"]
+    done = subprocess.run(
+        [*command, "--jsonld", str(folder / "croissant.json")], capture_output=True, text=True
+    )
+    logged = [
+        line for line in done.stderr.splitlines() if line[:1] in "WEF" and line[1:5].isdigit()
+    ]
+    assert (done.returncode, logged) == (0, [])
+    doc = json.loads((folder / "croissant.json").read_text())
+    assert "http://mlcommons.org/croissant/RAI/1.0" in doc["conformsTo"]
 
 
 def test_duckdb_and_polars_read_the_release_from_the_server(

@@ -7,6 +7,8 @@ spec: job namespace ``assay`` (``ingest.<contract>`` …), datasets ``kafka://<b
 / ``<topic>`` and ``s3://<bucket>`` / ``<contract>/v<major>`` (one dataset per contract
 version and layer; a release is ``<contract>/<version>`` in the releases bucket).
 
+`prov_document` turns the events of chosen runs into W3C PROV-O (JSON-LD).
+
 Events always go, one JSON line each, to ``<state>/lineage/events.jsonl``, and also to
 ``ASSAY_OPENLINEAGE_URL`` when set. Lineage never fails the pipeline: a transport that
 fails is logged as a warning and counted in `failures`.
@@ -32,6 +34,7 @@ from assay.govern.lineage._facets import (
 )
 from assay.govern.lineage._graph import Edge, lineage_edges, read_events, render
 from assay.govern.lineage._parent import ParentRun, parent_facets, parent_run_of
+from assay.govern.lineage._prov import prov_document
 from assay.govern.lineage._transport import (
     JsonlTransport,
     events_file,
@@ -58,6 +61,7 @@ __all__ = [
     "lineage_edges",
     "parent_facets",
     "parent_run_of",
+    "prov_document",
     "quality_metrics_facet",
     "read_events",
     "release_events",

@@ -15,18 +15,24 @@ else, so whoever holds the release and the reports bucket can recompute each num
     fields     per field: type, unit, classification, personal, treatment; counts
     lineage    producers, topics/partitions with offset ranges, segments -> release files
     checksums  manifest sha256, data files and documents with sha256
+    organisation  enterprise, steward and sites as configured (null when not set)
+    provenance the release's runs found in the OpenLineage events (``provenance.jsonld``)
+    standards  per standard the clauses evidenced, their evidence and status (`_standards`)
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import pyarrow as pa
 
 from assay.govern.readiness._inputs import Inputs, RuleCheck
+from assay.govern.readiness._prov import prov_summary, release_prov
 from assay.govern.readiness._quarantine import quarantine_figures
+from assay.govern.readiness._standards import standards_map
 from assay.govern.releases._quality import quality_summary
 from assay.pipeline.validate.curation import Summary
 from assay.store import layout
@@ -35,8 +41,42 @@ FORMAT = "assay.readiness/1"
 _COUNTS = ("readings", "curated", "quarantined", "duplicates", "dead_readings")
 
 
-def readiness_figures(inputs: Inputs) -> dict[str, Any]:
-    """All figures of one release's readiness report."""
+def readiness_figures(
+    inputs: Inputs, organisation: Organisation | None = None, prov: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """All figures of one release's readiness report; ``prov`` is its `release_prov`."""
+    figures = release_figures(inputs)
+    org = organisation or Organisation()
+    return figures | {
+        "organisation": org.figures(figures["coverage"]["sites"]),
+        "provenance": prov_summary(prov or release_prov(inputs.manifest, [])),
+        "standards": standards_map(figures, inputs.manifest),
+    }
+
+
+@dataclass(frozen=True)
+class Organisation:
+    """Who the report names: the enterprise, its responsible steward and its sites."""
+
+    enterprise: str = ""
+    steward: str = ""
+    sites: dict[str, str] = field(default_factory=dict)  # site id -> name and address
+
+    def figures(self, covered: list[dict[str, Any]]) -> dict[str, Any]:
+        """The configured names; every site with rows, named or not (null when not set)."""
+        rows = {s["site"]: s["rows"] for s in covered}
+        return {
+            "enterprise": self.enterprise or None,
+            "steward": self.steward or None,
+            "sites": [
+                {"site": site, "name": self.sites.get(site), "rows": rows.get(site, 0)}
+                for site in sorted(set(rows) | set(self.sites))
+            ],
+        }
+
+
+def release_figures(inputs: Inputs) -> dict[str, Any]:
+    """The figures computed from the release alone."""
     m = inputs.manifest
     rows = _rows(inputs.data, m["contract"]["event_time"])
     return {

@@ -1,5 +1,9 @@
 """The readiness report as one self-contained HTML page, and the same page as a PDF.
 
+The PDF is what a reviewer prints: a one-page summary (who applies, the headline figures,
+the standards at a glance), a table of contents whose page numbers WeasyPrint fills in
+(``target-counter``), then the sections, every page numbered.
+
 The HTML holds its CSS and its charts (PNG data URIs) inline and refers to nothing outside
 itself, which its Content-Security-Policy tag enforces; every value is autoescaped.
 Chinese text uses the WenQuanYi font by its fontconfig name, which WeasyPrint finds on the
@@ -22,6 +26,24 @@ TREATMENTS = {
     "dropped": "删除 dropped",
     "pseudonymised": "假名化 pseudonymised",
 }
+STATUSES = {
+    "met": "满足 met",
+    "partly": "部分满足 partly",
+    "not_evidenced": "未提供证据 not evidenced",
+}
+#: The sections after the one-page summary, as the table of contents lists them.
+TOC = (
+    ("about", "1 数据集说明", "About the dataset"),
+    ("volume", "2 数据规模", "Dataset volume"),
+    ("coverage", "3 站点与设备覆盖", "Coverage per site and device"),
+    ("quality", "4 数据质量（GB/T 36344-2018）", "Data quality (GB/T 36344-2018)"),
+    ("quarantine", "5 主要隔离原因", "Top quarantine reasons"),
+    ("fields", "6 分级与脱敏", "Classification and masking"),
+    ("lineage", "7 数据血缘", "Lineage"),
+    ("standards", "8 标准对照", "Standards map"),
+    ("checksums", "9 校验和", "Checksums"),
+    ("load", "10 如何加载数据", "How to load the data"),
+)
 
 
 def render_html(figures: dict[str, Any], endpoint: str, bucket: str) -> str:
@@ -41,6 +63,8 @@ def render_html(figures: dict[str, Any], endpoint: str, bucket: str) -> str:
         charts=charts(figures),
         sites=sorted({s for v in figures["volume"] for s in v["sites"]}),
         treatments=TREATMENTS,
+        statuses=STATUSES,
+        toc=TOC,
         csp=CONTENT_SECURITY_POLICY,
         location=f"{bucket}/{r['contract']}/{r['version']}/",
         snippets=snippets(endpoint, bucket, r["contract"], r["version"]),

@@ -1,6 +1,7 @@
 """Build a readiness report and put it where a steward finds it.
 
-Three files — ``readiness.html``, ``readiness.pdf`` and ``readiness.json`` (the figures) —
+Four files — ``readiness.html``, ``readiness.pdf``, ``readiness.json`` (the figures) and
+``provenance.jsonld`` (PROV-O from the OpenLineage events of the runs behind the release) —
 go to a local folder and to the reports bucket under ``readiness/<contract>/<version>/``.
 The releases bucket is never written: it is object-locked and holds only the release.
 """
@@ -13,8 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assay.govern.readiness._figures import readiness_figures
+from assay.govern.readiness._figures import Organisation, readiness_figures
 from assay.govern.readiness._inputs import Buckets, load_inputs
+from assay.govern.readiness._prov import release_prov
 from assay.govern.readiness._render import render_html, render_pdf
 from assay.store.objects import HTML, ObjectStore
 
@@ -23,6 +25,7 @@ NAMES = {
     "readiness.html": HTML,
     "readiness.pdf": "application/pdf",
     "readiness.json": "application/json",
+    "provenance.jsonld": "application/ld+json",
 }
 
 
@@ -55,6 +58,8 @@ def build_report(
     folder: Path,
     endpoint: str,
     progress: Progress = lambda _: None,
+    organisation: Organisation | None = None,
+    events: list[dict[str, Any]] | None = None,
 ) -> Report:
     """Compute, render, write locally and upload one release's readiness report."""
     inputs = load_inputs(store, buckets, contract, version)
@@ -62,13 +67,15 @@ def build_report(
         f"read {len(inputs.data)} release files, {len(inputs.summaries)} segment reports, "
         f"{len(inputs.quarantine)} quarantine objects"
     )
-    figures = readiness_figures(inputs)
+    prov = release_prov(inputs.manifest, events or [])
+    figures = readiness_figures(inputs, organisation, prov)
     html = render_html(figures, endpoint, buckets.releases)
     progress("rendered HTML; rendering PDF")
     files = {
         "readiness.html": html.encode(),
         "readiness.pdf": render_pdf(html),
         "readiness.json": dumps_figures(figures),
+        "provenance.jsonld": dumps_figures(prov),
     }
     folder.mkdir(parents=True, exist_ok=True)
     prefix = report_prefix(contract, version)

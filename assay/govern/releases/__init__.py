@@ -4,7 +4,7 @@
 (``_drafts/<contract>/<version>/`` in the releases bucket): deterministic Parquet with
 restricted fields dropped or pseudonymised (with a key of its own, derived from the master
 masking key), ``manifest.json`` (format in ``_manifest``), a bilingual ``README.md`` card
-and ``croissant.json`` (Croissant 1.1 + RAI). ``approve_release``, by a second steward,
+and ``croissant.json`` (Croissant 1.1 + RAI 1.0). ``approve_release``, by a second steward,
 publishes it under ``<contract>/<version>/`` with ``lock.json``, every object under S3
 object-lock retention; ``reject_release`` and ``withdraw_release`` record the other
 outcomes, and ``release_status`` reads them. ``verify_release`` recomputes every checksum;

@@ -58,6 +58,13 @@ _LABELS: dict[str, dict[str, str]] = {
         "overall": "总体",
         "provenance": "数据来源",
         "provenance_text": "来自 Kafka 原始数据段（主题、分区、偏移量区间），共",
+        "splits_text": "数据划分：croissant.json 声明一个划分 train（全部记录）。"
+        "读数是时间序列，随机切分会把相邻读数分到不同集合；"
+        "试验基地按事件时间、站点或设备自行切分验证集和测试集。"
+        "croissant.json 还带有 PROV-O 来源（wasDerivedFrom、wasGeneratedBy）与 RAI 1.0 字段；"
+        "下表为 Data & Trust Alliance 数据来源标准（DPS 1.0.0）字段，"
+        "同见 manifest.json 的 data_provenance。",
+        "dps": "数据来源标准字段",
         "integrity": "完整性与不可篡改",
         "integrity_text": "manifest.json 记录每个文件的 SHA-256、大小和行数；"
         "对象以 S3 对象锁保留：",
@@ -108,6 +115,13 @@ _LABELS: dict[str, dict[str, str]] = {
         "overall": "Overall",
         "provenance": "Provenance",
         "provenance_text": "Kafka raw segments (topic, partition, offset range):",
+        "splits_text": "Splits: croissant.json declares one split, train (every record). Readings "
+        "are time series, and a random cut puts neighbouring readings in different sets: the "
+        "pilot base cuts validation and test sets by event time, site or device for its model. "
+        "croissant.json also carries PROV-O provenance (wasDerivedFrom, wasGeneratedBy) and the "
+        "RAI 1.0 fields; below, the Data & Trust Alliance Data Provenance Standard (DPS 1.0.0) "
+        "fields, also in manifest.json under data_provenance.",
+        "dps": "Data Provenance Standard",
         "integrity": "Integrity and immutability",
         "integrity_text": "manifest.json lists every file's SHA-256, size and rows; objects "
         "are held by S3 object-lock retention:",

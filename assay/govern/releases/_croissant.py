@@ -1,4 +1,4 @@
-"""Croissant 1.1 JSON-LD (``croissant.json``) with the Responsible-AI (RAI) extension.
+"""Croissant 1.1 JSON-LD (``croissant.json``) with the Responsible AI fields of RAI 1.0.
 
 A pure function of the manifest (without ``documents``) and the contract:
 
@@ -10,22 +10,31 @@ A pure function of the manifest (without ``documents``) and the contract:
 * one RecordSet ``file:<path>`` per data file, sourced from its FileObject: Croissant
   readers (mlcroissant) check a FileObject's sha256 when they read it, not a FileSet's,
   so these are the checksum-verified way in;
+* the ``splits`` RecordSet (``cr:Split``): one documented split, ``train``, holding every
+  record. Readings of one device are a time series: a random train/validation/test cut
+  leaks neighbouring readings across splits, so the pilot base cuts by event time (or by
+  site, or device) for its own model; the card says so;
+* provenance as PROV-O (``prov:wasDerivedFrom``, ``prov:wasGeneratedBy``, see `_provenance`);
 * RAI: collection (type, timeframe, raw data), missing data, preprocessing and
   manipulation protocols, personal and sensitive information, use cases, limitations and
   the maintenance plan; licence, version and publication date.
 
-The RAI term for the collection timeframe is written as the RAI 1.0 specification spells
-it (``rai:dataCollectionTimeframe``).
+``conformsTo`` names Croissant 1.1 and RAI 1.0 (there is no RAI 1.1). The RAI term for the
+collection timeframe is written as the RAI 1.0 specification spells it
+(``rai:dataCollectionTimeframe``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from assay.govern.releases._provenance import prov
 from schemas import Contract, label
 
 CONFORMS_TO = "http://mlcommons.org/croissant/1.1"
+RAI_CONFORMS_TO = "http://mlcommons.org/croissant/RAI/1.0"
 RECORD_SET = "readings"
+SPLITS = "splits"
 FILE_SET = "parquet-files"
 PARQUET = "application/x-parquet"
 
@@ -87,6 +96,7 @@ def context() -> dict[str, Any]:
         rai="http://mlcommons.org/croissant/RAI/",
         dct="http://purl.org/dc/terms/",
         sc="https://schema.org/",
+        prov="http://www.w3.org/ns/prov#",
         data={"@id": "cr:data", "@type": "@json"},
         dataType={"@id": "cr:dataType", "@type": "@vocab"},
         examples={"@id": "cr:examples", "@type": "@json"},
@@ -102,7 +112,7 @@ def croissant(manifest: dict[str, Any], contract: Contract, location: str = "") 
     return {
         "@context": context(),
         "@type": "sc:Dataset",
-        "conformsTo": CONFORMS_TO,
+        "conformsTo": [CONFORMS_TO, RAI_CONFORMS_TO],
         "name": f"{c['name']}-{release['version']}",
         "alternateName": [c["title"]["zh"], c["title"]["en"]],
         "description": f"{c['description']['en']} / {c['description']['zh']}",
@@ -120,7 +130,9 @@ def croissant(manifest: dict[str, Any], contract: Contract, location: str = "") 
         "recordSet": [
             record_set(manifest, contract),
             *(file_record_set(manifest, contract, f["path"]) for f in manifest["files"]),
+            splits(),
         ],
+        **prov(manifest),
         **rai(manifest, contract),
     }
 
@@ -159,6 +171,24 @@ def record_set(manifest: dict[str, Any], contract: Contract) -> dict[str, Any]:
         "name": RECORD_SET,
         "description": f"One reading per row: {contract.title.en} / {contract.title.zh}.",
         **_structure(manifest, contract, RECORD_SET, source, annotated=True),
+    }
+
+
+def splits() -> dict[str, Any]:
+    """The one split of a release, ``train``: every record (see the module docstring)."""
+    return {
+        "@type": "cr:RecordSet",
+        "@id": SPLITS,
+        "name": SPLITS,
+        "dataType": "cr:Split",
+        "description": "One split, train, holds every record. Readings are time series: the "
+        "pilot base cuts validation and test sets by event time, site or device for its model.",
+        "key": {"@id": f"{SPLITS}/name"},
+        "field": [
+            {"@type": "cr:Field", "@id": f"{SPLITS}/name", "name": "name", "dataType": "sc:Text"},
+            {"@type": "cr:Field", "@id": f"{SPLITS}/url", "name": "url", "dataType": "sc:URL"},
+        ],
+        "data": [{f"{SPLITS}/name": "train", f"{SPLITS}/url": "cr:TrainingSplit"}],
     }
 
 

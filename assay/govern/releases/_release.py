@@ -5,7 +5,7 @@ Layout in the releases bucket (the bucket holds nothing else, so no extra prefix
     _drafts/<contract>/<version>/claim.json       first: who got to request this version
     _drafts/<contract>/<version>/data/<date>/<site>-<nnnn>.parquet
     _drafts/<contract>/<version>/README.md        dataset card (简体中文, English)
-    _drafts/<contract>/<version>/croissant.json   Croissant 1.1 + RAI
+    _drafts/<contract>/<version>/croissant.json   Croissant 1.1 + RAI 1.0, PROV-O
     _drafts/<contract>/<version>/<contract>.yaml  the contract; odcs.yaml: the same as ODCS v3.1.0
     _drafts/<contract>/<version>/manifest.json    the draft manifest, with ``request``
     _drafts/<contract>/<version>/request.json     who asked, when, why, the manifest's sha256; last
@@ -39,6 +39,7 @@ from assay.govern.releases._lineage import Buckets
 from assay.govern.releases._lock import CLAIM, LockTerms
 from assay.govern.releases._masking import METHOD, FieldTreatment, plan_masking
 from assay.govern.releases._masking_key import KDF, SALT, MaskingKey
+from assay.govern.releases._provenance import data_provenance
 from assay.govern.releases._quality import quality_summary
 from assay.store.layout import draft_prefix, release_prefix
 from assay.store.objects import ObjectStore
@@ -199,7 +200,7 @@ def manifest_body(
     sources = [s for f in files for s in f.entry.sources]
     segments = _lineage.segments_of(sources)
     reports = [_lineage.segment_reports(store, buckets, c, seg) for seg in segments]
-    return {
+    body = {
         "format": _manifest.FORMAT,
         "release": {
             "contract": c.name,
@@ -229,6 +230,7 @@ def manifest_body(
         "quality": quality_summary([s for _, s in reports if s is not None]),
         "lock": terms.to_dict(),
     }
+    return body | {"data_provenance": data_provenance(body, release_url(buckets, request))}
 
 
 def _contract(c: Contract) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from markupsafe import escape
 
 from assay.govern.readiness import Buckets as Sources
 from assay.govern.readiness import Report, build_report
+from assay.govern.readiness._render import TOC
 from assay.pipeline.ingest import landing
 from assay.pipeline.ingest.landing import MemoryPartition
 from assay.pipeline.validate import curation
@@ -78,7 +79,8 @@ def test_hostile_values_are_shown_as_text(report) -> None:  # type: ignore[no-un
 def test_the_page_runs_nothing_and_carries_the_policy(report) -> None:  # type: ignore[no-untyped-def]
     store, built, _ = report
     page = built.files["readiness.html"].decode()
-    assert executable_markup(page) == [] and links(page) == []
+    # The table of contents links within the page only, to the sections it lists.
+    assert executable_markup(page) == [] and links(page) == [f"#{id}" for id, _, _ in TOC]
     assert policies(page) == [CONTENT_SECURITY_POLICY]
     assert SECRET not in page and SECRET not in built.files["readiness.json"].decode()
     assert store.headers[(BUCKETS.reports, built.prefix + "readiness.html")] == {

@@ -182,7 +182,10 @@ def test_card_is_bilingual_chinese_first(store: MemoryStore, params: Contract) -
 def test_croissant_document(store: MemoryStore, params: Contract) -> None:
     m = create_release(store, BUCKETS, request(params), KEY, TERMS).manifest
     doc = json.loads(store.get(BUCKETS.releases, PREFIX + "croissant.json"))
-    assert doc["conformsTo"] == "http://mlcommons.org/croissant/1.1"
+    assert doc["conformsTo"] == [
+        "http://mlcommons.org/croissant/1.1",
+        "http://mlcommons.org/croissant/RAI/1.0",
+    ]
     objects = [d for d in doc["distribution"] if d["@type"] == "cr:FileObject"]
     assert {o["contentUrl"]: o["sha256"] for o in objects} == {
         f["path"]: f["sha256"] for f in m["files"]
