@@ -77,9 +77,9 @@ def request_post(
         draft = request_release(desk.store, desk.buckets, wanted, desk.key(), terms, _actor(user))
     except AssayError as exc:
         return failed(request, user, exc, _url(request, "/releases/request"))
-    page = _url(request, f"/releases/{spec.name}/{wanted.version}")
-    desk.announce(draft.manifest, str(request.base_url).rstrip("/") + page)
-    return RedirectResponse(page, status_code=303)
+    path = f"/releases/{spec.name}/{wanted.version}"
+    desk.announce(draft.manifest, str(request.base_url).rstrip("/") + path)  # has the mount
+    return RedirectResponse(_url(request, path), status_code=303)
 
 
 @router.post("/releases/{contract}/{version}/approve")

@@ -20,7 +20,7 @@ from assay.govern.health import Health
 from assay.govern.releases import MaskingKey
 from assay.pipeline.problems import Stall
 from assay.store.objects import MemoryStore
-from tests.unit.console._world import BUCKETS, CONTRACT, HOSTILE, PASSWORD, fill, mirror
+from tests.unit.console._world import BUCKETS, CONTRACT, HOSTILE, PASSWORD, TOLD, fill, mirror
 
 
 def audit_of(contract: Any) -> Audit:
@@ -90,7 +90,8 @@ def desk_client(fresh_world: tuple[MemoryStore, Path], state_dir: Path) -> Itera
     import duckdb
 
     store, folder = fresh_world
-    desk = Desk(store, BUCKETS, lambda: MaskingKey(b"k" * 32, "test"), 1, "COMPLIANCE", False)
+    key = lambda: MaskingKey(b"k" * 32, "test")  # noqa: E731
+    desk = Desk(store, BUCKETS, key, 1, "COMPLIANCE", False, lambda m, link: TOLD.append(link))
     backend = Backend(
         buckets=BUCKETS,
         store=store,

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.unit.console._world import csrf_of, sign_in
+from tests.unit.console._world import TOLD, csrf_of, sign_in
 
 PAGE = "/releases/process_params/{}"
 
@@ -33,6 +33,7 @@ def test_a_request_then_a_second_stewards_approval_publishes(desk_client: TestCl
     sign_in(desk_client, "stella")
     asked = ask(desk_client, "2.0.0")
     assert asked.status_code == 303 and asked.headers["location"] == PAGE.format("2.0.0")
+    assert TOLD[-1] == "http://console.test" + PAGE.format("2.0.0")  # the stewards are told
     draft = desk_client.get(PAGE.format("2.0.0") + "?lang=en").text
     assert "awaiting approval" in draft and "for the pilot&#39;s model" in draft
     assert 'id="refusal"' in draft and "the requester cannot approve" in draft

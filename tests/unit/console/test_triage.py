@@ -44,6 +44,7 @@ def test_a_steward_accepts_a_row_and_the_row_shows_the_decision(desk_client: Tes
 def test_a_steward_rejects_every_row_of_a_filter(desk_client: TestClient) -> None:
     sign_in(desk_client, "sam")
     page = desk_client.get("/quarantine?contract=process_params").text
+    assert 'id="decide"' not in page  # no filter: no form deciding on every row
     rule = re.search(r'<option value="([^"]+)"', page.split('id="rule"', 1)[1])[1]  # type: ignore[index]
     form = {"csrf": csrf_of(page), "contract": "process_params", "rule": rule,
             "verdict": "reject", "reason": "sensor really broken"}  # fmt: skip
@@ -66,7 +67,7 @@ def test_a_decision_without_a_reason_is_refused_on_the_page(desk_client: TestCli
 
 def test_a_viewer_sees_no_form_and_may_not_decide(desk_client: TestClient) -> None:
     sign_in(desk_client, "vera")
-    page = desk_client.get("/quarantine?contract=process_params")
+    page = desk_client.get("/quarantine?contract=process_params&site=plant-a")
     assert 'id="decide"' not in page.text
     form = {"csrf": csrf_of(page.text), "contract": "process_params", "verdict": "accept",
             "reason": "x"}  # fmt: skip
