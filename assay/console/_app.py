@@ -17,7 +17,7 @@ from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from assay.console import _pages, _releases, _reports, _rows, _session
+from assay.console import _approval, _pages, _releases, _reports, _rows, _session, _triage
 from assay.console._auth import NotSignedIn, Sessions
 from assay.console._backend import Backend
 from assay.console._render import render
@@ -62,7 +62,8 @@ def create_app(
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     if login_url is None:
         app.include_router(_session.router)
-    for router in (_pages.router, _rows.router, _releases.router, _reports.router):
+    routers = (_pages.router, _rows.router, _triage.router, _approval.router, _releases.router)
+    for router in (*routers, _reports.router):
         app.include_router(router)
     return app
 

@@ -128,3 +128,4 @@ def _posted(role: Role):
 # A form post of a signed-in user (of at least the role) whose CSRF token is theirs; 403 else.
 Posted = Annotated[User, Depends(_posted("viewer"))]
 StewardPosted = Annotated[User, Depends(_posted("steward"))]
+AdminPosted = Annotated[User, Depends(_posted("admin"))]

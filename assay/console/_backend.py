@@ -3,7 +3,9 @@ command line runs (`assay status`, `assay audit`, `assay release verify`).
 
 The console never holds root's keys: `Backend.steward` builds everything from settings
 turned to the steward role, whose policy lets it list and read every layer and the
-releases, and write nothing. Tests build a `Backend` over a `MemoryStore` and a folder.
+releases, write triage decisions and accepted rows, and nothing else; release writes go
+through `assay.console._desk` as the releaser role. Tests build a `Backend` over a
+`MemoryStore` and a folder.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from assay.store.objects import ObjectStore
 from schemas import Contract
 
 if TYPE_CHECKING:
+    from assay.console._desk import Desk
     from assay.govern.audit import Audit
     from assay.govern.health import Health
 
@@ -33,6 +36,7 @@ class Backend:
     tables: Callable[[], Tables]  # a DuckDB view of the Parquet layers, per request
     audit: Callable[[Contract], Audit]
     health: Callable[[], Health]
+    desk: Callable[[], Desk] | None = None  # release writes as the releaser; None: read-only
 
     def contract(self, name: str) -> Contract | None:
         """A shipped contract by name, None if there is none."""
@@ -41,6 +45,7 @@ class Backend:
 
 def steward_backend(settings: Settings) -> Backend:
     """The real backend: S3 and Kafka of ``settings``, S3 as the steward role."""
+    from assay.console._desk import releaser_desk
     from assay.govern.audit import run_audit
     from assay.govern.health import run_health
     from assay.govern.releases import LockedS3Store, duckdb_connect
@@ -55,4 +60,5 @@ def steward_backend(settings: Settings) -> Backend:
         tables=lambda: Tables(duckdb_connect(steward), "s3://"),
         audit=lambda contract: run_audit(steward, contract),
         health=lambda: run_health(steward, contracts),
+        desk=lambda: releaser_desk(settings),
     )

@@ -1,10 +1,10 @@
-"""Releases, read-only: the list, one release's manifest and rendered card, its downloads,
-and *verify*, which recomputes every checksum as `assay release verify` does.
+"""Releases: the list (drafts with their state too), one release's manifest and rendered
+card, its request and decisions, its downloads, and *verify*, which recomputes every
+checksum as `assay release verify` does.
 
-Approval is not made here. The release page leaves an ``approval`` block in its template
-and this router the place for ``POST /releases/{contract}/{version}/approve`` (and
-``/reject``, ``/withdraw``), which the approval workflow adds with a steward's role check
-and a CSRF-checked form (`assay.console._auth.StewardPosted`).
+The decisions themselves (request, approve, reject, withdraw) are posted to
+`assay.console._approval`; this page shows their forms, and why the two-person rule keeps
+the requester from approving their own draft.
 """
 
 from __future__ import annotations
@@ -23,11 +23,14 @@ from assay.errors import StoreError
 from assay.govern.readiness import report_prefix
 from assay.govern.releases import (
     ReleaseError,
+    ReleaseStatus,
     list_releases,
-    read_manifest,
     release_prefix,
+    release_status,
     verify_release,
 )
+from assay.govern.roles import Actor, NotPermitted, check_approver
+from assay.store.layout import draft_prefix
 
 router = APIRouter()
 Name = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
@@ -48,7 +51,7 @@ _MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")
 def releases(request: Request, user: Viewer) -> HTMLResponse:
     """Every release, by contract and version."""
     backend: Backend = request.app.state.console.backend()
-    found = list_releases(backend.store, backend.buckets.releases)
+    found = list_releases(backend.store, backend.buckets.releases, drafts=True)
     return render(request, "releases.html.j2", user, releases=found)
 
 
@@ -96,28 +99,46 @@ def _release_page(
 ) -> HTMLResponse:
     backend: Backend = request.app.state.console.backend()
     try:
-        manifest = read_manifest(backend.store, backend.buckets.releases, contract, version)
+        status = release_status(backend.store, backend.buckets.releases, contract, version)
     except ReleaseError as exc:
         raise HTTPException(404, str(exc)) from exc
-    card = _document(backend, release_prefix(contract, version) + "README.md")
-    readiness = report_prefix(contract, version)
-    present = {
-        n
-        for n in ("readiness.html", "readiness.pdf")
-        if backend.store.head(backend.buckets.reports, readiness + n) is not None
-    }
-    downloads = [n for n, (where, _) in DOWNLOADS.items() if where == "releases" or n in present]
+    published = status.state in ("published", "withdrawn")
+    where = (release_prefix if published else draft_prefix)(contract, version)
     return render(
         request,
         "release.html.j2",
         user,
         contract=contract,
         version=version,
-        manifest=manifest,
-        card_html=_card(card),
-        downloads=downloads,
+        status=status,
+        manifest=status.manifest,
+        card_html=_card(_document(backend, where + "README.md")),
+        downloads=_downloads(backend, contract, version) if published else [],
         verification=verification,
+        refusal=_approver_refusal(backend, user, status),
     )
+
+
+def _downloads(backend: Backend, contract: str, version: str) -> list[str]:
+    readiness = report_prefix(contract, version)
+    present = {
+        n
+        for n in ("readiness.html", "readiness.pdf")
+        if backend.store.head(backend.buckets.reports, readiness + n) is not None
+    }
+    return [n for n, (where, _) in DOWNLOADS.items() if where == "releases" or n in present]
+
+
+def _approver_refusal(backend: Backend, user: Any, status: ReleaseStatus) -> str:
+    """Why this user may not approve this draft (the two-person rule), or "" if they may."""
+    if status.state != "draft" or not user.may("steward"):
+        return ""
+    single = backend.desk().single_steward if backend.desk else False
+    try:
+        check_approver(Actor(user.name, user.role), status.request["requested_by"], single)
+    except NotPermitted as exc:
+        return str(exc)
+    return ""
 
 
 def _document(backend: Backend, key: str) -> str:

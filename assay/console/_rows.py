@@ -18,13 +18,13 @@ from assay.console._auth import Viewer
 from assay.console._backend import Backend
 from assay.console._query import Filters
 from assay.console._render import render
+from assay.govern.triage import RowRef, TriageDecision, decisions
 from assay.store import layout
 from schemas import Contract, QualityDimension, label
 
 router = APIRouter()
 Text = Annotated[str, Query(max_length=200)]
-# Where the triage decisions (accept / reject a quarantined row, or all rows of a filter)
-# are posted: the quarantine templates leave a ``decisions`` block for their forms.
+# Triage decisions are posted to `assay.console._triage`; a row's page shows those naming it.
 
 
 @router.get("/quarantine")
@@ -86,6 +86,8 @@ def quarantine_row(
         values=values,
         rules=rules,
         reason=found.get("reason") or "",
+        target={"raw_object": found.get("raw_object"), "offset": found.get("kafka_offset")},
+        decisions=_decisions_of(backend, spec, found),
         raw=f"s3://{backend.buckets.raw}/{layout.raw_key(spec.name, spec.major, seg)}",
         kafka={"topic": seg.topic, "partition": found.get("kafka_partition", seg.partition),
                "offset": found.get("kafka_offset"), "index": found.get("kafka_index"),
@@ -130,6 +132,13 @@ def deadletter_row(
     return render(
         request, "deadletter_row.html.j2", user, contract=spec, key=key, row=row, letter=found
     )
+
+
+def _decisions_of(backend: Backend, spec: Contract, row: dict[str, Any]) -> list[TriageDecision]:
+    """The triage decisions that name this row (by raw object, offset and index)."""
+    ref = RowRef(str(row.get("raw_object")), int(row.get("kafka_offset") or 0),
+                 int(row.get("kafka_index") or 0))  # fmt: skip
+    return [d for d in decisions(backend.store, backend.buckets.quarantine, spec) if ref in d.rows]
 
 
 def _contract(backend: Backend, name: str) -> Contract:

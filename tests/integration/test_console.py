@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from assay.config import PIPELINE, RELEASER, ROOT, Settings, load_settings
 from assay.console import add_user, create_app, standalone_app, steward_backend
@@ -41,12 +42,14 @@ CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 def settings(private_gateway: Callable[[dict[str, list[str]]], Settings]) -> Settings:
     """The gateway's S3, the stack's Kafka; landed as the pipeline, released as the releaser."""
     kafka = {k: v for k, v in load_settings() if k.startswith("kafka_")}
-    current = private_gateway({}).model_copy(update=kafka)
+    key = {"masking_key": SecretStr("ab" * 32)}  # not the key file in the home folder
+    current = private_gateway({}).model_copy(update={**kafka, **key})
     pipeline = current.as_role(PIPELINE)
     fill(
         S3Store(pipeline), Buckets.from_settings(pipeline), LockedS3Store(current.as_role(RELEASER))
     )
     add_user(current.state_dir, "stella", "steward", PASSWORD)
+    add_user(current.state_dir, "sam", "steward", PASSWORD)  # the second steward who approves
     return current
 
 
@@ -63,9 +66,18 @@ def test_the_console_reads_as_the_steward_which_writes_nothing(settings: Setting
         backend.store.put(backend.buckets.curated, "process_params/v1/forged.parquet", b"x")
 
 
+def test_release_writes_go_as_the_releaser_which_may_not_touch_curated(settings: Settings) -> None:
+    backend = steward_backend(settings.as_role(ROOT))
+    assert backend.desk is not None
+    desk = backend.desk()
+    with pytest.raises(StoreError):
+        desk.store.put(desk.buckets.curated, "process_params/v1/forged.parquet", b"x")
+
+
 def test_every_page_over_http(client: TestClient) -> None:
     sign_in(client)
-    for path in ("/", "/audit", "/quarantine", "/deadletters", "/releases"):
+    pages = ("/", "/audit", "/quarantine", "/deadletters", "/releases")
+    for path in (*pages, "/quarantine/decisions", "/releases/request"):
         page = client.get(path)
         assert page.status_code == 200, path
         assert HOSTILE not in page.text, path
@@ -199,6 +211,66 @@ def test_the_stewards_day_in_chromium(served: str, browser: Any) -> None:
     follow(browser, By.ID, "verify")
     assert "Verified" in browser.find_element(By.ID, "verification").text
     shoot(browser, "6-release-verified")
+
+
+def test_the_stewards_triage_and_approval_in_chromium(served: str, browser: Any) -> None:
+    """Filter by rule, open a row, accept it with a reason; request a release, approve it
+    as a second steward, verify it."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    browser.get(f"{served}/login?lang=en")
+    sign_in_as(browser, "stella")
+    browser.get(f"{served}/quarantine?contract=process_params&rule=range:barrel_temp_nozzle")
+    follow(browser, By.CSS_SELECTOR, "a.row-link")
+    row = browser.current_url
+    reason = "nozzle thermocouple swapped; 999 is its self-test value"
+    browser.find_element(By.ID, "decide-reason").send_keys(reason)
+    follow(browser, By.ID, "accept")
+    assert reason in browser.find_element(By.ID, "decisions").text
+    shoot(browser, "7-decisions")
+    browser.get(row)
+    assert "stella" in browser.find_element(By.ID, "decisions").text
+    assert not browser.find_elements(By.ID, "decide")  # decided: no second form
+    shoot(browser, "8-row-decided")
+
+    browser.get(f"{served}/releases")
+    follow(browser, By.ID, "request-link")
+    Select(browser.find_element(By.NAME, "contract")).select_by_value("process_params")
+    browser.find_element(By.ID, "version").send_keys("2.0.0")
+    for field, day in (("date-from", "2026-03-01"), ("date-to", "2026-03-02")):
+        element = browser.find_element(By.ID, field)
+        browser.execute_script("arguments[0].value = arguments[1]", element, day)
+    browser.find_element(By.CSS_SELECTOR, "input[name=licence][value='CC-BY-4.0']").click()
+    browser.find_element(By.ID, "recipient").send_keys("pilot-a")
+    browser.find_element(By.ID, "request-comment").send_keys("March for the pilot's model")
+    shoot(browser, "9-release-request")
+    follow(browser, By.ID, "submit-request")
+    assert browser.find_element(By.ID, "state").text == "awaiting approval"
+    assert "requester cannot approve" in browser.find_element(By.ID, "refusal").text
+    assert not browser.find_element(By.ID, "approve").is_enabled()
+    shoot(browser, "10-release-draft")
+    draft = browser.current_url
+
+    follow(browser, By.XPATH, "//form[contains(@action, '/logout')]/button")
+    sign_in_as(browser, "sam")
+    browser.get(draft)
+    browser.find_element(By.ID, "approve-comment").send_keys("grants and window checked")
+    follow(browser, By.ID, "approve")
+    assert browser.find_element(By.ID, "state").text == "published"
+    assert browser.find_element(By.ID, "decided-by").text == "sam"
+    follow(browser, By.ID, "verify")
+    assert "Verified" in browser.find_element(By.ID, "verification").text
+    shoot(browser, "11-release-approved-verified")
+
+
+def sign_in_as(browser: Any, name: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.find_element(By.NAME, "name").send_keys(name)
+    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
+    follow(browser, By.ID, "sign-in")
+    assert browser.find_element(By.ID, "user").text == name
 
 
 # The console as Airflow's API server mounts it.

@@ -31,6 +31,7 @@ BUCKETS = Buckets(
 )  # fmt: skip
 PASSWORD = "correct horse battery"
 CONTRACT = load_contract("process_params")
+TOLD: list[str] = []  # links of the pending-approval notifications a test's desk sent
 
 
 def reading(n: int) -> dict[str, Any]:

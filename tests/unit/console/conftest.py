@@ -13,12 +13,14 @@ from fastapi.testclient import TestClient
 
 from assay.console import Backend, add_user, create_app
 from assay.console._auth import Sessions
+from assay.console._desk import Desk
 from assay.console._query import Tables
 from assay.govern.audit import Audit, Totals
 from assay.govern.health import Health
+from assay.govern.releases import MaskingKey
 from assay.pipeline.problems import Stall
 from assay.store.objects import MemoryStore
-from tests.unit.console._world import BUCKETS, CONTRACT, HOSTILE, PASSWORD, fill, mirror
+from tests.unit.console._world import BUCKETS, CONTRACT, HOSTILE, PASSWORD, TOLD, fill, mirror
 
 
 def audit_of(contract: Any) -> Audit:
@@ -60,13 +62,45 @@ def backend(world: tuple[MemoryStore, Path]) -> Backend:
 def state_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One state folder with a user of each role (argon2 hashing takes a while: once)."""
     folder = tmp_path_factory.mktemp("state")
-    for name, role in (("vera", "viewer"), ("stella", "steward"), ("ada", "admin")):
+    users = (("vera", "viewer"), ("stella", "steward"), ("sam", "steward"), ("ada", "admin"))
+    for name, role in users:
         add_user(folder, name, role, PASSWORD)
     return folder
 
 
 @pytest.fixture
 def client(backend: Backend, state_dir: Path) -> Iterator[TestClient]:
+    app = create_app(lambda: backend, Sessions(b"unit-test-key" * 3), state_dir)
+    with TestClient(app, base_url="http://console.test") as web:
+        yield web
+
+
+@pytest.fixture(scope="module")
+def fresh_world(tmp_path_factory: pytest.TempPathFactory) -> tuple[MemoryStore, Path]:
+    """A world of its own for tests that write (decisions, releases): once per module."""
+    store, folder = MemoryStore(), tmp_path_factory.mktemp("fresh")
+    fill(store)
+    mirror(store, folder)
+    return store, folder
+
+
+@pytest.fixture
+def desk_client(fresh_world: tuple[MemoryStore, Path], state_dir: Path) -> Iterator[TestClient]:
+    """A console that may write: triage in its store, releases through a `Desk` on it."""
+    import duckdb
+
+    store, folder = fresh_world
+    key = lambda: MaskingKey(b"k" * 32, "test")  # noqa: E731
+    desk = Desk(store, BUCKETS, key, 1, "COMPLIANCE", False, lambda m, link: TOLD.append(link))
+    backend = Backend(
+        buckets=BUCKETS,
+        store=store,
+        contracts=(CONTRACT,),
+        tables=lambda: Tables(duckdb.connect(), str(folder)),
+        audit=audit_of,
+        health=health,
+        desk=lambda: desk,
+    )
     app = create_app(lambda: backend, Sessions(b"unit-test-key" * 3), state_dir)
     with TestClient(app, base_url="http://console.test") as web:
         yield web
