@@ -23,7 +23,8 @@ def airflow_env(settings: Settings, base: dict[str, str]) -> dict[str, str]:
     """``base`` pointed at the stack's home; inherited ``AIRFLOW__*`` overrides still apply.
 
     Tasks get the pipeline role's S3 keys and no other: whatever keys the shell that ran
-    ``assay stack up`` had are replaced.
+    ``assay stack up`` had are replaced. Tasks read them from the ``assay_s3`` connection, as
+    in an existing Airflow (docs/airflow.md); ``ASSAY_S3_*`` serve the stack's other processes.
     """
     env = {k: v for k, v in base.items() if k != "AIRFLOW_CONFIG"}
     env["AIRFLOW_HOME"] = str(airflow_home(settings))
@@ -32,7 +33,7 @@ def airflow_env(settings: Settings, base: dict[str, str]) -> dict[str, str]:
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), *inherited])
     # Tasks reach Kafka as the ingest principal, never as the stack's admin.
     keys = pipeline_keys(settings) | principal_env(settings, INGEST)
-    return env | keys | kafka_connections(settings)
+    return env | keys | kafka_connections(settings) | s3_connections(settings)
 
 
 def pipeline_keys(settings: Settings) -> dict[str, str]:
@@ -51,12 +52,26 @@ def pipeline_keys(settings: Settings) -> dict[str, str]:
 def kafka_connections(settings: Settings) -> dict[str, str]:
     """``AIRFLOW_CONN_*`` variables for each contract's topic watcher (see `wakeup`), which
     connects as the watcher principal."""
-    from assay.pipeline.airflow import wakeup
+    from assay.pipeline.airflow import connections, wakeup
 
     security = principal_security(settings, WATCHER)
     return {
-        f"AIRFLOW_CONN_{wakeup.connection_id(c.name).upper()}": json.dumps(
+        connections.connection_env(connections.kafka_connection_id(c.name)): json.dumps(
             wakeup.connection(settings.bootstrap, c.name, security)
         )
         for c in settings.contracts()
     }
+
+
+def s3_connections(settings: Settings) -> dict[str, str]:
+    """``AIRFLOW_CONN_ASSAY_S3``: the pipeline role's keys and the stack's S3 server."""
+    from assay.pipeline.airflow import connections
+
+    keys = pipeline_keys(settings)
+    conn = connections.s3_connection(
+        settings.endpoint,
+        settings.s3_region,
+        keys["ASSAY_S3_ACCESS_KEY"],
+        keys["ASSAY_S3_SECRET_KEY"],
+    )
+    return {connections.connection_env(connections.s3_connection_id(PIPELINE)): json.dumps(conn)}
