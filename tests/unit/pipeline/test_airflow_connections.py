@@ -132,3 +132,10 @@ def test_the_json_form_reads_back_through_airflow(access: str, secret: str, port
 def test_airflow_has_no_connection_nor_variable_by_default() -> None:
     assert c.AirflowSecrets().connection("assay_s3_nowhere") is None
     assert c.AirflowSecrets().variable("assay_nowhere") is None
+
+
+def test_the_installation_guide_names_every_connection_and_variable() -> None:
+    guide = (Path(__file__).parents[3] / "docs" / "airflow.md").read_text(encoding="utf-8")
+    names = [c.S3_CONNECTION, c.s3_connection_id(RELEASER), c.kafka_connection_id("<contract>")]
+    names += [c.MASKING_KEY_VARIABLE, c.IDENTITY_KEY_VARIABLE, c.connection_env(c.S3_CONNECTION)]
+    assert [n for n in names if f"`{n}" not in guide] == []
