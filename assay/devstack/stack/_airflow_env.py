@@ -49,29 +49,25 @@ def pipeline_keys(settings: Settings) -> dict[str, str]:
     }
 
 
-def kafka_connections(settings: Settings) -> dict[str, str]:
-    """``AIRFLOW_CONN_*`` variables for each contract's topic watcher (see `wakeup`), which
-    connects as the watcher principal."""
-    from assay.pipeline.airflow import connections, wakeup
-
-    security = principal_security(settings, WATCHER)
-    return {
-        connections.connection_env(connections.kafka_connection_id(c.name)): json.dumps(
-            wakeup.connection(settings.bootstrap, c.name, security)
-        )
-        for c in settings.contracts()
-    }
-
-
 def s3_connections(settings: Settings) -> dict[str, str]:
     """``AIRFLOW_CONN_ASSAY_S3``: the pipeline role's keys and the stack's S3 server."""
     from assay.pipeline.airflow import connections
 
     keys = pipeline_keys(settings)
-    conn = connections.s3_connection(
-        settings.endpoint,
-        settings.s3_region,
-        keys["ASSAY_S3_ACCESS_KEY"],
-        keys["ASSAY_S3_SECRET_KEY"],
-    )
-    return {connections.connection_env(connections.s3_connection_id(PIPELINE)): json.dumps(conn)}
+    access, secret = keys["ASSAY_S3_ACCESS_KEY"], keys["ASSAY_S3_SECRET_KEY"]
+    conn = connections.s3_connection(settings.endpoint, settings.s3_region, access, secret)
+    return connections.connection_variables({connections.S3_CONNECTION: conn})
+
+
+def kafka_connections(settings: Settings) -> dict[str, str]:
+    """``AIRFLOW_CONN_*`` variables for each contract's topic watcher (see `wakeup`), which
+    connects as the watcher principal."""
+    from assay.pipeline.airflow import wakeup
+
+    security = principal_security(settings, WATCHER)
+    return {
+        f"AIRFLOW_CONN_{wakeup.connection_id(c.name).upper()}": json.dumps(
+            wakeup.connection(settings.bootstrap, c.name, security)
+        )
+        for c in settings.contracts()
+    }

@@ -17,6 +17,7 @@ stack and a deployment generator write the same ones (docs/airflow.md).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -45,6 +46,11 @@ def kafka_connection_id(contract: str) -> str:
 def connection_env(conn_id: str) -> str:
     """The environment variable that defines a connection (``AIRFLOW_CONN_<ID>``)."""
     return f"AIRFLOW_CONN_{conn_id.upper()}"
+
+
+def connection_variables(conns: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """Connections by id as the ``AIRFLOW_CONN_<ID>`` variables that define them (JSON)."""
+    return {connection_env(conn_id): json.dumps(conn) for conn_id, conn in conns.items()}
 
 
 def variable_env(key: str) -> str:
