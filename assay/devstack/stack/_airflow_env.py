@@ -22,7 +22,8 @@ def airflow_env(settings: Settings, base: dict[str, str]) -> dict[str, str]:
     """``base`` pointed at the stack's home; inherited ``AIRFLOW__*`` overrides still apply.
 
     Tasks get the pipeline role's S3 keys and no other: whatever keys the shell that ran
-    ``assay stack up`` had are replaced.
+    ``assay stack up`` had are replaced. Tasks read them from the ``assay_s3`` connection, as
+    in an existing Airflow (docs/airflow.md); ``ASSAY_S3_*`` serve the stack's other processes.
     """
     env = {k: v for k, v in base.items() if k != "AIRFLOW_CONFIG"}
     env["AIRFLOW_HOME"] = str(airflow_home(settings))
@@ -31,7 +32,7 @@ def airflow_env(settings: Settings, base: dict[str, str]) -> dict[str, str]:
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), *inherited])
     # Tasks reach Kafka as the ingest principal, never as the stack's admin.
     keys = pipeline_keys(settings) | principal_env(settings, INGEST)
-    return env | keys | kafka_connections(settings)
+    return env | keys | kafka_connections(settings) | s3_connections(settings)
 
 
 def pipeline_keys(settings: Settings) -> dict[str, str]:
@@ -45,6 +46,16 @@ def pipeline_keys(settings: Settings) -> dict[str, str]:
         "ASSAY_S3_SECRET_KEY": secret,
         "ASSAY_S3_ROLE": PIPELINE,
     }
+
+
+def s3_connections(settings: Settings) -> dict[str, str]:
+    """``AIRFLOW_CONN_ASSAY_S3``: the pipeline role's keys and the stack's S3 server."""
+    from assay.pipeline.airflow import connections
+
+    keys = pipeline_keys(settings)
+    access, secret = keys["ASSAY_S3_ACCESS_KEY"], keys["ASSAY_S3_SECRET_KEY"]
+    conn = connections.s3_connection(settings.endpoint, settings.s3_region, access, secret)
+    return connections.connection_variables({connections.S3_CONNECTION: conn})
 
 
 def kafka_connections(settings: Settings) -> dict[str, str]:

@@ -8,8 +8,10 @@ holds here as on the command line: an answer by the requester fails the publish 
 unless the site is single-steward.
 
 The tasks talk to S3 as the releaser role: a worker that runs them needs the releaser's
-keys (the local stack gives Airflow the pipeline's only, so there the DAG stops at its
-first task with the server's AccessDenied, by design).
+keys, from the ``assay_s3_releaser`` connection or the settings, and the masking key, from
+the ``assay_masking_key`` Variable or the settings (`connections`). The local stack gives
+Airflow the pipeline's keys only, so there the DAG stops at its first task with the
+server's AccessDenied, by design.
 """
 
 from __future__ import annotations
@@ -17,12 +19,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from assay.config import RELEASER, Settings, load_settings
+from assay.config import RELEASER, Settings
 from assay.govern.releases import Decision, ReleaseRequest, ReleaseStatus
+from assay.pipeline.airflow import connections
 
 
 def _settings() -> Settings:
-    return load_settings().as_role(RELEASER)
+    return connections.task_settings(RELEASER)
 
 
 def request(params: dict[str, Any], triggered_by: str | None) -> dict[str, Any]:

@@ -8,7 +8,8 @@ does the task fail, with `PartitionsFailed` — transient (Airflow retries) only
 failure was. A stalled partition is planned into a task of its own from then on, so the
 partitions it shared a task with are not held up by its failures either.
 
-Every task talks to S3 as the pipeline role: it writes the layers it owns and cannot read
+Every task talks to S3 as the pipeline role (its keys from the ``assay_s3`` connection, else
+the settings: `connections`): it writes the layers it owns and cannot read
 releases or delete anything — retention's task only removes versions of data-layer objects
 its contract keeps no longer — whatever key another process of the machine holds.
 """
@@ -25,7 +26,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from assay.config import PIPELINE, Settings, load_settings
 from assay.errors import StoreError
 from assay.pipeline import problems
-from assay.pipeline.airflow import workload
+from assay.pipeline.airflow import connections, workload
 from assay.pipeline.ingest import landing
 from assay.pipeline.ingest.consumer import KafkaPartition, backlog, ingest_group
 from assay.pipeline.problems import PartitionsFailed, SegmentFailed
@@ -100,7 +101,7 @@ def _stalled(store: ObjectStore, settings: Settings, spec: Contract, stage: str)
 
 
 def _settings() -> Settings:
-    return load_settings().as_role(PIPELINE)
+    return connections.task_settings(PIPELINE)
 
 
 def _signing_keys(settings: Settings) -> KeyLookup | None:

@@ -114,7 +114,13 @@ def test_tasks_get_the_pipeline_keys_and_no_other(settings: Settings) -> None:
     assert env["ASSAY_S3_ACCESS_KEY"] == pipeline.access_key
     assert env["ASSAY_S3_SECRET_KEY"] == pipeline.secret_key.get_secret_value()
     assert env["ASSAY_S3_ROLE"] == PIPELINE
-    assert "root-secret" not in env.values()
+    conn = json.loads(env["AIRFLOW_CONN_ASSAY_S3"])  # what tasks read first (`connections`)
+    assert (conn["conn_type"], conn["extra"]["endpoint_url"]) == ("aws", settings.endpoint)
+    assert (conn["login"], conn["password"]) == (
+        pipeline.access_key,
+        pipeline.secret_key.get_secret_value(),
+    )
+    assert not any("root-secret" in v for v in env.values())
 
 
 def test_no_pipeline_keys_no_airflow(settings: Settings) -> None:

@@ -1,0 +1,145 @@
+"""Where a DAG task finds its secrets: Airflow connections and Variables, then the settings.
+
+An existing Airflow keeps secrets in its secrets backend (the metastore, Vault, AWS Secrets
+Manager, or ``AIRFLOW_CONN_*`` / ``AIRFLOW_VAR_*`` variables), so a task asks it before the
+``ASSAY_*`` settings and the key files:
+
+1. S3: the connection of the task's role (`s3_connection_id`; ``assay_s3`` for the pipeline)
+   in the Amazon provider's ``aws`` form — login and password are the role's key pair,
+   ``extra.endpoint_url`` and ``extra.region_name`` the server. The provider need not be
+   installed: the task reads the connection's fields itself.
+2. The masking key (`MASKING_KEY_VARIABLE`) and the identity master key
+   (`IDENTITY_KEY_VARIABLE`): Variables, hex as in the key files.
+
+What is not there falls back to the settings as before. Every name lives here, so the local
+stack and a deployment generator write the same ones (docs/airflow.md).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from pydantic import SecretStr
+
+from assay.config import PIPELINE, Settings, load_settings
+from assay.errors import ConfigError
+from assay.pipeline.airflow import wakeup
+
+#: The pipeline role's S3 connection; other roles' are ``assay_s3_<role>``.
+S3_CONNECTION = "assay_s3"
+MASKING_KEY_VARIABLE = "assay_masking_key"
+IDENTITY_KEY_VARIABLE = "assay_identity_key"
+
+
+def s3_connection_id(role: str) -> str:
+    """The S3 connection a task of ``role`` reads (``assay_s3`` for the pipeline)."""
+    return S3_CONNECTION if role == PIPELINE else f"{S3_CONNECTION}_{role.replace('-', '_')}"
+
+
+def kafka_connection_id(contract: str) -> str:
+    """The Kafka connection a contract's topic watcher reads (`wakeup.connection_id`)."""
+    return wakeup.connection_id(contract)
+
+
+def connection_env(conn_id: str) -> str:
+    """The environment variable that defines a connection (``AIRFLOW_CONN_<ID>``)."""
+    return f"AIRFLOW_CONN_{conn_id.upper()}"
+
+
+def connection_variables(conns: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """Connections by id as the ``AIRFLOW_CONN_<ID>`` variables that define them (JSON)."""
+    return {connection_env(conn_id): json.dumps(conn) for conn_id, conn in conns.items()}
+
+
+def variable_env(key: str) -> str:
+    """The environment variable that defines a Variable (``AIRFLOW_VAR_<KEY>``)."""
+    return f"AIRFLOW_VAR_{key.upper()}"
+
+
+def s3_connection(endpoint: str, region: str, access_key: str, secret_key: str) -> dict[str, Any]:
+    """An S3 connection in Airflow's JSON form, as the Amazon provider's ``aws`` type has it."""
+    extra = {"endpoint_url": endpoint, "region_name": region}
+    return {"conn_type": "aws", "login": access_key, "password": secret_key, "extra": extra}
+
+
+@dataclass(frozen=True)
+class Found:
+    """The fields of a connection that assay reads."""
+
+    conn_id: str
+    login: str
+    password: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Secrets(Protocol):
+    """Airflow's secrets, as the tasks ask for them (`AirflowSecrets`, or a dict in tests)."""
+
+    def connection(self, conn_id: str) -> Found | None: ...
+
+    def variable(self, key: str) -> str | None: ...
+
+
+class AirflowSecrets:
+    """Airflow's own lookup (`airflow.sdk.Connection`, `Variable`): whichever secrets backend
+    the deployment configured, and ``AIRFLOW_CONN_*`` / ``AIRFLOW_VAR_*``."""
+
+    def connection(self, conn_id: str) -> Found | None:
+        """The connection, or None where no backend has it."""
+        from airflow.sdk import Connection
+        from airflow.sdk.exceptions import AirflowNotFoundException
+
+        try:
+            conn = Connection.get(conn_id)
+        except AirflowNotFoundException:
+            return None
+        return Found(conn_id, conn.login or "", conn.password or "", conn.extra_dejson)
+
+    def variable(self, key: str) -> str | None:
+        """The Variable, masked in task logs; None where no backend has it."""
+        from airflow.sdk import Variable
+        from airflow.sdk.log import mask_secret
+
+        value = Variable.get(key, default=None)
+        if value:
+            mask_secret(value)
+        return None if value is None else str(value)
+
+
+def task_settings(role: str, secrets: Secrets | None = None) -> Settings:
+    """The settings a task of ``role`` works with: Airflow's secrets over `load_settings`."""
+    return with_secrets(load_settings().as_role(role), secrets or AirflowSecrets())
+
+
+def with_secrets(settings: Settings, secrets: Secrets) -> Settings:
+    """``settings`` with what Airflow holds for its role; the rest as configured."""
+    found = secrets.connection(s3_connection_id(settings.s3_role))
+    update = {} if found is None else _s3_fields(found)
+    for name, key in (
+        ("masking_key", MASKING_KEY_VARIABLE),
+        ("identity_key", IDENTITY_KEY_VARIABLE),
+    ):
+        value = secrets.variable(key)
+        if value:
+            update[name] = SecretStr(value.strip())
+    return settings.model_copy(update=update)
+
+
+def _s3_fields(found: Found) -> dict[str, Any]:
+    if not (found.login and found.password):
+        raise ConfigError(
+            f"Airflow connection {found.conn_id} has no key pair: set its login (access key) "
+            "and password (secret key)",
+            places=[f"Airflow connection {found.conn_id}"],
+        )
+    fields: dict[str, Any] = {
+        "s3_access_key": found.login,
+        "s3_secret_key": SecretStr(found.password),
+    }
+    if found.extra.get("endpoint_url"):
+        fields["s3_endpoint"] = str(found.extra["endpoint_url"])
+    if found.extra.get("region_name"):
+        fields["s3_region"] = str(found.extra["region_name"])
+    return fields

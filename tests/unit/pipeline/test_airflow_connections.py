@@ -1,0 +1,141 @@
+"""Where tasks find their secrets: Airflow's connection and Variables over the settings."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+from pydantic import SecretStr
+
+from assay.config import PIPELINE, RELEASER, Settings
+from assay.errors import ConfigError
+from assay.govern.releases import masking_key
+from assay.pipeline.airflow import connections as c
+from assay.pipeline.validate.signers import identity_key
+
+
+@dataclass
+class MemorySecrets:
+    """Airflow's secrets backend in memory: connections and Variables by name."""
+
+    conns: dict[str, c.Found] = field(default_factory=dict)
+    variables: dict[str, str] = field(default_factory=dict)
+
+    def connection(self, conn_id: str) -> c.Found | None:
+        return self.conns.get(conn_id)
+
+    def variable(self, key: str) -> str | None:
+        return self.variables.get(key)
+
+
+@pytest.fixture
+def configured(tmp_path: Path) -> Settings:
+    """Settings as an ``ASSAY_*`` deployment has them: one key pair, its endpoint, key files."""
+    return Settings(
+        state_dir=tmp_path,
+        s3_endpoint="http://settings:7070",
+        s3_access_key="settings-key",
+        s3_secret_key=SecretStr("settings-secret"),
+        masking_key_file=tmp_path / "masking.key",
+        identity_key_file=tmp_path / "identity.key",
+    ).as_role(PIPELINE)
+
+
+def pipeline_conn(**extra: str) -> c.Found:
+    return c.Found(c.S3_CONNECTION, "conn-key", "conn-secret", dict(extra))
+
+
+def test_the_connection_wins_over_the_settings(configured: Settings) -> None:
+    found = pipeline_conn(endpoint_url="https://s3.plant:9000", region_name="cn-east-1")
+    got = c.with_secrets(configured, MemorySecrets({c.S3_CONNECTION: found}))
+    assert got.s3_credentials() == ("conn-key", "conn-secret")
+    assert (got.endpoint, got.s3_region, got.s3_role) == (
+        "https://s3.plant:9000",
+        "cn-east-1",
+        PIPELINE,
+    )
+
+
+def test_without_a_connection_the_settings_hold(configured: Settings) -> None:
+    got = c.with_secrets(configured, MemorySecrets())
+    assert got.s3_credentials() == ("settings-key", "settings-secret")
+    assert got.endpoint == "http://settings:7070"
+
+
+def test_a_connection_without_endpoint_keeps_the_configured_one(configured: Settings) -> None:
+    got = c.with_secrets(configured, MemorySecrets({c.S3_CONNECTION: pipeline_conn()}))
+    assert got.s3_credentials() == ("conn-key", "conn-secret")
+    assert got.endpoint == "http://settings:7070"
+
+
+def test_each_role_reads_its_own_connection(configured: Settings) -> None:
+    """The pipeline's keys never serve the releaser, nor the other way round."""
+    held = MemorySecrets({c.S3_CONNECTION: pipeline_conn()})
+    releaser = c.with_secrets(configured.as_role(RELEASER), held)
+    assert releaser.s3_credentials() == ("settings-key", "settings-secret")
+    assert c.s3_connection_id(RELEASER) == "assay_s3_releaser"
+    assert c.s3_connection_id("pilot-line-3") == "assay_s3_pilot_line_3"
+
+
+def test_a_connection_without_keys_says_which(configured: Settings) -> None:
+    empty = c.Found(c.S3_CONNECTION, "", "", {})
+    with pytest.raises(ConfigError) as err:
+        c.with_secrets(configured, MemorySecrets({c.S3_CONNECTION: empty}))
+    assert err.value.places == ["Airflow connection assay_s3"]
+
+
+def test_the_variables_win_over_the_key_files(configured: Settings) -> None:
+    held = {
+        c.MASKING_KEY_VARIABLE: secrets.token_hex(32),
+        c.IDENTITY_KEY_VARIABLE: secrets.token_hex(32),
+    }
+    got = c.with_secrets(
+        configured, MemorySecrets(variables={k: v + "\n" for k, v in held.items()})
+    )
+    assert masking_key(got).secret.hex() == held[c.MASKING_KEY_VARIABLE]
+    master = identity_key(got)
+    assert master is not None and master.secret.hex() == held[c.IDENTITY_KEY_VARIABLE]
+    assert not configured.masking_key_file.exists()  # the file was never read, nor made
+
+
+def test_without_variables_the_key_files_hold(configured: Settings) -> None:
+    got = c.with_secrets(configured, MemorySecrets())
+    assert identity_key(got) is None  # no file, no Variable: unsigned, as before
+    assert masking_key(got).source == str(configured.masking_key_file)
+
+
+keys = st.text(st.characters(codec="ascii", exclude_categories=("Cc",)), min_size=1, max_size=40)
+
+
+@hsettings(max_examples=25, deadline=None)
+@given(access=keys, secret=keys, port=st.integers(1, 65535))
+def test_the_json_form_reads_back_through_airflow(access: str, secret: str, port: int) -> None:
+    """What the stack writes (`s3_connection` in ``AIRFLOW_CONN_ASSAY_S3``) is what a task
+    reads through Airflow's own lookup, whatever characters the keys hold."""
+    conn = c.s3_connection(f"http://127.0.0.1:{port}", "us-east-1", access, secret)
+    name = c.connection_env(c.S3_CONNECTION)
+    os.environ[name] = json.dumps(conn)
+    try:
+        found = c.AirflowSecrets().connection(c.S3_CONNECTION)
+    finally:
+        del os.environ[name]
+    assert found == c.Found(c.S3_CONNECTION, access, secret, conn["extra"])
+
+
+def test_airflow_has_no_connection_nor_variable_by_default() -> None:
+    assert c.AirflowSecrets().connection("assay_s3_nowhere") is None
+    assert c.AirflowSecrets().variable("assay_nowhere") is None
+
+
+def test_the_installation_guide_names_every_connection_and_variable() -> None:
+    guide = (Path(__file__).parents[3] / "docs" / "airflow.md").read_text(encoding="utf-8")
+    names = [c.S3_CONNECTION, c.s3_connection_id(RELEASER), c.kafka_connection_id("<contract>")]
+    names += [c.MASKING_KEY_VARIABLE, c.IDENTITY_KEY_VARIABLE, c.connection_env(c.S3_CONNECTION)]
+    assert [n for n in names if f"`{n}" not in guide] == []
