@@ -400,8 +400,11 @@ def test_a_reader_install_lists_shows_downloads_verifies_and_opens(
         "ASSAY_S3_SECRET_KEY": secret,
         "ASSAY_BUCKET_RELEASES": buckets.releases,
     }
-    listed = run_as_reader("release", "ls", env=env)
-    assert listed.returncode == 0 and "process_params" in listed.stdout, listed.stderr
+    listed = run_as_reader("release", "ls", "--json", env=env)
+    assert listed.returncode == 0, listed.stderr
+    assert ("process_params", "1.0.0") in {
+        (r["contract"], r["version"]) for r in json.loads(listed.stdout)
+    }
     shown = run_as_reader("release", "show", "process_params", "1.0.0", env=env)
     assert shown.returncode == 0 and released["files"][0]["path"] in shown.stdout, shown.stderr
     folder = tmp_path / "r"
@@ -450,9 +453,12 @@ def test_a_draft_is_approved_by_a_second_steward_and_locked(guarded: Settings) -
         k for k in S3Store(releaser).keys(bucket, "_drafts/process_params/4.0.0/data")
     )
     assert client.get_object_retention(bucket, draft_file) is None  # a draft is not retained
-    listed = _cli(guarded, "release", "ls", "process_params")
-    assert "4.0.0" not in listed.output
-    assert "draft" in _cli(guarded, "release", "ls", "process_params", "--drafts").output
+    listed = json.loads(_cli(guarded, "release", "ls", "process_params", "--json").output)
+    assert "4.0.0" not in [r["version"] for r in listed]
+    drafts = _cli(guarded, "release", "ls", "process_params", "--drafts", "--json").output
+    assert {"version": "4.0.0", "state": "draft"}.items() <= next(
+        r for r in json.loads(drafts) if r["version"] == "4.0.0"
+    ).items()
 
     refused = _cli(guarded, "release", "approve", "process_params", "4.0.0", "--as", "mei")
     assert refused.exit_code == 1 and "requester cannot approve" in refused.output

@@ -77,25 +77,33 @@ def sent_by(bootstrap: str, is_ours: Callable[[bytes], bool]) -> list[Any]:
         consumer.close()
 
 
+def layer(settings: Settings, bucket: str) -> ds.Dataset | None:
+    """One layer of energy_meter as a dataset; None while nothing has landed there (a fresh
+    stack has no objects, so no prefix, until the pipeline writes its first one)."""
+    try:
+        return ds.dataset(
+            f"{bucket}/energy_meter/v1/",
+            filesystem=arrow_filesystem(settings),
+            format="parquet",
+            exclude_invalid_files=True,
+        )
+    except FileNotFoundError:
+        return None
+
+
 def rows_of(settings: Settings, bucket: str, producer: str) -> list[dict[str, Any]]:
     """The rows of ``producer`` in one layer of energy_meter."""
-    dataset = ds.dataset(
-        f"{bucket}/energy_meter/v1/",
-        filesystem=arrow_filesystem(settings),
-        format="parquet",
-        exclude_invalid_files=True,
-    )
+    dataset = layer(settings, bucket)
+    if dataset is None:
+        return []
     return dataset.to_table(filter=pc.field("producer_id") == producer).to_pylist()
 
 
 def dead_letters(settings: Settings, marker: bytes) -> list[dict[str, Any]]:
     """Dead letters whose raw bytes contain ``marker``."""
-    dataset = ds.dataset(
-        f"{settings.bucket_deadletter}/energy_meter/v1/",
-        filesystem=arrow_filesystem(settings),
-        format="parquet",
-        exclude_invalid_files=True,
-    )
+    dataset = layer(settings, settings.bucket_deadletter)
+    if dataset is None:
+        return []
     table = dataset.to_table(columns=["value", "reason_code", "reason", "headers"])
     return [r for r in table.to_pylist() if marker in (r["value"] or b"")]
 
