@@ -167,7 +167,7 @@ class Contract(_Strict):
     event_time_encoding: EventTimeEncoding = "rfc3339"
     timezone: Zone | None = None
     identity: Literal["open", "signed"] = "open"
-    max_seq_jump: int = Field(default=2**40, ge=1)
+    max_seq_jump: int = Field(default=2**53, ge=1)
 
     @property
     def version_tuple(self) -> tuple[int, int, int]:

@@ -19,8 +19,10 @@ Which fields make a duplicate is the contract's (``schemas.duplicate_fields``):
   watermark (-1 for a producer not seen yet) is implausible — a forged ``seq = 2**63-1``, a
   corrupted counter — and is set aside for quarantine (``seq_jump``) *without* moving the
   watermark: otherwise every later genuine reading of that producer would look like a
-  sequence reset. The default bound, 2**40, is 35 years at 1000 readings/s: a producer's
-  seqs also skip the readings of its devices on other partitions, so gaps are normal.
+  sequence reset. The default bound, 2**53, lets a source number its readings by epoch
+  milliseconds or microseconds from its first reading on (a producer's seqs also skip the
+  readings of its devices on other partitions, so gaps are normal), and is where JSON readers
+  stop holding integers exactly.
 
 - **Unsequenced** (``sequenced: false``): the key with the event time. Within a segment
   every repeat of a reading's identity is dropped, its first copy kept. Across segments

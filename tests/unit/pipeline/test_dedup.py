@@ -113,19 +113,33 @@ def test_unsequenced_dedup_agrees_with_a_row_by_row_reading(
 def test_an_implausible_seq_jump_is_set_aside_and_the_watermark_stays() -> None:
     huge = 2**63 - 1
     out = drop_duplicates(
-        table([("edge-1", huge, False), ("edge-1", 1001, False), ("new", 2**41, False)]),
+        table([("edge-1", huge, False), ("edge-1", 1001, False), ("new", 2**54, False)]),
         Watermark("s0", {"edge-1": 1000}),
         "s1",
         ENERGY,
     )
-    assert out.jumped["seq"].to_pylist() == [huge, 2**41]
+    assert out.jumped["seq"].to_pylist() == [huge, 2**54]
     assert out.jumped_from == [1000, -1]  # a producer not seen yet counts from -1
     assert out.table["seq"].to_pylist() == [1001]  # the genuine next reading is fresh
     assert out.regressed.num_rows == 0
     assert out.watermark.producers == {"edge-1": 1001}
 
 
-@given(st.integers(0, 2**40), st.integers(-(2**63), 2**63 - 1))
+def test_a_source_numbering_by_epoch_microseconds_is_no_jump() -> None:
+    """Telegraf's config numbers a meter's readings by poll time: a new producer's first
+    seq is about 1.8e12 (ms) or 1.8e15 (us) beyond -1, and is a reading, not a forgery."""
+    first = 1_796_400_000_000_000  # 2026-12-04 in epoch microseconds
+    out = drop_duplicates(
+        table([("telegraf.m1", first, False), ("telegraf.m1", first + 10**6, False)]),
+        Watermark("s0", {}),
+        "s1",
+        ENERGY,
+    )
+    assert out.jumped.num_rows == 0 and out.table.num_rows == 2
+    assert out.watermark.producers == {"telegraf.m1": first + 10**6}
+
+
+@given(st.integers(0, 2**53), st.integers(-(2**63), 2**63 - 1))
 def test_a_reading_moves_the_watermark_only_within_the_bound(mark: int, seq: int) -> None:
     out = drop_duplicates(table([("p", seq, False)]), Watermark("s0", {"p": mark}), "s1", ENERGY)
     jumped = seq - mark > ENERGY.max_seq_jump
