@@ -9,10 +9,9 @@ writes before the console is asked for a page.
 from __future__ import annotations
 
 import sys
-import urllib.error
-import urllib.request
 from pathlib import Path
 
+from assay.devstack.stack import _process
 from assay.devstack.stack._secrets import secret_file, stack_secret
 from assay.devstack.stack._service import Progress, Service
 
@@ -48,12 +47,7 @@ class Console(Service):
 
     def probe(self) -> bool:
         """Ready when the sign-in page answers."""
-        url = f"http://127.0.0.1:{self.settings.console_port}/login"
-        try:
-            with urllib.request.urlopen(url, timeout=2) as resp:
-                return bool(resp.status == 200)
-        except (urllib.error.URLError, OSError):
-            return False
+        return _process.answers_ok(f"http://127.0.0.1:{self.settings.console_port}/login")
 
     def version(self) -> str:
         from importlib.metadata import version

@@ -9,11 +9,10 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 from assay.config import ROOT
+from assay.devstack.stack import _process
 from assay.devstack.stack._service import Prerequisite, Progress, Service
 
 MODULE = "github.com/versity/versitygw/cmd/versitygw"
@@ -97,12 +96,7 @@ class S3Server(Service):
         return True
 
     def _health(self) -> bool:
-        url = f"http://127.0.0.1:{self.settings.s3_port}{HEALTH_PATH}"
-        try:
-            with urllib.request.urlopen(url, timeout=2) as resp:
-                return bool(resp.status == 200)
-        except (urllib.error.URLError, OSError):
-            return False
+        return _process.answers_ok(f"http://127.0.0.1:{self.settings.s3_port}{HEALTH_PATH}")
 
     def version(self) -> str:
         if not self.binary.is_file():

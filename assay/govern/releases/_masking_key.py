@@ -23,6 +23,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from assay import kdf
 from assay.config import Settings
 from assay.govern.releases._errors import MaskingKeyError
 from assay.private_files import read_or_create, write_private
@@ -34,11 +35,8 @@ ENV = "ASSAY_MASKING_KEY"
 
 
 def hkdf(secret: bytes, info: bytes, length: int = 32) -> bytes:
-    """HKDF-SHA256 of ``secret`` with assay's salt and ``info``."""
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
-    return HKDF(algorithm=hashes.SHA256(), length=length, salt=SALT, info=info).derive(secret)
+    """HKDF-SHA256 of ``secret`` with the masking salt and ``info``."""
+    return kdf.hkdf(secret, salt=SALT, info=info, length=length)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from assay.config import PIPELINE, Settings, load_settings
+from assay.config import PIPELINE, Settings
 from assay.errors import StoreError
 from assay.pipeline import problems
 from assay.pipeline.airflow import connections, workload
@@ -52,8 +52,10 @@ T = TypeVar("T")
 AIRFLOW_RUNS = uuid.uuid5(uuid.NAMESPACE_URL, "airflow://assay")
 
 
-def _contract(name: str) -> Contract:
-    return load_settings().contracts().get(name)
+def _task(contract: str) -> tuple[Settings, Contract]:
+    """The task's settings and its contract, found among those settings' contracts."""
+    settings = _settings()
+    return settings, settings.contracts().get(contract)
 
 
 def airflow_parent(
@@ -116,7 +118,7 @@ def _signing_keys(settings: Settings) -> KeyLookup | None:
 def ingest_units(contract: str) -> list[list[int]]:
     """The partitions with records to land, grouped into ingest tasks (`workload`): a partition
     with a segment's worth of backlog alone, the rest together, a stalled one apart."""
-    settings, spec = _settings(), _contract(contract)
+    settings, spec = _task(contract)
     backlogs = backlog(settings, topic_name(spec), ingest_group(contract))
     stalled = _stalled(S3Store(settings), settings, spec, "ingest")
     return plan_units(backlogs, stalled, alone=landing.MAX_RECORDS)
@@ -166,7 +168,7 @@ def ingest(
     contract: str, partitions: list[int], max_records: int = landing.MAX_RECORDS
 ) -> dict[str, Any]:
     """Land each partition until it is caught up, one after the other; what was landed."""
-    settings, spec = _settings(), _contract(contract)
+    settings, spec = _task(contract)
     from assay.govern.lineage import (
         emit_ingest,
     )  # on use: the OpenLineage client takes ~1.5 s to import
@@ -209,7 +211,7 @@ def validate_units(contract: str) -> list[list[int]]:
     """The partitions with raw segments not validated yet, grouped into validate tasks: a
     partition with `VALIDATE_ALONE` pending segments or more alone, the rest together, a
     stalled one apart."""
-    settings, spec = _settings(), _contract(contract)
+    settings, spec = _task(contract)
     store, buckets = S3Store(settings), Buckets.from_settings(settings)
     pending = {p: len(curation.pending(store, buckets, spec, p)) for p in range(spec.partitions)}
     stalled = _stalled(store, settings, spec, "validate")
@@ -218,7 +220,7 @@ def validate_units(contract: str) -> list[list[int]]:
 
 def validate(contract: str, partitions: list[int]) -> dict[str, Any]:
     """Validate every pending segment of each partition, in offset order."""
-    settings, spec = _settings(), _contract(contract)
+    settings, spec = _task(contract)
     store, buckets = S3Store(settings), Buckets.from_settings(settings)
     from assay.govern.lineage import emit_validate
 
@@ -260,4 +262,4 @@ def retention(contract: str, now: str) -> dict[str, Any]:
 
     from assay.govern.retention import run_retention, run_summary
 
-    return run_summary(run_retention(_settings(), _contract(contract), datetime.fromisoformat(now)))
+    return run_summary(run_retention(*_task(contract), datetime.fromisoformat(now)))

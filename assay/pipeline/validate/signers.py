@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from assay import kdf
 from assay.config import Settings
 from assay.errors import ConfigError
 from assay.private_files import read_or_create
@@ -55,10 +56,7 @@ class IdentityKeyError(ConfigError):
 
 
 def _hkdf(secret: bytes, info: bytes, length: int = 32) -> bytes:
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
-    return HKDF(algorithm=hashes.SHA256(), length=length, salt=SALT, info=info).derive(secret)
+    return kdf.hkdf(secret, salt=SALT, info=info, length=length)
 
 
 @dataclass(frozen=True)
