@@ -134,7 +134,7 @@ def test_a_run_that_stopped_after_the_ledger_page_is_finished_by_the_next(
 
 
 @settings(
-    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(hours=st.lists(st.integers(min_value=0, max_value=24 * 6), min_size=1, max_size=4))
 def test_whenever_retention_runs_the_audit_balances_and_accepted_rows_stay_curated(
