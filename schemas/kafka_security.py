@@ -29,7 +29,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, SecretStr, field_validator, model_validator
 
@@ -125,38 +125,53 @@ class KafkaSecurity(BaseModel):
         return self.model_copy(update=updates) if updates else self
 
 
+class _Names(NamedTuple):
+    """What one client library calls each setting (and how it asks to verify the host)."""
+
+    protocol: str
+    verify_host: str
+    verify_value: str | bool
+    ca: str
+    cert: str
+    key: str
+    mechanism: str
+    username: str
+    password: str
+
+
+_KAFKA_PYTHON = _Names("security_protocol", "ssl_check_hostname", True, "ssl_cafile",
+                       "ssl_certfile", "ssl_keyfile", "sasl_mechanism", "sasl_plain_username",
+                       "sasl_plain_password")  # fmt: skip
+_LIBRDKAFKA = _Names("security.protocol", "ssl.endpoint.identification.algorithm", "https",
+                     "ssl.ca.location", "ssl.certificate.location", "ssl.key.location",
+                     "sasl.mechanism", "sasl.username", "sasl.password")  # fmt: skip
+
+
+def _translated(security: KafkaSecurity, names: _Names) -> dict[str, str | bool]:
+    """The block in one library's names: the two libraries take the same settings."""
+    config: dict[str, str | bool] = {names.protocol: security.protocol}
+    if security.tls:
+        config[names.verify_host] = names.verify_value
+        if security.ca_file is not None:
+            config[names.ca] = str(security.ca_file)
+        if security.cert_file is not None and security.key_file is not None:
+            config[names.cert] = str(security.cert_file)
+            config[names.key] = str(security.key_file)
+    if security.protocol == "SASL_SSL":
+        config[names.mechanism] = security.mechanism
+        config[names.username] = security.username
+        config[names.password] = security.secret()
+    return config
+
+
 def kafka_python_security(security: KafkaSecurity) -> dict[str, object]:
     """kafka-python's keyword arguments (producer, consumer and admin client alike)."""
-    config: dict[str, object] = {"security_protocol": security.protocol}
-    if security.tls:
-        config["ssl_check_hostname"] = True
-        if security.ca_file is not None:
-            config["ssl_cafile"] = str(security.ca_file)
-        if security.cert_file is not None and security.key_file is not None:
-            config["ssl_certfile"] = str(security.cert_file)
-            config["ssl_keyfile"] = str(security.key_file)
-    if security.protocol == "SASL_SSL":
-        config["sasl_mechanism"] = security.mechanism
-        config["sasl_plain_username"] = security.username
-        config["sasl_plain_password"] = security.secret()
-    return config
+    return dict(_translated(security, _KAFKA_PYTHON))
 
 
 def librdkafka_security(security: KafkaSecurity) -> dict[str, str]:
     """librdkafka's properties (confluent-kafka clients, the Airflow Kafka connection's extra)."""
-    config: dict[str, str] = {"security.protocol": security.protocol}
-    if security.tls:
-        config["ssl.endpoint.identification.algorithm"] = "https"
-        if security.ca_file is not None:
-            config["ssl.ca.location"] = str(security.ca_file)
-        if security.cert_file is not None and security.key_file is not None:
-            config["ssl.certificate.location"] = str(security.cert_file)
-            config["ssl.key.location"] = str(security.key_file)
-    if security.protocol == "SASL_SSL":
-        config["sasl.mechanism"] = security.mechanism
-        config["sasl.username"] = security.username
-        config["sasl.password"] = security.secret()
-    return config
+    return {k: str(v) for k, v in _translated(security, _LIBRDKAFKA).items()}
 
 
 def java_security(security: KafkaSecurity) -> dict[str, str]:

@@ -10,6 +10,10 @@ API::
     headers = sign(key, "edge-gw-01", topic, kafka_key, headers, value)  # + signer, signature
     verify(keys, topic, kafka_key, headers, value) -> Verdict(signer, valid)   # never raises
 
+``keys`` gives a principal's key, or a keyring: several keys, the current one first, then
+those of earlier identity master keys still honoured after a rotation. A signature holds if
+it is the MAC under any of them.
+
 The MAC covers the topic, the key, every header but ``signature`` itself (``signer``
 included) in order, and the SHA-256 of the value, each length-prefixed so no two records
 share an encoding. Any change to any of them, a header added, dropped, renamed or moved,
@@ -30,7 +34,8 @@ from schemas import wire
 __all__ = ["KeyLookup", "Verdict", "record_mac", "sign", "verify"]
 
 DOMAIN = b"assay.record/1\x00"
-KeyLookup = Callable[[str], bytes | None]  # principal -> its signing key, None when unknown
+#: principal -> its signing key (or keys, newest first), None when unknown
+KeyLookup = Callable[[str], bytes | Sequence[bytes] | None]
 _ABSENT = b"\xff\xff\xff\xff"
 
 
@@ -134,11 +139,24 @@ def _verify(
     signer = _signer(headers)
     if len(signers) != 1 or len(signatures) != 1 or signer is None or signatures[0] is None:
         return Verdict(signer, False)  # half a signature, or two: never valid
-    key = keys(signer)
-    if key is None:
-        return Verdict(signer, False)
+    found = keys(signer)
+    candidates = (found,) if isinstance(found, bytes) else tuple(found or ())
+    signature = signatures[0]
+    return Verdict(
+        signer, any(_holds(k, signature, topic, kafka_key, headers, value) for k in candidates)
+    )
+
+
+def _holds(
+    key: bytes,
+    signature: bytes,
+    topic: str,
+    kafka_key: bytes | None,
+    headers: Sequence[tuple[str, bytes | None]],
+    value: bytes | None,
+) -> bool:
     expected = record_mac(key, topic, kafka_key, headers, value).hex().encode()
-    return Verdict(signer, hmac.compare_digest(expected, signatures[0]))
+    return hmac.compare_digest(expected, signature)
 
 
 def _signer(headers: Sequence[tuple[str, bytes | None]]) -> str | None:

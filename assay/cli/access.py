@@ -16,7 +16,8 @@ from assay.config import Settings
 
 app = typer.Typer(
     help="Access roles on the S3 server (edge, pipeline, releaser, steward, pilot-<name>) and "
-    "Kafka principals (kafka-gateway, kafka-rotate, kafka-apply, kafka-watchers).",
+    "Kafka principals (kafka-gateway, kafka-rotate, kafka-apply, kafka-watchers), the identity "
+    "master key (rotate-identity-key, retire-identity-key, identity-keys).",
     no_args_is_help=True,
 )
 

@@ -18,6 +18,7 @@ from assay.cli import (
     datasets,
     demo,
     deploy,
+    identity_keys,
     ingest,
     lineage,
     release,
@@ -57,6 +58,7 @@ triage.register(datasets.quarantine_app)
 app.add_typer(datasets.quarantine_app, name="quarantine")
 release_review.register(release.app)
 app.add_typer(release.app, name="release")
+identity_keys.register(access.app)
 app.add_typer(access.app, name="access")
 app.add_typer(lineage.app, name="lineage")
 app.add_typer(report.app, name="report")

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from assay.govern.retention import RetentionRun
 
 app = typer.Typer(
-    help="Retention: expire raw, dead-letter, quarantine and curated data per contract.",
+    help="Retention: expire raw, dead-letter, quarantine, curated data and claim-checks.",
     no_args_is_help=True,
 )
 
@@ -30,7 +30,9 @@ def apply(
 
     A validated segment's raw, dead-letter and quarantine objects go once the raw object is
     retention.raw old, its curated objects at retention.curated, every version of each, and
-    replaced object versions once replaced that long ago. Each removal is recorded in the
+    replaced object versions once replaced that long ago. Accepted rows' curated objects go
+    with their segments' curated objects; claim-checks (claims/<contract>/ in the raw
+    bucket) at retention.curated. Each removal is recorded in the
     partition's expiry ledger first, so `assay audit` still balances. Unvalidated data and
     releases are never touched. Topics' retention.ms: `assay topics ensure`.
     """

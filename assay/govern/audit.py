@@ -19,7 +19,8 @@ So, for the landed and validated part of the topic:
 Retention removes old objects, never the accounting: a segment whose raw object is gone
 is read from the partition's expiry ledger (its offsets, records and readings) and tiles
 the offsets like a stored one; its summary stays in the reports bucket, and curated or
-quarantine rows the ledger says were removed count as removed rather than missing. The
+quarantine rows the ledger says were removed count as removed rather than missing; so do
+accepted rows' curated objects in the contract's object ledger. The
 readings of such segments are ``expired``, and their offset ranges are listed per
 partition. A segment removed before it was validated is a discrepancy.
 
@@ -42,7 +43,7 @@ from assay.pipeline.problems import Loss
 from assay.pipeline.validate.curation import Buckets, Summary
 from assay.pipeline.validate.dedup import duplicate_pairs
 from assay.store import layout
-from assay.store.expiry import Ledger, load_ledger
+from assay.store.expiry import Ledger, ObjectLedger, load_ledger, load_object_ledger
 from assay.store.objects import ObjectStore
 from assay.store.parquet import from_parquet
 from schemas import Contract
@@ -213,6 +214,7 @@ def _decisions(
     from assay.govern.triage import decision_problems, decisions
 
     keys: list[str] = []
+    expired = load_object_ledger(store, buckets.reports, contract.name, contract.major)
     for decision in decisions(store, buckets.quarantine, contract):
         result.problems.extend(decision_problems(decision))
         for row in decision.rows:
@@ -226,19 +228,19 @@ def _decisions(
             else:
                 totals.rejected += 1
         if decision.verdict == "accept":
-            keys += _accepted_objects(store, buckets, decision.id, decision.curated, result)
+            stored = {k: n for k, n in decision.curated.items() if not _gone(expired, k, n, result)}
+            keys += _accepted_objects(store, buckets, decision.id, stored, result)
     return keys
 
 
-def _move(totals: Totals, accepted: bool) -> None:
-    if accepted:
-        totals.accepted, totals.curated, totals.quarantined = (
-            totals.accepted + 1,
-            totals.curated + 1,
-            totals.quarantined - 1,
+def _gone(expired: ObjectLedger, key: str, rows: int, result: Audit) -> bool:
+    """Whether retention removed an accepted object (its rows still count as curated)."""
+    record = expired.expired("accepted", key)
+    if record is not None and record.readings != rows:
+        result.problems.append(
+            f"expiry ledger: {key} removed with {record.readings} rows, not {rows}"
         )
-    else:
-        totals.rejected += 1
+    return record is not None
 
 
 def _accepted_objects(

@@ -10,6 +10,11 @@ raw object landed (the clock retention counts from) and, per layer (raw, dead-le
 quarantine, curated), how many objects and readings went and on which day. The audit
 reads it in place of the objects; validation reads it to find a segment's predecessor.
 A later page only adds segments or layers; what an earlier page recorded stands.
+
+Objects no segment owns have a ledger of their own per contract version
+(``layout.expired_objects_prefix``), paged the same way: the curated objects of rows a
+steward accepted (``accepted``, with the decision and its rows; the audit still counts the
+rows as curated) and the edge's image claim-checks (``claims``).
 """
 
 from __future__ import annotations
@@ -23,7 +28,17 @@ from typing import Any
 from assay.store import layout
 from assay.store.objects import ObjectStore
 
-__all__ = ["LAYERS", "ExpiredSegment", "Ledger", "Removed", "expired_raw_keys", "load_ledger"]
+__all__ = [
+    "LAYERS",
+    "ExpiredObject",
+    "ExpiredSegment",
+    "Ledger",
+    "ObjectLedger",
+    "Removed",
+    "expired_raw_keys",
+    "load_ledger",
+    "load_object_ledger",
+]
 
 #: The layers retention removes from; releases are never among them.
 LAYERS = ("raw", "deadletter", "quarantine", "curated")
@@ -95,14 +110,19 @@ class Ledger:
             "written": now.isoformat(),
             "segments": [asdict(e) for e in entries],
         }
-        data = (json.dumps(body, indent=1, ensure_ascii=False) + "\n").encode()
-        name = f"{now:%Y%m%dT%H%M%S%fZ}-{hashlib.sha256(data).hexdigest()[:16]}.json"
-        return self.prefix + name, data
+        return _page(self.prefix, body)
 
     def with_page(self, data: bytes) -> Ledger:
         """The ledger with one stored page added."""
         body: dict[str, Any] = json.loads(data)
         return self.with_segments([_segment(e) for e in body["segments"]])
+
+
+def _page(prefix: str, body: dict[str, Any]) -> tuple[str, bytes]:
+    """A ledger page's key (its run's time and its sha256) and bytes."""
+    data = (json.dumps(body, indent=1, ensure_ascii=False) + "\n").encode()
+    now = datetime.fromisoformat(body["written"])
+    return f"{prefix}{now:%Y%m%dT%H%M%S%fZ}-{hashlib.sha256(data).hexdigest()[:16]}.json", data
 
 
 def _segment(entry: dict[str, Any]) -> ExpiredSegment:
@@ -131,3 +151,54 @@ def expired_raw_keys(
         for stem, entry in ledger.segments.items()
         if "raw" in entry.layers
     ]
+
+
+@dataclass(frozen=True)
+class ExpiredObject:
+    """One object retention removed that no segment owns (an accepted-rows object, a claim)."""
+
+    layer: str  # "accepted" (curated bucket) or "claims" (raw bucket)
+    key: str
+    readings: int
+    landed: str
+    on: str
+    decision: str = ""
+
+
+@dataclass(frozen=True)
+class ObjectLedger:
+    """The expiry ledger of one contract version's objects no segment owns."""
+
+    contract: str
+    major: int
+    objects: dict[tuple[str, str], ExpiredObject] = field(default_factory=dict)
+
+    @property
+    def prefix(self) -> str:
+        """Where its pages are stored in the reports bucket."""
+        return layout.expired_objects_prefix(self.contract, self.major)
+
+    def expired(self, layer: str, key: str) -> ExpiredObject | None:
+        """The record of one removed object, or None if retention has not removed it."""
+        return self.objects.get((layer, key))
+
+    def with_objects(self, entries: list[ExpiredObject]) -> ObjectLedger:
+        """The ledger with these entries added (an object already recorded keeps its record)."""
+        added = {(e.layer, e.key): e for e in entries}
+        return replace(self, objects={**added, **self.objects})
+
+    def page(self, entries: list[ExpiredObject], now: datetime) -> tuple[str, bytes]:
+        """The page that records ``entries`` (key and bytes): a run's append to the ledger."""
+        body = {"format": FORMAT, "contract": self.contract, "major": self.major,
+                "written": now.isoformat(), "objects": [asdict(e) for e in entries]}  # fmt: skip
+        return _page(self.prefix, body)
+
+
+def load_object_ledger(store: ObjectStore, bucket: str, contract: str, major: int) -> ObjectLedger:
+    """The contract version's object ledger; empty if retention never removed such an object."""
+    ledger = ObjectLedger(contract, major)
+    for key in store.keys(bucket, ledger.prefix):
+        if key.endswith(".json"):
+            body = json.loads(store.get(bucket, key))
+            ledger = ledger.with_objects([ExpiredObject(**e) for e in body["objects"]])
+    return ledger

@@ -34,6 +34,8 @@ rewrites its own objects), until ``assay store migrate`` renames them.
     stalls      state/<contract>/v<major>/stalls/<stage>/partition=<p>.json   (reports bucket)
     losses      state/<contract>/v<major>/losses/partition=<p>/<start>.json   (raw bucket)
     expired     expired/<contract>/v<major>/partition=<p>/<run time>-<sha256>.json   (reports)
+                expired/<contract>/v<major>/objects/<run time>-<sha256>.json   (accepted, claims)
+    claims      claims/<contract>/…   (raw bucket: image claim-checks the edge puts)
 """
 
 from __future__ import annotations
@@ -286,3 +288,15 @@ def expiry_ledger_prefix(contract: str, major: int, partition: int) -> str:
     """The folder of one partition's expiry ledger (reports bucket): one object per run that
     removed something, never replaced."""
     return f"expired/{partition_prefix(contract, major, partition)}"
+
+
+def expired_objects_prefix(contract: str, major: int) -> str:
+    """The folder of the expiry ledger of objects no segment owns (reports bucket): accepted
+    rows' curated objects and claim-checks."""
+    return f"expired/{dataset_prefix(contract, major)}objects/"
+
+
+def claims_prefix(contract: str) -> str:
+    """Where a contract's claim-checks (images) live in the raw bucket; no major, since an
+    image does not change with the contract's version."""
+    return f"claims/{contract}/"

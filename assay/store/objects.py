@@ -114,6 +114,16 @@ class MemoryStore:
         self.older: dict[tuple[str, str], list[tuple[str, datetime]]] = {}
         self._ids = 0
 
+    def fork(self) -> MemoryStore:
+        """A store holding what this one holds now; later writes to either stay apart (a
+        test builds a store once and writes to a fork of it)."""
+        other = MemoryStore(self.clock)
+        other.objects, other.headers = dict(self.objects), dict(self.headers)
+        other.current = dict(self.current)
+        other.older = {where: list(versions) for where, versions in self.older.items()}
+        other._ids = self._ids
+        return other
+
     def put(
         self,
         bucket: str,

@@ -83,3 +83,11 @@ def by_key(versions: list[ObjectVersion]) -> dict[str, list[ObjectVersion]]:
     for version in versions:
         grouped.setdefault(version.key, []).append(version)
     return grouped
+
+
+def remove_every_version(store: Versioned, bucket: str, key: str) -> None:
+    """Remove an object for good: older versions first, since removing the current one first
+    would bring an older one back."""
+    versions = [v for v in store.list_versions(bucket, key) if v.key == key]
+    for version in reversed(versions):
+        store.remove_version(bucket, key, version.version_id)

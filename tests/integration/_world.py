@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from kafka import KafkaProducer
 from kafka.admin import KafkaAdminClient, NewTopic
@@ -11,7 +13,8 @@ from kafka.admin import KafkaAdminClient, NewTopic
 from assay.config import Settings
 from assay.govern.audit import Audit, audit, kafka_offsets
 from assay.pipeline import problems
-from assay.pipeline.ingest.landing import Buckets
+from assay.pipeline.ingest.deadletter import Record
+from assay.pipeline.ingest.landing import Buckets, MemoryPartition
 from assay.pipeline.validate import curation
 from assay.store import layout
 from assay.store.objects import S3Store, s3_client
@@ -37,6 +40,21 @@ def reading(i: int) -> dict[str, object]:
         "power_factor": 0.93,
         "frequency": 50.01,
     }
+
+
+def edge_log(topic: str, contract: str, readings: Iterable[dict[str, Any]]) -> MemoryPartition:
+    """JSON readings from offset 0 of one Kafka partition, in memory, with the edge's headers."""
+    headers = (
+        (wire.HEADER_CONTRACT, contract.encode()),
+        (wire.HEADER_VERSION, b"1.0.0"),
+        (wire.HEADER_CONTENT_TYPE, wire.JSON.encode()),
+    )
+    return MemoryPartition(
+        [
+            Record(topic, 0, n, 0, b"imm", json.dumps(value).encode(), headers)
+            for n, value in enumerate(readings)
+        ]
+    )
 
 
 @dataclass(frozen=True)

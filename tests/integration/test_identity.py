@@ -13,6 +13,8 @@ import json
 import secrets
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
@@ -29,6 +31,11 @@ from assay.govern.access import (
 from assay.pipeline.ingest.consumer import KafkaPartition
 from assay.pipeline.ingest.landing import land_partition
 from assay.pipeline.validate import curation
+from assay.pipeline.validate.keyring import (
+    identity_keyring,
+    retire_identity_keys,
+    rotate_identity_key,
+)
 from assay.store.parquet import from_parquet
 from producers import KafkaSecurity, KafkaSettings, SinkError
 from producers.signing import SigningTransport
@@ -54,6 +61,12 @@ def world(stack_settings: Settings, unique: str) -> World:
 @pytest.fixture
 def gateway(world: World, unique: str) -> Iterator[tuple[str, KafkaSecurity]]:
     """A gateway principal that may write the world's topic and nothing else."""
+    with _gateway(world, unique) as found:
+        yield found
+
+
+@contextmanager
+def _gateway(world: World, unique: str) -> Iterator[tuple[str, KafkaSecurity]]:
     name, password = f"edge-id-{unique}", secrets.token_urlsafe(18)
     set_kafka_password(world.settings, name, password)
     apply_kafka_grants(world.settings, gateway_kafka_grants(name, [world.topic]))
@@ -64,8 +77,10 @@ def gateway(world: World, unique: str) -> Iterator[tuple[str, KafkaSecurity]]:
         password=SecretStr(password),
         ca_file=world.settings.kafka_security().ca_file,
     )
-    yield name, security
-    _remove_principal(world.settings, name)
+    try:
+        yield name, security
+    finally:
+        _remove_principal(world.settings, name)
 
 
 def send(world: World, transport, readings: list[dict[str, object]]) -> None:
@@ -144,3 +159,61 @@ def test_foreign_ids_and_forged_seqs_are_quarantined_and_later_readings_curate(
     result = world.audit()
     assert result.problems == []
     assert (result.totals.produced, result.totals.quarantined) == (21, 3)
+
+
+@pytest.fixture
+def keyed_world(stack_settings: Settings, unique: str, tmp_path: Path) -> World:
+    """A world whose identity master key is a key file of this test's own (rotation writes
+    files; a key set in the settings is rotated where it is set)."""
+    settings = stack_settings.model_copy(
+        update={"identity_key": SecretStr(""), "identity_key_file": tmp_path / "identity.key"}
+    )
+    identity_key(settings, create=True)
+    made = make_world(settings, f"idr-{unique}")
+    return World(settings, made.topic, made.group, made.land, made.all)
+
+
+def _signing(world: World, name: str, security: KafkaSecurity) -> SigningTransport:
+    """The gateway's transport, signing with the key its current master key derives."""
+    master = identity_key(world.settings)
+    assert master is not None
+    kafka = open_transport(KafkaSettings(bootstrap=world.settings.bootstrap, security=security))
+    return SigningTransport(kafka, name, master.for_principal(name))
+
+
+def _land(world: World) -> list[curation.Summary]:
+    """Ingest with the keyring, as the DAG's task does, then validate."""
+    ring = identity_keyring(world.settings)
+    assert ring is not None
+    keys = ring.lookup()
+    with KafkaPartition(world.settings, world.topic, 0, world.group) as log:
+        land_partition(log, world.store, world.land, ENERGY, keys=keys)
+    return curation.validate_pending(world.store, world.all, ENERGY, 0)
+
+
+def test_a_rotated_identity_key_keeps_old_signatures_valid_until_retired(
+    keyed_world: World, unique: str
+) -> None:
+    world = keyed_world
+    with _gateway(world, unique) as (name, security):
+        old = _signing(world, name, security)  # a gateway not re-enrolled yet
+        send(world, old, [as_(name, i) for i in range(5)])
+        rotate_identity_key(world.settings)
+        new = _signing(world, name, security)  # a re-enrolled gateway
+        send(world, new, [as_(name, i) for i in range(5, 10)])
+        send(world, old, [as_(name, i) for i in range(10, 12)])  # signed before re-enrolment
+        first = _land(world)
+        assert sum(s.curated for s in first) == 12 and sum(s.quarantined for s in first) == 0
+        retire_identity_keys(world.settings)
+        send(world, old, [as_(name, 12)])  # the old key after it was retired
+        send(world, new, [as_(name, 13)])
+        old.close(10)
+        new.close(10)
+        later = _land(world)
+        assert [s.by_rule for s in later] == [{"identity": 1}]
+        assert sum(s.curated for s in later) == 1
+        result = world.audit()
+        assert result.problems == [] and (result.totals.curated, result.totals.quarantined) == (
+            13,
+            1,
+        )

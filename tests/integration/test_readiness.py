@@ -31,10 +31,11 @@ from assay.govern.releases import (
 )
 from assay.govern.releases._provenance import activities
 from assay.pipeline.ingest import landing
-from assay.pipeline.ingest.deadletter import Record
 from assay.pipeline.validate import curation
 from assay.store.objects import S3Store, s3_client
-from schemas import load_contract, wire
+from schemas import load_contract
+
+from ._world import edge_log
 
 pytestmark = pytest.mark.integration
 
@@ -78,21 +79,6 @@ def reading(n: int) -> dict[str, Any]:
     }
 
 
-def memory_log(count: int) -> landing.MemoryPartition:
-    """``count`` readings on one Kafka partition, in memory."""
-    headers = (
-        (wire.HEADER_CONTRACT, b"process_params"),
-        (wire.HEADER_VERSION, b"1.0.0"),
-        (wire.HEADER_CONTENT_TYPE, wire.JSON.encode()),
-    )
-    return landing.MemoryPartition(
-        [
-            Record(TOPIC, 0, n, 0, b"imm", json.dumps(reading(n)).encode(), headers)
-            for n in range(count)
-        ]
-    )
-
-
 @pytest.fixture(scope="module")
 def released(stack_settings: Settings) -> tuple[Settings, dict[str, Any]]:
     """Settings pointing at this module's buckets, and the manifest of release 1.0.0."""
@@ -108,7 +94,7 @@ def released(stack_settings: Settings) -> tuple[Settings, dict[str, Any]]:
     settings = stack_settings.model_copy(update={f"bucket_{r}": n for r, n in names.items()})
     store, contract = LockedS3Store(settings), load_contract("process_params")
     landing.land_partition(
-        memory_log(270),
+        edge_log(TOPIC, "process_params", map(reading, range(270))),
         store,
         landing.Buckets(raw=names["raw"], deadletter=names["deadletter"]),
         contract,

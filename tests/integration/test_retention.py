@@ -14,14 +14,17 @@ import pytest
 from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient
 from minio.error import S3Error
 
-from assay.config import PIPELINE, ROOT, STEWARD, Settings
+from assay.config import EDGE, PIPELINE, ROOT, STEWARD, Settings
 from assay.govern.audit import Audit, audit
 from assay.govern.retention import install_lifecycle, lifecycle_days, run_retention
+from assay.govern.roles import Actor
+from assay.govern.triage import RowFilter, decide, materialize
 from assay.pipeline.ingest.deadletter import Record
 from assay.pipeline.ingest.landing import MemoryPartition, land_partition
 from assay.pipeline.validate import curation
+from assay.store import layout
 from assay.store.buckets import Buckets
-from assay.store.expiry import load_ledger
+from assay.store.expiry import load_ledger, load_object_ledger
 from assay.store.objects import S3Store, s3_client
 from producers.topics import ensure_topics
 from schemas import Contract, Retention, load_contract, topic_name, wire
@@ -197,3 +200,50 @@ def test_a_gateway_principal_leaves_topic_settings_alone(stack_settings: Setting
     (state,) = ensure_topics(stack_settings.bootstrap, [shorter], security=security)
     assert not state.created and state.matches and state.configs == state.altered == {}
     assert _topic_config(stack_settings, topic_name(energy)) == before
+
+
+def test_accepted_rows_and_claims_expire_on_the_stack_and_the_audit_balances(
+    stack_settings: Settings, unique: str
+) -> None:
+    """On the shared stack's buckets under a contract name of this test alone: the steward
+    accepts the quarantined reading, the edge puts an image, and retention (as the pipeline
+    role) removes both at retention.curated, recorded, with the audit balanced after it."""
+    name = f"rt_{unique}"
+    contract: Contract = load_contract("energy_meter").model_copy(
+        update={
+            "name": name,
+            "partitions": 1,
+            "retention": Retention(kafka="1h", raw="1s", curated="2s"),
+        }
+    )
+    store, buckets = (
+        S3Store(stack_settings.as_role(PIPELINE)),
+        Buckets.from_settings(stack_settings),
+    )
+    topic = topic_name(contract)
+    records = [r._replace(topic=topic, headers=()) for r in _records(30)]  # foreign producers
+    land_partition(MemoryPartition(records, topic=topic), store, buckets, contract, max_records=10)
+    curation.validate_pending(store, buckets, contract, 0)
+    steward = S3Store(stack_settings.as_role(STEWARD))
+    decision = decide(steward, buckets, contract, "accept", RowFilter(rule="range:voltage_l1"),
+                      "probe swapped", Actor("mei", "steward"))  # fmt: skip
+    (accepted,) = decision.curated
+    claim = f"{layout.claims_prefix(name)}meter-1/2026-03-01/s-1.png"
+    S3Store(stack_settings.as_role(EDGE)).put(buckets.raw, claim, b"\x89PNG")
+    before = _audit(store, buckets, contract)
+    assert before.problems == [] and before.totals.accepted == 1
+
+    run = run_retention(stack_settings, contract, datetime.now(UTC) + timedelta(seconds=3))
+    assert sorted((e.layer, e.key) for e in run.objects) == [
+        ("accepted", accepted),
+        ("claims", claim),
+    ]
+    root = S3Store(stack_settings.as_role(ROOT))
+    assert root.list_versions(buckets.curated, accepted) == []
+    assert root.list_versions(buckets.raw, claim) == []
+    ledger = load_object_ledger(store, buckets.reports, name, contract.major)
+    assert ledger.expired("accepted", accepted) is not None
+    after = _audit(store, buckets, contract)
+    assert after.problems == [] and after.totals.accepted == 1
+    assert after.totals.curated == before.totals.curated
+    assert materialize(steward, buckets, contract, decision) == []

@@ -8,7 +8,6 @@ through the command line, and the audit, with the steward's keys, shows them cur
 from __future__ import annotations
 
 import io
-import json
 from typing import Any
 
 import pytest
@@ -20,13 +19,13 @@ from assay.config import PIPELINE, STEWARD, Settings
 from assay.govern.audit import audit
 from assay.govern.triage import decisions
 from assay.pipeline.ingest import landing
-from assay.pipeline.ingest.deadletter import Record
 from assay.pipeline.validate import curation
 from assay.store import layout
 from assay.store.buckets import Buckets
 from assay.store.objects import S3Store, s3_client
-from schemas import load_contract, wire
+from schemas import load_contract
 
+from ._world import edge_log
 from .conftest import Gateway
 
 pytestmark = pytest.mark.integration
@@ -49,26 +48,18 @@ def reading(n: int) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def log() -> landing.MemoryPartition:
-    headers = (
-        (wire.HEADER_CONTRACT, b"process_params"),
-        (wire.HEADER_VERSION, b"1.0.0"),
-        (wire.HEADER_CONTENT_TYPE, wire.JSON.encode()),
-    )
-    return landing.MemoryPartition(
-        [
-            Record(TOPIC, 0, n, 0, b"imm", json.dumps(reading(n)).encode(), headers)
-            for n in range(COUNT)
-        ]
-    )
-
-
 @pytest.fixture(scope="module")
 def site(private_gateway: Gateway) -> Settings:
     settings = private_gateway({})
     pipeline = settings.as_role(PIPELINE)
     store, buckets = S3Store(pipeline), Buckets.from_settings(pipeline)
-    landing.land_partition(log(), store, buckets, PARAMS, max_records=50)
+    landing.land_partition(
+        edge_log(TOPIC, "process_params", map(reading, range(COUNT))),
+        store,
+        buckets,
+        PARAMS,
+        max_records=50,
+    )
     curation.validate_pending(store, buckets, PARAMS, 0)
     return settings
 

@@ -2,7 +2,9 @@
 
 ``apply_retention`` removes a validated segment's raw, dead-letter and quarantine objects
 once its raw object is ``retention.raw`` old, its curated objects once it is
-``retention.curated`` old, and object versions replaced longer ago than that. What it
+``retention.curated`` old, and object versions replaced longer ago than that. The curated
+objects of rows a steward accepted go with the segments the rows came from, and the edge's
+claim-checks (images) at ``retention.curated`` after they were put. What it
 removes goes into the partition's expiry ledger first (``assay.store.expiry``), which the
 audit reads in place of the objects. Kafka topics get ``retention.kafka`` as their
 ``retention.ms`` from ``producers.topics.ensure_topics``. Releases are never touched.

@@ -12,9 +12,12 @@ Per partition, one transaction per run:
 Raw objects go last. A crash after 2 leaves objects the ledger already counts as removed;
 their raw object is still stored, so the audit counts the segment from it, and the next run
 decides that segment afresh and removes the rest (the ledger keeps its first record).
-Then, for the contract's prefixes in the data layers, versions replaced longer ago than
-their layer's retention are removed. The reports bucket keeps every version (summaries and
-the ledger are the accounting); the releases bucket is never listed or written.
+Then the objects no segment owns — accepted rows' curated objects and claim-checks — are
+recorded in the contract's object ledger and removed the same way (``_objects``). Then,
+for the contract's prefixes in the data layers and its claim-checks, versions replaced
+longer ago than their layer's retention are removed. The reports bucket keeps every
+version (summaries and the ledgers are the accounting); the releases bucket is never
+listed or written.
 """
 
 from __future__ import annotations
@@ -24,13 +27,14 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from assay.errors import AssayError
+from assay.govern.retention._objects import commit_objects, due_objects
 from assay.govern.retention._plan import Periods, due_layers, noncurrent_due
 from assay.pipeline.validate.curation import Summary
 from assay.store import layout
 from assay.store.buckets import Buckets
-from assay.store.expiry import ExpiredSegment, Ledger, Removed, load_ledger
+from assay.store.expiry import ExpiredObject, ExpiredSegment, Ledger, Removed, load_ledger
 from assay.store.objects import VersionedStore
-from assay.store.versions import ObjectVersion, by_key
+from assay.store.versions import ObjectVersion, by_key, remove_every_version
 from schemas import Contract
 
 Place = tuple[str, str]  # (bucket, key)
@@ -57,6 +61,7 @@ class RetentionRun:
     expired: list[tuple[int, ExpiredSegment]] = field(default_factory=list)
     waiting: list[str] = field(default_factory=list)
     noncurrent: Counter[str] = field(default_factory=Counter)
+    objects: list[ExpiredObject] = field(default_factory=list)
 
     def layers(self) -> dict[str, tuple[int, int, int]]:
         """Per layer: (segments, objects, readings) removed by this run."""
@@ -69,6 +74,9 @@ class RetentionRun:
                     objects + removed.objects,
                     readings + removed.readings,
                 )
+        for gone in self.objects:  # objects no segment owns: accepted rows, claim-checks
+            segments, objects, readings = totals.get(gone.layer, (0, 0, 0))
+            totals[gone.layer] = (segments, objects + 1, readings + gone.readings)
         return totals
 
 
@@ -88,6 +96,11 @@ def apply_retention(
     removed: set[Place] = set()
     for partition in range(contract.partitions):
         removed |= _partition(store, buckets, contract, partition, periods, run)
+    due = due_objects(store, buckets, contract, now, periods.curated)
+    run.objects = [entry for entry, _ in due]
+    if not dry_run:
+        commit_objects(store, buckets, contract, due, now)
+    removed |= {place for _, place in due}
     _noncurrent(store, buckets, contract, periods, run, removed)
     return run
 
@@ -221,15 +234,8 @@ def _commit(
     store.create(buckets.reports, key, page, content_type="application/json")
     # Raw objects go last: a stored raw object marks a segment whose removal may be unfinished.
     for bucket, key in sorted(places, key=lambda p: (p[0] == buckets.raw, p)):
-        _remove_every_version(store, bucket, key)
+        remove_every_version(store, bucket, key)
     return places
-
-
-def _remove_every_version(store: VersionedStore, bucket: str, key: str) -> None:
-    """Older versions first: removing the current one first would bring an older one back."""
-    versions = [v for v in store.list_versions(bucket, key) if v.key == key]
-    for version in reversed(versions):
-        store.remove_version(bucket, key, version.version_id)
 
 
 def _noncurrent(
@@ -247,6 +253,7 @@ def _noncurrent(
         (buckets.deadletter, dataset, periods.raw),
         (buckets.quarantine, dataset, periods.raw),
         (buckets.curated, dataset, periods.curated),
+        (buckets.raw, layout.claims_prefix(contract.name), periods.curated),
     ]
     for bucket, prefix, keep in places:
         for key, versions in by_key(store.list_versions(bucket, prefix)).items():

@@ -35,6 +35,7 @@ from assay.pipeline.validate.curation import curated_table
 from assay.pipeline.validate.partitions import curated_partitions
 from assay.store import layout
 from assay.store.buckets import Buckets
+from assay.store.expiry import load_object_ledger
 from assay.store.objects import PARQUET, ObjectStore
 from assay.store.parquet import from_parquet, to_parquet
 from schemas import Contract
@@ -149,10 +150,18 @@ def _record(store: ObjectStore, bucket: str, contract: Contract, decision: Triag
 def materialize(
     store: ObjectStore, buckets: Buckets, contract: Contract, decision: TriageDecision
 ) -> list[str]:
-    """Write the curated objects of an acceptance that are missing; the keys written."""
+    """Write the curated objects of an acceptance that are missing; the keys written.
+
+    An object retention removed (in the contract's object ledger) is not missing: writing
+    it again would bring back data past its retention."""
     if decision.verdict != "accept":
         return []
-    missing = [k for k in decision.curated if store.head(buckets.curated, k) is None]
+    expired = load_object_ledger(store, buckets.reports, contract.name, contract.major)
+    missing = [
+        k
+        for k in decision.curated
+        if expired.expired("accepted", k) is None and store.head(buckets.curated, k) is None
+    ]
     if not missing:
         return []
     table = _rows_of(store, buckets.quarantine, contract, decision.rows)

@@ -114,6 +114,22 @@ def store_asset(contract: Contract, bucket: str, kind: str) -> Asset:
     )
 
 
+def _stage_dag(contract: Contract, stage: str, schedule: Any) -> DAG:
+    """One contract's DAG of a stage: ids, owner, docs and run limits alike for every stage."""
+    return DAG(
+        dag_id=f"assay_{stage}_{contract.name}",
+        schedule=schedule,
+        start_date=START,
+        catchup=False,
+        max_active_runs=1,
+        default_args=default_args(contract),
+        description=description(contract, stage),
+        dag_display_name=display_name(contract, stage),
+        tags=["assay", stage, contract.name],
+        doc_md=_doc(contract, stage),
+    )
+
+
 def ingest_dag(contract: Contract, settings: Settings) -> DAG:
     """Land every partition of the contract's topic as raw Parquet."""
     raw = store_asset(contract, settings.bucket_raw, "raw")
@@ -121,18 +137,7 @@ def ingest_dag(contract: Contract, settings: Settings) -> DAG:
         timetable=CronTriggerTimetable(FALLBACK, timezone="UTC"),
         assets=topic_asset(contract, settings),  # type: ignore[arg-type]
     )
-    with DAG(
-        dag_id=f"assay_ingest_{contract.name}",
-        schedule=schedule,
-        start_date=START,
-        catchup=False,
-        max_active_runs=1,
-        default_args=default_args(contract),
-        description=description(contract, "ingest"),
-        dag_display_name=display_name(contract, "ingest"),
-        tags=["assay", "ingest", contract.name],
-        doc_md=_doc(contract, "ingest"),
-    ) as dag:
+    with _stage_dag(contract, "ingest", schedule) as dag:
 
         @task(task_id="plan", execution_timeout=PLAN_TIMEOUT)
         def plan(name: str) -> list[list[int]]:
@@ -160,18 +165,7 @@ def validate_dag(contract: Contract, settings: Settings) -> DAG:
     """Validate new raw segments into curated and quarantine Parquet with reports."""
     raw = store_asset(contract, settings.bucket_raw, "raw")
     curated = store_asset(contract, settings.bucket_curated, "curated")
-    with DAG(
-        dag_id=f"assay_validate_{contract.name}",
-        schedule=[raw],
-        start_date=START,
-        catchup=False,
-        max_active_runs=1,
-        default_args=default_args(contract),
-        description=description(contract, "validate"),
-        dag_display_name=display_name(contract, "validate"),
-        tags=["assay", "validate", contract.name],
-        doc_md=_doc(contract, "validate"),
-    ) as dag:
+    with _stage_dag(contract, "validate", [raw]) as dag:
 
         @task(task_id="plan", execution_timeout=PLAN_TIMEOUT)
         def plan(name: str) -> list[list[int]]:

@@ -107,12 +107,13 @@ def _settings() -> Settings:
 
 
 def _signing_keys(settings: Settings) -> KeyLookup | None:
-    """Each gateway's signing key, derived from the identity master key; None without one
-    (every signed record then fails its check, and unsigned ones are judged by contract)."""
-    from assay.pipeline.validate.signers import identity_key
+    """Each gateway's signing keys, derived from the identity keyring (the master key and
+    earlier ones a rotation still honours); None without one (every signed record then
+    fails its check, and unsigned ones are judged by contract)."""
+    from assay.pipeline.validate.keyring import identity_keyring
 
-    master = identity_key(settings)
-    return None if master is None else master.lookup()
+    ring = identity_keyring(settings)
+    return None if ring is None else ring.lookup()
 
 
 def ingest_units(contract: str) -> list[list[int]]:

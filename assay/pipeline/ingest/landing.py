@@ -245,20 +245,32 @@ def build(
     schema = to_arrow_schema(contract)
     decoded = decode(records, Expect.of(contract, keys))
     table = decoded.table(schema).cast(raw_schema(schema))
-    meta = {
+    meta = segment_meta(contract, seg, end, len(records), table.num_rows, decoded.dead)
+    meta |= decoded.metadata()  # fields dropped, times placed in the contract's zone
+    return Built(seg, table, decoded.dead, meta)
+
+
+def segment_meta(
+    contract: Contract,
+    seg: layout.Segment,
+    end: int,
+    records: int,
+    readings: int,
+    letters: list[DeadLetter],
+) -> dict[str, str]:
+    """A raw object's metadata: its offsets and counts, which the audit and retention read."""
+    return {
         "contract": contract.name,
         "contract-version": contract.version,
         "topic": seg.topic,
         "partition": str(seg.partition),
         "start-offset": str(seg.start),
         "end-offset": str(end),
-        "records": str(len(records)),
-        "readings": str(table.num_rows),
-        "dead-readings": str(decoded.dead_readings),
-        "dead-letters": str(len(decoded.dead)),
-        **decoded.metadata(),  # fields dropped, times placed in the contract's zone
+        "records": str(records),
+        "readings": str(readings),
+        "dead-readings": str(sum(letter.readings for letter in letters)),
+        "dead-letters": str(len(letters)),
     }
-    return Built(seg, table, decoded.dead, meta)
 
 
 def write(

@@ -88,16 +88,7 @@ def _meta(
     why: str,
 ) -> dict[str, str]:
     return {
-        "contract": contract.name,
-        "contract-version": contract.version,
-        "topic": seg.topic,
-        "partition": str(seg.partition),
-        "start-offset": str(seg.start),
-        "end-offset": str(end),
-        "records": str(len(letters)),
-        "readings": "0",
-        "dead-readings": str(sum(x.readings for x in letters)),
-        "dead-letters": str(len(letters)),
+        **landing.segment_meta(contract, seg, end, len(letters), 0, letters),
         "skipped-by": quote(by),
         "skipped-why": quote(why),
         "skipped-at": problems.now_iso(),

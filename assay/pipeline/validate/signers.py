@@ -19,7 +19,8 @@ accepts unsigned readings. ``*`` alone (``edge-demo``: the demo's and the tests'
 may use any producer_id and reserves none.
 
 The master key is 32 random bytes in hex: ``ASSAY_IDENTITY_KEY``, else ``identity_key_file``
-(default ``~/.config/assay/identity.key``, 0600, outside every state folder).
+(default ``~/.config/assay/identity.key``, 0600, outside every state folder). Earlier keys a
+rotation keeps honouring: ``assay.pipeline.validate.keyring``.
 """
 
 from __future__ import annotations
@@ -89,18 +90,23 @@ def identity_key(settings: Settings, *, create: bool = False) -> IdentityKey | N
     """``ASSAY_IDENTITY_KEY``, else the key file; None when there is none and not ``create``."""
     configured = settings.identity_key.get_secret_value()
     if configured:
-        return _parse(configured, ENV)
+        return parse_identity_key(configured, ENV)
     path = settings.identity_key_file.expanduser()
     if not create and not path.is_file():
         return None
-    text = read_or_create(path, lambda: (secrets.token_hex(MIN_KEY_BYTES) + "\n").encode())
+    text = read_or_create(path, new_key_text)
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & 0o077:
         raise IdentityKeyError(str(path), f"is readable by others (mode {mode:o}); chmod 600 it")
-    return _parse(text.decode(), str(path))
+    return parse_identity_key(text.decode(), str(path))
 
 
-def _parse(text: str, source: str) -> IdentityKey:
+def new_key_text() -> bytes:
+    """A fresh master key as the key file holds it: 32 random bytes in hex."""
+    return (secrets.token_hex(MIN_KEY_BYTES) + "\n").encode()
+
+
+def parse_identity_key(text: str, source: str) -> IdentityKey:
     try:
         return IdentityKey(bytes.fromhex(text.strip()), source)
     except ValueError:

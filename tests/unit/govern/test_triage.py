@@ -43,9 +43,7 @@ def built() -> MemoryStore:
 
 @pytest.fixture
 def store(built: MemoryStore) -> MemoryStore:
-    fresh = MemoryStore()
-    fresh.objects = dict(built.objects)
-    return fresh
+    return built.fork()
 
 
 def audited(store: MemoryStore) -> Audit:

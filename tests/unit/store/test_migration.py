@@ -102,8 +102,7 @@ def new(energy: Contract) -> MemoryStore:
 
 @pytest.fixture
 def migrated(old: MemoryStore) -> MemoryStore:
-    store = MemoryStore()
-    store.objects = dict(old.objects)
+    store = old.fork()
     migration.migrate(store, ROLES)
     return store
 

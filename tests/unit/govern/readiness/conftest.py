@@ -129,6 +129,4 @@ def released_store(params: Contract) -> MemoryStore:
 
 @pytest.fixture
 def store(released_store: MemoryStore) -> MemoryStore:
-    fresh = MemoryStore()
-    fresh.objects = dict(released_store.objects)
-    return fresh
+    return released_store.fork()

@@ -43,8 +43,7 @@ CHARTS = 5
 def built(
     released_store: MemoryStore, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[MemoryStore, Report]:
-    store = MemoryStore()
-    store.objects = dict(released_store.objects)
+    store = released_store.fork()
     folder = tmp_path_factory.mktemp("report")
     report = build_report(
         store, SOURCES, "process_params", "1.0.0", folder, "http://127.0.0.1:7070"

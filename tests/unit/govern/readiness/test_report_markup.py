@@ -54,8 +54,7 @@ def hostile_partition(contract: Contract, store: MemoryStore) -> list[str]:
 def report(
     released_store: MemoryStore, params: Contract, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[MemoryStore, Report, list[str]]:
-    store = MemoryStore()
-    store.objects = dict(released_store.objects)
+    store = released_store.fork()
     shown = hostile_partition(params, store)
     folder: Path = tmp_path_factory.mktemp("hostile")
     built = build_report(store, SOURCES, "process_params", "1.0.0", folder, "http://127.0.0.1:7070")

@@ -121,7 +121,7 @@ def test_validation_continues_from_a_removed_segment(
     landed_and_validated(store, energy)
     apply_retention(store, BUCKETS, energy, clock.advance(days=1))
     replay = {wire.HEADER_REPLAY: "1"}
-    later = [record(READINGS, reading(2), **replay)]  # a replay of seq 2, now long gone
+    later = [record(READINGS, reading(2), headers=replay)]  # a replay of seq 2, now long gone
     later += [record(READINGS + i, reading(READINGS + i)) for i in range(1, 10)]
     land(store, energy, later)
     (summary,) = validate(store, energy)
