@@ -1,6 +1,7 @@
 """Apply a contract's retention to the object store, recorded so the audit still balances.
 
-Per partition, one transaction per run:
+Per partition the store holds anything of (`assay.store.partitions`: partitions added to the
+topic after its contract created it too), one transaction per run:
 
 1. list the raw objects with their times, the watermarks (validated segments) and the
    expiry ledger; decide which layers of which segments are due (``_plan``);
@@ -26,7 +27,7 @@ from datetime import datetime
 from assay.errors import AssayError
 from assay.govern.retention._plan import Periods, due_layers, noncurrent_due
 from assay.pipeline.validate.curation import Summary
-from assay.store import layout
+from assay.store import layout, partitions
 from assay.store.buckets import Buckets
 from assay.store.expiry import ExpiredSegment, Ledger, Removed, load_ledger
 from assay.store.objects import VersionedStore
@@ -86,7 +87,7 @@ def apply_retention(
         raise RetentionRefused(buckets.releases)
     run, periods = RetentionRun(contract.name, now, dry_run), Periods.of(contract)
     removed: set[Place] = set()
-    for partition in range(contract.partitions):
+    for partition in partitions.stored(store, buckets, contract):
         removed |= _partition(store, buckets, contract, partition, periods, run)
     _noncurrent(store, buckets, contract, periods, run, removed)
     return run
