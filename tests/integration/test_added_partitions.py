@@ -1,14 +1,17 @@
 """Partitions added to a topic while the pipeline runs: landed, validated and audited by the
 work of the DAGs' tasks without a restart, and one that never got a record is no problem.
 
-A site contract (ASSAY_CONTRACTS_DIR) gives the test a topic of its own on the shared stack:
-its topic is created with the contract's two partitions, then grown to five with Kafka's
-admin API, as ``kafka-topics --alter --partitions 5`` does.
+A site contract (ASSAY_CONTRACTS_DIR) gives each test a topic of its own: its topic is created
+with the contract's two partitions, then grown to five with Kafka's admin API, as
+``kafka-topics --alter --partitions 5`` does. The first test calls the DAGs' task functions;
+the second runs the DAGs themselves with ``dag.test()`` (this checkout's code, in this process,
+recorded in the stack's Airflow database, where the stack's services do not know the contract).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow as pa
@@ -24,7 +27,7 @@ from assay.devstack.stack.kafka_auth import ADMIN, EDGE_DEMO, INGEST, principal_
 from assay.devstack.stack.kafka_auth import principal_security as security_of
 from assay.govern.audit import run_audit
 from assay.govern.health import run_health
-from assay.pipeline.airflow import tasks
+from assay.pipeline.airflow import dags, tasks
 from assay.store import layout
 from assay.store.objects import arrow_filesystem
 from schemas import Contract, topic_name, wire
@@ -99,28 +102,58 @@ def curated_pairs(settings: Settings, name: str) -> pa.Table:
     return dataset.to_table(columns=["producer_id", "seq"])
 
 
-def test_partitions_added_while_running_are_landed_validated_and_audited(
-    stack_settings: Settings, unique: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    name = f"grown_{unique}"
-    write_contract(tmp_path, name)
-    monkeypatch.setenv("ASSAY_CONTRACTS_DIR", str(tmp_path))
+def run_dags(name: str) -> tuple[set[int], set[int], int]:
+    """The ingest DAG, then the validate DAG, each run once by Airflow (``dag.test()``): the
+    partitions each one's plan task mapped, and the readings curated."""
+    from airflow.utils.state import DagRunState
+
+    found, planned, curated = dags.pipeline_dags(), [], 0
+    for stage in ("ingest", "validate"):
+        run = found[f"assay_{stage}_{name}"].test()
+        assert run.state == DagRunState.SUCCESS, run.get_task_instances()
+        planned.append(_flat(run.get_task_instance("plan").xcom_pull(task_ids="plan")))
+        for ti in [ti for ti in run.get_task_instances() if ti.task_id == "validate"]:
+            curated += ti.xcom_pull(task_ids="validate", map_indexes=ti.map_index)["curated"]
+    return planned[0], planned[1], curated
+
+
+def start(settings: Settings, name: str, folder: Path, monkeypatch: pytest.MonkeyPatch) -> Contract:
+    """The site contract's topic made by `assay topics ensure`; this process then works as
+    Airflow's tasks do, as the ingest principal."""
+    write_contract(folder, name)
+    monkeypatch.setenv("ASSAY_CONTRACTS_DIR", str(folder))
     made = CliRunner().invoke(app, ["topics", "ensure"])
     assert made.exit_code == 0, made.output
     spec = load_settings().contracts().get(name)
-    topic = topic_name(spec)
-    for key, value in principal_env(stack_settings, INGEST).items():  # as in Airflow's tasks
+    for key, value in principal_env(settings, INGEST).items():
         monkeypatch.setenv(key, value)
+    return spec
 
-    produce(stack_settings, spec, (0, 1), 0)
-    assert run_pipeline(name) == ({0, 1}, {0, 1}, 2 * PER_PARTITION)
 
-    grow(stack_settings, topic, AFTER)
-    produce(stack_settings, spec, FILLED, PER_PARTITION)
+def grow_and_fill(settings: Settings, spec: Contract) -> None:
+    """Grow the topic from the contract's partitions to ``AFTER`` and send to ``FILLED``."""
+    grow(settings, topic_name(spec), AFTER)
+    produce(settings, spec, FILLED, PER_PARTITION)
     again = CliRunner().invoke(app, ["topics", "ensure"])
     assert f"{AFTER - BEFORE} partitions added" in again.output, again.output
-    assert run_pipeline(name) == (set(FILLED), set(FILLED), len(FILLED) * PER_PARTITION)
-    assert run_pipeline(name) == (set(), set(), 0)  # caught up: nothing planned
+
+
+@pytest.mark.parametrize("pipeline", [run_pipeline, run_dags], ids=["tasks", "dags"])
+def test_partitions_added_while_running_are_landed_validated_and_audited(
+    stack_settings: Settings,
+    unique: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    pipeline: Callable[[str], tuple[set[int], set[int], int]],
+) -> None:
+    name = f"grown_{unique}"
+    spec = start(stack_settings, name, tmp_path, monkeypatch)
+    produce(stack_settings, spec, (0, 1), 0)
+    assert pipeline(name) == ({0, 1}, {0, 1}, 2 * PER_PARTITION)
+
+    grow_and_fill(stack_settings, spec)
+    assert pipeline(name) == (set(FILLED), set(FILLED), len(FILLED) * PER_PARTITION)
+    assert pipeline(name) == (set(), set(), 0)  # caught up: nothing planned
 
     audit = run_audit(stack_settings, spec)
     assert audit.balanced, audit.problems
