@@ -112,8 +112,9 @@ def run_dags(name: str) -> tuple[set[int], set[int], int]:
         run = found[f"assay_{stage}_{name}"].test()
         assert run.state == DagRunState.SUCCESS, run.get_task_instances()
         planned.append(_flat(run.get_task_instance("plan").xcom_pull(task_ids="plan")))
-        for ti in [ti for ti in run.get_task_instances() if ti.task_id == "validate"]:
-            curated += ti.xcom_pull(task_ids="validate", map_indexes=ti.map_index)["curated"]
+        for ti in run.get_task_instances():  # a plan of no units leaves one unmapped, skipped
+            if ti.task_id == "validate" and ti.map_index >= 0:
+                curated += ti.xcom_pull(task_ids="validate", map_indexes=ti.map_index)["curated"]
     return planned[0], planned[1], curated
 
 
