@@ -15,7 +15,7 @@ import signal
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -35,6 +35,9 @@ from producers.errors import EdgeConfigError, EdgeError
 from producers.sources import SourceOptions
 from producers.spool import read_stats
 from schemas import Contract
+
+if TYPE_CHECKING:
+    from producers.topics import TopicState
 
 app = typer.Typer(
     help="assay edge producer: collect factory readings, spool them durably, send them to Kafka.",
@@ -293,14 +296,19 @@ def topics_ensure(config_file: ConfigPath) -> None:
         err.print(f"[red]{exc}[/]", highlight=False)
         raise typer.Exit(1) from exc
     for s in states:
-        note = (
-            "created"
-            if s.created
-            else (
-                "exists" if s.matches else f"exists with {s.partitions}, contract says {s.wanted}"
-            )
-        )
+        note = _topic_note(s)
         if s.altered:
             note += "; set " + ", ".join(f"{k}={v}" for k, v in s.altered.items())
         retention = s.configs.get("retention.ms", "?")
         console.print(f"{s.topic}: {s.partitions} partitions, retention.ms={retention} ({note})")
+
+
+def _topic_note(state: TopicState) -> str:
+    """What was done to a topic; partitions an operator added are no mismatch."""
+    if state.created:
+        return "created"
+    if state.added:
+        return f"exists, {state.added} partitions added to the contract's {state.wanted}"
+    if state.matches:
+        return "exists"
+    return f"exists with {state.partitions}, contract says {state.wanted}"

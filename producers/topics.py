@@ -10,7 +10,8 @@ A missing topic is created with the contract's partitions and settings
 (``schemas.topic_configs``: ``retention.ms`` from ``retention.kafka``). An existing topic
 gets the settings that differ (IncrementalAlterConfigs SET, so its other settings stay);
 its partitions are only reported, since Kafka can add partitions but never remove them
-(an operator's decision).
+(an operator's decision): a topic with more partitions than its contract's is as it should be
+once an operator added them, and the pipeline lands, validates and audits every one.
 """
 
 from __future__ import annotations
@@ -40,8 +41,14 @@ class TopicState:
 
     @property
     def matches(self) -> bool:
-        """True when the topic has the contract's partition count."""
-        return self.partitions == self.wanted
+        """True when the topic has at least the partitions the contract creates it with: more
+        were added by an operator (Kafka adds, never removes), and the pipeline follows them."""
+        return self.partitions >= self.wanted
+
+    @property
+    def added(self) -> int:
+        """Partitions added to the topic beyond the contract's count."""
+        return max(0, self.partitions - self.wanted)
 
 
 def ensure_topics(

@@ -37,6 +37,8 @@ def describe(state: TopicState) -> str:
     it has now."""
     if state.created:
         said = "created"
+    elif state.added:
+        said = f"exists; {state.added} partitions added to the contract's {state.wanted}"
     elif state.matches:
         said = "exists"
     else:

@@ -1,6 +1,7 @@
 """The accounting invariant, proved from Kafka offsets through every object the pipeline wrote.
 
-Per contract and partition:
+Per contract and partition — every partition its topic has now and every one the store names
+(`assay.store.partitions`), not the count the contract created the topic with:
 
 - the raw segments and the retention-loss records cover the Kafka offsets from 0 to the
   ingest group's committed offset without a gap or an overlap, and each segment holds as
@@ -32,7 +33,7 @@ check that nothing is curated twice.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 import pyarrow as pa
@@ -42,14 +43,15 @@ from assay.pipeline import problems
 from assay.pipeline.problems import Loss
 from assay.pipeline.validate.curation import Buckets, Summary
 from assay.pipeline.validate.dedup import duplicate_pairs
-from assay.store import layout
+from assay.store import layout, partitions
 from assay.store.expiry import Ledger, ObjectLedger, load_ledger, load_object_ledger
 from assay.store.objects import ObjectStore
 from assay.store.parquet import from_parquet
 from schemas import Contract
 
-#: (partition) -> (log start, log end, committed) of the ingest group
-OffsetsOf = Callable[[int], tuple[int, int, int | None]]
+#: partition -> (log start, log end, committed offset of the ingest group): every partition
+#: the topic has, however many its contract created it with
+OffsetsOf = Mapping[int, tuple[int, int, int | None]]
 
 
 @dataclass
@@ -129,11 +131,14 @@ def audit(
     contract: Contract,
     offsets: OffsetsOf,
 ) -> Audit:
-    """Check the invariant for every partition of a contract."""
+    """Check the invariant for every partition of a contract: each its topic has (``offsets``)
+    and each the store holds anything of (`partitions.stored`), so a partition added to
+    the topic counts as soon as it exists, and one the topic no longer lists still counts."""
     buckets, result = replace(buckets, deadletter=deadletter_bucket), Audit(contract.name)
     curated_keys: list[str] = []
-    for partition in range(contract.partitions):
-        totals, keys = _partition(store, buckets, contract, partition, offsets(partition), result)
+    for partition in partitions.known(offsets, partitions.stored(store, buckets, contract)):
+        position = offsets.get(partition, (0, 0, None))
+        totals, keys = _partition(store, buckets, contract, partition, position, result)
         result.partitions[partition] = totals
         curated_keys += keys
     curated_keys += _decisions(store, buckets, contract, result)
@@ -398,11 +403,11 @@ def _identity(store: ObjectStore, bucket: str, keys: list[str]) -> pa.Table:
 
 
 def kafka_offsets(settings: Settings, topic: str, group: str) -> OffsetsOf:
-    """Log start, log end and the group's committed offset per partition, read once."""
+    """Log start, log end and the group's committed offset of every partition the topic has
+    now, read once."""
     from assay.pipeline.ingest.consumer import positions
 
-    found = positions(settings, topic, group)
-    return lambda partition: found.get(partition, (0, 0, None))
+    return positions(settings, topic, group)
 
 
 def run_audit(settings: Settings, contract: Contract) -> Audit:

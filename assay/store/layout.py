@@ -284,6 +284,11 @@ def loss_key(contract: str, major: int, partition: int, start: int) -> str:
     return f"{losses_prefix(contract, major)}partition={partition}/{start:0{OFFSET_DIGITS}d}.json"
 
 
+def expiry_ledgers_prefix(contract: str, major: int) -> str:
+    """The folder of a contract version's expiry ledgers, one ``partition=<p>/`` each."""
+    return f"expired/{dataset_prefix(contract, major)}"
+
+
 def expiry_ledger_prefix(contract: str, major: int, partition: int) -> str:
     """The folder of one partition's expiry ledger (reports bucket): one object per run that
     removed something, never replaced."""

@@ -107,7 +107,7 @@ def _records(count: int) -> list[Record]:
 
 
 def _audit(store: S3Store, buckets: Buckets, contract: Contract) -> Audit:
-    return audit(store, buckets, buckets.deadletter, contract, lambda _: (0, 30, 30))
+    return audit(store, buckets, buckets.deadletter, contract, {0: (0, 30, 30)})
 
 
 def _versions(settings: Settings, bucket: str) -> list[object]:

@@ -82,7 +82,7 @@ def _audit(settings: Settings) -> Any:
         Buckets.from_settings(steward),
         steward.bucket_deadletter,
         PARAMS,
-        lambda p: offsets if p == 0 else (0, 0, None),
+        {0: offsets},
     )
 
 

@@ -1,6 +1,7 @@
 """Apply a contract's retention to the object store, recorded so the audit still balances.
 
-Per partition, one transaction per run:
+Per partition the store holds anything of (`assay.store.partitions`: partitions added to the
+topic after its contract created it too), one transaction per run:
 
 1. list the raw objects with their times, the watermarks (validated segments) and the
    expiry ledger; decide which layers of which segments are due (``_plan``);
@@ -30,7 +31,7 @@ from assay.errors import AssayError
 from assay.govern.retention._objects import commit_objects, due_objects
 from assay.govern.retention._plan import Periods, due_layers, noncurrent_due
 from assay.pipeline.validate.curation import Summary
-from assay.store import layout
+from assay.store import layout, partitions
 from assay.store.buckets import Buckets
 from assay.store.expiry import ExpiredObject, ExpiredSegment, Ledger, Removed, load_ledger
 from assay.store.objects import VersionedStore
@@ -94,7 +95,7 @@ def apply_retention(
         raise RetentionRefused(buckets.releases)
     run, periods = RetentionRun(contract.name, now, dry_run), Periods.of(contract)
     removed: set[Place] = set()
-    for partition in range(contract.partitions):
+    for partition in partitions.stored(store, buckets, contract):
         removed |= _partition(store, buckets, contract, partition, periods, run)
     due = due_objects(store, buckets, contract, now, periods.curated)
     run.objects = [entry for entry, _ in due]

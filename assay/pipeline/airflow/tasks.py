@@ -33,6 +33,7 @@ from assay.pipeline.problems import PartitionsFailed, SegmentFailed
 from assay.pipeline.validate import curation
 from assay.store.buckets import Buckets
 from assay.store.objects import ObjectStore, S3Store
+from assay.store.partitions import landed as landed_partitions
 from schemas import Contract, topic_name
 from schemas.signature import KeyLookup
 
@@ -214,8 +215,16 @@ def validate_units(contract: str) -> list[list[int]]:
     stalled one apart."""
     settings, spec = _task(contract)
     store, buckets = S3Store(settings), Buckets.from_settings(settings)
-    pending = {p: len(curation.pending(store, buckets, spec, p)) for p in range(spec.partitions)}
-    stalled = _stalled(store, settings, spec, "validate")
+    return validate_plan(store, buckets, spec, _stalled(store, settings, spec, "validate"))
+
+
+def validate_plan(
+    store: ObjectStore, buckets: curation.Buckets, spec: Contract, stalled: set[int]
+) -> list[list[int]]:
+    """`validate_units` of every partition with a raw object stored (or a stall), however
+    many partitions the contract created its topic with: an added one is validated too."""
+    found = landed_partitions(store, buckets.raw, spec) | stalled
+    pending = {p: len(curation.pending(store, buckets, spec, p)) for p in sorted(found)}
     return plan_units(pending, stalled, alone=VALIDATE_ALONE)
 
 

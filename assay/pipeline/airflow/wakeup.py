@@ -15,6 +15,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from schemas.kafka_security import KafkaSecurity
 
+#: How often a watcher reads the topic's metadata, so an added partition is watched too.
+METADATA_REFRESH_MS = 30_000
+
 
 def on_message(message: Any) -> dict[str, Any]:
     """The asset event's payload: where the waking message sits (never its content)."""
@@ -43,6 +46,10 @@ def connection(bootstrap: str, contract: str, security: KafkaSecurity) -> dict[s
     its membership, and until then the restarted watcher gets no partition. At librdkafka's
     default of 5 minutes that made the watcher deaf for 5 minutes after each wake-up; a
     running watcher polls many times a second, so 30 s is ample.
+
+    A partition added to the topic reaches the watcher with the next metadata refresh (a
+    rebalance assigns it); librdkafka's default of 5 minutes left it unwatched that long, so
+    it refreshes every ``METADATA_REFRESH_MS`` (one small request).
     """
     from schemas.kafka_security import librdkafka_security
 
@@ -55,6 +62,7 @@ def connection(bootstrap: str, contract: str, security: KafkaSecurity) -> dict[s
         "session.timeout.ms": 6_000,  # the broker's minimum: a closed watcher leaves fast
         "heartbeat.interval.ms": 2_000,
         "max.poll.interval.ms": 30_000,
+        "topic.metadata.refresh.interval.ms": METADATA_REFRESH_MS,
     }
     return {"conn_type": "kafka", "extra": extra}
 

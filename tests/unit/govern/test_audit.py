@@ -30,10 +30,7 @@ def log_of(n: int) -> MemoryPartition:
 
 
 def audited(store: MemoryStore, log: MemoryPartition) -> list[str]:
-    def offsets(partition: int) -> tuple[int, int, int | None]:
-        return (*log.bounds(), log.committed()) if partition == 0 else (0, 0, None)
-
-    return audit(store, ALL, "dead", ENERGY, offsets).problems
+    return audit(store, ALL, "dead", ENERGY, {0: (*log.bounds(), log.committed())}).problems
 
 
 def test_a_recorded_loss_fails_the_audit_until_it_is_acknowledged() -> None:
@@ -46,7 +43,7 @@ def test_a_recorded_loss_fails_the_audit_until_it_is_acknowledged() -> None:
     (loss,) = problems.losses(store, "raw", ENERGY)
     problems.acknowledge_loss(store, "raw", ENERGY, loss, "ops", "broker down for a week")
     assert audited(store, log) == []
-    result = audit(store, ALL, "dead", ENERGY, lambda p: (18, 30, 30) if p == 0 else (0, 0, None))
+    result = audit(store, ALL, "dead", ENERGY, {0: (18, 30, 30)})
     assert result.totals.lost_records == 8
     assert problems.losses(store, "raw", ENERGY)[0].acknowledged_why == "broker down for a week"
 
@@ -75,7 +72,7 @@ def test_an_operator_skip_keeps_the_audit_balanced() -> None:
     assert audited(store, log) == []
     summaries = curation.validate_pending(store, ALL, ENERGY, 0)
     assert [s.readings for s in summaries] == [4, 0, 5]  # the skipped segment has no readings
-    result = audit(store, ALL, "dead", ENERGY, lambda p: (0, 12, 12) if p == 0 else (0, 0, None))
+    result = audit(store, ALL, "dead", ENERGY, {0: (0, 12, 12)})
     assert result.balanced, result.problems
     totals = result.totals
     assert (totals.produced, totals.dead_lettered, totals.skipped_by_operator) == (12, 3, 3)
@@ -104,7 +101,7 @@ def test_a_skipped_frame_counts_the_readings_its_count_header_declares(
     records, end = [*frames, record(len(frames), reading(0))], len(frames) + 1
     log, store = MemoryPartition(records, topic=TOPIC), MemoryStore()
     skip_range(log, store, LAND, ENERGY, 0, end, by="ops", why="poison")
-    result = audit(store, ALL, "dead", ENERGY, lambda p: (0, end, end) if p == 0 else (0, 0, None))
+    result = audit(store, ALL, "dead", ENERGY, {0: (0, end, end)})
     assert result.balanced, result.problems
     totals = result.totals
     assert totals.produced == totals.dead_lettered == totals.skipped_by_operator

@@ -48,7 +48,7 @@ def store(built: MemoryStore) -> MemoryStore:
 
 def audited(store: MemoryStore) -> Audit:
     offsets = (0, PER_SITE, PER_SITE)
-    return audit(store, BUCKETS, "dead", PARAMS, lambda p: offsets if p == 0 else (0, 0, None))
+    return audit(store, BUCKETS, "dead", PARAMS, {0: offsets})
 
 
 def test_accepted_rows_move_from_quarantined_to_curated(store: MemoryStore) -> None:

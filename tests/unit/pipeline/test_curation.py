@@ -43,9 +43,7 @@ def test_every_reading_lands_in_exactly_one_place(validated, energy: Contract) -
         k: sum(getattr(s, k) for s in summaries) for k in ("curated", "quarantined", "duplicates")
     }
     assert totals == {"curated": 120, "quarantined": 2, "duplicates": 1}
-    result = audit(
-        store, BUCKETS, "dead", energy, lambda p: (0, 124, 124) if p == 0 else (0, 0, None)
-    )
+    result = audit(store, BUCKETS, "dead", energy, {0: (0, 124, 124)})
     assert result.problems == []
     assert (result.totals.produced, result.totals.dead_lettered) == (124, 1)
 
@@ -145,7 +143,7 @@ def test_a_store_landed_under_the_old_names_keeps_working(energy: Contract) -> N
     assert ["+" in k for s in summaries for k in s.curated_keys] == [True, True, False]
     assert curation.pending(store, BUCKETS, energy, 0) == []
     offsets = {0: (0, 30, 30)}
-    result = audit(store, BUCKETS, "dead", energy, lambda p: offsets.get(p, (0, 0, None)))
+    result = audit(store, BUCKETS, "dead", energy, offsets)
     assert result.problems == [] and result.totals.curated == 30
 
 

@@ -32,3 +32,8 @@ def test_a_secured_watcher_connects_with_the_security_block(tmp_path: Path) -> N
 def test_a_fired_watcher_leaves_its_group_in_seconds_not_minutes() -> None:
     extra = wakeup.connection("127.0.0.1:1", "energy_meter", PLAIN)["extra"]
     assert extra["session.timeout.ms"] <= extra["max.poll.interval.ms"] <= 60_000
+
+
+def test_a_watcher_sees_a_partition_added_to_its_topic_within_a_minute() -> None:
+    extra = wakeup.connection("127.0.0.1:1", "energy_meter", PLAIN)["extra"]
+    assert extra["topic.metadata.refresh.interval.ms"] <= 60_000

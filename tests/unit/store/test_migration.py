@@ -154,7 +154,7 @@ def test_nothing_is_validated_again_and_the_audit_balances(
     checked = curation.Buckets(raw="raw", curated="cur", quarantine="q", reports="rep")
     assert curation.pending(migrated, checked, energy, 0) == []
     offsets = {0: (0, 41, 41), 1: (0, 41, 41)}
-    result = audit(migrated, checked, "dead", energy, lambda p: offsets.get(p, (0, 0, None)))
+    result = audit(migrated, checked, "dead", energy, offsets)
     assert result.problems == []
     assert result.totals.produced == 82
 

@@ -24,7 +24,7 @@ READINGS = 60  # three segments of 20 records; 59 readings (one undecodable), on
 
 
 def audited(store: MemoryStore, contract: Contract, end: int = READINGS) -> Audit:
-    return audit(store, BUCKETS, "dead", contract, lambda p: (0, end, end))
+    return audit(store, BUCKETS, "dead", contract, {0: (0, end, end)})
 
 
 def landed_and_validated(store: MemoryStore, contract: Contract) -> None:
