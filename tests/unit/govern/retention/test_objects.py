@@ -25,7 +25,7 @@ OTHER_CLAIM = "claims/energy_meter_x/meter-1/2026-03-01/s-1.png"
 
 
 def audited(store: MemoryStore, contract: Contract) -> Audit:
-    return audit(store, BUCKETS, "dead", contract, lambda p: (0, READINGS, READINGS))
+    return audit(store, BUCKETS, "dead", contract, {0: (0, READINGS, READINGS)})
 
 
 def accepted(store: MemoryStore, contract: Contract, clock: Clock) -> TriageDecision:
