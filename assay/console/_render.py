@@ -17,6 +17,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from assay.console._auth import subject
+from assay.console._charts import trend
 from assay.console._i18n import LANG_COOKIE, language, translator
 from assay.console._users import User
 
@@ -62,7 +63,7 @@ def _age(moment: datetime | None) -> str:
     return f"{seconds} s"
 
 
-ENV.filters.update(percent=_percent, hexdump=_hexdump, escaped=_escaped, age=_age)
+ENV.filters.update(percent=_percent, hexdump=_hexdump, escaped=_escaped, age=_age, trend=trend)
 
 
 def render(request: Request, template: str, user: User | None, **context: Any) -> HTMLResponse:
