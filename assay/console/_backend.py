@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
+
+from fastapi import Depends, Request
 
 from assay.config import STEWARD, Settings
 from assay.console._query import Tables
@@ -44,6 +46,16 @@ class Backend:
     def contract(self, name: str) -> Contract | None:
         """A shipped contract by name, None if there is none."""
         return next((c for c in self.contracts if c.name == name), None)
+
+
+def backend_of(request: Request) -> Backend:
+    """The backend of the console serving ``request`` (built on first use)."""
+    backend: Backend = request.app.state.console.backend()
+    return backend
+
+
+#: A route's backend, as a dependency.
+Source = Annotated[Backend, Depends(backend_of)]
 
 
 def steward_backend(settings: Settings) -> Backend:

@@ -13,8 +13,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from assay.console._auth import Viewer
-from assay.console._backend import Backend
-from assay.console._render import render
+from assay.console._backend import Backend, Source
+from assay.console._render import base_of, render
 from assay.errors import AssayError
 from assay.govern.alerts import (
     Problem,
@@ -32,10 +32,9 @@ router = APIRouter()
 
 
 @router.get("/")
-def overview(request: Request, user: Viewer) -> HTMLResponse:
+def overview(request: Request, backend: Source, user: Viewer) -> HTMLResponse:
     """Per contract: volume, rates, freshness, readings per day, the six scores and their
     trends; above them every open problem, failed runs included."""
-    backend = request.app.state.console.backend()
     contracts = [contract_overview(backend.store, backend.buckets, c) for c in backend.contracts]
     problems = _health_problems(backend)
     for contract, seen in zip(backend.contracts, contracts, strict=True):
@@ -48,9 +47,8 @@ def overview(request: Request, user: Viewer) -> HTMLResponse:
 
 
 @router.get("/audit")
-def audit(request: Request, user: Viewer) -> HTMLResponse:
+def audit(request: Request, backend: Source, user: Viewer) -> HTMLResponse:
     """`assay audit`'s table, per contract, with every discrepancy it found."""
-    backend = request.app.state.console.backend()
     results, problems = [], []
     for contract in backend.contracts:
         found, trouble = _audit_problems(backend, contract)
@@ -62,7 +60,7 @@ def audit(request: Request, user: Viewer) -> HTMLResponse:
 @router.get("/index.html", include_in_schema=False)
 def index(request: Request) -> RedirectResponse:
     """Airflow's nav links may point at a file name; the overview is the console's home."""
-    return RedirectResponse(f"{request.scope.get('root_path', '')}/", status_code=303)
+    return RedirectResponse(f"{base_of(request)}/", status_code=303)
 
 
 def _health_problems(backend: Backend) -> list[Problem]:

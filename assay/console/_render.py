@@ -66,6 +66,11 @@ def _age(moment: datetime | None) -> str:
 ENV.filters.update(percent=_percent, hexdump=_hexdump, escaped=_escaped, age=_age, trend=trend)
 
 
+def base_of(request: Request) -> str:
+    """Where the console is mounted ("" standalone, Airflow's prefix inside it)."""
+    return str(request.scope.get("root_path", ""))
+
+
 def render(request: Request, template: str, user: User | None, **context: Any) -> HTMLResponse:
     """A page in the request's language; ``?lang=`` is remembered in a cookie."""
     lang = language(request)
@@ -78,7 +83,7 @@ def render(request: Request, template: str, user: User | None, **context: Any) -
     page = ENV.get_template(template).render(
         t=translator(lang),
         lang=lang,
-        base=request.scope.get("root_path", ""),
+        base=base_of(request),
         user=user,
         csrf=state.sessions.csrf_token(subject(user)) if user else "",
         standalone=state.login_url is None,
