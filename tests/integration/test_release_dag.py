@@ -101,6 +101,34 @@ def test_a_release_is_published_and_locked_after_a_second_stewards_approval(
     assert retention is not None and retention.mode == releaser.release_lock_mode
 
 
+def test_a_rejection_is_recorded_and_a_failed_request_makes_the_run_fail(
+    stack_settings: Settings, releaser_connection: None
+) -> None:
+    contract, day = curated_day(stack_settings)
+    version = f"0.{int(time.time())}.1"
+    conf = {"contract": contract, "version": version, "date_from": day, "date_to": day,
+            "licence": "CC-BY-4.0", "comment": "to be rejected"}  # fmt: skip
+    _wait_for_dag(stack_settings)
+    run = airflow_client.trigger(stack_settings, DAG_ID, conf)
+    path = HITL.format(run=run)
+    _wait(stack_settings, lambda: _exists(stack_settings, path), run)
+    answer = {"chosen_options": ["Reject"], "params_input": {"comment": "wrong window"}}
+    _as_user(stack_settings, APPROVER, "PATCH", f"/api/v2{path}", answer)
+    _wait(stack_settings, lambda: _state(stack_settings, run) in ("success", "failed"), run)
+    assert dict(_task_states(stack_settings, run))["record_rejection"] == "success"
+    releaser = stack_settings.as_role(RELEASER)
+    status = release_status(LockedS3Store(releaser), releaser.bucket_releases, contract, version)
+    assert status.state == "rejected" and status.decision is not None
+    assert status.decision["by"] == APPROVER and status.decision["comment"] == "wrong window"
+
+    broken = airflow_client.trigger(stack_settings, DAG_ID, {**conf, "contract": "no_such"})
+    deadline = time.monotonic() + 300
+    while _state(stack_settings, broken) not in ("success", "failed"):
+        assert time.monotonic() < deadline, f"{DAG_ID} run {broken} did not end"
+        time.sleep(2)
+    assert _state(stack_settings, broken) == "failed", _task_states(stack_settings, broken)
+
+
 def _wait_for_dag(settings: Settings, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while not airflow_client.dag_exists(settings, DAG_ID):
