@@ -214,6 +214,21 @@ class Settings(BaseSettings):
     notify_smtp_password: SecretStr = SecretStr("")
     notify_email_from: str = "assay@localhost"
     notify_email_to: list[str] = Field(default_factory=list)
+    notify_problems: list[str] = Field(
+        default_factory=lambda: ["stalled", "loss", "audit_unbalanced", "low_score", "failed_run"],
+        description="kinds of open problem `assay notify` tells the channels of, once each "
+        "until it clears; empty: none",
+    )
+    quality_threshold: float = Field(
+        default=0.95,
+        ge=0.0,
+        le=1.0,
+        description="a GB/T 36344 dimension scoring under this is a problem (red, notified)",
+    )
+    quality_thresholds: dict[str, float] = Field(
+        default_factory=dict,
+        description="contract -> its own threshold instead of `quality_threshold`",
+    )
 
     airflow_port: int = 8080
     console_port: int = Field(default=8090, description="the steward console of the local stack")

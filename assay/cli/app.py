@@ -21,6 +21,7 @@ from assay.cli import (
     identity_keys,
     ingest,
     lineage,
+    notify,
     release,
     release_review,
     report,
@@ -66,6 +67,7 @@ app.add_typer(store.app, name="store")
 app.add_typer(console.app, name="console")
 app.add_typer(deploy.app, name="deploy")
 app.command("status")(status.status)
+app.command("notify")(notify.notify)
 app.add_typer(retention.app, name="retention")
 app.command("audit")(datasets.audit)
 app.command("smoke")(smoke.smoke)

@@ -10,11 +10,14 @@ assets, and nobody else (403). CSRF tokens, roles and pages are the same as stan
 
 Registered through the ``airflow.plugins`` entry point (pyproject); ``external_views`` puts
 the console in Airflow's navigation and on each DAG's and DAG run's page (Airflow 3.3 has
-no asset-page destination).
+no asset-page destination). The overview's failed runs come from Airflow's own database
+here (`airflow_runs`), not over REST.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import replace
 from functools import cache
 from typing import Annotated, Any
 
@@ -28,6 +31,8 @@ from assay.console._app import create_app
 from assay.console._auth import Sessions, current_user
 from assay.console._backend import Backend, steward_backend
 from assay.console._users import Role, User, session_key
+from assay.govern.runs import STAGES, RunState, dag_id
+from schemas import Contract
 
 PREFIX = "/assay-console"
 
@@ -55,13 +60,40 @@ def airflow_user(user: AirflowUser) -> User:
     return User(user.get_name(), role)
 
 
+def airflow_runs(contracts: Iterable[Contract]) -> list[RunState]:
+    """The DAGs' last finished runs from Airflow's own database: inside the API server the
+    console needs no REST login for what the server itself holds."""
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    found = []
+    with create_session() as session:
+        for contract in contracts:
+            for stage in STAGES:
+                dag = dag_id(contract.name, stage)
+                last = (select(DagRun).where(DagRun.dag_id == dag)
+                        .where(DagRun.state.in_(("success", "failed")))
+                        .order_by(DagRun.run_after.desc()).limit(1))  # fmt: skip
+                if (run := session.scalars(last).first()) is not None:
+                    found.append(RunState(contract.name, stage, dag, str(run.state),
+                                          run.run_id, _utc(run.run_after)))  # fmt: skip
+    return found
+
+
+def _utc(moment: Any) -> str:
+    """A time as Airflow's REST API spells it (``Z``, not ``+00:00``)."""
+    return str(moment.isoformat()).replace("+00:00", "Z")
+
+
 def airflow_app() -> FastAPI:
     """The console as Airflow mounts it: Airflow's users, this state folder's CSRF key."""
     settings = load_settings()
 
     @cache
     def backend() -> Backend:
-        return steward_backend(settings)
+        found = steward_backend(settings)
+        return replace(found, runs=lambda: airflow_runs(found.contracts))
 
     sessions = Sessions(lambda: session_key(settings.state_dir))
     app = create_app(backend, sessions, settings.state_dir, login_url="/")

@@ -20,7 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from assay.console import _approval, _pages, _releases, _reports, _rows, _session, _triage
 from assay.console._auth import NotSignedIn, Sessions
 from assay.console._backend import Backend
-from assay.console._render import render
+from assay.console._render import base_of, render
 
 HERE = Path(__file__).parent
 CSP = (
@@ -80,7 +80,7 @@ async def _headers(
 async def _to_login(request: Request, exc: Exception) -> Response:
     if request.method != "GET":
         return PlainTextResponse("sign in first", status_code=401)
-    base = request.scope.get("root_path", "")
+    base = base_of(request)
     target = request.app.state.console.login_url or f"{base}/login"
     return RedirectResponse(target, status_code=303)
 

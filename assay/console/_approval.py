@@ -17,11 +17,11 @@ from fastapi import APIRouter, Form, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from assay.console._auth import AdminPosted, Steward, StewardPosted
-from assay.console._backend import Backend
+from assay.console._backend import Backend, Source, backend_of
 from assay.console._desk import Desk
 from assay.console._failure import failed
 from assay.console._releases import Name, Version
-from assay.console._render import render
+from assay.console._render import base_of, render
 from assay.console._users import User
 from assay.errors import AssayError
 from assay.govern.releases import (
@@ -42,9 +42,8 @@ Comment = Annotated[str, Form(max_length=2000)]
 
 
 @router.get("/releases/request")
-def request_form(request: Request, user: Steward) -> HTMLResponse:
+def request_form(request: Request, backend: Source, user: Steward) -> HTMLResponse:
     """The request form: contract, window, version, granted fields, licence, recipient."""
-    backend: Backend = request.app.state.console.backend()
     return render(request, "release_request.html.j2", user, contracts=backend.contracts,
                   contract=backend.contracts[0], licences=LICENCES)  # fmt: skip
 
@@ -130,7 +129,7 @@ def _act(
 
 
 def _backends(request: Request) -> tuple[Backend, Desk]:
-    backend: Backend = request.app.state.console.backend()
+    backend = backend_of(request)
     if backend.desk is None:
         raise HTTPException(403, "this console is read-only: it has no releaser keys")
     return backend, backend.desk()
@@ -152,4 +151,4 @@ def _now() -> datetime:
 
 
 def _url(request: Request, path: str) -> str:
-    return f"{request.scope.get('root_path', '')}{path}"
+    return f"{base_of(request)}{path}"

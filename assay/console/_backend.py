@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
+
+from fastapi import Depends, Request
 
 from assay.config import STEWARD, Settings
 from assay.console._query import Tables
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
     from assay.console._desk import Desk
     from assay.govern.audit import Audit
     from assay.govern.health import Health
+    from assay.govern.runs import RunState
 
 
 @dataclass(frozen=True)
@@ -37,22 +40,37 @@ class Backend:
     audit: Callable[[Contract], Audit]
     health: Callable[[], Health]
     desk: Callable[[], Desk] | None = None  # release writes as the releaser; None: read-only
+    runs: Callable[[], list[RunState]] | None = None  # DAGs' last runs; None: no Airflow
+    threshold: Callable[[str], float] = lambda contract: 0.95  # quality threshold of a contract
 
     def contract(self, name: str) -> Contract | None:
         """A shipped contract by name, None if there is none."""
         return next((c for c in self.contracts if c.name == name), None)
 
 
+def backend_of(request: Request) -> Backend:
+    """The backend of the console serving ``request`` (built on first use)."""
+    backend: Backend = request.app.state.console.backend()
+    return backend
+
+
+#: A route's backend, as a dependency.
+Source = Annotated[Backend, Depends(backend_of)]
+
+
 def steward_backend(settings: Settings) -> Backend:
     """The real backend: S3 and Kafka of ``settings``, S3 as the steward role."""
     from assay.console._desk import releaser_desk
+    from assay.govern.alerts import threshold_of
     from assay.govern.audit import run_audit
     from assay.govern.health import run_health
     from assay.govern.releases import LockedS3Store, duckdb_connect
+    from assay.govern.runs import last_runs, rest_fetch
     from schemas import ContractRegistry
 
     steward = settings.as_role(STEWARD)
     contracts = tuple(ContractRegistry.shipped())
+    fetch = rest_fetch(settings)  # keeps its Airflow token for the console's life
     return Backend(
         buckets=Buckets.from_settings(steward),
         store=LockedS3Store(steward),
@@ -61,4 +79,6 @@ def steward_backend(settings: Settings) -> Backend:
         audit=lambda contract: run_audit(steward, contract),
         health=lambda: run_health(steward, contracts),
         desk=lambda: releaser_desk(settings),
+        runs=lambda: last_runs(contracts, fetch),
+        threshold=lambda contract: threshold_of(settings, contract),
     )

@@ -17,7 +17,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from assay.console._auth import StewardPosted, Viewer
-from assay.console._backend import Backend
+from assay.console._backend import Backend, Source, backend_of
 from assay.console._render import render
 from assay.errors import StoreError
 from assay.govern.readiness import report_prefix
@@ -48,9 +48,8 @@ _MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")
 
 
 @router.get("/releases")
-def releases(request: Request, user: Viewer) -> HTMLResponse:
+def releases(request: Request, backend: Source, user: Viewer) -> HTMLResponse:
     """Every release, by contract and version."""
-    backend: Backend = request.app.state.console.backend()
     found = list_releases(backend.store, backend.buckets.releases, drafts=True)
     return render(request, "releases.html.j2", user, releases=found)
 
@@ -62,9 +61,10 @@ def release(request: Request, user: Viewer, contract: Name, version: Version) ->
 
 
 @router.post("/releases/{contract}/{version}/verify")
-def verify(request: Request, user: StewardPosted, contract: Name, version: Version) -> HTMLResponse:
+def verify(
+    request: Request, backend: Source, user: StewardPosted, contract: Name, version: Version
+) -> HTMLResponse:
     """Recompute every checksum and row count, and show the release with the outcome."""
-    backend: Backend = request.app.state.console.backend()
     try:
         result = verify_release(backend.store, backend.buckets.releases, contract, version)
     except ReleaseError as exc:
@@ -74,12 +74,11 @@ def verify(request: Request, user: StewardPosted, contract: Name, version: Versi
 
 @router.get("/releases/{contract}/{version}/files/{name}")
 def download(
-    request: Request, user: Viewer, contract: Name, version: Version, name: str
+    request: Request, backend: Source, user: Viewer, contract: Name, version: Version, name: str
 ) -> Response:
     """A release document or its readiness report, as an attachment."""
     if name not in DOWNLOADS:
         raise HTTPException(404, f"{name!r} is not a document of a release")
-    backend: Backend = request.app.state.console.backend()
     where, content_type = DOWNLOADS[name]
     if where == "releases":
         bucket, key = backend.buckets.releases, release_prefix(contract, version) + name
@@ -97,7 +96,7 @@ def download(
 def _release_page(
     request: Request, user: Any, contract: str, version: str, verification: Any
 ) -> HTMLResponse:
-    backend: Backend = request.app.state.console.backend()
+    backend = backend_of(request)
     try:
         status = release_status(backend.store, backend.buckets.releases, contract, version)
     except ReleaseError as exc:

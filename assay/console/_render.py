@@ -17,6 +17,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from assay.console._auth import subject
+from assay.console._charts import trend
 from assay.console._i18n import LANG_COOKIE, language, translator
 from assay.console._users import User
 
@@ -62,7 +63,12 @@ def _age(moment: datetime | None) -> str:
     return f"{seconds} s"
 
 
-ENV.filters.update(percent=_percent, hexdump=_hexdump, escaped=_escaped, age=_age)
+ENV.filters.update(percent=_percent, hexdump=_hexdump, escaped=_escaped, age=_age, trend=trend)
+
+
+def base_of(request: Request) -> str:
+    """Where the console is mounted ("" standalone, Airflow's prefix inside it)."""
+    return str(request.scope.get("root_path", ""))
 
 
 def render(request: Request, template: str, user: User | None, **context: Any) -> HTMLResponse:
@@ -77,7 +83,7 @@ def render(request: Request, template: str, user: User | None, **context: Any) -
     page = ENV.get_template(template).render(
         t=translator(lang),
         lang=lang,
-        base=request.scope.get("root_path", ""),
+        base=base_of(request),
         user=user,
         csrf=state.sessions.csrf_token(subject(user)) if user else "",
         standalone=state.login_url is None,

@@ -19,7 +19,7 @@ from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, Response
 
 from assay.console._auth import Viewer
-from assay.console._backend import Backend
+from assay.console._backend import Source
 from assay.console._i18n import TEXT
 from assay.console._render import render
 from assay.errors import StoreError
@@ -94,20 +94,18 @@ def _json(store: ObjectStore, bucket: str, key: str) -> dict[str, Any]:
 
 
 @router.get("/reports")
-def reports(request: Request, user: Viewer) -> HTMLResponse:
+def reports(request: Request, backend: Source, user: Viewer) -> HTMLResponse:
     """Each contract's validation reports, newest first."""
-    backend: Backend = request.app.state.console.backend()
     bucket = backend.buckets.reports
     index = {c.name: report_index(backend.store, bucket, c.name) for c in backend.contracts}
     return render(request, "reports.html.j2", user, index=index)
 
 
 @router.get("/reports/{contract}/page/{key:path}")
-def page(request: Request, user: Viewer, contract: Name, key: str) -> Response:
+def page(request: Request, backend: Source, user: Viewer, contract: Name, key: str) -> Response:
     """One segment's Data Docs page, as stored, under the page policy."""
     if not key.startswith(f"{contract}/") or not key.endswith(f"/{PAGE}") or ".." in key:
         raise HTTPException(404, f"{key!r} is not a validation report of {contract}")
-    backend: Backend = request.app.state.console.backend()
     try:
         body = backend.store.get(backend.buckets.reports, key)
     except StoreError as exc:

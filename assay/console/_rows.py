@@ -15,7 +15,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 
 from assay.console._auth import Viewer
-from assay.console._backend import Backend
+from assay.console._backend import Backend, Source
 from assay.console._query import Filters
 from assay.console._render import render
 from assay.govern.triage import RowRef, TriageDecision, decisions
@@ -30,6 +30,7 @@ Text = Annotated[str, Query(max_length=200)]
 @router.get("/quarantine")
 def quarantine(
     request: Request,
+    backend: Source,
     user: Viewer,
     contract: Text = "",
     rule: Text = "",
@@ -41,7 +42,6 @@ def quarantine(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> HTMLResponse:
     """Quarantined rows of a contract that pass the filters, a page at a time."""
-    backend: Backend = request.app.state.console.backend()
     spec = _contract(backend, contract)
     filters = Filters(rule, dimension, site, device, _moment(since), _moment(until))
     tables, prefix = backend.tables(), layout.dataset_prefix(spec.name, spec.major)
@@ -63,10 +63,14 @@ def quarantine(
 
 @router.get("/quarantine/row")
 def quarantine_row(
-    request: Request, user: Viewer, contract: Text, key: Text, row: Annotated[int, Query(ge=0)]
+    request: Request,
+    backend: Source,
+    user: Viewer,
+    contract: Text,
+    key: Text,
+    row: Annotated[int, Query(ge=0)],
 ) -> HTMLResponse:
     """One quarantined row: values, failed rules and reasons, raw object, Kafka coordinates."""
-    backend: Backend = request.app.state.console.backend()
     spec = _contract(backend, contract)
     found = _row(backend, backend.buckets.quarantine, spec, key, row)
     seg = layout.Segment.parse(key)
@@ -98,13 +102,13 @@ def quarantine_row(
 @router.get("/deadletters")
 def deadletters(
     request: Request,
+    backend: Source,
     user: Viewer,
     contract: Text = "",
     reason_code: Text = "",
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> HTMLResponse:
     """Dead letters of a contract, a page at a time, by reason."""
-    backend: Backend = request.app.state.console.backend()
     spec = _contract(backend, contract)
     tables, prefix = backend.tables(), layout.dataset_prefix(spec.name, spec.major)
     columns = ["kafka_timestamp", "partition", "offset", "index", "reason_code", "reason", "value"]
@@ -123,10 +127,14 @@ def deadletters(
 
 @router.get("/deadletters/row")
 def deadletter_row(
-    request: Request, user: Viewer, contract: Text, key: Text, row: Annotated[int, Query(ge=0)]
+    request: Request,
+    backend: Source,
+    user: Viewer,
+    contract: Text,
+    key: Text,
+    row: Annotated[int, Query(ge=0)],
 ) -> HTMLResponse:
     """One dead letter: its bytes (hex and escaped text), headers, key and reason."""
-    backend: Backend = request.app.state.console.backend()
     spec = _contract(backend, contract)
     found = _row(backend, backend.buckets.deadletter, spec, key, row)
     return render(

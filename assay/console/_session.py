@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse
 
 from assay.console._auth import COOKIE, PRE_COOKIE, SESSION_SECONDS, Posted
 from assay.console._i18n import language
-from assay.console._render import render
+from assay.console._render import base_of, render
 from assay.console._users import authenticate
 
 router = APIRouter()
@@ -50,7 +50,7 @@ def login(
         page = render(request, "login.html.j2", None, token=csrf, failed=True)
         page.status_code = 401
         return page
-    base = request.scope.get("root_path", "")
+    base = base_of(request)
     response = RedirectResponse(f"{base}/?lang={language(request)}", status_code=303)
     _cookie(request, response, COOKIE, state.sessions.cookie(user), SESSION_SECONDS)
     response.delete_cookie(PRE_COOKIE)
@@ -60,7 +60,7 @@ def login(
 @router.post("/logout")
 def logout(request: Request, user: Posted) -> Response:
     """End the session (the cookie is dropped; it also expires by itself)."""
-    base = request.scope.get("root_path", "")
+    base = base_of(request)
     response = RedirectResponse(f"{base}/login", status_code=303)
     response.delete_cookie(COOKIE, httponly=True, samesite="strict")
     return response

@@ -15,9 +15,9 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from assay.console._auth import StewardPosted, Viewer
-from assay.console._backend import Backend
+from assay.console._backend import Source
 from assay.console._failure import failed
-from assay.console._render import render
+from assay.console._render import base_of, render
 from assay.console._rows import Text, _contract, _moment
 from assay.errors import AssayError
 from assay.govern.roles import Actor
@@ -30,6 +30,7 @@ Field = Annotated[str, Form(max_length=200)]
 @router.post("/quarantine/decide")
 def decide_rows(
     request: Request,
+    backend: Source,
     user: StewardPosted,
     contract: Field,
     verdict: Annotated[Literal["accept", "reject"], Form()],
@@ -44,12 +45,11 @@ def decide_rows(
     offset: Field = "",
 ) -> Response:
     """Record the decision; then the contract's decisions, or why it was refused."""
-    backend: Backend = request.app.state.console.backend()
     spec = _contract(backend, contract)
     rows = RowFilter(rule or None, dimension or None, site or None, device or None,
                      _moment(since), _moment(until), raw_object or None,
                      int(offset) if offset.isdigit() else None)  # fmt: skip
-    base = request.scope.get("root_path", "")
+    base = base_of(request)
     try:
         decision = decide(backend.store, backend.buckets, spec, verdict, rows, reason,
                           Actor(user.name, user.role))  # fmt: skip
@@ -61,10 +61,9 @@ def decide_rows(
 
 @router.get("/quarantine/decisions")
 def decision_list(
-    request: Request, user: Viewer, contract: Text = "", decision: Text = ""
+    request: Request, backend: Source, user: Viewer, contract: Text = "", decision: Text = ""
 ) -> HTMLResponse:
     """Every decision on a contract's quarantined rows: verdict, rows, who, when, why."""
-    backend: Backend = request.app.state.console.backend()
     spec = _contract(backend, contract)
     found = sorted(decisions(backend.store, backend.buckets.quarantine, spec),
                    key=lambda d: d.at, reverse=True)  # fmt: skip

@@ -1,6 +1,6 @@
 """One contract at a glance, for the steward console's overview: volume, rates, freshness,
-and the GB/T 36344 scores over every validated segment (with each segment's overall score,
-in offset order, as the trend).
+and the GB/T 36344 scores over every validated segment (with each segment's overall and
+per-dimension scores, in offset order, as the trends: the last `TREND_SEGMENTS`).
 
 Everything is read from object metadata and the segments' ``summary.json``; the only data
 read is the event-time column of each partition's newest raw segment (for freshness).
@@ -20,9 +20,10 @@ from assay.store import layout
 from assay.store.buckets import Buckets
 from assay.store.objects import ObjectStore
 from assay.store.parquet import from_parquet
-from schemas import Contract
+from schemas import Contract, QualityDimension
 
 DAYS_SHOWN = 14
+TREND_SEGMENTS = 60
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,8 @@ class ContractOverview:
     per_day: list[tuple[str, int]] = field(default_factory=list)  # (date, curated rows)
     quality: dict[str, Any] = field(default_factory=dict)  # `quality_summary`'s form
     trend: list[float] = field(default_factory=list)  # each segment's overall score
+    #: dimension -> each segment's score of it (segments that checked it), oldest first
+    dimension_trends: dict[str, list[float]] = field(default_factory=dict)
 
     @property
     def quarantine_rate(self) -> float | None:
@@ -70,8 +73,28 @@ def contract_overview(store: ObjectStore, buckets: Buckets, contract: Contract) 
         last_event=_last_event(store, buckets.raw, contract, raw),
         per_day=_per_day(store, buckets.curated, prefix),
         quality=quality_summary(summaries),
-        trend=[s.scores["score"] for s in summaries if s.scores.get("score") is not None],
+        trend=[s.scores["score"] for s in summaries if s.scores.get("score") is not None][
+            -TREND_SEGMENTS:
+        ],
+        dimension_trends=dimension_trends(summaries),
     )
+
+
+def contract_quality(store: ObjectStore, buckets: Buckets, contract: Contract) -> dict[str, Any]:
+    """The six dimension scores over every validated segment (`quality_summary`'s form)."""
+    prefix = layout.dataset_prefix(contract.name, contract.major)
+    return quality_summary(_summaries(store, buckets.reports, prefix))
+
+
+def dimension_trends(summaries: list[Summary]) -> dict[str, list[float]]:
+    """Each GB/T 36344 dimension's score per segment, oldest first; a segment that checked
+    nothing of a dimension adds no point to it."""
+    found: dict[str, list[float]] = {str(d): [] for d in QualityDimension}
+    for summary in summaries:
+        for d in summary.scores.get("dimensions", ()):
+            if d.get("score") is not None and d.get("dimension") in found:
+                found[d["dimension"]].append(float(d["score"]))
+    return {d: points[-TREND_SEGMENTS:] for d, points in found.items()}
 
 
 def _summaries(store: ObjectStore, bucket: str, prefix: str) -> list[Summary]:

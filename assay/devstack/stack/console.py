@@ -54,5 +54,16 @@ class Console(Service):
 
         return f"assay console {version('assay')}"
 
+    def env(self) -> dict[str, str]:
+        """The stack's Airflow login too: the overview reads the DAGs' last runs from its API."""
+        from assay.devstack.stack.airflow import ADMIN as AIRFLOW_USER
+        from assay.devstack.stack.airflow import admin_password
+
+        return super().env() | {
+            "ASSAY_AIRFLOW_PORT": str(self.settings.airflow_port),
+            "ASSAY_AIRFLOW_USERNAME": AIRFLOW_USER,
+            "ASSAY_AIRFLOW_PASSWORD": admin_password(self.settings),
+        }
+
     def exports(self) -> dict[str, str]:
         return {"ASSAY_CONSOLE_URL": f"http://127.0.0.1:{self.settings.console_port}/"}

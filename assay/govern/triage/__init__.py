@@ -7,6 +7,7 @@ the console.
 """
 
 from assay.govern.triage._decisions import (
+    AlreadyCurated,
     TriageDecision,
     TriageError,
     Verdict,
@@ -20,6 +21,7 @@ from assay.govern.triage._decisions import (
 from assay.govern.triage._rows import RowFilter, RowRef, selected
 
 __all__ = [
+    "AlreadyCurated",
     "RowFilter",
     "RowRef",
     "TriageDecision",

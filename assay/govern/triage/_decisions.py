@@ -12,6 +12,10 @@ Deciding is a transaction of create-only writes, in this order:
    ``<partition folders>/accepted-<id>.parquet``, built from the record's rows alone:
    re-running `materialize` rewrites nothing and misses nothing.
 
+Accepted rows whose identity (producer_id, seq) is already curated, or repeated among
+them, are refused before step 2 and again before step 3 (`AlreadyCurated`): curated never
+holds a reading twice, and the steward is told which at once, not by a later audit.
+
 A crash after 2 leaves a decision whose objects are missing: the audit says so, and
 `materialize` (``assay quarantine apply``) finishes it. The quarantine object itself is
 never changed; the audit moves accepted rows from quarantined to curated.
@@ -30,6 +34,7 @@ import pyarrow as pa
 
 from assay.errors import AssayError, ObjectExists, StoreError
 from assay.govern.roles import Actor, authorize
+from assay.govern.triage._conflicts import already_curated
 from assay.govern.triage._rows import IDENTITY, RowFilter, RowRef, refs, selected
 from assay.pipeline.validate.curation import curated_table
 from assay.pipeline.validate.partitions import curated_partitions
@@ -49,6 +54,21 @@ class TriageError(AssayError):
     def __init__(self, problem: str, *, contract: str = "", decision: str = "") -> None:
         self.problem, self.contract, self.decision = problem, contract, decision
         super().__init__(problem)
+
+
+class AlreadyCurated(TriageError):
+    """Accepting these rows would curate a reading twice: ``pairs`` are the identities
+    (producer_id, seq when sequenced) already curated or repeated among the rows."""
+
+    def __init__(self, contract: str, pairs: list[tuple[object, ...]], decision: str = "") -> None:
+        self.pairs = pairs
+        shown = ", ".join(str(p) for p in pairs[:5]) + (" …" if len(pairs) > 5 else "")
+        super().__init__(
+            f"{len(pairs)} of these rows repeat a reading already curated ({shown}): "
+            "accepting them would curate it twice; reject them, or narrow the filter",
+            contract=contract,
+            decision=decision,
+        )
 
 
 @dataclass(frozen=True)
@@ -101,6 +121,8 @@ def decide(
     moment = (at or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     draft = TriageDecision("", contract.name, contract.major, verdict, reason, actor.name,
                            actor.role, moment, rows.to_dict(), sorted(refs(table)))  # fmt: skip
+    if verdict == "accept" and (twice := already_curated(store, buckets.curated, contract, table)):
+        raise AlreadyCurated(contract.name, twice)
     decision = _named(draft, table, contract)
     _record(store, buckets.quarantine, contract, decision)
     materialize(store, buckets, contract, decision)
@@ -165,6 +187,8 @@ def materialize(
     if not missing:
         return []
     table = _rows_of(store, buckets.quarantine, contract, decision.rows)
+    if twice := already_curated(store, buckets.curated, contract, table, decision.curated):
+        raise AlreadyCurated(contract.name, twice, decision.id)
     written = []
     for partition, part in curated_partitions(contract, curated_table(contract, table)):
         key = layout.accepted_key(contract.name, contract.major, decision.id, partition)

@@ -6,6 +6,8 @@
         plan() ─► validate(partitions) × M (mapped) ─► curated asset
     daily ──► assay_retention
         expire(contract) × contracts (mapped): the expiry ledger first, then expired objects out
+    every 10 min ──► assay_notify
+        notify(): each open problem (stall, loss, audit, low score, failed run) told once
 
 ``plan`` maps one task per busy partition and one or two for all the quiet ones
 (`assay.pipeline.airflow.workload`): a backlog spreads over the workers, a trickle starts few tasks.
@@ -155,7 +157,7 @@ def ingest_dag(contract: Contract, settings: Settings) -> DAG:
             if not landed["segments"]:
                 # A skipped task emits no asset event, so validation is not woken for nothing.
                 raise AirflowSkipException(f"{workload.label(partitions)}: nothing new")
-            return landed
+            return _announced(raw, landed)
 
         ingest.partial(name=contract.name).expand(partitions=plan(contract.name))
     return dag
@@ -179,7 +181,7 @@ def validate_dag(contract: Contract, settings: Settings) -> DAG:
 
             _label(partitions)
             with lineage_parent():
-                return at_boundary(tasks.validate, name, partitions)
+                return _announced(curated, at_boundary(tasks.validate, name, partitions))
 
         validate.partial(name=contract.name).expand(partitions=plan(contract.name))
     return dag
@@ -214,6 +216,30 @@ def retention_dag(contracts: list[Contract]) -> DAG:
     return dag
 
 
+def notify_dag() -> DAG:
+    """Every ten minutes, tell people of open problems not told yet (`assay notify`)."""
+    with DAG(
+        dag_id="assay_notify",
+        schedule=CronTriggerTimetable(FALLBACK, timezone="UTC"),
+        start_date=START,
+        catchup=False,
+        max_active_runs=1,
+        default_args=RETRIES,
+        tags=["assay", "notify"],
+        doc_md="**notify** — stalled partitions, lost data, unbalanced audits, scores under "
+        "the threshold and failed runs, each told once until it clears (`assay notify`).",
+    ) as dag:
+
+        @task(task_id="notify", execution_timeout=PLAN_TIMEOUT)
+        def notify() -> dict[str, Any]:
+            from assay.pipeline.airflow import tasks
+
+            return at_boundary(tasks.notify)
+
+        notify()
+    return dag
+
+
 @contextmanager
 def lineage_parent() -> Iterator[None]:
     """The running task instance as the parent of the lineage events of its work."""
@@ -226,6 +252,14 @@ def lineage_parent() -> Iterator[None]:
     identity = (ti.dag_id, ti.task_id, ti.run_id, ti.try_number, ti.map_index or -1)
     with tasks.lineage_parent(*identity, namespace):
         yield
+
+
+def _announced(asset: Asset, result: dict[str, Any]) -> dict[str, Any]:
+    """``result`` with its counts and scores set as the ``extra`` of the task's asset event."""
+    from assay.pipeline.airflow import tasks
+
+    get_current_context()["outlet_events"][asset].extra = tasks.asset_extra(result)
+    return result
 
 
 def _label(partitions: list[int]) -> None:
@@ -255,8 +289,8 @@ def _doc(contract: Contract, stage: str) -> str:
 
 
 def pipeline_dags() -> dict[str, DAG]:
-    """Both DAGs of every contract, shipped and the site's (`Settings.contracts_dir`), and the
-    retention DAG, by dag_id."""
+    """Both DAGs of every contract, shipped and the site's (`Settings.contracts_dir`), the
+    retention DAG and the notify DAG, by dag_id."""
     settings = load_settings()
     dags: dict[str, DAG] = {}
     contracts = list(settings.contracts())
@@ -265,4 +299,5 @@ def pipeline_dags() -> dict[str, DAG]:
             dag = build(contract, settings)
             dags[dag.dag_id] = dag
     dags["assay_retention"] = retention_dag(contracts)
+    dags["assay_notify"] = notify_dag()
     return dags

@@ -1,28 +1,34 @@
 """The release DAG: a steward's request, a second steward's approval, publication.
 
     request ─► approval (ApprovalOperator: *Required Actions*) ─► publish ─► record_rejection
-                                                                         (runs only when
-                                                                          publish was skipped)
+                                                                         (records a Reject;
+                                                                          skips itself after
+                                                                          an Approve)
 
 The approval step is Airflow 3's human-in-the-loop `ApprovalOperator`: the pending request
 shows under *Required Actions* with the draft's summary, and the answer (Approve or Reject,
 with a comment) is recorded by the same functions the command line uses
 (`release_tasks`). Reject skips ``publish``; ``record_rejection`` then writes the
-rejection, so the draft is never published. Nothing here does I/O.
+rejection, so the draft is never published. ``record_rejection`` runs unless something
+upstream failed (``none_failed``), so a failed request or publish leaves it
+*upstream_failed* and the run red; a run whose last task was merely skipped would be
+green. Nothing here does I/O.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pendulum
 from airflow.providers.standard.operators.hitl import ApprovalOperator
 from airflow.sdk import DAG, Param, get_current_context, task
+from airflow.sdk.exceptions import AirflowSkipException
 
 from assay.pipeline.airflow.dags import at_boundary
 
 DAG_ID = "assay_release"
+ANSWER_KEY = "answer"
 RESPONSE_TIMEOUT = timedelta(days=14)
 SUBJECT = "发布审批 Approve release {{ params.contract }} {{ params.version }}"
 BODY = "{{ ti.xcom_pull(task_ids='request')['summary'] }}"
@@ -40,7 +46,7 @@ def release_dag() -> DAG:
         doc_md=__doc__,
     ) as dag:
         requested = _request()
-        approval = ApprovalOperator(
+        approval = ReleaseApproval(
             task_id="approval",
             subject=SUBJECT,
             body=BODY,
@@ -48,10 +54,26 @@ def release_dag() -> DAG:
             response_timeout=RESPONSE_TIMEOUT,
         )
         published = _publish(requested, approval.output)
-        # record_rejection reads request's and approval's XComs itself: an upstream of either
-        # would stop it (Reject skips approval's direct relatives; all_skipped needs all).
+        # record_rejection reads request's and approval's XComs itself: as their downstream it
+        # would be skipped with publish (Reject skips approval's direct relatives).
         requested >> approval >> published >> _record_rejection()
     return dag
+
+
+class ReleaseApproval(ApprovalOperator):
+    """`ApprovalOperator` that also keeps its answer as the XCom `ANSWER_KEY`: on Reject the
+    operator skips its downstream by raising, so its return value is never stored, and
+    ``record_rejection`` needs who rejected and why."""
+
+    def execute_complete(self, context: Any, event: dict[str, Any]) -> Any:
+        """Keep the answer, then let the operator act on it."""
+        if "error" not in event:
+            fields = ("chosen_options", "params_input", "responded_by_user", "responded_at")
+            answer = {k: event.get(k) for k in fields}
+            if isinstance(moment := answer["responded_at"], datetime):
+                answer["responded_at"] = moment.isoformat()
+            context["ti"].xcom_push(ANSWER_KEY, answer)
+        return super().execute_complete(context=context, event=event)
 
 
 def _params() -> dict[str, Param]:
@@ -84,10 +106,18 @@ def _publish(requested: Any, answer: Any) -> dict[str, Any]:  # XComArgs when wi
     return at_boundary(release_tasks.publish, requested, answer)
 
 
-@task(task_id="record_rejection", trigger_rule="all_skipped")
+@task(task_id="record_rejection", trigger_rule="none_failed")
 def _record_rejection() -> dict[str, Any]:
     from assay.pipeline.airflow import release_tasks
 
     ti = get_current_context()["ti"]
-    requested, answer = ti.xcom_pull(task_ids="request"), ti.xcom_pull(task_ids="approval")
+    requested = ti.xcom_pull(task_ids="request")
+    answer = ti.xcom_pull(task_ids="approval", key=ANSWER_KEY)
+    if approved(answer):
+        raise AirflowSkipException("approved and published: no rejection to record")
     return at_boundary(release_tasks.reject, requested, answer)
+
+
+def approved(answer: dict[str, Any] | None) -> bool:
+    """Whether the approval step's answer (its XCom) chose Approve."""
+    return "Approve" in ((answer or {}).get("chosen_options") or [])

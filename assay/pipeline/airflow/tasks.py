@@ -244,9 +244,32 @@ def validate(contract: str, partitions: list[int]) -> dict[str, Any]:
     summaries = each_partition(store, buckets.reports, spec, "validate", partitions, check)
     totals = {
         k: sum(getattr(s, k) for s in summaries)
-        for k in ("readings", "duplicates", "curated", "quarantined")
+        for k in ("readings", "duplicates", "curated", "quarantined", "dead_readings")
     }
-    return {"contract": contract, "partitions": partitions, "segments": len(summaries), **totals}
+    return {"contract": contract, "partitions": partitions, "segments": len(summaries),
+            **totals, "scores": scores(summaries)}  # fmt: skip
+
+
+def scores(summaries: list[curation.Summary]) -> dict[str, float | None]:
+    """The GB/T 36344 scores over some segments: ``score`` over all, then each dimension."""
+    from assay.govern.releases._quality import quality_summary
+
+    quality = quality_summary(summaries)
+    return {"score": quality["score"]} | {d["dimension"]: d["score"] for d in quality["dimensions"]}
+
+
+def asset_extra(result: dict[str, Any]) -> dict[str, Any]:
+    """What an ingest or validate task's asset event carries (Airflow's asset page shows it):
+    the counts of its work and, for validation, the scores, all plain JSON."""
+    counts = ("segments", "readings", "dead_readings", "curated", "quarantined", "duplicates")
+    extra: dict[str, Any] = {"contract": result["contract"], "partitions": result["partitions"]}
+    for name in counts:
+        if name in result:
+            value = result[name]
+            extra["dead_lettered" if name == "dead_readings" else name] = (
+                len(value) if isinstance(value, list) else value
+            )
+    return extra | ({"scores": result["scores"]} if "scores" in result else {})
 
 
 def validate_partition(
@@ -273,3 +296,13 @@ def retention(contract: str, now: str) -> dict[str, Any]:
     from assay.govern.retention import run_retention, run_summary
 
     return run_summary(run_retention(*_task(contract), datetime.fromisoformat(now)))
+
+
+def notify() -> dict[str, Any]:
+    """Tell the settings' channels of open problems not told yet (`assay notify`): what is
+    open, and the keys of the notices sent now."""
+    from assay.govern.alerts import gather, notify_problems
+
+    settings = _settings()
+    found = gather(settings, list(settings.contracts()))
+    return {"open": [p.key for p in found], "sent": sorted(notify_problems(settings, found))}

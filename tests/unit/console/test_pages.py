@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
 
 from fastapi.testclient import TestClient
 
+from assay.console import Backend, create_app
+from assay.console._auth import Sessions
+from assay.govern.runs import RunState, RunsUnknown
 from tests.unit.console._world import HOSTILE, csrf_of, sign_in
 
 
@@ -129,3 +135,46 @@ def test_every_response_carries_the_security_headers(client: TestClient) -> None
         response = client.get(path, follow_redirects=False)
         assert "default-src 'none'" in response.headers["content-security-policy"], path
         assert response.headers["x-content-type-options"] == "nosniff", path
+
+
+def console_with(backend: Backend, state_dir: Path, **changes: Any) -> TestClient:
+    app = create_app(lambda: replace(backend, **changes), Sessions(b"unit-test-key" * 3), state_dir)
+    return TestClient(app, base_url="http://console.test")
+
+
+def test_a_failed_run_and_a_low_score_are_open_problems_in_red(
+    backend: Backend, state_dir: Path
+) -> None:
+    failed = RunState("process_params", "validate", "assay_validate_process_params", "failed",
+                      HOSTILE, "2026-03-02T00:00:00Z")  # fmt: skip
+    with console_with(backend, state_dir, runs=lambda: [failed], threshold=lambda c: 0.999) as web:
+        sign_in(web)
+        text = web.get("/?lang=en").text
+    problems = text[text.index("Open problems") : text.index('<section class="contract"')]
+    assert (
+        'class="bad"><b>Failed run</b>' in problems and "assay_validate_process_params" in problems
+    )
+    assert "Quality score under threshold" in problems and HOSTILE not in text
+    assert "DAG runs unknown" not in text
+
+
+def test_runs_are_unknown_without_airflow_and_the_page_still_renders(
+    backend: Backend, state_dir: Path
+) -> None:
+    def down() -> list[RunState]:
+        raise RunsUnknown("Airflow at http://127.0.0.1:9 did not answer")
+
+    for runs in (None, down):
+        with console_with(backend, state_dir, runs=runs) as web:
+            sign_in(web)
+            page = web.get("/?lang=en")
+        assert page.status_code == 200 and 'id="runs-unknown"' in page.text
+        assert "Failed run" not in page.text
+
+
+def test_every_dimension_has_a_trend_drawn_as_inline_svg(client: TestClient) -> None:
+    sign_in(client)
+    text = client.get("/?lang=en").text
+    dimensions = text[text.index('<table class="dimensions">') :]
+    assert dimensions.count('<svg class="trend"') == 6
+    assert "<polyline" in dimensions and "<script" not in text and "style=" not in text

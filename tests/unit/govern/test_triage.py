@@ -14,16 +14,26 @@ from hypothesis import strategies as st
 from assay.govern.audit import Audit, audit
 from assay.govern.releases import ReleaseRequest, create_release
 from assay.govern.roles import Actor, NotPermitted
-from assay.govern.triage import RowFilter, TriageError, decide, decisions, materialize
+from assay.govern.triage import (
+    AlreadyCurated,
+    RowFilter,
+    TriageError,
+    decide,
+    decisions,
+    materialize,
+)
+from assay.govern.triage._conflicts import already_curated
 from assay.pipeline.ingest import landing
 from assay.pipeline.ingest.landing import MemoryPartition
 from assay.pipeline.validate import curation
+from assay.pipeline.validate.curation import SEQUENCE_RESET
 from assay.store import layout
 from assay.store.buckets import Buckets
 from assay.store.objects import MemoryStore
+from assay.store.parquet import to_parquet
 from schemas import Contract, load_contract
 
-from .readiness.conftest import KEY, PER_SITE, records
+from .readiness.conftest import KEY, PER_SITE, reading, records
 
 PARAMS: Contract = load_contract("process_params")
 BUCKETS = Buckets(raw="raw", deadletter="dead", curated="cur", quarantine="q", reports="rep")
@@ -187,3 +197,65 @@ def test_the_filter_selects_exactly_the_rows_it_says(
     table = pa.Table.from_pylist(data, schema=schema)
     got = f.mask(table, PARAMS).to_pylist() if data else []
     assert got == [expected(f, row) for row in data]
+
+
+def replayed(store: MemoryStore, seqs: list[int]) -> None:
+    """Land and validate readings that repeat curated seqs of plant-a, not marked as a
+    replay: quarantined as a sequence reset, their (producer_id, seq) already curated."""
+    [first, *_] = records("plant-a", 0)
+    again = [
+        first._replace(offset=PER_SITE + i, value=json.dumps(reading(seq, "plant-a")).encode())
+        for i, seq in enumerate(seqs)
+    ]
+    log = MemoryPartition(records("plant-a", 0) + again)
+    landing.land_partition(log, store, BUCKETS, PARAMS, max_records=100)
+    curation.validate_pending(store, BUCKETS, PARAMS, 0)
+
+
+def test_accepting_a_row_already_curated_is_refused_before_anything_is_written(
+    store: MemoryStore,
+) -> None:
+    replayed(store, [1, 2, 3])
+    reset = RowFilter(rule=SEQUENCE_RESET)
+    before = dict(store.objects)
+    with pytest.raises(AlreadyCurated) as refused:
+        decide(store, BUCKETS, PARAMS, "accept", reset, "the gateway was reflashed", MEI, AT)
+    assert refused.value.pairs == [("edge-plant-a", 1), ("edge-plant-a", 2), ("edge-plant-a", 3)]
+    assert refused.value.contract == "process_params"
+    assert store.objects == before
+    rejected = decide(store, BUCKETS, PARAMS, "reject", reset, "a replayed spool", MEI, AT)
+    assert len(rejected.rows) == 3
+    assert not any("more than once" in p for p in audited(store).problems)
+
+
+def test_apply_refuses_an_acceptance_whose_reading_was_curated_meanwhile(
+    store: MemoryStore,
+) -> None:
+    decision = decide(store, BUCKETS, PARAMS, "accept", HOT, "probe swapped", MEI, AT)
+    key = next(iter(decision.curated))
+    store.put(BUCKETS.curated, key.replace("accepted-", "copied-"), store.get(BUCKETS.curated, key))
+    store.delete(BUCKETS.curated, key)
+    with pytest.raises(AlreadyCurated) as refused:
+        materialize(store, BUCKETS, PARAMS, decision)
+    assert refused.value.decision == decision.id and refused.value.pairs
+    assert store.head(BUCKETS.curated, key) is None
+
+
+IDS = pa.schema([("producer_id", pa.string()), ("seq", pa.int64())])
+identities = st.lists(st.tuples(st.sampled_from(["p", "q"]), st.integers(0, 6)), max_size=8)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(identities, max_size=3), identities)
+def test_already_curated_finds_exactly_the_repeated_identities(
+    objects: list[list[tuple[str, int]]], accepted: list[tuple[str, int]]
+) -> None:
+    store = MemoryStore()
+    for n, ids in enumerate(objects):
+        table = pa.Table.from_pylist([{"producer_id": p, "seq": s} for p, s in ids], schema=IDS)
+        store.put("cur", f"process_params/v1/date=2026-03-01/o{n}.parquet", to_parquet(table))
+    rows = pa.Table.from_pylist([{"producer_id": p, "seq": s} for p, s in accepted], schema=IDS)
+    curated = {i for ids in objects for i in ids}
+    repeats = {i for i in accepted if accepted.count(i) > 1}
+    found = already_curated(store, "cur", PARAMS, rows)
+    assert set(found) == (set(accepted) & curated) | repeats

@@ -96,3 +96,40 @@ def test_assay_is_an_airflow_provider() -> None:
     for path in get_provider_info()["executors"]:
         module, _, name = path.rpartition(".")
         assert hasattr(__import__(module, fromlist=[name]), name)
+
+
+def test_notify_runs_every_ten_minutes_one_task() -> None:
+    dag = dags.notify_dag()
+    assert dag.dag_id == "assay_notify" and dag.max_active_runs == 1
+    assert dag.timetable.summary == dags.FALLBACK and set(dag.task_dict) == {"notify"}
+
+
+def test_asset_events_carry_counts_and_scores() -> None:
+    from assay.pipeline.airflow.tasks import asset_extra
+
+    landed = {"contract": "energy_meter", "partitions": [0, 1], "segments": [{}, {}],
+              "readings": 90, "dead_readings": 3}  # fmt: skip
+    assert asset_extra(landed) == {"contract": "energy_meter", "partitions": [0, 1],
+                                   "segments": 2, "readings": 90, "dead_lettered": 3}  # fmt: skip
+    scores = {"score": 0.99, "accuracy": 0.98, "timeliness": None}
+    validated = {"contract": "energy_meter", "partitions": [0], "segments": 1, "readings": 10,
+                 "duplicates": 1, "curated": 8, "quarantined": 1, "dead_readings": 0,
+                 "scores": scores}  # fmt: skip
+    extra = asset_extra(validated)
+    assert (extra["curated"], extra["quarantined"], extra["duplicates"]) == (8, 1, 1)
+    assert extra["dead_lettered"] == 0 and extra["scores"] == scores
+    import json
+
+    assert json.loads(json.dumps(extra)) == extra
+
+
+def test_the_scores_of_a_task_are_those_of_its_segments(tmp_path: Path) -> None:
+    from assay.pipeline.airflow.tasks import scores
+    from assay.pipeline.validate.curation import Summary
+
+    def summary(passed: int) -> Summary:
+        dims = [{"dimension": "accuracy", "checked": 10, "passed": passed}]
+        return Summary("m", "1.0.0", "s", "k", 10, 0, 10, 0, 0, 0, scores={"dimensions": dims})
+
+    found = scores([summary(10), summary(8)])
+    assert found["accuracy"] == 0.9 and found["score"] == 0.9 and found["timeliness"] is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import UTC, datetime
 
 from airflow.providers.standard.operators.hitl import ApprovalOperator
@@ -18,10 +19,16 @@ def test_approval_sits_between_request_and_publish() -> None:
     assert isinstance(approval, ApprovalOperator) and "comment" in approval.params
     assert dag.task_dict["publish"].upstream_task_ids == {"request", "approval"}
     rejection = dag.task_dict["record_rejection"]
-    # Reject skips approval's direct relatives (publish); all_skipped then needs every
-    # upstream skipped, so publish must be the only one.
+    # Reject skips approval's direct relatives (publish) and leaves record_rejection to run;
+    # a failed request or publish leaves it upstream_failed, so the run is red.
     assert rejection.upstream_task_ids == {"publish"}
-    assert rejection.trigger_rule == "all_skipped"
+    assert rejection.trigger_rule == "none_failed"
+
+
+def test_only_an_approve_answer_spares_the_rejection_record() -> None:
+    assert release_dag.approved({"chosen_options": ["Approve"]})
+    assert not release_dag.approved({"chosen_options": ["Reject"]})
+    assert not release_dag.approved(None) and not release_dag.approved({"chosen_options": None})
 
 
 def test_the_run_parameters_become_a_request() -> None:
@@ -49,3 +56,24 @@ def test_the_answer_becomes_a_decision_by_the_responder() -> None:
     alone = Settings(single_steward=True)
     mine = {**answer, "responded_by_user": {"id": "1", "name": "mei"}}
     assert release_tasks.decision_of(alone, {"requested_by": "mei"}, mine).single_steward
+
+
+def test_the_approval_keeps_its_answer_even_when_it_rejects() -> None:
+    class Ti:
+        def __init__(self) -> None:
+            self.pushed: dict[str, object] = {}
+
+        def xcom_push(self, key: str, value: object) -> None:
+            self.pushed[key] = value
+
+    approval = release_dag.release_dag().task_dict["approval"]
+    event = {"chosen_options": ["Reject"], "params_input": {"comment": "wrong window"},
+             "responded_by_user": {"id": "2", "name": "li"},
+             "responded_at": datetime(2026, 4, 1, 9, 0, tzinfo=UTC)}  # fmt: skip
+    ti = Ti()
+    with suppress(Exception):  # the skip needs a running Airflow; the push came first
+        approval.execute_complete({"ti": ti, "task": approval}, event)
+    answer = ti.pushed[release_dag.ANSWER_KEY]
+    assert answer["params_input"] == {"comment": "wrong window"}  # type: ignore[index]
+    assert answer["responded_at"] == "2026-04-01T09:00:00+00:00"  # type: ignore[index]
+    assert not release_dag.approved(answer)  # type: ignore[arg-type]
