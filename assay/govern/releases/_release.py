@@ -29,10 +29,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assay.errors import ObjectExists
-from assay.govern.releases import _card, _croissant, _lineage, _manifest, _snapshot
+from assay.govern.releases import _card, _croissant, _ledger, _lineage, _manifest, _snapshot
 from assay.govern.releases._contract_docs import contract_documents
 from assay.govern.releases._errors import InvalidRelease, NothingToRelease, ReleaseExists
 from assay.govern.releases._lineage import Buckets
@@ -44,6 +44,9 @@ from assay.govern.releases._quality import quality_summary
 from assay.store.layout import draft_prefix, release_prefix
 from assay.store.objects import ObjectStore
 from schemas import Contract
+
+if TYPE_CHECKING:
+    from assay.govern.audit import OffsetsOf
 
 REQUEST = "request.json"
 #: Licences a request may name, with what each allows; any URL or SPDX id is accepted.
@@ -75,6 +78,11 @@ class ReleaseRequest:
     #: The steward who asks for it, and why; recorded in the manifest's ``request``.
     requested_by: str = ""
     comment: str = ""
+    #: ``assay-edge status --json`` documents as (where it came from, its bytes): the edge's
+    #: side of the ledger.
+    edge_reports: tuple[tuple[str, bytes], ...] = ()
+    #: A steward's reason for releasing a window whose counts do not reconcile; recorded.
+    accept_gap: str = ""
 
     @property
     def window(self) -> tuple[str, str]:
@@ -109,11 +117,14 @@ def draft_release(
     key: MaskingKey,
     terms: LockTerms,
     progress: Progress = lambda _: None,
+    kafka: OffsetsOf | None = None,
 ) -> Release:
     """Build one release, masked with its own key derived from ``key``, and write it as a
-    draft awaiting approval; refuse a version requested or released before.
+    draft awaiting approval; refuse a version requested or released before, and a window
+    whose ledger has gaps nobody accepted (`UnreconciledWindow`).
 
-    ``terms`` are the retention approval will apply (the manifest states them)."""
+    ``terms`` are the retention approval will apply (the manifest states them); ``kafka``
+    reads the topic's offsets for the ledger (None: the landed offsets alone)."""
     check_request(request)
     if not request.requested_by.strip():
         raise InvalidRelease("a release request names its requester", value="")
@@ -121,7 +132,9 @@ def draft_release(
         raise ReleaseExists(request.contract.name, request.version)
     plan = plan_masking(request.contract, request.grants)
     files = _data(store, buckets, request, plan, key, progress)
-    body = manifest_body(store, buckets, request, plan, files, key, terms)
+    ledger = _ledger.window_ledger(store, buckets, request, plan, files, kafka)
+    progress(f"ledger: {len(ledger['producers'])} producers, {len(ledger['gaps'])} gaps")
+    body = manifest_body(store, buckets, request, plan, files, key, terms, ledger)
     documents = {
         "README.md": (_card.render_card(body, request.contract), "text/markdown; charset=utf-8"),
         "croissant.json": (
@@ -194,6 +207,7 @@ def manifest_body(
     files: list[_snapshot.DataFile],
     key: MaskingKey,
     terms: LockTerms,
+    ledger: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Everything in the manifest but ``documents`` (the card and Croissant are built from it)."""
     c = request.contract
@@ -230,6 +244,7 @@ def manifest_body(
         "quality": quality_summary([s for _, s in reports if s is not None]),
         "lock": terms.to_dict(),
     }
+    body |= {"ledger": ledger} if ledger is not None else {}
     return body | {"data_provenance": data_provenance(body, release_url(buckets, request))}
 
 
