@@ -101,6 +101,7 @@ def create(
             comment=comment,
             edge_reports=tuple((str(p), p.read_bytes()) for p in edge_status or ()),
             accept_gap=accept_gap,
+            sites=current.enterprise_sites,
         )
         terms = LockTerms.after(when, current.release_lock_days, current.release_lock_mode)
         if approve:

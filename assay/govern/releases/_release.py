@@ -26,7 +26,7 @@ version is never replaced.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
@@ -39,7 +39,7 @@ from assay.govern.releases._lineage import Buckets
 from assay.govern.releases._lock import CLAIM, LockTerms
 from assay.govern.releases._masking import METHOD, FieldTreatment, plan_masking
 from assay.govern.releases._masking_key import KDF, SALT, MaskingKey
-from assay.govern.releases._provenance import data_provenance
+from assay.govern.releases._provenance import data_provenance, origin_geography
 from assay.govern.releases._quality import quality_summary
 from assay.store.layout import draft_prefix, release_prefix
 from assay.store.objects import ObjectStore
@@ -83,6 +83,8 @@ class ReleaseRequest:
     edge_reports: tuple[tuple[str, bytes], ...] = ()
     #: A steward's reason for releasing a window whose counts do not reconcile; recorded.
     accept_gap: str = ""
+    #: Site id -> its name and address (setting ``enterprise_sites``): the D&TA origin.
+    sites: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def window(self) -> tuple[str, str]:
@@ -214,7 +216,7 @@ def manifest_body(
     sources = [s for f in files for s in f.entry.sources]
     segments = _lineage.segments_of(sources)
     reports = [_lineage.segment_reports(store, buckets, c, seg) for seg in segments]
-    body = {
+    body: dict[str, Any] = {
         "format": _manifest.FORMAT,
         "release": {
             "contract": c.name,
@@ -245,7 +247,8 @@ def manifest_body(
         "lock": terms.to_dict(),
     }
     body |= {"ledger": ledger} if ledger is not None else {}
-    return body | {"data_provenance": data_provenance(body, release_url(buckets, request))}
+    where = origin_geography(body["totals"]["sites"], request.sites)
+    return body | {"data_provenance": data_provenance(body, release_url(buckets, request), where)}
 
 
 def _contract(c: Contract) -> dict[str, Any]:
