@@ -9,9 +9,9 @@ exactly what a statement allows; root (the stack's own key) bypasses policies.
                list and remove object versions in raw, dead letters, quarantine and
                curated (retention: ``assay retention apply``, the daily DAG); nothing on
                releases
-    releaser   list and read raw, dead letters, curated, quarantine and reports (a release's
-               ledger counts every layer, by producer and partition), write ``readiness/``
-               in reports;
+    releaser   list and read raw, curated, quarantine and reports (a release's ledger
+               counts the raw segments by producer and partition; dead letters stay the
+               steward's), write ``readiness/`` in reports;
                list, read and add (under retention) to releases
     steward    list and read raw, dead letters, curated, quarantine and reports; write
                triage decisions (``decisions/`` of quarantine) and the curated objects of
@@ -57,7 +57,7 @@ EXPIRE = ["s3:DeleteObjectVersion"]
 
 PIPELINE_BUCKETS = ("raw", "curated", "quarantine", "deadletter", "reports")
 STEWARD_BUCKETS = ("raw", "deadletter", "curated", "quarantine", "reports")
-RELEASER_BUCKETS = ("raw", "deadletter", "curated", "quarantine", "reports")
+RELEASER_BUCKETS = ("raw", "curated", "quarantine", "reports")
 #: Where retention removes data, as the pipeline role; never reports, never releases.
 EXPIRING_BUCKETS = ("raw", "deadletter", "quarantine", "curated")
 

@@ -102,8 +102,9 @@ def _landed(
         for key in [k for k in store.keys(buckets.raw, prefix) if k.endswith(".parquet")]:
             meta = store.head(buckets.raw, key) or {}
             ends[p] = max(ends.get(p, 0), int(meta.get("end-offset", 0)))
-            table = pq.read_table(io.BytesIO(store.get(buckets.raw, key)))
-            if {"producer_id", "seq"} <= set(table.column_names):
+            parquet = pq.ParquetFile(io.BytesIO(store.get(buckets.raw, key)))
+            if {"producer_id", "seq"} <= set(parquet.schema_arrow.names):
+                table = parquet.read(columns=["producer_id", "seq"])
                 for who, seq in zip(
                     table["producer_id"].to_pylist(), table["seq"].to_pylist(), strict=True
                 ):

@@ -11,11 +11,11 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 FORMAT = "assay.ledger/1"
-GapKind = Literal["edge", "kafka", "pipeline", "release"]
+GapKind = Literal["edge", "pipeline", "release"]
 Range = list[int]
 #: How many seq ranges a gap names before it says "and N more".
 NAMED_RANGES = 20
@@ -94,15 +94,29 @@ def reconcile(ledger: dict[str, Any], release_rows: int) -> list[Gap]:
     hold (their rows are checked against the bytes by whoever calls this)."""
     gaps: list[Gap] = []
     for part in ledger["partitions"]:
-        gaps += _partition_gaps(part, ledger["kafka"]["consulted"])
+        gaps += _partition_gaps(part)
     gaps += [Gap("pipeline", problem) for problem in ledger["pipeline_problems"]]
+    pending = unlanded(ledger)
     for producer in ledger["producers"]:
-        gaps += _edge_gaps(producer)
+        gaps += _edge_gaps(producer, pending)
     gaps += _release_gaps(ledger, release_rows)
     return gaps
 
 
-def _partition_gaps(part: dict[str, Any], consulted: bool) -> list[Gap]:
+def unlanded(ledger: dict[str, Any]) -> list[tuple[int, Range]]:
+    """(partition, [start, end)) of the records Kafka holds past what is landed.
+
+    Not a gap by itself: a topic keeps receiving while a window is released, and records
+    newer than the landing are normal. They explain an edge gap that ingest has not caught
+    up with yet, and the gap's detail says so."""
+    if not ledger["kafka"]["consulted"]:
+        return []
+    parts = ledger["partitions"]
+    return [(p["partition"], [p["landed_to"], p["log_end"]]) for p in parts
+            if p["log_end"] is not None and p["log_end"] > p["landed_to"]]  # fmt: skip
+
+
+def _partition_gaps(part: dict[str, Any]) -> list[Gap]:
     p, gaps = part["partition"], []
     placed = sum(part[k] for k in ("curated", "quarantined", "dead_lettered", "duplicates"))
     if part["produced"] != placed + part["awaiting_validation"]:
@@ -115,14 +129,10 @@ def _partition_gaps(part: dict[str, Any], consulted: bool) -> list[Gap]:
     if part["awaiting_validation"]:
         detail = f"partition {p}: {part['awaiting_validation']} readings await validation"
         gaps.append(Gap("pipeline", detail, partition=p, readings=part["awaiting_validation"]))
-    if consulted and part["log_end"] > part["landed_to"]:
-        offsets = [part["landed_to"], part["log_end"]]
-        detail = f"partition {p}: Kafka offsets {offsets[0]}-{offsets[1]} are not landed yet"
-        gaps.append(Gap("kafka", detail, partition=p, offsets=offsets))
     return gaps
 
 
-def _edge_gaps(producer: dict[str, Any]) -> list[Gap]:
+def _edge_gaps(producer: dict[str, Any], pending: list[tuple[int, Range]]) -> list[Gap]:
     edge, who = producer["edge"], producer["producer_id"]
     if edge is None or edge["sent"] == edge["landed_in_scope"]:
         return []
@@ -140,7 +150,13 @@ def _edge_gaps(producer: dict[str, Any]) -> list[Gap]:
         f"producer {who}: the edge says Kafka acknowledged {edge['sent']} readings, "
         f"{edge['landed_in_scope']} are landed: {short} missing, seqs {where}{others}"
     )
-    return [Gap("edge", detail, producer=who, seqs=edge["missing_ranges"], readings=short)]
+    if pending:
+        tails = ", ".join(f"partition {p} offsets {a}-{b}" for p, (a, b) in pending)
+        detail += f"; Kafka holds records not landed yet ({tails}): land them first"
+    gap = Gap("edge", detail, producer=who, seqs=edge["missing_ranges"], readings=short)
+    if len(pending) == 1:
+        gap = replace(gap, partition=pending[0][0], offsets=pending[0][1])
+    return [gap]
 
 
 def _release_gaps(ledger: dict[str, Any], release_rows: int) -> list[Gap]:
