@@ -41,13 +41,13 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 from producers import _ledger
-from producers._sqlite import Durability, connect, translated
+from producers._sqlite import Durability, connect, read_only, translated
 from producers.encoding import Message
 from producers.errors import SpoolClosed, SpoolError
 
@@ -62,7 +62,6 @@ __all__ = [
 ]
 
 FullPolicy = Literal["block", "drop_oldest"]
-_T = TypeVar("_T")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS message (
@@ -364,23 +363,12 @@ def _message(row: tuple[Any, ...]) -> Message:
 
 def read_stats(path: Path | str) -> SpoolStats:
     """Stats of a spool file, read-only: safe while ``assay-edge run`` writes it."""
-    return _read_only(path, _stats)
+    return read_only(path, _stats)
 
 
 def read_ledger(path: Path | str) -> dict[str, Any]:
     """The spool's ledger (`producers._ledger`), read-only; empty before ``run`` made one."""
-    return _read_only(path, _ledger.read_ledger_if_any)
-
-
-def _read_only(path: Path | str, read: Callable[[sqlite3.Connection], _T]) -> _T:
-    if not Path(path).is_file():
-        raise SpoolError(path, "no spool file here (has `assay-edge run` started once?)")
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        with translated(path, "cannot read"):
-            return read(db)
-    finally:
-        db.close()
+    return read_only(path, _ledger.read_ledger_if_any)
 
 
 def _stats(db: sqlite3.Connection) -> SpoolStats:

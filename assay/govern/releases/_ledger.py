@@ -10,51 +10,49 @@ from __future__ import annotations
 
 import io
 from collections import Counter
-from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
 from assay.govern.releases._errors import UnreconciledWindow
 from assay.govern.releases._masking import FieldTreatment
 from assay.store.buckets import Buckets
 from assay.store.objects import ObjectStore
+from schemas import Contract
 
 if TYPE_CHECKING:
     from assay.govern.audit import OffsetsOf
-    from assay.govern.releases._release import ReleaseRequest
     from assay.govern.releases._snapshot import DataFile
 
 
 def window_ledger(
     store: ObjectStore,
     buckets: Buckets,
-    request: ReleaseRequest,
-    plan: list[FieldTreatment],
-    files: list[DataFile],
+    contract: Contract,
+    window: tuple[str, str],
+    edge_reports: tuple[tuple[str, bytes], ...],
+    acceptance: dict[str, Any] | None,
+    released: tuple[list[FieldTreatment], list[DataFile]],
     kafka: OffsetsOf | None,
 ) -> dict[str, Any]:
-    """The sealed ledger of a request, or `UnreconciledWindow` naming its gaps."""
+    """The sealed ledger of a request, or `UnreconciledWindow` naming its gaps.
+
+    ``acceptance`` is the steward's ``{by, at, reason}`` for releasing despite gaps (None:
+    refuse them); ``released`` the masking plan and the files."""
     from assay.govern.ledger import Gap, build_ledger, parse_edge_report, seal
     from schemas import topic_name
 
-    topic = topic_name(request.contract)
-    parsed = [parse_edge_report(data, src, topic) for src, data in request.edge_reports]
+    topic, (plan, files) = topic_name(contract), released
+    parsed = [parse_edge_report(data, src, topic) for src, data in edge_reports]
     release = {
         "rows": sum(f.entry.rows or 0 for f in files),
         "files": len(files),
         "by_producer": _by_producer(plan, files),
     }
     edge = [e for e in parsed if e is not None]
-    ledger = build_ledger(store, buckets, request.contract, kafka, edge, release)
+    ledger = build_ledger(store, buckets, contract, kafka, edge, release)
     gaps = ledger["gaps"]
-    if gaps and not request.accept_gap.strip():
-        found = [Gap(**g) for g in gaps]
-        raise UnreconciledWindow(request.contract.name, request.window, found)
-    return seal(ledger, _accepted(request, len(gaps)) if gaps else None)
-
-
-def _accepted(request: ReleaseRequest, gaps: int) -> dict[str, Any]:
-    at = request.created.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return {"by": request.requested_by, "at": at, "reason": request.accept_gap, "gaps": gaps}
+    if gaps and acceptance is None:
+        raise UnreconciledWindow(contract.name, window, [Gap(**g) for g in gaps])
+    return seal(ledger, acceptance | {"gaps": len(gaps)} if gaps and acceptance else None)
 
 
 def _by_producer(plan: list[FieldTreatment], files: list[DataFile]) -> dict[str, int] | None:

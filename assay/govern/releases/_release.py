@@ -134,7 +134,12 @@ def draft_release(
         raise ReleaseExists(request.contract.name, request.version)
     plan = plan_masking(request.contract, request.grants)
     files = _data(store, buckets, request, plan, key, progress)
-    ledger = _ledger.window_ledger(store, buckets, request, plan, files, kafka)
+    accepted = request.accept_gap.strip()
+    acceptance = {"by": request.requested_by, "at": _iso(request.created), "reason": accepted}
+    ledger = _ledger.window_ledger(
+        store, buckets, request.contract, request.window, request.edge_reports,
+        acceptance if accepted else None, (plan, files), kafka,
+    )  # fmt: skip
     progress(f"ledger: {len(ledger['producers'])} producers, {len(ledger['gaps'])} gaps")
     body = manifest_body(store, buckets, request, plan, files, key, terms, ledger)
     documents = {
