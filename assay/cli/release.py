@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from assay.cli._common import (
@@ -24,8 +25,10 @@ from assay.cli._release_args import As, ContractName, Version, settings
 from assay.config import Settings
 
 if TYPE_CHECKING:
+    from assay.govern.audit import OffsetsOf
     from assay.govern.releases import LockTerms, MaskingKey, Release, ReleaseRequest
     from assay.govern.roles import Actor
+    from schemas import Contract
 
 app = typer.Typer(
     help="Immutable, documented, masked dataset releases for a pilot base.", no_args_is_help=True
@@ -128,8 +131,6 @@ def _ledger_line(ledger: dict[str, Any]) -> None:
     accepted = ledger["accepted_gap"]
     if accepted:
         line += f", {accepted['gaps']} gaps accepted by {accepted['by']}: {accepted['reason']}"
-    from rich.markup import escape
-
     out.print(escape(line + ("" if accepted else ", every layer reconciles")), highlight=False)
 
 
@@ -145,16 +146,30 @@ def _announce(current: Settings, manifest: dict[str, Any]) -> None:
 def _request(
     current: Settings, request: ReleaseRequest, key: MaskingKey, terms: LockTerms, actor: Actor
 ) -> Release:
-    from assay.govern.audit import kafka_offsets
     from assay.govern.releases import Buckets, LockedS3Store, request_release
-    from assay.pipeline.ingest.consumer import ingest_group
-    from schemas import topic_name
 
-    store, c = LockedS3Store(current), request.contract
-    kafka = kafka_offsets(current, topic_name(c), ingest_group(c.name))
+    store, kafka = LockedS3Store(current), _kafka(current, request.contract)
     return request_release(
         store, Buckets.from_settings(current), request, key, terms, actor, progress, kafka
     )
+
+
+def _kafka(current: Settings, contract: Contract) -> OffsetsOf | None:
+    """The topic's offsets for the ledger; without a reachable broker the ledger says it
+    did not consult Kafka (its other checks stand), and the steward is told."""
+    from assay.errors import KafkaRefused, KafkaUnavailable
+    from assay.govern.audit import kafka_offsets
+    from assay.pipeline.ingest.consumer import ingest_group
+    from schemas import topic_name
+
+    try:
+        return kafka_offsets(current, topic_name(contract), ingest_group(contract.name))
+    except (KafkaUnavailable, KafkaRefused) as exc:
+        console.print(
+            f"[yellow]Kafka not consulted ({escape(str(exc))}): the ledger counts the landed "
+            "offsets only[/yellow]"
+        )
+        return None
 
 
 @app.command()
