@@ -10,16 +10,17 @@ terminal: retrying the same statement cannot help.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 from producers.errors import SpoolError
 
-__all__ = ["Durability", "connect", "translate", "translated"]
+__all__ = ["Durability", "connect", "read_only", "translate", "translated"]
 
 Durability = Literal["full", "normal"]
+_T = TypeVar("_T")
 _TRANSIENT = ("SQLITE_FULL", "SQLITE_IOERR", "SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_NOMEM")
 
 
@@ -54,3 +55,15 @@ def connect(path: Path, durability: Durability, schema: str) -> sqlite3.Connecti
     except sqlite3.Error as exc:
         raise translate(path, "cannot open", exc) from exc
     return db
+
+
+def read_only(path: Path | str, read: Callable[[sqlite3.Connection], _T]) -> _T:
+    """``read`` on the spool file opened read-only: safe while ``assay-edge run`` writes it."""
+    if not Path(path).is_file():
+        raise SpoolError(path, "no spool file here (has `assay-edge run` started once?)")
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        with translated(path, "cannot read"):
+            return read(db)
+    finally:
+        db.close()

@@ -33,7 +33,7 @@ from producers.config import EdgeConfig, load_config
 from producers.configcheck import Finding
 from producers.errors import EdgeConfigError, EdgeError
 from producers.sources import SourceOptions
-from producers.spool import read_stats
+from producers.spool import read_ledger, read_stats
 from schemas import Contract
 
 if TYPE_CHECKING:
@@ -185,11 +185,14 @@ def status(config_file: ConfigPath, as_json: JsonOption = False) -> None:
     """Show the spool: depth, oldest unsent reading, next sequence number, dropped count.
 
     ``--json``: one object (``ok``, ``producer_id``, ``spool``, the counts, times as epoch ms
-    and ``oldest_unsent_age_s``), also when the spool cannot be read (``ok: false``, ``error``).
+    and ``oldest_unsent_age_s``; ``ledger``: per topic the readings spooled, held, dropped,
+    parked and sent, with seq ranges, for `assay release create --edge-status`), also when the
+    spool cannot be read (``ok: false``, ``error``).
     """
     config = _load(config_file, as_json)
     try:
         stats = read_stats(config.spool.path)
+        ledger = read_ledger(config.spool.path) if as_json else None
     except EdgeError as exc:
         if as_json:
             console.print_json(
@@ -199,7 +202,7 @@ def status(config_file: ConfigPath, as_json: JsonOption = False) -> None:
             err.print(f"[red]{exc}[/]", highlight=False)
         raise typer.Exit(1) from exc
     if as_json:
-        console.print_json(data=status_document(config, stats))
+        console.print_json(data=status_document(config, stats) | {"ledger": ledger})
     else:
         console.print(status_table(config, stats))
 

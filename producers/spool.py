@@ -46,11 +46,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from producers._sqlite import Durability, connect, translated
+from producers import _ledger
+from producers._sqlite import Durability, connect, read_only, translated
 from producers.encoding import Message
 from producers.errors import SpoolClosed, SpoolError
 
-__all__ = ["FullPolicy", "Spool", "SpoolLimits", "SpoolStats", "Spooled", "read_stats"]
+__all__ = [
+    "FullPolicy",
+    "Spool",
+    "SpoolLimits",
+    "SpoolStats",
+    "Spooled",
+    "read_ledger",
+    "read_stats",
+]
 
 FullPolicy = Literal["block", "drop_oldest"]
 
@@ -123,6 +132,7 @@ class Spool:
             self._claim(producer_id)
             self.producer_id = producer_id
             self.next_seq = int(self._meta("next_seq") or 0)
+            _ledger.start(self._db, self.next_seq)
             self.sent_through = int(self._meta("sent_through") or -1)
             self.dropped = int(self._meta("dropped") or 0)
             self.readings, self.bytes = self._db.execute(
@@ -194,10 +204,11 @@ class Spool:
         held, held_bytes, dropped = self.readings, self.bytes, self.dropped
         with self._db:
             while self._exceeds(held, held_bytes, readings, size):
-                count, length = self._db.execute(
+                seq, count, length, topic = self._db.execute(
                     "DELETE FROM message WHERE seq = (SELECT min(seq) FROM message)"
-                    " RETURNING count, length(value)"
+                    " RETURNING seq, count, length(value), topic"
                 ).fetchone()
+                _ledger.record_drop(self._db, seq, count, topic)
                 held, held_bytes, dropped = held - count, held_bytes - length, dropped + count
             self._db.execute("REPLACE INTO meta VALUES ('dropped', ?)", (str(dropped),))
         self.readings, self.bytes, self.dropped = held, held_bytes, dropped
@@ -224,6 +235,7 @@ class Spool:
         next_seq = self.next_seq + readings
         with self._db:
             self._db.executemany(self._insert, rows)
+            _ledger.record_append(self._db, messages)
             self._db.execute("REPLACE INTO meta VALUES ('next_seq', ?)", (str(next_seq),))
             self._db.executemany(
                 "REPLACE INTO meta VALUES (?, ?)",
@@ -316,6 +328,11 @@ class Spool:
         with self._lock, translated(self.path, "checkpoint failed"):
             return self._meta(f"checkpoint:{source}")
 
+    def ledger(self) -> dict[str, Any]:
+        """Per topic: readings spooled, held, dropped, parked and sent (`producers._ledger`)."""
+        with self._lock, translated(self.path, "ledger failed"):
+            return _ledger.read_ledger(self._db)
+
     def stats(self) -> SpoolStats:
         """Depth, oldest entries, next seq and dropped/parked counts."""
         with self._lock, translated(self.path, "stats failed"):
@@ -346,14 +363,12 @@ def _message(row: tuple[Any, ...]) -> Message:
 
 def read_stats(path: Path | str) -> SpoolStats:
     """Stats of a spool file, read-only: safe while ``assay-edge run`` writes it."""
-    if not Path(path).is_file():
-        raise SpoolError(path, "no spool file here (has `assay-edge run` started once?)")
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        with translated(path, "cannot read"):
-            return _stats(db)
-    finally:
-        db.close()
+    return read_only(path, _stats)
+
+
+def read_ledger(path: Path | str) -> dict[str, Any]:
+    """The spool's ledger (`producers._ledger`), read-only; empty before ``run`` made one."""
+    return read_only(path, _ledger.read_ledger_if_any)
 
 
 def _stats(db: sqlite3.Connection) -> SpoolStats:

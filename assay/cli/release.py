@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from assay.cli._common import (
@@ -24,8 +25,10 @@ from assay.cli._release_args import As, ContractName, Version, settings
 from assay.config import Settings
 
 if TYPE_CHECKING:
+    from assay.govern.audit import OffsetsOf
     from assay.govern.releases import LockTerms, MaskingKey, Release, ReleaseRequest
     from assay.govern.roles import Actor
+    from schemas import Contract
 
 app = typer.Typer(
     help="Immutable, documented, masked dataset releases for a pilot base.", no_args_is_help=True
@@ -58,16 +61,33 @@ def create(
     approve: Annotated[
         bool, typer.Option(help="Single-steward site only: approve and publish at once.")
     ] = False,
+    edge_status: Annotated[
+        list[Path] | None,
+        typer.Option(
+            exists=True,
+            dir_okay=False,
+            help="An `assay-edge status --json` document of a producer behind the contract "
+            "(repeatable): the edge's side of the ledger.",
+        ),
+    ] = None,
+    accept_gap: Annotated[
+        str,
+        typer.Option(
+            help="Release although the ledger has gaps, for this reason (recorded with your "
+            "name in the manifest and card)."
+        ),
+    ] = "",
     as_: As = None,
 ) -> None:
     """Request a release: a draft of a date window's curated data, for a second steward to
-    approve (`assay release approve`)."""
+    approve (`assay release approve`). Refused when the counts from edge to release do not
+    reconcile: the error names each gap (producer and seqs, partition and offsets)."""
     from assay.cli.release_review import approve_draft, check_single
     from assay.govern.releases import LockTerms, ReleaseRequest, masking_key
     from assay.govern.roles import actor_from
 
     with user_errors():
-        current = settings("s3")
+        current = settings("s3", "kafka")
         actor = actor_from(current, as_)
         when = (created or datetime.now(UTC)).replace(microsecond=0)
         when = when if when.tzinfo else when.replace(tzinfo=UTC)
@@ -82,6 +102,9 @@ def create(
             recipient=recipient,
             requested_by=actor.name,
             comment=comment,
+            edge_reports=tuple((str(p), p.read_bytes()) for p in edge_status or ()),
+            accept_gap=accept_gap,
+            sites=current.enterprise_sites,
         )
         terms = LockTerms.after(when, current.release_lock_days, current.release_lock_mode)
         if approve:
@@ -91,6 +114,7 @@ def create(
             approve_draft(current, contract, version, actor, comment, single=True)
             return
     _announce(current, draft.manifest)
+    _ledger_line(draft.manifest["ledger"])
     totals = draft.manifest["totals"]
     out.print(
         f"[yellow]requested[/yellow] {contract} {version} by {actor.name}: {totals['rows']:,} "
@@ -98,6 +122,16 @@ def create(
         f"another steward publishes it with `assay release approve {contract} {version} "
         "--comment ...` or refuses it with `assay release reject`"
     )
+
+
+def _ledger_line(ledger: dict[str, Any]) -> None:
+    """One line on the ledger: producers, gaps and who accepted them."""
+    reported = sum(1 for p in ledger["producers"] if p["edge"] is not None)
+    line = f"ledger: {len(ledger['producers'])} producers ({reported} with an edge report)"
+    accepted = ledger["accepted_gap"]
+    if accepted:
+        line += f", {accepted['gaps']} gaps accepted by {accepted['by']}: {accepted['reason']}"
+    out.print(escape(line + ("" if accepted else ", every layer reconciles")), highlight=False)
 
 
 def _announce(current: Settings, manifest: dict[str, Any]) -> None:
@@ -114,10 +148,28 @@ def _request(
 ) -> Release:
     from assay.govern.releases import Buckets, LockedS3Store, request_release
 
-    store = LockedS3Store(current)
+    store, kafka = LockedS3Store(current), _kafka(current, request.contract)
     return request_release(
-        store, Buckets.from_settings(current), request, key, terms, actor, progress
+        store, Buckets.from_settings(current), request, key, terms, actor, progress, kafka
     )
+
+
+def _kafka(current: Settings, contract: Contract) -> OffsetsOf | None:
+    """The topic's offsets for the ledger; without a reachable broker the ledger says it
+    did not consult Kafka (its other checks stand), and the steward is told."""
+    from assay.errors import KafkaRefused, KafkaUnavailable
+    from assay.govern.audit import kafka_offsets
+    from assay.pipeline.ingest.consumer import ingest_group
+    from schemas import topic_name
+
+    try:
+        return kafka_offsets(current, topic_name(contract), ingest_group(contract.name))
+    except (KafkaUnavailable, KafkaRefused) as exc:
+        console.print(
+            f"[yellow]Kafka not consulted ({escape(str(exc))}): the ledger counts the landed "
+            "offsets only[/yellow]"
+        )
+        return None
 
 
 @app.command()

@@ -111,6 +111,8 @@ def world(stack_settings: Settings) -> tuple[Settings, Buckets]:
         curated=f"it-cur-{tag}",
         reports=f"it-rep-{tag}",
         releases=f"it-rel-{tag}",
+        quarantine=f"it-q-{tag}",
+        deadletter=f"it-d-{tag}",
     )
     client = s3_client(stack_settings)
     for name in (buckets.raw, buckets.curated, buckets.reports, f"it-q-{tag}", f"it-d-{tag}"):

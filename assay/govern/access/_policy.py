@@ -9,8 +9,9 @@ exactly what a statement allows; root (the stack's own key) bypasses policies.
                list and remove object versions in raw, dead letters, quarantine and
                curated (retention: ``assay retention apply``, the daily DAG); nothing on
                releases
-    releaser   list and read curated, quarantine and reports, read raw (a release's lineage
-               names each raw segment's offsets), write ``readiness/`` in reports;
+    releaser   list and read raw, curated, quarantine and reports (a release's ledger
+               counts the raw segments by producer and partition; dead letters stay the
+               steward's), write ``readiness/`` in reports;
                list, read and add (under retention) to releases
     steward    list and read raw, dead letters, curated, quarantine and reports; write
                triage decisions (``decisions/`` of quarantine) and the curated objects of
@@ -56,7 +57,7 @@ EXPIRE = ["s3:DeleteObjectVersion"]
 
 PIPELINE_BUCKETS = ("raw", "curated", "quarantine", "deadletter", "reports")
 STEWARD_BUCKETS = ("raw", "deadletter", "curated", "quarantine", "reports")
-RELEASER_BUCKETS = ("curated", "quarantine", "reports")
+RELEASER_BUCKETS = ("raw", "curated", "quarantine", "reports")
 #: Where retention removes data, as the pipeline role; never reports, never releases.
 EXPIRING_BUCKETS = ("raw", "deadletter", "quarantine", "curated")
 
@@ -143,7 +144,6 @@ def bucket_policies(
     raw, reports = buckets["raw"], buckets["reports"]
     statements[raw] += [
         statement("EdgeClaims", [keys.edge], ["s3:PutObject"], [f"{ARN}{raw}/{CLAIMS_PREFIX}*"]),
-        statement("ReleaserLineage", [keys.releaser], READ, [f"{ARN}{raw}/*"]),
     ]
     readiness = f"{ARN}{reports}/{READINESS_PREFIX}*"
     statements[reports].append(statement("ReleaserReadiness", [keys.releaser], WRITE, [readiness]))

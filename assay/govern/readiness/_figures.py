@@ -30,6 +30,7 @@ from typing import Any
 import pyarrow as pa
 
 from assay.govern.readiness._inputs import Inputs, RuleCheck
+from assay.govern.readiness._ledger import ledger_figures
 from assay.govern.readiness._prov import prov_summary, release_prov
 from assay.govern.readiness._quarantine import quarantine_figures
 from assay.govern.readiness._standards import standards_map
@@ -89,6 +90,7 @@ def release_figures(inputs: Inputs) -> dict[str, Any]:
         "quarantine": quarantine_figures(inputs.quarantine, m, m["contract"]["event_time"]),
         "fields": _fields(m),
         "lineage": lineage(inputs, rows),
+        "ledger": ledger_figures(m),
         "checksums": {
             "manifest": inputs.manifest_sha256,
             "files": [

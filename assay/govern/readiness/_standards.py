@@ -1,8 +1,10 @@
 """The standards map: which clause of which standard each piece of evidence answers (pure).
 
 The map is versioned data, one YAML per standard in ``standards/`` (format
-``assay.standard/1``): per clause its number and title only, the status assay claims
-(``met`` / ``partly`` / ``not_evidenced``) and the evidence behind it, of three kinds:
+``assay.standard/1``): an optional ``note`` on the standard (why clause numbers are missing,
+rather than guessed), per clause its number (null when not verified) and title only, the
+status assay claims (``met`` / ``partly`` / ``not_evidenced``) and the evidence behind it,
+of three kinds:
 
 * ``figure: quality.dimensions[dimension=accuracy].score`` — a value in ``readiness.json``;
 * ``file: croissant.json`` or ``file: manifest.json#lineage`` — a file of the release (the
@@ -48,6 +50,7 @@ def _standard(
     return {
         "id": standard["id"],
         "title": standard["title"],
+        "note": standard.get("note"),
         "clauses": clauses,
         "counts": {s: sum(1 for c in clauses if c["status"] == s) for s in STATUSES},
     }

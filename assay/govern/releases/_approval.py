@@ -26,7 +26,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assay.errors import ObjectExists, StoreError
 from assay.govern.releases import _manifest
@@ -46,6 +46,9 @@ from assay.govern.releases._status import DECISION, WITHDRAWN
 from assay.govern.roles import Actor, authorize, check_approver
 from assay.store.layout import draft_prefix, release_prefix
 from assay.store.objects import ObjectStore
+
+if TYPE_CHECKING:
+    from assay.govern.audit import OffsetsOf
 
 Progress = Callable[[str], None]
 
@@ -68,12 +71,14 @@ def request_release(
     terms: LockTerms,
     actor: Actor,
     progress: Progress = lambda _: None,
+    kafka: OffsetsOf | None = None,
 ) -> Release:
-    """A steward's request: the draft, written for another steward to approve."""
+    """A steward's request: the draft, written for another steward to approve; ``kafka``
+    reads the topic's offsets for the ledger."""
     authorize(actor, "request")
     if request.requested_by != actor.name:
         raise InvalidRelease(f"the request names {request.requested_by!r}, not {actor.name!r}")
-    return draft_release(store, buckets, request, key, terms, progress)
+    return draft_release(store, buckets, request, key, terms, progress, kafka)
 
 
 def approve_release(
@@ -174,6 +179,7 @@ def create_release(
     key: MaskingKey,
     terms: LockTerms,
     progress: Progress = lambda _: None,
+    kafka: OffsetsOf | None = None,
 ) -> Release:
     """Request and approve in one step, by the requester, recorded as single-steward.
 
@@ -181,7 +187,7 @@ def create_release(
     the role check, which the caller makes."""
     by = request.requested_by or "single-steward"
     request = request if request.requested_by else _with_requester(request, by)
-    draft_release(store, buckets, request, key, terms, progress)
+    draft_release(store, buckets, request, key, terms, progress, kafka)
     decision = Decision(Actor(by, "steward"), request.created, request.comment, True)
     return approve_release(
         store, buckets.releases, request.contract.name, request.version, decision, progress

@@ -72,6 +72,22 @@ _LABELS: dict[str, dict[str, str]] = {
         "load_local": "下载后的本地目录",
         "load_s3": "直接读取 S3",
         "load_more": "pandas、Polars、DuckDB 和 PyTorch 的完整示例见 docs/pilot-base.md。",
+        "ledger": "账本：从边缘网关到发布",
+        "ledger_text": "逐层计数：网关假脱机记录的 Kafka 已确认读数、Kafka 偏移量、原始数据段、"
+        "合格 / 隔离 / 无法解码 / 重复、数据管理员的判定和本发布的行数。"
+        "assay release verify 会重新计算。账本 SHA-256：",
+        "producer": "生产者",
+        "edge_sent": "网关已发送",
+        "landed": "已落地（不重复的序号）",
+        "in_release": "本发布行数",
+        "not_reported": "网关未上报",
+        "partition": "分区",
+        "offsets": "Kafka 偏移量（起 — 止，已提交）",
+        "produced": "产出",
+        "accepted": "经管理员接受",
+        "gaps": "缺口",
+        "no_gaps": "无缺口：各层计数一致。",
+        "accepted_gap": "已知缺口，由数据管理员接受：",
     },
     "en": {
         "language": "English",
@@ -129,6 +145,23 @@ _LABELS: dict[str, dict[str, str]] = {
         "load_local": "the downloaded folder",
         "load_s3": "straight from S3",
         "load_more": "Full recipes for pandas, Polars, DuckDB and PyTorch: docs/pilot-base.md.",
+        "ledger": "Ledger from edge to release",
+        "ledger_text": "Counts per layer: the readings Kafka acknowledged by each gateway's "
+        "spool, Kafka offsets, raw segments, curated / quarantined / undecodable / duplicate, "
+        "steward decisions and the rows in this release; assay release verify recomputes it. "
+        "Ledger SHA-256:",
+        "producer": "Producer",
+        "edge_sent": "Sent by the gateway",
+        "landed": "Landed (distinct seqs)",
+        "in_release": "Rows in this release",
+        "not_reported": "not reported by its gateway",
+        "partition": "Partition",
+        "offsets": "Kafka offsets (start — end, committed)",
+        "produced": "Produced",
+        "accepted": "Accepted by a steward",
+        "gaps": "Gaps",
+        "no_gaps": "No gap: every layer's counts agree.",
+        "accepted_gap": "Known gaps, accepted by a data steward:",
     },
 }
 

@@ -6,6 +6,7 @@
     │   ├── ReleaseNotFound       no manifest for that version (``contract``, ``version``)
     │   ├── NothingToRelease      no curated data in the window (``contract``, ``window``)
     │   ├── InvalidRelease        a bad request: version, window or grant (``problem``)
+    │   ├── UnreconciledWindow    the window's counts do not reconcile (``gaps``)
     │   ├── NotPending            the draft was decided, or the release withdrawn (``state``)
     │   └── ReleaseTampered       the objects differ from what was released (``paths``)
     └── ConfigError
@@ -15,6 +16,8 @@ S3 errors stay `StoreError`, translated where the store is (``assay.store.object
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from assay.errors import AssayError, ConfigError
 
@@ -65,6 +68,19 @@ class InvalidRelease(ReleaseError):
     def __init__(self, problem: str, *, value: str = "") -> None:
         self.problem, self.value = problem, value
         super().__init__(problem)
+
+
+class UnreconciledWindow(ReleaseError):
+    """The ledger from edge to release has gaps and no steward accepted them."""
+
+    def __init__(self, contract: str, window: tuple[str, str], gaps: list[Any]) -> None:
+        self.contract, self.window, self.gaps = contract, window, gaps
+        named = "; ".join(str(g) for g in gaps[:5]) + (" ..." if len(gaps) > 5 else "")
+        super().__init__(
+            f"{contract} {window[0]}..{window[1]}: the counts from edge to release do not "
+            f"reconcile ({len(gaps)} gaps): {named}. Land and validate what is missing, or "
+            "accept the known gap with --accept-gap REASON (recorded in the manifest and card)"
+        )
 
 
 class NotPending(ReleaseError):

@@ -18,7 +18,7 @@ from typing import Any
 
 from assay.govern.releases import _manifest
 from assay.govern.releases._errors import ReleaseError
-from assay.govern.releases._verify import Problem, Verification
+from assay.govern.releases._verify import Problem, Verification, check_ledger
 
 SUMS = "SHA256SUMS"
 CHUNK = 1 << 20
@@ -68,6 +68,7 @@ def verify_folder(folder: Path) -> Verification:
     for entry in _manifest.checked_files(manifest):
         result.checked.append(entry.path)
         result.problems.extend(check_local_file(folder, entry))
+    result.problems.extend(check_ledger(manifest))
     return result
 
 

@@ -10,15 +10,32 @@ Both are pure functions of the manifest (without ``documents``):
   ones the pipeline emitted (and re-emits on a re-run) without reading its event log.
 * `data_provenance` — the Data & Trust Alliance Data Provenance Standard 1.0.0 metadata
   (groups ``source``, ``provenance``, ``use``; names as its JSON schema spells them).
+  ``origin-geography`` comes from the enterprise's sites (setting ``enterprise_sites``): the
+  ISO 3166-2 subdivision code written in a released site's description (``"plant-a":
+  "一号厂区, 佛山市顺德区, CN-GD"``); a site without one is not guessed at.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 DPS_VERSION = "1.0.0"
-#: Where the data is collected: assay's pilot scenarios are the Guangdong provincial plan's.
-ORIGIN_GEOGRAPHY = [{"country": "CN", "state": "CN-GD"}]
+#: An ISO 3166-2 subdivision code (``CN-GD``) anywhere in a site's description, CJK around it.
+_SUBDIVISION = re.compile(r"(?<![A-Za-z0-9])([A-Z]{2})-[A-Z0-9]{1,3}(?![A-Za-z0-9-])")
+
+
+def origin_geography(sites: Iterable[str], described: Mapping[str, str]) -> list[dict[str, str]]:
+    """Country and subdivision of each released site whose description names its ISO 3166-2
+    code; each place once, in site order."""
+    found: list[dict[str, str]] = []
+    for site in sites:
+        match = _SUBDIVISION.search(described.get(site, ""))
+        place = {"country": match.group(1), "state": match.group(0)} if match else None
+        if place and place not in found:
+            found.append(place)
+    return found
 
 
 def run_id(kind: str, identity: str) -> str:
@@ -62,8 +79,11 @@ def prov(manifest: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def data_provenance(manifest: dict[str, Any], location: str) -> dict[str, Any]:
-    """The D&TA Data Provenance Standard metadata of a release."""
+def data_provenance(
+    manifest: dict[str, Any], location: str, geography: list[dict[str, str]]
+) -> dict[str, Any]:
+    """The D&TA Data Provenance Standard metadata of a release; ``geography`` from
+    `origin_geography`."""
     c, release, totals = manifest["contract"], manifest["release"], manifest["totals"]
     return {
         "source": {
@@ -76,7 +96,7 @@ def data_provenance(manifest: dict[str, Any], location: str) -> dict[str, Any]:
         },
         "provenance": {
             "source": location + "manifest.json#lineage",
-            "origin-geography": ORIGIN_GEOGRAPHY,
+            "origin-geography": geography,
             "date": release["created"],
             "generation-period": {"start": totals["first_event"], "end": totals["last_event"]},
             "generation-method": [

@@ -26,24 +26,27 @@ version is never replaced.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assay.errors import ObjectExists
-from assay.govern.releases import _card, _croissant, _lineage, _manifest, _snapshot
+from assay.govern.releases import _card, _croissant, _ledger, _lineage, _manifest, _snapshot
 from assay.govern.releases._contract_docs import contract_documents
 from assay.govern.releases._errors import InvalidRelease, NothingToRelease, ReleaseExists
 from assay.govern.releases._lineage import Buckets
 from assay.govern.releases._lock import CLAIM, LockTerms
 from assay.govern.releases._masking import METHOD, FieldTreatment, plan_masking
 from assay.govern.releases._masking_key import KDF, SALT, MaskingKey
-from assay.govern.releases._provenance import data_provenance
+from assay.govern.releases._provenance import data_provenance, origin_geography
 from assay.govern.releases._quality import quality_summary
 from assay.store.layout import draft_prefix, release_prefix
 from assay.store.objects import ObjectStore
 from schemas import Contract
+
+if TYPE_CHECKING:
+    from assay.govern.audit import OffsetsOf
 
 REQUEST = "request.json"
 #: Licences a request may name, with what each allows; any URL or SPDX id is accepted.
@@ -75,6 +78,13 @@ class ReleaseRequest:
     #: The steward who asks for it, and why; recorded in the manifest's ``request``.
     requested_by: str = ""
     comment: str = ""
+    #: ``assay-edge status --json`` documents as (where it came from, its bytes): the edge's
+    #: side of the ledger.
+    edge_reports: tuple[tuple[str, bytes], ...] = ()
+    #: A steward's reason for releasing a window whose counts do not reconcile; recorded.
+    accept_gap: str = ""
+    #: Site id -> its name and address (setting ``enterprise_sites``): the D&TA origin.
+    sites: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def window(self) -> tuple[str, str]:
@@ -109,11 +119,14 @@ def draft_release(
     key: MaskingKey,
     terms: LockTerms,
     progress: Progress = lambda _: None,
+    kafka: OffsetsOf | None = None,
 ) -> Release:
     """Build one release, masked with its own key derived from ``key``, and write it as a
-    draft awaiting approval; refuse a version requested or released before.
+    draft awaiting approval; refuse a version requested or released before, and a window
+    whose ledger has gaps nobody accepted (`UnreconciledWindow`).
 
-    ``terms`` are the retention approval will apply (the manifest states them)."""
+    ``terms`` are the retention approval will apply (the manifest states them); ``kafka``
+    reads the topic's offsets for the ledger (None: the landed offsets alone)."""
     check_request(request)
     if not request.requested_by.strip():
         raise InvalidRelease("a release request names its requester", value="")
@@ -121,7 +134,14 @@ def draft_release(
         raise ReleaseExists(request.contract.name, request.version)
     plan = plan_masking(request.contract, request.grants)
     files = _data(store, buckets, request, plan, key, progress)
-    body = manifest_body(store, buckets, request, plan, files, key, terms)
+    accepted = request.accept_gap.strip()
+    acceptance = {"by": request.requested_by, "at": _iso(request.created), "reason": accepted}
+    ledger = _ledger.window_ledger(
+        store, buckets, request.contract, request.window, request.edge_reports,
+        acceptance if accepted else None, (plan, files), kafka,
+    )  # fmt: skip
+    progress(f"ledger: {len(ledger['producers'])} producers, {len(ledger['gaps'])} gaps")
+    body = manifest_body(store, buckets, request, plan, files, key, terms, ledger)
     documents = {
         "README.md": (_card.render_card(body, request.contract), "text/markdown; charset=utf-8"),
         "croissant.json": (
@@ -194,13 +214,14 @@ def manifest_body(
     files: list[_snapshot.DataFile],
     key: MaskingKey,
     terms: LockTerms,
+    ledger: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Everything in the manifest but ``documents`` (the card and Croissant are built from it)."""
     c = request.contract
     sources = [s for f in files for s in f.entry.sources]
     segments = _lineage.segments_of(sources)
     reports = [_lineage.segment_reports(store, buckets, c, seg) for seg in segments]
-    body = {
+    body: dict[str, Any] = {
         "format": _manifest.FORMAT,
         "release": {
             "contract": c.name,
@@ -230,7 +251,9 @@ def manifest_body(
         "quality": quality_summary([s for _, s in reports if s is not None]),
         "lock": terms.to_dict(),
     }
-    return body | {"data_provenance": data_provenance(body, release_url(buckets, request))}
+    body |= {"ledger": ledger} if ledger is not None else {}
+    where = origin_geography(body["totals"]["sites"], request.sites)
+    return body | {"data_provenance": data_provenance(body, release_url(buckets, request), where)}
 
 
 def _contract(c: Contract) -> dict[str, Any]:

@@ -24,7 +24,9 @@ from assay.govern.releases._status import withdrawal
 from assay.store.layout import release_prefix
 from assay.store.objects import ObjectStore
 
-ProblemKind = Literal["missing", "sha256", "size", "rows", "unreadable", "approval"]
+ProblemKind = Literal["missing", "sha256", "size", "rows", "unreadable", "approval", "ledger"]
+#: Where a ledger problem is reported: the manifest's ``ledger`` key.
+LEDGER = "manifest.json#ledger"
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,7 @@ def verify_release(store: ObjectStore, bucket: str, contract: str, version: str)
             result.checked.append(entry.path)
             data = read_released(store, bucket, prefix + entry.path, pins.versions.get(entry.path))
             result.problems.extend(check_file(entry, data))
+        result.problems.extend(check_ledger(_manifest.loads(raw)))
     result.shadowed.extend(_shadowed(store, bucket, prefix, pins))
     return replace(result, withdrawal=withdrawal(store, bucket, contract, version))
 
@@ -101,6 +104,18 @@ def check_approval(manifest: dict[str, Any]) -> list[Problem]:
         return []
     expected = str(approval.get("draft_manifest_sha256"))
     return [Problem(_manifest.MANIFEST, "approval", expected, digest)]
+
+
+def check_ledger(manifest: dict[str, Any]) -> list[Problem]:
+    """The ledger recomputed from its own figures and the rows the manifest lists (each file's
+    rows checked against its bytes beside this): its sha256, its gaps, their acceptance."""
+    ledger = manifest.get("ledger")
+    if ledger is None:  # released before ledgers
+        return []
+    from assay.govern.ledger import check
+
+    rows = sum(entry.rows or 0 for entry in _manifest.data_files(manifest))
+    return [Problem(LEDGER, "ledger", "reconciled", found) for found in check(ledger, rows)]
 
 
 def _check_anchor(store: ObjectStore, pins: Pins, manifest: bytes) -> list[Problem]:

@@ -38,7 +38,8 @@ def request(params: dict[str, Any], triggered_by: str | None) -> dict[str, Any]:
 
     settings = _settings()
     actor = actor_from(settings, triggered_by or params.get("requested_by") or None)
-    asked = release_request(params, actor.name, ContractRegistry.shipped().get(params["contract"]))
+    contract = ContractRegistry.shipped().get(params["contract"])
+    asked = release_request(params, actor.name, contract, settings.enterprise_sites)
     terms = LockTerms.after(asked.created, settings.release_lock_days, settings.release_lock_mode)
     store, buckets = LockedS3Store(settings), Buckets.from_settings(settings)
     draft = write(store, buckets, asked, masking_key(settings), terms, actor)
@@ -48,8 +49,11 @@ def request(params: dict[str, Any], triggered_by: str | None) -> dict[str, Any]:
             "requested_by": actor.name, "summary": message.body, "told": told}  # fmt: skip
 
 
-def release_request(params: dict[str, Any], by: str, contract: Any) -> ReleaseRequest:
-    """The run's parameters as a request (dates ``YYYY-MM-DD``, grants a list)."""
+def release_request(
+    params: dict[str, Any], by: str, contract: Any, sites: dict[str, str] | None = None
+) -> ReleaseRequest:
+    """The run's parameters as a request (dates ``YYYY-MM-DD``, grants a list); ``sites``
+    is the ``enterprise_sites`` setting."""
     return ReleaseRequest(
         contract=contract,
         version=str(params["version"]),
@@ -61,6 +65,7 @@ def release_request(params: dict[str, Any], by: str, contract: Any) -> ReleaseRe
         recipient=str(params.get("recipient") or ""),
         requested_by=by,
         comment=str(params.get("comment") or ""),
+        sites=sites or {},
     )
 
 

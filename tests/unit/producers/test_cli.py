@@ -119,6 +119,13 @@ def test_status_json_for_fleet_tooling(tmp_path: Path, encoder) -> None:
     assert doc["ok"] is True and doc["producer_id"] == "gw-01"
     assert (doc["readings"], doc["next_seq"], doc["dropped"]) == (3, 3, 0)
     assert doc["oldest_unsent_age_s"] > 0
+    (topic,) = doc["ledger"]["topics"].values()
+    assert (topic["contract"], topic["spooled"], topic["held"], topic["sent"]) == (
+        "energy_meter",
+        3,
+        3,
+        0,
+    )
     (tmp_path / "s.db").unlink()
     missing = runner.invoke(app, ["status", "--json", str(config)])
     assert missing.exit_code == 1 and json.loads(missing.stdout)["ok"] is False

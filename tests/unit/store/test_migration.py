@@ -34,7 +34,9 @@ ROLES = {
     "reports": "rep",
     "releases": "rel",
 }
-RELEASE = Buckets(raw="raw", curated="cur", reports="rep", releases="rel")
+RELEASE = Buckets(
+    raw="raw", deadletter="dead", curated="cur", quarantine="q", reports="rep", releases="rel"
+)
 CREATED = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 
 KEY = MaskingKey(b"migration-unit-key".ljust(32, b"."), "test")

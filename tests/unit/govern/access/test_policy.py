@@ -82,10 +82,9 @@ def test_releaser_adds_releases_and_reads_what_they_are_made_of(policies: dict[s
     assert allowed(releases, "k-rel", "s3:PutObject", arn("releases", "energy_meter/1.0.0/a"))
     assert allowed(releases, "k-rel", "s3:PutObjectRetention", arn("releases", "energy_meter/x"))
     assert allowed(releases, "k-rel", "s3:GetObjectVersion", arn("releases", "energy_meter/x"))
-    for bucket in ("curated", "quarantine", "reports"):
+    for bucket in ("raw", "curated", "quarantine", "reports"):  # the ledger lists raw
         assert allowed(policies[BUCKETS[bucket]], "k-rel", "s3:ListBucket", arn(bucket))
         assert allowed(policies[BUCKETS[bucket]], "k-rel", "s3:GetObject", arn(bucket, "a/b"))
-    assert allowed(policies[BUCKETS["raw"]], "k-rel", "s3:GetObject", arn("raw", "a/b"))
     reports = policies[BUCKETS["reports"]]
     assert allowed(reports, "k-rel", "s3:PutObject", arn("reports", "readiness/em/1.0.0/r.pdf"))
     assert not allowed(reports, "k-rel", "s3:PutObject", arn("reports", "energy_meter/v1/x"))

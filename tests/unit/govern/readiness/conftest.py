@@ -23,8 +23,15 @@ from assay.store.objects import MemoryStore
 from schemas import Contract, load_contract, wire
 
 TOPIC = "assay.process_params.v1"
-BUCKETS = Buckets(raw="raw", curated="curated", reports="reports", releases="releases")
 QUARANTINE = "quarantine"
+BUCKETS = Buckets(
+    raw="raw",
+    curated="curated",
+    reports="reports",
+    releases="releases",
+    quarantine=QUARANTINE,
+    deadletter="dead",
+)
 KEY = MaskingKey(b"readiness-unit-key".ljust(32, b"."), "test")
 CREATED = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 OPERATORS = [f"OP{515100 + n}" for n in range(3)]
@@ -92,7 +99,7 @@ def build_release(store: MemoryStore, contract: Contract) -> dict[str, Any]:
         landing.land_partition(
             log,
             store,
-            landing.Buckets(raw=BUCKETS.raw, deadletter="dead"),
+            landing.Buckets(raw=BUCKETS.raw, deadletter=BUCKETS.deadletter),
             contract,
             max_records=100,
         )

@@ -22,7 +22,14 @@ from assay.store.objects import MemoryStore
 from schemas import Contract, load_contract, wire
 
 TOPIC = "assay.process_params.v1"
-BUCKETS = Buckets(raw="raw", curated="curated", reports="reports", releases="releases")
+BUCKETS = Buckets(
+    raw="raw",
+    curated="curated",
+    reports="reports",
+    releases="releases",
+    quarantine="quarantine",
+    deadletter="dead",
+)
 KEY = MaskingKey(b"unit-test-masking-key".ljust(32, b"."), "test")
 CREATED = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 RECIPES = [f"R{9000 + n}" for n in range(5)]
@@ -85,7 +92,7 @@ def build_curated(store: MemoryStore, contract: Contract, count: int = 1200) -> 
     """Land and validate two partitions (two sites) of readings spanning two days."""
     for partition, site in ((0, "plant-a"), (1, "plant-b")):
         log = MemoryPartition(records(site, partition, count))
-        land = landing.Buckets(raw=BUCKETS.raw, deadletter="dead")
+        land = landing.Buckets(raw=BUCKETS.raw, deadletter=BUCKETS.deadletter)
         landing.land_partition(log, store, land, contract, max_records=500)
         checked = curation.Buckets(
             raw=BUCKETS.raw,

@@ -16,7 +16,7 @@ from assay.govern.lineage import (
     send,
 )
 from assay.govern.releases import create_release
-from assay.govern.releases._provenance import activities, data_provenance
+from assay.govern.releases._provenance import activities, data_provenance, origin_geography
 from assay.store.objects import MemoryStore
 from schemas import Contract
 
@@ -52,8 +52,13 @@ def test_croissant_provenance_names_the_runs_lineage_emits(
 def test_manifest_and_card_carry_the_data_provenance_standard(
     store: MemoryStore, params: Contract
 ) -> None:
-    m = create_release(store, BUCKETS, request(params), KEY, TERMS).manifest
+    sites = {"plant-a": "一号厂区, 佛山市顺德区CN-GD", "plant-b": "Plant B, Xiamen (CN-FJ)"}
+    m = create_release(store, BUCKETS, request(params, sites=sites), KEY, TERMS).manifest
     dps = m["data_provenance"]
+    assert dps["provenance"]["origin-geography"] == [
+        {"country": "CN", "state": "CN-GD"},
+        {"country": "CN", "state": "CN-FJ"},
+    ]
     for group, keys in REQUIRED.items():
         assert keys <= set(dps[group]), group
     assert dps["source"]["location"] == f"s3://{BUCKETS.releases}/{PREFIX}manifest.json"
@@ -65,7 +70,16 @@ def test_manifest_and_card_carry_the_data_provenance_standard(
     card = store.get(BUCKETS.releases, PREFIX + "README.md").decode()
     assert "`provenance.origin-geography`" in card and dps["source"]["id"] in card
     body = {k: v for k, v in m.items() if k not in ("documents", "data_provenance")}
-    assert data_provenance(body, f"s3://{BUCKETS.releases}/{PREFIX}") == dps
+    where = dps["provenance"]["origin-geography"]
+    assert data_provenance(body, f"s3://{BUCKETS.releases}/{PREFIX}", where) == dps
+
+
+def test_origin_geography_is_never_guessed() -> None:
+    described = {"a": "佛山 CN-GD", "b": "no code here", "c": "CN-GD1X", "d": "Shenzhen CN-GD"}
+    assert origin_geography(["a", "b", "c", "d", "e"], described) == [
+        {"country": "CN", "state": "CN-GD"}
+    ]
+    assert origin_geography(["b"], described) == []
 
 
 def test_prov_document_is_made_of_the_stored_events(
