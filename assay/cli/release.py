@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 
 from assay.cli._common import (
     Json,
@@ -233,7 +233,8 @@ def show(
     out.print(
         f"window {m['window']['from']} — {m['window']['to']}, licence {m['release']['licence']}"
     )
-    files = Table("file", "rows", "bytes", "sha256")
+    # A path is never cut: it is what `release verify` and the readers are given.
+    files = Table(Column("file", no_wrap=True, overflow="ignore"), "rows", "bytes", "sha256")
     for f in m["files"]:
         files.add_row(f["path"], f"{f['rows']:,}", f"{f['size']:,}", f["sha256"][:16] + "…")
     out.print(files)
