@@ -49,10 +49,9 @@ def steward_backend(settings: Settings) -> Backend:
     from assay.govern.audit import run_audit
     from assay.govern.health import run_health
     from assay.govern.releases import LockedS3Store, duckdb_connect
-    from schemas import ContractRegistry
 
     steward = settings.as_role(STEWARD)
-    contracts = tuple(ContractRegistry.shipped())
+    contracts = tuple(settings.contracts())
     return Backend(
         buckets=Buckets.from_settings(steward),
         store=LockedS3Store(steward),
