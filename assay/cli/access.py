@@ -304,14 +304,18 @@ def airflow_connections(
 ) -> None:
     """Every connection the tasks read (assay_s3, assay_kafka, each topic watcher's) as JSON,
     for a secrets file (Airflow's LocalFilesystemBackend): made by the local stack's code,
-    with the pipeline role's S3 keys and the given principals' passwords."""
+    with the pipeline role's S3 keys (``ASSAY_S3_*``, else the stored ones) and the given
+    principals' passwords."""
     from dataclasses import replace
 
+    from assay.config import PIPELINE
     from assay.devstack.stack._airflow_env import task_access
     from assay.pipeline.airflow import connections
 
     with user_errors():
-        access = task_access(settings())
+        current = settings()
+        # the configured pair (``ASSAY_S3_*``, e.g. compose's pipeline.env) or the stored one
+        access = task_access(current, current.as_role(PIPELINE).s3_credentials())
         access = replace(
             access,
             ingest=_with_password(access.ingest, ingest_password_file, ca_file_as),

@@ -50,10 +50,12 @@ def pipeline_keys(settings: Settings) -> dict[str, str]:
     }
 
 
-def task_access(settings: Settings) -> TaskAccess:
-    """What this stack's task connections are made of: the pipeline role's keys from the
-    state folder, Kafka as ingest (tasks) and as watcher (topic watchers)."""
-    keys = pipeline_keys(settings)
+def task_access(settings: Settings, s3_keys: tuple[str, str] | None = None) -> TaskAccess:
+    """What this stack's task connections are made of: ``s3_keys``, else the pipeline role's
+    keys from the state folder; Kafka as ingest (tasks) and as watcher (topic watchers)."""
+    if s3_keys is None:
+        keys = pipeline_keys(settings)
+        s3_keys = (keys["ASSAY_S3_ACCESS_KEY"], keys["ASSAY_S3_SECRET_KEY"])
     return TaskAccess(
         bootstrap=settings.bootstrap,
         contracts=tuple(c.name for c in settings.contracts()),
@@ -61,7 +63,7 @@ def task_access(settings: Settings) -> TaskAccess:
         watcher=principal_security(settings, WATCHER),
         s3_endpoint=settings.endpoint,
         s3_region=settings.s3_region,
-        s3_keys=(keys["ASSAY_S3_ACCESS_KEY"], keys["ASSAY_S3_SECRET_KEY"]),
+        s3_keys=s3_keys,
     )
 
 
