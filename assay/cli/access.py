@@ -13,11 +13,13 @@ from rich.table import Table
 
 from assay.cli._common import console, out, progress, settings, user_errors
 from assay.config import Settings
+from schemas.kafka_security import KafkaSecurity
 
 app = typer.Typer(
     help="Access roles on the S3 server (edge, pipeline, releaser, steward, pilot-<name>) and "
     "Kafka principals (kafka-gateway, kafka-rotate, kafka-apply, kafka-watchers), the identity "
-    "master key (rotate-identity-key, retire-identity-key, identity-keys).",
+    "master key (rotate-identity-key, retire-identity-key, identity-keys) and the Airflow "
+    "connections of the tasks (airflow-connections).",
     no_args_is_help=True,
 )
 
@@ -282,3 +284,54 @@ def kafka_watchers(
         for connection in connections.values():
             connection["extra"]["ssl.ca.location"] = ca_file_as
     out.print_json(json.dumps(connections))
+
+
+@app.command("airflow-connections")
+def airflow_connections(
+    ingest_password_file: Annotated[
+        Path | None, typer.Option(help="The ingest principal's password file.", exists=True)
+    ] = None,
+    watcher_password_file: Annotated[
+        Path | None, typer.Option(help="The watcher principal's password file.", exists=True)
+    ] = None,
+    ca_file_as: Annotated[
+        str | None,
+        typer.Option(help="The CA file's path where Airflow runs (default: the settings')."),
+    ] = None,
+    s3_endpoint_as: Annotated[
+        str | None,
+        typer.Option(help="The S3 endpoint as Airflow reaches it (default: the settings')."),
+    ] = None,
+) -> None:
+    """Every connection the tasks read (assay_s3, assay_kafka, each topic watcher's) as JSON,
+    for a secrets file (Airflow's LocalFilesystemBackend): made by the local stack's code,
+    with the pipeline role's S3 keys (``ASSAY_S3_*``, else the stored ones) and the given
+    principals' passwords."""
+    from dataclasses import replace
+
+    from assay.config import PIPELINE
+    from assay.devstack.stack._airflow_env import task_access
+    from assay.pipeline.airflow import connections
+
+    with user_errors():
+        current = settings()
+        # the configured pair (``ASSAY_S3_*``, e.g. compose's pipeline.env) or the stored one
+        access = task_access(current, current.as_role(PIPELINE).s3_credentials())
+        access = replace(
+            access,
+            ingest=_with_password(access.ingest, ingest_password_file, ca_file_as),
+            watcher=_with_password(access.watcher, watcher_password_file, ca_file_as),
+            s3_endpoint=s3_endpoint_as or access.s3_endpoint,
+        )
+        found = connections.task_connections(access)
+    out.print_json(json.dumps(found))
+
+
+def _with_password(security: KafkaSecurity, password: Path | None, ca: str | None) -> KafkaSecurity:
+    """``security`` with its password read from ``password`` and its CA named as ``ca``."""
+    update: dict[str, object] = {}
+    if password is not None and security.protocol == "SASL_SSL":
+        update["password_file"] = password
+    if ca is not None and security.tls:
+        update["ca_file"] = Path(ca)
+    return security.model_copy(update=update)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
+from rich.table import Column, Table
 
 from assay.cli._common import (
     Json,
@@ -285,7 +285,8 @@ def show(
     out.print(
         f"window {m['window']['from']} — {m['window']['to']}, licence {m['release']['licence']}"
     )
-    files = Table("file", "rows", "bytes", "sha256")
+    # A path is never cut: it is what `release verify` and the readers are given.
+    files = Table(Column("file", no_wrap=True, overflow="ignore"), "rows", "bytes", "sha256")
     for f in m["files"]:
         files.add_row(f["path"], f"{f['rows']:,}", f"{f['size']:,}", f["sha256"][:16] + "…")
     out.print(files)

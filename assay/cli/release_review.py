@@ -46,9 +46,8 @@ def approve_draft(
         LockedS3Store(current), current.bucket_releases, contract, version, decision, progress
     )
     from assay.govern.lineage import emit_release
-    from schemas import ContractRegistry
 
-    emit_release(current, ContractRegistry.shipped().get(contract), release.manifest)
+    emit_release(current, current.contracts().get(contract), release.manifest)
     totals, lock = release.manifest["totals"], release.manifest["lock"]
     how = "single-steward approval" if single else "approved"
     out.print(

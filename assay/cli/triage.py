@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 import typer
 from rich.table import Table
 
-from assay.cli._common import out, settings, user_errors
+from assay.cli._common import Json, out, print_json, settings, user_errors
 
 
 def register(quarantine: typer.Typer) -> None:
@@ -47,12 +47,11 @@ def decide(
     from assay.govern.triage import decide as record
     from assay.store.buckets import Buckets
     from assay.store.objects import S3Store
-    from schemas import ContractRegistry
 
     rows = RowFilter(rule, dimension, site, device, _utc(since), _utc(until), raw_object, offset)
     with user_errors():
         current = settings()
-        spec = ContractRegistry.shipped().get(contract)
+        spec = current.contracts().get(contract)
         actor = actor_from(current, as_)
         store, buckets = S3Store(current), Buckets.from_settings(current)
         decision = record(store, buckets, spec, verdict, rows, reason, actor)
@@ -65,16 +64,19 @@ def decide(
 
 def list_decisions(
     contract: Annotated[str, typer.Argument(help="Contract name.")],
+    as_json: Json = False,
 ) -> None:
     """Every decision on a contract's quarantined rows: who, when, what, why."""
     from assay.govern.triage import decisions
     from assay.store.objects import S3Store
-    from schemas import ContractRegistry
 
     with user_errors():
         current = settings()
-        spec = ContractRegistry.shipped().get(contract)
+        spec = current.contracts().get(contract)
         found = decisions(S3Store(current), current.bucket_quarantine, spec)
+    if as_json:
+        print_json([d.to_dict() for d in found])
+        return
     table = Table("decision", "verdict", "rows", "by", "at", "reason")
     for d in found:
         table.add_row(d.id, d.verdict, f"{len(d.rows):,}", d.by, d.at, d.reason)
@@ -86,11 +88,10 @@ def apply(contract: Annotated[str, typer.Argument(help="Contract name.")]) -> No
     from assay.govern.triage import decisions, materialize
     from assay.store.buckets import Buckets
     from assay.store.objects import S3Store
-    from schemas import ContractRegistry
 
     with user_errors():
         current = settings()
-        spec, store = ContractRegistry.shipped().get(contract), S3Store(current)
+        spec, store = current.contracts().get(contract), S3Store(current)
         buckets = Buckets.from_settings(current)
         written = [
             key

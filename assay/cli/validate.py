@@ -30,11 +30,10 @@ def skip(
     from assay.pipeline.validate.skip import skip_segment
     from assay.store.buckets import Buckets
     from assay.store.objects import S3Store
-    from schemas import ContractRegistry
 
     with user_errors():
         current = settings()
-        spec = ContractRegistry.shipped().get(contract)
+        spec = current.contracts().get(contract)
         store, buckets = S3Store(current), Buckets.from_settings(current)
         done = skip_segment(store, buckets, spec, partition, offset, by=by, why=why)
     out.print(

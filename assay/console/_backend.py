@@ -66,10 +66,9 @@ def steward_backend(settings: Settings) -> Backend:
     from assay.govern.health import run_health
     from assay.govern.releases import LockedS3Store, duckdb_connect
     from assay.govern.runs import last_runs, rest_fetch
-    from schemas import ContractRegistry
 
     steward = settings.as_role(STEWARD)
-    contracts = tuple(ContractRegistry.shipped())
+    contracts = tuple(settings.contracts())
     fetch = rest_fetch(settings)  # keeps its Airflow token for the console's life
     return Backend(
         buckets=Buckets.from_settings(steward),

@@ -49,7 +49,11 @@ def k8s_files(settings: Settings, target: Target) -> dict[str, str]:
         "kafka-users.yaml": _dump_all(_strimzi.users(cluster, pipeline_kafka_grants())),
         "airflow-dags.yaml": _dump_all([_airflow.dags_configmap(DAGS)]),
         "airflow-values.yaml": _dump_all(
-            [_airflow.values(cluster, target.s3_endpoint, [c.name for c in contracts])]
+            [
+                _airflow.values(
+                    cluster, target.s3_endpoint, settings.s3_region, [c.name for c in contracts]
+                )
+            ]
         ),
     }
 

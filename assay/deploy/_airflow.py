@@ -6,8 +6,9 @@ from the repository's dags/ as a ConfigMap mounted on the DAGs folder, so no ima
 is needed to ship them. Every secret is a reference to a Kubernetes Secret, never a value:
 Strimzi's user and CA secrets for Kafka, secrets the platform owner creates for S3 and Airflow
 (README, "From one machine to a cluster").
-The watchers' connections are the local stack's (`wakeup.connection_variables`), with the
-watcher's password put in by Kubernetes from Strimzi's secret (``$(VAR)`` expansion).
+The tasks' connections — ``assay_s3``, ``assay_kafka`` (ingest) and each topic watcher's — are
+made by the local stack's code (`connections.task_connections`), with each secret put in by
+Kubernetes from its Secret (``$(VAR)`` expansion), so no secret is written here.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from pydantic import SecretStr
 
 from assay.deploy import _env, _strimzi
 from assay.devstack.stack.kafka_auth import INGEST, WATCHER
-from assay.pipeline.airflow import wakeup
+from assay.pipeline.airflow import connections
+from assay.pipeline.airflow.connections import TaskAccess
 from schemas.kafka_security import KafkaSecurity
 
 IMAGE = "REGISTRY/assay-airflow"  # apache/airflow with `pip install "assay[full]"`, tagged
@@ -31,6 +33,7 @@ DAG_FILES = ("assay_pipeline.py",)  # the pipeline's; the smoke DAG is the local
 DAGS_FOLDER = PurePosixPath("/opt/airflow/dags")
 SECRETS = PurePosixPath("/opt/assay/kafka")  # where Strimzi's secrets are mounted
 WATCHER_PASSWORD = "ASSAY_KAFKA_WATCHER_PASSWORD"
+INGEST_PASSWORD = "ASSAY_KAFKA_INGEST_PASSWORD"
 WORKERS = 2  # Celery workers; each runs the tasks of any DAG
 S3_SECRET = "assay-s3-pipeline"  # keys access_key, secret_key: `assay access show pipeline`
 
@@ -52,9 +55,10 @@ def dags_configmap(dags: Path) -> dict[str, Any]:
     return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": metadata, "data": files}
 
 
-def values(cluster: str, endpoint: str, contracts: Iterable[str]) -> dict[str, Any]:
+def values(cluster: str, endpoint: str, region: str, contracts: Iterable[str]) -> dict[str, Any]:
     """The chart's values: CeleryExecutor, assay's image, its DAGs, env and secrets."""
     bootstrap = _strimzi.bootstrap(cluster)
+    access = task_access(bootstrap, endpoint, region, contracts)
     env = _env.task_env(bootstrap, endpoint, Path(password_file(INGEST)), Path(ca_file()))
     return {
         "executor": "CeleryExecutor",
@@ -63,34 +67,55 @@ def values(cluster: str, endpoint: str, contracts: Iterable[str]) -> dict[str, A
         "config": {"core": {"load_examples": "False", "dags_are_paused_at_creation": "False"}},
         "dags": {"persistence": {"enabled": False}, "gitSync": {"enabled": False}},
         "env": [{"name": k, "value": v} for k, v in env.items()],
-        "secret": _s3_keys(),
-        "extraEnv": yaml.safe_dump(_watcher_env(bootstrap, contracts), sort_keys=False),
+        "extraEnv": yaml.safe_dump(connection_env(access), sort_keys=False),
         "volumes": _volumes(cluster),
         "volumeMounts": _mounts(),
         **_chart_secrets(),
     }
 
 
-def _watcher_env(bootstrap: str, contracts: Iterable[str]) -> list[dict[str, Any]]:
-    """The watcher's password from its Strimzi secret, then each watcher's connection, which
-    names that variable and is expanded by Kubernetes, so no password is written here."""
-    security = KafkaSecurity(
+def secret_refs() -> dict[str, tuple[str, str]]:
+    """Every secret the tasks' connections hold, as the Secret and key it comes from. They are
+    defined before the connections, so a ``$(VAR)`` in a connection expands to the value."""
+    return {
+        "ASSAY_S3_ACCESS_KEY": (S3_SECRET, "access_key"),
+        "ASSAY_S3_SECRET_KEY": (S3_SECRET, "secret_key"),
+        INGEST_PASSWORD: (INGEST, "password"),  # Strimzi's user secrets
+        WATCHER_PASSWORD: (WATCHER, "password"),
+    }
+
+
+def task_access(bootstrap: str, endpoint: str, region: str, contracts: Iterable[str]) -> TaskAccess:
+    """The tasks' connections' makings in the cluster: every secret a ``$(VAR)`` reference."""
+    return TaskAccess(
+        bootstrap=bootstrap,
+        contracts=tuple(contracts),
+        ingest=_sasl(INGEST, INGEST_PASSWORD),
+        watcher=_sasl(WATCHER, WATCHER_PASSWORD),
+        s3_endpoint=endpoint,
+        s3_region=region,
+        s3_keys=("$(ASSAY_S3_ACCESS_KEY)", "$(ASSAY_S3_SECRET_KEY)"),
+    )
+
+
+def _sasl(user: str, variable: str) -> KafkaSecurity:
+    return KafkaSecurity(
         protocol="SASL_SSL",
-        username=WATCHER,
-        password=SecretStr(f"$({WATCHER_PASSWORD})"),
+        username=user,
+        password=SecretStr(f"$({variable})"),
         ca_file=Path(ca_file()),
     )
-    password = {"secretKeyRef": {"name": WATCHER, "key": "password"}}
-    connections = wakeup.connection_variables(bootstrap, contracts, security)
-    return [
-        {"name": WATCHER_PASSWORD, "valueFrom": password},
-        *({"name": k, "value": v} for k, v in connections.items()),
+
+
+def connection_env(access: TaskAccess) -> list[dict[str, Any]]:
+    """The secrets from their Kubernetes Secrets, then every connection the tasks read
+    (`connections.task_connections`, as the local stack's), naming them as ``$(VAR)``."""
+    refs = [
+        {"name": name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
+        for name, (secret, key) in secret_refs().items()
     ]
-
-
-def _s3_keys() -> list[dict[str, str]]:
-    keys = {"ASSAY_S3_ACCESS_KEY": "access_key", "ASSAY_S3_SECRET_KEY": "secret_key"}
-    return [{"envName": k, "secretName": S3_SECRET, "secretKey": v} for k, v in keys.items()]
+    found = connections.connection_variables(connections.task_connections(access))
+    return [*refs, *({"name": k, "value": v} for k, v in found.items())]
 
 
 def _volumes(cluster: str) -> list[dict[str, Any]]:

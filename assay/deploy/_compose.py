@@ -3,8 +3,9 @@
 What the settings code decides is filled in, the rest is the template's: the tasks'
 ``ASSAY_*`` environment (`_env.task_env`, as in the Helm values) and the Kafka principals
 (the broker, then `_strimzi.principals` of the ACL plan ``assay access kafka-apply``
-creates), each with its password secret and its SCRAM credentials at format time. The
-watchers' connections come from ``assay access kafka-watchers``, the local stack's own.
+creates), each with its password secret and its SCRAM credentials at format time. The tasks'
+connections (S3, ingest's Kafka, the watchers') come from ``assay access airflow-connections``,
+made by the local stack's own code, into a secret file.
 """
 
 from __future__ import annotations
@@ -36,7 +37,12 @@ def compose_files() -> dict[str, str]:
         keep_trailing_newline=True,
         finalize=plain_token,
     )
-    context = {"task_env": task_env(), "principals": principals(), "bootstrap": BOOTSTRAP}
+    context = {
+        "task_env": task_env(),
+        "principals": principals(),
+        "bootstrap": BOOTSTRAP,
+        "endpoint": ENDPOINT,
+    }
     return {name: env.get_template(f"{name}.j2").render(context) for name in FILES}
 
 

@@ -21,6 +21,7 @@ from its end, where the offset's fixed width makes the split unambiguous.
     decisions   decisions/<contract>/v<major>/<decision id>.json      (quarantine bucket)
     accepted    <contract>/v<major>/<field>=<value>/…/accepted-<decision id>.parquet (curated)
     drafts      _drafts/<contract>/<version>/…                       (releases bucket)
+    release     <contract>/<version>/data/date=<date>/<site>-<nnnn>.parquet   (releases bucket)
 
 Curated folders are Hive-style, one per ``partition_by`` entry in the contract's order
 (``date`` is the UTC date of the event time), so DuckDB, Polars, pyarrow and Spark read them
@@ -218,6 +219,20 @@ def watermark_key(contract: str, major: int, seg: Segment) -> str:
 def release_prefix(contract: str, version: str) -> str:
     """Where one release lives in the releases bucket: ``<contract>/<version>/``."""
     return f"{contract}/{version}/"
+
+
+RELEASE_DATA = "data/"
+RELEASE_GLOB = "data/**/*.parquet"
+
+
+def release_file(date: str, site: str, part: int) -> str:
+    """A release data file, relative to its release: a Hive-style ``date=`` folder, so DuckDB,
+    pyarrow and Polars read a release as a dataset partitioned by date; then the site (made
+    path-safe) and a count of the files of one (date, site).
+
+    The site is not a folder: it is a column of every file, and a Hive column of the same
+    name clashes with it in pyarrow (a dictionary against a string); ``date`` is not one."""
+    return f"{RELEASE_DATA}{partition_path([('date', date)])}{path_value(site)}-{part:04d}.parquet"
 
 
 def draft_prefix(contract: str, version: str) -> str:

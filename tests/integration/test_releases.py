@@ -13,6 +13,7 @@ import json
 import logging
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -288,15 +289,57 @@ def test_duckdb_and_polars_read_the_release_from_the_server(
     settings, buckets = world
     # DuckDB's own S3 reader (httpfs), straight from the server: no pyarrow in between.
     con = duckdb_connect(settings)
-    path = f"s3://{buckets.releases}/process_params/1.0.0/data/*/*.parquet"
+    path = f"s3://{buckets.releases}/process_params/1.0.0/data/**/*.parquet"
     found = con.execute(
         "SELECT count(*), count(DISTINCT device_id), count(DISTINCT operator_id) "
         f"FROM read_parquet('{path}')"
     ).fetchall()
     assert found == [(released["totals"]["rows"], 2, 3)]
+    by_date = con.execute(
+        f"SELECT date, count(*) FROM read_parquet('{path}', hive_partitioning = true) GROUP BY ALL"
+    ).fetchall()
+    assert {str(d): n for d, n in by_date} == _rows_by_date(released)
     readings = open_release(settings, "process_params", "1.0.0")
     frame = pl.from_arrow(readings.to_table(columns=["device_id", "cycle_time"]))
     assert isinstance(frame, pl.DataFrame) and frame.height == released["totals"]["rows"]
+
+
+def test_pyarrow_reads_the_release_as_a_hive_dataset_in_declared_order(
+    world: tuple[Settings, Buckets], released: dict[str, Any]
+) -> None:
+    import pyarrow.dataset as ds
+    import pyarrow.parquet as pq
+
+    from assay.store.objects import arrow_filesystem
+
+    settings, buckets = world
+    fs = arrow_filesystem(settings)
+    dataset = ds.dataset(
+        f"{buckets.releases}/process_params/1.0.0/data/",
+        filesystem=fs,
+        format="parquet",
+        partitioning="hive",
+    )
+    dates = Counter(dataset.to_table(columns=["date"])["date"].to_pylist())
+    assert dict(dates) == _rows_by_date(released)
+    opened = open_release(settings, "process_params", "1.0.0")
+    first = min(dates)
+    one_day = opened.to_table(filter=ds.field("date") == date.fromisoformat(first))
+    assert one_day.num_rows == dates[first]
+    for entry in released["files"]:
+        meta = pq.read_metadata(
+            fs.open_input_file(f"{buckets.releases}/process_params/1.0.0/{entry['path']}")
+        )
+        declared = meta.row_group(0).sorting_columns
+        names = [meta.schema.to_arrow_schema().field(c.column_index).name for c in declared]
+        assert names[:1] == ["device_id"] and not any(c.descending for c in declared)
+
+
+def _rows_by_date(manifest: dict[str, Any]) -> dict[str, int]:
+    rows: Counter[str] = Counter()
+    for entry in manifest["files"]:
+        rows[entry["date"]] += entry["rows"]
+    return dict(rows)
 
 
 # Releases with each role's own keys, on a private gateway whose buckets carry the roles'
@@ -410,8 +453,8 @@ def test_a_reader_install_lists_shows_downloads_verifies_and_opens(
     shown = run_as_reader("release", "show", "process_params", "1.0.0", env=env)
     assert shown.returncode == 0 and released["files"][0]["path"] in shown.stdout, shown.stderr
     folder = tmp_path / "r"
-    (folder / "data" / released["files"][0]["date"]).mkdir(parents=True)
     first = released["files"][0]["path"]
+    (folder / first).parent.mkdir(parents=True)
     whole = LockedS3Store(settings).get(buckets.releases, "process_params/1.0.0/" + first)
     (folder / (first + ".part")).write_bytes(whole[:777])  # an interrupted download
     args = ("release", "download", "process_params", "1.0.0", "--out", str(folder))

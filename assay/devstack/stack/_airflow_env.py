@@ -11,6 +11,7 @@ from pathlib import Path
 
 from assay.config import PIPELINE, Settings
 from assay.devstack.stack.kafka_auth import INGEST, WATCHER, principal_env, principal_security
+from assay.pipeline.airflow.connections import TaskAccess
 
 
 def airflow_home(settings: Settings) -> Path:
@@ -22,8 +23,9 @@ def airflow_env(settings: Settings, base: dict[str, str]) -> dict[str, str]:
     """``base`` pointed at the stack's home; inherited ``AIRFLOW__*`` overrides still apply.
 
     Tasks get the pipeline role's S3 keys and no other: whatever keys the shell that ran
-    ``assay stack up`` had are replaced. Tasks read them from the ``assay_s3`` connection, as
-    in an existing Airflow (docs/airflow.md); ``ASSAY_S3_*`` serve the stack's other processes.
+    ``assay stack up`` had are replaced. Tasks read them from the ``assay_s3`` connection and
+    Kafka from ``assay_kafka``, as in an existing Airflow (docs/airflow.md); ``ASSAY_S3_*``
+    and ``ASSAY_KAFKA_*`` serve the stack's other processes.
     """
     env = {k: v for k, v in base.items() if k != "AIRFLOW_CONFIG"}
     env["AIRFLOW_HOME"] = str(airflow_home(settings))
@@ -32,7 +34,7 @@ def airflow_env(settings: Settings, base: dict[str, str]) -> dict[str, str]:
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), *inherited])
     # Tasks reach Kafka as the ingest principal, never as the stack's admin.
     keys = pipeline_keys(settings) | principal_env(settings, INGEST)
-    return env | keys | kafka_connections(settings) | s3_connections(settings)
+    return env | keys | task_connections(settings)
 
 
 def pipeline_keys(settings: Settings) -> dict[str, str]:
@@ -48,21 +50,34 @@ def pipeline_keys(settings: Settings) -> dict[str, str]:
     }
 
 
-def s3_connections(settings: Settings) -> dict[str, str]:
-    """``AIRFLOW_CONN_ASSAY_S3``: the pipeline role's keys and the stack's S3 server."""
+def task_access(settings: Settings, s3_keys: tuple[str, str] | None = None) -> TaskAccess:
+    """What this stack's task connections are made of: ``s3_keys``, else the pipeline role's
+    keys from the state folder; Kafka as ingest (tasks) and as watcher (topic watchers)."""
+    if s3_keys is None:
+        keys = pipeline_keys(settings)
+        s3_keys = (keys["ASSAY_S3_ACCESS_KEY"], keys["ASSAY_S3_SECRET_KEY"])
+    return TaskAccess(
+        bootstrap=settings.bootstrap,
+        contracts=tuple(c.name for c in settings.contracts()),
+        ingest=principal_security(settings, INGEST),
+        watcher=principal_security(settings, WATCHER),
+        s3_endpoint=settings.endpoint,
+        s3_region=settings.s3_region,
+        s3_keys=s3_keys,
+    )
+
+
+def task_connections(settings: Settings) -> dict[str, str]:
+    """``AIRFLOW_CONN_*`` of every connection the tasks read (`connections.task_connections`):
+    ``assay_s3``, ``assay_kafka`` and each contract's watcher."""
     from assay.pipeline.airflow import connections
 
-    keys = pipeline_keys(settings)
-    access, secret = keys["ASSAY_S3_ACCESS_KEY"], keys["ASSAY_S3_SECRET_KEY"]
-    conn = connections.s3_connection(settings.endpoint, settings.s3_region, access, secret)
-    return connections.connection_variables({connections.S3_CONNECTION: conn})
+    return connections.connection_variables(connections.task_connections(task_access(settings)))
 
 
-def kafka_connections(settings: Settings) -> dict[str, str]:
-    """``AIRFLOW_CONN_*`` variables for each contract's topic watcher (see `wakeup`), which
-    connects as the watcher principal."""
-    from assay.pipeline.airflow import wakeup
+def s3_connections(settings: Settings) -> dict[str, str]:
+    """``AIRFLOW_CONN_ASSAY_S3`` alone: the pipeline role's keys and the stack's S3 server."""
+    from assay.pipeline.airflow.connections import S3_CONNECTION, connection_env
 
-    security = principal_security(settings, WATCHER)
-    names = [c.name for c in settings.contracts()]
-    return wakeup.connection_variables(settings.bootstrap, names, security)
+    name = connection_env(S3_CONNECTION)
+    return {name: task_connections(settings)[name]}

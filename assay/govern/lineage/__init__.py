@@ -33,7 +33,13 @@ from assay.govern.lineage._facets import (
     schema_facet,
 )
 from assay.govern.lineage._graph import Edge, lineage_edges, read_events, render
-from assay.govern.lineage._parent import ParentRun, parent_facets, parent_run_of
+from assay.govern.lineage._parent import (
+    ParentRun,
+    dag_run_id,
+    parent_facets,
+    parent_run_of,
+    task_instance_run_id,
+)
 from assay.govern.lineage._prov import prov_document
 from assay.govern.lineage._transport import (
     JsonlTransport,
@@ -51,6 +57,7 @@ __all__ = [
     "ReleaseRunFacet",
     "SegmentRunFacet",
     "assertions_facet",
+    "dag_run_id",
     "emit_ingest",
     "emit_release",
     "emit_validate",
@@ -69,6 +76,7 @@ __all__ = [
     "run_id",
     "schema_facet",
     "send",
+    "task_instance_run_id",
     "transports_for",
     "validate_events",
 ]

@@ -3,7 +3,12 @@
 Airflow's OpenLineage integration reports each task instance as a run of the job
 ``<dag_id>.<task_id>``; assay's events for the segments that task landed or validated name
 that run as their parent (``ParentRunFacet``, with the DAG run as root), so Marquez shows one
-graph: the task, and under it the segments. The task layer sets the parent for the length
+graph: the task, and under it the segments. The run ids are the provider's own
+(`OpenLineageAdapter.build_task_instance_run_id` and ``build_dag_run_id``): a UUIDv7 at the
+DAG run's logical date (``run_after`` when it has none, as for asset-triggered runs) whose
+other bits hash ``<namespace>.<dag_id>.<task_id>.<try>.<map_index>`` (the task) or
+``<namespace>.<dag_id>.<clear_number>`` (the DAG run), ``namespace`` being Airflow's
+``[openlineage] namespace``. The task layer sets the parent for the length
 of the work (`parent_run`); events built outside any task (the CLI's releases) have none.
 """
 
@@ -13,9 +18,26 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from openlineage.client.facet_v2 import parent_run
+from openlineage.client.uuid import generate_static_uuid
+
+
+def task_instance_run_id(
+    namespace: str, dag_id: str, task_id: str, try_number: int, map_index: int, when: datetime
+) -> str:
+    """The run id Airflow's OpenLineage provider gives a task instance."""
+    data = f"{namespace}.{dag_id}.{task_id}.{try_number}.{map_index}".encode()
+    return str(generate_static_uuid(instant=when, data=data))
+
+
+def dag_run_id(namespace: str, dag_id: str, clear_number: int, when: datetime) -> str:
+    """The run id Airflow's OpenLineage provider gives a DAG run."""
+    return str(
+        generate_static_uuid(instant=when, data=f"{namespace}.{dag_id}.{clear_number}".encode())
+    )
 
 
 @dataclass(frozen=True)

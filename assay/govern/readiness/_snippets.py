@@ -11,14 +11,16 @@ from pyarrow.fs import S3FileSystem
 ACCESS, SECRET = "...", "..."  # 只读凭据 / read-only credentials from the data owner
 fs = S3FileSystem(access_key=ACCESS, secret_key=SECRET, endpoint_override="{host}",
                   scheme="{scheme}", region="us-east-1")
-df = ds.dataset("{prefix}/data/", filesystem=fs, format="parquet").to_table().to_pandas()
+df = ds.dataset("{prefix}/data/", filesystem=fs, format="parquet",
+                partitioning="hive").to_table().to_pandas()  # + date, site
 """
 
 POLARS = """\
 import polars as pl
 
 df = pl.read_parquet(
-    "s3://{prefix}/data/*/*.parquet",
+    "s3://{prefix}/data/**/*.parquet",
+    hive_partitioning=True,
     storage_options={{
         "aws_access_key_id": ACCESS,
         "aws_secret_access_key": SECRET,
@@ -34,7 +36,7 @@ INSTALL httpfs; LOAD httpfs;
 CREATE SECRET release (TYPE s3, KEY_ID '...', SECRET '...', REGION 'us-east-1',
                        ENDPOINT '{host}', URL_STYLE 'path', USE_SSL {ssl});
 SELECT site, device_id, count(*) AS readings
-FROM read_parquet('s3://{prefix}/data/*/*.parquet')
+FROM read_parquet('s3://{prefix}/data/**/*.parquet', hive_partitioning = true)
 GROUP BY site, device_id ORDER BY site, device_id;
 """
 

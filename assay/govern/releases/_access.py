@@ -22,7 +22,7 @@ from assay.govern.releases._status import (
     withdrawn_warning,
 )
 from assay.govern.releases._verify import verify_shadowing
-from assay.store.layout import DRAFTS
+from assay.store.layout import DRAFTS, RELEASE_DATA
 from assay.store.objects import ObjectStore
 
 if TYPE_CHECKING:
@@ -88,8 +88,10 @@ def open_release(
 
     With ``check`` (the default) it first makes sure every path still reads the released
     object version (`ReleaseTampered` otherwise); run ``assay release verify`` for the
-    full checksum proof.
+    full checksum proof. The ``date`` of each file's Hive folder is a column, so a filter
+    on it reads only that day's files.
     """
+    import pyarrow as pa
     import pyarrow.dataset as ds
 
     from assay.govern.releases._lock import LockedS3Store
@@ -101,5 +103,13 @@ def open_release(
         raise ReleaseTampered(contract, version, shadowed)
     if gone := withdrawal(store, bucket, contract, version):
         warnings.warn(withdrawn_warning(contract, version, gone), ReleaseWithdrawn, stacklevel=2)
-    paths = [f"{bucket}/{contract}/{version}/{f.path}" for f in _manifest.data_files(manifest)]
-    return ds.dataset(paths, filesystem=arrow_filesystem(settings), format="parquet")
+    base = f"{bucket}/{contract}/{version}/"
+    paths = [base + f.path for f in _manifest.data_files(manifest)]
+    dates = ds.partitioning(pa.schema([("date", pa.date32())]), flavor="hive")
+    return ds.dataset(
+        paths,
+        filesystem=arrow_filesystem(settings),
+        format="parquet",
+        partitioning=dates,
+        partition_base_dir=base + RELEASE_DATA,
+    )

@@ -3,7 +3,7 @@
 A pure function of the manifest (without ``documents``) and the contract:
 
 * distribution: one ``cr:FileObject`` per data file (relative ``contentUrl``, ``sha256``,
-  size) and a ``cr:FileSet`` over all of them (``data/*/*.parquet``);
+  size) and a ``cr:FileSet`` over all of them (``data/**/*.parquet``, Hive-style folders);
 * the ``cr:RecordSet`` ``readings`` over the FileSet, with a typed ``cr:Field`` per
   released column, the contract's key as ``key``, and per field ``cr:annotation``
   sub-fields carrying unit, classification, personal flag and masking treatment;
@@ -29,6 +29,7 @@ from __future__ import annotations
 from typing import Any
 
 from assay.govern.releases._provenance import prov
+from assay.store.layout import RELEASE_GLOB
 from schemas import Contract, label
 
 CONFORMS_TO = "http://mlcommons.org/croissant/1.1"
@@ -157,7 +158,7 @@ def distribution(manifest: dict[str, Any]) -> list[dict[str, Any]]:
         "name": FILE_SET,
         "description": "Every Parquet data file of the release.",
         "encodingFormat": PARQUET,
-        "includes": "data/*/*.parquet",
+        "includes": RELEASE_GLOB,
     }
     return [*objects, file_set]
 

@@ -3,7 +3,7 @@
 Layout in the releases bucket (the bucket holds nothing else, so no extra prefix)::
 
     _drafts/<contract>/<version>/claim.json       first: who got to request this version
-    _drafts/<contract>/<version>/data/<date>/<site>-<nnnn>.parquet
+    _drafts/<contract>/<version>/data/date=<date>/<site>-<nnnn>.parquet
     _drafts/<contract>/<version>/README.md        dataset card (简体中文, English)
     _drafts/<contract>/<version>/croissant.json   Croissant 1.1 + RAI 1.0, PROV-O
     _drafts/<contract>/<version>/<contract>.yaml  the contract; odcs.yaml: the same as ODCS v3.1.0

@@ -1,8 +1,9 @@
 """The data of a release: curated partitions of a date window, merged, sorted, masked, rewritten.
 
 One release file per (date, site) — split every `FILE_ROWS` rows — named
-``data/<date>/<site>-<nnnn>.parquet`` (the site made path-safe by `layout.path_value`),
-whatever the contract's curated ``partition_by``: a release is read by date and site.
+``data/date=<date>/<site>-<nnnn>.parquet`` (`layout.release_file`: a Hive-style date
+folder, the site made path-safe), whatever the contract's curated ``partition_by``: a
+release is read by date and site, as a dataset partitioned by date.
 Rows are sorted by device, event time, producer
 and seq, declared as each file's ``sorting_columns`` up to the first key masking changed;
 the Parquet writer is the deterministic one of `assay.store.parquet` (fixed row groups,
@@ -98,7 +99,7 @@ def build_files(
         order = still_sorted_by(table, masked)
         for n, start in enumerate(range(0, max(masked.num_rows, 1), FILE_ROWS)):
             part = masked.slice(start, FILE_ROWS)
-            path = f"data/{date}/{layout.path_value(site)}-{n:04d}.parquet"
+            path = layout.release_file(date, site, n)
             files.append(_data_file(part, path, date, site, keys, contract.event_time, order))
     return files
 

@@ -8,18 +8,24 @@ Manager, or ``AIRFLOW_CONN_*`` / ``AIRFLOW_VAR_*`` variables), so a task asks it
    in the Amazon provider's ``aws`` form — login and password are the role's key pair,
    ``extra.endpoint_url`` and ``extra.region_name`` the server. The provider need not be
    installed: the task reads the connection's fields itself.
-2. The masking key (`MASKING_KEY_VARIABLE`) and the identity master key
+2. Kafka (ingest): the connection ``assay_kafka`` (`KAFKA_CONNECTION`) in the Kafka provider's
+   form — ``extra`` is librdkafka's configuration (``bootstrap.servers``,
+   ``security.protocol``, ``sasl.*``, ``ssl.*.location``). When it is defined it replaces the
+   settings' whole Kafka block; the topic watchers read ``assay_kafka_<contract>``.
+3. The masking key (`MASKING_KEY_VARIABLE`) and the identity master key
    (`IDENTITY_KEY_VARIABLE`): Variables, hex as in the key files.
 
-What is not there falls back to the settings as before. Every name lives here, so the local
-stack and a deployment generator write the same ones (docs/airflow.md).
+What is not there falls back to the settings as before. Every name lives here, and
+`task_connections` makes every connection the tasks read, so the local stack and the
+deployment generators write the same ones (docs/airflow.md).
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import SecretStr
 
@@ -27,8 +33,13 @@ from assay.config import PIPELINE, Settings, load_settings
 from assay.errors import ConfigError
 from assay.pipeline.airflow import wakeup
 
+if TYPE_CHECKING:
+    from schemas.kafka_security import KafkaSecurity
+
 #: The pipeline role's S3 connection; other roles' are ``assay_s3_<role>``.
 S3_CONNECTION = "assay_s3"
+#: The ingest tasks' Kafka connection (the watchers' are `kafka_connection_id`).
+KAFKA_CONNECTION = "assay_kafka"
 MASKING_KEY_VARIABLE = "assay_masking_key"
 IDENTITY_KEY_VARIABLE = "assay_identity_key"
 
@@ -62,6 +73,39 @@ def s3_connection(endpoint: str, region: str, access_key: str, secret_key: str) 
     """An S3 connection in Airflow's JSON form, as the Amazon provider's ``aws`` type has it."""
     extra = {"endpoint_url": endpoint, "region_name": region}
     return {"conn_type": "aws", "login": access_key, "password": secret_key, "extra": extra}
+
+
+def kafka_connection(bootstrap: str, security: KafkaSecurity) -> dict[str, Any]:
+    """A Kafka connection in Airflow's JSON form, as the Kafka provider has it: ``extra`` is
+    librdkafka's configuration."""
+    from schemas.kafka_security import librdkafka_security
+
+    extra = {"bootstrap.servers": bootstrap, **librdkafka_security(security)}
+    return {"conn_type": "kafka", "extra": extra}
+
+
+@dataclass(frozen=True)
+class TaskAccess:
+    """What the tasks' connections are made of: where Kafka and S3 are, and as whom."""
+
+    bootstrap: str
+    contracts: tuple[str, ...]
+    ingest: KafkaSecurity
+    watcher: KafkaSecurity
+    s3_endpoint: str
+    s3_region: str
+    s3_keys: tuple[str, str]
+
+
+def task_connections(access: TaskAccess) -> dict[str, dict[str, Any]]:
+    """Every connection the pipeline's tasks and watchers read, by id: S3 as the pipeline
+    role, Kafka as ingest, each contract's topic as the watcher."""
+    s3 = s3_connection(access.s3_endpoint, access.s3_region, *access.s3_keys)
+    return {
+        S3_CONNECTION: s3,
+        KAFKA_CONNECTION: kafka_connection(access.bootstrap, access.ingest),
+        **wakeup.connections(access.bootstrap, access.contracts, access.watcher),
+    }
 
 
 @dataclass(frozen=True)
@@ -117,6 +161,8 @@ def with_secrets(settings: Settings, secrets: Secrets) -> Settings:
     """``settings`` with what Airflow holds for its role; the rest as configured."""
     found = secrets.connection(s3_connection_id(settings.s3_role))
     update = {} if found is None else _s3_fields(found)
+    if (kafka := secrets.connection(KAFKA_CONNECTION)) is not None:
+        update |= _kafka_fields(kafka)
     for name, key in (
         ("masking_key", MASKING_KEY_VARIABLE),
         ("identity_key", IDENTITY_KEY_VARIABLE),
@@ -142,4 +188,41 @@ def _s3_fields(found: Found) -> dict[str, Any]:
         fields["s3_endpoint"] = str(found.extra["endpoint_url"])
     if found.extra.get("region_name"):
         fields["s3_region"] = str(found.extra["region_name"])
+    return fields
+
+
+#: librdkafka's property -> the settings field it sets; a field not named stays at its default.
+_KAFKA_FIELDS = {
+    "security.protocol": "kafka_security_protocol",
+    "sasl.mechanism": "kafka_sasl_mechanism",
+    "sasl.username": "kafka_username",
+    "ssl.ca.location": "kafka_ca_file",
+    "ssl.certificate.location": "kafka_cert_file",
+    "ssl.key.location": "kafka_key_file",
+}
+_KAFKA_DEFAULTS: dict[str, Any] = {
+    "kafka_security_protocol": "PLAINTEXT",
+    "kafka_sasl_mechanism": "SCRAM-SHA-512",
+    "kafka_username": "",
+    "kafka_password": SecretStr(""),
+    "kafka_password_file": None,
+    "kafka_ca_file": None,
+    "kafka_cert_file": None,
+    "kafka_key_file": None,
+}
+
+
+def _kafka_fields(found: Found) -> dict[str, Any]:
+    """The settings' whole Kafka block from the connection's librdkafka ``extra``."""
+    extra = found.extra
+    if not extra.get("bootstrap.servers"):
+        raise ConfigError(
+            f"Airflow connection {found.conn_id} has no bootstrap.servers in its extra",
+            places=[f"Airflow connection {found.conn_id}"],
+        )
+    fields = dict(_KAFKA_DEFAULTS, kafka_bootstrap=str(extra["bootstrap.servers"]))
+    for prop, name in ((p, n) for p, n in _KAFKA_FIELDS.items() if extra.get(p)):
+        fields[name] = Path(extra[prop]) if name.endswith("_file") else str(extra[prop])
+    if extra.get("sasl.password"):
+        fields["kafka_password"] = SecretStr(str(extra["sasl.password"]))
     return fields

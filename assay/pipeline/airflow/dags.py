@@ -247,10 +247,18 @@ def lineage_parent() -> Iterator[None]:
 
     from assay.pipeline.airflow import tasks
 
-    ti = get_current_context()["ti"]
+    context = get_current_context()
+    ti, run = context["ti"], context["dag_run"]
     namespace = conf.get("openlineage", "namespace", fallback="default") or "default"
-    identity = (ti.dag_id, ti.task_id, ti.run_id, ti.try_number, ti.map_index or -1)
-    with tasks.lineage_parent(*identity, namespace):
+    instance = tasks.TaskInstance(
+        dag_id=ti.dag_id,
+        task_id=ti.task_id,
+        try_number=ti.try_number,
+        map_index=-1 if ti.map_index is None else ti.map_index,  # -1: not mapped
+        when=run.logical_date or run.run_after,
+        clear_number=getattr(run, "clear_number", 0) or 0,
+    )
+    with tasks.lineage_parent(instance, namespace):
         yield
 
 

@@ -34,11 +34,10 @@ def request(params: dict[str, Any], triggered_by: str | None) -> dict[str, Any]:
     from assay.govern.releases import Buckets, LockedS3Store, LockTerms, masking_key
     from assay.govern.releases import request_release as write
     from assay.govern.roles import actor_from
-    from schemas import ContractRegistry
 
     settings = _settings()
     actor = actor_from(settings, triggered_by or params.get("requested_by") or None)
-    contract = ContractRegistry.shipped().get(params["contract"])
+    contract = settings.contracts().get(params["contract"])
     asked = release_request(params, actor.name, contract, settings.enterprise_sites)
     terms = LockTerms.after(asked.created, settings.release_lock_days, settings.release_lock_mode)
     store, buckets = LockedS3Store(settings), Buckets.from_settings(settings)

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from assay.config import PIPELINE, Settings
@@ -49,8 +50,6 @@ VALIDATE_ALONE = 4
 WORK_BUDGET_S = 20 * 60
 
 T = TypeVar("T")
-#: Run ids of Airflow's task instances and DAG runs, as assay's events name them.
-AIRFLOW_RUNS = uuid.uuid5(uuid.NAMESPACE_URL, "airflow://assay")
 
 
 def _task(contract: str) -> tuple[Settings, Contract]:
@@ -59,33 +58,42 @@ def _task(contract: str) -> tuple[Settings, Contract]:
     return settings, settings.contracts().get(contract)
 
 
-def airflow_parent(
-    dag_id: str, task_id: str, dag_run_id: str, try_number: int, map_index: int, namespace: str
-) -> ParentRun:
-    """The Airflow task instance as the OpenLineage parent of the events of its work: job
-    ``<dag_id>.<task_id>`` as Airflow's OpenLineage integration names it, a run id that is
-    the same for the same try of the same mapped task, and the DAG run as the root."""
-    from assay.govern.lineage import ParentRun
+@dataclass(frozen=True)
+class TaskInstance:
+    """An Airflow task instance as Airflow's OpenLineage provider identifies it: ``when`` is
+    its DAG run's logical date, or ``run_after`` for a run without one."""
 
-    identity = f"{dag_id}.{task_id}:{dag_run_id}:{try_number}:{map_index}"
+    dag_id: str
+    task_id: str
+    try_number: int
+    map_index: int
+    when: datetime
+    clear_number: int = 0
+
+
+def airflow_parent(ti: TaskInstance, namespace: str) -> ParentRun:
+    """The Airflow task instance as the OpenLineage parent of the events of its work: job
+    ``<dag_id>.<task_id>`` and the run ids Airflow's OpenLineage provider gives the task
+    instance and its DAG run (the root), in its namespace."""
+    from assay.govern.lineage import ParentRun, dag_run_id, task_instance_run_id
+
     return ParentRun(
         namespace=namespace,
-        job=f"{dag_id}.{task_id}",
-        run_id=str(uuid.uuid5(AIRFLOW_RUNS, identity)),
-        root_job=dag_id,
-        root_run_id=str(uuid.uuid5(AIRFLOW_RUNS, f"{dag_id}:{dag_run_id}")),
+        job=f"{ti.dag_id}.{ti.task_id}",
+        run_id=task_instance_run_id(
+            namespace, ti.dag_id, ti.task_id, ti.try_number, ti.map_index, ti.when
+        ),
+        root_job=ti.dag_id,
+        root_run_id=dag_run_id(namespace, ti.dag_id, ti.clear_number, ti.when),
     )
 
 
 @contextmanager
-def lineage_parent(
-    dag_id: str, task_id: str, dag_run_id: str, try_number: int, map_index: int, namespace: str
-) -> Iterator[None]:
+def lineage_parent(ti: TaskInstance, namespace: str) -> Iterator[None]:
     """Lineage events built inside name this task instance as their parent (`airflow_parent`)."""
     from assay.govern.lineage import parent_run_of
 
-    parent = airflow_parent(dag_id, task_id, dag_run_id, try_number, map_index, namespace)
-    with parent_run_of(parent):
+    with parent_run_of(airflow_parent(ti, namespace)):
         yield
 
 

@@ -45,3 +45,30 @@ def test_the_old_names_still_work(tmp_path: Path) -> None:
         done = CliRunner().invoke(app, ["contracts", "export", "energy_meter", flag, str(target)])
         assert done.exit_code == 0, done.output
         assert target.read_text().startswith("apiVersion: v3.1.0")
+
+
+#: Commands that list or describe things; each takes ``--json`` for scripts.
+LISTINGS = [
+    ("status",),
+    ("audit",),
+    ("stack", "status"),
+    ("datasets", "ls"),
+    ("datasets", "show"),
+    ("quarantine", "show"),
+    ("quarantine", "decisions"),
+    ("release", "ls"),
+    ("release", "show"),
+    ("lineage", "show"),
+]
+
+
+def test_every_listing_command_takes_json() -> None:
+    root = typer.main.get_command(app)
+    missing = []
+    for path in LISTINGS:
+        command = root
+        for name in path:
+            command = command.commands[name]  # type: ignore[attr-defined]
+        if not any("--json" in getattr(p, "opts", ()) for p in command.params):
+            missing.append(path)
+    assert missing == []

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
+from typer.testing import CliRunner
 
 from assay.deploy import _env, compose_files
+from assay.devstack.stack._airflow_env import airflow_env
+from assay.devstack.stack.kafka_auth import INGEST, WATCHER
 from assay.govern.access import pipeline_kafka_grants
+from assay.pipeline.airflow.connections import connection_env
 
 COMPOSE = Path(__file__).resolve().parents[3] / "infra" / "compose"
 
@@ -46,3 +52,33 @@ def test_the_watchers_connections_and_every_principal_are_wired() -> None:
     scram = set(re.findall(r"name=([a-z-]+),password", start))
     assert {g.principal for g in pipeline_kafka_grants()} | {"admin"} <= scram
     assert {f"kafka_{p}_password" for p in scram} <= set(spec["services"]["kafka"]["secrets"])
+
+
+def test_the_connections_file_is_the_local_stacks_with_the_given_secrets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`assay access airflow-connections` (compose's secret file) writes the connections
+    the local stack hands its tasks, the passwords read from the given files."""
+    from assay.cli.access import app
+
+    from .test_k8s import local_stack
+
+    stack = local_stack(tmp_path)
+    for name in ("kafka_bootstrap", "kafka_security_protocol", "kafka_username", "kafka_ca_file"):
+        monkeypatch.setenv(_env.variable(name), str(getattr(stack, name)))
+    monkeypatch.setenv(_env.variable("kafka_password"), "admin-password")
+    monkeypatch.setenv(_env.variable("state_dir"), str(tmp_path))
+    secrets = tmp_path / "secrets"
+    secrets.mkdir()
+    for user in (INGEST, WATCHER):
+        (secrets / f"kafka_{user}_password").write_text(f"{user}-password\n")
+    done = CliRunner().invoke(
+        app,
+        ["airflow-connections", "--ingest-password-file", str(secrets / "kafka_ingest_password"),
+         "--watcher-password-file", str(secrets / "kafka_watcher_password"),
+         "--s3-endpoint-as", "https://s3.plant:9000"],
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    local = {k: json.loads(v) for k, v in airflow_env(stack, {}).items() if "_CONN_" in k}
+    written = json.loads(done.stdout)
+    assert {connection_env(k): v for k, v in written.items()} == local

@@ -8,10 +8,13 @@ from typing import Any
 
 import pytest
 import yaml
+from pydantic import SecretStr
 
-from assay.config import Settings
+from assay.config import PIPELINE, Settings, role_keys_file
 from assay.deploy import Target, _strimzi, k8s_files
-from assay.deploy._airflow import WATCHER_PASSWORD
+from assay.deploy._airflow import INGEST_PASSWORD, WATCHER_PASSWORD, ca_file
+from assay.devstack.stack._airflow_env import airflow_env
+from assay.devstack.stack.kafka_auth import INGEST, WATCHER, password_file
 from assay.govern.access import pipeline_kafka_grants
 from assay.pipeline.airflow import wakeup
 from schemas import topic_configs, topic_name
@@ -83,11 +86,11 @@ def test_each_watcher_connection_is_the_local_stacks_with_the_password_from_a_se
     settings: Settings,
 ) -> None:
     extra_env = yaml.safe_load(values(settings)["extraEnv"])
-    assert extra_env[0] == {
+    assert {
         "name": WATCHER_PASSWORD,
         "valueFrom": {"secretKeyRef": {"name": "watcher", "key": "password"}},
-    }
-    connections = {e["name"]: json.loads(e["value"]) for e in extra_env[1:]}
+    } in extra_env
+    connections = {e["name"]: json.loads(e["value"]) for e in extra_env if "value" in e}
     for contract in settings.contracts():
         variable = f"AIRFLOW_CONN_{wakeup.connection_id(contract.name).upper()}"
         extra = connections[variable]["extra"]
@@ -120,5 +123,59 @@ def test_no_secret_is_written_only_referenced(settings: Settings) -> None:
     text = "\n".join(k8s_files(settings, Target()).values())
     assert "password:" not in text.replace("key: password", "")
     chart = values(settings)
-    assert {s["secretName"] for s in chart["secret"]} == {"assay-s3-pipeline"}
+    refs = [
+        e["valueFrom"]["secretKeyRef"]
+        for e in yaml.safe_load(chart["extraEnv"])
+        if "valueFrom" in e
+    ]
+    assert {r["name"] for r in refs} == {"assay-s3-pipeline", "ingest", "watcher"}
     assert chart["data"]["metadataSecretName"] and chart["fernetKeySecretName"]
+
+
+def local_stack(tmp_path: Path) -> Settings:
+    """A secured local stack's settings and state: the pipeline role's keys, each principal's
+    password file, a CA; Kafka where the cluster's is, so the two can be compared."""
+    ca = tmp_path / "ca.pem"
+    ca.write_text("CA")
+    keys = role_keys_file(tmp_path, PIPELINE)
+    keys.parent.mkdir(parents=True)
+    keys.write_text('access_key = "pipe-key"\nsecret_key = "pipe-secret"\n')
+    for user in (INGEST, WATCHER):
+        password_file(tmp_path, user).parent.mkdir(parents=True, exist_ok=True)
+        password_file(tmp_path, user).write_text(f"{user}-password\n")
+    return Settings(
+        state_dir=tmp_path,
+        contracts_dir=[],
+        kafka_bootstrap=_strimzi.bootstrap("assay"),
+        kafka_security_protocol="SASL_SSL",
+        kafka_username="admin",
+        kafka_password=SecretStr("admin-password"),
+        kafka_ca_file=ca,
+        s3_endpoint="https://s3.plant:9000",
+    )
+
+
+def test_the_tasks_connections_are_the_local_stacks_with_secrets_from_kubernetes(
+    tmp_path: Path,
+) -> None:
+    """Every connection the local stack hands its tasks is in the chart's values, the same
+    but for each secret, which Kubernetes fills in from its Secret."""
+    stack = local_stack(tmp_path)
+    local = airflow_env(stack, {})
+    chart = yaml.safe_load(values(stack, Target(s3_endpoint=stack.endpoint))["extraEnv"])
+    filled = {
+        "$(ASSAY_S3_ACCESS_KEY)": "pipe-key",
+        "$(ASSAY_S3_SECRET_KEY)": "pipe-secret",
+        f"$({INGEST_PASSWORD})": "ingest-password",
+        f"$({WATCHER_PASSWORD})": "watcher-password",
+        str(ca_file()): str(tmp_path / "ca.pem"),
+    }
+    deployed = {}
+    for entry in (e for e in chart if e["name"].startswith("AIRFLOW_CONN_")):
+        text = entry["value"]
+        for reference, value in filled.items():
+            text = text.replace(reference, value)
+        deployed[entry["name"]] = json.loads(text)
+    ours = {k: json.loads(v) for k, v in local.items() if k.startswith("AIRFLOW_CONN_")}
+    assert deployed == ours
+    assert {"AIRFLOW_CONN_ASSAY_S3", "AIRFLOW_CONN_ASSAY_KAFKA"} <= set(ours)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import socket
 import uuid
-from datetime import datetime
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -263,11 +264,12 @@ def test_events_of_an_airflow_task_name_it_as_their_parent(
 ) -> None:
     from assay.pipeline.airflow import tasks
 
-    identity = ("assay_ingest_energy_meter", "ingest", "scheduled__2026-03-01", 2, 0)
+    when = datetime(2026, 3, 1, 6, 30, tzinfo=UTC)
+    ti = tasks.TaskInstance("assay_ingest_energy_meter", "ingest", 2, 0, when)
     sink = Collect()
-    with tasks.lineage_parent(*identity, "airflow-prod"):
+    with tasks.lineage_parent(ti, "airflow-prod"):
         lineage.emit_ingest(settings, energy, [landed(0)], transports=[sink])
-    again = tasks.airflow_parent(*identity, "airflow-prod")
+    again = tasks.airflow_parent(ti, "airflow-prod")
     for event in sink.events:
         assert_valid_run_event(event)
         parent = event["run"]["facets"]["parent"]
@@ -278,9 +280,37 @@ def test_events_of_an_airflow_task_name_it_as_their_parent(
         assert parent["run"]["runId"] == again.run_id
         assert parent["root"]["job"]["name"] == "assay_ingest_energy_meter"
         assert parent["root"]["run"]["runId"] == again.root_run_id
-    retry = tasks.airflow_parent(*identity[:3], 3, 0, "airflow-prod")
+    retry = tasks.airflow_parent(replace(ti, try_number=3), "airflow-prod")
     assert retry.run_id != again.run_id and retry.root_run_id == again.root_run_id
 
     outside = Collect()
     lineage.emit_ingest(settings, energy, [landed(0)], transports=[outside])
     assert all("parent" not in e["run"]["facets"] for e in outside.events)
+
+
+#: The provider's task run id for (default, assay_validate_energy_meter, validate, try 1,
+#: not mapped) at 2026-03-01T06:30Z.
+FIXED_TASK_RUN_ID = "019ca816-ea40-7b13-926a-5686ca34b961"
+
+
+def test_parent_run_ids_are_the_openlineage_providers() -> None:
+    """The ids Airflow's OpenLineage provider gives a task instance and its DAG run
+    (`OpenLineageAdapter.build_task_instance_run_id`, ``build_dag_run_id``): a UUIDv7 at the
+    run's logical date, the rest a hash of ``<namespace>.<dag>.<task>.<try>.<map index>`` or
+    ``<namespace>.<dag>.<clear number>``; so Marquez joins assay's events to Airflow's."""
+    from openlineage.client.uuid import generate_static_uuid
+
+    from assay.pipeline.airflow import tasks
+
+    when = datetime(2026, 3, 1, 6, 30, tzinfo=UTC)
+    ti = tasks.TaskInstance("assay_validate_energy_meter", "validate", 1, -1, when, clear_number=2)
+    parent = tasks.airflow_parent(ti, "default")
+    task = generate_static_uuid(when, b"default.assay_validate_energy_meter.validate.1.-1")
+    dag = generate_static_uuid(when, b"default.assay_validate_energy_meter.2")
+    assert (parent.run_id, parent.root_run_id) == (str(task), str(dag))
+    run = uuid.UUID(parent.run_id)
+    assert run.version == 7 and run.int >> 80 == int(when.timestamp() * 1000)
+    # Fixed: a change in the client's hashing would part assay's events from Airflow's.
+    assert parent.run_id == FIXED_TASK_RUN_ID
+    mapped = tasks.airflow_parent(replace(ti, map_index=0), "default")
+    assert mapped.run_id != parent.run_id and mapped.root_run_id == parent.root_run_id

@@ -19,6 +19,7 @@ from assay.errors import ConfigError
 from assay.govern.releases import masking_key
 from assay.pipeline.airflow import connections as c
 from assay.pipeline.validate.signers import identity_key
+from schemas.kafka_security import KafkaSecurity, librdkafka_security
 
 
 @dataclass
@@ -137,5 +138,61 @@ def test_airflow_has_no_connection_nor_variable_by_default() -> None:
 def test_the_installation_guide_names_every_connection_and_variable() -> None:
     guide = (Path(__file__).parents[3] / "docs" / "airflow.md").read_text(encoding="utf-8")
     names = [c.S3_CONNECTION, c.s3_connection_id(RELEASER), c.kafka_connection_id("<contract>")]
+    names += [c.KAFKA_CONNECTION]
     names += [c.MASKING_KEY_VARIABLE, c.IDENTITY_KEY_VARIABLE, c.connection_env(c.S3_CONNECTION)]
     assert [n for n in names if f"`{n}" not in guide] == []
+
+
+READABLE = Path(__file__)  # stands for a CA file: the settings check it can be read
+
+
+@st.composite
+def securities(draw: st.DrawFn) -> KafkaSecurity:
+    """Every consistent security block: SASL needs a user and password, TLS may name a CA."""
+    protocol = draw(st.sampled_from(["PLAINTEXT", "SSL", "SASL_SSL"]))
+    sasl = {}
+    if protocol == "SASL_SSL":
+        sasl = {
+            "mechanism": draw(st.sampled_from(["SCRAM-SHA-512", "SCRAM-SHA-256"])),
+            "username": draw(st.from_regex(r"[a-z][a-z0-9-]{0,15}", fullmatch=True)),
+            "password": SecretStr(
+                draw(st.from_regex(r"[A-Za-z0-9!#%&*+,./:;<=>?@^_~-]{1,30}", fullmatch=True))
+            ),
+        }
+    ca = None if protocol == "PLAINTEXT" else draw(st.sampled_from([None, READABLE]))
+    return KafkaSecurity(protocol=protocol, ca_file=ca, **sasl)
+
+
+@hsettings(max_examples=40, deadline=None)
+@given(
+    security=securities(), bootstrap=st.from_regex(r"[a-z]{1,10}:[1-9][0-9]{0,4}", fullmatch=True)
+)
+def test_the_kafka_connection_gives_tasks_the_security_it_was_made_from(
+    security: KafkaSecurity, bootstrap: str
+) -> None:
+    """What a stack or deployment writes as ``assay_kafka`` is what an ingest task connects
+    with, through Airflow's own lookup; the settings' Kafka block is replaced, not merged."""
+    conn = c.kafka_connection(bootstrap, security)
+    name = c.connection_env(c.KAFKA_CONNECTION)
+    os.environ[name] = json.dumps(conn)
+    try:
+        found = c.AirflowSecrets().connection(c.KAFKA_CONNECTION)
+    finally:
+        del os.environ[name]
+    assert found is not None
+    stale = Settings(kafka_username="someone-else", kafka_password_file=Path("/nowhere"))
+    got = c.with_secrets(stale, MemorySecrets({c.KAFKA_CONNECTION: found}))
+    assert got.bootstrap == bootstrap
+    assert librdkafka_security(got.kafka_security()) == librdkafka_security(security)
+
+
+def test_without_a_kafka_connection_the_settings_hold(configured: Settings) -> None:
+    got = c.with_secrets(configured, MemorySecrets())
+    assert got.kafka_security() == configured.kafka_security()
+
+
+def test_a_kafka_connection_without_servers_says_which(configured: Settings) -> None:
+    found = c.Found(c.KAFKA_CONNECTION, "", "", {"security.protocol": "PLAINTEXT"})
+    with pytest.raises(ConfigError) as err:
+        c.with_secrets(configured, MemorySecrets({c.KAFKA_CONNECTION: found}))
+    assert err.value.places == [f"Airflow connection {c.KAFKA_CONNECTION}"]

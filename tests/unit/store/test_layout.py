@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pyarrow as pa
+import pyarrow.dataset as ds
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
@@ -156,3 +158,15 @@ def test_escaped_values_and_hive_null() -> None:
 def test_folder_names_path_value_cannot_write_are_refused(text: str) -> None:
     with pytest.raises(ValueError):
         layout.value_from_path(text)
+
+
+@given(st.dates().map(str), st.text(min_size=1, max_size=40), st.integers(0, 9999))
+@example("2026-03-01", "plant-a", 0)
+def test_a_release_file_is_hive_partitioned_by_date_and_site(day: str, site: str, n: int) -> None:
+    path = layout.release_file(day, site, n)
+    assert layout.is_safe(path) and path.startswith(layout.RELEASE_DATA)
+    name = path.rsplit("/", 1)[1]
+    assert name == f"{layout.path_value(site)}-{n:04d}.parquet"
+    hive = ds.partitioning(pa.schema([("date", pa.string())]), flavor="hive")
+    assert hive.parse(path.removeprefix(layout.RELEASE_DATA)).equals(ds.field("date") == day)
+    assert layout.value_from_path(name.rsplit("-", 1)[0]) == site

@@ -4,8 +4,10 @@ resumed downloads and declared sort order."""
 from __future__ import annotations
 
 import io
+import json
 import shutil
 import subprocess
+from collections import Counter
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -29,7 +31,7 @@ from schemas import Contract
 from .conftest import BUCKETS, KEY, TERMS, request
 
 PREFIX = "process_params/1.0.0/"
-FIRST = "data/2026-03-01/plant-a-0000.parquet"
+FIRST = "data/date=2026-03-01/plant-a-0000.parquet"
 
 
 @pytest.fixture
@@ -81,7 +83,7 @@ def test_an_interrupted_download_resumes_after_what_it_has(
 ) -> None:
     create_release(store, BUCKETS, request(params), KEY, TERMS)
     whole = store.get(BUCKETS.releases, PREFIX + FIRST)
-    (tmp_path / "data/2026-03-01").mkdir(parents=True)
+    (tmp_path / FIRST).parent.mkdir(parents=True)
     (tmp_path / (FIRST + ".part")).write_bytes(whole[:1000])
     counted: list[int] = []
     download_release(store, BUCKETS.releases, "process_params", "1.0.0", tmp_path, counted.append)
@@ -96,7 +98,7 @@ def test_a_part_that_cannot_be_completed_is_dropped_and_named(
     store: MemoryStore, params: Contract, tmp_path: Path
 ) -> None:
     create_release(store, BUCKETS, request(params), KEY, TERMS)
-    (tmp_path / "data/2026-03-01").mkdir(parents=True)
+    (tmp_path / FIRST).parent.mkdir(parents=True)
     (tmp_path / (FIRST + ".part")).write_bytes(b"not the released bytes")
     with pytest.raises(ReleaseTampered) as err:
         download_release(store, BUCKETS.releases, "process_params", "1.0.0", tmp_path)
@@ -118,3 +120,27 @@ def test_croissant_names_the_release_by_an_absolute_url(folder: Path) -> None:
 
     doc = json.loads((folder / "croissant.json").read_text())
     assert doc["url"] == f"s3://{BUCKETS.releases}/{PREFIX}"
+
+
+def test_duckdb_and_pyarrow_read_a_downloaded_release_as_a_hive_dataset(folder: Path) -> None:
+    import duckdb
+    import pyarrow.dataset as ds
+
+    rows = read_manifest_rows(folder)
+    query = f"""SELECT date, site, count(*) FROM
+        read_parquet('{folder}/data/**/*.parquet', hive_partitioning = true) GROUP BY ALL"""
+    got = {(str(d), s): n for d, s, n in duckdb.sql(query).fetchall()}
+    assert got == rows
+    dataset = ds.dataset(folder / "data", format="parquet", partitioning="hive")
+    table = dataset.to_table(columns=["date", "site"])
+    pairs = zip(table["date"].to_pylist(), table["site"].to_pylist(), strict=True)
+    assert {(d, s): n for (d, s), n in Counter(pairs).items()} == rows
+
+
+def read_manifest_rows(folder: Path) -> dict[tuple[str, str], int]:
+    """Rows per (date, site) as the manifest lists them."""
+    manifest = json.loads((folder / "manifest.json").read_text())
+    rows: Counter[tuple[str, str]] = Counter()
+    for entry in manifest["files"]:
+        rows[(entry["date"], entry["site"])] += entry["rows"]
+    return dict(rows)

@@ -41,7 +41,7 @@ def test_no_released_byte_holds_a_restricted_value(store: MemoryStore, params: C
     for key, data in objects.items():
         for value in RECIPES + OPERATORS:
             assert value.encode() not in data, (key, value)
-    table = from_parquet(objects[PREFIX + "data/2026-03-01/plant-a-0000.parquet"])
+    table = from_parquet(objects[PREFIX + "data/date=2026-03-01/plant-a-0000.parquet"])
     assert set(table["recipe_id"].to_pylist()).isdisjoint(RECIPES)
     assert len(set(table["recipe_id"].to_pylist())) == len(RECIPES)  # still joinable
 
