@@ -43,7 +43,7 @@ def build(
 ) -> dict[str, Any]:
     """The ledger of ``contract`` for a release whose ``release`` figures are ``rows``,
     ``files`` and ``by_producer`` (None when the release masks ``producer_id``)."""
-    checked = audit(store, buckets, buckets.deadletter, contract, offsets or _unknown)
+    checked = audit(store, buckets, buckets.deadletter, contract, offsets or {})
     landed, ends = _landed(store, buckets, contract)
     ledger = {
         "format": FORMAT,
@@ -59,16 +59,12 @@ def build(
     return ledger | {"gaps": [g.to_dict() for g in reconcile(ledger, release["rows"])]}
 
 
-def _unknown(partition: int) -> tuple[int, int, int | None]:
-    return 0, 0, None
-
-
 def _partitions(
     checked: Audit, offsets: OffsetsOf | None, ends: dict[int, int]
 ) -> list[dict[str, Any]]:
     out = []
     for p, totals in sorted(checked.partitions.items()):
-        start, end, committed = offsets(p) if offsets else (None, None, None)
+        start, end, committed = offsets.get(p, (0, 0, None)) if offsets is not None else (None,) * 3
         landed_to = committed if committed is not None else ends.get(p, 0)
         out.append(
             {
