@@ -39,7 +39,6 @@ from schemas import (
     UniqueRule,
     all_fields,
     compile_rules,
-    whole_value_pattern,
 )
 
 __all__ = ["INGEST_TIME", "ROW", "Check", "compile_checks", "derived_name"]
@@ -111,8 +110,7 @@ def _expectation(rule: Rule, field_type: str) -> tuple[str, str, dict[str, Any]]
         case NotNullRule():
             return name, "expect_column_values_to_not_be_null", {}
         case PatternRule(pattern=pattern):
-            regex = whole_value_pattern(pattern)  # GX searches; the contract means the whole value
-            return name, "expect_column_values_to_match_regex", {"regex": regex}
+            return name, "expect_column_values_to_match_regex", {"regex": _searched_whole(pattern)}
         case AllowedValuesRule(values=values):
             return name, _IN_SET, {"value_set": list(values)}
         case RangeRule() if field_type == "float64_list":
@@ -120,6 +118,16 @@ def _expectation(rule: Rule, field_type: str) -> tuple[str, str, dict[str, Any]]
         case RangeRule(min=low, max=high):
             return name, _BETWEEN, _bounds(low, high)
     return _derived_expectation(rule)
+
+
+def _searched_whole(pattern: str) -> str:
+    r"""``pattern`` for GX's search (``str.contains``) to match only a whole value.
+
+    ``\Z`` (Python's end of text) where `whole_value_pattern` has a look-ahead: pandas hands
+    a pattern without look-arounds to Arrow's RE2, vectorised (it rewrites ``\Z`` to RE2's
+    ``\z``), and runs the look-ahead form row by row in Python, ~0.5 µs a value.
+    """
+    return rf"^(?:{pattern})\Z"
 
 
 def _derived_expectation(rule: Rule) -> tuple[str, str, dict[str, Any]]:

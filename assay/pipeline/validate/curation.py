@@ -13,6 +13,9 @@ rewrites the same objects (while the registry is unchanged):
 4. quarantined rows with the failed rules, dimension, severity and reason per row;
 5. reports: the summary (the segment's accounting), the GX result, Data Docs, scores;
 6. last, the watermark after this segment (it marks the segment validated).
+
+Which segments are pending and what precedes each is ``backlog``'s; the pipeline's own
+rules (identity, sequence resets, seq jumps) are ``pipeline_rules``'.
 """
 
 from __future__ import annotations
@@ -29,21 +32,42 @@ import pyarrow.compute as pc
 
 from assay.errors import AssayError
 from assay.pipeline.problems import SegmentFailed
+from assay.pipeline.validate.backlog import pending, pending_after, previous_segment
 from assay.pipeline.validate.continuity import next_tail
-from assay.pipeline.validate.dedup import Deduplicated, Watermark, drop_duplicates
+from assay.pipeline.validate.dedup import Watermark, drop_duplicates
 from assay.pipeline.validate.identity import judge_identity
 from assay.pipeline.validate.partitions import curated_partitions
+from assay.pipeline.validate.pipeline_rules import (
+    SEQUENCE_RESET,
+    notes,
+    pipeline_rules,
+    sequence_reset_rule,
+    with_pipeline_rules,
+)
 from assay.pipeline.validate.signers import load_signers
 from assay.store import layout
 from assay.store.buckets import Buckets
-from assay.store.expiry import expired_raw_keys
 from assay.store.objects import HTML, PARQUET, ObjectStore
 from assay.store.parquet import from_parquet, to_parquet
-from schemas import Contract, duplicate_fields, reading_order, to_arrow_schema
-from validators import seq_jump_reason, sequence_reset_reason, with_quarantine_columns
+from schemas import Contract, reading_order, to_arrow_schema
 
 if TYPE_CHECKING:
     from validators import ValidationOutcome
+
+# Names other modules import from here.
+__all__ = [
+    "SEQUENCE_RESET",
+    "Buckets",
+    "OutOfOrder",
+    "Summary",
+    "carry_state",
+    "curated_partitions",
+    "curated_table",
+    "pending",
+    "sequence_reset_rule",
+    "validate_pending",
+    "validate_segment",
+]
 
 
 class OutOfOrder(AssayError):
@@ -95,48 +119,6 @@ class Summary:
         return cls(**json.loads(data))
 
 
-def pending(store: ObjectStore, buckets: Buckets, contract: Contract, partition: int) -> list[str]:
-    """Raw objects of a partition not validated yet, in offset order."""
-    return [key for key, _ in _pending_after(store, buckets, contract, partition)]
-
-
-def _pending_after(
-    store: ObjectStore, buckets: Buckets, contract: Contract, partition: int
-) -> list[tuple[str, str | None]]:
-    """Each pending raw object with the raw object before it (None for the first)."""
-    segments = _segments(store, buckets, contract, partition)
-    prefix = layout.partition_prefix(contract.name, contract.major, partition)
-    done = {
-        layout.Segment.parse(k)
-        for k in store.keys(buckets.reports, f"state/{prefix}")
-        if k.endswith(".watermark.json")
-    }
-    keys = [k for k, _ in segments]
-    before: list[str | None] = [None, *keys][: len(keys)]
-    return [
-        (k, b)
-        for (k, stored), b in zip(segments, before, strict=True)
-        if stored and layout.Segment.parse(k) not in done
-    ]
-
-
-def _segments(
-    store: ObjectStore, buckets: Buckets, contract: Contract, partition: int
-) -> list[tuple[str, bool]]:
-    """A partition's raw object names in offset order, each with whether it is still stored.
-
-    Retention removes old raw objects but keeps their watermarks and tails, so the segment
-    after a removed one still continues from it (the expiry ledger names them).
-    """
-    prefix = layout.partition_prefix(contract.name, contract.major, partition)
-    stored = _raw_in_order(store, buckets.raw, prefix)
-    known = {layout.Segment.parse(k) for k in stored}
-    gone = expired_raw_keys(store, buckets.reports, contract.name, contract.major, partition)
-    found = [(k, True) for k in stored]
-    found += [(k, False) for k in gone if layout.Segment.parse(k) not in known]
-    return sorted(found, key=lambda pair: layout.Segment.parse(pair[0]))
-
-
 def validate_pending(
     store: ObjectStore,
     buckets: Buckets,
@@ -153,7 +135,7 @@ def validate_pending(
     objects the listing had become the one cost that grew with the backlog.
     """
     done = []
-    for key, before in _pending_after(store, buckets, contract, partition):
+    for key, before in pending_after(store, buckets, contract, partition):
         if deadline is not None and time.monotonic() >= deadline:
             break
         try:
@@ -189,17 +171,17 @@ def validate_segment(
     raw = from_parquet(store.get(buckets.raw, raw_key))
     meta = store.head(buckets.raw, raw_key) or {}
     if previous is _Listing.LIST:
-        previous = _previous(store, buckets, contract, raw_key)
+        previous = previous_segment(store, buckets, contract, raw_key)
     before, tail = _state_before(store, buckets, contract, raw_key, previous)
     judged = judge_identity(raw, contract, load_signers(store, buckets.reports))
     deduped = drop_duplicates(judged.passing, before, seg.stem, contract)
     outcome = validate_table(contract, deduped.table, context=tail, now=_run_time(raw))
-    pipeline_rules = _pipeline_rules(contract, judged.failed, deduped)
-    quarantined = _with_pipeline_rules(outcome.quarantined, pipeline_rules)
+    own_rules = pipeline_rules(contract, judged.failed, deduped)
+    quarantined = with_pipeline_rules(outcome.quarantined, own_rules)
     curated_keys = _write_curated(store, buckets, contract, seg, outcome.passing)
     quarantine_key = _write_quarantine(store, buckets, contract, seg, quarantined, raw_key)
     by_rule = {r.rule_id: r.failed for r in outcome.summary.rules if r.failed}
-    by_rule |= {rule: rows.num_rows for rule, rows in pipeline_rules.items() if rows.num_rows}
+    by_rule |= {rule: rows.num_rows for rule, rows in own_rules.items() if rows.num_rows}
     summary = Summary(
         contract=contract.name,
         contract_version=contract.version,
@@ -215,7 +197,7 @@ def validate_segment(
         curated_keys=curated_keys,
         quarantine_key=quarantine_key,
         scores=outcome.scores.to_dict(),
-        notes=_notes(contract),
+        notes=notes(contract),
     )
     _write_reports(store, buckets, contract, seg, summary, outcome)
     tail_key = _tail_key(contract, raw_key)
@@ -228,74 +210,16 @@ def validate_segment(
     return summary
 
 
-def sequence_reset_rule(contract: Contract) -> str:
-    """The rule id of a sequence regression, e.g. ``sequence_reset:producer_id+seq``."""
-    return f"sequence_reset:{'+'.join(duplicate_fields(contract))}"
-
-
-SEQUENCE_RESET = "sequence_reset:producer_id+seq"  # the id under the default ordering
-
-
 def carry_state(store: ObjectStore, buckets: Buckets, contract: Contract, raw_key: str) -> None:
     """Mark ``raw_key`` validated with the state after the segment before it unchanged: its
     device tail, then (last, as in `validate_segment`) its watermark. For a segment whose
     readings went elsewhere: the next one is checked against what was curated before it."""
-    previous = _previous(store, buckets, contract, raw_key)
+    previous = previous_segment(store, buckets, contract, raw_key)
     mark, tail = _state_before(store, buckets, contract, raw_key, previous)
     if tail is not None:
         store.put(buckets.reports, _tail_key(contract, raw_key), to_parquet(tail))
     watermark_key = _watermark_key(contract, raw_key)
     store.put(buckets.reports, watermark_key, mark.dumps(), content_type="application/json")
-
-
-def _notes(contract: Contract) -> list[str]:
-    """What the summary says about rules that need (producer_id, seq) and cannot run."""
-    if contract.sequenced:
-        return []
-    fields = ", ".join(duplicate_fields(contract))
-    return [
-        f"sequence_reset：契约声明来源无序号（sequenced: false），不检查序号回退；"
-        f"重复读数按 ({fields}) 识别 / sequence_reset: skipped, the contract declares its "
-        f"source unsequenced (sequenced: false); duplicates are recognised by ({fields})"
-    ]
-
-
-SEQ_JUMP = "seq_jump"
-
-
-def _pipeline_rules(
-    contract: Contract, identity_failed: pa.Table, deduped: Deduplicated
-) -> dict[str, pa.Table]:
-    """The rows the pipeline's own rules set aside, by rule, with their quarantine columns."""
-    reset, regressed = sequence_reset_rule(contract), deduped.regressed
-    n = regressed.num_rows
-    jumps = [
-        seq_jump_reason(SEQ_JUMP, seq, mark, contract.max_seq_jump)
-        for seq, mark in zip(_seqs(contract, deduped.jumped), deduped.jumped_from, strict=True)
-    ]
-    return {
-        "identity": identity_failed,
-        reset: with_quarantine_columns(
-            regressed, [[(reset, "consistency")]] * n, [[sequence_reset_reason(reset)]] * n
-        ),
-        SEQ_JUMP: with_quarantine_columns(
-            deduped.jumped, [[(SEQ_JUMP, "consistency")]] * len(jumps), [[j] for j in jumps]
-        ),
-    }
-
-
-def _seqs(contract: Contract, rows: pa.Table) -> list[int]:
-    return rows[contract.ordering.sequence].to_pylist() if rows.num_rows else []
-
-
-def _with_pipeline_rules(quarantined: pa.Table, rules: dict[str, pa.Table]) -> pa.Table:
-    """The validators' quarantine rows plus the pipeline rules' rows, in the same columns."""
-    extra = [rows for rows in rules.values() if rows.num_rows]
-    if not extra:
-        return quarantined
-    if quarantined.num_rows == 0:
-        quarantined, extra = extra[0], extra[1:]
-    return pa.concat_tables([quarantined, *(rows.cast(quarantined.schema) for rows in extra)])
 
 
 def _watermark_key(contract: Contract, raw_key: str) -> str:
@@ -304,19 +228,6 @@ def _watermark_key(contract: Contract, raw_key: str) -> str:
 
 def _tail_key(contract: Contract, raw_key: str) -> str:
     return _watermark_key(contract, raw_key).removesuffix(".watermark.json") + ".tail.parquet"
-
-
-def _previous(store: ObjectStore, buckets: Buckets, contract: Contract, raw_key: str) -> str | None:
-    """The raw object before this one in its partition (None for the first), even if removed."""
-    seg = layout.Segment.parse(raw_key)
-    segments = _segments(store, buckets, contract, seg.partition)
-    earlier = [k for k, _ in segments if layout.Segment.parse(k) < seg]
-    return earlier[-1] if earlier else None
-
-
-def _raw_in_order(store: ObjectStore, bucket: str, prefix: str) -> list[str]:
-    """A partition's raw objects in offset order, whichever form their names have."""
-    return layout.in_offset_order([k for k in store.keys(bucket, prefix) if k.endswith(".parquet")])
 
 
 def _state_before(

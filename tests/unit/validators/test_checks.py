@@ -6,7 +6,7 @@ import re
 
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from schemas import Contract, Severity, compile_rules, load_contracts
@@ -106,9 +106,28 @@ def _pattern_check_and_text(draw: st.DrawFn) -> tuple[Check, str]:
     return check, draw(st.one_of(near, st.text(max_size=12)))
 
 
+@settings(deadline=None)
 @given(_pattern_check_and_text())
 def test_the_regex_expectation_accepts_exactly_the_full_matches(case: tuple[Check, str]) -> None:
     check, text = case
     # What Great Expectations does on pandas: ``column.astype(str).str.contains(regex)``.
     found = pd.Series([text]).astype(str).str.contains(check.kwargs["regex"]).iloc[0]
     assert bool(found) == (re.fullmatch(check.params["pattern"], text) is not None)
+
+
+@settings(deadline=None)
+@given(st.sampled_from(PATTERN_CHECKS).flatmap(lambda c: st.tuples(st.just(c), _column(c))))
+def test_the_regex_expectation_over_a_whole_column_accepts_exactly_the_full_matches(
+    case: tuple[Check, list[str]],
+) -> None:
+    # A column, as GX sees it: pandas picks Arrow's RE2 or Python's ``re`` for the whole
+    # column (by the pattern and by the data: newlines, non-ASCII); either must agree.
+    check, texts = case
+    found = pd.Series(texts).astype(str).str.contains(check.kwargs["regex"]).tolist()
+    assert found == [re.fullmatch(check.params["pattern"], t) is not None for t in texts]
+
+
+def _column(check: Check) -> st.SearchStrategy[list[str]]:
+    full = st.from_regex(check.params["pattern"], fullmatch=True)
+    near = full.flatmap(lambda v: st.sampled_from([v, v + "\n", "\n" + v, v + "x", v[:-1]]))
+    return st.lists(st.one_of(full, near, st.text(max_size=12)), min_size=1, max_size=20)
