@@ -43,7 +43,7 @@ def test_a_reconciled_window_records_every_layer(store: MemoryStore, params: Con
     by = {p["producer_id"]: p for p in ledger["producers"]}
     assert by["edge-plant-a"]["edge"]["sent"] == by["edge-plant-a"]["distinct"] == 1200
     parts = ledger["partitions"]
-    assert [p["produced"] for p in parts] == [1200, 1200] + [0] * (params.partitions - 2)
+    assert [p["produced"] for p in parts] == [1200, 1200]  # the partitions holding data
     assert sum(p["in_release"] for p in ledger["producers"]) == ledger["release"]["rows"]
 
 
