@@ -9,9 +9,9 @@ API::
 
 kafka-python builds every record in Python; librdkafka builds them in C, which is what the edge
 needs for JSON per reading (bench/README.md, "Producer"). The settings map one to one
-(``librdkafka_config``), and ``partitioner: murmur2_random`` hashes a key to the partition
-kafka-python's and Java's default partitioner pick, so a device's readings stay on the
-partition whose watermark deduplicates them.
+(``librdkafka_config``). The sender names the partition of every keyed message
+(``producers._keyhash``; a resend keeps its first send's); where it names none,
+``partitioner: murmur2_random`` picks what kafka-python's and Java's default partitioner pick.
 
 Delivery reports exist only where someone calls ``poll()``. A poller thread of the transport's
 own serves them, as kafka-python's I/O thread does: the sender waits for acks without sending,
