@@ -217,8 +217,12 @@ class _Redirect:
         value: bytes,
         headers: list[tuple[str, bytes]],
         done: Delivery,
+        partition: int | None = None,
     ) -> None:
-        self.inner.send(self.topic, key, value, headers, done)
+        self.inner.send(self.topic, key, value, headers, done, partition)
+
+    def partitions(self, topic: str) -> int | None:
+        return self.inner.partitions(self.topic)
 
     def flush(self, timeout: float) -> None:
         self.inner.flush(timeout)

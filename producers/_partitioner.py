@@ -4,8 +4,9 @@ The edge keys every message by ``device_id`` and a gateway has a few thousand de
 so the murmur2 hash (pure Python in kafka-python, ~10 µs a message with its bookkeeping) is
 worth remembering. The answer is kafka-python's own ``DefaultPartitioner``'s for the same key
 and partition count, so keys land where they always did; a message without a key, or a topic
-whose partition count changed, is asked of it again. Imported only by ``KafkaTransport``: the
-module imports kafka-python.
+whose partition count changed, is asked of it again. It decides only where the sender names no
+partition (``producers._keyhash``). Imported only by ``KafkaTransport``: the module imports
+kafka-python.
 """
 
 from __future__ import annotations

@@ -73,9 +73,21 @@ class Transport(Protocol):
     """Sends one message and reports its fate through ``done``, possibly from another thread."""
 
     def send(
-        self, topic: str, key: bytes | None, value: bytes, headers: Headers, done: Delivery
+        self,
+        topic: str,
+        key: bytes | None,
+        value: bytes,
+        headers: Headers,
+        done: Delivery,
+        partition: int | None = None,
     ) -> None:
-        """Queue a message; raise ``SinkError`` when it cannot even be queued."""
+        """Queue a message (to ``partition``, or where the client's partitioner puts it); raise
+        ``SinkError`` when it cannot even be queued."""
+        ...
+
+    def partitions(self, topic: str) -> int | None:
+        """How many partitions ``topic`` has, as the client knows it; None when it cannot say
+        for good (the client's partitioner then picks); ``SinkUnavailable`` while Kafka is away."""
         ...
 
     def flush(self, timeout: float) -> None:

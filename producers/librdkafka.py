@@ -4,13 +4,14 @@ API::
 
     transport = LibrdkafkaTransport(KafkaSettings(client="librdkafka"))  # EdgeConfigError if
     transport.send(topic, key, value, headers, done)                      # confluent-kafka is
-    transport.flush(timeout);  transport.close(timeout)                   # not installed
+    transport.send(topic, key, value, headers, done, partition)           # not installed
+    transport.partitions(topic);  transport.flush(timeout);  transport.close(timeout)
 
 kafka-python builds every record in Python; librdkafka builds them in C, which is what the edge
 needs for JSON per reading (bench/README.md, "Producer"). The settings map one to one
-(``librdkafka_config``), and ``partitioner: murmur2_random`` hashes a key to the partition
-kafka-python's and Java's default partitioner pick, so a device's readings stay on the
-partition whose watermark deduplicates them.
+(``librdkafka_config``). The sender names the partition of every keyed message
+(``producers._keyhash``; a resend keeps its first send's); where it names none,
+``partitioner: murmur2_random`` picks what kafka-python's and Java's default partitioner pick.
 
 Delivery reports exist only where someone calls ``poll()``. A poller thread of the transport's
 own serves them, as kafka-python's I/O thread does: the sender waits for acks without sending,
@@ -66,6 +67,8 @@ _TERMINAL: dict[str, str | None] = {
 }
 # Reports of messages ``close`` gave up on: not failures, the spool still holds them.
 _ABANDONED = frozenset({"_PURGE_QUEUE", "_PURGE_INFLIGHT", "_DESTROY"})
+# How long a topic's partition count is trusted; an added partition gets new readings after it.
+_METADATA_S = 30.0
 _POLL_S = 0.1  # how long the poller waits for an event; bounds how long ``close`` waits for it
 
 
@@ -125,20 +128,30 @@ class LibrdkafkaTransport:
         # confluent's stubs want list[tuple[str, str | bytes | None]]; a list is invariant.
         self._produce: Any = self._producer.produce
         self._max_block = settings.max_block_ms / 1000
+        self._counts: dict[str, tuple[int, float]] = {}  # topic: (partitions, when asked)
         self._closed = False
         self._stop = threading.Event()
         self._poller = threading.Thread(target=self._poll, name="kafka-delivery", daemon=True)
         self._poller.start()
 
     def send(
-        self, topic: str, key: bytes | None, value: bytes, headers: Headers, done: Delivery
+        self,
+        topic: str,
+        key: bytes | None,
+        value: bytes,
+        headers: Headers,
+        done: Delivery,
+        partition: int | None = None,
     ) -> None:
         """Queue the message; ``done`` runs on the poller thread (or the caller's, when full)."""
         report = partial(_report, done)
+        chosen = -1 if partition is None else partition  # -1: librdkafka's partitioner picks
         deadline = 0.0
         while True:
             try:
-                self._produce(topic, value, key, headers=headers, on_delivery=report)
+                self._produce(
+                    topic, value, key, partition=chosen, headers=headers, on_delivery=report
+                )
                 return
             except BufferError:  # librdkafka's queue is full: wait for reports, not forever
                 deadline = deadline or time.monotonic() + self._max_block
@@ -149,6 +162,23 @@ class LibrdkafkaTransport:
                     raise error from exc
                 done(error)  # refused for good: the sender parks it rather than retry forever
                 return
+
+    def partitions(self, topic: str) -> int | None:
+        """The topic's partition count, asked of the broker at most every ``_METADATA_S``."""
+        known = self._counts.get(topic)
+        if known is not None and time.monotonic() - known[1] < _METADATA_S:
+            return known[0]
+        try:
+            found = self._producer.list_topics(topic, timeout=self._max_block).topics[topic]
+        except Exception as exc:  # KafkaException: the broker did not answer in time
+            raise SinkUnavailable(topic, f"cannot read the topic's metadata: {exc}") from exc
+        if found.error is not None:
+            error = translate_librdkafka_error(topic, found.error)
+            if error.transient:
+                raise error
+            return None  # refused for good: the send says so, message by message
+        self._counts[topic] = (len(found.partitions), time.monotonic())
+        return len(found.partitions)
 
     def _wait_for_room(self, topic: str, deadline: float) -> None:
         """Serve reports for a moment; ``SinkUnavailable`` once ``max_block_ms`` has passed."""

@@ -9,9 +9,12 @@ API::
 
 Each round: settle deliveries (acks delete from the spool; a terminal error parks the message;
 a transient one starts a rewind), then fetch the next messages after the cursor, mark them sent
-(committed before they leave, which is what makes a later resend carry ``replay=1``) and hand
-them to the transport (at most ``window`` messages and ``window_bytes`` payload bytes in flight,
-so a spool full of frames after an outage is not read, or handed to the client, all at once).
+(committed before they leave, which is what makes a later resend carry ``replay=1``) together
+with each topic's partition count, and hand them to the transport, each to the partition its
+key hashes to under that count — a resend under the count of its first send, so it reaches the
+partition whose dedup watermark knows it (``producers.spool``, "Partitions"). At most
+``window`` messages and ``window_bytes`` payload bytes are in flight, so a spool full of frames
+after an outage is not read, or handed to the client, all at once.
 A rewind waits until nothing is in flight (at most ``stall`` seconds: a
 client that never reports back is abandoned), drops the transport (a fresh one is opened),
 backs off, and restarts from the oldest message still spooled — so after an outage the spool
@@ -32,6 +35,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 
+from producers._keyhash import partition_for
 from producers.encoding import Message, headers
 from producers.errors import SinkError, SinkUnavailable, SpoolError
 from producers.sink import Transport
@@ -237,13 +241,30 @@ class Sender:
         batch = self.spool.fetch(self._cursor, min(room, self._fetch), room_bytes)
         if not batch:
             return False
-        self.spool.mark_sent(batch[0].message.seq, batch[-1].message.seq)
+        counts = self._partition_counts(batch)
+        if counts is None:
+            return False
+        self.spool.mark_sent(batch[0].message.seq, batch[-1].message.seq, counts)
         for item in batch:
-            if not self._send(item):
+            if not self._send(item, _partition(item, counts[item.message.topic])):
                 break
         return True
 
-    def _send(self, item: Spooled) -> bool:
+    def _partition_counts(self, batch: list[Spooled]) -> dict[str, int | None] | None:
+        """Each topic's partition count as the transport knows it; None (and a rewind) while
+        Kafka cannot say."""
+        transport = self._transport
+        assert transport is not None
+        try:
+            return {
+                topic: transport.partitions(topic) for topic in {i.message.topic for i in batch}
+            }
+        except SinkError as exc:
+            self._fail(exc)
+            self._start_rewind()
+            return None
+
+    def _send(self, item: Spooled, partition: int | None) -> bool:
         message, transport = item.message, self._transport
         assert transport is not None
         seq, generation = message.seq, self._generation
@@ -256,6 +277,7 @@ class Sender:
                 message.value,
                 headers(message, self.producer_id, item.sent),
                 lambda error: self._done.append((generation, seq, error)),
+                partition,
             )
         except SinkError as exc:
             if self._inflight.pop(seq, None) is not None:
@@ -267,3 +289,13 @@ class Sender:
         self.stats.sent_messages += 1
         self.stats.replayed_messages += item.sent
         return True
+
+
+def _partition(item: Spooled, partitions: int | None) -> int | None:
+    """Where a message goes: its key's partition under the count its first send used (a resend
+    after partitions were added stays where dedup sees it), else under today's count; None
+    (the client picks) without a key or a count."""
+    first = item.partitions
+    if first is not None and (partitions is None or first <= partitions):
+        partitions = first  # a topic re-created with fewer partitions: today's count instead
+    return None if partitions is None else partition_for(item.message.key, partitions)

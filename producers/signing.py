@@ -31,11 +31,21 @@ class SigningTransport:
         self.inner, self.principal, self._key = inner, principal, key
 
     def send(
-        self, topic: str, key: bytes | None, value: bytes, headers: Headers, done: Delivery
+        self,
+        topic: str,
+        key: bytes | None,
+        value: bytes,
+        headers: Headers,
+        done: Delivery,
+        partition: int | None = None,
     ) -> None:
         """Sign, then send."""
         signed = sign(self._key, self.principal, topic, key, headers, value)
-        self.inner.send(topic, key, value, signed, done)
+        self.inner.send(topic, key, value, signed, done, partition)
+
+    def partitions(self, topic: str) -> int | None:
+        """The inner transport's partition count."""
+        return self.inner.partitions(topic)
 
     def flush(self, timeout: float) -> None:
         """The inner transport's flush."""

@@ -5,6 +5,8 @@ API::
     transport = KafkaTransport(KafkaSettings(bootstrap="127.0.0.1:9092"))
     transport = open_transport(settings)              # the client ``settings.client`` names
     transport.send(topic, key, value, headers, done)  # done(None): acked; done(SinkError): failed
+    transport.send(topic, key, value, headers, done, partition)  # to that partition
+    transport.partitions(topic)                       # its partition count, as the client knows
     transport.flush(timeout);  transport.close(timeout)
     MemoryTransport()                                 # unit tests: records, acks or fails on demand
 
@@ -75,11 +77,19 @@ class KafkaTransport:
             raise translate_kafka_error(settings.bootstrap, exc) from exc
 
     def send(
-        self, topic: str, key: bytes | None, value: bytes, headers: Headers, done: Delivery
+        self,
+        topic: str,
+        key: bytes | None,
+        value: bytes,
+        headers: Headers,
+        done: Delivery,
+        partition: int | None = None,
     ) -> None:
         """Queue the message on the producer; ``done`` runs on kafka-python's I/O thread."""
         try:
-            future = self._producer.send(topic, value=value, key=key, headers=headers)
+            future = self._producer.send(
+                topic, value=value, key=key, headers=headers, partition=partition
+            )
         except Exception as exc:
             error = translate_kafka_error(topic, exc)
             if error.transient:
@@ -89,6 +99,17 @@ class KafkaTransport:
         report = _Report(topic, done)  # one object for both outcomes, not two closures
         future.add_callback(report)
         future.add_errback(report)
+
+    def partitions(self, topic: str) -> int | None:
+        """The topic's partition count from the producer's metadata (refreshed every five
+        minutes, or at once for a topic it has not met: up to ``max_block_ms``)."""
+        try:
+            return len(self._producer.partitions_for(topic))
+        except Exception as exc:
+            error = translate_kafka_error(topic, exc)
+            if error.transient:
+                raise error from exc
+            return None  # refused for good: the send says so, message by message
 
     def flush(self, timeout: float) -> None:
         """Block until the producer's buffer is empty or ``timeout`` passes."""
@@ -142,20 +163,31 @@ class Sent:
     key: bytes | None
     value: bytes
     headers: dict[str, str]
+    partition: int | None = None
 
 
 class MemoryTransport:
-    """An in-memory transport: records messages; acks at once unless told to fail or hold."""
+    """An in-memory transport: records messages; acks at once unless told to fail or hold.
+
+    ``partition_count`` is what ``partitions`` answers for every topic (an operator may raise it).
+    """
 
     def __init__(self) -> None:
         self.sent: list[Sent] = []
+        self.partition_count: int | None = 1
         self.fail_with: SinkError | None = None
         self.hold = False
         self._pending: list[Delivery] = []
         self._lock = threading.Lock()
 
     def send(
-        self, topic: str, key: bytes | None, value: bytes, headers: Headers, done: Delivery
+        self,
+        topic: str,
+        key: bytes | None,
+        value: bytes,
+        headers: Headers,
+        done: Delivery,
+        partition: int | None = None,
     ) -> None:
         """Record (unless failing) and ack now, or later with ``release()`` when holding."""
         if self.fail_with is not None and self.fail_with.transient:
@@ -163,7 +195,7 @@ class MemoryTransport:
         with self._lock:
             if self.fail_with is None:
                 decoded = {k: v.decode() for k, v in headers}
-                self.sent.append(Sent(topic, key, value, decoded))
+                self.sent.append(Sent(topic, key, value, decoded, partition))
             if self.hold:
                 self._pending.append(done)
                 return
@@ -175,6 +207,10 @@ class MemoryTransport:
             pending, self._pending = self._pending, []
         for done in pending:
             done(error)
+
+    def partitions(self, topic: str) -> int | None:
+        """``partition_count``, whatever the topic."""
+        return self.partition_count
 
     def flush(self, timeout: float) -> None:
         """Nothing to wait for."""

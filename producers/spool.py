@@ -6,7 +6,7 @@ API (stable; the sender, the CLI and the simulator use it)::
     spool.next_seq                         # the seq the next appended reading gets
     spool.append(messages, checkpoints={"mes": "..."})   # one transaction; may block when full
     spool.fetch(after_seq, limit, max_bytes) -> list[Spooled]        # oldest first
-    spool.mark_sent(first_seq, last_seq)   # durable before the bytes leave
+    spool.mark_sent(first_seq, last_seq, {topic: partitions})  # durable before the bytes leave
     spool.ack(seqs)                        # Kafka acknowledged: the messages leave the spool
     spool.park(seq, reason)                # Kafka can never take it: kept aside, counted
     spool.checkpoint(source) -> str | None
@@ -25,6 +25,11 @@ row on update, a frame's megabytes of payload included. (Rows of spools written 
 watermark keep their ``sent`` column, which still counts.) Spools written before the simulator
 applied its own transport faults have a ``duplicate`` column: it is left in place, filled with
 0 and never read, so those files open and replay as they are, without a rewrite.
+
+Partitions: dedup is per partition, so a resend must reach its first send's partition even
+after partitions were added. ``mark_sent`` keeps the topic's partition count the sender hashed
+keys with in the watermark's commit (``producers._sentcounts``, a row per change of the count);
+``Spooled.partitions`` gives it back. What older spools marked has none: hashed as before.
 
 Durability: ``full`` runs ``synchronous=FULL`` (every commit is fsynced: survives power loss);
 ``normal`` runs ``synchronous=NORMAL`` (fsync at checkpoints only: survives ``kill -9`` and
@@ -46,7 +51,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from producers import _ledger
+from producers import _ledger, _sentcounts
 from producers._sqlite import Durability, connect, read_only, translated
 from producers.encoding import Message
 from producers.errors import SpoolClosed, SpoolError
@@ -99,6 +104,7 @@ class Spooled:
 
     message: Message
     sent: bool
+    partitions: int | None = None  # the topic's partition count at the first send, if known
 
 
 @dataclass(frozen=True)
@@ -127,7 +133,7 @@ class Spool:
         self.limits = limits or SpoolLimits()
         self._lock = threading.Condition()
         self._closed = False
-        self._db = connect(self.path, self.limits.durability, _SCHEMA)
+        self._db = connect(self.path, self.limits.durability, _SCHEMA + _sentcounts.SCHEMA)
         with translated(self.path, "cannot open"):
             self._claim(producer_id)
             self.producer_id = producer_id
@@ -139,6 +145,7 @@ class Spool:
                 "SELECT coalesce(sum(count), 0), coalesce(sum(length(value)), 0) FROM message"
             ).fetchone()
             columns = {row[1] for row in self._db.execute("PRAGMA table_info(message)")}
+            self._counts = _sentcounts.load(self._db)
         self._insert = _INSERT_OLD if "duplicate" in columns else _INSERT
 
     def _claim(self, producer_id: str) -> None:
@@ -264,23 +271,31 @@ class Spool:
                 (self.sent_through, after_seq, limit),
             )
             for row in rows:
-                out.append(Spooled(_message(row), bool(row[9])))
+                sent = bool(row[9])
+                counts = _sentcounts.count_at(self._counts, row[2], row[0]) if sent else None
+                out.append(Spooled(_message(row), sent, counts))
                 size += len(row[4])
                 if max_bytes is not None and size >= max_bytes:
                     break
         return out
 
-    def mark_sent(self, first_seq: int, last_seq: int) -> None:
-        """Record, durably, that messages in ``first_seq..last_seq`` are about to be sent.
+    def mark_sent(
+        self, first_seq: int, last_seq: int, partitions: Mapping[str, int | None] | None = None
+    ) -> None:
+        """Record, durably, that messages in ``first_seq..last_seq`` are about to be sent, and
+        with ``partitions`` (topic: partition count) the count the new ones are sent with.
 
         Messages go out oldest first, so this moves the watermark: every message up to
         ``last_seq`` then reads as possibly sent.
         """
         if last_seq <= self.sent_through:
             return  # a resend after a rewind: already marked
+        changed = _sentcounts.changes(self._counts, partitions or {}, self.sent_through + 1)
         with self._lock, translated(self.path, "mark_sent failed"), self._db:
             self._db.execute("REPLACE INTO meta VALUES ('sent_through', ?)", (str(last_seq),))
+            self._db.executemany("REPLACE INTO sent_partitions VALUES (?, ?, ?)", changed)
         self.sent_through = last_seq
+        _sentcounts.record(self._counts, changed)
 
     def ack(self, seqs: Iterable[int]) -> int:
         """Remove acknowledged messages (by first seq); returns the readings removed."""

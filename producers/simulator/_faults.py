@@ -100,16 +100,27 @@ class FaultyTransport:
         self.inner, self.book = inner, book
 
     def send(
-        self, topic: str, key: bytes | None, value: bytes, headers: Headers, done: Delivery
+        self,
+        topic: str,
+        key: bytes | None,
+        value: bytes,
+        headers: Headers,
+        done: Delivery,
+        partition: int | None = None,
     ) -> None:
         """Send as ``inner`` would, with the fault of a marked reading applied."""
         marks = self.book.marks(key)
         if not marks:
-            self.inner.send(topic, key, value, headers, done)
+            self.inner.send(topic, key, value, headers, done, partition)
         elif _header(headers, wire.HEADER_CONTENT_TYPE) == wire.ARROW_STREAM:
-            self._frame(topic, key, value, headers, done, marks)
+            self._frame(topic, key, value, headers, done, marks, partition)
         else:
-            self._one(topic, key, value, headers, done, marks.get(_json_time(value) or ""))
+            fault = marks.get(_json_time(value) or "")
+            self._one(topic, key, value, headers, done, fault, partition)
+
+    def partitions(self, topic: str) -> int | None:
+        """``inner``'s partition count."""
+        return self.inner.partitions(topic)
 
     def flush(self, timeout: float) -> None:
         """Flush ``inner``."""
@@ -120,30 +131,32 @@ class FaultyTransport:
         self.inner.close(timeout)
 
     def _one(self, topic: str, key: bytes | None, value: bytes, headers: Headers,
-             done: Delivery, fault: InjectedFault | None) -> None:  # fmt: skip
+             done: Delivery, fault: InjectedFault | None,
+             partition: int | None = None) -> None:  # fmt: skip
         if fault is InjectedFault.CORRUPT:
             value = corrupt(value)
             headers = _with(headers, {wire.HEADER_CONTENT_TYPE: wire.JSON.encode()})
-        self.inner.send(topic, key, value, headers, done)
+        self.inner.send(topic, key, value, headers, done, partition)
         if fault is InjectedFault.DUPLICATE:
             again = _with(headers, {wire.HEADER_REPLAY: b"1"})
-            self.inner.send(topic, key, value, again, _ignore)
+            self.inner.send(topic, key, value, again, _ignore, partition)
 
     def _frame(self, topic: str, key: bytes | None, value: bytes, headers: Headers,
-               done: Delivery, marks: dict[str, InjectedFault]) -> None:  # fmt: skip
+               done: Delivery, marks: dict[str, InjectedFault],
+               partition: int | None = None) -> None:  # fmt: skip
         """A frame holding marked readings, cut so that each fault hits its reading alone."""
         table = pa.ipc.open_stream(value).read_all()
         times = table.column("event_time").cast(pa.timestamp("ms", "UTC")).cast(pa.int64())
         faults = [marks.get(format_ms(ms)) for ms in times.to_pylist()]
         if not any(faults):
-            self.inner.send(topic, key, value, headers, done)
+            self.inner.send(topic, key, value, headers, done, partition)
             return
         parts = _runs(faults)
         first, gather = int(_header(headers, wire.HEADER_SEQ)), _Gather(len(parts), done)
         for start, count, fault in parts:
             seqs = {wire.HEADER_SEQ: str(first + start).encode(), wire.HEADER_COUNT: b"%d" % count}
             part = _ipc(table.slice(start, count))
-            self._one(topic, key, part, _with(headers, seqs), gather, fault)
+            self._one(topic, key, part, _with(headers, seqs), gather, fault, partition)
 
 
 def _runs(faults: Sequence[InjectedFault | None]) -> list[tuple[int, int, InjectedFault | None]]:
