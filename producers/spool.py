@@ -43,7 +43,6 @@ and adds their readings to the persisted ``dropped`` counter.
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -52,6 +51,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from producers import _ledger, _sentcounts
+from producers._spoolstats import SpoolStats, stats_of
 from producers._sqlite import Durability, connect, read_only, translated
 from producers.encoding import Message
 from producers.errors import SpoolClosed, SpoolError
@@ -105,22 +105,6 @@ class Spooled:
     message: Message
     sent: bool
     partitions: int | None = None  # the topic's partition count at the first send, if known
-
-
-@dataclass(frozen=True)
-class SpoolStats:
-    """What ``assay-edge status`` shows."""
-
-    messages: int
-    readings: int
-    bytes: int
-    never_sent: int
-    oldest_ms: int | None
-    oldest_unsent_ms: int | None
-    next_seq: int
-    dropped: int
-    parked: int
-    producer_id: str | None
 
 
 class Spool:
@@ -351,7 +335,7 @@ class Spool:
     def stats(self) -> SpoolStats:
         """Depth, oldest entries, next seq and dropped/parked counts."""
         with self._lock, translated(self.path, "stats failed"):
-            return _stats(self._db)
+            return stats_of(self._db)
 
     def close(self) -> None:
         """Wake any waiting appender (it raises ``SpoolClosed``) and close the database."""
@@ -378,35 +362,9 @@ def _message(row: tuple[Any, ...]) -> Message:
 
 def read_stats(path: Path | str) -> SpoolStats:
     """Stats of a spool file, read-only: safe while ``assay-edge run`` writes it."""
-    return read_only(path, _stats)
+    return read_only(path, stats_of)
 
 
 def read_ledger(path: Path | str) -> dict[str, Any]:
     """The spool's ledger (`producers._ledger`), read-only; empty before ``run`` made one."""
     return read_only(path, _ledger.read_ledger_if_any)
-
-
-def _stats(db: sqlite3.Connection) -> SpoolStats:
-    meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
-    through = int(meta.get("sent_through", -1))
-    messages, readings, size, never, oldest = db.execute(
-        "SELECT count(*), coalesce(sum(count), 0), coalesce(sum(length(value)), 0),"
-        " coalesce(sum(sent = 0 AND seq > ?), 0), min(spooled_ms) FROM message",
-        (through,),
-    ).fetchone()
-    unsent = db.execute(
-        "SELECT min(spooled_ms) FROM message WHERE sent = 0 AND seq > ?", (through,)
-    ).fetchone()[0]
-    parked = db.execute("SELECT coalesce(sum(count), 0) FROM parked").fetchone()[0]
-    return SpoolStats(
-        messages=messages,
-        readings=readings,
-        bytes=size,
-        never_sent=never,
-        oldest_ms=oldest,
-        oldest_unsent_ms=unsent,
-        next_seq=int(meta.get("next_seq", 0)),
-        dropped=int(meta.get("dropped", 0)),
-        parked=parked,
-        producer_id=meta.get("producer_id"),
-    )
