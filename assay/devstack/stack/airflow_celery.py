@@ -32,6 +32,7 @@ REDIS_SECRET = "redis"
 WORKER_CONCURRENCY = 1
 #: A task whose worker died is failed (and retried) after this long without a heartbeat.
 HEARTBEAT_TIMEOUT = 45
+QUEUED_TIMEOUT = 60
 _READY = re.compile(rb"\bworker\d+@\S+ ready\.")
 
 
@@ -53,7 +54,11 @@ def celery_sections(settings: Settings, sync_url: str) -> dict[str, dict[str, An
         },
         # A worker fetches one task ahead at most: a killed worker strands no queue of them.
         "celery_broker_transport_options": {"visibility_timeout": 600},
-        "scheduler": {"task_instance_heartbeat_timeout": HEARTBEAT_TIMEOUT},
+        # A task a killed worker had taken but not started is queued again after a minute.
+        "scheduler": {
+            "task_instance_heartbeat_timeout": HEARTBEAT_TIMEOUT,
+            "task_queued_timeout": QUEUED_TIMEOUT,
+        },
     }
 
 
