@@ -41,6 +41,8 @@ if TYPE_CHECKING:
 
 ENV_PREFIX = "ASSAY_"
 STACK_FILE = "stack.toml"
+#: Port distance between the local stack's Kafka nodes (`Settings.kafka_node_ports`).
+KAFKA_PORT_STEP = 100
 ACCESS_DIR = "access"
 
 #: S3 roles. Root is the server's own account: only `assay stack up` and `assay access apply`.
@@ -132,6 +134,13 @@ class Settings(BaseSettings):
     kafka_port: int = 9092
     kafka_controller_port: int = 9093
     kafka_heap: str = "512m"
+    kafka_brokers: int = Field(
+        default=1,
+        ge=1,
+        le=9,
+        description="local stack: KRaft nodes, each broker and controller; node i listens on "
+        "kafka_port + 100*i and kafka_controller_port + 100*i (`assay stack up --cluster`: 3)",
+    )
     # The client's security block (`schemas.kafka_security`); `assay stack up` records SASL_SSL,
     # the stack's CA and the admin principal in <state>/stack.toml.
     kafka_security_protocol: Protocol = "PLAINTEXT"
@@ -239,6 +248,13 @@ class Settings(BaseSettings):
     )
     airflow_db: str = Field(default="sqlite", pattern="^(sqlite|postgres)$")
     postgres_port: int = 5433
+    airflow_workers: int = Field(
+        default=0,
+        ge=0,
+        description="local stack: Celery workers (CeleryExecutor, Redis broker, PostgreSQL); "
+        "0 runs the LocalExecutor (`assay stack up --cluster`: 2)",
+    )
+    redis_port: int = 6379
 
     pilot_grants: dict[str, list[str]] = Field(
         default_factory=dict,
@@ -303,7 +319,22 @@ class Settings(BaseSettings):
     @property
     def bootstrap(self) -> str:
         """Kafka bootstrap servers."""
-        return self.kafka_bootstrap or f"127.0.0.1:{self.kafka_port}"
+        ports = [port for port, _ in self.kafka_node_ports]
+        return self.kafka_bootstrap or ",".join(f"127.0.0.1:{port}" for port in ports)
+
+    @property
+    def kafka_node_ports(self) -> list[tuple[int, int]]:
+        """(client, controller) port of each local KRaft node, 100 apart."""
+        step = KAFKA_PORT_STEP
+        return [
+            (self.kafka_port + step * i, self.kafka_controller_port + step * i)
+            for i in range(self.kafka_brokers)
+        ]
+
+    @property
+    def kafka_replication(self) -> int:
+        """Replication factor of the stack's topics: 3 on a cluster, 1 on one broker."""
+        return min(self.kafka_brokers, 3)
 
     @property
     def endpoint(self) -> str:

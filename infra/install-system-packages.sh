@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Debian packages the tests and reports need: Mosquitto (the MQTT source is tested against a
-# real broker), a CJK font (Chinese text in charts and PDF reports) and chromium with its
+# Debian packages the tests and reports need: Redis (the Celery broker of `assay stack up
+# --cluster`), Mosquitto (the MQTT source is tested against a real broker), a CJK font (Chinese text in charts and PDF reports) and chromium with its
 # chromedriver (the steward console's browser tests; no browser is downloaded at run time).
 # Installs only what is missing; without root it says what to install instead.
 set -euo pipefail
-wanted=(mosquitto fonts-wqy-microhei chromium chromium-driver)
+wanted=(redis-server mosquitto fonts-wqy-microhei chromium chromium-driver)
 missing=()
 for pkg in "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

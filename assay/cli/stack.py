@@ -30,11 +30,22 @@ def up(
             "Default: SASL_SSL with SCRAM principals, TLS and ACLs.",
         ),
     ] = False,
+    cluster: Annotated[
+        bool | None,
+        typer.Option(
+            "--cluster/--single",
+            help="Three Kafka brokers (replication 3, min.insync.replicas 2) and Airflow's "
+            "CeleryExecutor with Redis and two workers, or the one-process-each stack. "
+            "Default: what this state folder ran last (a new one: --single).",
+        ),
+    ] = None,
 ) -> None:
     """Start every service that is not already running and healthy (idempotent)."""
     with user_errors():
-        overrides = {"airflow_db": db} if db else {}
-        current = settings().model_copy(update=overrides)
+        overrides: dict[str, object] = {"airflow_db": db} if db else {}
+        if cluster is not None:
+            overrides |= stack.shape(cluster)
+        current = stack.check_shape(settings(), settings().model_copy(update=overrides))
         started = time.monotonic()
         ready = stack.up(current, progress, airflow=airflow, insecure=insecure)
         console.print(

@@ -25,7 +25,12 @@ def ensure_topics(settings: Settings, contracts: Iterable[Contract]) -> dict[str
 
     contracts = list(contracts)
     try:
-        states = ensure(settings.bootstrap, contracts, security=settings.kafka_security())
+        states = ensure(
+            settings.bootstrap,
+            contracts,
+            replication_factor=settings.kafka_replication,
+            security=settings.kafka_security(),
+        )
     except EdgeError as exc:
         topics = ",".join(topic_name(c) for c in contracts)
         raise KafkaUnavailable(topics, f"cannot reach {settings.bootstrap}: {exc}") from exc

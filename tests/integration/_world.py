@@ -113,7 +113,10 @@ def make_world(
         admin.create_topics(
             [
                 NewTopic(
-                    topic, num_partitions=1, replication_factor=1, topic_configs=topic_config or {}
+                    topic,
+                    num_partitions=1,
+                    replication_factor=settings.kafka_replication,
+                    topic_configs=topic_config or {},
                 )
             ]
         )

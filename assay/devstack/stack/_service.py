@@ -133,9 +133,19 @@ class Service(ABC):
 
     def up(self, progress: Progress) -> bool:
         """Start the service unless a healthy one of ours runs; True if it was started."""
+        rec = self.start(progress)
+        if rec is None:
+            return False
+        self.await_ready(rec, progress)
+        return True
+
+    def start(self, progress: Progress) -> _process.PidRecord | None:
+        """Spawn the service without waiting for it; ``None`` when a healthy one runs.
+
+        Apart from `up` for peers that are ready only together (a KRaft quorum)."""
         if self.record() and self.probe():
             progress(f"{self.name}: already running, reused")
-            return False
+            return None
         self.check_prerequisites()
         self.home.mkdir(parents=True, exist_ok=True)
         self.provision(progress)
@@ -151,9 +161,12 @@ class Service(ABC):
             log_file=self.log_file,
             pid_file=self.pid_file,
         )
+        return rec
+
+    def await_ready(self, rec: _process.PidRecord, progress: Progress) -> None:
+        """Wait until the started process answers its probe."""
         self._wait_ready(rec)
         progress(f"{self.name}: ready ({self.version()})")
-        return True
 
     def down(self) -> bool:
         """Stop the process we started (by recorded pid); True if one was running."""

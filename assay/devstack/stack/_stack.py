@@ -12,6 +12,7 @@ from pathlib import Path
 
 from assay.config import ROOT, STACK_FILE, Settings, load_settings, role_keys_file
 from assay.devstack.stack._service import Progress, Service, Status
+from assay.errors import StackError
 
 #: Settings ``assay stack up`` records so that every later client finds the same stack.
 RECORDED = (
@@ -21,6 +22,9 @@ RECORDED = (
     "airflow_port",
     "postgres_port",
     "airflow_db",
+    "kafka_brokers",
+    "airflow_workers",
+    "redis_port",
 )
 
 
@@ -44,10 +48,10 @@ def make_private(settings: Settings) -> Path:
 def services(settings: Settings, *, airflow: bool = True) -> list[Service]:
     """The stack's services in start order (Airflow last: its tasks need the others)."""
     from assay.devstack.stack.console import Console
-    from assay.devstack.stack.kafka import Kafka
+    from assay.devstack.stack.kafka_cluster import kafka_services
     from assay.devstack.stack.s3 import S3Server
 
-    chosen: list[Service] = [Kafka(settings), S3Server(settings), Console(settings)]
+    chosen = [*kafka_services(settings), S3Server(settings), Console(settings)]
     if airflow:
         chosen.extend(_airflow_services(settings))
     return chosen
@@ -57,6 +61,32 @@ def _airflow_services(settings: Settings) -> list[Service]:
     from assay.devstack.stack.airflow import airflow_services
 
     return airflow_services(settings)
+
+
+def shape(cluster: bool) -> dict[str, object]:
+    """Settings of a cluster (three brokers, Celery with two workers) or of one process each."""
+    if cluster:
+        return {"kafka_brokers": 3, "airflow_workers": 2, "airflow_db": "postgres"}
+    return {"kafka_brokers": 1, "airflow_workers": 0}
+
+
+def check_shape(recorded: Settings, wanted: Settings) -> Settings:
+    """``wanted``, unless this state folder runs a stack of another shape: its brokers hold
+    the ports and data the other would need."""
+    same = (recorded.kafka_brokers, recorded.airflow_workers) == (
+        wanted.kafka_brokers,
+        wanted.airflow_workers,
+    )
+    running = [s.name for s in services(recorded) if s.record()]
+    if same or not running:
+        return wanted
+    raise StackError(
+        "stack",
+        f"{recorded.state_dir} runs a stack of {recorded.kafka_brokers} broker(s) and "
+        f"{recorded.airflow_workers} Celery worker(s) ({', '.join(running)})",
+        "`assay stack down` first, or give the other stack its own state folder and ports "
+        "(ASSAY_STATE_DIR=.assay-cluster, ASSAY_KAFKA_PORT, ...; README)",
+    )
 
 
 def stack_file(settings: Settings) -> Path:
@@ -82,9 +112,9 @@ def write_stack_file(settings: Settings, *, insecure: bool = False) -> Settings:
     values: dict[str, object] = {k: getattr(settings, k) for k in RECORDED}
     values |= kafka
     path = stack_file(settings)
-    # The state folder holds every secret of the stack (S3 keys, Kafka's CA key and passwords).
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path.parent.chmod(0o700)
+    # The state folder holds every secret of the stack (S3 keys, Kafka's CA key and passwords);
+    # PostgreSQL's server user may pass through it (`make_private`).
+    make_private(settings)
     lines = [f"{key} = {_toml_value(value)}" for key, value in values.items()]
     path.write_text(
         "# written by `assay stack up`; delete with the state folder\n" + "\n".join(lines) + "\n"
@@ -121,15 +151,18 @@ def up(
     """Start Kafka and the S3 server, create the topics and ACLs, the buckets and the roles,
     then start Airflow: its tasks get the pipeline role's keys, which exist only after
     ``apply``, and its topic watchers connect at once, as principals whose ACLs must exist."""
+    from assay.devstack.stack.kafka_cluster import kafka_services, start_together
     from assay.store.objects import ensure_buckets
 
     make_private(settings)
     settings = write_stack_file(settings, insecure=insecure)
+    start_together(kafka_services(settings), progress)
+    _ensure_topics(settings, progress)
+    _ensure_acls(settings, progress)
+    kafka = {s.name for s in kafka_services(settings)}
     for service in services(settings, airflow=False):
-        service.up(progress)
-        if service.name == "kafka":
-            _ensure_topics(settings, progress)
-            _ensure_acls(settings, progress)
+        if service.name not in kafka:
+            service.up(progress)
     created = ensure_buckets(settings.as_role(ROOT))
     if created:
         progress(f"s3: created buckets {', '.join(created)}")

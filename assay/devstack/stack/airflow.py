@@ -105,13 +105,16 @@ def database_urls(settings: Settings) -> tuple[str, str]:
 
 def airflow_config(settings: Settings, keys: Keys, dags: Path | None = None) -> str:
     """The text of ``airflow.cfg``; options left out keep Airflow's defaults."""
+    from assay.devstack.stack.airflow_celery import EXECUTOR as CELERY
+    from assay.devstack.stack.airflow_celery import celery_sections
+
     url = api_url(settings)
     sync_url, async_url = database_urls(settings)
     sections: dict[str, dict[str, Any]] = {
         "core": {
             "dags_folder": dags or DAGS,
             "load_examples": False,
-            "executor": EXECUTOR,
+            "executor": CELERY if settings.airflow_workers else EXECUTOR,
             "parallelism": PARALLELISM,
             # Asset-triggered DAGs must run as soon as they are parsed on a dev stack.
             "dags_are_paused_at_creation": False,
@@ -133,6 +136,7 @@ def airflow_config(settings: Settings, keys: Keys, dags: Path | None = None) -> 
         "api_auth": {"jwt_secret": keys.jwt_secret},
         # New DAG files show up within seconds instead of the default five minutes.
         "dag_processor": {"refresh_interval": 10},
+        **celery_sections(settings, sync_url),
     }
     lines = ["# written by `assay stack up` on every start; edit the settings instead"]
     for section, options in sections.items():
@@ -347,16 +351,22 @@ class AirflowTriggerer(_Background):
 
 
 def airflow_services(settings: Settings) -> list[Service]:
-    """Airflow's services in start order: database, API server (migrates), then the rest."""
+    """Airflow's services in start order: database (and Celery's broker), API server
+    (migrates), the rest, then any Celery workers."""
+    from assay.devstack.stack.airflow_celery import celery_services
+
+    before, workers = celery_services(settings)
     chosen: list[Service] = []
     if settings.airflow_db == "postgres":
         from assay.devstack.stack.postgres import Postgres
 
         chosen.append(Postgres(settings))
     chosen += [
+        *before,
         AirflowApi(settings),
         AirflowScheduler(settings),
         AirflowDagProcessor(settings),
         AirflowTriggerer(settings),
+        *workers,
     ]
     return chosen

@@ -45,31 +45,46 @@ def cluster_id_arg(cluster_id: str) -> str:
 
 
 def server_properties(
-    port: int, controller_port: int, data_dir: Path, secure: SecureBroker | None = None
+    port: int,
+    controller_port: int,
+    data_dir: Path,
+    secure: SecureBroker | None = None,
+    overrides: dict[str, str | None] | None = None,
 ) -> str:
-    """A one-node KRaft configuration bound to loopback; secured when ``secure`` is given."""
+    """A one-node KRaft configuration bound to loopback; secured when ``secure`` is given.
+
+    ``overrides`` set (or, with ``None``, drop) properties: a cluster node's id, voters and
+    replication (`kafka_cluster`)."""
     listeners = secure.listeners(port, controller_port) if secure else _plain(port, controller_port)
-    return "\n".join(
-        [
-            "process.roles=broker,controller",
-            "node.id=1",
-            *listeners,
-            "controller.listener.names=CONTROLLER",
-            f"controller.quorum.bootstrap.servers=127.0.0.1:{controller_port}",
-            f"log.dirs={data_dir}",
-            # One node: every internal topic at replication factor 1.
-            "offsets.topic.replication.factor=1",
-            "transaction.state.log.replication.factor=1",
-            "transaction.state.log.min.isr=1",
-            "share.coordinator.state.topic.replication.factor=1",
-            "share.coordinator.state.topic.min.isr=1",
-            "num.partitions=1",
-            "auto.create.topics.enable=false",
-            "group.initial.rebalance.delay.ms=0",
-            "message.max.bytes=10485760",
-            "",
-        ]
-    )
+    lines = _one_node(listeners, controller_port, data_dir)
+    props = dict(line.split("=", 1) for line in lines)
+    for key, value in (overrides or {}).items():
+        if value is None:
+            props.pop(key, None)
+        else:
+            props[key] = value
+    return "".join(f"{key}={value}\n" for key, value in props.items())
+
+
+def _one_node(listeners: list[str], controller_port: int, data_dir: Path) -> list[str]:
+    return [
+        "process.roles=broker,controller",
+        "node.id=1",
+        *listeners,
+        "controller.listener.names=CONTROLLER",
+        f"controller.quorum.bootstrap.servers=127.0.0.1:{controller_port}",
+        f"log.dirs={data_dir}",
+        # One node: every internal topic at replication factor 1.
+        "offsets.topic.replication.factor=1",
+        "transaction.state.log.replication.factor=1",
+        "transaction.state.log.min.isr=1",
+        "share.coordinator.state.topic.replication.factor=1",
+        "share.coordinator.state.topic.min.isr=1",
+        "num.partitions=1",
+        "auto.create.topics.enable=false",
+        "group.initial.rebalance.delay.ms=0",
+        "message.max.bytes=10485760",
+    ]
 
 
 def _plain(port: int, controller_port: int) -> list[str]:
@@ -136,6 +151,9 @@ class Kafka(Service):
         """The cached jars of this broker version."""
         return self.settings.cache_dir.expanduser() / f"kafka-{pom_versions()['kafka.version']}"
 
+    #: The KRaft ``node.id``.
+    node_id = 1
+
     def provision(self, progress: Progress) -> None:
         if any(self.libs.glob("kafka_2.13-*.jar")):
             return
@@ -163,12 +181,12 @@ class Kafka(Service):
         port, controller_port = self.ports
         passwords = kafka_auth.ensure_passwords(self.settings.state_dir)
         secure = self._secure(passwords)
-        text = server_properties(port, controller_port, self.data, secure)
+        text = server_properties(port, controller_port, self.data, secure, self.overrides())
         kafka_auth.write_secret(config, text.rstrip("\n"))  # holds the broker's password
         if (self.data / "meta.properties").exists():
             return
-        progress("kafka: formatting KRaft storage with the SCRAM principals")
-        args = ["format", "--standalone", "--ignore-formatted", cluster_id_arg(random_cluster_id())]
+        progress(f"{self.name}: formatting KRaft storage with the SCRAM principals")
+        args = ["format", *self.quorum_args(), "--ignore-formatted"]
         args += ["-c", str(config), *_scram_args(passwords)]
         fix = f"remove {self.data} and run `assay stack up` again"
         try:
@@ -178,6 +196,14 @@ class Kafka(Service):
                 raise
             self.run_step(self._java(STORAGE_TOOL_MOVED, *args), what="formatting storage", fix=fix)
         self._principals_marker.write_text(" ".join(passwords) + "\n")
+
+    def overrides(self) -> dict[str, str | None]:
+        """Properties that differ from the one-node configuration (none here)."""
+        return {}
+
+    def quorum_args(self) -> list[str]:
+        """How the storage tool forms the quorum: this node alone, a fresh cluster id."""
+        return ["--standalone", cluster_id_arg(random_cluster_id())]
 
     @property
     def data(self) -> Path:
@@ -206,7 +232,9 @@ class Kafka(Service):
                 f"remove {self.data} (the local broker's data) and run `assay stack up` again,"
                 " or keep it with `assay stack up --insecure`",
             )
-        return SecureBroker(ensure_tls(self.home / "tls"), passwords[kafka_auth.BROKER])
+        # One CA and broker certificate for every node: clients trust ``kafka/tls/ca.pem``.
+        tls = ensure_tls(kafka_auth.kafka_home(self.settings.state_dir) / "tls")
+        return SecureBroker(tls, passwords[kafka_auth.BROKER])
 
     def argv(self) -> list[str]:
         return self._java("kafka.Kafka", str(self.home / "server.properties"))
@@ -237,12 +265,13 @@ class Kafka(Service):
         security = kafka_python_security(self.settings.kafka_security())
         try:
             admin = KafkaAdminClient(
-                bootstrap_servers=self.settings.bootstrap, request_timeout_ms=3000, **security
+                bootstrap_servers=f"127.0.0.1:{self.ports[0]}", request_timeout_ms=3000, **security
             )
         except (KafkaError, OSError, ValueError):
             return False
         try:
-            return bool(admin.describe_cluster().get("brokers"))
+            brokers = admin.describe_cluster().get("brokers") or []
+            return any(b.get("broker_id") == self.node_id for b in brokers)
         except (KafkaError, OSError):
             return False
         finally:
