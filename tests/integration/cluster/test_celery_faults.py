@@ -107,9 +107,12 @@ def seqs(settings: Settings, bucket: str, producer_id: str) -> list[int]:
 
     from assay.store.objects import arrow_filesystem
 
-    found = ds.dataset(
-        f"{bucket}/energy_meter/v1/", filesystem=arrow_filesystem(settings), format="parquet"
-    )
+    try:
+        found = ds.dataset(
+            f"{bucket}/energy_meter/v1/", filesystem=arrow_filesystem(settings), format="parquet"
+        )
+    except FileNotFoundError:  # a fresh stack: nothing was written to this layer yet
+        return []
     table = found.to_table(columns=["seq"], filter=ds.field("producer_id") == producer_id)
     return sorted(table["seq"].to_pylist())
 
