@@ -24,7 +24,7 @@ from typing import Any
 from assay.govern.audit import Audit, OffsetsOf, Totals, audit
 from assay.govern.ledger._edge import EdgeTopic
 from assay.govern.ledger._reconcile import FORMAT, holes, reconcile, runs, within
-from assay.store import layout
+from assay.store import layout, partitions
 from assay.store.buckets import Buckets
 from assay.store.objects import ObjectStore
 from schemas import Contract, topic_name
@@ -93,7 +93,7 @@ def _landed(
 
     seqs: dict[str, list[int]] = defaultdict(list)
     ends: dict[int, int] = {}
-    for p in range(contract.partitions):
+    for p in partitions.landed(store, buckets.raw, contract):  # added ones too
         prefix = layout.partition_prefix(contract.name, contract.major, p)
         for key in [k for k in store.keys(buckets.raw, prefix) if k.endswith(".parquet")]:
             meta = store.head(buckets.raw, key) or {}

@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from assay.govern.triage import TriageDecision, decisions
-from assay.store import layout
+from assay.store import layout, partitions
 from assay.store.buckets import Buckets
 from assay.store.expiry import ExpiredObject, load_ledger, load_object_ledger
 from assay.store.objects import VersionedStore
@@ -89,7 +89,7 @@ def _claims(
 def _landings(store: VersionedStore, buckets: Buckets, contract: Contract) -> dict[str, datetime]:
     """When each segment of the contract landed: its raw object's time, else the ledger's."""
     found: dict[str, datetime] = {}
-    for partition in range(contract.partitions):
+    for partition in partitions.stored(store, buckets, contract):  # added ones too
         ledger = load_ledger(store, buckets.reports, contract.name, contract.major, partition)
         found |= {stem: datetime.fromisoformat(e.landed) for stem, e in ledger.segments.items()}
         prefix = layout.partition_prefix(contract.name, contract.major, partition)

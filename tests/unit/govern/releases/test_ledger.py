@@ -99,3 +99,14 @@ def test_an_unreadable_edge_report_is_named(store: MemoryStore, params: Contract
     with pytest.raises(EdgeReportInvalid) as info:
         create_release(store, BUCKETS, req, KEY, TERMS)
     assert info.value.source == "gw.json"
+
+
+def test_a_partition_added_to_the_topic_counts_in_the_ledger(
+    store: MemoryStore, params: Contract
+) -> None:
+    """Partition 1 was added to a one-partition topic: its producer's seqs are landed, not a gap."""
+    grown = params.model_copy(update={"partitions": 1})
+    req = request(grown, edge_reports=reports(**{"plant-a": 1200, "plant-b": 1200}))
+    ledger = create_release(store, BUCKETS, req, KEY, TERMS).manifest["ledger"]
+    assert ledger["gaps"] == []
+    assert [p["partition"] for p in ledger["partitions"]] == [0, 1]
