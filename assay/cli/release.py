@@ -278,7 +278,7 @@ def show(
     out.print(
         f"[bold]{contract} {version}[/bold] {status.state}, created {m['release']['created']}"
     )
-    from assay.cli.release_review import history
+    from assay.cli.release_review import history, holdings
 
     for line in history(status):
         out.print(line)
@@ -296,8 +296,8 @@ def show(
             f["name"], f["classification"], "yes" if f["personal"] else "", f["treatment"]
         )
     out.print(fields)
-    for d in m.get("decisions") or []:
-        out.print(f"holds {d['rows']:,} rows accepted by {d['by']} ({d['id']}): {d['reason']}")
+    for line in holdings(m):
+        out.print(line)
     dims = m["quality"]["dimensions"]
     scores = " · ".join(f"{pick(d['label_zh'], d['label_en'])} {_pct(d['score'])}" for d in dims)
     out.print(f"quality: {scores}")

@@ -129,3 +129,31 @@ def history(status: Any) -> list[str]:
             f"[red]withdrawn[/red] by {w['withdrawn_by']} at {w['withdrawn_at']}: {w['reason']}"
         )
     return lines
+
+
+def holdings(manifest: dict[str, Any]) -> list[str]:
+    """The steward decisions a release holds and its ledger, one line each (escaped: producer
+    ids and reasons are other people's text)."""
+    from rich.markup import escape
+
+    lines = [
+        escape(f"holds {d['rows']:,} rows accepted by {d['by']} ({d['id']}): {d['reason']}")
+        for d in manifest.get("decisions") or []
+    ]
+    if not (ledger := manifest.get("ledger")):
+        return lines  # released before releases carried a ledger
+    parts = ledger["partitions"]
+    names = ("produced", "curated", "quarantined", "dead_lettered", "duplicates")
+    n = {k: f"{sum(p[k] for p in parts):,}" for k in names}
+    kafka = "Kafka consulted" if ledger["kafka"]["consulted"] else "Kafka not consulted"
+    lines += [
+        f"ledger: {len(parts)} partitions, {len(ledger['producers'])} producers; produced "
+        f"{n['produced']}: curated {n['curated']}, quarantined {n['quarantined']}, "
+        f"dead-lettered {n['dead_lettered']}, duplicates {n['duplicates']}",
+        f"ledger: {ledger['release']['rows']:,} rows released; {kafka}; "
+        f"sha256 {ledger['sha256'][:16]}…",
+    ]
+    lines += [escape(f"gap: {g['detail']}") for g in ledger["gaps"]]
+    if a := ledger.get("accepted_gap"):
+        lines.append(escape(f"gaps accepted by {a['by']} at {a['at']}: {a['reason']}"))
+    return lines

@@ -110,3 +110,22 @@ def test_a_partition_added_to_the_topic_counts_in_the_ledger(
     ledger = create_release(store, BUCKETS, req, KEY, TERMS).manifest["ledger"]
     assert ledger["gaps"] == []
     assert [p["partition"] for p in ledger["partitions"]] == [0, 1]
+
+
+def test_release_show_prints_the_ledger_and_escapes_gap_text(
+    store: MemoryStore, params: Contract
+) -> None:
+    """`assay release show`'s lines: the ledger's figures, each gap, who accepted them; a
+    producer id with rich markup in it is printed as text."""
+    from assay.cli.release_review import holdings
+
+    req = request(
+        params,
+        edge_reports=(("a.json", edge_status("[red]edge-x[/red]", 5)),),
+        accept_gap="[bold]meter swap[/bold]",
+    )
+    lines = holdings(create_release(store, BUCKETS, req, KEY, TERMS).manifest)
+    assert any(line.startswith("ledger: 2 partitions") for line in lines)
+    gaps = [line for line in lines if line.startswith("gap: ")]
+    assert gaps and all("\\[red]edge-x\\[/red]" in g for g in gaps)
+    assert lines[-1].endswith("\\[bold]meter swap\\[/bold]")
