@@ -11,6 +11,7 @@ the releaser's keys as the ``assay_s3_releaser`` connection and removes it after
 from __future__ import annotations
 
 import json
+import os
 import time
 import urllib.error
 import urllib.request
@@ -18,6 +19,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import suppress
 from typing import Any
+from unittest import mock
 
 import pytest
 
@@ -80,7 +82,7 @@ def test_a_release_is_published_and_locked_after_a_second_stewards_approval(
     _wait_for_dag(stack_settings)
     run = airflow_client.trigger(stack_settings, DAG_ID, conf)
     path = HITL.format(run=run)
-    _wait(stack_settings, lambda: _exists(stack_settings, path), run)
+    _wait_for_approval_step(stack_settings, path, run)
     answer = {"chosen_options": ["Approve"], "params_input": {"comment": "rows checked"}}
     responded = _as_user(stack_settings, APPROVER, "PATCH", f"/api/v2{path}", answer)
     assert responded["responded_by"]["name"] == APPROVER
@@ -111,7 +113,7 @@ def test_a_rejection_is_recorded_and_a_failed_request_makes_the_run_fail(
     _wait_for_dag(stack_settings)
     run = airflow_client.trigger(stack_settings, DAG_ID, conf)
     path = HITL.format(run=run)
-    _wait(stack_settings, lambda: _exists(stack_settings, path), run)
+    _wait_for_approval_step(stack_settings, path, run)
     answer = {"chosen_options": ["Reject"], "params_input": {"comment": "wrong window"}}
     _as_user(stack_settings, APPROVER, "PATCH", f"/api/v2{path}", answer)
     _wait(stack_settings, lambda: _state(stack_settings, run) in ("success", "failed"), run)
@@ -127,6 +129,14 @@ def test_a_rejection_is_recorded_and_a_failed_request_makes_the_run_fail(
         assert time.monotonic() < deadline, f"{DAG_ID} run {broken} did not end"
         time.sleep(2)
     assert _state(stack_settings, broken) == "failed", _task_states(stack_settings, broken)
+
+
+def _wait_for_approval_step(settings: Settings, path: str, run: str) -> None:
+    """Until the approval step waits for an answer, and a person's moment more: Airflow marks
+    a task failed when its answer re-queues it before the executor has reported the step's
+    pause ("state changed externally"), which only a script answering within a second does."""
+    _wait(settings, lambda: _exists(settings, path), run)
+    time.sleep(5)
 
 
 def _wait_for_dag(settings: Settings, timeout: float = 120) -> None:
@@ -175,7 +185,16 @@ def _as_user(settings: Settings, name: str, method: str, path: str, body: Any) -
     from airflow.api_fastapi.auth.managers.simple.simple_auth_manager import SimpleAuthManager
     from airflow.api_fastapi.auth.managers.simple.user import SimpleAuthManagerUser
 
-    token = SimpleAuthManager().generate_jwt(SimpleAuthManagerUser(username=name, role="admin"))
+    from assay.devstack.stack._airflow_env import airflow_home
+    from assay.devstack.stack.airflow import read_keys
+
+    # The stack's secret, whatever configuration this process's Airflow loaded first (Airflow
+    # reads AIRFLOW__SECTION__KEY at each lookup): a fresh secret would sign a token it refuses.
+    keys = read_keys((airflow_home(settings) / "airflow.cfg").read_text())
+    assert keys is not None, "the stack's airflow.cfg has no JWT secret"
+    with mock.patch.dict(os.environ, {"AIRFLOW__API_AUTH__JWT_SECRET": keys.jwt_secret}):
+        user = SimpleAuthManagerUser(username=name, role="admin")
+        token = SimpleAuthManager().generate_jwt(user)
     request = urllib.request.Request(
         airflow_client.base_url(settings) + path,
         json.dumps(body).encode(),
