@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -19,7 +21,6 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import suppress
 from typing import Any
-from unittest import mock
 
 import pytest
 
@@ -182,19 +183,24 @@ def _exists(settings: Settings, path: str) -> bool:
 def _as_user(settings: Settings, name: str, method: str, path: str, body: Any) -> Any:
     """A REST call as Airflow user ``name`` (an admin of the simple auth manager), with a
     token the running auth manager accepts: signed by `AIRFLOW_HOME`'s JWT secret."""
-    from airflow.api_fastapi.auth.managers.simple.simple_auth_manager import SimpleAuthManager
-    from airflow.api_fastapi.auth.managers.simple.user import SimpleAuthManagerUser
-
     from assay.devstack.stack._airflow_env import airflow_home
-    from assay.devstack.stack.airflow import read_keys
 
-    # The stack's secret, whatever configuration this process's Airflow loaded first (Airflow
-    # reads AIRFLOW__SECTION__KEY at each lookup): a fresh secret would sign a token it refuses.
-    keys = read_keys((airflow_home(settings) / "airflow.cfg").read_text())
-    assert keys is not None, "the stack's airflow.cfg has no JWT secret"
-    with mock.patch.dict(os.environ, {"AIRFLOW__API_AUTH__JWT_SECRET": keys.jwt_secret}):
-        user = SimpleAuthManagerUser(username=name, role="admin")
-        token = SimpleAuthManager().generate_jwt(user)
+    # Signed in a process of its own that reads the stack's airflow.cfg: this process's
+    # Airflow may have loaded another configuration, and caches its token signer.
+    script = (
+        "from airflow.api_fastapi.auth.managers.simple.simple_auth_manager import "
+        "SimpleAuthManager\n"
+        "from airflow.api_fastapi.auth.managers.simple.user import SimpleAuthManagerUser\n"
+        f"user = SimpleAuthManagerUser(username={name!r}, role='admin')\n"
+        "print(SimpleAuthManager().generate_jwt(user))\n"
+    )
+    env = {**os.environ, "AIRFLOW_HOME": str(airflow_home(settings))}
+    env = {k: v for k, v in env.items() if not k.startswith("AIRFLOW__")}
+    signed = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert signed.returncode == 0, signed.stderr[-2000:]
+    token = signed.stdout.strip().splitlines()[-1]
     request = urllib.request.Request(
         airflow_client.base_url(settings) + path,
         json.dumps(body).encode(),
