@@ -165,12 +165,25 @@ def shoot(driver: Any, name: str) -> None:
 
 def follow(driver: Any, by: str, what: str) -> None:
     """Click a link or button and wait for the next page to replace this one."""
-    from selenium.webdriver.support import expected_conditions
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
 
     page = driver.find_element("tag name", "html")
     driver.find_element(by, what).click()
-    WebDriverWait(driver, 30).until(expected_conditions.staleness_of(page))
+
+    def replaced(_: Any) -> bool:
+        # chromium says "stale" or, mid-navigation, that the node left the document
+        try:
+            page.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as exc:
+            if "does not belong to the document" not in str(exc):
+                raise
+            return True
+        return False
+
+    WebDriverWait(driver, 30).until(replaced)
 
 
 def test_the_stewards_day_in_chromium(served: str, browser: Any) -> None:

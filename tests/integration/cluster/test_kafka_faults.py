@@ -163,9 +163,9 @@ def test_broker_killed_during_produce_and_ingest(world: World) -> None:
     and is retried, and the pipeline ends balanced."""
     sent, started = threading.Event(), threading.Event()
     producing, produce_errors = in_background(lambda: produce_all(world, range(READINGS), sent))
-    assert sent.wait(120)
+    assert sent.wait(300), "a quarter of the readings were not sent within 5 minutes"
     landing, land_errors = in_background(lambda: land(world, slowly(started)))
-    assert started.wait(120)
+    assert started.wait(300), "the landing did not start within 5 minutes"
     victim = leader_of(world)
     with restored(victim):
         crash(victim)
