@@ -13,6 +13,7 @@ from assay.private_files import read_or_create
 
 SECRETS_DIR = "secrets"
 AIRFLOW_ADMIN = "airflow-admin"
+AIRFLOW_CONSOLE = "airflow-console"
 POSTGRES = "postgres-airflow"
 
 

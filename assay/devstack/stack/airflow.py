@@ -34,6 +34,7 @@ from assay.devstack.stack import _process
 from assay.devstack.stack._airflow_env import airflow_env, airflow_home
 from assay.devstack.stack._secrets import (
     AIRFLOW_ADMIN,
+    AIRFLOW_CONSOLE,
     POSTGRES,
     existing_secret,
     secret_file,
@@ -49,6 +50,8 @@ VERSION_PATH = "/api/v2/version"
 SIMPLE_AUTH = "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
 #: The one user of the UI and REST API; its password is generated into the state folder.
 ADMIN = "admin"
+# The steward console reads DAG runs for its overview: a viewer, never the admin.
+CONSOLE_VIEWER = "assay-console"
 PASSWORDS_FILE = "simple_auth_manager_passwords.json"
 #: LocalExecutor forks this many workers up front; the default 32 is for servers. With the
 #: warm executor each holds the pipeline's libraries: ~290 MB resident, ~100 MB of it its own
@@ -86,6 +89,11 @@ def admin_password(settings: Settings) -> str:
     return stack_secret(settings.state_dir, AIRFLOW_ADMIN)
 
 
+def console_password(settings: Settings) -> str:
+    """The password of `CONSOLE_VIEWER`, Airflow's read-only user the console signs in as."""
+    return stack_secret(settings.state_dir, AIRFLOW_CONSOLE)
+
+
 def admin_password_file(settings: Settings) -> Path:
     """Where `admin_password` is kept (0600)."""
     return secret_file(settings.state_dir, AIRFLOW_ADMIN)
@@ -121,7 +129,7 @@ def airflow_config(settings: Settings, keys: Keys, dags: Path | None = None) -> 
             "auth_manager": SIMPLE_AUTH,
             # A login for the UI and the REST API, even on loopback: any local user reaches
             # the port, and an admin can read connections and trigger any DAG.
-            "simple_auth_manager_users": f"{ADMIN}:admin",
+            "simple_auth_manager_users": f"{ADMIN}:admin,{CONSOLE_VIEWER}:viewer",
             "simple_auth_manager_passwords_file": airflow_home(settings) / PASSWORDS_FILE,
             "execution_api_server_url": f"{url}/execution/",
             "fernet_key": keys.fernet_key,
@@ -168,7 +176,8 @@ def write_config(settings: Settings) -> Path:
     path = home / "airflow.cfg"
     keys = (read_keys(path.read_text()) if path.is_file() else None) or Keys.generate()
     write_private(path, airflow_config(settings, keys).encode())
-    passwords = json.dumps({ADMIN: admin_password(settings)}) + "\n"
+    logins = {ADMIN: admin_password(settings), CONSOLE_VIEWER: console_password(settings)}
+    passwords = json.dumps(logins) + "\n"
     write_private(home / PASSWORDS_FILE, passwords.encode())
     return path
 

@@ -55,14 +55,13 @@ class Console(Service):
         return f"assay console {version('assay')}"
 
     def env(self) -> dict[str, str]:
-        """The stack's Airflow login too: the overview reads the DAGs' last runs from its API."""
-        from assay.devstack.stack.airflow import ADMIN as AIRFLOW_USER
-        from assay.devstack.stack.airflow import admin_password
+        """Airflow's read-only console user too: the overview reads the DAGs' last runs."""
+        from assay.devstack.stack.airflow import CONSOLE_VIEWER, console_password
 
         return super().env() | {
             "ASSAY_AIRFLOW_PORT": str(self.settings.airflow_port),
-            "ASSAY_AIRFLOW_USERNAME": AIRFLOW_USER,
-            "ASSAY_AIRFLOW_PASSWORD": admin_password(self.settings),
+            "ASSAY_AIRFLOW_USERNAME": CONSOLE_VIEWER,
+            "ASSAY_AIRFLOW_PASSWORD": console_password(self.settings),
         }
 
     def exports(self) -> dict[str, str]:

@@ -70,13 +70,24 @@ def test_ui_and_api_need_a_login(settings: Settings) -> None:
     path = af.write_config(settings)
     cfg = parse(path.read_text())
     assert "simple_auth_manager_all_admins" not in cfg["core"]
-    assert cfg["core"]["simple_auth_manager_users"] == "admin:admin"
+    assert cfg["core"]["simple_auth_manager_users"] == "admin:admin,assay-console:viewer"
     passwords = Path(cfg["core"]["simple_auth_manager_passwords_file"])
-    assert json.loads(passwords.read_text()) == {"admin": af.admin_password(settings)}
+    logins = {"admin": af.admin_password(settings), "assay-console": af.console_password(settings)}
+    assert json.loads(passwords.read_text()) == logins
+    assert logins["admin"] != logins["assay-console"]
     for private in (path, passwords, af.admin_password_file(settings)):
         assert stat.S_IMODE(private.stat().st_mode) == 0o600
     af.write_config(settings)
-    assert json.loads(passwords.read_text()) == {"admin": af.admin_password(settings)}
+    assert json.loads(passwords.read_text()) == logins
+
+
+def test_the_console_reads_airflow_as_a_viewer_not_the_admin(settings: Settings) -> None:
+    from assay.devstack.stack.console import Console
+
+    env = Console(settings).env()
+    assert env["ASSAY_AIRFLOW_USERNAME"] == "assay-console"
+    assert env["ASSAY_AIRFLOW_PASSWORD"] == af.console_password(settings)
+    assert env["ASSAY_AIRFLOW_PASSWORD"] != af.admin_password(settings)
 
 
 def test_keys_round_trip_through_the_config(settings: Settings) -> None:
