@@ -48,7 +48,8 @@ def parse_edge_report(data: bytes, source: str, topic: str) -> EdgeTopic | None:
         if ledger.get("since_seq") is None or found is None:
             return None
         return _topic(producer, hashlib.sha256(data).hexdigest(), ledger, found)
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+    # json: ValueError, RecursionError (nesting); int(): ValueError, OverflowError (1e400)
+    except (ValueError, KeyError, TypeError, AttributeError, OverflowError, RecursionError) as exc:
         problem = f"not an `assay-edge status --json` document with a ledger ({exc!r})"
         raise EdgeReportInvalid(source, problem) from exc
 

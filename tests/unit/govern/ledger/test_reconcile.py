@@ -122,3 +122,17 @@ def test_gaps_pass_only_with_a_recorded_acceptance() -> None:
     assert len(check(seal(body | {"gaps": gaps}, None), 90)) == 1
     accepted = {"by": "s", "at": "t", "reason": "gateway replaced", "gaps": 1}
     assert check(seal(body | {"gaps": gaps}, accepted), 90) == []
+
+
+any_ranges = st.lists(st.lists(st.integers(-5, SPAN + 5), min_size=2, max_size=2), max_size=30)
+
+
+@given(st.lists(st.integers(-5, SPAN + 5)), any_ranges, st.integers(0, SPAN), st.integers(0, SPAN))
+def test_within_is_the_plain_definition(
+    seqs_: list[int], excluded: list[list[int]], a: int, b: int
+) -> None:
+    """The binary search answers as the definition would, overlapping and inverted ranges too."""
+    scope = [min(a, b), max(a, b)]
+    plain = [s for s in seqs_ if scope[0] <= s <= scope[1]
+             and not any(x <= s <= y for x, y in excluded)]  # fmt: skip
+    assert within(seqs_, scope, excluded) == plain
