@@ -187,19 +187,25 @@ def validate_dag(contract: Contract, settings: Settings) -> DAG:
     return dag
 
 
-def retention_dag(contracts: list[Contract]) -> DAG:
-    """Once a day, expire what each contract keeps no longer (`assay retention apply`)."""
-    with DAG(
-        dag_id="assay_retention",
-        schedule=CronTriggerTimetable(DAILY, timezone="UTC"),
+def _platform_dag(name: str, cron: str, doc: str) -> DAG:
+    """A DAG of the whole platform (not of one contract) on a cron schedule, retried alike."""
+    return DAG(
+        dag_id=f"assay_{name}",
+        schedule=CronTriggerTimetable(cron, timezone="UTC"),
         start_date=START,
         catchup=False,
         max_active_runs=1,
         default_args=RETRIES,
-        tags=["assay", "retention"],
-        doc_md="**retention** — raw, dead letters, quarantine and curated data past each "
-        "contract's retention, recorded in the expiry ledger (`assay retention apply`).",
-    ) as dag:
+        tags=["assay", name],
+        doc_md=f"**{name}** — {doc}",
+    )
+
+
+def retention_dag(contracts: list[Contract]) -> DAG:
+    """Once a day, expire what each contract keeps no longer (`assay retention apply`)."""
+    doc = ("raw, dead letters, quarantine and curated data past each contract's retention, "
+           "recorded in the expiry ledger (`assay retention apply`).")  # fmt: skip
+    with _platform_dag("retention", DAILY, doc) as dag:
 
         @task(map_index_template="{{ contract }}")
         def expire(name: str) -> dict[str, Any]:
@@ -218,17 +224,9 @@ def retention_dag(contracts: list[Contract]) -> DAG:
 
 def notify_dag() -> DAG:
     """Every ten minutes, tell people of open problems not told yet (`assay notify`)."""
-    with DAG(
-        dag_id="assay_notify",
-        schedule=CronTriggerTimetable(FALLBACK, timezone="UTC"),
-        start_date=START,
-        catchup=False,
-        max_active_runs=1,
-        default_args=RETRIES,
-        tags=["assay", "notify"],
-        doc_md="**notify** — stalled partitions, lost data, unbalanced audits, scores under "
-        "the threshold and failed runs, each told once until it clears (`assay notify`).",
-    ) as dag:
+    doc = ("stalled partitions, lost data, unbalanced audits, scores under the threshold and "
+           "failed runs, each told once until it clears (`assay notify`).")  # fmt: skip
+    with _platform_dag("notify", FALLBACK, doc) as dag:
 
         @task(task_id="notify", execution_timeout=PLAN_TIMEOUT)
         def notify() -> dict[str, Any]:
