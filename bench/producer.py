@@ -63,6 +63,7 @@ from producers import (
     headers,
     parse_config,
 )
+from producers._transport import WrappedTransport
 from producers.encoding import Message
 from producers.librdkafka import librdkafka_config
 from producers.simulator import SimulatorConfig
@@ -204,11 +205,12 @@ def column_messages(encoder: Encoder, base: list[ReadingBatch], n: int) -> Calla
     return generate
 
 
-class _Redirect:
+class _Redirect(WrappedTransport):
     """A transport that sends every message to the benchmark's topic instead."""
 
     def __init__(self, inner: Transport, topic: str) -> None:
-        self.inner, self.topic = inner, topic
+        super().__init__(inner)
+        self.topic = topic
 
     def send(
         self,
@@ -223,12 +225,6 @@ class _Redirect:
 
     def partitions(self, topic: str) -> int | None:
         return self.inner.partitions(self.topic)
-
-    def flush(self, timeout: float) -> None:
-        self.inner.flush(timeout)
-
-    def close(self, timeout: float) -> None:
-        self.inner.close(timeout)
 
 
 EDGE_CONFIG = """

@@ -14,7 +14,7 @@ from typing import Literal, Protocol
 from producers.errors import SinkError
 from schemas.kafka_security import KafkaSecurity, kafka_python_security
 
-__all__ = ["Delivery", "Headers", "KafkaSettings", "Transport"]
+__all__ = ["Delivery", "Headers", "KafkaSettings", "Transport", "WrappedTransport"]
 
 Delivery = Callable[[SinkError | None], None]
 Headers = list[tuple[str, bytes]]
@@ -97,3 +97,23 @@ class Transport(Protocol):
     def close(self, timeout: float) -> None:
         """Flush, then release connections."""
         ...
+
+
+class WrappedTransport:
+    """A transport that changes how messages are sent and leaves the rest to ``inner``:
+    subclasses define ``send``; the partition count, flush and close are ``inner``'s."""
+
+    def __init__(self, inner: Transport) -> None:
+        self.inner = inner
+
+    def partitions(self, topic: str) -> int | None:
+        """``inner``'s partition count of ``topic``."""
+        return self.inner.partitions(topic)
+
+    def flush(self, timeout: float) -> None:
+        """``inner``'s flush."""
+        self.inner.flush(timeout)
+
+    def close(self, timeout: float) -> None:
+        """``inner``'s close."""
+        self.inner.close(timeout)

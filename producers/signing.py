@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from producers._transport import Delivery, Headers, Transport
+from producers._transport import Delivery, Headers, Transport, WrappedTransport
 from producers.errors import EdgeConfigError
 from schemas.signature import sign
 
@@ -24,11 +24,12 @@ __all__ = ["SigningTransport", "read_signing_key"]
 MIN_KEY_BYTES = 32
 
 
-class SigningTransport:
+class SigningTransport(WrappedTransport):
     """A transport that signs each record as ``principal`` before the inner one sends it."""
 
     def __init__(self, inner: Transport, principal: str, key: bytes) -> None:
-        self.inner, self.principal, self._key = inner, principal, key
+        super().__init__(inner)
+        self.principal, self._key = principal, key
 
     def send(
         self,
@@ -42,18 +43,6 @@ class SigningTransport:
         """Sign, then send."""
         signed = sign(self._key, self.principal, topic, key, headers, value)
         self.inner.send(topic, key, value, signed, done, partition)
-
-    def partitions(self, topic: str) -> int | None:
-        """The inner transport's partition count."""
-        return self.inner.partitions(topic)
-
-    def flush(self, timeout: float) -> None:
-        """The inner transport's flush."""
-        self.inner.flush(timeout)
-
-    def close(self, timeout: float) -> None:
-        """The inner transport's close."""
-        self.inner.close(timeout)
 
 
 def read_signing_key(path: Path, config: Path | str = "<memory>") -> bytes:

@@ -28,7 +28,7 @@ from enum import StrEnum
 import orjson
 import pyarrow as pa
 
-from producers._transport import Delivery, Headers, Transport
+from producers._transport import Delivery, Headers, Transport, WrappedTransport
 from producers.encoding import Message, format_ms
 from producers.errors import SinkError
 from producers.simulator._config import FaultKind
@@ -93,11 +93,12 @@ class FaultBook:
         return None if key is None else self._marks.get(key)
 
 
-class FaultyTransport:
+class FaultyTransport(WrappedTransport):
     """A ``Transport`` that corrupts or duplicates the messages of marked readings."""
 
     def __init__(self, inner: Transport, book: FaultBook) -> None:
-        self.inner, self.book = inner, book
+        super().__init__(inner)
+        self.book = book
 
     def send(
         self,
@@ -117,18 +118,6 @@ class FaultyTransport:
         else:
             fault = marks.get(_json_time(value) or "")
             self._one(topic, key, value, headers, done, fault, partition)
-
-    def partitions(self, topic: str) -> int | None:
-        """``inner``'s partition count."""
-        return self.inner.partitions(topic)
-
-    def flush(self, timeout: float) -> None:
-        """Flush ``inner``."""
-        self.inner.flush(timeout)
-
-    def close(self, timeout: float) -> None:
-        """Close ``inner``."""
-        self.inner.close(timeout)
 
     def _one(self, topic: str, key: bytes | None, value: bytes, headers: Headers,
              done: Delivery, fault: InjectedFault | None,

@@ -21,7 +21,7 @@ from kafka.admin import KafkaAdminClient, NewPartitions, NewTopic
 
 from producers import KafkaSettings, Sender, SinkUnavailable, Spool
 from producers._keyhash import partition_for
-from producers._transport import Delivery, Headers, Transport
+from producers._transport import Delivery, Headers, Transport, WrappedTransport
 from producers.sink import open_transport
 from schemas.kafka_security import kafka_python_security
 
@@ -33,11 +33,12 @@ pytestmark = pytest.mark.integration
 BEFORE, AFTER, FIRST, LATER = 2, 5, 60, 30  # partitions; readings sent before and after
 
 
-class LosingAcks:
+class LosingAcks(WrappedTransport):
     """A transport whose messages reach Kafka but whose acknowledgements are all lost."""
 
     def __init__(self, inner: Transport) -> None:
-        self.inner, self.lost = inner, 0
+        super().__init__(inner)
+        self.lost = 0
 
     def send(self, topic: str, key: bytes | None, value: bytes, headers: Headers,
              done: Delivery, partition: int | None = None) -> None:  # fmt: skip
@@ -47,15 +48,6 @@ class LosingAcks:
             done(SinkUnavailable(topic, "the acknowledgement was lost"))
 
         self.inner.send(topic, key, value, headers, lose, partition)
-
-    def partitions(self, topic: str) -> int | None:
-        return self.inner.partitions(topic)
-
-    def flush(self, timeout: float) -> None:
-        self.inner.flush(timeout)
-
-    def close(self, timeout: float) -> None:
-        self.inner.close(timeout)
 
 
 @pytest.fixture
