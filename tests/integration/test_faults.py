@@ -78,13 +78,15 @@ def land(world: World, progress: Callable[[Landed], None] | None = None) -> list
         )
 
 
-def retried(world: World, within: float = 90.0) -> list[Landed]:
-    """Land as Airflow's task retries would: a transient failure (a broker still electing its
-    partitions' leaders right after a restart) is tried again a few seconds later."""
+def retried(
+    world: World, within: float = 90.0, lander: Callable[[World], list[Landed]] = land
+) -> list[Landed]:
+    """Land (with ``lander``) as Airflow's task retries would: a transient failure (a broker
+    still electing its partitions' leaders after a restart) is tried again seconds later."""
     deadline = time.monotonic() + within
     while True:
         try:
-            return land(world)
+            return lander(world)
         except (SegmentFailed, KafkaUnavailable) as exc:
             transient = isinstance(exc, KafkaUnavailable) or exc.transient
             if not transient or time.monotonic() > deadline:

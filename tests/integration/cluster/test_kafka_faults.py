@@ -18,7 +18,6 @@ from kafka import KafkaProducer
 from assay.config import Settings
 from assay.devstack.stack import _process
 from assay.devstack.stack.kafka_cluster import KafkaNode, kafka_services, quorum_leader
-from assay.errors import KafkaUnavailable
 from assay.pipeline.ingest.consumer import KafkaPartition
 from assay.pipeline.ingest.landing import Landed, land_partition
 from assay.pipeline.problems import SegmentFailed
@@ -27,7 +26,7 @@ from schemas import wire
 from schemas.kafka_security import kafka_python_security
 
 from .._world import ENERGY, World, make_world, reading
-from ..test_faults import assert_balanced, crash, in_background, restored, slowly
+from ..test_faults import assert_balanced, crash, in_background, restored, retried, slowly
 
 pytestmark = pytest.mark.integration
 
@@ -83,19 +82,6 @@ def land(world: World, progress: Callable[[Landed], None] | None = None) -> list
         return land_partition(
             log, world.store, world.land, ENERGY, max_records=1000, progress=progress
         )
-
-
-def retried(world: World, within: float = 90.0) -> list[Landed]:
-    """Land as Airflow's task retries would: a transient failure is tried again."""
-    deadline = time.monotonic() + within
-    while True:
-        try:
-            return land(world)
-        except (SegmentFailed, KafkaUnavailable) as exc:
-            transient = isinstance(exc, KafkaUnavailable) or exc.transient
-            if not transient or time.monotonic() > deadline:
-                raise
-            time.sleep(2)
 
 
 def validate(world: World) -> None:
@@ -176,7 +162,7 @@ def test_broker_killed_during_produce_and_ingest(world: World) -> None:
         # Either the run rode out the failover, or it failed in a way Airflow retries.
         assert all(isinstance(e, SegmentFailed) and e.transient for e in land_errors), land_errors
         assert leader_of(world).node_id != victim.node_id
-        retried(world)  # what the next scheduled run lands
+        retried(world, lander=land)  # what the next scheduled run lands
         validate(world)
     assert_balanced(world, READINGS)
     assert_curated_once(world, READINGS)
@@ -199,7 +185,7 @@ def test_active_controller_killed(world: World) -> None:
         assert elected
         after = created_meanwhile(world)
         produce_all(after, range(READINGS), sent)
-        retried(after)
+        retried(after, lander=land)
         validate(after)
     assert_balanced(after, READINGS)
     assert_curated_once(after, READINGS)
