@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 import socketserver
-import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any, ClassVar
 
 import pytest
+from loopback import Smtp, serving
 
 from assay.config import Settings, Webhook
 from assay.govern.notify import Message, notify
@@ -38,37 +38,12 @@ class Robot(BaseHTTPRequestHandler):
         pass
 
 
-class Smtp(socketserver.StreamRequestHandler):
-    """Just enough SMTP to take one message."""
-
-    received: ClassVar[list[bytes]] = []
-
-    def handle(self) -> None:
-        self.wfile.write(b"220 loopback\r\n")
-        while line := self.rfile.readline():
-            verb = line[:4].upper()
-            if verb == b"DATA":
-                self.wfile.write(b"354 go on\r\n")
-                data = b"".join(iter(lambda: self.rfile.readline(), b".\r\n"))
-                Smtp.received.append(data)
-            elif verb == b"QUIT":
-                self.wfile.write(b"221 bye\r\n")
-                return
-            self.wfile.write(b"250 ok\r\n")
-
-
 @pytest.fixture
 def servers() -> Iterator[tuple[int, int]]:
     http = HTTPServer(("127.0.0.1", 0), Robot)
     smtp = socketserver.TCPServer(("127.0.0.1", 0), Smtp)
-    for server in (http, smtp):
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield http.server_address[1], smtp.server_address[1]
-    finally:
-        for server in (http, smtp):
-            server.shutdown()
-            server.server_close()
+    with serving(http, smtp) as (http_port, smtp_port):
+        yield http_port, smtp_port
 
 
 def test_robots_and_mail_are_told_and_a_refusal_is_reported(servers: tuple[int, int]) -> None:

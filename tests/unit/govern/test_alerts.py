@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 import socketserver
-import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any, ClassVar
 
 import pytest
+from loopback import Smtp, serving
 from pydantic import SecretStr
 
 from assay.config import Settings, Webhook
@@ -71,36 +71,13 @@ class Robot(BaseHTTPRequestHandler):
         pass
 
 
-class Smtp(socketserver.StreamRequestHandler):
-    """Just enough SMTP to take messages."""
-
-    received: ClassVar[list[bytes]] = []
-
-    def handle(self) -> None:
-        self.wfile.write(b"220 loopback\r\n")
-        while line := self.rfile.readline():
-            if line[:4].upper() == b"DATA":
-                self.wfile.write(b"354 go on\r\n")
-                Smtp.received.append(b"".join(iter(self.rfile.readline, b".\r\n")))
-            elif line[:4].upper() == b"QUIT":
-                self.wfile.write(b"221 bye\r\n")
-                return
-            self.wfile.write(b"250 ok\r\n")
-
-
 @pytest.fixture
 def ports() -> Iterator[tuple[int, int]]:
     http = HTTPServer(("127.0.0.1", 0), Robot)
     smtp = socketserver.TCPServer(("127.0.0.1", 0), Smtp)
-    for server in (http, smtp):
-        threading.Thread(target=server.serve_forever, daemon=True).start()
     Robot.received.clear(), Smtp.received.clear()
-    try:
-        yield http.server_address[1], smtp.server_address[1]
-    finally:
-        for server in (http, smtp):
-            server.shutdown()
-            server.server_close()
+    with serving(http, smtp) as (http_port, smtp_port):
+        yield http_port, smtp_port
 
 
 def channels(http: int, smtp: int | None, path: str = "good") -> Settings:
