@@ -22,6 +22,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from assay.config import Settings, Webhook
+from schemas import escape_markdown
 
 TIMEOUT_S = 5.0
 
@@ -49,14 +50,23 @@ class Delivery:
     detail: str = ""
 
 
+def markdown_text(text: str) -> str:
+    """``text`` shown as itself by a robot's markdown, line by line (`escape_markdown`, the
+    escaping of dataset cards): an error quoting a producer's value links, embeds and marks
+    up nothing."""
+    return "\n".join(escape_markdown(line) for line in text.split("\n"))
+
+
 def payload(kind: str, message: Message, secret: str = "", now_ms: int = 0) -> dict[str, Any]:
-    """The JSON body a robot of ``kind`` takes (Feishu's carries its signature)."""
+    """The JSON body a robot of ``kind`` takes (Feishu's carries its signature); markdown
+    robots get the subject and body as text (`markdown_text`), the link as our own."""
     link = f"\n\n[{message.link}]({message.link})" if message.link else ""
+    subject, body_md = markdown_text(message.subject), markdown_text(message.body)
     if kind == "wecom":
-        content = f"**{message.subject}**\n{message.body}{link}"
+        content = f"**{subject}**\n{body_md}{link}"
         return {"msgtype": "markdown", "markdown": {"content": content}}
     if kind == "dingtalk":
-        text = f"### {message.subject}\n{message.body}{link}"
+        text = f"### {subject}\n{body_md}{link}"
         return {"msgtype": "markdown", "markdown": {"title": message.subject, "text": text}}
     if kind == "feishu":
         body: dict[str, Any] = {"msg_type": "text", "content": {"text": message.text}}

@@ -12,7 +12,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from assay.config import Settings
-from assay.govern.notify import Message, accepted, email, payload, pending_approval, signed_url
+from assay.govern.notify import (
+    Message,
+    accepted,
+    email,
+    markdown_text,
+    payload,
+    pending_approval,
+    signed_url,
+)
+from schemas import escape_markdown
 
 NOW_MS = 1_772_000_000_123
 texts = st.text(max_size=200)
@@ -24,8 +33,10 @@ def test_every_payload_is_json_and_carries_the_message(
 ) -> None:
     message = Message(subject, body, link)
     sent = json.dumps(payload(kind, message, "s3cret", NOW_MS), ensure_ascii=False)
+    # markdown robots carry it as text (`markdown_text`, which gives it back exactly)
+    shown = markdown_text if kind in ("wecom", "dingtalk") else str
     for part in (subject, body):
-        assert json.dumps(part, ensure_ascii=False)[1:-1] in sent
+        assert json.dumps(shown(part), ensure_ascii=False)[1:-1] in sent
 
 
 def test_dingtalk_signs_the_url_as_its_robot_checks() -> None:
@@ -72,3 +83,23 @@ def test_the_pending_approval_names_the_release_requester_and_command() -> None:
     assert "mei" in message.body and "assay release approve energy_meter 1.2.0" in message.body
     mail = email(Settings(notify_email_to=["a@x", "b@x"]), message)
     assert mail["To"] == "a@x, b@x" and "1,200 rows" in mail.get_content()
+
+
+@given(st.text())
+def test_markdown_text_escapes_every_line_as_dataset_cards_do(text: str) -> None:
+    """Line by line through `escape_markdown` (generated-input tested in schemas): no tag, no
+    link or image bracket left bare, and the message's own line breaks kept."""
+    shown = markdown_text(text)
+    assert shown.split("\n") == [escape_markdown(line) for line in text.split("\n")]
+    assert "<" not in shown and ">" not in shown
+    assert all(shown[i - 1 : i] == "\\" for i, c in enumerate(shown) if c in "[]")
+
+
+@given(st.text(), st.text())
+def test_markdown_robots_get_subject_and_body_as_text(subject: str, body: str) -> None:
+    message = Message(subject, body, "http://console/release")
+    wecom = payload("wecom", message)["markdown"]["content"]
+    dingtalk = payload("dingtalk", message)["markdown"]["text"]
+    for content in (wecom, dingtalk):
+        assert markdown_text(body) in content and markdown_text(subject) in content
+        assert content.endswith("[http://console/release](http://console/release)")
