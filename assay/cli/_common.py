@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from assay.cli._preflight import Service, preflight
 from assay.config import Settings, load_settings
@@ -105,9 +106,11 @@ def progress(message: str) -> None:
 
 @contextmanager
 def user_errors() -> Iterator[None]:
-    """Print an `AssayError` as one clear message and exit 1, without a traceback."""
+    """Print an `AssayError` as one clear message and exit 1, without a traceback. Its text
+    is printed as text: it may quote a producer id, a file name or a value (``[/x]`` there
+    would otherwise be rich markup, or break it)."""
     try:
         yield
     except AssayError as exc:
-        console.print(f"[bold red]error:[/bold red] {exc}")
+        console.print(f"[bold red]error:[/bold red] {escape(str(exc))}")
         raise typer.Exit(1) from exc

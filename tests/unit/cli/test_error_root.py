@@ -5,6 +5,9 @@ from __future__ import annotations
 import sys
 
 import pytest
+import typer
+from hypothesis import given
+from hypothesis import strategies as st
 
 from assay.cli import app
 from assay.errors import AssayError
@@ -39,3 +42,23 @@ def test_version_prints_the_installed_version() -> None:
     result = CliRunner().invoke(app.app, ["--version"])
     assert result.exit_code == 0
     assert result.output.strip() == f"assay {version('assay')}"
+
+
+@given(st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), max_size=60))
+def test_an_error_quoting_anything_prints_it_as_text(quoted: str) -> None:
+    """An error's text may quote a producer id or a value: rich markup in it is shown, not
+    applied, and never breaks the message."""
+    from io import StringIO
+
+    from rich.console import Console
+
+    from assay.cli import _common
+
+    buffer = StringIO()
+    saved, _common.console = _common.console, Console(file=buffer, width=10_000, color_system=None)
+    try:
+        with pytest.raises(typer.Exit), _common.user_errors():
+            raise AssayError(f"refused: {quoted}")
+    finally:
+        _common.console = saved
+    assert buffer.getvalue().rstrip() == f"error: refused: {quoted}".rstrip()
