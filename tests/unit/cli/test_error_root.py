@@ -6,7 +6,7 @@ import sys
 
 import pytest
 import typer
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from assay.cli import app
@@ -45,6 +45,9 @@ def test_version_prints_the_installed_version() -> None:
 
 
 @given(st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), max_size=60))
+@example("[bold]gw-1[/bold]")
+@example("gw[/nope]")
+@example("[link=http://x]gw[/link]")
 def test_an_error_quoting_anything_prints_it_as_text(quoted: str) -> None:
     """An error's text may quote a producer id or a value: rich markup in it is shown, not
     applied, and never breaks the message."""
