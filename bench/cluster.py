@@ -4,27 +4,29 @@
     uv run python -m bench.cluster --cluster-state .assay-cluster --single-state .assay
 
 Each case sends ``--readings`` energy_meter readings of a producer of its own (acks=all, keys
-spread over the contract's partitions), triggers the ingest DAG and times it until the
-ingest group has committed everything, then triggers the validate DAG and times it until no
-raw object is pending. Readings/s = readings / (ingest + validate seconds), wall clock. The
-cluster runs once with worker 2 stopped and once with both; a stack that is not running is
-left out. Ratios are against the single-process stack measured in the same run. JSON goes
-to ``bench/results/cluster.json``.
+spread over the contract's partitions), while the ingest and validate DAGs are paused (so the
+topic watchers cannot start early), then unpauses them, triggers ingest and times the drain:
+until the ingest group has committed everything, then until no raw object is pending.
+Readings/s = readings / (ingest + validate seconds), wall clock. The cluster runs once
+with worker 2 stopped and once with both; a stack that is not running is left out. Ratios
+are against the single-process stack measured in the same run. JSON goes to
+``bench/results/cluster.json``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 import uuid
 from pathlib import Path
-from typing import Any
 
 from assay.config import ROOT, Settings, load_settings
 
 RESULTS = Path(__file__).resolve().parent / "results" / "cluster.json"
 CONTRACT = "energy_meter"
+DAGS = (f"assay_ingest_{CONTRACT}", f"assay_validate_{CONTRACT}")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -88,32 +90,68 @@ def caught_up(settings: Settings) -> bool:
 
 def validated(settings: Settings) -> bool:
     from assay.pipeline.validate import curation
+    from assay.store import partitions
     from assay.store.buckets import Buckets
     from assay.store.objects import S3Store
 
     contract = settings.contracts().get(CONTRACT)
     store, buckets = S3Store(settings), Buckets.from_settings(settings)
-    return all(
-        not curation.pending(store, buckets, contract, p) for p in range(contract.partitions)
+    landed = partitions.landed(store, buckets.raw, contract)  # added partitions too
+    return all(not curation.pending(store, buckets, contract, p) for p in landed)
+
+
+def paused(settings: Settings, dag_ids: tuple[str, ...], value: bool) -> None:
+    """Pause or unpause DAGs: paused, the topic watchers cannot start ingesting while the
+    backlog is still being produced, so the clock measures the drain alone."""
+    from assay.devstack import airflow_client
+
+    for dag_id in dag_ids:
+        airflow_client.call(settings, "PATCH", f"/dags/{dag_id}", {"is_paused": value})
+
+
+def idle(settings: Settings, dag_ids: tuple[str, ...]) -> bool:
+    """No run of ``dag_ids`` queued or running."""
+    from assay.devstack import airflow_client
+
+    busy = {"queued", "running"}
+    return not any(
+        r["state"] in busy for d in dag_ids for r in airflow_client.runs(settings, d, 20)
     )
 
 
-def timed(settings: Settings, dag_id: str, done: Any, timeout: float) -> float:
+def drained(settings: Settings, timeout: float) -> tuple[float, float]:
+    """Unpause both DAGs, trigger ingest and time the backlog until it is ingested and
+    until it is validated (validation starts on ingest's asset events, as in production)."""
     from assay.devstack import airflow_client
     from assay.devstack.stack import _process
 
     started = time.monotonic()
-    airflow_client.trigger(settings, dag_id)
-    if not _process.wait_for(lambda: done(settings), timeout=timeout, interval=1.0):
-        raise SystemExit(f"{dag_id} did not finish within {timeout:.0f}s")
-    return time.monotonic() - started
+    paused(settings, DAGS, False)
+    airflow_client.trigger(settings, DAGS[0])
+    if not _process.wait_for(lambda: caught_up(settings), timeout=timeout, interval=1.0):
+        raise SystemExit(f"ingest did not catch up within {timeout:.0f}s")
+    ingest = time.monotonic() - started
+    print(f"  ingested in {ingest:.1f}s; validating", flush=True)
+    airflow_client.trigger(settings, DAGS[1])
+    if not _process.wait_for(lambda: validated(settings), timeout=timeout, interval=1.0):
+        raise SystemExit(f"validation did not finish within {timeout:.0f}s")
+    return ingest, time.monotonic() - started - ingest
 
 
 def measure(settings: Settings, readings: int, timeout: float) -> dict[str, float]:
-    """One case: produce, then ingest and validate through Airflow, timed."""
-    produce(settings, readings, f"bench-{uuid.uuid4().hex[:8]}")
-    ingest = timed(settings, f"assay_ingest_{CONTRACT}", caught_up, timeout)
-    validate = timed(settings, f"assay_validate_{CONTRACT}", validated, timeout)
+    """One case: with the DAGs paused and idle, produce the backlog; then drain it, timed."""
+    from assay.devstack.stack import _process
+
+    paused(settings, DAGS, True)
+    try:
+        _process.wait_for(lambda: idle(settings, DAGS), timeout=timeout, interval=2.0)
+        print(f"  producing {readings:,} readings to {settings.bootstrap}", flush=True)
+        produce(settings, readings, f"bench-{uuid.uuid4().hex[:8]}")
+        print("  draining (Airflow)", flush=True)
+        ingest, validate = drained(settings, timeout)
+    finally:
+        paused(settings, DAGS, False)  # whatever happened, the stack schedules again
+    print(f"  validated in {validate:.1f}s more", flush=True)
     return {
         "ingest_s": round(ingest, 1),
         "validate_s": round(validate, 1),
@@ -135,10 +173,12 @@ def cluster_cases(settings: Settings, args: argparse.Namespace) -> dict[str, dic
 
     second = next(s for s in airflow_services(settings) if s.name == "airflow-worker-2")
     second.down()
+    print("cluster, 1 worker", flush=True)
     try:
         one = measure(settings, args.readings, args.timeout)
     finally:
         second.up(print)
+    print("cluster, 2 workers", flush=True)
     return {
         "cluster, 1 worker": one,
         "cluster, 2 workers": measure(settings, args.readings, args.timeout),
@@ -146,9 +186,13 @@ def cluster_cases(settings: Settings, args: argparse.Namespace) -> dict[str, dic
 
 
 def main(argv: list[str] | None = None) -> None:
+    from bench._suite import machine
+
     args = parse_args(argv)
+    info = machine() | {"load_average_start": os.getloadavg()}
     cases: dict[str, dict[str, float]] = {}
     if single := running(args.single_state):
+        print("single stack", flush=True)
         cases["single stack"] = measure(single, args.readings, args.timeout)
     if cluster := running(args.cluster_state):
         cases |= cluster_cases(cluster, args)
@@ -161,7 +205,11 @@ def main(argv: list[str] | None = None) -> None:
             f"{row['readings_per_s']:>12}{ratio:>8}"
         )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({"readings": args.readings, "cases": cases}, indent=2) + "\n")
+    info["load_average_end"] = os.getloadavg()
+    start, end = info["load_average_start"], info["load_average_end"]
+    print(f"load average {start} at the start, {end} at the end, commit {info['commit']}")
+    result = {"machine": info, "readings": args.readings, "cases": cases}
+    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
 
 
 if __name__ == "__main__":
