@@ -17,7 +17,7 @@ from assay.devstack.stack._airflow_env import airflow_env
 from assay.devstack.stack.kafka_auth import INGEST, WATCHER, password_file
 from assay.govern.access import pipeline_kafka_grants
 from assay.pipeline.airflow import wakeup
-from schemas import topic_configs, topic_name
+from schemas import edge_status, topic_configs, topic_name
 
 REPO = Path(__file__).resolve().parents[3]
 K8S = REPO / "infra" / "k8s"
@@ -47,6 +47,8 @@ def test_every_contract_has_its_topic_with_its_partitions_and_retention(
         for d in docs(k8s_files(settings, Target()), "kafka-topics.yaml")
     }
     contracts = list(settings.contracts())
+    status = topics.pop(edge_status.TOPIC)  # the edge status reports': compacted, one partition
+    assert status["partitions"] == 1 and status["config"]["cleanup.policy"] == "compact"
     assert sorted(topics) == sorted(topic_name(c) for c in contracts)
     for contract in contracts:
         spec = topics[topic_name(contract)]
@@ -70,7 +72,7 @@ def test_users_carry_the_acl_plan_of_kafka_apply(settings: Settings) -> None:
         d["metadata"]["name"]: d["spec"]
         for d in docs(k8s_files(settings, Target()), "kafka-users.yaml")
     }
-    assert set(users) == {"admin", "ingest", "watcher"}
+    assert set(users) == {"admin", "ingest", "watcher", "releaser"}
     assert "authorization" not in users["admin"]  # a super user of the cluster
     for grant in pipeline_kafka_grants():
         acls = users[grant.principal]["authorization"]["acls"]
