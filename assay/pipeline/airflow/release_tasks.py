@@ -11,7 +11,9 @@ The tasks talk to S3 as the releaser role: a worker that runs them needs the rel
 keys, from the ``assay_s3_releaser`` connection or the settings, and the masking key, from
 the ``assay_masking_key`` Variable or the settings (`connections`). The local stack gives
 Airflow the pipeline's keys only, so there the DAG stops at its first task with the
-server's AccessDenied, by design.
+server's AccessDenied, by design. The ledger reads Kafka (the edge reports and the ingest
+offsets) as the releaser principal, from the ``assay_kafka_releaser`` connection
+(`connections`), through the function the command line and the console call.
 """
 
 from __future__ import annotations
