@@ -143,6 +143,8 @@ def test_a_gateways_signed_report_reaches_the_release_ledger_and_a_forgery_does_
     assert (row["edge"]["sent"], row["edge"]["landed_in_scope"]) == (N, N)
     assert row["edge"]["signature"] == f"verified: signed by {EDGE_DEMO}"
     assert ledger["edge_reports"]["source"] == "topic" and ledger["gaps"] == []
+    card = store.get(buckets.releases, made.prefix + "README.md").decode()
+    assert f"signature verified: `{EDGE_DEMO}`" in card
     assert topic_of("energy_meter") == ledger["topic"]
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assay.govern.ledger._edge import EdgeTopic
@@ -136,3 +136,11 @@ def test_any_change_to_a_signed_report_is_rejected(data: st.DataObject) -> None:
     raw[at] ^= data.draw(st.integers(1, 255))
     found = judged(r._replace(value=bytes(raw)))
     assert isinstance(found, Rejected) and "signature does not hold" in found.reason
+
+
+@settings(max_examples=5, deadline=None)
+@given(st.integers(1, 10_000), st.booleans())
+def test_any_oversized_report_is_rejected_signed_or_not(extra: int, signed: bool) -> None:
+    data = value("gw-a-1") + b" " * (edge_status.MAX_BYTES + extra)
+    found = judged(record("gw-a-1", data=data, signer="gw-a" if signed else None))
+    assert isinstance(found, Rejected) and f"over {edge_status.MAX_BYTES}" in found.reason
