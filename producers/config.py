@@ -114,6 +114,8 @@ class EdgeConfig(_Strict):
     kafka: KafkaConfig = KafkaConfig()
     metrics: MetricsConfig = MetricsConfig()
     shutdown_timeout_s: float = Field(default=10.0, ge=0)
+    # seconds between status reports to Kafka (``schemas.edge_status``); 0 turns them off
+    status_interval_s: float = Field(default=60.0, ge=0)
     sources: list[SourceOptions] = Field(min_length=1)
     file: Path = Path("<memory>")
 

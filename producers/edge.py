@@ -39,6 +39,7 @@ from producers.sources import SourceContext, SourceOptions, build_source
 from producers.sources._base import Wrapper
 from producers.spool import Spool
 from producers.stats import Stats
+from producers.status import StatusReports
 from producers.writer import Slot, Writer
 from schemas import Contract, load_contract
 
@@ -113,6 +114,9 @@ class Edge:
             window=config.kafka.in_flight_messages,
             # the client reports every message within its delivery timeout; past that, it hangs
             stall=config.kafka.delivery_timeout_ms / 1000 + 30.0,
+            status=StatusReports(
+                self.spool, config.producer_id, config.site, config.status_interval_s
+            ),
         )
         self.writer = Writer(
             self.spool,

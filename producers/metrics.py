@@ -87,6 +87,8 @@ class EdgeCollector(Collector):
             ("readings_acked", "Readings acknowledged by Kafka", stats.acked_readings),
             ("send_errors", "Failed sends", stats.send_errors),
             ("readings_parked", "Readings Kafka refused for good", stats.parked_readings),
+            ("status_reports", "Status reports Kafka acknowledged", stats.status_reports),
+            ("status_errors", "Status reports not made or not sent", stats.status_errors),
             (
                 "spool_dropped_readings",
                 "Readings dropped by drop_oldest",

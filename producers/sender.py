@@ -41,6 +41,7 @@ from producers.errors import SinkError, SinkUnavailable, SpoolError
 from producers.sink import Transport
 from producers.spool import Spool, Spooled
 from producers.stats import LastError, Stats
+from producers.status import StatusReports
 
 __all__ = ["Sender"]
 
@@ -62,6 +63,7 @@ class Sender:
         fetch: int = 2_000,
         backoff: tuple[float, float] = (0.5, 10.0),
         stall: float = 90.0,
+        status: StatusReports | None = None,
     ) -> None:
         self.spool = spool
         self.producer_id = producer_id
@@ -81,6 +83,7 @@ class Sender:
         self._rewind_since = 0.0
         self._stall = stall
         self._wake = threading.Event()
+        self._status = status
 
     def wake(self) -> None:
         """Tell the sender new messages are spooled."""
@@ -97,11 +100,40 @@ class Sender:
             if not self._guarded_step():
                 self._wake.wait(0.05)
                 self._wake.clear()
+            self.publish_status()
         deadline = time.monotonic() + drain_timeout
         while time.monotonic() < deadline and (self.spool.readings or self._inflight):
             if not self._guarded_step():
                 time.sleep(0.02)
-        self.close(max(0.0, deadline - time.monotonic()))
+        left = max(0.0, deadline - time.monotonic())
+        self.close(max(left, 1.0) if self.publish_status(final=True) else left)
+
+    def publish_status(self, final: bool = False) -> bool:
+        """Hand the transport a status report if one is due (``final``: the last one, after
+        the drain); True when one was handed over. Never raises: a report is not worth a
+        sender round (``producers.status``)."""
+        status, transport = self._status, self._transport
+        if status is None or transport is None or status.interval_s <= 0:
+            return False
+        if not (final or status.due()):
+            return False
+        try:
+            record = status.record(final)
+            if record is None:
+                raise SinkError(status.producer_id, "status report too large to send")
+            transport.send(record.topic, record.key, record.value, record.headers,
+                           self._status_delivered)  # fmt: skip
+        except Exception as exc:  # a spool or client error: counted, the next report retries
+            self._status_delivered(exc)
+            return False
+        return True
+
+    def _status_delivered(self, error: BaseException | None) -> None:
+        if error is None:
+            self.stats.status_reports += 1
+        else:
+            self.stats.status_errors += 1
+            self.stats.error("status", error)
 
     def _guarded_step(self) -> bool:
         """``step``, with any unexpected error handled as an outage instead of ending the thread."""

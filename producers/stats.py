@@ -44,6 +44,9 @@ class Stats:
     acked_messages: int = 0
     send_errors: int = 0
     parked_readings: int = 0
+    #: status reports Kafka acknowledged, and those that could not be made or sent
+    status_reports: int = 0
+    status_errors: int = 0
     last_ack: float | None = None
     kafka_connected: bool = False
     last_error: LastError | None = None

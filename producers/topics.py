@@ -7,7 +7,8 @@ the platform (``assay topics ensure``, ``assay stack up``)::
         -> list[TopicState]
 
 A missing topic is created with the contract's partitions and settings
-(``schemas.topic_configs``: ``retention.ms`` from ``retention.kafka``). An existing topic
+(``schemas.topic_configs``: ``retention.ms`` from ``retention.kafka``); the platform adds the
+compacted topic of the edge status reports (``schemas.edge_status``). An existing topic
 gets the settings that differ (IncrementalAlterConfigs SET, so its other settings stay);
 its partitions are only reported, since Kafka can add partitions but never remove them
 (an operator's decision): a topic with more partitions than its contract's is as it should be
@@ -22,7 +23,7 @@ from typing import Any
 
 from producers.errors import SinkError
 from producers.sink import translate_kafka_error
-from schemas import Contract, topic_configs, topic_name
+from schemas import Contract, edge_status, topic_configs, topic_name
 from schemas.kafka_security import KafkaSecurity, kafka_python_security
 
 __all__ = ["TopicState", "ensure_topics"]
@@ -57,11 +58,15 @@ def ensure_topics(
     replication_factor: int = 1,
     timeout_ms: int = 15_000,
     security: KafkaSecurity | None = None,
+    status_topic: bool = False,
 ) -> list[TopicState]:
-    """Create missing topics, bring settings in line; report every topic."""
+    """Create missing topics, bring settings in line; report every topic. ``status_topic``:
+    the edge status reports' topic too (``schemas.edge_status``; the platform makes it)."""
     from kafka.admin import KafkaAdminClient
 
     wanted = {topic_name(c): (c.partitions, topic_configs(c)) for c in contracts}
+    if status_topic:
+        wanted[edge_status.TOPIC] = (edge_status.PARTITIONS, dict(edge_status.CONFIGS))
     try:
         admin = KafkaAdminClient(
             bootstrap_servers=bootstrap.split(","),

@@ -294,6 +294,9 @@ def airflow_connections(
     watcher_password_file: Annotated[
         Path | None, typer.Option(help="The watcher principal's password file.", exists=True)
     ] = None,
+    releaser_password_file: Annotated[
+        Path | None, typer.Option(help="The releaser principal's password file.", exists=True)
+    ] = None,
     ca_file_as: Annotated[
         str | None,
         typer.Option(help="The CA file's path where Airflow runs (default: the settings')."),
@@ -303,8 +306,9 @@ def airflow_connections(
         typer.Option(help="The S3 endpoint as Airflow reaches it (default: the settings')."),
     ] = None,
 ) -> None:
-    """Every connection the tasks read (assay_s3, assay_kafka, each topic watcher's) as JSON,
-    for a secrets file (Airflow's LocalFilesystemBackend): made by the local stack's code,
+    """Every connection the tasks read (assay_s3, assay_kafka, assay_kafka_releaser, each topic
+    watcher's) as JSON, for a secrets file (Airflow's LocalFilesystemBackend): made by the
+    local stack's code,
     with the pipeline role's S3 keys (``ASSAY_S3_*``, else the stored ones) and the given
     principals' passwords."""
     from dataclasses import replace
@@ -321,6 +325,9 @@ def airflow_connections(
             access,
             ingest=_with_password(access.ingest, ingest_password_file, ca_file_as),
             watcher=_with_password(access.watcher, watcher_password_file, ca_file_as),
+            releaser=_with_password(access.releaser, releaser_password_file, ca_file_as)
+            if access.releaser is not None
+            else None,
             s3_endpoint=s3_endpoint_as or access.s3_endpoint,
         )
         found = connections.task_connections(access)

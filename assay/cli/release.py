@@ -25,10 +25,8 @@ from assay.cli._release_args import As, ContractName, Version, settings
 from assay.config import Settings
 
 if TYPE_CHECKING:
-    from assay.govern.audit import OffsetsOf
     from assay.govern.releases import LockTerms, MaskingKey, Release, ReleaseRequest
     from assay.govern.roles import Actor
-    from schemas import Contract
 
 app = typer.Typer(
     help="Immutable, documented, masked dataset releases for a pilot base.", no_args_is_help=True
@@ -146,30 +144,23 @@ def _announce(current: Settings, manifest: dict[str, Any]) -> None:
 def _request(
     current: Settings, request: ReleaseRequest, key: MaskingKey, terms: LockTerms, actor: Actor
 ) -> Release:
+    from assay.govern.ledger import ledger_inputs
     from assay.govern.releases import Buckets, LockedS3Store, request_release
 
-    store, kafka = LockedS3Store(current), _kafka(current, request.contract)
-    return request_release(
-        store, Buckets.from_settings(current), request, key, terms, actor, progress, kafka
-    )
+    store, buckets = LockedS3Store(current), Buckets.from_settings(current)
+    inputs = ledger_inputs(current, store, buckets, request.contract, request.edge_reports)
+    _not_consulted(inputs.kafka, "Kafka", "the ledger counts the landed offsets only")
+    _not_consulted(inputs.reports, "the edge reports' topic", "no producer has edge figures")
+    return request_release(store, buckets, request, key, terms, actor, progress, inputs)
 
 
-def _kafka(current: Settings, contract: Contract) -> OffsetsOf | None:
-    """The topic's offsets for the ledger; without a reachable broker the ledger says it
-    did not consult Kafka (its other checks stand), and the steward is told."""
-    from assay.errors import KafkaRefused, KafkaUnavailable
-    from assay.govern.audit import kafka_offsets
-    from assay.pipeline.ingest.consumer import ingest_group
-    from schemas import topic_name
-
-    try:
-        return kafka_offsets(current, topic_name(contract), ingest_group(contract.name))
-    except (KafkaUnavailable, KafkaRefused) as exc:
+def _not_consulted(note: dict[str, Any], what: str, meaning: str) -> None:
+    """Tell the steward a source of the ledger was not read (the ledger records it too)."""
+    if note.get("problem"):
         console.print(
-            f"[yellow]Kafka not consulted ({escape(str(exc))}): the ledger counts the landed "
-            "offsets only[/yellow]"
+            f"[yellow]{escape(what)} not consulted ({escape(str(note['problem']))}): "
+            f"{meaning}[/yellow]"
         )
-        return None
 
 
 @app.command()

@@ -73,7 +73,8 @@ def request_post(
     terms = LockTerms.after(now, desk.lock_days, desk.lock_mode)
     try:
         _need(comment, "comment")
-        draft = request_release(desk.store, desk.buckets, wanted, desk.key(), terms, _actor(user))
+        draft = request_release(desk.store, desk.buckets, wanted, desk.key(), terms, _actor(user),
+                                inputs=desk.ledger(spec))  # fmt: skip
     except AssayError as exc:
         return failed(request, user, exc, _url(request, "/releases/request"))
     path = f"/releases/{spec.name}/{wanted.version}"

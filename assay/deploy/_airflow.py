@@ -22,7 +22,7 @@ import yaml
 from pydantic import SecretStr
 
 from assay.deploy import _env, _strimzi
-from assay.devstack.stack.kafka_auth import INGEST, WATCHER
+from assay.devstack.stack.kafka_auth import INGEST, RELEASER, WATCHER
 from assay.pipeline.airflow import connections
 from assay.pipeline.airflow.connections import TaskAccess
 from schemas.kafka_security import KafkaSecurity
@@ -34,6 +34,7 @@ DAGS_FOLDER = PurePosixPath("/opt/airflow/dags")
 SECRETS = PurePosixPath("/opt/assay/kafka")  # where Strimzi's secrets are mounted
 WATCHER_PASSWORD = "ASSAY_KAFKA_WATCHER_PASSWORD"
 INGEST_PASSWORD = "ASSAY_KAFKA_INGEST_PASSWORD"
+RELEASER_PASSWORD = "ASSAY_KAFKA_RELEASER_PASSWORD"
 WORKERS = 2  # Celery workers; each runs the tasks of any DAG
 S3_SECRET = "assay-s3-pipeline"  # keys access_key, secret_key: `assay access show pipeline`
 
@@ -82,6 +83,7 @@ def secret_refs() -> dict[str, tuple[str, str]]:
         "ASSAY_S3_SECRET_KEY": (S3_SECRET, "secret_key"),
         INGEST_PASSWORD: (INGEST, "password"),  # Strimzi's user secrets
         WATCHER_PASSWORD: (WATCHER, "password"),
+        RELEASER_PASSWORD: (RELEASER, "password"),
     }
 
 
@@ -92,6 +94,7 @@ def task_access(bootstrap: str, endpoint: str, region: str, contracts: Iterable[
         contracts=tuple(contracts),
         ingest=_sasl(INGEST, INGEST_PASSWORD),
         watcher=_sasl(WATCHER, WATCHER_PASSWORD),
+        releaser=_sasl(RELEASER, RELEASER_PASSWORD),
         s3_endpoint=endpoint,
         s3_region=region,
         s3_keys=("$(ASSAY_S3_ACCESS_KEY)", "$(ASSAY_S3_SECRET_KEY)"),

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from assay.govern.access import KafkaGrant
-from schemas import Contract, topic_configs, topic_name
+from schemas import Contract, edge_status, topic_configs, topic_name
 
 API = "kafka.strimzi.io/v1"
 REPLICAS = 3  # brokers, each also a controller, and every topic's replication factor
@@ -78,20 +78,21 @@ def node_pool(cluster: str, size: str) -> dict[str, Any]:
 
 
 def topics(cluster: str, contracts: Iterable[Contract]) -> list[dict[str, Any]]:
-    """One ``KafkaTopic`` per contract topic."""
-    return [_topic(cluster, c) for c in contracts]
+    """One ``KafkaTopic`` per contract topic, and the edge status reports' topic."""
+    made = [_topic(cluster, topic_name(c), c.partitions, topic_configs(c)) for c in contracts]
+    status = edge_status.TOPIC, edge_status.PARTITIONS, dict(edge_status.CONFIGS)
+    return [*made, _topic(cluster, *status)]
 
 
-def _topic(cluster: str, contract: Contract) -> dict[str, Any]:
-    name = topic_name(contract)
-    config = {**topic_configs(contract), "min.insync.replicas": str(MIN_INSYNC)}
+def _topic(cluster: str, name: str, partitions: int, configs: dict[str, str]) -> dict[str, Any]:
+    config = {**configs, "min.insync.replicas": str(MIN_INSYNC)}
     return {
         "apiVersion": API,
         "kind": "KafkaTopic",
         "metadata": {"name": resource_name(name), "labels": _cluster_label(cluster)},
         "spec": {
             "topicName": name,
-            "partitions": contract.partitions,
+            "partitions": partitions,
             "replicas": REPLICAS,
             "config": config,
         },

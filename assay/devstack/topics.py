@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 
 
 def ensure_topics(settings: Settings, contracts: Iterable[Contract]) -> dict[str, str]:
-    """Create or align every contract's topic; say per topic what was done."""
+    """Create or align every contract's topic and the edge status reports' topic
+    (``schemas.edge_status``); say per topic what was done."""
     from producers import EdgeError
     from producers import ensure_topics as ensure
 
@@ -30,6 +31,7 @@ def ensure_topics(settings: Settings, contracts: Iterable[Contract]) -> dict[str
             contracts,
             replication_factor=settings.kafka_replication,
             security=settings.kafka_security(),
+            status_topic=True,
         )
     except EdgeError as exc:
         topics = ",".join(topic_name(c) for c in contracts)

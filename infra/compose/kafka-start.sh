@@ -49,6 +49,7 @@ if [ ! -f /var/lib/kafka/data/meta.properties ]; then
     --add-scram "$scram=[name=broker,password=$(secret kafka_broker_password)]" \
     --add-scram "$scram=[name=admin,password=$(secret kafka_admin_password)]" \
     --add-scram "$scram=[name=ingest,password=$(secret kafka_ingest_password)]" \
-    --add-scram "$scram=[name=watcher,password=$(secret kafka_watcher_password)]"
+    --add-scram "$scram=[name=watcher,password=$(secret kafka_watcher_password)]" \
+    --add-scram "$scram=[name=releaser,password=$(secret kafka_releaser_password)]"
 fi
 exec /opt/kafka/bin/kafka-server-start.sh "$config"

@@ -10,7 +10,13 @@ import sys
 from pathlib import Path
 
 from assay.config import PIPELINE, Settings
-from assay.devstack.stack.kafka_auth import INGEST, WATCHER, principal_env, principal_security
+from assay.devstack.stack.kafka_auth import (
+    INGEST,
+    RELEASER,
+    WATCHER,
+    principal_env,
+    principal_security,
+)
 from assay.pipeline.airflow.connections import TaskAccess
 
 
@@ -52,7 +58,8 @@ def pipeline_keys(settings: Settings) -> dict[str, str]:
 
 def task_access(settings: Settings, s3_keys: tuple[str, str] | None = None) -> TaskAccess:
     """What this stack's task connections are made of: ``s3_keys``, else the pipeline role's
-    keys from the state folder; Kafka as ingest (tasks) and as watcher (topic watchers)."""
+    keys from the state folder; Kafka as ingest (tasks), as watcher (topic watchers) and as
+    releaser (the release tasks' ledger)."""
     if s3_keys is None:
         keys = pipeline_keys(settings)
         s3_keys = (keys["ASSAY_S3_ACCESS_KEY"], keys["ASSAY_S3_SECRET_KEY"])
@@ -61,6 +68,7 @@ def task_access(settings: Settings, s3_keys: tuple[str, str] | None = None) -> T
         contracts=tuple(c.name for c in settings.contracts()),
         ingest=principal_security(settings, INGEST),
         watcher=principal_security(settings, WATCHER),
+        releaser=principal_security(settings, RELEASER),
         s3_endpoint=settings.endpoint,
         s3_region=settings.s3_region,
         s3_keys=s3_keys,

@@ -206,13 +206,17 @@ def _register_demo_signer(settings: Settings, progress: Progress) -> None:
 
 
 def _ensure_acls(settings: Settings, progress: Progress) -> None:
-    from assay.govern.access import apply_kafka_grants, stack_kafka_grants
+    from assay.govern.access import apply_kafka_grants, set_kafka_password, stack_kafka_grants
 
     if settings.kafka_security_protocol == "PLAINTEXT":
         progress("kafka: PLAINTEXT without authorizer (--insecure): for debugging only")
         return
+    from assay.devstack.stack.kafka_auth import RELEASER, ensure_passwords
+
+    # a broker formatted before the releaser principal existed learns it here
+    set_kafka_password(settings, RELEASER, ensure_passwords(settings.state_dir)[RELEASER])
     count = apply_kafka_grants(settings, stack_kafka_grants())
-    progress(f"kafka: SASL_SSL, {count} ACLs for ingest, watcher and edge-demo in place")
+    progress(f"kafka: SASL_SSL, {count} ACLs for ingest, watcher, releaser and edge-demo in place")
 
 
 def _ensure_topics(settings: Settings, progress: Progress) -> None:

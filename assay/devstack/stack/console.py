@@ -55,14 +55,20 @@ class Console(Service):
         return f"assay console {version('assay')}"
 
     def env(self) -> dict[str, str]:
-        """Airflow's read-only console user too: the overview reads the DAGs' last runs."""
+        """Airflow's read-only console user too: the overview reads the DAGs' last runs. Kafka
+        as the releaser: a release request's ledger reads the edge reports and offsets."""
         from assay.devstack.stack.airflow import CONSOLE_VIEWER, console_password
+        from assay.devstack.stack.kafka_auth import RELEASER, principal_env
 
-        return super().env() | {
-            "ASSAY_AIRFLOW_PORT": str(self.settings.airflow_port),
-            "ASSAY_AIRFLOW_USERNAME": CONSOLE_VIEWER,
-            "ASSAY_AIRFLOW_PASSWORD": console_password(self.settings),
-        }
+        return (
+            super().env()
+            | principal_env(self.settings, RELEASER)
+            | {
+                "ASSAY_AIRFLOW_PORT": str(self.settings.airflow_port),
+                "ASSAY_AIRFLOW_USERNAME": CONSOLE_VIEWER,
+                "ASSAY_AIRFLOW_PASSWORD": console_password(self.settings),
+            }
+        )
 
     def exports(self) -> dict[str, str]:
         return {"ASSAY_CONSOLE_URL": f"http://127.0.0.1:{self.settings.console_port}/"}

@@ -10,6 +10,7 @@ points ``kafka_password_file`` (or the edge's ``password_file``) at its principa
     ingest     the ingest tasks (the Airflow processes run as it)
     watcher    the topic watchers' Airflow connections
     edge-demo  writes every contract topic: the demo and the tests' edges
+    releaser   reads the edge status reports and the ingest offsets: a release's ledger
 
 What each may do is the ACL plan in `assay.govern.access._kafka`.
 """
@@ -25,7 +26,8 @@ from schemas.kafka_security import KafkaSecurity
 
 MECHANISM = "SCRAM-SHA-512"
 BROKER, ADMIN, INGEST, WATCHER, EDGE_DEMO = "broker", "admin", "ingest", "watcher", "edge-demo"
-STACK_USERS = (BROKER, ADMIN, INGEST, WATCHER, EDGE_DEMO)
+RELEASER = "releaser"
+STACK_USERS = (BROKER, ADMIN, INGEST, WATCHER, EDGE_DEMO, RELEASER)
 
 
 def kafka_home(state_dir: Path) -> Path:

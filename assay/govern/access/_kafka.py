@@ -9,8 +9,15 @@ alter ACLs and users (the stack's ``admin``).
     principal   may                                          why
     ingest      read topics assay.*, groups assay-ingest.*    land each contract's partitions
     watcher     read topics assay.*, groups assay-wakeup.*    wake the ingest DAGs
-    edge-demo   write topics assay.*                          the demo's and the tests' edges
-    <gateway>   write its own contracts' topics, nothing else one principal per gateway
+    releaser    read topic assay-edge-status; describe        a release's ledger: the edge
+                topics assay.* and groups assay-ingest.*      reports, the ingest offsets
+    edge-demo   write topics assay.* and assay-edge-status    the demo's and the tests' edges
+    <gateway>   write its own contracts' topics and           one principal per gateway
+                assay-edge-status, nothing else
+
+The edge status reports' topic (``schemas.edge_status``) lies outside the ``assay.`` prefix,
+so the prefixed grants of ingest, watcher and edge-demo do not reach it: gateways write it,
+the release maker reads it, nobody else.
 
 Reading or writing implies describing, so metadata and offsets need no ACL of their own, and
 since Kafka 3.0 writing a topic allows an idempotent producer too.
@@ -22,8 +29,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from assay.config import Settings
+from assay.config import RELEASER, Settings
 from assay.govern.access._errors import AccessError
+from schemas import edge_status
 from schemas.kafka_security import librdkafka_security
 
 TOPICS = "assay."  # every contract's topic: assay.<contract>.v<major>
@@ -36,14 +44,15 @@ class KafkaGrant:
     """One ACL: ``principal`` may ``operation`` the topic or group ``name`` (or its prefix)."""
 
     principal: str
-    operation: Literal["read", "write"]
+    operation: Literal["read", "write", "describe"]
     resource: Literal["topic", "group"]
     name: str
     prefixed: bool = True
 
 
 def pipeline_kafka_grants() -> list[KafkaGrant]:
-    """The ACLs of the pipeline's own principals: the ingest tasks and the topic watchers."""
+    """The ACLs of the pipeline's own principals: the ingest tasks, the topic watchers and
+    the release maker (the command line's, the release DAG's and the console's ledger)."""
     from assay.pipeline.airflow.wakeup import watcher_group
     from assay.pipeline.ingest.consumer import ingest_group
 
@@ -52,17 +61,28 @@ def pipeline_kafka_grants() -> list[KafkaGrant]:
         KafkaGrant("ingest", "read", "group", ingest_group("")),
         KafkaGrant("watcher", "read", "topic", TOPICS),
         KafkaGrant("watcher", "read", "group", watcher_group("")),
+        KafkaGrant(RELEASER, "read", "topic", edge_status.TOPIC, prefixed=False),
+        KafkaGrant(RELEASER, "describe", "topic", TOPICS),
+        KafkaGrant(RELEASER, "describe", "group", ingest_group("")),
     ]
 
 
 def stack_kafka_grants() -> list[KafkaGrant]:
-    """The local stack's: the pipeline's, and the demo edge, which writes every contract topic."""
-    return [*pipeline_kafka_grants(), KafkaGrant("edge-demo", "write", "topic", TOPICS)]
+    """The local stack's: the pipeline's, and the demo edge, which writes every contract topic
+    and its status reports."""
+    demo = [KafkaGrant("edge-demo", "write", "topic", TOPICS), _status_writer("edge-demo")]
+    return [*pipeline_kafka_grants(), *demo]
 
 
 def gateway_kafka_grants(principal: str, topics: Iterable[str]) -> list[KafkaGrant]:
-    """A gateway writes exactly its contracts' topics (literal names, no prefix)."""
-    return [KafkaGrant(principal, "write", "topic", t, prefixed=False) for t in sorted(topics)]
+    """A gateway writes exactly its contracts' topics (literal names, no prefix) and its
+    status reports."""
+    grants = [KafkaGrant(principal, "write", "topic", t, prefixed=False) for t in sorted(topics)]
+    return [*grants, _status_writer(principal)]
+
+
+def _status_writer(principal: str) -> KafkaGrant:
+    return KafkaGrant(principal, "write", "topic", edge_status.TOPIC, prefixed=False)
 
 
 def apply_kafka_grants(settings: Settings, grants: Iterable[KafkaGrant]) -> int:

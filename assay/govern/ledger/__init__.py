@@ -1,7 +1,8 @@
 """The ledger from edge to release: one count per layer, per producer and partition.
 
-``build_ledger`` gathers, for one contract, what the edge says Kafka acknowledged (from
-``assay-edge status --json`` reports), Kafka's offsets, the raw segments, the audit's
+``build_ledger`` gathers, for one contract, what the edge says Kafka acknowledged (the
+gateways' signed reports on the status topic, or ``assay-edge status --json`` files; both
+read by ``ledger_inputs``, which every caller uses), Kafka's offsets, the raw segments, the audit's
 curated / quarantined / dead-lettered / duplicate counts, the steward decisions and the rows
 in the release; ``reconcile`` names every gap between them (which producer and seqs, which
 partition and offsets). A release stores the sealed ledger in its manifest; ``check`` is
@@ -16,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 from assay.govern.ledger._edge import EdgeTopic, parse_edge_report
 from assay.govern.ledger._errors import EdgeReportInvalid, LedgerError
+from assay.govern.ledger._inputs import LedgerInputs, from_files, ledger_inputs
 from assay.govern.ledger._reconcile import FORMAT, Gap, check, digest, reconcile, seal
 
 if TYPE_CHECKING:
-    from assay.govern.audit import OffsetsOf
     from assay.store.buckets import Buckets
     from assay.store.objects import ObjectStore
     from schemas import Contract
@@ -30,9 +31,12 @@ __all__ = [
     "EdgeTopic",
     "Gap",
     "LedgerError",
+    "LedgerInputs",
     "build_ledger",
     "check",
     "digest",
+    "from_files",
+    "ledger_inputs",
     "parse_edge_report",
     "reconcile",
     "seal",
@@ -43,11 +47,11 @@ def build_ledger(
     store: ObjectStore,
     buckets: Buckets,
     contract: Contract,
-    offsets: OffsetsOf | None,
-    edge: list[EdgeTopic],
+    inputs: LedgerInputs,
     release: dict[str, Any],
 ) -> dict[str, Any]:
-    """The unsealed ledger of ``contract``: figures per layer and the gaps they show."""
+    """The unsealed ledger of ``contract``: figures per layer and the gaps they show;
+    ``inputs`` are Kafka's offsets and the edge reports (`ledger_inputs`)."""
     from assay.govern.ledger._build import build
 
-    return build(store, buckets, contract, offsets, edge, release)
+    return build(store, buckets, contract, inputs, release)

@@ -23,6 +23,7 @@ from typing import Any
 
 from assay.govern.audit import Audit, OffsetsOf, Totals, audit
 from assay.govern.ledger._edge import EdgeTopic
+from assay.govern.ledger._inputs import LedgerInputs
 from assay.govern.ledger._reconcile import FORMAT, holes, reconcile, runs, within
 from assay.store import layout, partitions
 from assay.store.buckets import Buckets
@@ -37,21 +38,22 @@ def build(
     store: ObjectStore,
     buckets: Buckets,
     contract: Contract,
-    offsets: OffsetsOf | None,
-    edge: list[EdgeTopic],
+    inputs: LedgerInputs,
     release: dict[str, Any],
 ) -> dict[str, Any]:
     """The ledger of ``contract`` for a release whose ``release`` figures are ``rows``,
     ``files`` and ``by_producer`` (None when the release masks ``producer_id``)."""
+    offsets = inputs.offsets
     checked = audit(store, buckets, buckets.deadletter, contract, offsets or {})
     landed, ends = _landed(store, buckets, contract)
     ledger = {
         "format": FORMAT,
         "contract": contract.name,
         "topic": topic_name(contract),
-        "kafka": {"consulted": offsets is not None},
+        "kafka": inputs.kafka | {"consulted": offsets is not None},
+        "edge_reports": inputs.reports,
         "partitions": _partitions(checked, offsets, ends),
-        "producers": _producers(landed, edge, release.get("by_producer")),
+        "producers": _producers(landed, list(inputs.edge), release.get("by_producer")),
         "decisions": {"accepted": checked.totals.accepted, "rejected": checked.totals.rejected},
         "pipeline_problems": list(checked.problems),
         "release": {"rows": release["rows"], "files": release["files"]},
@@ -141,6 +143,8 @@ def _edge(e: EdgeTopic, distinct: list[int]) -> dict[str, Any]:
         missing = holes(runs(in_scope), [max(e.since_seq, e.first_seq), e.last_seq], e.excluded)
     return {
         "report_sha256": e.report_sha256,
+        "source": e.source,
+        "signature": e.signature,
         "since_seq": e.since_seq,
         "first_seq": e.first_seq,
         "last_seq": e.last_seq,

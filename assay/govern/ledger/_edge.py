@@ -1,9 +1,9 @@
 """Edge reports: the ``assay-edge status --json`` documents a release's ledger starts from.
 
-Factory IT's fleet tooling already collects that document from every gateway; the steward
-hands the ones of the producers behind a contract to ``assay release create --edge-status``.
-Only the ``ledger`` part for the contract's topic is used; the document's sha256 is recorded
-so the report behind each figure can be found again.
+Each gateway publishes the document's ledger part to the status topic (`_reports` reads it);
+a steward may instead hand documents collected by fleet tooling to ``assay release create
+--edge-status``. Only the ``ledger`` part for the contract's topic is used; the document's
+sha256 is recorded so the report behind each figure can be found again.
 """
 
 from __future__ import annotations
@@ -31,6 +31,10 @@ class EdgeTopic:
     held_ranges: list[list[int]]
     dropped_ranges: list[list[int]]
     parked_ranges: list[list[int]]
+    #: where the report came from (a file, or the status topic's partition and offset) and
+    #: what its signature showed (`_reports`); a file's is not checked
+    source: str = ""
+    signature: str = "not checked: a file"
 
     @property
     def excluded(self) -> list[list[int]]:
@@ -47,14 +51,16 @@ def parse_edge_report(data: bytes, source: str, topic: str) -> EdgeTopic | None:
         found = ledger["topics"].get(topic)
         if ledger.get("since_seq") is None or found is None:
             return None
-        return _topic(producer, hashlib.sha256(data).hexdigest(), ledger, found)
+        return _topic(producer, hashlib.sha256(data).hexdigest(), ledger, found, source)
     # json: ValueError, RecursionError (nesting); int(): ValueError, OverflowError (1e400)
     except (ValueError, KeyError, TypeError, AttributeError, OverflowError, RecursionError) as exc:
         problem = f"not an `assay-edge status --json` document with a ledger ({exc!r})"
         raise EdgeReportInvalid(source, problem) from exc
 
 
-def _topic(producer: str, sha: str, ledger: dict[str, Any], t: dict[str, Any]) -> EdgeTopic:
+def _topic(
+    producer: str, sha: str, ledger: dict[str, Any], t: dict[str, Any], source: str
+) -> EdgeTopic:
     return EdgeTopic(
         producer_id=producer,
         report_sha256=sha,
@@ -67,4 +73,5 @@ def _topic(producer: str, sha: str, ledger: dict[str, Any], t: dict[str, Any]) -
         held_ranges=[[int(a), int(b)] for a, b in t["held_ranges"]],
         dropped_ranges=[[int(a), int(b)] for a, b in t["dropped_ranges"]],
         parked_ranges=[[int(a), int(b)] for a, b in t["parked_ranges"]],
+        source=source,
     )

@@ -48,7 +48,7 @@ from assay.store.layout import draft_prefix, release_prefix
 from assay.store.objects import ObjectStore
 
 if TYPE_CHECKING:
-    from assay.govern.audit import OffsetsOf
+    from assay.govern.ledger import LedgerInputs
 
 Progress = Callable[[str], None]
 
@@ -71,14 +71,14 @@ def request_release(
     terms: LockTerms,
     actor: Actor,
     progress: Progress = lambda _: None,
-    kafka: OffsetsOf | None = None,
+    inputs: LedgerInputs | None = None,
 ) -> Release:
-    """A steward's request: the draft, written for another steward to approve; ``kafka``
-    reads the topic's offsets for the ledger."""
+    """A steward's request: the draft, written for another steward to approve; ``inputs``
+    are what its ledger starts from (`assay.govern.ledger.ledger_inputs`)."""
     authorize(actor, "request")
     if request.requested_by != actor.name:
         raise InvalidRelease(f"the request names {request.requested_by!r}, not {actor.name!r}")
-    return draft_release(store, buckets, request, key, terms, progress, kafka)
+    return draft_release(store, buckets, request, key, terms, progress, inputs)
 
 
 def approve_release(
@@ -179,7 +179,7 @@ def create_release(
     key: MaskingKey,
     terms: LockTerms,
     progress: Progress = lambda _: None,
-    kafka: OffsetsOf | None = None,
+    inputs: LedgerInputs | None = None,
 ) -> Release:
     """Request and approve in one step, by the requester, recorded as single-steward.
 
@@ -187,7 +187,7 @@ def create_release(
     the role check, which the caller makes."""
     by = request.requested_by or "single-steward"
     request = request if request.requested_by else _with_requester(request, by)
-    draft_release(store, buckets, request, key, terms, progress, kafka)
+    draft_release(store, buckets, request, key, terms, progress, inputs)
     decision = Decision(Actor(by, "steward"), request.created, request.comment, True)
     return approve_release(
         store, buckets.releases, request.contract.name, request.version, decision, progress

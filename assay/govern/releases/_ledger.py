@@ -19,7 +19,7 @@ from assay.store.objects import ObjectStore
 from schemas import Contract
 
 if TYPE_CHECKING:
-    from assay.govern.audit import OffsetsOf
+    from assay.govern.ledger import LedgerInputs
     from assay.govern.releases._snapshot import DataFile
 
 
@@ -31,24 +31,23 @@ def window_ledger(
     edge_reports: tuple[tuple[str, bytes], ...],
     acceptance: dict[str, Any] | None,
     released: tuple[list[FieldTreatment], list[DataFile]],
-    kafka: OffsetsOf | None,
+    inputs: LedgerInputs | None,
 ) -> dict[str, Any]:
     """The sealed ledger of a request, or `UnreconciledWindow` naming its gaps.
 
     ``acceptance`` is the steward's ``{by, at, reason}`` for releasing despite gaps (None:
-    refuse them); ``released`` the masking plan and the files."""
-    from assay.govern.ledger import Gap, build_ledger, parse_edge_report, seal
-    from schemas import topic_name
+    refuse them); ``released`` the masking plan and the files; ``inputs`` Kafka's offsets and
+    the edge reports (None: ``edge_reports`` alone, Kafka not consulted)."""
+    from assay.govern.ledger import Gap, build_ledger, from_files, seal
 
-    topic, (plan, files) = topic_name(contract), released
-    parsed = [parse_edge_report(data, src, topic) for src, data in edge_reports]
+    plan, files = released
     release = {
         "rows": sum(f.entry.rows or 0 for f in files),
         "files": len(files),
         "by_producer": _by_producer(plan, files),
     }
-    edge = [e for e in parsed if e is not None]
-    ledger = build_ledger(store, buckets, contract, kafka, edge, release)
+    inputs = inputs if inputs is not None else from_files(edge_reports, contract)
+    ledger = build_ledger(store, buckets, contract, inputs, release)
     gaps = ledger["gaps"]
     if gaps and acceptance is None:
         raise UnreconciledWindow(contract.name, window, [Gap(**g) for g in gaps])

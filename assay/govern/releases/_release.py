@@ -46,7 +46,7 @@ from assay.store.objects import ObjectStore
 from schemas import Contract
 
 if TYPE_CHECKING:
-    from assay.govern.audit import OffsetsOf
+    from assay.govern.ledger import LedgerInputs
 
 REQUEST = "request.json"
 #: Licences a request may name, with what each allows; any URL or SPDX id is accepted.
@@ -119,14 +119,15 @@ def draft_release(
     key: MaskingKey,
     terms: LockTerms,
     progress: Progress = lambda _: None,
-    kafka: OffsetsOf | None = None,
+    inputs: LedgerInputs | None = None,
 ) -> Release:
     """Build one release, masked with its own key derived from ``key``, and write it as a
     draft awaiting approval; refuse a version requested or released before, and a window
     whose ledger has gaps nobody accepted (`UnreconciledWindow`).
 
-    ``terms`` are the retention approval will apply (the manifest states them); ``kafka``
-    reads the topic's offsets for the ledger (None: the landed offsets alone)."""
+    ``terms`` are the retention approval will apply (the manifest states them); ``inputs``
+    are Kafka's offsets and the edge reports for the ledger (`assay.govern.ledger.
+    ledger_inputs`; None: the request's report files alone, Kafka not consulted)."""
     check_request(request)
     if not request.requested_by.strip():
         raise InvalidRelease("a release request names its requester", value="")
@@ -138,7 +139,7 @@ def draft_release(
     acceptance = {"by": request.requested_by, "at": _iso(request.created), "reason": accepted}
     ledger = _ledger.window_ledger(
         store, buckets, request.contract, request.window, request.edge_reports,
-        acceptance if accepted else None, (plan, files), kafka,
+        acceptance if accepted else None, (plan, files), inputs,
     )  # fmt: skip
     progress(f"ledger: {len(ledger['producers'])} producers, {len(ledger['gaps'])} gaps")
     body = manifest_body(store, buckets, request, plan, files, key, terms, ledger)

@@ -11,7 +11,9 @@ Manager, or ``AIRFLOW_CONN_*`` / ``AIRFLOW_VAR_*`` variables), so a task asks it
 2. Kafka (ingest): the connection ``assay_kafka`` (`KAFKA_CONNECTION`) in the Kafka provider's
    form — ``extra`` is librdkafka's configuration (``bootstrap.servers``,
    ``security.protocol``, ``sasl.*``, ``ssl.*.location``). When it is defined it replaces the
-   settings' whole Kafka block; the topic watchers read ``assay_kafka_<contract>``.
+   settings' whole Kafka block; the topic watchers read ``assay_kafka_<contract>``, the
+   release tasks ``assay_kafka_releaser`` (`RELEASER_KAFKA_CONNECTION`: the edge reports
+   and the ingest offsets of a release's ledger), else ``assay_kafka``.
 3. The masking key (`MASKING_KEY_VARIABLE`) and the identity master key
    (`IDENTITY_KEY_VARIABLE`): Variables, hex as in the key files.
 
@@ -29,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import SecretStr
 
-from assay.config import PIPELINE, Settings, load_settings
+from assay.config import PIPELINE, RELEASER, Settings, load_settings
 from assay.errors import ConfigError
 from assay.pipeline.airflow import wakeup
 
@@ -40,6 +42,8 @@ if TYPE_CHECKING:
 S3_CONNECTION = "assay_s3"
 #: The ingest tasks' Kafka connection (the watchers' are `kafka_connection_id`).
 KAFKA_CONNECTION = "assay_kafka"
+#: The release tasks' Kafka connection (the releaser principal), before `KAFKA_CONNECTION`.
+RELEASER_KAFKA_CONNECTION = "assay_kafka_releaser"
 MASKING_KEY_VARIABLE = "assay_masking_key"
 IDENTITY_KEY_VARIABLE = "assay_identity_key"
 
@@ -95,15 +99,21 @@ class TaskAccess:
     s3_endpoint: str
     s3_region: str
     s3_keys: tuple[str, str]
+    releaser: KafkaSecurity | None = None
 
 
 def task_connections(access: TaskAccess) -> dict[str, dict[str, Any]]:
     """Every connection the pipeline's tasks and watchers read, by id: S3 as the pipeline
-    role, Kafka as ingest, each contract's topic as the watcher."""
+    role, Kafka as ingest, each contract's topic as the watcher, the release tasks' Kafka as
+    the releaser (when given)."""
     s3 = s3_connection(access.s3_endpoint, access.s3_region, *access.s3_keys)
+    releaser = {} if access.releaser is None else {
+        RELEASER_KAFKA_CONNECTION: kafka_connection(access.bootstrap, access.releaser)
+    }  # fmt: skip
     return {
         S3_CONNECTION: s3,
         KAFKA_CONNECTION: kafka_connection(access.bootstrap, access.ingest),
+        **releaser,
         **wakeup.connections(access.bootstrap, access.contracts, access.watcher),
     }
 
@@ -161,7 +171,7 @@ def with_secrets(settings: Settings, secrets: Secrets) -> Settings:
     """``settings`` with what Airflow holds for its role; the rest as configured."""
     found = secrets.connection(s3_connection_id(settings.s3_role))
     update = {} if found is None else _s3_fields(found)
-    if (kafka := secrets.connection(KAFKA_CONNECTION)) is not None:
+    if (kafka := _kafka_connection(settings.s3_role, secrets)) is not None:
         update |= _kafka_fields(kafka)
     for name, key in (
         ("masking_key", MASKING_KEY_VARIABLE),
@@ -171,6 +181,12 @@ def with_secrets(settings: Settings, secrets: Secrets) -> Settings:
         if value:
             update[name] = SecretStr(value.strip())
     return settings.model_copy(update=update)
+
+
+def _kafka_connection(role: str, secrets: Secrets) -> Found | None:
+    """The releaser's own Kafka connection for the release tasks, else the ingest one."""
+    own = secrets.connection(RELEASER_KAFKA_CONNECTION) if role == RELEASER else None
+    return own if own is not None else secrets.connection(KAFKA_CONNECTION)
 
 
 def _s3_fields(found: Found) -> dict[str, Any]:

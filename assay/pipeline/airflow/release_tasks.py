@@ -11,7 +11,9 @@ The tasks talk to S3 as the releaser role: a worker that runs them needs the rel
 keys, from the ``assay_s3_releaser`` connection or the settings, and the masking key, from
 the ``assay_masking_key`` Variable or the settings (`connections`). The local stack gives
 Airflow the pipeline's keys only, so there the DAG stops at its first task with the
-server's AccessDenied, by design.
+server's AccessDenied, by design. The ledger reads Kafka (the edge reports and the ingest
+offsets) as the releaser principal, from the ``assay_kafka_releaser`` connection
+(`connections`), through the function the command line and the console call.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ def _settings() -> Settings:
 
 def request(params: dict[str, Any], triggered_by: str | None) -> dict[str, Any]:
     """Write the draft of the release the run's parameters describe; tell the stewards."""
+    from assay.govern.ledger import ledger_inputs
     from assay.govern.notify import notify, pending_approval
     from assay.govern.releases import Buckets, LockedS3Store, LockTerms, masking_key
     from assay.govern.releases import request_release as write
@@ -41,7 +44,8 @@ def request(params: dict[str, Any], triggered_by: str | None) -> dict[str, Any]:
     asked = release_request(params, actor.name, contract, settings.enterprise_sites)
     terms = LockTerms.after(asked.created, settings.release_lock_days, settings.release_lock_mode)
     store, buckets = LockedS3Store(settings), Buckets.from_settings(settings)
-    draft = write(store, buckets, asked, masking_key(settings), terms, actor)
+    inputs = ledger_inputs(settings, store, buckets, contract)  # as the CLI and console do
+    draft = write(store, buckets, asked, masking_key(settings), terms, actor, inputs=inputs)
     message = pending_approval(draft.manifest)
     told = [f"{d.channel}: {'ok' if d.ok else d.detail}" for d in notify(settings, message)]
     return {"contract": asked.contract.name, "version": asked.version,

@@ -21,7 +21,7 @@ from minio.versioningconfig import VersioningConfig
 from typer.testing import CliRunner
 
 from assay.config import Settings
-from assay.govern.audit import kafka_offsets
+from assay.govern.ledger import ledger_inputs
 from assay.govern.releases import (
     Buckets,
     LockedS3Store,
@@ -89,8 +89,12 @@ def edge_run(
     return producer, status.stdout.encode()
 
 
-def relay(bootstrap: str, world: World, producer: str, skip: range) -> None:
-    """Copy the producer's records from the contract topic into the world's topic."""
+def relay(
+    bootstrap: str, world: World, producer: str, skip: range, *, unsigned: bool = False
+) -> None:
+    """Copy the producer's records from the contract topic into the world's topic (without
+    their signature headers when ``unsigned``)."""
+    dropped = ("signer", "signature") if unsigned else ()
     out = KafkaProducer(
         bootstrap_servers=world.settings.bootstrap,
         acks="all",
@@ -106,7 +110,8 @@ def relay(bootstrap: str, world: World, producer: str, skip: range) -> None:
                 seq = int(headers["seq"])
                 seen.add(seq)
                 if seq not in skip:
-                    out.send(world.topic, r.value, key=r.key, headers=list(r.headers))
+                    kept = [(k, v) for k, v in r.headers if k not in dropped]
+                    out.send(world.topic, r.value, key=r.key, headers=kept)
     finally:
         consumer.close()
     out.flush(60)
@@ -148,9 +153,10 @@ def request(report: bytes) -> ReleaseRequest:
 
 def release(world: World, report: bytes) -> dict[str, Any]:
     buckets, req = release_buckets(world), request(report)
-    kafka = kafka_offsets(world.settings, world.topic, world.group)
     store = LockedS3Store(world.settings)
-    made = create_release(store, buckets, req, KEY, LockTerms.after(req.created, 1), kafka=kafka)
+    inputs = ledger_inputs(world.settings, store, buckets, req.contract, req.edge_reports,
+                           topic=world.topic, group=world.group)  # fmt: skip
+    made = create_release(store, buckets, req, KEY, LockTerms.after(req.created, 1), inputs=inputs)
     return made.manifest | {"_bucket": buckets.releases}
 
 

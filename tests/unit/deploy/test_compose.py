@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from assay.deploy import _env, compose_files
 from assay.devstack.stack._airflow_env import airflow_env
-from assay.devstack.stack.kafka_auth import INGEST, WATCHER
+from assay.devstack.stack.kafka_auth import INGEST, RELEASER, WATCHER
 from assay.govern.access import pipeline_kafka_grants
 from assay.pipeline.airflow.connections import connection_env
 
@@ -70,12 +70,13 @@ def test_the_connections_file_is_the_local_stacks_with_the_given_secrets(
     monkeypatch.setenv(_env.variable("state_dir"), str(tmp_path))
     secrets = tmp_path / "secrets"
     secrets.mkdir()
-    for user in (INGEST, WATCHER):
+    for user in (INGEST, WATCHER, RELEASER):
         (secrets / f"kafka_{user}_password").write_text(f"{user}-password\n")
     done = CliRunner().invoke(
         app,
         ["airflow-connections", "--ingest-password-file", str(secrets / "kafka_ingest_password"),
          "--watcher-password-file", str(secrets / "kafka_watcher_password"),
+         "--releaser-password-file", str(secrets / "kafka_releaser_password"),
          "--s3-endpoint-as", "https://s3.plant:9000"],
     )  # fmt: skip
     assert done.exit_code == 0, done.output

@@ -12,12 +12,12 @@ from pydantic import SecretStr
 
 from assay.config import PIPELINE, Settings, role_keys_file
 from assay.deploy import Target, _strimzi, k8s_files
-from assay.deploy._airflow import INGEST_PASSWORD, WATCHER_PASSWORD, ca_file
+from assay.deploy._airflow import INGEST_PASSWORD, RELEASER_PASSWORD, WATCHER_PASSWORD, ca_file
 from assay.devstack.stack._airflow_env import airflow_env
-from assay.devstack.stack.kafka_auth import INGEST, WATCHER, password_file
+from assay.devstack.stack.kafka_auth import INGEST, RELEASER, WATCHER, password_file
 from assay.govern.access import pipeline_kafka_grants
 from assay.pipeline.airflow import wakeup
-from schemas import topic_configs, topic_name
+from schemas import edge_status, topic_configs, topic_name
 
 REPO = Path(__file__).resolve().parents[3]
 K8S = REPO / "infra" / "k8s"
@@ -47,6 +47,8 @@ def test_every_contract_has_its_topic_with_its_partitions_and_retention(
         for d in docs(k8s_files(settings, Target()), "kafka-topics.yaml")
     }
     contracts = list(settings.contracts())
+    status = topics.pop(edge_status.TOPIC)  # the edge status reports': compacted, one partition
+    assert status["partitions"] == 1 and status["config"]["cleanup.policy"] == "compact"
     assert sorted(topics) == sorted(topic_name(c) for c in contracts)
     for contract in contracts:
         spec = topics[topic_name(contract)]
@@ -70,7 +72,7 @@ def test_users_carry_the_acl_plan_of_kafka_apply(settings: Settings) -> None:
         d["metadata"]["name"]: d["spec"]
         for d in docs(k8s_files(settings, Target()), "kafka-users.yaml")
     }
-    assert set(users) == {"admin", "ingest", "watcher"}
+    assert set(users) == {"admin", "ingest", "watcher", "releaser"}
     assert "authorization" not in users["admin"]  # a super user of the cluster
     for grant in pipeline_kafka_grants():
         acls = users[grant.principal]["authorization"]["acls"]
@@ -128,7 +130,7 @@ def test_no_secret_is_written_only_referenced(settings: Settings) -> None:
         for e in yaml.safe_load(chart["extraEnv"])
         if "valueFrom" in e
     ]
-    assert {r["name"] for r in refs} == {"assay-s3-pipeline", "ingest", "watcher"}
+    assert {r["name"] for r in refs} == {"assay-s3-pipeline", "ingest", "watcher", "releaser"}
     assert chart["data"]["metadataSecretName"] and chart["fernetKeySecretName"]
 
 
@@ -140,7 +142,7 @@ def local_stack(tmp_path: Path) -> Settings:
     keys = role_keys_file(tmp_path, PIPELINE)
     keys.parent.mkdir(parents=True)
     keys.write_text('access_key = "pipe-key"\nsecret_key = "pipe-secret"\n')
-    for user in (INGEST, WATCHER):
+    for user in (INGEST, WATCHER, RELEASER):
         password_file(tmp_path, user).parent.mkdir(parents=True, exist_ok=True)
         password_file(tmp_path, user).write_text(f"{user}-password\n")
     return Settings(
@@ -168,6 +170,7 @@ def test_the_tasks_connections_are_the_local_stacks_with_secrets_from_kubernetes
         "$(ASSAY_S3_SECRET_KEY)": "pipe-secret",
         f"$({INGEST_PASSWORD})": "ingest-password",
         f"$({WATCHER_PASSWORD})": "watcher-password",
+        f"$({RELEASER_PASSWORD})": "releaser-password",
         str(ca_file()): str(tmp_path / "ca.pem"),
     }
     deployed = {}

@@ -105,6 +105,8 @@ def test_airflow_tasks_and_watchers_connect_as_their_own_principals(tmp_path: Pa
     env = af.airflow_env(settings, {"PATH": "/bin"})
     assert env["ASSAY_KAFKA_USERNAME"] == "ingest"
     assert env["ASSAY_KAFKA_PASSWORD_FILE"] == str(kafka_auth.password_file(state, "ingest"))
+    releaser = env.pop("AIRFLOW_CONN_ASSAY_KAFKA_RELEASER")  # the release tasks' ledger
+    assert '"sasl.username": "releaser"' in releaser
     watcher = [v for k, v in env.items() if k.startswith("AIRFLOW_CONN_ASSAY_KAFKA_")]
     assert watcher and all('"sasl.username": "watcher"' in v for v in watcher)
     assert all('"security.protocol": "SASL_SSL"' in v for v in watcher)

@@ -149,6 +149,7 @@ def test_batched_readings_hold_back_the_source(spool_at, encoder: Encoder) -> No
 
 CONFIG = """
 producer_id: gw-01
+status_interval_s: 0  # these tests count readings; status reports have their own
 site: plant-a
 spool: {{path: spool.db, commit_interval_ms: 20}}
 metrics: {{port: null}}

@@ -101,7 +101,7 @@ def test_an_edge_run_sends_contract_units_and_counts_them(tmp_path: Path) -> Non
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "a.csv").write_text("ts,meter,p_w\n2025-03-01T08:00:00Z,m-1,12500\n")
     config = parse_config(
-        "producer_id: gw-01\nsite: plant-a\nmetrics: {port: null}\n"
+        "producer_id: gw-01\nsite: plant-a\nstatus_interval_s: 0\nmetrics: {port: null}\n"
         "spool: {path: spool.db, commit_interval_ms: 20}\nsources:\n"
         "  - {name: mes, kind: csv, contract: energy_meter, folder: in, device_column: meter,\n"
         "     time_column: ts, poll_interval_s: 0.02, columns: {active_power: p_w},\n"

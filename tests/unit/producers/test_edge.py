@@ -12,6 +12,7 @@ from producers.metrics import MetricsServer
 
 CONFIG = """
 producer_id: gw-01
+status_interval_s: 0  # these tests count readings; status reports have their own
 site: plant-a
 spool: {{path: spool.db, commit_interval_ms: 20}}
 metrics: {{port: null}}

@@ -37,6 +37,7 @@ def wait_for(check, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-d
 
 CONFIG = """
 producer_id: gw-01
+status_interval_s: 0  # these tests count readings; status reports have their own
 site: plant-a
 spool: {{path: {spool}, commit_interval_ms: 20}}
 kafka: {{bootstrap: "127.0.0.1:1"}}

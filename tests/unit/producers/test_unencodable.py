@@ -237,7 +237,8 @@ def test_the_edge_skips_bad_input_and_a_restart_does_not_replay_it(tmp_path) -> 
     from .test_spool_failures import wait_for
 
     config = parse_config(
-        "producer_id: gw-01\nsite: plant-a\nspool: {path: spool.db, commit_interval_ms: 20}\n"
+        "producer_id: gw-01\nsite: plant-a\nstatus_interval_s: 0\n"
+        "spool: {path: spool.db, commit_interval_ms: 20}\n"
         "metrics: {port: null}\nsources:\n"
         "  - {name: mes, kind: csv, contract: energy_meter, folder: in}\n",
         tmp_path / "edge.yaml",

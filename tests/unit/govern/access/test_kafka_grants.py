@@ -8,7 +8,7 @@ from assay.govern.access import gateway_kafka_grants, pipeline_kafka_grants, sta
 from assay.govern.access._kafka import _binding
 from assay.pipeline.airflow.wakeup import watcher_group
 from assay.pipeline.ingest.consumer import ingest_group
-from schemas import ContractRegistry, topic_name
+from schemas import ContractRegistry, edge_status, topic_name
 
 
 def may(grants: list, principal: str, operation: str, resource: str, name: str) -> bool:
@@ -54,9 +54,35 @@ def test_every_grant_is_a_valid_acl_binding() -> None:
     grants = [*stack_kafka_grants(), *gateway_kafka_grants("gw", ["assay.x.v1"])]
     bindings = [_binding(g) for g in grants]
     assert {b.restype for b in bindings} == {ResourceType.TOPIC, ResourceType.GROUP}
-    assert {b.operation for b in bindings} == {AclOperation.READ, AclOperation.WRITE}
+    assert {b.operation for b in bindings} == {
+        AclOperation.READ,
+        AclOperation.WRITE,
+        AclOperation.DESCRIBE,
+    }
     assert {b.resource_pattern_type for b in bindings} == {
         ResourcePatternType.PREFIXED,
         ResourcePatternType.LITERAL,
     }
     assert all(b.principal.startswith("User:") for b in bindings)
+
+
+def test_gateways_write_the_status_topic_and_only_the_releaser_reads_it() -> None:
+    """Least privilege for the edge status reports (``schemas.edge_status``)."""
+    grants = [*stack_kafka_grants(), *gateway_kafka_grants("edge-gw-1", ["assay.x.v1"])]
+    status = edge_status.TOPIC
+    assert may(grants, "edge-gw-1", "write", "topic", status)
+    assert may(grants, "edge-demo", "write", "topic", status)
+    assert may(grants, "releaser", "read", "topic", status)
+    readers = {g.principal for g in grants if may([g], g.principal, "read", "topic", status)}
+    writers = {g.principal for g in grants if may([g], g.principal, "write", "topic", status)}
+    assert (readers, writers) == ({"releaser"}, {"edge-demo", "edge-gw-1"})
+
+
+def test_the_releaser_describes_offsets_and_reads_no_readings() -> None:
+    grants = pipeline_kafka_grants()
+    for contract in ContractRegistry.shipped():
+        topic, group = topic_name(contract), ingest_group(contract.name)
+        assert may(grants, "releaser", "describe", "topic", topic)
+        assert may(grants, "releaser", "describe", "group", group)
+        assert not may(grants, "releaser", "read", "topic", topic)
+        assert not may(grants, "releaser", "read", "group", group)

@@ -78,6 +78,7 @@ def test_unmarked_devices_pass_untouched(encoder) -> None:
 
 CONFIG = """
 producer_id: gw-sim
+status_interval_s: 0  # these tests count readings; status reports have their own
 site: plant-a
 spool: {{path: spool.db, commit_interval_ms: 20}}
 metrics: {{port: null}}
