@@ -185,7 +185,7 @@ def attribute(letters: Iterable[Letter]) -> tuple[dict[str, Runs], dict[str, int
     for headers, index, count in letters:
         found = claim(headers, index, count)
         if isinstance(found, Unattributed):
-            why[str(found)] += count
+            why[str(found)] += 1 if index >= 0 else max(count, 1)
             continue
         who, first, last = found
         claimed[who].append((first, last))
@@ -263,7 +263,8 @@ def load(
 ) -> SegmentSeqs | None:
     """A segment's stored seq runs; None when it landed before they were recorded."""
     key = layout.seqs_key(contract.name, contract.major, seg)
-    return SegmentSeqs.loads(store.get(bucket, key)) if store.head(bucket, key) else None
+    found = store.head(bucket, key) is not None
+    return SegmentSeqs.loads(store.get(bucket, key)) if found else None
 
 
 def ensure(store: ObjectStore, buckets: Buckets, contract: Contract, seg: layout.Segment) -> None:
