@@ -59,7 +59,7 @@ def build(
         "dead_letters_unattributed": {str(k): n for k, n in sorted(found.unattributed.items())},
         "seqs_unrecorded": {"segments": found.unrecorded[0], "readings": found.unrecorded[1]},
         "decisions": {"accepted": checked.totals.accepted, "rejected": checked.totals.rejected},
-        "pipeline_problems": list(checked.problems),
+        "pipeline_problems": list(checked.problems) + found.problems,
         "release": {"rows": release["rows"], "files": release["files"]},
     }
     return ledger | {"gaps": [g.to_dict() for g in reconcile(ledger, release["rows"])]}

@@ -56,9 +56,20 @@ class Gathered:
     #: segments whose raw object went before their seq runs were recorded, and readings
     unrecorded: list[int] = field(default_factory=lambda: [0, 0])
     ends: dict[int, int] = field(default_factory=dict)
+    #: segments whose seq runs count other readings than landing recorded
+    problems: list[str] = field(default_factory=list)
 
-    def add(self, seqs: SegmentSeqs, *, expired: bool = False) -> None:
-        """Count one segment."""
+    def add(self, seqs: SegmentSeqs, counts: tuple[int, int], *, expired: bool = False) -> None:
+        """Count one segment, whose raw object held ``counts`` (readings, dead readings)."""
+        found = (
+            sum(r.readings for r in seqs.landed.values()) + seqs.unsequenced,
+            sum(r.readings for r in seqs.dead_lettered.values()) + sum(seqs.unattributed.values()),
+        )
+        if found != counts:
+            self.problems.append(
+                f"segment {seqs.segment}: its seq runs count {found[0]} readings and "
+                f"{found[1]} dead-lettered, landing recorded {counts[0]} and {counts[1]}"
+            )
         for who, runs in seqs.landed.items():
             self.landed.setdefault(who, Tally()).add(runs, expired=expired)
         for who, runs in seqs.dead_lettered.items():
@@ -82,7 +93,7 @@ def gather(store: ObjectStore, buckets: Buckets, contract: Contract) -> Gathered
                 out.unrecorded = [out.unrecorded[0] + 1, out.unrecorded[1] + entry.readings]
                 out.unattributed[Unattributed.NOT_RECORDED] += entry.dead_readings
             else:
-                out.add(found, expired=True)
+                out.add(found, (entry.readings, entry.dead_readings), expired=True)
     return out
 
 
@@ -97,7 +108,8 @@ def _stored(
         seg = layout.Segment.parse(key)
         stems.add(seg.stem)
         found = seqruns.load(store, buckets.reports, contract, seg)
-        out.add(found or _from_raw(store, buckets.raw, key, seg.stem, meta))
+        counts = int(meta.get("readings", 0)), int(meta.get("dead-readings", 0))
+        out.add(found or _from_raw(store, buckets.raw, key, seg.stem, meta), counts)
     return stems
 
 
