@@ -95,29 +95,27 @@ def _producers(
     found: Gathered, edge: list[EdgeTopic], in_release: dict[str, int] | None
 ) -> list[dict[str, Any]]:
     reports = {e.producer_id: e for e in edge}
-    out = []
-    for who in sorted(
-        set(found.landed) | set(found.dead_lettered) | set(reports) | set(in_release or {})
-    ):
-        landed = found.landed.get(who, Tally())
-        dead = found.dead_lettered.get(who)
-        distinct = landed.merged()
-        dead_runs = dead.merged() if dead else empty()
-        out.append(
-            {
-                "producer_id": who,
-                "landed": landed.readings,
-                "distinct": size(distinct),
-                "duplicates": landed.readings - size(distinct),
-                "first_seq": int(distinct[0, 0]) if len(distinct) else None,
-                "last_seq": int(distinct[-1, 1]) if len(distinct) else None,
-                "expired": landed.expired,
-                "dead_lettered": _dead(dead, dead_runs),
-                "in_release": None if in_release is None else in_release.get(who, 0),
-                "edge": _edge(reports[who], distinct, dead_runs) if who in reports else None,
-            }
-        )
-    return out
+    named = set(found.landed) | set(found.dead_lettered) | set(reports) | set(in_release or {})
+    return [_producer(found, who, reports.get(who), in_release) for who in sorted(named)]
+
+
+def _producer(
+    found: Gathered, who: str, report: EdgeTopic | None, in_release: dict[str, int] | None
+) -> dict[str, Any]:
+    landed, dead = found.landed.get(who, Tally()), found.dead_lettered.get(who)
+    distinct, dead_runs = landed.merged(), dead.merged() if dead else empty()
+    return {
+        "producer_id": who,
+        "landed": landed.readings,
+        "distinct": size(distinct),
+        "duplicates": landed.readings - size(distinct),
+        "first_seq": int(distinct[0, 0]) if len(distinct) else None,
+        "last_seq": int(distinct[-1, 1]) if len(distinct) else None,
+        "expired": landed.expired,
+        "dead_lettered": _dead(dead, dead_runs),
+        "in_release": None if in_release is None else in_release.get(who, 0),
+        "edge": _edge(report, distinct, dead_runs) if report is not None else None,
+    }
 
 
 def _dead(dead: Tally | None, runs: np.ndarray) -> dict[str, Any] | None:

@@ -143,7 +143,10 @@ def landed_runs(table: pa.Table) -> tuple[dict[str, Runs], int]:
         return {}, table.num_rows
     known = pc.and_(pc.is_valid(table["producer_id"]), pc.is_valid(table["seq"]))
     rows = table.select(["producer_id", "seq"]).filter(known)
-    encoded = rows["producer_id"].combine_chunks().dictionary_encode()
+    who = rows["producer_id"].combine_chunks()
+    if pa.types.is_dictionary(who.type):  # one code per name: its dictionary may repeat one
+        who = who.cast(who.type.value_type)
+    encoded = who.dictionary_encode()
     codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
     seqs = rows["seq"].combine_chunks().cast(pa.int64()).to_numpy(zero_copy_only=False)
     names = [str(name) for name in encoded.dictionary.to_pylist()]

@@ -69,6 +69,12 @@ def test_seqs_at_int64s_ends_make_their_own_runs() -> None:
     ]
 
 
+def test_a_dictionary_column_with_a_name_twice_counts_it_once() -> None:
+    who = pa.DictionaryArray.from_arrays(pa.array([0, 1, 0], pa.int32()), ["gw-a", "gw-a"])
+    landed, _ = landed_runs(pa.table({"producer_id": who, "seq": pa.array([1, 2, 3])}))
+    assert landed["gw-a"].runs == [[1, 3]] and landed["gw-a"].readings == 3
+
+
 def test_a_table_without_identity_columns_is_all_unsequenced() -> None:
     assert landed_runs(pa.table({"x": [1, 2, 3]})) == ({}, 3)
 
