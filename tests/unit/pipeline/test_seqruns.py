@@ -117,3 +117,15 @@ def test_landing_records_runs_and_a_rerun_makes_the_same_bytes_again() -> None:
     store.objects.pop(("rep", key))
     seqruns.ensure(store, BUCKETS, ENERGY, landed.segment)  # what an adopting run does
     assert store.get("rep", key) == made
+
+
+def test_an_undecodable_frame_claims_the_seqs_its_count_header_says() -> None:
+    headers = ((wire.HEADER_CONTRACT, b"energy_meter"), (wire.HEADER_VERSION, b"1.0.0"),
+               (wire.HEADER_CONTENT_TYPE, wire.ARROW_STREAM.encode()), (P, b"gw-2"),
+               (S, b"40"), (wire.HEADER_COUNT, b"5"))  # fmt: skip
+    frame = Record("assay.energy_meter.v1", 0, 0, 0, b"m", b"not an arrow stream", headers)
+    store = MemoryStore()
+    (landed,) = land_partition(MemoryPartition([frame]), store, BUCKETS, ENERGY)
+    found = seqruns.load(store, "rep", ENERGY, landed.segment)
+    assert found is not None and landed.dead_readings == 5
+    assert found.dead_lettered["gw-2"].runs == [[40, 44]] and found.landed == {}
