@@ -47,7 +47,7 @@ def skip(
         current = settings("s3", "kafka")
         spec = current.contracts().get(contract)
         store = S3Store(current)
-        buckets = Buckets(raw=current.bucket_raw, deadletter=current.bucket_deadletter)
+        buckets = Buckets.from_settings(current)  # landing writes seq runs to reports
         group = ingest_group(contract)
         with KafkaPartition(current, topic_name(spec), partition, group) as log:
             landed = skip_range(log, store, buckets, spec, start, end, by=by, why=why)

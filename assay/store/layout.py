@@ -211,6 +211,12 @@ def report_prefix(contract: str, major: int, seg: Segment) -> str:
     return f"{partition_prefix(contract, major, seg.partition)}{seg.stem}/"
 
 
+def seqs_key(contract: str, major: int, seg: Segment) -> str:
+    """A segment's seq runs per producer, written when it lands (beside its reports: the
+    reports bucket outlives retention)."""
+    return report_prefix(contract, major, seg) + "seqs.json"
+
+
 def watermark_key(contract: str, major: int, seg: Segment) -> str:
     """The dedup watermark after a segment (highest seq per producer so far)."""
     return f"state/{partition_prefix(contract, major, seg.partition)}{seg.stem}.watermark.json"

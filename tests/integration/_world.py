@@ -128,7 +128,7 @@ def make_world(
     client = s3_client(settings)
     for bucket in names.values():
         client.make_bucket(bucket)
-    land = Buckets(raw=names["raw"], deadletter=names["deadletter"])
+    land = Buckets(raw=names["raw"], deadletter=names["deadletter"], reports=names["reports"])
     every = curation.Buckets(
         raw=names["raw"],
         curated=names["curated"],

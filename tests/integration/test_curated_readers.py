@@ -88,7 +88,7 @@ def buckets(stack_settings: Settings) -> curation.Buckets:
         ]
     )
     store = S3Store(stack_settings)
-    land = landing.Buckets(raw=names["raw"], deadletter=names["dead"])
+    land = landing.Buckets(raw=names["raw"], deadletter=names["dead"], reports=names["rep"])
     landing.land_partition(log, store, land, CONTRACT, max_records=150)
     checked = curation.Buckets(
         raw=names["raw"], curated=names["cur"], quarantine=names["quar"], reports=names["rep"]

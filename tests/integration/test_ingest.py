@@ -80,8 +80,8 @@ def topic(stack_settings: Settings, unique: str) -> str:
 
 def buckets(settings: Settings, tag: str) -> Buckets:
     client = s3_client(settings)
-    made = Buckets(raw=f"it-raw-{tag}", deadletter=f"it-dead-{tag}")
-    for bucket in (made.raw, made.deadletter):
+    made = Buckets(raw=f"it-raw-{tag}", deadletter=f"it-dead-{tag}", reports=f"it-rep-{tag}")
+    for bucket in (made.raw, made.deadletter, made.reports):
         client.make_bucket(bucket)
     return made
 

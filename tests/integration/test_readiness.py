@@ -96,7 +96,7 @@ def released(stack_settings: Settings) -> tuple[Settings, dict[str, Any]]:
     landing.land_partition(
         edge_log(TOPIC, "process_params", map(reading, range(270))),
         store,
-        landing.Buckets(raw=names["raw"], deadletter=names["deadletter"]),
+        landing.Buckets(raw=names["raw"], deadletter=names["deadletter"], reports=names["reports"]),
         contract,
         max_records=100,
     )

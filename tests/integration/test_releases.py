@@ -125,7 +125,10 @@ def world(stack_settings: Settings) -> tuple[Settings, Buckets]:
     )
     store, contract = LockedS3Store(settings), load_contract("process_params")
     landing.land_partition(
-        memory_log(300), store, landing.Buckets(raw=buckets.raw, deadletter=f"it-d-{tag}"), contract
+        memory_log(300),
+        store,
+        landing.Buckets(raw=buckets.raw, deadletter=f"it-d-{tag}", reports=buckets.reports),
+        contract,
     )
     checked = curation.Buckets(
         raw=buckets.raw, curated=buckets.curated, quarantine=f"it-q-{tag}", reports=buckets.reports

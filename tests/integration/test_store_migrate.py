@@ -71,7 +71,7 @@ def _old_store(store: S3Store, roles: dict[str, str]) -> None:
     landed = landing.land_partition(
         _log(),
         store,
-        landing.Buckets(raw=roles["raw"], deadletter=roles["deadletter"]),
+        landing.Buckets(raw=roles["raw"], deadletter=roles["deadletter"], reports=roles["reports"]),
         contract,
         max_records=100,
     )

@@ -8,7 +8,9 @@ The figures come from where each layer keeps them, read once at release time:
 3. the audit (`assay.govern.audit`) over the raw segments, their summaries, the curated,
    quarantine and dead-letter objects and the steward decisions: per partition
    ``produced = curated + quarantined + dead-lettered + duplicates`` and every discrepancy;
-4. the raw segments' ``producer_id`` and ``seq`` columns: per producer the seqs landed;
+4. each segment's seq runs (`seqruns`, recorded at landing and kept past retention): per
+   producer the seqs landed, those of segments retention removed since (``expired``), and
+   those its dead letters' headers claim (``dead_lettered``, ``attributed_by: header``);
 5. the release's files: rows in total and per producer.
 
 `_reconcile.reconcile` then names every gap, and the ledger (gaps and a steward's
@@ -17,15 +19,16 @@ acceptance included) is hashed, so ``assay release verify`` can recompute both.
 
 from __future__ import annotations
 
-import io
-from collections import defaultdict
 from typing import Any
+
+import numpy as np
 
 from assay.govern.audit import Audit, OffsetsOf, Totals, audit
 from assay.govern.ledger._edge import EdgeTopic
 from assay.govern.ledger._inputs import LedgerInputs
-from assay.govern.ledger._reconcile import FORMAT, holes, reconcile, runs, within
-from assay.store import layout, partitions
+from assay.govern.ledger._reconcile import FORMAT, reconcile
+from assay.govern.ledger._runs import Gathered, Tally, clip, empty, gather, ranges, subtract, union
+from assay.pipeline.ingest.seqruns import ATTRIBUTED_BY, size
 from assay.store.buckets import Buckets
 from assay.store.objects import ObjectStore
 from schemas import Contract, topic_name
@@ -45,17 +48,20 @@ def build(
     ``files`` and ``by_producer`` (None when the release masks ``producer_id``)."""
     offsets = inputs.offsets
     checked = audit(store, buckets, buckets.deadletter, contract, offsets or {})
-    landed, ends = _landed(store, buckets, contract)
+    found = gather(store, buckets, contract)
     ledger = {
         "format": FORMAT,
         "contract": contract.name,
         "topic": topic_name(contract),
         "kafka": inputs.kafka | {"consulted": offsets is not None},
         "edge_reports": inputs.reports,
-        "partitions": _partitions(checked, offsets, ends),
-        "producers": _producers(landed, list(inputs.edge), release.get("by_producer")),
+        "partitions": _partitions(checked, offsets, found.ends),
+        "producers": _producers(found, list(inputs.edge), release.get("by_producer")),
+        "unsequenced": found.unsequenced,
+        "dead_letters_unattributed": {str(k): n for k, n in sorted(found.unattributed.items())},
+        "seqs_unrecorded": {"segments": found.unrecorded[0], "readings": found.unrecorded[1]},
         "decisions": {"accepted": checked.totals.accepted, "rejected": checked.totals.rejected},
-        "pipeline_problems": list(checked.problems),
+        "pipeline_problems": list(checked.problems) + found.problems,
         "release": {"rows": release["rows"], "files": release["files"]},
     }
     return ledger | {"gaps": [g.to_dict() for g in reconcile(ledger, release["rows"])]}
@@ -87,60 +93,53 @@ def _figures(t: Totals) -> dict[str, int]:
     return {name: getattr(t, name) for name in names}
 
 
-def _landed(
-    store: ObjectStore, buckets: Buckets, contract: Contract
-) -> tuple[dict[str, list[int]], dict[int, int]]:
-    """Per producer every seq in the stored raw segments; per partition the last end offset."""
-    import pyarrow.parquet as pq
-
-    seqs: dict[str, list[int]] = defaultdict(list)
-    ends: dict[int, int] = {}
-    for p in partitions.landed(store, buckets.raw, contract):  # added ones too
-        prefix = layout.partition_prefix(contract.name, contract.major, p)
-        for key in [k for k in store.keys(buckets.raw, prefix) if k.endswith(".parquet")]:
-            meta = store.head(buckets.raw, key) or {}
-            ends[p] = max(ends.get(p, 0), int(meta.get("end-offset", 0)))
-            parquet = pq.ParquetFile(io.BytesIO(store.get(buckets.raw, key)))
-            if {"producer_id", "seq"} <= set(parquet.schema_arrow.names):
-                table = parquet.read(columns=["producer_id", "seq"])
-                for who, seq in zip(
-                    table["producer_id"].to_pylist(), table["seq"].to_pylist(), strict=True
-                ):
-                    seqs[str(who)].append(int(seq))
-    return seqs, ends
-
-
 def _producers(
-    landed: dict[str, list[int]], edge: list[EdgeTopic], in_release: dict[str, int] | None
+    found: Gathered, edge: list[EdgeTopic], in_release: dict[str, int] | None
 ) -> list[dict[str, Any]]:
     reports = {e.producer_id: e for e in edge}
-    out = []
-    for who in sorted(set(landed) | set(reports) | set(in_release or {})):
-        seqs = landed.get(who, [])
-        distinct = sorted(set(seqs))
-        out.append(
-            {
-                "producer_id": who,
-                "landed": len(seqs),
-                "distinct": len(distinct),
-                "duplicates": len(seqs) - len(distinct),
-                "first_seq": distinct[0] if distinct else None,
-                "last_seq": distinct[-1] if distinct else None,
-                "in_release": None if in_release is None else in_release.get(who, 0),
-                "edge": _edge(reports[who], distinct) if who in reports else None,
-            }
-        )
-    return out
+    named = set(found.landed) | set(found.dead_lettered) | set(reports) | set(in_release or {})
+    return [_producer(found, who, reports.get(who), in_release) for who in sorted(named)]
 
 
-def _edge(e: EdgeTopic, distinct: list[int]) -> dict[str, Any]:
+def _producer(
+    found: Gathered, who: str, report: EdgeTopic | None, in_release: dict[str, int] | None
+) -> dict[str, Any]:
+    landed, dead = found.landed.get(who, Tally()), found.dead_lettered.get(who)
+    distinct, dead_runs = landed.merged(), dead.merged() if dead else empty()
+    return {
+        "producer_id": who,
+        "landed": landed.readings,
+        "distinct": size(distinct),
+        "duplicates": landed.readings - size(distinct),
+        "first_seq": int(distinct[0, 0]) if len(distinct) else None,
+        "last_seq": int(distinct[-1, 1]) if len(distinct) else None,
+        "expired": landed.expired,
+        "dead_lettered": _dead(dead, dead_runs),
+        "in_release": None if in_release is None else in_release.get(who, 0),
+        "edge": _edge(report, distinct, dead_runs) if report is not None else None,
+    }
+
+
+def _dead(dead: Tally | None, runs: np.ndarray) -> dict[str, Any] | None:
+    """A producer's dead-lettered readings, as their records' headers claim them."""
+    if dead is None:
+        return None
+    return {"readings": dead.readings, "distinct": size(runs), "attributed_by": ATTRIBUTED_BY}
+
+
+def _edge(e: EdgeTopic, landed: np.ndarray, dead: np.ndarray) -> dict[str, Any]:
     """The report's figures, and the landed seqs it can be compared with: those it had
-    spooled, minus those still held, dropped or parked at the gateway."""
-    scope = [e.since_seq, e.last_seq]
-    in_scope = within(distinct, scope, e.excluded)
+    spooled, minus those still held, dropped or parked at the gateway; then the seqs the
+    producer's dead letters claim, not landed otherwise."""
+    scope = ranges([[e.since_seq, e.last_seq]])
+    excluded = clip(ranges(e.excluded), scope)
+    in_scope = subtract(clip(landed, scope), excluded)
+    dead_in_scope = subtract(subtract(clip(dead, scope), excluded), in_scope)
+    accounted = size(in_scope) + size(dead_in_scope)
     missing: list[list[int]] = []
-    if len(in_scope) < e.sent:
-        missing = holes(runs(in_scope), [max(e.since_seq, e.first_seq), e.last_seq], e.excluded)
+    if accounted < e.sent:
+        span = clip(ranges([[max(e.since_seq, e.first_seq), e.last_seq]]), scope)
+        missing = subtract(span, union(in_scope, dead_in_scope, excluded))[:STORED_RANGES].tolist()
     return {
         "report_sha256": e.report_sha256,
         "source": e.source,
@@ -154,6 +153,7 @@ def _edge(e: EdgeTopic, distinct: list[int]) -> dict[str, Any]:
         "held_ranges": e.held_ranges,
         "dropped_ranges": e.dropped_ranges,
         "parked_ranges": e.parked_ranges,
-        "landed_in_scope": len(in_scope),
-        "missing_ranges": missing[:STORED_RANGES],
+        "landed_in_scope": size(in_scope),
+        "dead_lettered_in_scope": size(dead_in_scope),
+        "missing_ranges": missing,
     }

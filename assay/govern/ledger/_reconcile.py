@@ -4,6 +4,10 @@ Pure and light (no pipeline, no S3): `assay release verify` runs it on a manifes
 online or in a downloaded folder, and must find exactly the gaps recorded at creation.
 
 Seq ranges are inclusive ``[first, last]`` pairs; offset ranges are ``[start, end)``.
+
+`FORMAT` 2 added per producer ``expired`` and ``dead_lettered`` (with the edge's
+``dead_lettered_in_scope``) and the ledger's ``unsequenced``, ``dead_letters_unattributed``
+and ``seqs_unrecorded``; a format-1 ledger has none of them and reconciles as it did.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
-FORMAT = "assay.ledger/1"
+FORMAT = "assay.ledger/2"
 GapKind = Literal["edge", "pipeline", "release"]
 Range = list[int]
 #: How many seq ranges a gap names before it says "and N more".
@@ -111,9 +115,9 @@ def reconcile(ledger: dict[str, Any], release_rows: int) -> list[Gap]:
     for part in ledger["partitions"]:
         gaps += _partition_gaps(part)
     gaps += [Gap("pipeline", problem) for problem in ledger["pipeline_problems"]]
-    pending = unlanded(ledger)
+    pending, unrecorded = unlanded(ledger), ledger.get("seqs_unrecorded") or {}
     for producer in ledger["producers"]:
-        gaps += _edge_gaps(producer, pending)
+        gaps += _edge_gaps(producer, pending, unrecorded)
     gaps += _release_gaps(ledger, release_rows)
     return gaps
 
@@ -147,24 +151,33 @@ def _partition_gaps(part: dict[str, Any]) -> list[Gap]:
     return gaps
 
 
-def _edge_gaps(producer: dict[str, Any], pending: list[tuple[int, Range]]) -> list[Gap]:
+def _edge_gaps(
+    producer: dict[str, Any], pending: list[tuple[int, Range]], unrecorded: dict[str, int]
+) -> list[Gap]:
     edge, who = producer["edge"], producer["producer_id"]
-    if edge is None or edge["sent"] == edge["landed_in_scope"]:
+    dead = edge.get("dead_lettered_in_scope", 0) if edge is not None else 0
+    if edge is None or edge["sent"] == edge["landed_in_scope"] + dead:
         return []
-    short = edge["sent"] - edge["landed_in_scope"]
+    short = edge["sent"] - edge["landed_in_scope"] - dead
     if short < 0:
         detail = (
             f"producer {who}: the pipeline landed {-short} more distinct seqs in "
             f"{edge['since_seq']}-{edge['last_seq']} than the edge says Kafka acknowledged "
             f"({edge['sent']}): the report is from another spool or the seqs were reused"
         )
-        return [Gap("edge", detail, producer=who, readings=short)]
+        return [Gap("edge", detail + _dead_note(dead), producer=who, readings=short)]
     where = named(edge["missing_ranges"]) or "none found between landed seqs"
     others = "" if edge["single_topic"] else " (they may include its other topics' seqs)"
     detail = (
         f"producer {who}: the edge says Kafka acknowledged {edge['sent']} readings, "
-        f"{edge['landed_in_scope']} are landed: {short} missing, seqs {where}{others}"
+        f"{edge['landed_in_scope']} are landed{_dead_note(dead)}: {short} missing, "
+        f"seqs {where}{others}"
     )
+    if unrecorded.get("readings"):
+        detail += (
+            f"; {unrecorded['readings']} readings of {unrecorded['segments']} segments were "
+            "removed by retention before their seqs were recorded: they may be among them"
+        )
     if pending:
         tails = ", ".join(f"partition {p} offsets {a}-{b}" for p, (a, b) in pending)
         detail += f"; Kafka holds records not landed yet ({tails}): land them first"
@@ -172,6 +185,12 @@ def _edge_gaps(producer: dict[str, Any], pending: list[tuple[int, Range]]) -> li
     if len(pending) == 1:
         gap = replace(gap, partition=pending[0][0], offsets=pending[0][1])
     return [gap]
+
+
+def _dead_note(dead: int) -> str:
+    """What a gap's detail says of dead-lettered seqs (nothing when there are none, as in a
+    format-1 ledger, whose details must read as they were recorded)."""
+    return f" (+{dead} dead-lettered, as their headers claim)" if dead else ""
 
 
 def _release_gaps(ledger: dict[str, Any], release_rows: int) -> list[Gap]:

@@ -7,7 +7,9 @@ topic after its contract created it too), one transaction per run:
    expiry ledger; decide which layers of which segments are due (``_plan``);
 2. read what each due layer holds (objects and readings, from object metadata and the
    segment's summary) and write the ledger extended with it — first, so that no object is
-   ever missing without a record of why;
+   ever missing without a record of why; a segment whose raw object goes keeps its seq runs
+   per producer in the reports bucket (`seqruns`: made from the raw and dead-letter objects
+   if it landed before they were recorded), so the release ledger still counts its seqs;
 3. remove every version of each due object, older versions first.
 
 Raw objects go last. A crash after 2 leaves objects the ledger already counts as removed;
@@ -30,6 +32,7 @@ from datetime import datetime
 from assay.errors import AssayError
 from assay.govern.retention._objects import commit_objects, due_objects
 from assay.govern.retention._plan import Periods, due_layers, noncurrent_due
+from assay.pipeline.ingest import seqruns
 from assay.pipeline.validate.curation import Summary
 from assay.store import layout, partitions
 from assay.store.buckets import Buckets
@@ -136,7 +139,18 @@ def _partition(
         due = due_layers(landed, run.now, periods, validated=True, done=set(known.layers))
         if due:
             work.append(_expire_more(store, buckets, contract, known, due, run.now))
+    if not run.dry_run:
+        _keep_seqs(store, buckets, contract, [entry for entry, _ in work])
     return _commit(store, buckets, ledger, partition, work, run)
+
+
+def _keep_seqs(
+    store: VersionedStore, buckets: Buckets, contract: Contract, entries: list[ExpiredSegment]
+) -> None:
+    """Make sure every segment whose raw object goes has its seq runs stored first."""
+    for entry in entries:
+        if "raw" in entry.layers:
+            seqruns.ensure(store, buckets, contract, layout.Segment.parse(entry.segment))
 
 
 def _stored_segment(version: ObjectVersion) -> bool:

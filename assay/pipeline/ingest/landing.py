@@ -15,12 +15,14 @@ One segment is one transaction:
 5. create the raw object with ``If-None-Match: *``: of two runs racing for one start, one
    creates it and the other adopts it (3). Then the dead-letter object: written by the
    creator, or by an adopter that finds it missing (decoding is deterministic: same bytes);
+   then the segment's seq runs per producer (`seqruns`, for the ledger), the same way;
 6. commit the end offset, with the segment's name as metadata — only if the group's
    committed offset is still the one read in (1). A run that finds another has moved it
    stops the partition cleanly (`Overtaken`): it never commits backwards or over a range.
 
 A crash anywhere leaves either nothing (the next run starts over) or the raw object without
-the commit (the next run adopts it, repairs the dead letters if they are missing, commits).
+the commit (the next run adopts it, repairs the dead letters and seq runs if they are
+missing, commits).
 Raw objects therefore tile the offsets: no gap that is not a recorded loss, no overlap.
 """
 
@@ -34,7 +36,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-from assay.pipeline.ingest import deadletter
+from assay.pipeline.ingest import deadletter, seqruns
 from assay.pipeline.ingest.deadletter import DeadLetter, Record
 from assay.pipeline.ingest.decode import Expect, decode, raw_schema
 from assay.pipeline.ingest.offsets import Overtaken, checked_commit, resume
@@ -284,6 +286,8 @@ def write(
         return adopt(log, store, buckets, contract, seg, store.head(buckets.raw, key) or {})
     if built.letters:
         _put_letters(store, buckets, contract, seg, built.letters, built.meta)
+    runs = seqruns.of_segment(seg.stem, built.table, seqruns.of_letters(built.letters))
+    seqruns.save(store, buckets.reports, contract, runs)
     return _landed(seg, key, built.meta, recovered=False)
 
 
@@ -295,7 +299,8 @@ def adopt(
     seg: layout.Segment,
     meta: dict[str, str],
 ) -> Landed:
-    """Take a raw object another run created as this run's segment; repair missing dead letters."""
+    """Take a raw object another run created as this run's segment; repair missing dead letters
+    and seq runs."""
     key = layout.raw_key(contract.name, contract.major, seg)
     dead = int(meta.get("dead-letters", meta.get("dead-readings", 0)))
     dead_key = layout.deadletter_key(contract.name, contract.major, seg)
@@ -303,6 +308,7 @@ def adopt(
         with _collector_paused():
             letters = _letters_again(log, contract, seg, meta)
         _put_letters(store, buckets, contract, seg, letters, meta)
+    seqruns.ensure(store, buckets, contract, seg)
     return _landed(seg, key, meta, recovered=True)
 
 

@@ -92,7 +92,9 @@ def build_curated(store: MemoryStore, contract: Contract, count: int = 1200) -> 
     """Land and validate two partitions (two sites) of readings spanning two days."""
     for partition, site in ((0, "plant-a"), (1, "plant-b")):
         log = MemoryPartition(records(site, partition, count))
-        land = landing.Buckets(raw=BUCKETS.raw, deadletter=BUCKETS.deadletter)
+        land = landing.Buckets(
+            raw=BUCKETS.raw, deadletter=BUCKETS.deadletter, reports=BUCKETS.reports
+        )
         landing.land_partition(log, store, land, contract, max_records=500)
         checked = curation.Buckets(
             raw=BUCKETS.raw,
