@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 import typer
 from rich.console import Console
-from rich.markup import escape
+from rich.text import Text
 
 from assay.cli._preflight import Service, preflight
 from assay.config import Settings, load_settings
@@ -112,5 +112,5 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except AssayError as exc:
-        console.print(f"[bold red]error:[/bold red] {escape(str(exc))}")
+        console.print(Text.assemble(("error:", "bold red"), " ", str(exc)))
         raise typer.Exit(1) from exc

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.markup import escape
 from rich.table import Column, Table
+from rich.text import Text
 
 from assay.cli._common import (
     Json,
@@ -129,7 +129,9 @@ def _ledger_line(ledger: dict[str, Any]) -> None:
     accepted = ledger["accepted_gap"]
     if accepted:
         line += f", {accepted['gaps']} gaps accepted by {accepted['by']}: {accepted['reason']}"
-    out.print(escape(line + ("" if accepted else ", every layer reconciles")), highlight=False)
+    out.print(
+        line + ("" if accepted else ", every layer reconciles"), markup=False, highlight=False
+    )
 
 
 def _announce(current: Settings, manifest: dict[str, Any]) -> None:
@@ -157,10 +159,8 @@ def _request(
 def _not_consulted(note: dict[str, Any], what: str, meaning: str) -> None:
     """Tell the steward a source of the ledger was not read (the ledger records it too)."""
     if note.get("problem"):
-        console.print(
-            f"[yellow]{escape(what)} not consulted ({escape(str(note['problem']))}): "
-            f"{meaning}[/yellow]"
-        )
+        said = f"{what} not consulted ({note['problem']}): {meaning}"
+        console.print(Text(said, style="yellow"))
 
 
 @app.command()
@@ -279,16 +279,16 @@ def show(
     # A path is never cut: it is what `release verify` and the readers are given.
     files = Table(Column("file", no_wrap=True, overflow="ignore"), "rows", "bytes", "sha256")
     for f in m["files"]:
-        files.add_row(f["path"], f"{f['rows']:,}", f"{f['size']:,}", f["sha256"][:16] + "…")
+        files.add_row(Text(f["path"]), f"{f['rows']:,}", f"{f['size']:,}", f["sha256"][:16] + "…")
     out.print(files)
     fields = Table("field", "class", "personal", "in this release")
     for f in m["fields"]:
         fields.add_row(
-            f["name"], f["classification"], "yes" if f["personal"] else "", f["treatment"]
+            Text(f["name"]), f["classification"], "yes" if f["personal"] else "", f["treatment"]
         )
     out.print(fields)
     for line in holdings(m):
-        out.print(line)
+        out.print(line, markup=False, highlight=False)
     dims = m["quality"]["dimensions"]
     scores = " · ".join(f"{pick(d['label_zh'], d['label_en'])} {_pct(d['score'])}" for d in dims)
     out.print(f"quality: {scores}")

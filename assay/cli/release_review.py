@@ -132,12 +132,10 @@ def history(status: Any) -> list[str]:
 
 
 def holdings(manifest: dict[str, Any]) -> list[str]:
-    """The steward decisions a release holds and its ledger, one line each (escaped: producer
-    ids and reasons are other people's text)."""
-    from rich.markup import escape
-
+    """The steward decisions a release holds and its ledger, one line each, as plain text
+    (producer ids and reasons are other people's text: print them with ``markup=False``)."""
     lines = [
-        escape(f"holds {d['rows']:,} rows accepted by {d['by']} ({d['id']}): {d['reason']}")
+        f"holds {d['rows']:,} rows accepted by {d['by']} ({d['id']}): {d['reason']}"
         for d in manifest.get("decisions") or []
     ]
     if not (ledger := manifest.get("ledger")):
@@ -153,7 +151,7 @@ def holdings(manifest: dict[str, Any]) -> list[str]:
         f"ledger: {ledger['release']['rows']:,} rows released; {kafka}; "
         f"sha256 {ledger['sha256'][:16]}…",
     ]
-    lines += [escape(f"gap: {g['detail']}") for g in ledger["gaps"]]
+    lines += [f"gap: {g['detail']}" for g in ledger["gaps"]]
     if a := ledger.get("accepted_gap"):
-        lines.append(escape(f"gaps accepted by {a['by']} at {a['at']}: {a['reason']}"))
+        lines.append(f"gaps accepted by {a['by']} at {a['at']}: {a['reason']}")
     return lines

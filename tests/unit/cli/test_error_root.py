@@ -47,6 +47,7 @@ def test_version_prints_the_installed_version() -> None:
 @given(st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), max_size=60))
 @example("[bold]gw-1[/bold]")
 @example("gw[/nope]")
+@example("ends in a backslash \\")
 @example("[link=http://x]gw[/link]")
 def test_an_error_quoting_anything_prints_it_as_text(quoted: str) -> None:
     """An error's text may quote a producer id or a value: rich markup in it is shown, not
