@@ -17,7 +17,7 @@ from kafka import KafkaProducer
 
 from assay.config import Settings
 from assay.govern.audit import kafka_offsets
-from assay.govern.ledger import build_ledger, parse_edge_report
+from assay.govern.ledger import LedgerInputs, build_ledger, parse_edge_report
 from assay.govern.retention import apply_retention
 from assay.pipeline.ingest.consumer import KafkaPartition
 from assay.pipeline.ingest.landing import land_partition
@@ -89,7 +89,8 @@ def test_a_ledger_after_retention_removed_the_raw_segments_has_no_false_gap(
     edge = parse_edge_report(edge_report(world.topic), "gw.json", world.topic)
     assert edge is not None
     release = {"rows": 0, "files": 0, "by_producer": None}
-    ledger = build_ledger(world.store, buckets, ENERGY, offsets, [edge], release)
+    inputs = LedgerInputs(offsets, {"consulted": True, "problem": None}, (edge,))
+    ledger = build_ledger(world.store, buckets, ENERGY, inputs, release)
 
     assert ledger["gaps"] == [], [g["detail"] for g in ledger["gaps"]]
     (producer,) = ledger["producers"]

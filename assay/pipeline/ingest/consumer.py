@@ -166,10 +166,11 @@ class KafkaPartition:
                     (tp,) = consumer.position([self._tp()])
                     position = max(position, tp.offset)
                     continue
-                self._taken = messages[-1].offset() + 1  # type: ignore[operator]
-                for message in messages:
+                for message in messages:  # an error event carries no offset: name it first
                     if message.error() is not None:
                         _raise_for(topic, message.error())
+                self._taken = messages[-1].offset() + 1  # type: ignore[operator]
+                for message in messages:
                     offset: int = message.offset()  # type: ignore[assignment]
                     if offset >= end:
                         return records, end
