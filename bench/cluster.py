@@ -7,7 +7,8 @@ Each case sends ``--readings`` energy_meter readings of a producer of its own (a
 spread over the contract's partitions), while the ingest and validate DAGs are paused (so the
 topic watchers cannot start early), then unpauses them, triggers ingest and times the drain:
 until the ingest group has committed everything, then until no raw object is pending.
-Readings/s = readings / (ingest + validate seconds), wall clock. The cluster runs once
+Readings/s = readings / (ingest + validate seconds), wall clock; task CPU-s = the CPU the
+scheduler and Celery workers' process trees spent meanwhile (tasks included). The cluster runs once
 with worker 2 stopped and once with both; a stack that is not running is left out. Ratios
 are against the single-process stack measured in the same run. JSON goes to
 ``bench/results/cluster.json``.
@@ -20,6 +21,7 @@ import json
 import os
 import time
 import uuid
+from collections import defaultdict
 from pathlib import Path
 
 from assay.config import ROOT, Settings, load_settings
@@ -27,6 +29,8 @@ from assay.config import ROOT, Settings, load_settings
 RESULTS = Path(__file__).resolve().parent / "results" / "cluster.json"
 CONTRACT = "energy_meter"
 DAGS = (f"assay_ingest_{CONTRACT}", f"assay_validate_{CONTRACT}")
+#: Where tasks run: the Celery workers, or the LocalExecutor's scheduler (its children).
+WORKERS = ("airflow-worker-1", "airflow-worker-2", "airflow-scheduler")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -138,6 +142,28 @@ def drained(settings: Settings, timeout: float) -> tuple[float, float]:
     return ingest, time.monotonic() - started - ingest
 
 
+def cpu_seconds(settings: Settings, names: tuple[str, ...]) -> float:
+    """CPU seconds of the named stack services' process trees so far: every live process's
+    own time and that of the children it reaped (task processes that have ended)."""
+    from assay.devstack.stack import services
+
+    roots = {r.pid for s in services(settings) if s.name in names and (r := s.record())}
+    stats, children = {}, defaultdict(list)
+    for entry in [e for e in Path("/proc").iterdir() if e.name.isdigit()]:
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # not a process, or gone meanwhile
+        stats[int(entry.name)] = sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
+        children[int(fields[1])].append(int(entry.name))
+    ticks, todo, total = os.sysconf("SC_CLK_TCK"), list(roots), 0
+    while todo:
+        pid = todo.pop()
+        total += stats.get(pid, 0)
+        todo += children.get(pid, [])
+    return total / ticks
+
+
 def measure(settings: Settings, readings: int, timeout: float) -> dict[str, float]:
     """One case: with the DAGs paused and idle, produce the backlog; then drain it, timed."""
     from assay.devstack.stack import _process
@@ -148,7 +174,9 @@ def measure(settings: Settings, readings: int, timeout: float) -> dict[str, floa
         print(f"  producing {readings:,} readings to {settings.bootstrap}", flush=True)
         produce(settings, readings, f"bench-{uuid.uuid4().hex[:8]}")
         print("  draining (Airflow)", flush=True)
+        before = cpu_seconds(settings, WORKERS)
         ingest, validate = drained(settings, timeout)
+        cpu = cpu_seconds(settings, WORKERS) - before
     finally:
         paused(settings, DAGS, False)  # whatever happened, the stack schedules again
     print(f"  validated in {validate:.1f}s more", flush=True)
@@ -156,6 +184,8 @@ def measure(settings: Settings, readings: int, timeout: float) -> dict[str, floa
         "ingest_s": round(ingest, 1),
         "validate_s": round(validate, 1),
         "readings_per_s": round(readings / (ingest + validate)),
+        "worker_cpu_s": round(cpu, 1),
+        "readings_per_worker_cpu_s": round(readings / cpu) if cpu else 0,
     }
 
 
@@ -197,14 +227,15 @@ def main(argv: list[str] | None = None) -> None:
     if cluster := running(args.cluster_state):
         cases |= cluster_cases(cluster, args)
     base = cases.get("single stack", {}).get("readings_per_s")
-    print(f"{'case':<22}{'ingest s':>10}{'validate s':>12}{'readings/s':>12}{'ratio':>8}")
+    print(f"{'case':<22}{'ingest s':>10}{'validate s':>12}{'readings/s':>12}{'ratio':>8}"
+          f"{'task CPU-s':>12}{'readings/CPU-s':>16}")  # fmt: skip
     for name, row in cases.items():
         ratio = f"{row['readings_per_s'] / base:.2f}x" if base else "-"
         print(
             f"{name:<22}{row['ingest_s']:>10}{row['validate_s']:>12}"
             f"{row['readings_per_s']:>12}{ratio:>8}"
+            f"{row['worker_cpu_s']:>12}{row['readings_per_worker_cpu_s']:>16}"
         )
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
     info["load_average_end"] = os.getloadavg()
     start, end = info["load_average_start"], info["load_average_end"]
     print(f"load average {start} at the start, {end} at the end, commit {info['commit']}")
