@@ -171,26 +171,37 @@ def producer_rows(result: dict[str, Any]) -> list[Row]:
 
 
 def validation_rows(result: dict[str, Any]) -> list[Row]:
-    """rows/s of the GX call and of ``validate_table``; COMPLETE against SUMMARY."""
+    """rows/s of the GX call and of ``validate_table``; COMPLETE against SUMMARY, segments
+    validated together against the same segments one by one (CPU seconds)."""
     cells = result["cells"]
     summary = {(c["rows"], c["expectations"]): c for c in cells if c["format"] == "SUMMARY"}
+    alone = {(c["rows"], c["segments"]): c for c in cells if c["format"] == "segments alone"}
     rows = []
     for c in cells:
-        end_to_end = c["format"] == "validate_table"
-        case = (
-            f"validate_table, {c['rows']:,} rows ({c['expectations']} checks)"
-            if end_to_end
-            else f"GX {c['format']}, {c['rows']:,} rows, {c['expectations']} expectations"
+        row = Row("validation", _validation_case(c), "rows/s", c["rows"] / c["seconds"])
+        row.runs = int(
+            c.get("runs", 1 if c["format"] == "validate_table" else result.get("repeat", 1))
         )
-        row = Row("validation", case, "rows/s", c["rows"] / c["seconds"])
-        row.runs = int(c.get("runs", 1 if end_to_end else result.get("repeat", 1)))
         if "seconds_min" in c:
             row.low, row.high = c["rows"] / c["seconds_max"], c["rows"] / c["seconds_min"]
         peer = summary.get((c["rows"], c["expectations"]))
         if c["format"] == "COMPLETE" and peer:
             row.ratios["SUMMARY"] = peer["seconds"] / c["seconds"]
         rows.append(row)
+        if "cpu_seconds" in c:
+            rows.append(Row("validation", row.case, "rows/CPU-s", c["rows"] / c["cpu_seconds"]))
+            one_by_one = alone.get((c["rows"], c.get("segments")))
+            if c["format"] == "segments grouped" and one_by_one:
+                rows[-1].ratios["alone"] = one_by_one["cpu_seconds"] / c["cpu_seconds"]
     return rows
+
+
+def _validation_case(c: dict[str, Any]) -> str:
+    if c["format"] == "validate_table":
+        return f"validate_table, {c['rows']:,} rows ({c['expectations']} checks)"
+    if "segments" in c:
+        return f"{c['rows']:,} rows in {c['segments']} segments, {c['format'].split()[1]}"
+    return f"GX {c['format']}, {c['rows']:,} rows, {c['expectations']} expectations"
 
 
 def pipeline_rows(result: dict[str, Any]) -> list[Row]:

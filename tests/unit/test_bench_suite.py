@@ -55,6 +55,22 @@ VALIDATION: dict[str, Any] = {
             "runs": 3,
         },
         {"rows": 1000, "expectations": 52, "format": "validate_table", "seconds": 1.0},
+        {
+            "rows": 4000,
+            "expectations": 52,
+            "format": "segments alone",
+            "seconds": 2.0,
+            "cpu_seconds": 1.6,
+            "segments": 4,
+        },
+        {
+            "rows": 4000,
+            "expectations": 52,
+            "format": "segments grouped",
+            "seconds": 1.0,
+            "cpu_seconds": 0.8,
+            "segments": 4,
+        },
     ],
 }
 
@@ -117,6 +133,9 @@ def test_validation_rows_have_rates_spreads_and_complete_against_summary() -> No
     assert (summary.runs, summary.low) == (3, None)  # a result written before spreads were kept
     end_to_end = rows[("validation", "validate_table, 1,000 rows (52 checks)", "rows/s")]
     assert (end_to_end.median, end_to_end.runs) == (1_000, 1)
+    grouped = rows[("validation", "4,000 rows in 4 segments, grouped", "rows/CPU-s")]
+    assert grouped.median == 5_000 and grouped.ratios == {"alone": pytest.approx(2.0)}
+    assert rows[("validation", "4,000 rows in 4 segments, alone", "rows/CPU-s")].ratios == {}
 
 
 def test_pipeline_rows_compare_with_raw_copy_pyarrow_and_one_process() -> None:
@@ -166,7 +185,7 @@ def test_a_run_builds_suite_json_from_the_results_folder(
         written["machine"]
     )
     assert set(written["benches"]) == {"producer", "validation"}
-    assert len(written["rows"]) == len(suite.build_rows({"producer": PRODUCER})) + 3
+    assert len(written["rows"]) == len(suite.build_rows({"producer": PRODUCER})) + 7
     assert written["rows"][0]["ratios"]["librdkafka"] == pytest.approx(0.2)
 
 
