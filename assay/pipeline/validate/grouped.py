@@ -62,10 +62,14 @@ def _readings(store: ObjectStore, buckets: Buckets, key: str) -> int:
 def assumed_tails(
     contract: Contract, tail: pa.Table | None, tables: Sequence[pa.Table]
 ) -> list[pa.Table | None]:
-    """The tail before each table if every reading of the ones before it passed."""
+    """The tail before each table if every reading of the ones before it passed (a table
+    that does not cast to the contract leaves the tail as it was: only a guess, checked)."""
     tails = [tail]
     for table in tables[:-1]:
-        tails.append(next_tail(contract, tails[-1], table))
+        try:
+            tails.append(next_tail(contract, tails[-1], table))
+        except (KeyError, pa.ArrowException):
+            tails.append(tails[-1])
     return tails
 
 

@@ -147,3 +147,11 @@ def _raw(store: MemoryStore, key: str) -> Any:
 
 def _stored_tail(store: MemoryStore, contract: Contract, raw_key: str) -> Any:
     return from_parquet(store.get("rep", curation._tail_key(contract, raw_key)))
+
+
+def test_a_segment_that_does_not_cast_leaves_the_assumed_tail(energy: Contract) -> None:
+    store = _landed([record(n, reading(n)) for n in range(4)], 10, energy)
+    (summary,) = curation.validate_pending(store, BUCKETS, energy, 0)
+    raw = _raw(store, summary.raw_key)
+    assert assumed_tails(energy, None, [raw.drop_columns(["circuit"]), raw]) == [None, None]
+    assert assumed_tails(energy, None, [raw, raw])[1] is not None
