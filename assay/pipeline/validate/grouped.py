@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 __all__ = ["GROUP_READINGS", "assumed_tails", "next_group", "same_tail", "validate_group"]
 
 #: Readings validated in one GX run at most (see bench/README.md, "Grouped validation").
-GROUP_READINGS = 250_000
+GROUP_READINGS = 150_000
 
 
 def next_group(
