@@ -104,18 +104,21 @@ def instrument(phases: Phases) -> None:
     """Time what landing and curation call, where they call it."""
     import validators
     from assay.pipeline.ingest import landing
-    from assay.pipeline.validate import curation
-    from validators import _validate
+    from assay.pipeline.validate import curation, outputs
+    from validators import _grouped, _validate
 
     landing.decode = phases.wrap("decode", landing.decode)
     landing.to_parquet = phases.wrap("parquet write", landing.to_parquet)
     curation.to_parquet = phases.wrap("parquet write", curation.to_parquet)
+    outputs.to_parquet = phases.wrap("parquet write", outputs.to_parquet)
     curation.from_parquet = phases.wrap("parquet read", curation.from_parquet)
     curation.drop_duplicates = phases.wrap("dedup", curation.drop_duplicates)
     _validate.run_suite = phases.wrap("validate: GX run_suite", _validate.run_suite)
-    validators.validate_table = phases.wrap(
-        "validate: conform, derive, split, scores, docs", validators.validate_table
-    )
+    _grouped.run_suite = phases.wrap("validate: GX run_suite", _grouped.run_suite)
+    _grouped.run_pass = phases.wrap("validate: GX run_suite", _grouped.run_pass)
+    rest = "validate: conform, derive, split, scores, docs"
+    validators.validate_table = phases.wrap(rest, validators.validate_table)
+    validators.validate_tables = phases.wrap(rest, validators.validate_tables)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -12,7 +12,7 @@ benchmark its broker and cached Kafka jars.
 
     uv run python -m bench --small
     uv run python -m bench --only producer --producer="--json-readings 50000"
-    uv run python -m bench --report        # the table again from the JSON already there
+    uv run python -m bench --report        # the stored run's table again, nothing run
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         add(f"--{name}", default="", metavar="ARGS", help=f"more options for bench.{name}")
     add("--results", type=Path, default=RESULTS, help="where the JSON and logs go")
     add("--verbose", action="store_true", help="show each benchmark's output as it runs")
-    add("--report", action="store_true", help="run nothing; the table from the JSON there")
+    add("--report", action="store_true", help="run nothing; the stored run's table again")
     args = parser.parse_args(argv)
     args.only = [n.strip() for n in args.only.split(",") if n.strip()]
     unknown = sorted(set(args.only) - set(BENCHES))
@@ -171,26 +171,37 @@ def producer_rows(result: dict[str, Any]) -> list[Row]:
 
 
 def validation_rows(result: dict[str, Any]) -> list[Row]:
-    """rows/s of the GX call and of ``validate_table``; COMPLETE against SUMMARY."""
+    """rows/s of the GX call and of ``validate_table``; COMPLETE against SUMMARY, segments
+    validated together against the same segments one by one (CPU seconds)."""
     cells = result["cells"]
     summary = {(c["rows"], c["expectations"]): c for c in cells if c["format"] == "SUMMARY"}
+    alone = {(c["rows"], c["segments"]): c for c in cells if c["format"] == "segments alone"}
     rows = []
     for c in cells:
-        end_to_end = c["format"] == "validate_table"
-        case = (
-            f"validate_table, {c['rows']:,} rows ({c['expectations']} checks)"
-            if end_to_end
-            else f"GX {c['format']}, {c['rows']:,} rows, {c['expectations']} expectations"
+        row = Row("validation", _validation_case(c), "rows/s", c["rows"] / c["seconds"])
+        row.runs = int(
+            c.get("runs", 1 if c["format"] == "validate_table" else result.get("repeat", 1))
         )
-        row = Row("validation", case, "rows/s", c["rows"] / c["seconds"])
-        row.runs = int(c.get("runs", 1 if end_to_end else result.get("repeat", 1)))
         if "seconds_min" in c:
             row.low, row.high = c["rows"] / c["seconds_max"], c["rows"] / c["seconds_min"]
         peer = summary.get((c["rows"], c["expectations"]))
         if c["format"] == "COMPLETE" and peer:
             row.ratios["SUMMARY"] = peer["seconds"] / c["seconds"]
         rows.append(row)
+        if "cpu_seconds" in c:
+            rows.append(Row("validation", row.case, "rows/CPU-s", c["rows"] / c["cpu_seconds"]))
+            one_by_one = alone.get((c["rows"], c.get("segments")))
+            if c["format"] == "segments grouped" and one_by_one:
+                rows[-1].ratios["alone"] = one_by_one["cpu_seconds"] / c["cpu_seconds"]
     return rows
+
+
+def _validation_case(c: dict[str, Any]) -> str:
+    if c["format"] == "validate_table":
+        return f"validate_table, {c['rows']:,} rows ({c['expectations']} checks)"
+    if "segments" in c:
+        return f"{c['rows']:,} rows in {c['segments']} segments, {c['format'].split()[1]}"
+    return f"GX {c['format']}, {c['rows']:,} rows, {c['expectations']} expectations"
 
 
 def pipeline_rows(result: dict[str, Any]) -> list[Row]:
@@ -335,31 +346,51 @@ def _kafka_version() -> str | None:
 
 
 # The run -------------------------------------------------------------------------------
-def main(argv: list[str] | None = None) -> int:
-    """Run the chosen benchmarks, print the combined table, write ``suite.json``."""
+def title_of(info: dict[str, Any]) -> str:
+    """The table's title: when and where the run was, and how busy the machine was."""
+    load = (info["load_average_start"][0], info["load_average_end"][0])
+    return (
+        f"assay benchmarks, {info['when']}, commit {info['commit']}, {info['cpus']} CPUs, "
+        f"1-min load {load[0]:.1f} at start, {load[1]:.1f} at end"
+    )
+
+
+def print_table(rows: list[Row], info: dict[str, Any]) -> None:
+    """The one table, wide enough for its ratios."""
     from rich.console import Console
 
+    Console(width=max(160, Console().width)).print(table(rows, title_of(info)))
+
+
+def report(args: argparse.Namespace) -> int:
+    """The stored run's table again: ``suite.json`` is read, never written, so its machine
+    block still says when and under what load the figures were measured."""
+    path = args.results / "suite.json"
+    if not path.exists():
+        print(f"no stored run: {path} does not exist (run the suite first)", file=sys.stderr)
+        return 1
+    suite = json.loads(path.read_text(encoding="utf-8"))
+    rows = [Row(**row) for row in suite["rows"] if row["suite"] in args.only]
+    print_table(rows, suite["machine"])
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the chosen benchmarks, print the combined table, write ``suite.json``."""
     args = parse_args(argv)
+    if args.report:
+        return report(args)
     args.results.mkdir(parents=True, exist_ok=True)
     info = machine() | {"load_average_start": os.getloadavg()}
-    runs: dict[str, dict[str, Any]] = {}
-    if not args.report:
-        for name in BENCHES:
-            if name in args.only:
-                runs[name] = run_bench(args, name)
+    runs = {name: run_bench(args, name) for name in BENCHES if name in args.only}
     info["load_average_end"] = os.getloadavg()
     results = {}
     for name in args.only:
         path = args.results / f"{name}.json"
-        if runs.get(name, {}).get("error") is None and path.exists():
+        if runs[name]["error"] is None and path.exists():
             results[name] = json.loads(path.read_text(encoding="utf-8"))
     rows = build_rows(results)
-    load = (info["load_average_start"][0], info["load_average_end"][0])
-    title = (
-        f"assay benchmarks, {info['when']}, commit {info['commit']}, {info['cpus']} CPUs, "
-        f"1-min load {load[0]:.1f} at start, {load[1]:.1f} at end"
-    )
-    Console(width=max(160, Console().width)).print(table(rows, title))
+    print_table(rows, info)
     out = args.results / "suite.json"
     suite = {"machine": info, "benches": runs, "rows": [asdict(r) for r in rows]}
     out.write_text(json.dumps(suite, indent=1) + "\n", encoding="utf-8")

@@ -6,8 +6,12 @@ alternately): the GX call alone (frame of the suite's columns prepared beforehan
 ``--repeat`` runs with the fastest and slowest, for every (rows, expectations, result format).
 COMPLETE is what the pipeline runs: a BASIC pass, then COMPLETE for the expectations that found
 rows. Then the whole ``validate_table`` (conform, derive, GX with COMPLETE, split, scores),
-median of ``--repeat`` runs per batch size. Prints a table with rows/s and the COMPLETE/SUMMARY
-cost ratio measured in the same run, and writes JSON to ``bench/results/validation.json``.
+median of ``--repeat`` runs per batch size. With ``--segments N`` the batch is also cut into N
+segments, validated one ``validate_table`` after another ("segments alone") and together by
+``validate_tables`` ("segments grouped": what the pipeline does with a backlog). Every cell has
+wall and CPU seconds (the process's, ``time.process_time``). Prints a table with rows/s and the
+COMPLETE/SUMMARY cost ratio measured in the same run, and writes JSON to
+``bench/results/validation.json``.
 
     uv run python -m bench.validation --help
 """
@@ -15,6 +19,7 @@ cost ratio measured in the same run, and writes JSON to ``bench/results/validati
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import platform
@@ -30,7 +35,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from schemas import load_contract
-from validators import compile_checks, sample_table, validate_table, validation_frame
+from validators import (
+    TableBatch,
+    compile_checks,
+    sample_table,
+    validate_table,
+    validate_tables,
+    validation_frame,
+)
 from validators._conform import conform
 from validators._gx import run_suite
 
@@ -55,16 +67,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--max-complete-rows", type=int, default=1_000_000, help="skip COMPLETE above this size"
     )
+    parser.add_argument(
+        "--segments",
+        type=_ints,
+        default=[],
+        help="also cut each batch into N segments: alone, grouped",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS / "validation.json")
     return parser.parse_args(argv)
 
 
-def _timings(work: Callable[[], Any], repeat: int) -> list[float]:
+def _timings(work: Callable[[], Any], repeat: int) -> list[tuple[float, float]]:
+    """(wall, CPU) seconds of each run."""
     times = []
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         work()
-        times.append(time.perf_counter() - start)
+        times.append((time.perf_counter() - start, time.process_time() - cpu))
     return times
 
 
@@ -94,10 +113,14 @@ def _gx_run(suite: tuple, frame: Any, fmt: str) -> None:
     run_suite("bench", suite, frame, CONTRACT, result_format=fmt)
 
 
-def _cell(rows: int, expectations: int, fmt: str, times: list[float]) -> dict[str, Any]:
+def _cell(
+    rows: int, expectations: int, fmt: str, runs: list[tuple[float, float]]
+) -> dict[str, Any]:
     """The median run counts; the fastest and slowest give the spread."""
+    times = [wall for wall, _ in runs]
     seconds = statistics.median(times)
     return {
+        "cpu_seconds": round(statistics.median(cpu for _, cpu in runs), 4),
         "rows": rows,
         "expectations": expectations,
         "format": fmt,
@@ -112,9 +135,14 @@ def _cell(rows: int, expectations: int, fmt: str, times: list[float]) -> dict[st
 def _print_cell(cell: dict[str, Any]) -> None:
     print(
         f"{cell['rows']:>10,} rows  {cell['expectations']:>3} exp  {cell['format']:<9}"
-        f"{cell['seconds']:>9.3f} s  {cell['rows_per_second']:>12,} rows/s",
+        f"{cell['seconds']:>9.3f} s  {cell['cpu_seconds']:>9.3f} CPU-s  "
+        f"{cell['rows_per_second']:>12,} rows/s{_in_segments(cell)}",
         flush=True,
     )
+
+
+def _in_segments(cell: dict[str, Any]) -> str:
+    return f"  ({cell['segments']} segments)" if "segments" in cell else ""
 
 
 def _end_to_end(rows: int, table: Any, repeat: int) -> dict[str, Any]:
@@ -124,6 +152,32 @@ def _end_to_end(rows: int, table: Any, repeat: int) -> dict[str, Any]:
     cell = _cell(rows, len(compile_checks(contract)), "validate_table", times)
     _print_cell(cell)
     return cell
+
+
+def _segments(rows: int, table: pa.Table, segments: int, repeat: int) -> list[dict[str, Any]]:
+    """The batch cut into ``segments``, each continuing from the one before: validated one
+    after another, then together."""
+    contract = load_contract(CONTRACT)
+    cuts = np.linspace(0, rows, segments + 1).round().astype(int).tolist()
+    parts = [table.slice(a, b - a) for a, b in itertools.pairwise(cuts)]
+    batches = [
+        TableBatch(part, parts[i - 1].slice(parts[i - 1].num_rows - 3) if i else None)
+        for i, part in enumerate(parts)
+    ]
+
+    def alone() -> None:
+        for b in batches:
+            validate_table(contract, b.table, context=b.context, data_docs=True)
+
+    cells = []
+    for fmt, work in (
+        ("segments alone", alone),
+        ("segments grouped", lambda: validate_tables(contract, batches, data_docs=True)),
+    ):
+        cells.append(_cell(rows, len(compile_checks(contract)), fmt, _timings(work, repeat)))
+        cells[-1]["segments"] = segments
+        _print_cell(cells[-1])
+    return cells
 
 
 def _ratios(cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -180,6 +234,8 @@ def main(argv: list[str] | None = None) -> None:
         cells.extend(_gx_cells(args, rows, conform(contract, table), checks))
         if rows <= args.max_complete_rows:
             cells.append(_end_to_end(rows, table, args.repeat))
+            for segments in args.segments:
+                cells.extend(_segments(rows, table, segments, args.repeat))
     ratios = _ratios(cells)
     for r in ratios:
         print(f"{r['rows']:>10,} rows  {r['expectations']:>3} exp  COMPLETE/SUMMARY = ", end="")

@@ -34,7 +34,7 @@ from validators._wording import describe
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["build_suite", "render_validation_page", "run_suite"]
+__all__ = ["build_suite", "fingerprint", "render_validation_page", "run_pass", "run_suite"]
 
 _T = TypeVar("_T")
 
@@ -145,6 +145,22 @@ def _two_passes(
     again = to_rerun(first, checks)
     rerun = _one_pass(name, again, frame, asset, RESULT_FORMAT) if again else None
     return merge_passes(first, rerun)
+
+
+def run_pass(
+    name: str, checks: tuple[Check, ...], frame: pd.DataFrame, asset: str, *, rows: bool
+) -> dict[str, Any]:
+    """One pass of a COMPLETE run on its own: BASIC results, or with ``rows`` COMPLETE ones
+    (`run_suite` merges the two; grouped validation cuts them by batch)."""
+    fmt = RESULT_FORMAT if rows else _FIRST_PASS
+    return _guarded(name, "validation", lambda: _one_pass(name, checks, frame, asset, fmt))
+
+
+def fingerprint(frame: pd.DataFrame) -> str:
+    """GX's fingerprint of a frame, as its result's ``batch_markers`` carry it."""
+    from great_expectations.execution_engine.pandas_execution_engine import hash_pandas_dataframe
+
+    return str(hash_pandas_dataframe(frame))
 
 
 @lru_cache(maxsize=32)

@@ -30,7 +30,16 @@ from validators._report import compact_result, render_data_docs
 from validators._scores import QualityScores, score_dimensions
 from validators._split import SplitSummary, split_rows
 
-__all__ = ["ValidationOutcome", "suite_name", "validate_table", "validation_frame"]
+__all__ = [
+    "Prepared",
+    "ValidationOutcome",
+    "frame_table",
+    "outcome",
+    "prepare",
+    "suite_name",
+    "validate_table",
+    "validation_frame",
+]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -72,16 +81,47 @@ def validate_table(
     they are neither validated again nor counted.
     """
     checks = compile_checks(contract)
+    prepared = prepare(contract, checks, table, context)
+    result = run_suite(suite_name(contract), checks, prepared.frame.to_pandas(), contract.name)
+    return outcome(contract, checks, prepared, result, now=now, data_docs=data_docs)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A batch ready for GX: the input, the same rows in contract types, and the frame GX
+    validates in its Arrow form (``_row`` first)."""
+
+    table: pa.Table
+    conformed: Conformed
+    frame: pa.Table
+
+
+def prepare(
+    contract: Contract, checks: tuple[Check, ...], table: pa.Table, context: pa.Table | None
+) -> Prepared:
+    """Conform a batch and compute its derived columns (stream rules continue from context)."""
     _refuse_reserved(table)
     conformed = conform(contract, table)
-    frame = validation_frame(conformed, checks, _derived(contract, conformed, checks, context))
-    result = run_suite(suite_name(contract), checks, frame, contract.name)
-    split = split_rows(result, checks, table, _with_extras(conformed.table, table))
-    stamp = now or _latest_ingest(conformed.table)
+    derived = _derived(contract, conformed, checks, context)
+    return Prepared(table, conformed, frame_table(conformed, checks, derived))
+
+
+def outcome(
+    contract: Contract,
+    checks: tuple[Check, ...],
+    prepared: Prepared,
+    result: dict[str, Any],
+    *,
+    now: datetime | None,
+    data_docs: bool,
+) -> ValidationOutcome:
+    """Split, report and score one batch from its GX result."""
+    table, curated = prepared.table, prepared.conformed.table
+    split = split_rows(result, checks, table, _with_extras(curated, table))
     report = compact_result(
         result,
         run_name=suite_name(contract),
-        run_time=stamp,
+        run_time=now or _latest_ingest(curated),
         restricted=restricted_fields(contract),
     )
     html = render_data_docs(report) if data_docs else ""
@@ -93,6 +133,13 @@ def validation_frame(
     conformed: Conformed, checks: tuple[Check, ...], derived: dict[str, np.ndarray] | None = None
 ) -> Any:
     """The pandas frame GX validates: ``_row``, the columns the checks read, the derived ones."""
+    return frame_table(conformed, checks, derived).to_pandas()
+
+
+def frame_table(
+    conformed: Conformed, checks: tuple[Check, ...], derived: dict[str, np.ndarray] | None = None
+) -> pa.Table:
+    """`validation_frame` as an Arrow table."""
     derived = derive_columns(conformed, checks) if derived is None else derived
     rows = conformed.table.num_rows
     columns: dict[str, Any] = {ROW: np.arange(rows, dtype=np.int64)}
@@ -101,7 +148,7 @@ def validation_frame(
             columns[check.column] = (
                 derived[check.column] if check.derived else conformed.table.column(check.column)
             )
-    return pa.table(columns).to_pandas()
+    return pa.table(columns)
 
 
 def _derived(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,22 @@ VALIDATION: dict[str, Any] = {
             "runs": 3,
         },
         {"rows": 1000, "expectations": 52, "format": "validate_table", "seconds": 1.0},
+        {
+            "rows": 4000,
+            "expectations": 52,
+            "format": "segments alone",
+            "seconds": 2.0,
+            "cpu_seconds": 1.6,
+            "segments": 4,
+        },
+        {
+            "rows": 4000,
+            "expectations": 52,
+            "format": "segments grouped",
+            "seconds": 1.0,
+            "cpu_seconds": 0.8,
+            "segments": 4,
+        },
     ],
 }
 
@@ -116,6 +133,9 @@ def test_validation_rows_have_rates_spreads_and_complete_against_summary() -> No
     assert (summary.runs, summary.low) == (3, None)  # a result written before spreads were kept
     end_to_end = rows[("validation", "validate_table, 1,000 rows (52 checks)", "rows/s")]
     assert (end_to_end.median, end_to_end.runs) == (1_000, 1)
+    grouped = rows[("validation", "4,000 rows in 4 segments, grouped", "rows/CPU-s")]
+    assert grouped.median == 5_000 and grouped.ratios == {"alone": pytest.approx(2.0)}
+    assert rows[("validation", "4,000 rows in 4 segments, alone", "rows/CPU-s")].ratios == {}
 
 
 def test_pipeline_rows_compare_with_raw_copy_pyarrow_and_one_process() -> None:
@@ -150,18 +170,59 @@ def test_one_table_in_the_suites_order() -> None:
     assert "0.50x SUMMARY" in text
 
 
-def test_report_builds_suite_json_from_the_results_folder(tmp_path: Path) -> None:
-    for name, result in (("producer", PRODUCER), ("validation", VALIDATION)):
+def test_a_run_builds_suite_json_from_the_results_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def run_bench(args: Any, name: str) -> dict[str, Any]:
+        result = {"producer": PRODUCER, "validation": VALIDATION}[name]
         (tmp_path / f"{name}.json").write_text(json.dumps(result))
-    assert (
-        suite.main(["--report", "--results", str(tmp_path), "--only", "producer,validation"]) == 0
-    )
+        return {"argv": [], "seconds": 1.0, "error": None}
+
+    monkeypatch.setattr(suite, "run_bench", run_bench)
+    assert suite.main(["--results", str(tmp_path), "--only", "producer,validation"]) == 0
     written = json.loads((tmp_path / "suite.json").read_text())
     assert {"cpus", "python", "commit", "load_average_start", "load_average_end"} <= set(
         written["machine"]
     )
-    assert len(written["rows"]) == len(suite.build_rows({"producer": PRODUCER})) + 3
+    assert set(written["benches"]) == {"producer", "validation"}
+    assert len(written["rows"]) == len(suite.build_rows({"producer": PRODUCER})) + 7
     assert written["rows"][0]["ratios"]["librdkafka"] == pytest.approx(0.2)
+
+
+def test_report_reprints_the_stored_run_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    machine = {
+        "when": "2026-12-01T10:00:00+0000",
+        "cpus": 2,
+        "commit": "abc1234",
+        "load_average_start": [1.5, 1.0, 1.0],
+        "load_average_end": [2.5, 1.0, 1.0],
+    }
+    rows = suite.build_rows({"producer": PRODUCER, "validation": VALIDATION})
+    stored = {
+        "machine": machine,
+        "benches": {"producer": {"argv": ["--repeat", "3"], "seconds": 9.0, "error": None}},
+        "rows": [asdict(r) for r in rows],
+    }
+    path = tmp_path / "suite.json"
+    path.write_text(json.dumps(stored, indent=1) + "\n")
+    before = path.read_bytes()
+    (tmp_path / "producer.json").write_text(json.dumps({"results": {}}))  # a later, other run
+    assert suite.main(["--report", "--results", str(tmp_path), "--only", "validation"]) == 0
+    assert path.read_bytes() == before
+    out = capsys.readouterr().out
+    assert "2026-12-01T10:00:00+0000" in out and "abc1234" in out
+    assert "1.5 at start, 2.5 at end" in out
+    assert "0.50x SUMMARY" in out and "librdkafka" not in out  # --only still chooses
+
+
+def test_report_without_a_stored_run_says_where_it_looked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert suite.main(["--report", "--results", str(tmp_path)]) == 1
+    assert str(tmp_path / "suite.json") in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_small_sizes_come_first_so_the_users_options_win(tmp_path: Path) -> None:

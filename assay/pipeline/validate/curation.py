@@ -15,13 +15,15 @@ rewrites the same objects (while the registry is unchanged):
 6. last, the watermark after this segment (it marks the segment validated).
 
 Which segments are pending and what precedes each is ``backlog``'s; the pipeline's own
-rules (identity, sequence resets, seq jumps) are ``pipeline_rules``'.
+rules (identity, sequence resets, seq jumps) are ``pipeline_rules``'; validating several
+segments in one Great Expectations run, with the same outputs, is ``grouped``'s.
 """
 
 from __future__ import annotations
 
 import enum
 import json
+import logging
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -34,8 +36,15 @@ from assay.errors import AssayError
 from assay.pipeline.problems import SegmentFailed
 from assay.pipeline.validate.backlog import pending, pending_after, previous_segment
 from assay.pipeline.validate.continuity import next_tail
-from assay.pipeline.validate.dedup import Watermark, drop_duplicates
+from assay.pipeline.validate.dedup import Deduplicated, Watermark, drop_duplicates
+from assay.pipeline.validate.grouped import GROUP_READINGS, next_group, same_tail, validate_group
 from assay.pipeline.validate.identity import judge_identity
+from assay.pipeline.validate.outputs import (
+    curated_table,
+    write_curated,
+    write_quarantine,
+    write_reports,
+)
 from assay.pipeline.validate.partitions import curated_partitions
 from assay.pipeline.validate.pipeline_rules import (
     SEQUENCE_RESET,
@@ -47,12 +56,14 @@ from assay.pipeline.validate.pipeline_rules import (
 from assay.pipeline.validate.signers import load_signers
 from assay.store import layout
 from assay.store.buckets import Buckets
-from assay.store.objects import HTML, PARQUET, ObjectStore
+from assay.store.objects import ObjectStore
 from assay.store.parquet import from_parquet, to_parquet
-from schemas import Contract, reading_order, to_arrow_schema
+from schemas import Contract
 
 if TYPE_CHECKING:
     from validators import ValidationOutcome
+
+log = logging.getLogger(__name__)
 
 # Names other modules import from here.
 __all__ = [
@@ -126,24 +137,90 @@ def validate_pending(
     partition: int,
     *,
     deadline: float | None = None,
+    group_readings: int = GROUP_READINGS,
 ) -> list[Summary]:
-    """Validate every pending segment of one partition, in offset order (none is started
+    """Validate every pending segment of one partition, in offset order (no group is started
     once ``time.monotonic()`` passes ``deadline``: the next run goes on). A failure is a
     `SegmentFailed` naming the segment's start offset.
 
-    The partition is listed once per call, not once per segment: with thousands of raw
-    objects the listing had become the one cost that grew with the backlog.
+    Consecutive segments of up to ``group_readings`` readings in all are validated together,
+    with one Great Expectations run (``grouped``); every output is the one a segment gets
+    validated alone. The partition is listed once per call, not once per segment: with
+    thousands of raw objects the listing had become the one cost that grew with the backlog.
     """
-    done = []
-    for key, before in pending_after(store, buckets, contract, partition):
-        if deadline is not None and time.monotonic() >= deadline:
-            break
-        try:
-            done.append(validate_segment(store, buckets, contract, key, previous=before))
-        except Exception as exc:
-            seg = layout.Segment.parse(key)
-            raise SegmentFailed(seg.topic, seg.partition, seg.start, exc) from exc
+    done: list[Summary] = []
+    todo = pending_after(store, buckets, contract, partition)
+    while todo and (deadline is None or time.monotonic() < deadline):
+        group = next_group(store, buckets, todo, group_readings)
+        todo = todo[len(group) :]
+        done += _validate_group(store, buckets, contract, group)
     return done
+
+
+def _validate_group(
+    store: ObjectStore, buckets: Buckets, contract: Contract, group: list[tuple[str, str | None]]
+) -> list[Summary]:
+    """One group's segments validated together; on any failure before the first write, one
+    by one instead, so that the failure names its own segment."""
+    if len(group) > 1:
+        try:
+            loaded, tail = _load_group(store, buckets, contract, group)
+            batches = [(item.deduped.table, item.now) for item in loaded]
+            assumed, outcomes = validate_group(contract, batches, tail)
+        except Exception as exc:  # the exact path below meets it again and names its segment
+            log.warning("validating %d segments together failed (%r): one by one", len(group), exc)
+        else:
+            validated = list(zip(assumed, outcomes, strict=True))
+            return _write_group(store, buckets, contract, loaded, tail, validated)
+    return [_one(store, buckets, contract, key, before) for key, before in group]
+
+
+def _one(
+    store: ObjectStore, buckets: Buckets, contract: Contract, key: str, before: str | None
+) -> Summary:
+    try:
+        return validate_segment(store, buckets, contract, key, previous=before)
+    except Exception as exc:
+        seg = layout.Segment.parse(key)
+        raise SegmentFailed(seg.topic, seg.partition, seg.start, exc) from exc
+
+
+def _load_group(
+    store: ObjectStore, buckets: Buckets, contract: Contract, group: list[tuple[str, str | None]]
+) -> tuple[list[_Loaded], pa.Table | None]:
+    """The group's segments read and deduplicated in order, and the tail before the first."""
+    mark, tail = _state_before(store, buckets, contract, *group[0])
+    signers = load_signers(store, buckets.reports)
+    loaded = []
+    for key, _ in group:
+        loaded.append(_load(store, buckets, contract, key, mark, signers))
+        mark = Watermark.loads(loaded[-1].deduped.watermark.dumps())  # as the next one reads it
+    return loaded, tail
+
+
+def _write_group(
+    store: ObjectStore,
+    buckets: Buckets,
+    contract: Contract,
+    loaded: list[_Loaded],
+    tail: pa.Table | None,
+    validated: list[tuple[pa.Table | None, ValidationOutcome]],
+) -> list[Summary]:
+    """Each segment's outputs in offset order, carrying the real tail; a segment whose tail
+    was assumed wrongly is validated again, alone, from the real one (``grouped``)."""
+    from validators import validate_table
+
+    summaries = []
+    for item, (assumed, outcome) in zip(loaded, validated, strict=True):
+        seg = item.seg
+        try:
+            if not same_tail(assumed, tail):
+                outcome = validate_table(contract, item.deduped.table, context=tail, now=item.now)
+            summary, tail = _write(store, buckets, contract, item, outcome, tail)
+        except Exception as exc:
+            raise SegmentFailed(seg.topic, seg.partition, seg.start, exc) from exc
+        summaries.append(summary)
+    return summaries
 
 
 class _Listing(enum.Enum):
@@ -167,31 +244,73 @@ def validate_segment(
     """
     from validators import validate_table
 
-    seg = layout.Segment.parse(raw_key)
-    raw = from_parquet(store.get(buckets.raw, raw_key))
-    meta = store.head(buckets.raw, raw_key) or {}
     if previous is _Listing.LIST:
         previous = previous_segment(store, buckets, contract, raw_key)
     before, tail = _state_before(store, buckets, contract, raw_key, previous)
-    judged = judge_identity(raw, contract, load_signers(store, buckets.reports))
+    signers = load_signers(store, buckets.reports)
+    item = _load(store, buckets, contract, raw_key, before, signers)
+    outcome = validate_table(contract, item.deduped.table, context=tail, now=item.now)
+    return _write(store, buckets, contract, item, outcome, tail)[0]
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    """A raw segment read, its identities judged and its duplicates dropped: what is left
+    to validate, and what its summary needs of the raw object."""
+
+    seg: layout.Segment
+    raw_key: str
+    readings: int
+    dead_readings: int
+    now: datetime  # the report's time (`_run_time`)
+    identity_failed: pa.Table
+    deduped: Deduplicated
+
+
+def _load(
+    store: ObjectStore,
+    buckets: Buckets,
+    contract: Contract,
+    raw_key: str,
+    before: Watermark,
+    signers: Any,
+) -> _Loaded:
+    seg = layout.Segment.parse(raw_key)
+    raw = from_parquet(store.get(buckets.raw, raw_key))
+    meta = store.head(buckets.raw, raw_key) or {}
+    judged = judge_identity(raw, contract, signers)
     deduped = drop_duplicates(judged.passing, before, seg.stem, contract)
-    outcome = validate_table(contract, deduped.table, context=tail, now=_run_time(raw))
-    own_rules = pipeline_rules(contract, judged.failed, deduped)
+    dead = int(meta.get("dead-readings", 0))
+    return _Loaded(seg, raw_key, raw.num_rows, dead, _run_time(raw), judged.failed, deduped)
+
+
+def _write(
+    store: ObjectStore,
+    buckets: Buckets,
+    contract: Contract,
+    item: _Loaded,
+    outcome: ValidationOutcome,
+    tail: pa.Table | None,
+) -> tuple[Summary, pa.Table]:
+    """Everything derived from one validated segment, its watermark last; the summary and
+    the tail after it, as the next segment reads it back."""
+    seg, deduped = item.seg, item.deduped
+    own_rules = pipeline_rules(contract, item.identity_failed, deduped)
     quarantined = with_pipeline_rules(outcome.quarantined, own_rules)
-    curated_keys = _write_curated(store, buckets, contract, seg, outcome.passing)
-    quarantine_key = _write_quarantine(store, buckets, contract, seg, quarantined, raw_key)
+    curated_keys = write_curated(store, buckets, contract, seg, outcome.passing)
+    quarantine_key = write_quarantine(store, buckets, contract, seg, quarantined, item.raw_key)
     by_rule = {r.rule_id: r.failed for r in outcome.summary.rules if r.failed}
     by_rule |= {rule: rows.num_rows for rule, rows in own_rules.items() if rows.num_rows}
     summary = Summary(
         contract=contract.name,
         contract_version=contract.version,
         segment=seg.stem,
-        raw_key=raw_key,
-        readings=raw.num_rows,
+        raw_key=item.raw_key,
+        readings=item.readings,
         duplicates=deduped.dropped,
         curated=outcome.passing.num_rows,
         quarantined=quarantined.num_rows,
-        dead_readings=int(meta.get("dead-readings", 0)),
+        dead_readings=item.dead_readings,
         warnings=outcome.summary.warned,
         by_rule=by_rule,
         curated_keys=curated_keys,
@@ -199,15 +318,15 @@ def validate_segment(
         scores=outcome.scores.to_dict(),
         notes=notes(contract),
     )
-    _write_reports(store, buckets, contract, seg, summary, outcome)
-    tail_key = _tail_key(contract, raw_key)
-    store.put(buckets.reports, tail_key, to_parquet(next_tail(contract, tail, outcome.passing)))
+    write_reports(store, buckets, contract, seg, summary.dumps(), outcome)
+    after = to_parquet(next_tail(contract, tail, outcome.passing))
+    store.put(buckets.reports, _tail_key(contract, item.raw_key), after)
     # The watermark goes last: it marks the segment validated.
     watermark_key = layout.watermark_key(contract.name, contract.major, seg)
     store.put(
         buckets.reports, watermark_key, deduped.watermark.dumps(), content_type="application/json"
     )
-    return summary
+    return summary, from_parquet(after)
 
 
 def carry_state(store: ObjectStore, buckets: Buckets, contract: Contract, raw_key: str) -> None:
@@ -250,51 +369,6 @@ def _state_before(
     return mark, tail
 
 
-def curated_table(contract: Contract, rows: pa.Table) -> pa.Table:
-    """Passing rows in the contract's schema, sorted by device and event time."""
-    schema = to_arrow_schema(contract)
-    table = rows.select(schema.names).sort_by([(n, "ascending") for n in reading_order(contract)])
-    return table.cast(schema)
-
-
-def _write_curated(
-    store: ObjectStore, buckets: Buckets, contract: Contract, seg: layout.Segment, rows: pa.Table
-) -> list[str]:
-    if rows.num_rows == 0:
-        return []
-    keys = []
-    for partition, part in curated_partitions(contract, curated_table(contract, rows)):
-        key = layout.curated_key(contract.name, contract.major, seg, partition)
-        meta = {
-            "segment": seg.stem,
-            "rows": str(part.num_rows),
-            "partition": layout.partition_path(partition).rstrip("/"),
-            "contract-version": contract.version,
-        }
-        store.put(
-            buckets.curated, key, to_parquet(part, {"assay.segment": seg.stem}), meta, PARQUET
-        )
-        keys.append(key)
-    return keys
-
-
-def _write_quarantine(
-    store: ObjectStore,
-    buckets: Buckets,
-    contract: Contract,
-    seg: layout.Segment,
-    rows: pa.Table,
-    raw_key: str,
-) -> str | None:
-    if rows.num_rows == 0:
-        return None
-    rows = rows.append_column("raw_object", pa.array([raw_key] * rows.num_rows, pa.string()))
-    key = layout.quarantine_key(contract.name, contract.major, seg)
-    meta = {"segment": seg.stem, "rows": str(rows.num_rows), "contract-version": contract.version}
-    store.put(buckets.quarantine, key, to_parquet(rows, {"assay.segment": seg.stem}), meta, PARQUET)
-    return key
-
-
 def _run_time(raw: pa.Table) -> datetime:
     """When a segment's report is stamped: its latest ingest time, as a re-run stamps it too.
 
@@ -306,27 +380,3 @@ def _run_time(raw: pa.Table) -> datetime:
         pc.max(raw.column("ingest_time")).as_py() if "ingest_time" in raw.column_names else None
     )
     return latest if isinstance(latest, datetime) else datetime.now(UTC)
-
-
-def _write_reports(
-    store: ObjectStore,
-    buckets: Buckets,
-    contract: Contract,
-    seg: layout.Segment,
-    summary: Summary,
-    outcome: ValidationOutcome,
-) -> None:
-    from validators import dumps_result
-
-    prefix = layout.report_prefix(contract.name, contract.major, seg)
-    files = {
-        "validation.json": (dumps_result(outcome.result_json), "application/json"),
-        "scores.json": (
-            json.dumps(outcome.scores.to_dict(), ensure_ascii=False).encode(),
-            "application/json",
-        ),
-        "data_docs.html": (outcome.data_docs_html.encode(), HTML),
-        "summary.json": (summary.dumps(), "application/json"),
-    }
-    for name, (data, content_type) in files.items():
-        store.put(buckets.reports, prefix + name, data, content_type=content_type)
