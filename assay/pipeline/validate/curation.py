@@ -281,7 +281,8 @@ def _load(
     judged = judge_identity(raw, contract, signers)
     deduped = drop_duplicates(judged.passing, before, seg.stem, contract)
     dead = int(meta.get("dead-readings", 0))
-    return _Loaded(seg, raw_key, raw.num_rows, dead, _run_time(raw), judged.failed, deduped)
+    stamp = _run_time(raw) or _dead_letter_time(store, buckets, contract, seg)
+    return _Loaded(seg, raw_key, raw.num_rows, dead, stamp, judged.failed, deduped)
 
 
 def _write(
@@ -369,14 +370,26 @@ def _state_before(
     return mark, tail
 
 
-def _run_time(raw: pa.Table) -> datetime:
-    """When a segment's report is stamped: its latest ingest time, as a re-run stamps it too.
-
-    A segment whose readings were all duplicates (or that has none) still has its raw
-    ingest times; only one with no readings at all is stamped with the validation time,
-    never 1970.
-    """
+def _run_time(raw: pa.Table) -> datetime | None:
+    """When a segment's report is stamped: its latest ingest time, as a re-run stamps it too
+    (a segment whose readings were all duplicates still has its raw ingest times)."""
     latest = (
         pc.max(raw.column("ingest_time")).as_py() if "ingest_time" in raw.column_names else None
     )
-    return latest if isinstance(latest, datetime) else datetime.now(UTC)
+    return latest if isinstance(latest, datetime) else None
+
+
+def _dead_letter_time(
+    store: ObjectStore, buckets: Buckets, contract: Contract, seg: layout.Segment
+) -> datetime:
+    """The stamp of a segment without readings: its dead letters' latest Kafka timestamp, so
+    a retried task rewrites the same report; the validation time only when it has none
+    either (never 1970)."""
+    key = layout.deadletter_key(contract.name, contract.major, seg)
+    if store.head(buckets.deadletter, key) is not None:
+        letters = from_parquet(store.get(buckets.deadletter, key))
+        if "kafka_timestamp" in letters.column_names:
+            latest = pc.max(letters.column("kafka_timestamp")).as_py()
+            if isinstance(latest, datetime):
+                return latest
+    return datetime.now(UTC)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -21,7 +22,9 @@ from schemas import Contract, wire
 from .conftest import reading, record
 from .test_landing import memory_log
 
-BUCKETS = curation.Buckets(raw="raw", curated="cur", quarantine="q", reports="rep")
+BUCKETS = curation.Buckets(
+    raw="raw", curated="cur", quarantine="q", reports="rep", deadletter="dead"
+)
 #: GX stamps the moment it loaded a frame into the report and its page: never the same twice.
 LOAD_TIME = re.compile(rb"\d{8}T\d{6}\.\d{6}Z")
 
@@ -155,3 +158,20 @@ def test_a_segment_that_does_not_cast_leaves_the_assumed_tail(energy: Contract) 
     raw = _raw(store, summary.raw_key)
     assert assumed_tails(energy, None, [raw.drop_columns(["circuit"]), raw]) == [None, None]
     assert assumed_tails(energy, None, [raw, raw])[1] is not None
+
+
+def test_a_segment_of_dead_letters_alone_is_stamped_with_their_kafka_time(
+    energy: Contract,
+) -> None:
+    """A segment without one reading has no ingest time: its report carries its dead letters'
+    latest Kafka timestamp, so validating it again writes the same bytes."""
+    records = [record(n, _value(n, "null seq", 1, 0, 40.0)) for n in range(6)]
+    first, again = _landed(records, 10, energy), _landed(records, 10, energy)
+    (outcome,) = curation.validate_pending(first, BUCKETS, energy, 0)
+    curation.validate_pending(again, BUCKETS, energy, 0)
+    assert (outcome.readings, outcome.dead_readings) == (0, 6)
+    assert _outputs(first) == _outputs(again)
+    (report,) = [d for (b, k), (d, _) in first.objects.items() if k.endswith("validation.json")]
+    latest = max(r.timestamp for r in records)
+    stamp = datetime.fromtimestamp(latest / 1000, UTC).isoformat()
+    assert f'"run_time": "{stamp}"'.encode() in report
