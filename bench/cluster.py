@@ -22,12 +22,14 @@ import os
 import time
 import uuid
 from collections import defaultdict
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from assay.config import ROOT, Settings, load_settings
 
 RESULTS = Path(__file__).resolve().parent / "results" / "cluster.json"
 CONTRACT = "energy_meter"
+DEVICES = 64
 DAGS = (f"assay_ingest_{CONTRACT}", f"assay_validate_{CONTRACT}")
 #: Where tasks run: the Celery workers, or the LocalExecutor's scheduler (its children).
 WORKERS = ("airflow-worker-1", "airflow-worker-2", "airflow-scheduler")
@@ -61,24 +63,27 @@ def produce(settings: Settings, readings: int, producer_id: str) -> None:
     headers = [(wire.HEADER_CONTRACT, CONTRACT.encode()), (wire.HEADER_VERSION, b"1.0.0")]
     for i in range(readings):
         value = json.dumps(reading(producer_id, i)).encode()
-        sender.send(f"assay.{CONTRACT}.v1", value, key=f"d{i % 64}".encode(), headers=headers)
+        sender.send(f"assay.{CONTRACT}.v1", value, key=f"d{i % DEVICES}".encode(), headers=headers)
     sender.flush(120)
     sender.close()
 
 
 def reading(producer_id: str, i: int) -> dict[str, object]:
-    """A valid energy_meter reading (seq ``i``, one per second from 08:00) of 64 meters."""
-    clock = f"2026-03-01T{8 + i // 3600 % 12:02d}:{i // 60 % 60:02d}:{i % 60:02d}"
+    """A clean energy_meter reading (seq ``i``): 64 meters of the producer's own, each reading
+    once a second from 2026-03-01 08:00, values that move (no stuck run, no gap, energy
+    rising), so the drain measures curation, not quarantine."""
+    at = datetime(2026, 3, 1, 8, tzinfo=UTC) + timedelta(seconds=i // DEVICES)
+    clock = at.strftime("%Y-%m-%dT%H:%M:%S")
     return {
         "producer_id": producer_id,
         "seq": i,
         "site": "plant-a",
-        "device_id": f"meter-{i % 64}",
+        "device_id": f"{producer_id}-m{i % DEVICES}",
         "event_time": f"{clock}.000Z",
         "ingest_time": f"{clock}.200Z",
         "active_power": 40.0 + i % 9,
         "active_energy": 100.0 + i,
-        "voltage_l1": 229.5,
+        "voltage_l1": 229.5 + i % 7 / 10,
         "current_l1": 60.0,
         "power_factor": 0.93,
         "frequency": 50.01,
