@@ -231,6 +231,14 @@ def main(argv: list[str] | None = None) -> None:
         cases["single stack"] = measure(single, args.readings, args.timeout)
     if cluster := running(args.cluster_state):
         cases |= cluster_cases(cluster, args)
+    for name, state, found in (
+        ("single", args.single_state, single),
+        ("cluster", args.cluster_state, cluster),
+    ):
+        if found is None:
+            print(
+                f"{name} stack left out: none running and healthy in {state} (`assay stack status`)"
+            )
     base = cases.get("single stack", {}).get("readings_per_s")
     print(f"{'case':<22}{'ingest s':>10}{'validate s':>12}{'readings/s':>12}{'ratio':>8}"
           f"{'task CPU-s':>12}{'readings/CPU-s':>16}")  # fmt: skip
