@@ -17,11 +17,13 @@ are against the single-process stack measured in the same run. JSON goes to
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -115,7 +117,22 @@ def paused(settings: Settings, dag_ids: tuple[str, ...], value: bool) -> None:
     from assay.devstack import airflow_client
 
     for dag_id in dag_ids:
-        airflow_client.call(settings, "PATCH", f"/dags/{dag_id}", {"is_paused": value})
+        body, path = {"is_paused": value}, f"/dags/{dag_id}"
+        answered(functools.partial(airflow_client.call, settings, "PATCH", path, body))
+
+
+def answered(call: Callable[[], object], tries: int = 5) -> object:
+    """An Airflow API call, again after a transient error (its database busy: a 500)."""
+    from assay.devstack.airflow_client import AirflowApiError
+
+    for attempt in range(tries):
+        try:
+            return call()
+        except AirflowApiError as exc:
+            if not exc.transient or attempt == tries - 1:
+                raise
+            time.sleep(2.0)
+    return None
 
 
 def idle(settings: Settings, dag_ids: tuple[str, ...]) -> bool:
@@ -123,9 +140,13 @@ def idle(settings: Settings, dag_ids: tuple[str, ...]) -> bool:
     from assay.devstack import airflow_client
 
     busy = {"queued", "running"}
-    return not any(
-        r["state"] in busy for d in dag_ids for r in airflow_client.runs(settings, d, 20)
-    )
+    try:
+        found = [r for d in dag_ids for r in airflow_client.runs(settings, d, 20)]
+    except airflow_client.AirflowApiError as exc:
+        if exc.transient:
+            return False  # ask again
+        raise
+    return not any(r["state"] in busy for r in found)
 
 
 def drained(settings: Settings, timeout: float) -> tuple[float, float]:
@@ -136,12 +157,12 @@ def drained(settings: Settings, timeout: float) -> tuple[float, float]:
 
     started = time.monotonic()
     paused(settings, DAGS, False)
-    airflow_client.trigger(settings, DAGS[0])
+    answered(lambda: airflow_client.trigger(settings, DAGS[0]))
     if not _process.wait_for(lambda: caught_up(settings), timeout=timeout, interval=1.0):
         raise SystemExit(f"ingest did not catch up within {timeout:.0f}s")
     ingest = time.monotonic() - started
     print(f"  ingested in {ingest:.1f}s; validating", flush=True)
-    airflow_client.trigger(settings, DAGS[1])
+    answered(lambda: airflow_client.trigger(settings, DAGS[1]))
     if not _process.wait_for(lambda: validated(settings), timeout=timeout, interval=1.0):
         raise SystemExit(f"validation did not finish within {timeout:.0f}s")
     return ingest, time.monotonic() - started - ingest
