@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from assay.config import Settings
 from assay.errors import KafkaUnavailable
-from schemas import Contract, topic_name
+from schemas import Contract, edge_status, topic_name
 
 if TYPE_CHECKING:
     from producers.topics import TopicState
@@ -21,22 +21,40 @@ if TYPE_CHECKING:
 def ensure_topics(settings: Settings, contracts: Iterable[Contract]) -> dict[str, str]:
     """Create or align every contract's topic and the edge status reports' topic
     (``schemas.edge_status``); say per topic what was done."""
+    states = _ensure(settings, list(contracts), status_topic=False)
+    return {s.topic: describe(s) for s in states} | _status_topic(settings)
+
+
+def _status_topic(settings: Settings) -> dict[str, str]:
+    """The status reports' topic where this principal may see it. Only the Kafka admin may
+    (gateways write it, the releaser reads it): anyone else who ensures the contracts' topics
+    is told so, and their topics are ensured all the same."""
+    try:
+        (state,) = _ensure(settings, [], status_topic=True)
+    except KafkaUnavailable as exc:
+        if "AuthorizationFailed" not in str(exc):
+            raise
+        who = settings.kafka_username or "this principal"
+        said = f"not ensured: {who} may not see it; run `assay topics ensure` as the Kafka admin"
+        return {edge_status.TOPIC: said}
+    return {state.topic: describe(state)}
+
+
+def _ensure(settings: Settings, contracts: list[Contract], status_topic: bool) -> list[TopicState]:
     from producers import EdgeError
     from producers import ensure_topics as ensure
 
-    contracts = list(contracts)
     try:
-        states = ensure(
+        return ensure(
             settings.bootstrap,
             contracts,
             replication_factor=settings.kafka_replication,
             security=settings.kafka_security(),
-            status_topic=True,
+            status_topic=status_topic,
         )
     except EdgeError as exc:
-        topics = ",".join(topic_name(c) for c in contracts)
+        topics = ",".join([topic_name(c) for c in contracts] + [edge_status.TOPIC] * status_topic)
         raise KafkaUnavailable(topics, f"cannot reach {settings.bootstrap}: {exc}") from exc
-    return {s.topic: describe(s) for s in states}
 
 
 def describe(state: TopicState) -> str:

@@ -58,7 +58,9 @@ while edge.stats.acked_readings < 2 and time.monotonic() < deadline:
 edge.stop()
 assert edge.stats.acked_readings == 2, edge.stats
 heavy = sorted(m for m in ("pyarrow", "numpy") if m in sys.modules)
-print("sent", len(transport.sent), "imported", heavy)
+readings = [m for m in transport.sent if m.topic == "assay.energy_meter.v1"]
+reports = [m for m in transport.sent if m.topic == "assay-edge-status"]  # at start and at stop
+print("sent", len(readings), "reports", len(reports) >= 1, "imported", heavy)
 """
 
 
@@ -91,7 +93,7 @@ def test_the_json_only_profile_installs_and_runs_without_pyarrow_and_numpy(tmp_p
     assert checked.returncode == 0, checked.stdout + checked.stderr
     ran = subprocess.run([python, "-c", JSON_EDGE, str(config)], capture_output=True, text=True)
     assert ran.returncode == 0, ran.stderr
-    assert ran.stdout.strip() == "sent 2 imported []"
+    assert ran.stdout.strip() == "sent 2 reports True imported []"
     frames = tmp_path / "frames.yaml"
     frames.write_text(
         config.read_text().replace("poll_interval_s", "payload: frame, poll_interval_s")

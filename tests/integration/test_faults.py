@@ -27,7 +27,6 @@ from assay.devstack.stack.kafka import Kafka
 from assay.devstack.stack.s3 import S3Server
 from assay.errors import KafkaUnavailable
 from assay.govern.audit import run_audit
-from assay.pipeline.airflow.tasks import validate_partition
 from assay.pipeline.ingest.consumer import KafkaPartition, ingest_group, positions
 from assay.pipeline.ingest.landing import Landed, land_partition
 from assay.pipeline.problems import SegmentFailed
@@ -129,11 +128,14 @@ def test_s3_killed_mid_ingest(stack_settings: Settings, unique: str) -> None:
 
 def test_s3_killed_mid_validate(stack_settings: Settings, unique: str) -> None:
     world, s3 = make_world(stack_settings, unique), S3Server(stack_settings)
-    world.produce(range(400))
-    land(world)  # four segments: validating one costs seconds here
+    world.produce(range(1000))
+    land(world)  # ten segments, validated two at a time: five groups of a second or more each
     done = f"state/{layout.partition_prefix(ENERGY.name, ENERGY.major, 0)}"
-    thread, errors = in_background(lambda: validate_partition(world.store, world.all, ENERGY, 0))
-    assert _process.wait_for(lambda: bool(world.store.keys(world.all.reports, done)), timeout=120)
+    thread, errors = in_background(
+        lambda: curation.validate_pending(world.store, world.all, ENERGY, 0, group_readings=200)
+    )
+    first = lambda: bool(world.store.keys(world.all.reports, done))  # noqa: E731
+    assert _process.wait_for(first, timeout=120, interval=0.05)  # the first group is written
     with restored(s3):
         crash(s3)
         thread.join(60)
@@ -143,9 +145,9 @@ def test_s3_killed_mid_validate(stack_settings: Settings, unique: str) -> None:
     assert failed.transient
     curation.validate_pending(world.store, world.all, ENERGY, 0)  # the retry
     assert curation.pending(world.store, world.all, ENERGY, 0) == []
-    assert_balanced(world, 400)
+    assert_balanced(world, 1000)
     totals = world.audit().totals
-    assert totals.curated + totals.quarantined + totals.duplicates == 400
+    assert totals.curated + totals.quarantined + totals.duplicates == 1000
 
 
 def test_kafka_restarted_mid_ingest(stack_settings: Settings, unique: str) -> None:
