@@ -38,6 +38,18 @@ def poisoned(real):  # type: ignore[no-untyped-def]
     return validate_table
 
 
+def poisoned_group(real):  # type: ignore[no-untyped-def]
+    """A group holding seq 10-19 crashes as well: the grouped run falls back to one segment
+    at a time, where the crash names its own segment."""
+
+    def validate_tables(contract: Contract, batches, **kwargs):  # type: ignore[no-untyped-def]
+        if any(10 <= s < 20 for b in batches for s in b.table["seq"].to_pylist()):
+            raise Poisoned("rule crashed")
+        return real(contract, batches, **kwargs)
+
+    return validate_tables
+
+
 def validate_task(world: World) -> None:
     """The validate task's per-partition loop: a failure is a stall, recorded."""
     store, buckets = world.store, world.all
@@ -56,6 +68,7 @@ def test_a_segment_failing_validation_is_skipped_and_the_audit_balances(
     with KafkaPartition(world.settings, world.topic, 0, world.group) as log:
         land_partition(log, world.store, world.land, ENERGY, max_records=10)
     monkeypatch.setattr(validators, "validate_table", poisoned(validators.validate_table))
+    monkeypatch.setattr(validators, "validate_tables", poisoned_group(validators.validate_tables))
     for _ in range(2):  # the stall stays where it is, try after try
         with pytest.raises(PartitionsFailed):
             validate_task(world)
