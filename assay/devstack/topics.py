@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from assay.config import Settings
-from assay.errors import KafkaUnavailable
+from assay.errors import KafkaRefused, KafkaUnavailable
 from schemas import Contract, edge_status, topic_name
 
 if TYPE_CHECKING:
@@ -31,9 +31,7 @@ def _status_topic(settings: Settings) -> dict[str, str]:
     is told so, and their topics are ensured all the same."""
     try:
         (state,) = _ensure(settings, [], status_topic=True)
-    except KafkaUnavailable as exc:
-        if "AuthorizationFailed" not in str(exc):
-            raise
+    except KafkaRefused:
         who = settings.kafka_username or "this principal"
         said = f"not ensured: {who} may not see it; run `assay topics ensure` as the Kafka admin"
         return {edge_status.TOPIC: said}
@@ -54,6 +52,9 @@ def _ensure(settings: Settings, contracts: list[Contract], status_topic: bool) -
         )
     except EdgeError as exc:
         topics = ",".join([topic_name(c) for c in contracts] + [edge_status.TOPIC] * status_topic)
+        refusal = type(exc.__cause__).__name__
+        if refusal.endswith("AuthorizationFailedError"):  # no ACL lets this principal
+            raise KafkaRefused(topics, refusal, str(exc)) from exc
         raise KafkaUnavailable(topics, f"cannot reach {settings.bootstrap}: {exc}") from exc
 
 
