@@ -212,3 +212,16 @@ def wait_for(check: Callable[[], bool], timeout: float = 30.0) -> bool:
             return True
         time.sleep(0.05)
     return check()
+
+
+def run_until_acked(config: Path, text: str, readings: int) -> Edge:
+    """A real gateway on ``text`` (written to ``config``) until Kafka acknowledged
+    ``readings``, then stopped as on a clean shutdown; its stats stay readable."""
+    config.write_text(text)
+    edge = Edge(parse_config(text, config))
+    edge.start()
+    try:
+        assert wait_for(lambda: edge.stats.acked_readings == readings, 60)
+    finally:
+        edge.stop()
+    return edge

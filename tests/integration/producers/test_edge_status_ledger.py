@@ -28,14 +28,13 @@ from assay.pipeline.ingest.landing import land_partition
 from assay.pipeline.validate import curation
 from assay.pipeline.validate.signers import REGISTRY_KEY
 from assay.store.objects import S3Store
-from producers import Edge, parse_config
 from schemas import edge_status, load_contract, wire
 from schemas.kafka_security import kafka_python_security
 from schemas.signature import sign
 from tests.integration._world import ENERGY as WORLD_ENERGY
 from tests.integration._world import World, make_world
 
-from .conftest import edge_security_yaml, topic_of, wait_for
+from .conftest import edge_security_yaml, run_until_acked, topic_of
 from .test_ledger_to_release import HEADER, KEY, N, relay, release_buckets, request, rows
 
 pytestmark = pytest.mark.integration
@@ -74,12 +73,7 @@ def signed_edge(
         f"sources:\n  - {{name: mes, kind: csv, contract: energy_meter, folder: {folder / 'in'},"
         " device_column: meter, time_column: ts, poll_interval_s: 0.05}\n"
     )
-    edge = Edge(parse_config(text, folder / "edge.yaml"))
-    edge.start()
-    try:
-        assert wait_for(lambda: edge.stats.acked_readings == N, 60)
-    finally:
-        edge.stop()
+    edge = run_until_acked(folder / "edge.yaml", text, N)
     assert edge.stats.status_reports >= 1 and edge.stats.status_errors == 0, edge.stats
     return producer
 

@@ -38,13 +38,12 @@ from assay.pipeline.ingest.consumer import KafkaPartition
 from assay.pipeline.ingest.landing import land_partition
 from assay.pipeline.validate import curation
 from assay.store.objects import s3_client
-from producers import Edge, parse_config
 from producers.cli import app as edge_app
 from schemas import load_contract
 from schemas.kafka_security import kafka_python_security
 from tests.integration._world import ENERGY, World, make_world
 
-from .conftest import edge_security_yaml, reader, topic_of, wait_for
+from .conftest import edge_security_yaml, reader, run_until_acked, topic_of
 
 pytestmark = pytest.mark.integration
 
@@ -77,13 +76,7 @@ def edge_run(
         f"sources:\n  - {{name: mes, kind: csv, contract: energy_meter, folder: {folder / 'in'},"
         " device_column: meter, time_column: ts, poll_interval_s: 0.05}\n"
     )
-    (folder / "edge.yaml").write_text(text)
-    edge = Edge(parse_config(text, folder / "edge.yaml"))
-    edge.start()
-    try:
-        assert wait_for(lambda: edge.stats.acked_readings == N, 60)
-    finally:
-        edge.stop()
+    run_until_acked(folder / "edge.yaml", text, N)
     status = CliRunner().invoke(edge_app, ["status", "--json", str(folder / "edge.yaml")])
     assert status.exit_code == 0, status.output
     return producer, status.stdout.encode()

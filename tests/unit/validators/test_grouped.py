@@ -11,6 +11,7 @@ import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from validators_testkit import with_faults
 
 from schemas import load_contract
 from validators import (
@@ -45,15 +46,8 @@ FAULTS: dict[str, tuple[str, Any]] = {
 
 def _faulty(faults: list[tuple[int, str]]) -> pa.Table:
     table = sample_table(ENERGY, ROWS, devices=2)
-    columns = table.to_pydict()
-    for row, fault in faults:
-        column, value = FAULTS[fault]
-        if isinstance(value, timedelta):
-            columns[column][row] += value
-        else:
-            columns[column][row] = value
-    schema = pa.schema([f.with_nullable(True) for f in table.schema])
-    return pa.table(columns, schema=schema)
+    nullable = pa.schema([f.with_nullable(True) for f in table.schema])
+    return with_faults(table, faults, FAULTS, nullable)
 
 
 def _comparable(outcome: ValidationOutcome) -> tuple[Any, ...]:

@@ -8,6 +8,7 @@ from typing import Any
 import pyarrow as pa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from validators_testkit import with_faults
 
 from schemas import load_contract
 from validators import compile_checks, sample_table
@@ -66,15 +67,7 @@ def test_an_expectation_that_raised_runs_again() -> None:
 
 
 def _faulty(faults: list[tuple[int, str]]) -> pa.Table:
-    table = sample_table(ENERGY, ROWS)
-    columns = table.to_pydict()
-    for row, fault in faults:
-        column, value = FAULTS[fault]
-        if isinstance(value, timedelta):
-            columns[column][row] += value
-        else:
-            columns[column][row] = value
-    return pa.table(columns, schema=table.schema)
+    return with_faults(sample_table(ENERGY, ROWS), faults, FAULTS)
 
 
 def _one_complete_pass(frame: Any) -> dict[str, Any]:

@@ -66,3 +66,21 @@ class Batch:
         return pa.table(
             {n: pa.array(v, type=types.get(n, self.types[n])) for n, v in self.columns.items()}
         )
+
+
+def with_faults(
+    table: pa.Table,
+    faults: list[tuple[int, str]],
+    kinds: dict[str, tuple[str, Any]],
+    schema: pa.Schema | None = None,
+) -> pa.Table:
+    """``table`` with each ``(row, kind)`` of ``faults`` put in: ``kinds[kind]`` names the
+    column and the value it takes there, or the ``timedelta`` its time moves by."""
+    columns = table.to_pydict()
+    for row, fault in faults:
+        column, value = kinds[fault]
+        if isinstance(value, timedelta):
+            columns[column][row] += value
+        else:
+            columns[column][row] = value
+    return pa.table(columns, schema=schema or table.schema)
