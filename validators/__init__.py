@@ -16,6 +16,7 @@ This package imports only ``schemas`` of assay.
 from validators._checks import compile_checks
 from validators._errors import ValidatorError
 from validators._grouped import TableBatch, validate_tables
+from validators._groups import group_codes
 from validators._html import data_docs_css
 from validators._report import dumps_result
 from validators._sample import sample_table
@@ -30,6 +31,7 @@ __all__ = [
     "compile_checks",
     "data_docs_css",
     "dumps_result",
+    "group_codes",
     "identity_reason",
     "sample_table",
     "seq_jump_reason",

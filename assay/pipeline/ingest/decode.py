@@ -235,6 +235,8 @@ class _Router:
         if verdict == wire.JSON and len(record.value) > MAX_READING_BYTES:
             detail = f"{len(record.value)} bytes; one JSON reading may have {MAX_READING_BYTES}"
             return "dead", DeadLetter(record, Reason.TOO_LARGE, detail), marks
+        if wire.HEADER_SIGNER not in headers and wire.HEADER_SIGNATURE not in headers:
+            return verdict, record, marks  # unsigned: nothing to verify
         return verdict, record, _marks(record, marks.replay, self.expect.keys)
 
     def _verdict(

@@ -105,9 +105,18 @@ def drop_duplicates(
         kinds, mark = _sequenced(table, before, stem, fields, bound, jumped_from)
     else:
         kinds, mark = _unsequenced(table, before, stem, contract)
-    kind = pa.array(kinds, pa.int8())
-    fresh, regressed, jumped = (table.filter(pc.equal(kind, k)) for k in (FRESH, REGRESSED, JUMPED))
-    return Deduplicated(fresh, kinds.count(REPLAY), mark, regressed, jumped, jumped_from)
+    counts = np.bincount(kinds, minlength=4)
+    fresh, regressed, jumped = (
+        _rows(table, kinds, k, counts[k]) for k in (FRESH, REGRESSED, JUMPED)
+    )
+    return Deduplicated(fresh, int(counts[REPLAY]), mark, regressed, jumped, jumped_from)
+
+
+def _rows(table: pa.Table, kinds: np.ndarray, kind: int, count: int) -> pa.Table:
+    """The rows of one kind (most segments have only fresh ones: no filter then)."""
+    if count == table.num_rows:
+        return table
+    return table.slice(0, 0) if count == 0 else table.filter(pa.array(kinds == kind))
 
 
 def _sequenced(
@@ -117,11 +126,74 @@ def _sequenced(
     fields: Sequence[str],
     bound: int,
     jumped_from: list[int],
-) -> tuple[list[int], Watermark]:
+) -> tuple[np.ndarray, Watermark]:
+    return _sequenced_columns(table, before, stem, fields, bound) or _sequenced_rows(
+        table, before, stem, fields, bound, jumped_from
+    )
+
+
+_SAFE = 2**61  # seqs, watermarks and bounds within this: their differences fit an int64
+
+
+def _sequenced_columns(
+    table: pa.Table, before: Watermark, stem: str, fields: Sequence[str], bound: int
+) -> tuple[np.ndarray, Watermark] | None:
+    """``_sequenced_rows`` over whole columns, for the segments it can answer: those where no
+    reading jumps (then every reading moves its producer's running maximum, and each verdict is
+    its seq against the maximum before it), with text producers and seqs, watermarks and bound
+    within ``_SAFE``. None for any other segment: the loop decides it."""
+    producer, seq = (table[name] for name in fields)
+    if not (pa.types.is_string(producer.type) and pa.types.is_integer(seq.type)):
+        return None
+    if bound > _SAFE or table.num_rows == 0:
+        return None
+    encoded = pc.dictionary_encode(producer.combine_chunks())
+    names = encoded.dictionary.to_pylist()
+    start = [before.producers.get(name, -1) for name in names]
+    seqs = pc.cast(seq, pa.int64(), safe=False) if seq.type != pa.uint64() else None
+    if seqs is None or any(abs(w) > _SAFE for w in start):
+        return None
+    low, high = pc.min_max(seqs).values()
+    if low.as_py() is not None and max(-low.as_py(), high.as_py()) > _SAFE:
+        return None
+    codes = np.asarray(encoded.indices.fill_null(-1), dtype=np.int64)
+    values = np.asarray(seqs.fill_null(0), dtype=np.int64)
+    rows = np.flatnonzero((codes >= 0) & np.asarray(pc.is_valid(seqs), dtype=bool))
+    order = rows[np.argsort(codes[rows], kind="stable")]  # by producer, then row order
+    grouped, ordered = codes[order], values[order]
+    before_each = np.empty(len(order), dtype=np.int64)
+    highest = dict(before.producers)
+    edges = np.flatnonzero(np.diff(grouped)) + 1
+    for lo, hi in zip(np.r_[0, edges], np.r_[edges, len(order)], strict=True):
+        if hi == lo:
+            continue
+        code = int(grouped[lo])
+        running = np.maximum.accumulate(np.maximum(ordered[lo:hi], start[code]))
+        before_each[lo] = start[code]
+        before_each[lo + 1 : hi] = running[:-1]
+        if running[-1] > start[code]:
+            highest[names[code]] = int(running[-1])
+    step = ordered - before_each
+    if (step > bound).any():
+        return None  # a jump keeps the watermark where it was: only the loop follows that
+    replay = _replay_flags(table)[order]
+    kinds = np.full(table.num_rows, FRESH, dtype=np.int8)
+    kinds[order] = np.where(step > 0, FRESH, np.where(replay, REPLAY, REGRESSED))
+    return kinds, Watermark(stem, highest)
+
+
+def _sequenced_rows(
+    table: pa.Table,
+    before: Watermark,
+    stem: str,
+    fields: Sequence[str],
+    bound: int,
+    jumped_from: list[int],
+) -> tuple[np.ndarray, Watermark]:
     highest = dict(before.producers)
     kinds: list[int] = []
     producers, seqs = (table[name].to_pylist() for name in fields)
-    for producer, seq, replay in zip(producers, seqs, _replay_flags(table), strict=True):
+    for producer, seq, replay in zip(producers, seqs, _replay_flags(table).tolist(), strict=True):
         if producer is None or seq is None:
             kinds.append(FRESH)  # no identity to compare: validation quarantines it (not_null)
         elif seq - highest.get(producer, -1) > bound:
@@ -132,12 +204,12 @@ def _sequenced(
             highest[producer] = seq
         else:
             kinds.append(REPLAY if replay else REGRESSED)
-    return kinds, Watermark(stem, highest)
+    return np.array(kinds, dtype=np.int8), Watermark(stem, highest)
 
 
 def _unsequenced(
     table: pa.Table, before: Watermark, stem: str, contract: Contract
-) -> tuple[list[int], Watermark]:
+) -> tuple[np.ndarray, Watermark]:
     """Vectorised: a segment is tens of thousands of readings of a few hundred devices."""
     names = [f for f in duplicate_fields(contract) if f != contract.event_time]
     codes, groups = _group_codes(table, names)
@@ -149,9 +221,7 @@ def _unsequenced(
     kinds = np.full(table.num_rows, FRESH, dtype=np.int8)
     kinds[rows[seen]] = REPLAY
     fresh = rows[~seen]
-    return kinds.tolist(), Watermark(
-        stem, latest=_latest(before, groups, codes[fresh], times[fresh])
-    )
+    return kinds, Watermark(stem, latest=_latest(before, groups, codes[fresh], times[fresh]))
 
 
 def _seen(codes: np.ndarray, times: np.ndarray, before: Watermark, groups: list[str]) -> np.ndarray:
@@ -201,10 +271,10 @@ def _latest(
     return latest
 
 
-def _replay_flags(table: pa.Table) -> list[bool]:
+def _replay_flags(table: pa.Table) -> np.ndarray:
     if "kafka_replay" not in table.column_names:
-        return [True] * table.num_rows  # no transport marks: every repeat counts as a replay
-    return [bool(v) for v in table["kafka_replay"].to_pylist()]
+        return np.ones(table.num_rows, dtype=bool)  # no transport marks: every repeat is a replay
+    return np.asarray(table["kafka_replay"].cast(pa.bool_()).fill_null(False), dtype=bool)
 
 
 def duplicate_pairs(table: pa.Table, fields: Sequence[str] = ("producer_id", "seq")) -> int:

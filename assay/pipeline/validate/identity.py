@@ -18,12 +18,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from assay.pipeline.validate.signers import Signers
 from schemas import Contract
-from validators import identity_reason, with_quarantine_columns
+from validators import group_codes, identity_reason, with_quarantine_columns
 
 RULE = "identity"
 DIMENSION = "normative"  # GB/T 36344 规范性 covers conformance to security rules
@@ -40,33 +41,34 @@ class Judged:
 
 
 def judge_identity(table: pa.Table, contract: Contract, signers: Signers) -> Judged:
-    """Split ``table`` by the identity rule (module docstring)."""
-    memo: dict[_Key, tuple[str, str] | None] = {}  # few distinct triples per segment
-    reasons = []
-    for key in _keys(table, contract):
-        if key not in memo:
-            memo[key] = reason_for(signers, contract, *key)
-        reasons.append(memo[key])
-    bad = pa.array([r is not None for r in reasons], pa.bool_())
+    """Split ``table`` by the identity rule (module docstring). A segment has few distinct
+    (producer, signer, verdict) triples: each is judged once and its verdict spread by code."""
+    codes, keys = _keys(table, contract)
+    reasons = [reason_for(signers, contract, *key) for key in keys]
+    bad_rows = np.array([r is not None for r in reasons], dtype=bool)[codes]
+    bad = pa.array(bad_rows, pa.bool_())
     failed = table.filter(bad)
-    found = [r for r in reasons if r is not None]
+    found = [reasons[code] for code in codes[bad_rows]]
     failed = with_quarantine_columns(
         failed, [[(RULE, DIMENSION)]] * len(found), [[r] for r in found]
     )
     return Judged(table.filter(pc.invert(bad)), failed)
 
 
-def _keys(table: pa.Table, contract: Contract) -> list[_Key]:
+def _keys(table: pa.Table, contract: Contract) -> tuple[np.ndarray, list[_Key]]:
+    """Each row's code, and each code's (producer, signer, verdict); a column that is not
+    there is null in every row."""
     n, names = table.num_rows, table.column_names
-    producer = contract.ordering.producer
-    producers = table[producer].to_pylist() if producer in names else [None] * n
-    signers = table["kafka_signer"].to_pylist() if "kafka_signer" in names else [None] * n
-    valid = (
-        table["kafka_signature_valid"].to_pylist()
-        if "kafka_signature_valid" in names
-        else [None] * n
-    )
-    return list(zip(producers, signers, valid, strict=True))
+    wanted = (contract.ordering.producer, "kafka_signer", "kafka_signature_valid")
+    columns = [table[name] if name in names else pa.nulls(n) for name in wanted]
+    codes, _ = group_codes(columns) if n else (np.zeros(0, dtype=np.int64), None)
+    distinct, first = np.unique(codes, return_index=True)
+    rows = pa.array(first, pa.int64())
+    values = [column.take(rows).to_pylist() for column in columns]
+    keys = list(zip(*values, strict=True))
+    dense = np.empty(int(distinct.max(initial=-1)) + 1, dtype=np.int64)
+    dense[distinct] = np.arange(len(distinct))
+    return dense[codes], keys
 
 
 def reason_for(

@@ -17,6 +17,7 @@ from assay.store.objects import MemoryStore
 from assay.store.parquet import from_parquet
 from schemas import Contract
 from schemas.signature import sign
+from validators import with_quarantine_columns
 
 from .conftest import reading, record
 from .test_landing import memory_log
@@ -115,3 +116,56 @@ def test_without_the_master_key_no_signature_holds(energy: Contract) -> None:
     land_partition(memory_log([signed(0, 0, "gw-a", "gw-a")]), store, LANDING, energy)
     (summary,) = curation.validate_pending(store, BUCKETS, energy, 0)
     assert summary.by_rule == {"identity": 1}
+
+
+def _per_row(table, contract: Contract, signers: Signers) -> tuple[list[int], list]:
+    """The rule read row by row, as the judge must agree with."""
+    names = table.column_names
+
+    def column(name: str) -> list:
+        return table[name].to_pylist() if name in names else [None] * table.num_rows
+
+    keys = zip(
+        column("producer_id"), column("kafka_signer"), column("kafka_signature_valid"), strict=True
+    )
+    reasons = [reason_for(signers, contract, *key) for key in keys]
+    return [i for i, r in enumerate(reasons) if r is None], [r for r in reasons if r is not None]
+
+
+_PRODUCERS = st.sampled_from([None, "gw-a", "gw-a-2", "gw-b", "telegraf-1", "edge-7"])
+_SIGNERS = st.sampled_from([None, "gw-a", "gw-x", "edge-demo"])
+_VERDICTS = st.sampled_from([None, True, False])
+
+
+@given(
+    rows=st.lists(st.tuples(_PRODUCERS, _SIGNERS, _VERDICTS), max_size=60),
+    present=st.sets(st.sampled_from(["kafka_signer", "kafka_signature_valid"])),
+    chunk=st.integers(1, 7),
+    signed_only=st.booleans(),
+)
+def test_the_judge_agrees_with_the_rule_row_by_row(
+    energy: Contract, rows, present, chunk: int, signed_only: bool
+) -> None:
+    import pyarrow as pa
+
+    from assay.pipeline.validate.identity import judge_identity
+
+    contract = energy.model_copy(update={"identity": "signed"}) if signed_only else energy
+    columns = {
+        "producer_id": pa.array([r[0] for r in rows], pa.string()),
+        "kafka_signer": pa.array([r[1] for r in rows], pa.string()),
+        "kafka_signature_valid": pa.array([r[2] for r in rows], pa.bool_()),
+        "row": pa.array(range(len(rows)), pa.int64()),
+    }
+    table = pa.table({k: v for k, v in columns.items() if k in present | {"producer_id", "row"}})
+    table = pa.Table.from_batches(table.to_batches(max_chunksize=chunk), table.schema)
+    passing, reasons = _per_row(table, contract, SIGNERS)
+    judged = judge_identity(table, contract, SIGNERS)
+    assert judged.passing.equals(table.take(pa.array(passing, pa.int64())))
+    failing = [i for i in range(len(rows)) if i not in set(passing)]
+    expected = with_quarantine_columns(
+        table.take(pa.array(failing, pa.int64())),
+        [[("identity", "normative")]] * len(reasons),
+        [[r] for r in reasons],
+    )
+    assert judged.failed.equals(expected)
