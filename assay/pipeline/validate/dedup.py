@@ -274,7 +274,10 @@ def _latest(
 def _replay_flags(table: pa.Table) -> np.ndarray:
     if "kafka_replay" not in table.column_names:
         return np.ones(table.num_rows, dtype=bool)  # no transport marks: every repeat is a replay
-    return np.asarray(table["kafka_replay"].cast(pa.bool_()).fill_null(False), dtype=bool)
+    column = table["kafka_replay"]
+    if not (pa.types.is_boolean(column.type) or pa.types.is_null(column.type)):
+        return np.array([bool(v) for v in column.to_pylist()], dtype=bool)  # as it always read
+    return np.asarray(column.cast(pa.bool_()).fill_null(False), dtype=bool)
 
 
 def duplicate_pairs(table: pa.Table, fields: Sequence[str] = ("producer_id", "seq")) -> int:
