@@ -43,7 +43,8 @@ Comment = Annotated[str, Form(max_length=2000)]
 
 @router.get("/releases/request")
 def request_form(request: Request, backend: Source, user: Steward) -> HTMLResponse:
-    """The request form: contract, window, version, granted fields, licence, recipient."""
+    """The request form: contract, window, version, granted fields, licence, recipient, why,
+    and a known gap's acceptance."""
     return render(request, "release_request.html.j2", user, contracts=backend.contracts,
                   contract=backend.contracts[0], licences=LICENCES)  # fmt: skip
 
@@ -60,8 +61,11 @@ def request_post(
     grants: Field = "",
     recipient: Field = "",
     comment: Comment = "",
+    accept_gap: Comment = "",
 ) -> Response:
-    """Write the draft as the releaser, tell the stewards, show the draft's page."""
+    """Write the draft as the releaser, tell the stewards, show the draft's page. A window
+    whose counts do not reconcile is refused with its gaps unless the steward gave a reason
+    for releasing it anyway (``accept_gap``: recorded in the manifest and on the card)."""
     backend, desk = _backends(request)
     spec = backend.contract(contract)
     if spec is None:
@@ -69,7 +73,8 @@ def request_post(
     now = datetime.now(UTC).replace(microsecond=0)
     wanted = ReleaseRequest(spec, version.strip(), date_from, date_to, now, licence,
                             frozenset(g.strip() for g in grants.split(",") if g.strip()),
-                            recipient, user.name, comment)  # fmt: skip
+                            recipient, user.name, comment,
+                            accept_gap=accept_gap.strip())  # fmt: skip
     terms = LockTerms.after(now, desk.lock_days, desk.lock_mode)
     try:
         _need(comment, "comment")

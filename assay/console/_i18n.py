@@ -126,6 +126,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "requested_by": ("申请人", "Requested by"),
     "requested_at": ("申请时间", "Requested at"),
     "request_comment": ("申请说明", "Why this release"),
+    "accept_gap": ("接受已知缺口的理由 (可选)", "Reason to accept a known gap (optional)"),
+    "accept_gap_hint": (
+        "窗口内从边缘到发布的计数对不上时，申请会被拒绝并列出缺口；已知且可接受的缺口"
+        "（如网关更换、已过保留期的数据）请在此说明理由，它将记入清单和数据集卡片。",
+        "A window whose counts from edge to release do not reconcile is refused, naming its "
+        "gaps; for a known gap you accept (a replaced gateway, data past retention) give the "
+        "reason here: it is recorded in the manifest and on the dataset card.",
+    ),
     "approved_by": ("批准人", "Approved by"),
     "decision_comment": ("审批意见", "Decision comment"),
     "single_steward": ("单人站点批准", "single-steward approval"),

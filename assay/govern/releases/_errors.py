@@ -79,7 +79,8 @@ class UnreconciledWindow(ReleaseError):
         super().__init__(
             f"{contract} {window[0]}..{window[1]}: the counts from edge to release do not "
             f"reconcile ({len(gaps)} gaps): {named}. Land and validate what is missing, or "
-            "accept the known gap with --accept-gap REASON (recorded in the manifest and card)"
+            "accept the known gap with a reason (--accept-gap REASON, or the console request "
+            "form's known-gap field), which is recorded in the manifest and card"
         )
 
 

@@ -4,7 +4,8 @@ are copied to a folder for the DuckDB pages."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from assay.console._desk import Desk
 from assay.console._query import Tables
 from assay.govern.audit import Audit, Totals
 from assay.govern.health import Health
+from assay.govern.ledger import LedgerInputs
 from assay.govern.releases import MaskingKey
 from assay.pipeline.problems import Stall
 from assay.store.objects import MemoryStore
@@ -87,11 +89,36 @@ def fresh_world(tmp_path_factory: pytest.TempPathFactory) -> tuple[MemoryStore, 
 @pytest.fixture
 def desk_client(fresh_world: tuple[MemoryStore, Path], state_dir: Path) -> Iterator[TestClient]:
     """A console that may write: triage in its store, releases through a `Desk` on it."""
+    with _desk_console(fresh_world, state_dir, lambda contract: None) as web:
+        yield web
+
+
+#: Kafka as a broker that holds far more of partition 0 than the world landed
+KAFKA_AHEAD = LedgerInputs(
+    offsets={0: (0, 10**6, 10**6)}, kafka={"consulted": True, "problem": None}
+)
+
+
+@pytest.fixture
+def gap_desk_client(fresh_world: tuple[MemoryStore, Path], state_dir: Path) -> Iterator[TestClient]:
+    """`desk_client` whose ledger finds readings in Kafka that never landed: every window
+    has a gap."""
+    with _desk_console(fresh_world, state_dir, lambda contract: KAFKA_AHEAD) as web:
+        yield web
+
+
+@contextmanager
+def _desk_console(
+    fresh_world: tuple[MemoryStore, Path],
+    state_dir: Path,
+    ledger: Callable[[Any], LedgerInputs | None],
+) -> Iterator[TestClient]:
     import duckdb
 
     store, folder = fresh_world
     key = lambda: MaskingKey(b"k" * 32, "test")  # noqa: E731
-    desk = Desk(store, BUCKETS, key, 1, "COMPLIANCE", False, lambda m, link: TOLD.append(link))
+    desk = Desk(store, BUCKETS, key, 1, "COMPLIANCE", False, lambda m, link: TOLD.append(link),
+                ledger)  # fmt: skip
     backend = Backend(
         buckets=BUCKETS,
         store=store,

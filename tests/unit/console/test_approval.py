@@ -116,3 +116,23 @@ def test_a_console_without_releaser_keys_refuses_release_writes(client: TestClie
     token = csrf_of(client.get("/releases/request").text)
     refused = client.post(PAGE.format("1.0.0") + "/approve", data={"csrf": token, "comment": "x"})
     assert refused.status_code == 403 and "read-only" in refused.text
+
+
+def test_a_window_with_a_gap_is_refused_until_a_steward_accepts_it(
+    gap_desk_client: TestClient,
+) -> None:
+    """The request form says why a window was refused, and takes the reason a steward
+    accepts the gap for; the draft records it."""
+    web = gap_desk_client
+    sign_in(web, "stella")
+    form = web.get("/releases/request?lang=en").text
+    assert 'name="accept_gap"' in form and "recorded in the manifest" in form
+    refused = ask(web, "5.0.0")
+    assert refused.status_code == 422 and "do not reconcile" in refused.text
+    assert "known-gap field" in refused.text and "操作未完成" in refused.text
+    reason = "gateway <b>gw-7</b> replaced on 03-01; its spool was lost"
+    asked = ask(web, "5.0.0", accept_gap=reason)
+    assert asked.status_code == 303 and asked.headers["location"] == PAGE.format("5.0.0")
+    draft = web.get(PAGE.format("5.0.0") + "?lang=en").text
+    assert "gateway &lt;b&gt;gw-7&lt;/b&gt; replaced" in draft and "<b>gw-7</b>" not in draft
+    assert "awaiting approval" in draft
