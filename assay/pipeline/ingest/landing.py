@@ -68,12 +68,13 @@ __all__ = [  # some live in .partition and .offsets; all are importable from her
     "write",
 ]
 
-# Small enough that landing and validating one segment stays well under 1 GB (bench/README.md,
-# "Pipeline": 200k JSON records or 128 MB of frames peaked at 1.1-2.2 GB per task; 24 MB of
-# frames, ~170k readings, at 961-998 MB; 16 MB, ~110k readings, at 785-792 MB). JSON segments
-# (50k readings, ~11 MB) are cut by count, frames by bytes.
+# Small enough that landing and validating one segment stays under 1 GB per task, large enough
+# that validation's fixed cost per segment is spread (bench/README.md, "Segments of 24 MB"): 10M
+# readings as frames (~165k a segment) peaked at 688 MB, 10M JSON readings (50k a segment) at
+# the figure there; 16 MB cost 20-25% more CPU per reading. JSON segments (50k readings, ~24
+# MB) are cut by count or bytes, frames by bytes.
 MAX_RECORDS = 50_000
-MAX_BYTES = 16 * 1024 * 1024
+MAX_BYTES = 24 * 1024 * 1024
 
 
 @dataclass(frozen=True)
