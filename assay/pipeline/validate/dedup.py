@@ -102,7 +102,9 @@ def drop_duplicates(
     jumped_from: list[int] = []
     if contract.sequenced:
         fields, bound = duplicate_fields(contract), contract.max_seq_jump
-        kinds, mark = _sequenced(table, before, stem, fields, bound, jumped_from)
+        kinds, mark = _sequenced_columns(table, before, stem, fields, bound) or _sequenced_rows(
+            table, before, stem, fields, bound, jumped_from
+        )
     else:
         kinds, mark = _unsequenced(table, before, stem, contract)
     counts = np.bincount(kinds, minlength=4)
@@ -119,19 +121,6 @@ def _rows(table: pa.Table, kinds: np.ndarray, kind: int, count: int) -> pa.Table
     return table.slice(0, 0) if count == 0 else table.filter(pa.array(kinds == kind))
 
 
-def _sequenced(
-    table: pa.Table,
-    before: Watermark,
-    stem: str,
-    fields: Sequence[str],
-    bound: int,
-    jumped_from: list[int],
-) -> tuple[np.ndarray, Watermark]:
-    return _sequenced_columns(table, before, stem, fields, bound) or _sequenced_rows(
-        table, before, stem, fields, bound, jumped_from
-    )
-
-
 _SAFE = 2**61  # seqs, watermarks and bounds within this: their differences fit an int64
 
 
@@ -145,14 +134,14 @@ def _sequenced_columns(
     producer, seq = (table[name] for name in fields)
     if not (pa.types.is_string(producer.type) and pa.types.is_integer(seq.type)):
         return None
-    if bound > _SAFE or table.num_rows == 0:
+    if seq.type == pa.uint64() or bound > _SAFE or table.num_rows == 0:
         return None
     encoded = pc.dictionary_encode(producer.combine_chunks())
     names = encoded.dictionary.to_pylist()
     start = [before.producers.get(name, -1) for name in names]
-    seqs = pc.cast(seq, pa.int64(), safe=False) if seq.type != pa.uint64() else None
-    if seqs is None or any(abs(w) > _SAFE for w in start):
+    if any(abs(w) > _SAFE for w in start):
         return None
+    seqs = pc.cast(seq, pa.int64())  # any other integer type fits
     low, high = pc.min_max(seqs).values()
     if low.as_py() is not None and max(-low.as_py(), high.as_py()) > _SAFE:
         return None

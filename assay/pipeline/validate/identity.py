@@ -61,14 +61,10 @@ def _keys(table: pa.Table, contract: Contract) -> tuple[np.ndarray, list[_Key]]:
     n, names = table.num_rows, table.column_names
     wanted = (contract.ordering.producer, "kafka_signer", "kafka_signature_valid")
     columns = [table[name] if name in names else pa.nulls(n) for name in wanted]
-    codes, _ = group_codes(columns) if n else (np.zeros(0, dtype=np.int64), None)
-    distinct, first = np.unique(codes, return_index=True)
-    rows = pa.array(first, pa.int64())
-    values = [column.take(rows).to_pylist() for column in columns]
-    keys = list(zip(*values, strict=True))
-    dense = np.empty(int(distinct.max(initial=-1)) + 1, dtype=np.int64)
-    dense[distinct] = np.arange(len(distinct))
-    return dense[codes], keys
+    codes, _ = group_codes(columns)
+    _, first, dense = np.unique(codes, return_index=True, return_inverse=True)
+    values = [column.take(pa.array(first, pa.int64())).to_pylist() for column in columns]
+    return dense, list(zip(*values, strict=True))
 
 
 def reason_for(
