@@ -219,6 +219,7 @@ def _land(
     with _collector_paused():
         records, end = log.read(seg.start, end, max_bytes)
         built = build(contract, seg, records, end, keys)
+        del records  # gone before the collector runs again, or its first pass walks them all
         return write(log, store, buckets, contract, built)
 
 
