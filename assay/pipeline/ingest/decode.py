@@ -158,6 +158,23 @@ class _Plan:
 # (kind, or "dead"; the record, or its dead letter; its marks)
 _Routed = tuple[str, Record | DeadLetter, Marks]
 
+# What the router reads for every record (50k a segment), bound once: no attribute lookups.
+_CONTRACT, _VERSION, _CONTENT_TYPE = (
+    wire.HEADER_CONTRACT,
+    wire.HEADER_VERSION,
+    wire.HEADER_CONTENT_TYPE,
+)
+_REPLAY, _SIGNER, _SIGNATURE = wire.HEADER_REPLAY, wire.HEADER_SIGNER, wire.HEADER_SIGNATURE
+_JSON, _JSON_BYTES = wire.JSON, wire.JSON.encode()
+_REPLAYED, _FIRST_SENT = Marks(True, *UNSIGNED), Marks(False, *UNSIGNED)  # shared: immutable
+_NO_PAYLOAD = "the message has no payload"
+
+
+def _too_large(record: Record) -> DeadLetter:
+    size = len(record.value or b"")
+    detail = f"{size} bytes; one JSON reading may have {MAX_READING_BYTES}"
+    return DeadLetter(record, Reason.TOO_LARGE, detail)
+
 
 def decode(records: Iterable[Record], expect: Expect) -> Decoded:
     """Decode a batch of one topic's records, in order. Never raises: see the module doc."""
@@ -211,31 +228,29 @@ class _Router:
             return self._route(record)
         except Exception as exc:  # headers of a shape no client sends: this record only
             letter = DeadLetter(record, Reason.DECODER_ERROR, _json.describe(exc))
-            return "dead", letter, Marks(False, *UNSIGNED)
+            return "dead", letter, _FIRST_SENT
 
     def _route(self, record: Record) -> _Routed:
         # The first header of a name counts (as ``Record.header``): reversed, it is set last.
         headers = dict(reversed(record.headers)) if record.headers else {}
-        key = (
-            headers.get(wire.HEADER_CONTRACT),
-            headers.get(wire.HEADER_VERSION),
-            headers.get(wire.HEADER_CONTENT_TYPE),
-        )
+        key = (headers.get(_CONTRACT), headers.get(_VERSION), headers.get(_CONTENT_TYPE))
         verdict = self._verdicts.get(key)
         if verdict is None:
             verdict = self._verdicts[key] = self._verdict(*(_text(v) for v in key))
-        marks = Marks(headers.get(wire.HEADER_REPLAY) == b"1", *UNSIGNED)  # dead: unchecked
-        if isinstance(verdict, tuple):
-            readings = 1 if key[2] in (None, wire.JSON.encode()) else _declared(record) or 1
+        marks = _REPLAYED if headers.get(_REPLAY) == b"1" else _FIRST_SENT  # dead: unchecked
+        value = record.value
+        if verdict == _JSON:  # the usual record: the checks of a JSON reading, in order
+            if not value:
+                return "dead", DeadLetter(record, Reason.EMPTY, _NO_PAYLOAD, 1), marks
+            if len(value) > MAX_READING_BYTES:
+                return "dead", _too_large(record), marks
+        elif isinstance(verdict, tuple):
+            readings = 1 if key[2] in (None, _JSON_BYTES) else _declared(record) or 1
             return "dead", DeadLetter(record, *verdict, readings), marks
-        readings = _declared(record) or 1 if verdict == wire.ARROW_STREAM else 1
-        if not record.value:
-            detail = "the message has no payload"
-            return "dead", DeadLetter(record, Reason.EMPTY, detail, readings), marks
-        if verdict == wire.JSON and len(record.value) > MAX_READING_BYTES:
-            detail = f"{len(record.value)} bytes; one JSON reading may have {MAX_READING_BYTES}"
-            return "dead", DeadLetter(record, Reason.TOO_LARGE, detail), marks
-        if wire.HEADER_SIGNER not in headers and wire.HEADER_SIGNATURE not in headers:
+        elif not value:
+            readings = _declared(record) or 1 if verdict == wire.ARROW_STREAM else 1
+            return "dead", DeadLetter(record, Reason.EMPTY, _NO_PAYLOAD, readings), marks
+        if _SIGNER not in headers and _SIGNATURE not in headers:
             return verdict, record, marks  # unsigned: nothing to verify
         return verdict, record, _marks(record, marks.replay, self.expect.keys)
 
