@@ -52,7 +52,8 @@ def judge_identity(table: pa.Table, contract: Contract, signers: Signers) -> Jud
     failed = with_quarantine_columns(
         failed, [[(RULE, DIMENSION)]] * len(found), [[r] for r in found]
     )
-    return Judged(table.filter(pc.invert(bad)), failed)
+    passing = table.filter(pc.invert(bad)) if found else table  # usually all: copy nothing
+    return Judged(passing, failed)
 
 
 def _keys(table: pa.Table, contract: Contract) -> tuple[np.ndarray, list[_Key]]:
