@@ -170,12 +170,6 @@ _REPLAYED, _FIRST_SENT = Marks(True, *UNSIGNED), Marks(False, *UNSIGNED)  # shar
 _NO_PAYLOAD = "the message has no payload"
 
 
-def _too_large(record: Record) -> DeadLetter:
-    size = len(record.value or b"")
-    detail = f"{size} bytes; one JSON reading may have {MAX_READING_BYTES}"
-    return DeadLetter(record, Reason.TOO_LARGE, detail)
-
-
 def decode(records: Iterable[Record], expect: Expect) -> Decoded:
     """Decode a batch of one topic's records, in order. Never raises: see the module doc."""
     plan = _Plan.of(expect)
@@ -243,7 +237,8 @@ class _Router:
             if not value:
                 return "dead", DeadLetter(record, Reason.EMPTY, _NO_PAYLOAD, 1), marks
             if len(value) > MAX_READING_BYTES:
-                return "dead", _too_large(record), marks
+                detail = f"{len(value)} bytes; one JSON reading may have {MAX_READING_BYTES}"
+                return "dead", DeadLetter(record, Reason.TOO_LARGE, detail), marks
         elif isinstance(verdict, tuple):
             readings = 1 if key[2] in (None, _JSON_BYTES) else _declared(record) or 1
             return "dead", DeadLetter(record, *verdict, readings), marks
