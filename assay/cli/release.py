@@ -269,7 +269,7 @@ def show(
     out.print(
         f"[bold]{contract} {version}[/bold] {status.state}, created {m['release']['created']}"
     )
-    from assay.cli.release_review import history, holdings
+    from assay.cli.release_review import history, holdings, producer_table
 
     for line in history(status):
         out.print(line)
@@ -289,6 +289,8 @@ def show(
     out.print(fields)
     for line in holdings(m):
         out.print(line, markup=False, highlight=False)
+    if (per_producer := producer_table(m)) is not None:
+        out.print(per_producer)
     dims = m["quality"]["dimensions"]
     scores = " · ".join(f"{pick(d['label_zh'], d['label_en'])} {_pct(d['score'])}" for d in dims)
     out.print(f"quality: {scores}")

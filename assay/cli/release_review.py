@@ -155,3 +155,38 @@ def holdings(manifest: dict[str, Any]) -> list[str]:
     if a := ledger.get("accepted_gap"):
         lines.append(f"gaps accepted by {a['by']} at {a['at']}: {a['reason']}")
     return lines
+
+
+def producer_table(manifest: dict[str, Any]) -> Any:
+    """The ledger's figures per producer as a table (None before releases carried a ledger):
+    what its gateway sent, what landed, how much of that retention removed since, duplicates,
+    undecodable readings its dead letters claim, and rows in this release."""
+    from rich.table import Table
+    from rich.text import Text
+
+    if not (ledger := manifest.get("ledger")):
+        return None
+    table = Table("producer", "sent", "landed", "expired", "duplicates", "dead-lettered",
+                  "in release", title="ledger per producer")  # fmt: skip
+    for p in ledger["producers"]:
+        table.add_row(
+            Text(p["producer_id"]),  # other people's text: never markup
+            _count(p["edge"]["sent"] if p["edge"] else None),
+            _count(p["distinct"]),
+            _count(p.get("expired")),
+            _count(p["duplicates"]),
+            _count(_dead_lettered(p)),
+            _count(p["in_release"]),
+        )
+    return table
+
+
+def _dead_lettered(producer: dict[str, Any]) -> int | None:
+    """Readings its dead letters claim; None in a ledger from before they were counted."""
+    if "dead_lettered" not in producer:
+        return None
+    return producer["dead_lettered"]["readings"] if producer["dead_lettered"] else 0
+
+
+def _count(n: int | None) -> str:
+    return "—" if n is None else f"{n:,}"

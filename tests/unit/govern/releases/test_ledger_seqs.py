@@ -140,3 +140,74 @@ def test_the_seq_runs_sit_beside_each_segments_reports(store: MemoryStore) -> No
     for key in raw:
         seg = layout.Segment.parse(key)
         assert store.head(BUCKETS.reports, layout.seqs_key("process_params", 1, seg)) is not None
+
+
+def _producer_rows(card: str) -> list[list[str]]:
+    """The cells of the card's per-producer table (the rows after its header)."""
+    lines = card.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("| Producer |"))
+    rows = []
+    for line in lines[start + 2 :]:
+        if not line.startswith("|"):
+            break
+        rows.append([cell.strip() for cell in line.strip("|").split("|")])
+    return rows
+
+
+def test_the_card_and_release_show_name_each_producers_dead_letters_and_expired_readings(
+    params: Contract,
+) -> None:
+    """Per producer, a reader can add up what the gateway sent: landed + undecodable."""
+    from io import StringIO
+
+    from rich.console import Console
+
+    from assay.cli.release_review import producer_table
+    from assay.govern.releases._card import render_card
+
+    manifest = create_release(
+        dead_letter_store(params, headers=True),
+        BUCKETS,
+        request(params, edge_reports=reports(**{"plant-a": 300})),
+        KEY,
+        TERMS,
+    ).manifest
+    (row,) = _producer_rows(render_card(manifest, params).decode())
+    # producer, sent, report, landed, expired, duplicates, dead-lettered, in release
+    assert row[0] == "`edge-plant-a`" and row[1] == "300"
+    assert (row[3], row[4], row[5], row[6]) == ("295", "0", "0", "5")
+    assert int(row[3]) + int(row[6]) == int(row[1])
+    shown = StringIO()
+    Console(file=shown, width=200, color_system=None).print(producer_table(manifest))
+    (line,) = [x for x in shown.getvalue().splitlines() if "edge-plant-a" in x]
+    assert [c.strip() for c in line.strip("│ ").split("│")][1:6] == ["300", "295", "0", "0", "5"]
+
+
+def test_the_card_counts_a_producers_readings_whose_raw_segments_expired(
+    store: MemoryStore, params: Contract
+) -> None:
+    from assay.govern.releases._card import render_card
+
+    expire_raw(store, params)
+    req = request(params, edge_reports=reports(**{"plant-a": 1200, "plant-b": 1200}))
+    manifest = create_release(store, BUCKETS, req, KEY, TERMS).manifest
+    rows = _producer_rows(render_card(manifest, params).decode())
+    assert [(r[0], r[3], r[4], r[6]) for r in rows] == [
+        ("`edge-plant-a`", "1,200", "1,200", "0"),
+        ("`edge-plant-b`", "1,200", "1,200", "0"),
+    ]
+
+
+def test_a_format_1_ledger_shows_a_dash_for_the_figures_it_did_not_keep(
+    store: MemoryStore, params: Contract
+) -> None:
+    from assay.cli.release_review import _dead_lettered
+    from assay.govern.releases._card import render_card
+
+    manifest = create_release(store, BUCKETS, request(params), KEY, TERMS).manifest
+    old = [{k: v for k, v in p.items() if k not in ("expired", "dead_lettered")}
+           for p in manifest["ledger"]["producers"]]  # fmt: skip
+    card = render_card(manifest | {"ledger": manifest["ledger"] | {"producers": old}}, params)
+    rows = _producer_rows(card.decode())
+    assert rows and all((r[4], r[6]) == ("—", "—") for r in rows)
+    assert _dead_lettered(old[0]) is None
