@@ -239,6 +239,9 @@ class Settings(BaseSettings):
         description="contract -> its own threshold instead of `quality_threshold`",
     )
 
+    airflow_host: str = Field(
+        default="127.0.0.1", description="where Airflow's API server answers the REST client"
+    )
     airflow_port: int = 8080
     console_port: int = Field(default=8090, description="the steward console of the local stack")
     airflow_username: str = Field(default="admin", description="who the REST client logs in as")

@@ -76,8 +76,8 @@ def last_runs(contracts: Iterable[Contract], fetch: Fetch) -> list[RunState]:
 
 
 def rest_fetch(settings: Settings) -> Fetch:
-    """`Fetch` against the settings' Airflow (loopback, ``airflow_port``), as its user."""
-    base = f"http://127.0.0.1:{settings.airflow_port}"
+    """`Fetch` against the settings' Airflow (``airflow_host``, ``airflow_port``), as its user."""
+    base = f"http://{settings.airflow_host}:{settings.airflow_port}"
     password = settings.airflow_password.get_secret_value()
     tokens: list[str] = []
 

@@ -37,3 +37,45 @@ def test_a_closed_port_is_unknown_runs_not_an_error(stack_settings: Settings) ->
     with pytest.raises(RunsUnknown) as unknown:
         last_runs(list(ContractRegistry.shipped()), rest_fetch(closed))
     assert unknown.value.status is None and "did not answer" in unknown.value.reason
+
+
+def test_the_notify_task_reads_the_runs_as_a_viewer_that_can_change_nothing(
+    stack_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tasks may not read Airflow's database: the notify DAG's task finds the failed runs over
+    the REST API with the connection the stack gives tasks, a viewer that cannot trigger."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    from assay.devstack.stack._airflow_env import api_connection
+    from assay.pipeline.airflow.connections import AirflowSecrets, with_secrets
+
+    for name, value in api_connection(stack_settings).items():  # as the scheduler's env has it
+        monkeypatch.setenv(name, value)
+    task = with_secrets(stack_settings.model_copy(update={"airflow_password": SecretStr("")}),
+                        AirflowSecrets())  # fmt: skip
+    assert task.airflow_username == "assay-console"
+    contracts = list(ContractRegistry.shipped())
+    before = airflow_runs(contracts)
+    seen = last_runs(contracts, rest_fetch(task))
+    assert seen and seen in (before, airflow_runs(contracts))
+    token = json.loads(
+        urllib.request.urlopen(
+            urllib.request.Request(
+                f"http://{task.airflow_host}:{task.airflow_port}/auth/token",
+                json.dumps({"username": task.airflow_username,
+                            "password": task.airflow_password.get_secret_value()}).encode(),
+                {"Content-Type": "application/json"},
+            ),
+            timeout=10,
+        ).read()
+    )["access_token"]  # fmt: skip
+    trigger = urllib.request.Request(
+        f"http://{task.airflow_host}:{task.airflow_port}/api/v2/dags/{seen[0].dag_id}/dagRuns",
+        json.dumps({"logical_date": None}).encode(),
+        {"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(trigger, timeout=10)
+    assert refused.value.code == 403

@@ -16,6 +16,10 @@ Manager, or ``AIRFLOW_CONN_*`` / ``AIRFLOW_VAR_*`` variables), so a task asks it
    and the ingest offsets of a release's ledger), else ``assay_kafka``.
 3. The masking key (`MASKING_KEY_VARIABLE`) and the identity master key
    (`IDENTITY_KEY_VARIABLE`): Variables, hex as in the key files.
+4. Airflow's own REST API (`AIRFLOW_API_CONNECTION`, ``assay_airflow_api``, an ``http``
+   connection): host, port and a read-only user (Airflow's *viewer* role), so the notify
+   task can say which DAG's last run failed. Tasks may not read Airflow's database; without
+   this connection the runs are unknown and left out.
 
 What is not there falls back to the settings as before. Every name lives here, and
 `task_connections` makes every connection the tasks read, so the local stack and the
@@ -44,6 +48,8 @@ S3_CONNECTION = "assay_s3"
 KAFKA_CONNECTION = "assay_kafka"
 #: The release tasks' Kafka connection (the releaser principal), before `KAFKA_CONNECTION`.
 RELEASER_KAFKA_CONNECTION = "assay_kafka_releaser"
+#: Airflow's REST API as a read-only user: how the notify task sees failed runs.
+AIRFLOW_API_CONNECTION = "assay_airflow_api"
 MASKING_KEY_VARIABLE = "assay_masking_key"
 IDENTITY_KEY_VARIABLE = "assay_identity_key"
 
@@ -88,6 +94,12 @@ def kafka_connection(bootstrap: str, security: KafkaSecurity) -> dict[str, Any]:
     return {"conn_type": "kafka", "extra": extra}
 
 
+def airflow_api_connection(host: str, port: int, login: str, password: str) -> dict[str, Any]:
+    """Airflow's REST API in Airflow's JSON form (an ``http`` connection) for ``login``, a
+    user of the viewer role: it reads DAG runs and can change nothing."""
+    return {"conn_type": "http", "host": host, "port": port, "login": login, "password": password}
+
+
 @dataclass(frozen=True)
 class TaskAccess:
     """What the tasks' connections are made of: where Kafka and S3 are, and as whom."""
@@ -126,6 +138,8 @@ class Found:
     login: str
     password: str
     extra: dict[str, Any] = field(default_factory=dict)
+    host: str = ""
+    port: int | None = None
 
 
 class Secrets(Protocol):
@@ -149,7 +163,14 @@ class AirflowSecrets:
             conn = Connection.get(conn_id)
         except AirflowNotFoundException:
             return None
-        return Found(conn_id, conn.login or "", conn.password or "", conn.extra_dejson)
+        return Found(
+            conn_id,
+            conn.login or "",
+            conn.password or "",
+            conn.extra_dejson,
+            conn.host or "",
+            conn.port or None,
+        )
 
     def variable(self, key: str) -> str | None:
         """The Variable, masked in task logs; None where no backend has it."""
@@ -173,6 +194,8 @@ def with_secrets(settings: Settings, secrets: Secrets) -> Settings:
     update = {} if found is None else _s3_fields(found)
     if (kafka := _kafka_connection(settings.s3_role, secrets)) is not None:
         update |= _kafka_fields(kafka)
+    if (api := secrets.connection(AIRFLOW_API_CONNECTION)) is not None:
+        update |= _airflow_fields(api)
     for name, key in (
         ("masking_key", MASKING_KEY_VARIABLE),
         ("identity_key", IDENTITY_KEY_VARIABLE),
@@ -187,6 +210,24 @@ def _kafka_connection(role: str, secrets: Secrets) -> Found | None:
     """The releaser's own Kafka connection for the release tasks, else the ingest one."""
     own = secrets.connection(RELEASER_KAFKA_CONNECTION) if role == RELEASER else None
     return own if own is not None else secrets.connection(KAFKA_CONNECTION)
+
+
+def _airflow_fields(found: Found) -> dict[str, Any]:
+    if not (found.login and found.password):
+        raise ConfigError(
+            f"Airflow connection {found.conn_id} has no login: set its login and password "
+            "(a user of Airflow's viewer role)",
+            places=[f"Airflow connection {found.conn_id}"],
+        )
+    fields: dict[str, Any] = {
+        "airflow_username": found.login,
+        "airflow_password": SecretStr(found.password),
+    }
+    if host := found.host.split("://", 1)[-1].strip("/"):  # a host written as a URL too
+        fields["airflow_host"] = host
+    if found.port:
+        fields["airflow_port"] = found.port
+    return fields
 
 
 def _s3_fields(found: Found) -> dict[str, Any]:

@@ -138,7 +138,7 @@ def test_airflow_has_no_connection_nor_variable_by_default() -> None:
 def test_the_installation_guide_names_every_connection_and_variable() -> None:
     guide = (Path(__file__).parents[3] / "docs" / "airflow.md").read_text(encoding="utf-8")
     names = [c.S3_CONNECTION, c.s3_connection_id(RELEASER), c.kafka_connection_id("<contract>")]
-    names += [c.KAFKA_CONNECTION]
+    names += [c.KAFKA_CONNECTION, c.AIRFLOW_API_CONNECTION]
     names += [c.MASKING_KEY_VARIABLE, c.IDENTITY_KEY_VARIABLE, c.connection_env(c.S3_CONNECTION)]
     assert [n for n in names if f"`{n}" not in guide] == []
 
@@ -196,3 +196,33 @@ def test_a_kafka_connection_without_servers_says_which(configured: Settings) -> 
     with pytest.raises(ConfigError) as err:
         c.with_secrets(configured, MemorySecrets({c.KAFKA_CONNECTION: found}))
     assert err.value.places == [f"Airflow connection {c.KAFKA_CONNECTION}"]
+
+
+def test_the_api_connection_gives_the_notify_task_a_viewer_login(configured: Settings) -> None:
+    """Tasks may not read Airflow's database: the failed runs come over its REST API."""
+    found = c.Found(c.AIRFLOW_API_CONNECTION, "viewer", "pw", {}, "http://api.airflow/", 8081)
+    got = c.with_secrets(configured, MemorySecrets({c.AIRFLOW_API_CONNECTION: found}))
+    assert (got.airflow_username, got.airflow_password.get_secret_value()) == ("viewer", "pw")
+    assert (got.airflow_host, got.airflow_port) == ("api.airflow", 8081)
+    assert c.with_secrets(configured, MemorySecrets()).airflow_host == configured.airflow_host
+
+
+def test_an_api_connection_without_a_login_says_which(configured: Settings) -> None:
+    found = c.Found(c.AIRFLOW_API_CONNECTION, "", "", {}, "127.0.0.1", 8080)
+    with pytest.raises(ConfigError, match=c.AIRFLOW_API_CONNECTION):
+        c.with_secrets(configured, MemorySecrets({c.AIRFLOW_API_CONNECTION: found}))
+
+
+@hsettings(max_examples=25, deadline=None)
+@given(login=keys, password=keys, port=st.integers(1, 65535))
+def test_the_api_connection_reads_back_through_airflow(
+    login: str, password: str, port: int
+) -> None:
+    conn = c.airflow_api_connection("127.0.0.1", port, login, password)
+    name = c.connection_env(c.AIRFLOW_API_CONNECTION)
+    os.environ[name] = json.dumps(conn)
+    try:
+        found = c.AirflowSecrets().connection(c.AIRFLOW_API_CONNECTION)
+    finally:
+        del os.environ[name]
+    assert found == c.Found(c.AIRFLOW_API_CONNECTION, login, password, {}, "127.0.0.1", port)
