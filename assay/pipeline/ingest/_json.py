@@ -139,7 +139,9 @@ def _read(values: list[bytes], options: pj.ParseOptions, block: bytes | None) ->
     if block.count(b"\n") != len(values) - 1 or b"\r" in block:
         # A raw newline in valid JSON is only ever whitespace, so it may become a space.
         block = b"\n".join(v.replace(b"\n", b" ").replace(b"\r", b" ") for v in values)
-    read = pj.ReadOptions(block_size=max(1 << 20, 2 * max(map(len, values))))
+    # One thread: on two cores two partitions' tasks already use both, and Arrow's pool
+    # cost ~50% more CPU for a 24 MB segment (bench/README.md, "JSON parsed on one thread").
+    read = pj.ReadOptions(use_threads=False, block_size=max(1 << 20, 2 * max(map(len, values))))
     # Arrow's own copy: its threads drop the blocks they parsed, and a Python-owned block would
     # need the GIL for that, even after the call returned (`arrow_owned` says why that aborts).
     source = pa.BufferReader(arrow_owned(block))
