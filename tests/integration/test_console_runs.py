@@ -79,3 +79,33 @@ def test_the_notify_task_reads_the_runs_as_a_viewer_that_can_change_nothing(
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(trigger, timeout=10)
     assert refused.value.code == 403
+
+
+def test_the_notify_dag_run_by_airflow_tells_a_failed_run(stack_settings: Settings) -> None:
+    """The real `assay_notify` task, in Airflow's own task process, finds a DAG whose last
+    run failed (a finished run marked failed for the test, then put back)."""
+    import time
+
+    admin = logged_in(stack_settings)
+    (last, *_) = last_runs(list(ContractRegistry.shipped()), rest_fetch(admin))
+    run_path = f"/dags/{last.dag_id}/dagRuns/{last.run_id}"
+    airflow_client.call(admin, "PATCH", run_path, {"state": "failed"})
+    try:
+        notify = airflow_client.call(
+            admin, "POST", "/dags/assay_notify/dagRuns", {"logical_date": None}
+        )
+        path = f"/dags/assay_notify/dagRuns/{notify['dag_run_id']}"
+        deadline = time.monotonic() + 180
+        while (state := airflow_client.call(admin, "GET", path)["state"]) not in (
+            "success",
+            "failed",
+        ):
+            assert time.monotonic() < deadline, f"assay_notify still {state}"
+            time.sleep(2)
+        assert state == "success"
+        told = airflow_client.call(
+            admin, "GET", f"{path}/taskInstances/notify/xcomEntries/return_value"
+        )["value"]
+        assert f"failed_run:{last.dag_id}" in told["open"]
+    finally:
+        airflow_client.call(admin, "PATCH", run_path, {"state": last.state})
