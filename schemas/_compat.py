@@ -22,7 +22,10 @@ __all__ = ["BumpCheck", "check_version_bump", "diff_contracts", "required_bump",
 
 _C = ChangeClass
 _K = ChangeKind
-_DOC_ATTRIBUTES = ("title", "description", "owner", "scenario", "data_domain", "retention")
+_DOC_ATTRIBUTES = (
+    *("title", "description", "owner", "scenario", "data_domain", "retention"),
+    "quality_threshold",  # when stewards are told; no reading's verdict changes
+)
 _LAYOUT_ATTRIBUTES = ("key", "ordering", "sequenced", "event_time", "partition_by", "partitions")
 _DECODING_ATTRIBUTES = ("unknown_fields", "event_time_encoding", "timezone")
 

@@ -168,6 +168,9 @@ class Contract(_Strict):
     timezone: Zone | None = None
     identity: Literal["open", "signed"] = "open"
     max_seq_jump: int = Field(default=2**53, ge=1)
+    #: The quality score (0-1) every GB/T 36344 dimension must reach; under it the console
+    #: shows the dimension in red and `assay notify` tells the stewards. None: the site's.
+    quality_threshold: float | None = Field(default=None, ge=0, le=1)
 
     @property
     def version_tuple(self) -> tuple[int, int, int]:

@@ -69,6 +69,7 @@ def steward_backend(settings: Settings) -> Backend:
 
     steward = settings.as_role(STEWARD)
     contracts = tuple(settings.contracts())
+    by_name = {c.name: c for c in contracts}
     fetch = rest_fetch(settings)  # keeps its Airflow token for the console's life
     return Backend(
         buckets=Buckets.from_settings(steward),
@@ -79,5 +80,5 @@ def steward_backend(settings: Settings) -> Backend:
         health=lambda: run_health(steward, contracts),
         desk=lambda: releaser_desk(settings),
         runs=lambda: last_runs(contracts, fetch),
-        threshold=lambda contract: threshold_of(settings, contract),
+        threshold=lambda name: threshold_of(settings, by_name.get(name, name)),
     )

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from assay.govern.health import Health
     from assay.govern.notify import Delivery, Message
     from assay.govern.runs import RunState
+    from schemas import Contract
 
 NOTIFIED_KEY = "state/notified-problems.json"
 
@@ -86,9 +87,13 @@ def _failed(run: RunState) -> Problem:
     return Problem("failed_run", run.contract, text, f"failed_run:{run.dag_id}")
 
 
-def threshold_of(settings: Settings, contract: str) -> float:
-    """The contract's quality threshold: its own (`quality_thresholds`) or the site's."""
-    return settings.quality_thresholds.get(contract, settings.quality_threshold)
+def threshold_of(settings: Settings, contract: Contract | str) -> float:
+    """A contract's quality threshold: the site's for it (`quality_thresholds`), else the
+    contract's own (``quality_threshold`` in its YAML), else the site's (`quality_threshold`)."""
+    name = contract if isinstance(contract, str) else contract.name
+    own = None if isinstance(contract, str) else contract.quality_threshold
+    site = settings.quality_thresholds.get(name)
+    return site if site is not None else own if own is not None else settings.quality_threshold
 
 
 def due(problems: Iterable[Problem], told: set[str], kinds: Iterable[str]) -> list[Problem]:
@@ -170,7 +175,7 @@ def gather(settings: Settings, contracts: list[Any], runs: Any = None) -> list[P
         except AssayError as exc:
             found.append(Problem("unreachable", c.name, str(exc), f"unreachable:{c.name}"))
             continue
-        found += score_problems(c.name, quality, threshold_of(settings, c.name))
+        found += score_problems(c.name, quality, threshold_of(settings, c))
     # A site without Airflow, or Airflow down: nothing to say about runs.
     with suppress(RunsUnknown):
         found += run_problems(last_runs(contracts, runs or rest_fetch(settings)))

@@ -24,6 +24,7 @@ from assay.govern.alerts import (
     run_problems,
     score_problems,
     tell,
+    threshold_of,
     told,
 )
 from assay.govern.health import Health
@@ -161,3 +162,15 @@ def test_last_runs_come_from_the_rest_api_and_unknown_when_it_cannot_answer(
     with pytest.raises(RunsUnknown) as down:
         last_runs([ENERGY], rest_fetch(Settings(airflow_port=9, airflow_password=SecretStr("p"))))
     assert down.value.status is None
+
+
+def test_a_contract_declares_its_threshold_and_the_site_may_set_its_own() -> None:
+    energy = load_contract("energy_meter")
+    declared = energy.model_copy(update={"quality_threshold": 0.99})
+    site = Settings(quality_threshold=0.9)
+    assert threshold_of(site, energy) == threshold_of(site, "energy_meter") == 0.9
+    assert threshold_of(site, declared) == 0.99
+    own = Settings(quality_threshold=0.9, quality_thresholds={"energy_meter": 0.8})
+    assert threshold_of(own, declared) == threshold_of(own, "energy_meter") == 0.8
+    zero = declared.model_copy(update={"quality_threshold": 0.0})
+    assert threshold_of(site, zero) == 0.0  # a declared 0 is a threshold, not "none"

@@ -186,6 +186,11 @@ MATRIX: dict[str, tuple[Mutation, ChangeKind, ChangeClass]] = {
         C.DOCS,
     ),
     "new owner": (lambda c: replace(c, owner="energy-office"), K.METADATA_CHANGED, C.DOCS),
+    "quality threshold": (
+        lambda c: replace(c, quality_threshold=0.99),
+        K.METADATA_CHANGED,
+        C.DOCS,
+    ),
     "change key": (lambda c: replace(c, key=["device_id", "seq"]), K.LAYOUT_CHANGED, C.BREAKING),
     "more partitions": (lambda c: replace(c, partitions=12), K.LAYOUT_CHANGED, C.BREAKING),
     "drop unknown fields": (

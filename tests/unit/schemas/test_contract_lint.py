@@ -136,3 +136,16 @@ def test_decoding_settings_are_accepted_and_round_trip() -> None:
         "Asia/Shanghai",
     )
     assert parse_contract(dump_contract(contract)) == contract
+
+
+def test_a_quality_threshold_round_trips_and_one_above_1_is_refused_at_its_line() -> None:
+    from schemas import to_odcs
+    from schemas._odcs import from_odcs
+
+    contract = parse_contract(dump_contract(energy()) + "quality_threshold: 0.99\n")
+    assert contract.quality_threshold == 0.99
+    assert parse_contract(dump_contract(contract)) == contract
+    assert from_odcs(to_odcs(contract))["quality_threshold"] == 0.99
+    text = dump_contract(energy()) + "quality_threshold: 1.5\n"
+    (error,) = lint_text(text)
+    assert error.line == text.count("\n") and "quality_threshold" in error.message
