@@ -48,7 +48,7 @@ def test_the_notify_task_reads_the_runs_as_a_viewer_that_can_change_nothing(
     import urllib.error
     import urllib.request
 
-    from assay.devstack.stack._airflow_env import api_connection
+    from assay.devstack.stack.airflow import api_connection
     from assay.pipeline.airflow.connections import AirflowSecrets, with_secrets
 
     for name, value in api_connection(stack_settings).items():  # as the scheduler's env has it

@@ -40,19 +40,7 @@ def airflow_env(settings: Settings, base: dict[str, str]) -> dict[str, str]:
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), *inherited])
     # Tasks reach Kafka as the ingest principal, never as the stack's admin.
     keys = pipeline_keys(settings) | principal_env(settings, INGEST)
-    return env | keys | task_connections(settings) | api_connection(settings)
-
-
-def api_connection(settings: Settings) -> dict[str, str]:
-    """``AIRFLOW_CONN_ASSAY_AIRFLOW_API``: this stack's API server as the console's read-only
-    user (`connections.AIRFLOW_API_CONNECTION`); a deployment's Airflow has users of its own."""
-    from assay.devstack.stack.airflow import CONSOLE_VIEWER, console_password
-    from assay.pipeline.airflow import connections
-
-    conn = connections.airflow_api_connection(
-        "127.0.0.1", settings.airflow_port, CONSOLE_VIEWER, console_password(settings)
-    )
-    return connections.connection_variables({connections.AIRFLOW_API_CONNECTION: conn})
+    return env | keys | task_connections(settings)
 
 
 def pipeline_keys(settings: Settings) -> dict[str, str]:

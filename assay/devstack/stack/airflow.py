@@ -94,6 +94,18 @@ def console_password(settings: Settings) -> str:
     return stack_secret(settings.state_dir, AIRFLOW_CONSOLE)
 
 
+def api_connection(settings: Settings) -> dict[str, str]:
+    """``AIRFLOW_CONN_ASSAY_AIRFLOW_API``: this stack's API server as the console's read-only
+    user, for the notify task (`connections.AIRFLOW_API_CONNECTION`). A deployment's Airflow
+    has users of its own, so `airflow_env` (what every deployment's tasks get) leaves it out."""
+    from assay.pipeline.airflow import connections
+
+    conn = connections.airflow_api_connection(
+        "127.0.0.1", settings.airflow_port, CONSOLE_VIEWER, console_password(settings)
+    )
+    return connections.connection_variables({connections.AIRFLOW_API_CONNECTION: conn})
+
+
 def admin_password_file(settings: Settings) -> Path:
     """Where `admin_password` is kept (0600)."""
     return secret_file(settings.state_dir, AIRFLOW_ADMIN)
@@ -238,7 +250,7 @@ class _Airflow(Service):
         return [sys.executable, "-m", "airflow", *self.command]
 
     def env(self) -> dict[str, str]:
-        return airflow_env(self.settings, super().env())
+        return airflow_env(self.settings, super().env()) | api_connection(self.settings)
 
     def prepare(self, progress: Progress) -> None:
         if stop_orphans(_process.read_pid(self.pid_file)):

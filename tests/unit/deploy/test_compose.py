@@ -13,10 +13,9 @@ from typer.testing import CliRunner
 
 from assay.deploy import _env, compose_files
 from assay.devstack.stack._airflow_env import airflow_env
-from assay.devstack.stack.airflow import CONSOLE_VIEWER
 from assay.devstack.stack.kafka_auth import INGEST, RELEASER, WATCHER
 from assay.govern.access import pipeline_kafka_grants
-from assay.pipeline.airflow.connections import AIRFLOW_API_CONNECTION, connection_env
+from assay.pipeline.airflow.connections import connection_env
 
 COMPOSE = Path(__file__).resolve().parents[3] / "infra" / "compose"
 
@@ -82,7 +81,5 @@ def test_the_connections_file_is_the_local_stacks_with_the_given_secrets(
     )  # fmt: skip
     assert done.exit_code == 0, done.output
     local = {k: json.loads(v) for k, v in airflow_env(stack, {}).items() if "_CONN_" in k}
-    # The stack's own API user; a deployment's Airflow has users of its own (docs/airflow.md).
-    assert local.pop(connection_env(AIRFLOW_API_CONNECTION))["login"] == CONSOLE_VIEWER
     written = json.loads(done.stdout)
     assert {connection_env(k): v for k, v in written.items()} == local

@@ -180,7 +180,5 @@ def test_the_tasks_connections_are_the_local_stacks_with_secrets_from_kubernetes
             text = text.replace(reference, value)
         deployed[entry["name"]] = json.loads(text)
     ours = {k: json.loads(v) for k, v in local.items() if k.startswith("AIRFLOW_CONN_")}
-    # The stack's own API user; a deployment's Airflow has users of its own (docs/airflow.md).
-    assert ours.pop("AIRFLOW_CONN_ASSAY_AIRFLOW_API")["login"] == "assay-console"
     assert deployed == ours
     assert {"AIRFLOW_CONN_ASSAY_S3", "AIRFLOW_CONN_ASSAY_KAFKA"} <= set(ours)

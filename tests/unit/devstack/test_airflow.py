@@ -205,3 +205,22 @@ def test_no_orphans_without_a_record_or_with_a_live_leader() -> None:
 
     assert af.stop_orphans(None) is False
     assert af.stop_orphans(PidRecord(1, 0)) is False  # pid 1 runs: never signal its group
+
+
+def test_the_stacks_tasks_read_airflows_runs_as_the_console_viewer_never_the_admin(
+    settings: Settings,
+) -> None:
+    from assay.devstack.stack.airflow import (
+        CONSOLE_VIEWER,
+        AirflowScheduler,
+        admin_password,
+        console_password,
+    )
+
+    load_or_generate(settings.state_dir, PIPELINE)
+    env = AirflowScheduler(settings).env()
+    conn = json.loads(env["AIRFLOW_CONN_ASSAY_AIRFLOW_API"])
+    assert (conn["conn_type"], conn["host"]) == ("http", "127.0.0.1")
+    assert conn["port"] == settings.airflow_port
+    assert (conn["login"], conn["password"]) == (CONSOLE_VIEWER, console_password(settings))
+    assert not any(admin_password(settings) in v for v in env.values())
