@@ -12,6 +12,11 @@ from assay.devstack.stack.airflow import airflow_home
 # Airflow reads AIRFLOW_HOME when first imported: point it at the stack's home, so that
 # DagBag and dag.test() use the same config, DAGs folder and database as the services.
 os.environ.setdefault("AIRFLOW_HOME", str(airflow_home(load_settings())))
+# A DAG a test writes into that database (a site contract of its own, run by dag.test()) is
+# created paused: the stack's scheduler, which creates every DAG unpaused, would otherwise
+# also schedule it, and run the test's own task instances beside dag.test() (the instance
+# dag.test() then finishes is "not found": the scheduler started another try of it).
+os.environ.setdefault("AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION", "True")
 
 pytestmark = pytest.mark.integration
 
