@@ -35,7 +35,7 @@ class AirflowApiError(AssayError):
 
 def base_url(settings: Settings) -> str:
     """The API server of the configured Airflow."""
-    return f"http://127.0.0.1:{settings.airflow_port}"
+    return f"http://{settings.airflow_host}:{settings.airflow_port}"
 
 
 def call(settings: Settings, method: str, path: str, body: dict[str, Any] | None = None) -> Any:

@@ -32,6 +32,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
@@ -212,31 +213,32 @@ def _kafka_connection(role: str, secrets: Secrets) -> Found | None:
     return own if own is not None else secrets.connection(KAFKA_CONNECTION)
 
 
-def _airflow_fields(found: Found) -> dict[str, Any]:
+def _require_login(found: Found, what: str) -> None:
+    """A connection without login and password is an error that names it, never a fall-back."""
     if not (found.login and found.password):
         raise ConfigError(
-            f"Airflow connection {found.conn_id} has no login: set its login and password "
-            "(a user of Airflow's viewer role)",
+            f"Airflow connection {found.conn_id} has no {what}",
             places=[f"Airflow connection {found.conn_id}"],
         )
+
+
+def _airflow_fields(found: Found) -> dict[str, Any]:
+    _require_login(found, "login: set its login and password (a user of Airflow's viewer role)")
     fields: dict[str, Any] = {
         "airflow_username": found.login,
         "airflow_password": SecretStr(found.password),
     }
-    if host := found.host.split("://", 1)[-1].strip("/"):  # a host written as a URL too
-        fields["airflow_host"] = host
-    if found.port:
-        fields["airflow_port"] = found.port
+    # A host may be written as a URL too (``http://airflow-api:8080/``).
+    written = urlsplit(found.host if "://" in found.host else f"//{found.host}")
+    if written.hostname:
+        fields["airflow_host"] = written.hostname
+    if port := found.port or written.port:
+        fields["airflow_port"] = port
     return fields
 
 
 def _s3_fields(found: Found) -> dict[str, Any]:
-    if not (found.login and found.password):
-        raise ConfigError(
-            f"Airflow connection {found.conn_id} has no key pair: set its login (access key) "
-            "and password (secret key)",
-            places=[f"Airflow connection {found.conn_id}"],
-        )
+    _require_login(found, "key pair: set its login (access key) and password (secret key)")
     fields: dict[str, Any] = {
         "s3_access_key": found.login,
         "s3_secret_key": SecretStr(found.password),

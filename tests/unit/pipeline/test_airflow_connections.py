@@ -121,13 +121,18 @@ def test_the_json_form_reads_back_through_airflow(access: str, secret: str, port
     """What the stack writes (`s3_connection` in ``AIRFLOW_CONN_ASSAY_S3``) is what a task
     reads through Airflow's own lookup, whatever characters the keys hold."""
     conn = c.s3_connection(f"http://127.0.0.1:{port}", "us-east-1", access, secret)
-    name = c.connection_env(c.S3_CONNECTION)
+    found = read_back(c.S3_CONNECTION, conn)
+    assert found == c.Found(c.S3_CONNECTION, access, secret, conn["extra"])
+
+
+def read_back(conn_id: str, conn: dict[str, object]) -> c.Found | None:
+    """``conn`` as ``AIRFLOW_CONN_<ID>`` holds it, read by Airflow's own lookup."""
+    name = c.connection_env(conn_id)
     os.environ[name] = json.dumps(conn)
     try:
-        found = c.AirflowSecrets().connection(c.S3_CONNECTION)
+        return c.AirflowSecrets().connection(conn_id)
     finally:
         del os.environ[name]
-    assert found == c.Found(c.S3_CONNECTION, access, secret, conn["extra"])
 
 
 def test_airflow_has_no_connection_nor_variable_by_default() -> None:
@@ -204,6 +209,9 @@ def test_the_api_connection_gives_the_notify_task_a_viewer_login(configured: Set
     got = c.with_secrets(configured, MemorySecrets({c.AIRFLOW_API_CONNECTION: found}))
     assert (got.airflow_username, got.airflow_password.get_secret_value()) == ("viewer", "pw")
     assert (got.airflow_host, got.airflow_port) == ("api.airflow", 8081)
+    as_url = c.Found(c.AIRFLOW_API_CONNECTION, "viewer", "pw", {}, "http://api.airflow:8082/")
+    got = c.with_secrets(configured, MemorySecrets({c.AIRFLOW_API_CONNECTION: as_url}))
+    assert (got.airflow_host, got.airflow_port) == ("api.airflow", 8082)
     assert c.with_secrets(configured, MemorySecrets()).airflow_host == configured.airflow_host
 
 
@@ -219,10 +227,5 @@ def test_the_api_connection_reads_back_through_airflow(
     login: str, password: str, port: int
 ) -> None:
     conn = c.airflow_api_connection("127.0.0.1", port, login, password)
-    name = c.connection_env(c.AIRFLOW_API_CONNECTION)
-    os.environ[name] = json.dumps(conn)
-    try:
-        found = c.AirflowSecrets().connection(c.AIRFLOW_API_CONNECTION)
-    finally:
-        del os.environ[name]
+    found = read_back(c.AIRFLOW_API_CONNECTION, conn)
     assert found == c.Found(c.AIRFLOW_API_CONNECTION, login, password, {}, "127.0.0.1", port)
