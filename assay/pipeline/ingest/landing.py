@@ -71,7 +71,8 @@ __all__ = [  # some live in .partition and .offsets; all are importable from her
 # Small enough that landing and validating one segment stays under 1 GB per task, large enough
 # that validation's fixed cost per segment is spread (bench/README.md, "Whole columns for
 # identity and dedup; segments of 24 MB"): 10M readings as frames (~165k a segment) peaked at
-# 688 MB, 10M JSON readings (50k a segment) at 892 MB; 16 MB cost 20-25% more CPU per reading.
+# 688 MB, 10M JSON readings (50k a segment) at 892 MB; 16 MB cost 20-25% more CPU per reading,
+# 40 MB no less (and ~100 MB more memory: "Levers measured and left").
 # JSON segments (50k readings, ~24 MB) are cut by count or bytes, frames by bytes.
 MAX_RECORDS = 50_000
 MAX_BYTES = 24 * 1024 * 1024
