@@ -192,6 +192,10 @@ class MemoryStore:
 
 #: Bytes per chunk of `S3Store.stream`.
 STREAM_CHUNK = 1 << 20
+#: Objects up to this size go in one PUT. minio's own default cuts anything over 5 MiB into
+#: 5 MiB parts: a 10 MB Parquet segment became four requests, each part signed and copied by
+#: the client and assembled again by the server (bench/README.md, "One PUT per object").
+SINGLE_PUT_BYTES = 64 * 1024 * 1024
 
 
 class S3Store:
@@ -212,7 +216,13 @@ class S3Store:
         del meta["Content-Type"]  # minio sends it from content_type
         with _translated(bucket, key):
             self.client.put_object(
-                bucket, key, io.BytesIO(data), len(data), content_type=content_type, metadata=meta
+                bucket,
+                key,
+                io.BytesIO(data),
+                len(data),
+                content_type=content_type,
+                metadata=meta,
+                part_size=SINGLE_PUT_BYTES if len(data) <= SINGLE_PUT_BYTES else 0,
             )
 
     def create(

@@ -1,5 +1,6 @@
 """The real S3 server through the minio SDK and pyarrow."""
 
+import hashlib
 import io
 
 import pyarrow as pa
@@ -10,7 +11,13 @@ from minio.error import S3Error
 from minio.versioningconfig import VersioningConfig
 
 from assay.config import Settings
-from assay.store.objects import arrow_filesystem, s3_client
+from assay.store.objects import (
+    PARQUET,
+    SINGLE_PUT_BYTES,
+    S3Store,
+    arrow_filesystem,
+    s3_client,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -81,3 +88,28 @@ def test_pipeline_buckets_exist_with_versioning(stack_settings: Settings) -> Non
     for bucket in stack_settings.buckets.values():
         assert client.bucket_exists(bucket)
         assert client.get_bucket_versioning(bucket).status == "Enabled"
+
+
+def test_a_segment_sized_object_is_one_put_with_its_metadata(
+    stack_settings: Settings, bucket: str
+) -> None:
+    """Over minio's 5 MiB part size but under ``SINGLE_PUT_BYTES``: one PUT, not a multipart
+    upload (whose ETag ends in ``-<parts>``), metadata and bytes as given."""
+    data = bytes(range(256)) * (7 * 4096)  # 7 MiB
+    S3Store(stack_settings).put(bucket, "seg.parquet", data, {"readings": "7"}, PARQUET)
+    stat = s3_client(stack_settings).stat_object(bucket, "seg.parquet")
+    assert stat.etag is not None and "-" not in stat.etag.strip('"')
+    assert stat.etag.strip('"') == hashlib.md5(data, usedforsecurity=False).hexdigest()
+    assert stat.content_type == PARQUET and stat.metadata["x-amz-meta-readings"] == "7"
+    assert S3Store(stack_settings).get(bucket, "seg.parquet") == data
+
+
+def test_an_object_over_the_single_put_size_still_goes_in_parts(
+    stack_settings: Settings, bucket: str
+) -> None:
+    """minio's own 5 MiB parts, so a large object never needs more than a part in memory."""
+    data = b"\x5a" * (SINGLE_PUT_BYTES + 1)
+    S3Store(stack_settings).put(bucket, "big", data)
+    stat = s3_client(stack_settings).stat_object(bucket, "big")
+    assert stat.etag is not None and stat.etag.strip('"').endswith("-13")  # 5 MiB parts
+    assert stat.size == len(data)
