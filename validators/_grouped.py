@@ -32,7 +32,7 @@ import pyarrow as pa
 
 from schemas import Contract
 from validators._checks import ROW, Check, compile_checks
-from validators._gx import fingerprint, run_pass, run_suite
+from validators._gx import fingerprint, read_by, run_pass, run_suite
 from validators._passes import merge_passes, to_rerun
 from validators._slices import batch_first_pass
 from validators._validate import ValidationOutcome, outcome, prepare, suite_name
@@ -114,7 +114,12 @@ def _one_run(
         return None
     first = run_pass(name, checks, frame, asset, rows=False)
     again = to_rerun(first, checks)
-    found = _found(run_pass(name, again, frame, asset, rows=True), starts) if again else None
+    rows_pass = (
+        run_pass(name, again, frame[read_by(again, frame.columns)], asset, rows=True)
+        if again
+        else None
+    )
+    found = _found(rows_pass, starts) if rows_pass is not None else None
     failing = found if found is not None else [set() for _ in frames]
     if again and found is None:
         return None
@@ -140,7 +145,17 @@ def _own_rows_pass(
 ) -> dict[str, Any] | None:
     """The COMPLETE pass of one batch's frame for the expectations that found rows in it."""
     rerun = tuple(c for c in checks if c.rule_id in failing)
-    return run_pass(name, rerun, frame.to_pandas(), asset, rows=True) if rerun else None
+    return (
+        run_pass(
+            name,
+            rerun,
+            frame.select(read_by(rerun, frame.column_names)).to_pandas(),
+            asset,
+            rows=True,
+        )
+        if rerun
+        else None
+    )
 
 
 def _numbered(frame: pa.Table, start: int) -> pa.Table:

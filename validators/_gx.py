@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -34,7 +34,14 @@ from validators._wording import describe
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["build_suite", "fingerprint", "render_validation_page", "run_pass", "run_suite"]
+__all__ = [
+    "build_suite",
+    "fingerprint",
+    "read_by",
+    "render_validation_page",
+    "run_pass",
+    "run_suite",
+]
 
 _T = TypeVar("_T")
 
@@ -143,8 +150,25 @@ def _two_passes(
 ) -> dict[str, Any]:
     first = _one_pass(name, checks, frame, asset, _FIRST_PASS)
     again = to_rerun(first, checks)
-    rerun = _one_pass(name, again, frame, asset, RESULT_FORMAT) if again else None
+    rerun = (
+        _one_pass(name, again, frame[read_by(again, frame.columns)], asset, RESULT_FORMAT)
+        if again
+        else None
+    )
     return merge_passes(first, rerun)
+
+
+def read_by(checks: tuple[Check, ...], columns: Iterable[str]) -> list[str]:
+    """``_row`` and the columns the checks read, of ``columns`` (a frame's): all a second pass
+    needs of the frame (a check whose column is missing fails there as in the whole frame).
+
+    Each of our expectations is a column map, whose result depends on its own column and the
+    ``_row`` that names its rows; GX copies (to drop missing values) and fingerprints every
+    column of the frame it is given, so the second pass gets only these. Its fingerprint is
+    not kept: the suite-level fields come from the first pass (``merge_passes``).
+    """
+    present = set(columns)
+    return [n for n in dict.fromkeys((ROW, *(c.column for c in checks))) if n in present]
 
 
 def run_pass(
