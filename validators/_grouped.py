@@ -114,12 +114,7 @@ def _one_run(
         return None
     first = run_pass(name, checks, frame, asset, rows=False)
     again = to_rerun(first, checks)
-    rows_pass = (
-        run_pass(name, again, frame[read_by(again, frame.columns)], asset, rows=True)
-        if again
-        else None
-    )
-    found = _found(rows_pass, starts) if rows_pass is not None else None
+    found = _found(_rows_pass(name, again, frame, asset), starts) if again else None
     failing = found if found is not None else [set() for _ in frames]
     if again and found is None:
         return None
@@ -140,22 +135,20 @@ def _one_run(
     return out
 
 
+def _rows_pass(name: str, checks: tuple[Check, ...], frame: Any, asset: str) -> dict[str, Any]:
+    """The group's COMPLETE pass of ``checks``, over the columns they read."""
+    return run_pass(name, checks, frame[read_by(checks, frame.columns)], asset, rows=True)
+
+
 def _own_rows_pass(
     name: str, checks: tuple[Check, ...], frame: pa.Table, failing: set[str], asset: str
 ) -> dict[str, Any] | None:
     """The COMPLETE pass of one batch's frame for the expectations that found rows in it."""
     rerun = tuple(c for c in checks if c.rule_id in failing)
-    return (
-        run_pass(
-            name,
-            rerun,
-            frame.select(read_by(rerun, frame.column_names)).to_pandas(),
-            asset,
-            rows=True,
-        )
-        if rerun
-        else None
-    )
+    if not rerun:
+        return None
+    narrow = frame.select(read_by(rerun, frame.column_names)).to_pandas()
+    return run_pass(name, rerun, narrow, asset, rows=True)
 
 
 def _numbered(frame: pa.Table, start: int) -> pa.Table:
