@@ -114,7 +114,7 @@ def _one_run(
         return None
     first = run_pass(name, checks, frame, asset, rows=False)
     again = to_rerun(first, checks)
-    found = _found(_rows_pass(name, again, frame, asset), starts) if again else None
+    found = _found(run_pass(name, again, frame, asset, rows=True), starts) if again else None
     failing = found if found is not None else [set() for _ in frames]
     if again and found is None:
         return None
@@ -135,11 +135,6 @@ def _one_run(
     return out
 
 
-def _rows_pass(name: str, checks: tuple[Check, ...], frame: Any, asset: str) -> dict[str, Any]:
-    """The group's COMPLETE pass of ``checks``, over the columns they read."""
-    return run_pass(name, checks, frame[read_by(checks, frame.columns)], asset, rows=True)
-
-
 def _own_rows_pass(
     name: str, checks: tuple[Check, ...], frame: pa.Table, failing: set[str], asset: str
 ) -> dict[str, Any] | None:
@@ -147,6 +142,7 @@ def _own_rows_pass(
     rerun = tuple(c for c in checks if c.rule_id in failing)
     if not rerun:
         return None
+    # only the columns the pass reads are converted (`run_pass` would narrow the frame anyway)
     narrow = frame.select(read_by(rerun, frame.column_names)).to_pandas()
     return run_pass(name, rerun, narrow, asset, rows=True)
 

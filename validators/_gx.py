@@ -150,12 +150,14 @@ def _two_passes(
 ) -> dict[str, Any]:
     first = _one_pass(name, checks, frame, asset, _FIRST_PASS)
     again = to_rerun(first, checks)
-    rerun = (
-        _one_pass(name, again, frame[read_by(again, frame.columns)], asset, RESULT_FORMAT)
-        if again
-        else None
-    )
-    return merge_passes(first, rerun)
+    return merge_passes(first, _rows_pass(name, again, frame, asset) if again else None)
+
+
+def _rows_pass(
+    name: str, checks: tuple[Check, ...], frame: pd.DataFrame, asset: str
+) -> dict[str, Any]:
+    """COMPLETE results of the checks, over ``_row`` and the columns they read (`read_by`)."""
+    return _one_pass(name, checks, frame[read_by(checks, frame.columns)], asset, RESULT_FORMAT)
 
 
 def read_by(checks: tuple[Check, ...], columns: Iterable[str]) -> list[str]:
@@ -175,9 +177,11 @@ def run_pass(
     name: str, checks: tuple[Check, ...], frame: pd.DataFrame, asset: str, *, rows: bool
 ) -> dict[str, Any]:
     """One pass of a COMPLETE run on its own: BASIC results, or with ``rows`` COMPLETE ones
-    (`run_suite` merges the two; grouped validation cuts them by batch)."""
-    fmt = RESULT_FORMAT if rows else _FIRST_PASS
-    return _guarded(name, "validation", lambda: _one_pass(name, checks, frame, asset, fmt))
+    over the columns the checks read (`run_suite` merges the two; grouped validation cuts
+    them by batch)."""
+    if rows:
+        return _guarded(name, "validation", lambda: _rows_pass(name, checks, frame, asset))
+    return _guarded(name, "validation", lambda: _one_pass(name, checks, frame, asset, _FIRST_PASS))
 
 
 def fingerprint(frame: pd.DataFrame) -> str:

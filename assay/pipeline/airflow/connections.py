@@ -29,6 +29,7 @@ deployment generators write the same ones (docs/airflow.md).
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -213,6 +214,10 @@ def _kafka_connection(role: str, secrets: Secrets) -> Found | None:
     return own if own is not None else secrets.connection(KAFKA_CONNECTION)
 
 
+#: A host name or address as a URL's authority holds it (no spaces, no path, no user).
+_HOST = re.compile(r"[A-Za-z0-9._:-]+")
+
+
 def _require_login(found: Found, what: str) -> None:
     """A connection without login and password is an error that names it, never a fall-back."""
     if not (found.login and found.password):
@@ -228,13 +233,35 @@ def _airflow_fields(found: Found) -> dict[str, Any]:
         "airflow_username": found.login,
         "airflow_password": SecretStr(found.password),
     }
-    # A host may be written as a URL too (``http://airflow-api:8080/``).
-    written = urlsplit(found.host if "://" in found.host else f"//{found.host}")
-    if written.hostname:
-        fields["airflow_host"] = written.hostname
-    if port := found.port or written.port:
+    host, port = _api_address(found)
+    if host:
+        fields["airflow_host"] = host
+    if port:
         fields["airflow_port"] = port
     return fields
+
+
+def _api_address(found: Found) -> tuple[str | None, int | None]:
+    """The connection's host name and port; a host may be written as a URL too
+    (``http://airflow-api:8080/``). One that is neither is an error that names it."""
+    try:
+        written = urlsplit(found.host if "://" in found.host else f"//{found.host}")
+        host, port = written.hostname, found.port or written.port
+    except ValueError as exc:  # a port that is no number or out of range, a broken IPv6 host
+        raise _not_a_host(found, str(exc)) from exc
+    if host is not None and not _HOST.fullmatch(host):
+        raise _not_a_host(found, f"{host!r} is no host name")
+    if written.path.strip("/") or written.query or written.fragment:
+        raise _not_a_host(found, f"the REST client takes no path or query: {found.host!r}")
+    return host, port
+
+
+def _not_a_host(found: Found, problem: str) -> ConfigError:
+    return ConfigError(
+        f"Airflow connection {found.conn_id} has a host that is not a host name or URL "
+        f"({problem}): set it to one, e.g. airflow-api or http://airflow-api:8080",
+        places=[f"Airflow connection {found.conn_id}"],
+    )
 
 
 def _s3_fields(found: Found) -> dict[str, Any]:

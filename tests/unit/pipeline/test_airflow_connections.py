@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from pydantic import SecretStr
@@ -219,6 +219,36 @@ def test_an_api_connection_without_a_login_says_which(configured: Settings) -> N
     found = c.Found(c.AIRFLOW_API_CONNECTION, "", "", {}, "127.0.0.1", 8080)
     with pytest.raises(ConfigError, match=c.AIRFLOW_API_CONNECTION):
         c.with_secrets(configured, MemorySecrets({c.AIRFLOW_API_CONNECTION: found}))
+
+
+@pytest.mark.parametrize(
+    "host", ["http://api:abc", "http://api:99999", "[::1", "http://[::1/", "api airflow", "a/b"]
+)
+def test_an_api_connection_whose_host_is_no_host_says_which(
+    configured: Settings, host: str
+) -> None:
+    found = c.Found(c.AIRFLOW_API_CONNECTION, "viewer", "pw", {}, host)
+    with pytest.raises(ConfigError, match="not a host name or URL") as err:
+        c.with_secrets(configured, MemorySecrets({c.AIRFLOW_API_CONNECTION: found}))
+    assert err.value.places == [f"Airflow connection {c.AIRFLOW_API_CONNECTION}"]
+
+
+@hsettings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)  # the fixture's settings are only read
+@given(host=st.text(max_size=40), port=st.none() | st.integers(1, 65535))
+def test_any_api_host_gives_a_host_name_or_an_error_that_names_the_connection(
+    configured: Settings, host: str, port: int | None
+) -> None:
+    """Whatever an operator typed as the host: a bare host name and a port, or a ConfigError."""
+    found = c.Found(c.AIRFLOW_API_CONNECTION, "viewer", "pw", {}, host, port)
+    try:
+        got = c.with_secrets(configured, MemorySecrets({c.AIRFLOW_API_CONNECTION: found}))
+    except ConfigError as err:
+        assert err.places == [f"Airflow connection {c.AIRFLOW_API_CONNECTION}"]
+        return
+    assert got.airflow_host and not any(ch in got.airflow_host for ch in " /@?#[]\t\n")
+    assert 1 <= got.airflow_port <= 65535
 
 
 @hsettings(max_examples=25, deadline=None)
