@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from schemas import Contract, Severity, compile_rules, load_contracts
 from validators import compile_checks
-from validators._checks import Check
+from validators._checks import Check, _searched_whole
 from validators._pattern_text import pattern_example
 from validators._wording import describe
 
@@ -131,3 +131,52 @@ def _column(check: Check) -> st.SearchStrategy[list[str]]:
     full = st.from_regex(check.params["pattern"], fullmatch=True)
     near = full.flatmap(lambda v: st.sampled_from([v, v + "\n", "\n" + v, v + "x", v[:-1]]))
     return st.lists(st.one_of(full, near, st.text(max_size=12)), min_size=1, max_size=20)
+
+
+# Patterns built from the pieces contract patterns use, closed by an anchor, by a dollar sign
+# (escaped once or, as a backslash then an anchor, twice) or by nothing.
+_ATOMS = st.sampled_from(["a", "[a-z]", "[0-9]", "-", ".", "[A-Z0-9-]", r"\.", "(ab|c)", "[$]"])
+_PIECES = st.tuples(_ATOMS, st.sampled_from(["", "?", "*", "{1,3}"])).map("".join)
+_GENERATED = st.builds(
+    lambda anchor, pieces, alt, end: f"{anchor}{''.join(pieces)}{alt}{end}",
+    st.sampled_from(["", "^"]),
+    st.lists(_PIECES, min_size=1, max_size=4),
+    st.sampled_from(["", "|b", "|", "|b$"]),
+    st.sampled_from(["", "$", r"\Z", r"\$", r"\\$", "$$"]),
+)
+
+
+@st.composite
+def _generated_pattern_and_texts(draw: st.DrawFn) -> tuple[str, list[str]]:
+    pattern = draw(_GENERATED)
+    near = st.from_regex(pattern, fullmatch=True).flatmap(
+        lambda v: st.sampled_from([v, v + "\n", v + "$", v + "\\", "\n" + v, v[:-1]])
+    )
+    return pattern, draw(st.lists(st.one_of(near, st.text("ab$\\\n.-1", max_size=6)), max_size=8))
+
+
+@pytest.mark.filterwarnings("ignore:This pattern is interpreted as a regular expression")
+@settings(deadline=None)
+@given(_generated_pattern_and_texts())
+def test_any_pattern_as_searched_by_gx_accepts_exactly_its_full_matches(
+    case: tuple[str, list[str]],
+) -> None:
+    # The applied form drops the pattern's closing ``$`` anchor, and only an anchor: a
+    # ``\$`` is a dollar sign, a ``\\$`` a backslash and an anchor.
+    pattern, texts = case
+    found = pd.Series(texts, dtype="str").str.contains(_searched_whole(pattern)).tolist()
+    assert found == [re.fullmatch(pattern, t) is not None for t in texts]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "applied"),
+    [
+        ("^[A-Z]{2}$", r"^(?:^[A-Z]{2})\Z"),
+        (r"^price\$", r"^(?:^price\$)\Z"),
+        (r"^dir\\$", r"^(?:^dir\\)\Z"),
+        ("^a|b$", r"^(?:^a|b)\Z"),
+        ("[a-z]+", r"^(?:[a-z]+)\Z"),
+    ],
+)
+def test_only_a_closing_anchor_is_dropped(pattern: str, applied: str) -> None:
+    assert _searched_whole(pattern) == applied
