@@ -8,8 +8,9 @@ reasons, counts, scores, the report and Data Docs, everything but GX's load time
 1. each batch is conformed and its derived columns computed with its own ``context``, as
    ``validate_table`` does;
 2. batches whose frames pandas types alike (an integer column with a null is a float
-   column in pandas, and GX reports its values as floats) share one BASIC pass over their
-   frames one after another, ``_row`` numbering them through;
+   column in pandas, and GX reports its values as floats) share one first pass (BASIC
+   results, as `run_suite` makes them) over their frames one after another, ``_row``
+   numbering them through;
 3. the expectations that found rows run once more over the group with COMPLETE results,
    which says which batch each unexpected row belongs to;
 4. each batch's first pass is cut from the group's (``_slices``), and a batch with
@@ -34,7 +35,7 @@ from schemas import Contract
 from validators._checks import ROW, Check, compile_checks
 from validators._gx import fingerprint, read_by, run_pass, run_suite
 from validators._passes import merge_passes, to_rerun
-from validators._slices import batch_first_pass
+from validators._slices import batch_first_pass, counted_columns
 from validators._validate import ValidationOutcome, outcome, prepare, suite_name
 
 __all__ = ["TableBatch", "suite_results", "validate_tables"]
@@ -118,7 +119,7 @@ def _one_run(
     failing = found if found is not None else [set() for _ in frames]
     if again and found is None:
         return None
-    nulls = _nulls(frame, starts, _counted_columns(first))
+    nulls = _nulls(frame, starts, counted_columns(first))
     del frame, group
     out = []
     for i, batch in enumerate(frames):
@@ -164,15 +165,6 @@ def _found(rows_pass: dict[str, Any], starts: np.ndarray) -> list[set[str]] | No
         for batch in set(np.searchsorted(starts, rows, side="right").tolist()):
             found[batch - 1].add(str(item["expectation_config"]["meta"]["rule_id"]))
     return found
-
-
-def _counted_columns(first: dict[str, Any]) -> set[str]:
-    """The columns of the expectations whose results count missing values."""
-    return {
-        str(item["expectation_config"]["kwargs"]["column"])
-        for item in first.get("results", ())
-        if "missing_count" in (item.get("result") or {})
-    }
 
 
 def _nulls(frame: Any, starts: np.ndarray, columns: set[str]) -> list[dict[str, int]]:

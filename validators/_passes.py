@@ -3,7 +3,8 @@
 Most batches are clean, and most expectations of a faulty batch pass. Great
 Expectations computes row indexes (``unexpected_index_list``) for every
 expectation of a SUMMARY or COMPLETE run, found rows or not; a BASIC run skips
-those metrics. So the suite runs first with BASIC results, and only the
+those metrics. So the suite runs first with BASIC results (GX's BOOLEAN_ONLY pass
+and the counts of what passed: ``_slices.with_counts``), and only the
 expectations that found unexpected rows run again with COMPLETE results.
 
 For an expectation that found none, GX's COMPLETE result is its BASIC result

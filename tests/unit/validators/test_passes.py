@@ -14,7 +14,7 @@ from schemas import load_contract
 from validators import compile_checks, sample_table
 from validators import validation_frame as frame_of
 from validators._conform import conform
-from validators._gx import RESULT_FORMAT, _batch_definition, build_suite, run_suite
+from validators._gx import RESULT_FORMAT, _batch_definition, build_suite, run_pass, run_suite
 from validators._passes import ROW_LISTS, merge_passes, to_rerun
 from validators._split import row_failures
 
@@ -110,3 +110,43 @@ def test_a_clean_batch_matches_one_complete_pass() -> None:
 )
 def test_any_faults_match_one_complete_pass(faults: list[tuple[int, str]]) -> None:
     _assert_same_as_one_pass(_faulty(faults))
+
+
+def _basic_pass(frame: Any) -> dict[str, Any]:
+    suite = build_suite("s", CHECKS)
+    batch = _batch_definition("energy_meter").get_batch(batch_parameters={"dataframe": frame})
+    fmt = {**RESULT_FORMAT, "result_format": "BASIC"}
+    return dict(batch.validate(suite, result_format=fmt).to_json_dict())
+
+
+def _assert_first_pass_is_basic(table: pa.Table) -> None:
+    # GX runs the first pass BOOLEAN_ONLY; what passed gets the BASIC result from counts
+    frame = frame_of(conform(ENERGY, table), CHECKS)
+    ours = run_pass("s", CHECKS, frame, "energy_meter", rows=False)
+    basic = _basic_pass(frame)
+    for mine, theirs in zip(ours["results"], basic["results"], strict=True):
+        if theirs["success"]:
+            assert mine == theirs
+        else:  # left for the COMPLETE pass, which replaces it whole
+            assert not mine["success"] and mine["result"] == {}
+    assert _without_load_time({**ours, "results": []}) == _without_load_time(
+        {**basic, "results": []}
+    )
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(st.integers(0, ROWS - 1), st.sampled_from(sorted(FAULTS))),
+        max_size=12,
+    )
+)
+def test_the_first_pass_gives_gx_basic_result_of_what_passed(
+    faults: list[tuple[int, str]],
+) -> None:
+    _assert_first_pass_is_basic(_faulty(faults))
+
+
+def test_the_first_pass_of_an_empty_batch_and_of_an_all_null_column_are_gx_basic() -> None:
+    _assert_first_pass_is_basic(sample_table(ENERGY, 0))
+    _assert_first_pass_is_basic(_faulty([(row, "null current") for row in range(ROWS)]))
