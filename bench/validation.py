@@ -1,17 +1,17 @@
 """Great Expectations throughput as the suite and the batch grow, SUMMARY against COMPLETE.
 
-Runs the energy-meter contract's own checks (spread over its rule kinds) on sample batches,
-clean or with ``--faults`` of the rows broken (a reading out of range and a missing voltage,
+Runs the energy-meter contract's own checks (spread over its rule kinds) on sample batches, clean
+or with ``--faults`` of the rows broken (a reading out of range and a missing voltage,
 alternately): the GX call alone (frame of the suite's columns prepared beforehand), median of
 ``--repeat`` runs with the fastest and slowest, for every (rows, expectations, result format).
-COMPLETE is what the pipeline runs: a BASIC pass, then COMPLETE for the expectations that found
-rows. Then the whole ``validate_table`` (conform, derive, GX with COMPLETE, split, scores),
-median of ``--repeat`` runs per batch size. With ``--segments N`` the batch is also cut into N
-segments, validated one ``validate_table`` after another ("segments alone") and together by
-``validate_tables`` ("segments grouped": what the pipeline does with a backlog). Every cell has
-wall and CPU seconds (the process's, ``time.process_time``). Prints a table with rows/s and the
-COMPLETE/SUMMARY cost ratio measured in the same run, and writes JSON to
-``bench/results/validation.json``.
+COMPLETE is what the pipeline runs: a BOOLEAN_ONLY pass completed to BASIC results from counts,
+then COMPLETE for the expectations that found rows. Then the whole ``validate_table`` (conform,
+derive, GX with COMPLETE, split, scores), median of ``--repeat`` runs per batch size. With
+``--segments N`` the batch is also cut into N segments, validated one ``validate_table`` after
+another ("segments alone") and together by ``validate_tables`` ("segments grouped": what the
+pipeline does with a backlog). Every cell has wall and CPU seconds (the process's,
+``time.process_time``). Prints a table with rows/s and the COMPLETE/SUMMARY cost ratio measured in
+the same run, and writes JSON to ``bench/results/validation.json``.
 
     uv run python -m bench.validation --help
 """
