@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from assay.cli._common import Json, out, print_json, settings, user_errors
 from assay.errors import AssayError
@@ -28,17 +29,25 @@ def notify(
 
     with user_errors():
         current = settings()
-        found = gather(current, list(current.contracts()), _runs(current))
+        gathered = gather(current, list(current.contracts()), _runs(current))
+        found = gathered.problems
         sent = notify_problems(current, found, link)
     if as_json:
         outcomes = {k: [d.__dict__ for d in ds] for k, ds in sent.items()}
-        print_json({"open": [p.__dict__ for p in found], "sent": outcomes})
+        report = {"open": [p.__dict__ for p in found], "sent": outcomes}
+        print_json(report | {"runs_unknown": gathered.runs_unknown})
     else:
         for p in found:
             told = "sent" if p.key in sent else "not sent now"
-            out.print(f"[red]{p.kind}[/red] {p.contract or '—'}: {p.text} ({told})")
+            text = f"{escape(p.contract or '—')}: {escape(p.text)} ({told})"
+            out.print(f"[red]{p.kind}[/red] {text}")
         if not found:
             out.print("[green]no open problems[/green]")
+        if gathered.runs_unknown is not None:
+            out.print(
+                f"[yellow]DAG runs not checked[/yellow]: {escape(gathered.runs_unknown)} "
+                "(set the Airflow API address and a viewer login: docs/airflow.md)"
+            )
     if found:
         raise typer.Exit(1)
 

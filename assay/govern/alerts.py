@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from contextlib import suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -155,14 +154,34 @@ def tell(
     return sent
 
 
-def gather(settings: Settings, contracts: list[Any], runs: Any = None) -> list[Problem]:
+@dataclass(frozen=True)
+class Found:
+    """The open problems, and why the DAG runs were not among what was checked (None: they
+    were): a site without Airflow, or Airflow out of reach, has failed runs nobody saw."""
+
+    problems: list[Problem]
+    runs_unknown: str | None = None
+
+
+def run_check(contracts: list[Any], runs: Any) -> tuple[list[Problem], str | None]:
+    """The failed last runs of ``contracts`` (``runs``: a `assay.govern.runs.Fetch`), and
+    why they are unknown when Airflow could not be asked (the runs then count as none)."""
+    from assay.govern.runs import RunsUnknown, last_runs
+
+    try:
+        return run_problems(last_runs(contracts, runs)), None
+    except RunsUnknown as exc:
+        return [], exc.reason
+
+
+def gather(settings: Settings, contracts: list[Any], runs: Any = None) -> Found:
     """Every open problem of ``contracts`` on the real services; ``runs`` is a
-    `assay.govern.runs.Fetch` (default: the settings' Airflow), unknown runs left out."""
+    `assay.govern.runs.Fetch` (default: the settings' Airflow), unknown runs said so."""
     from assay.errors import AssayError
     from assay.govern.audit import run_audit
     from assay.govern.health import run_health
     from assay.govern.overview import contract_quality
-    from assay.govern.runs import RunsUnknown, last_runs, rest_fetch
+    from assay.govern.runs import rest_fetch
     from assay.store.buckets import Buckets
     from assay.store.objects import S3Store
 
@@ -176,10 +195,8 @@ def gather(settings: Settings, contracts: list[Any], runs: Any = None) -> list[P
             found.append(Problem("unreachable", c.name, str(exc), f"unreachable:{c.name}"))
             continue
         found += score_problems(c.name, quality, threshold_of(settings, c))
-    # A site without Airflow, or Airflow down: nothing to say about runs.
-    with suppress(RunsUnknown):
-        found += run_problems(last_runs(contracts, runs or rest_fetch(settings)))
-    return found
+    failed, unknown = run_check(contracts, runs or rest_fetch(settings))
+    return Found(found + failed, unknown)
 
 
 def notify_problems(settings: Settings, problems: list[Problem], link: str = "") -> dict[str, Any]:

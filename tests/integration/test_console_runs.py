@@ -107,5 +107,6 @@ def test_the_notify_dag_run_by_airflow_tells_a_failed_run(stack_settings: Settin
             admin, "GET", f"{path}/taskInstances/notify/xcomEntries/return_value"
         )["value"]
         assert f"failed_run:{last.dag_id}" in told["open"]
+        assert told["runs"] == "checked"
     finally:
         airflow_client.call(admin, "PATCH", run_path, {"state": last.state})

@@ -308,9 +308,12 @@ def retention(contract: str, now: str) -> dict[str, Any]:
 
 def notify() -> dict[str, Any]:
     """Tell the settings' channels of open problems not told yet (`assay notify`): what is
-    open, and the keys of the notices sent now."""
+    open, the keys of the notices sent now, and whether the DAG runs were checked
+    (``"checked"``, or ``"unknown: <why>"`` when Airflow's API could not be asked)."""
     from assay.govern.alerts import gather, notify_problems
 
     settings = _settings()
     found = gather(settings, list(settings.contracts()))
-    return {"open": [p.key for p in found], "sent": sorted(notify_problems(settings, found))}
+    sent = sorted(notify_problems(settings, found.problems))
+    runs = "checked" if found.runs_unknown is None else f"unknown: {found.runs_unknown}"
+    return {"open": [p.key for p in found.problems], "sent": sent, "runs": runs}

@@ -21,6 +21,7 @@ from assay.govern.alerts import (
     Problem,
     due,
     health_problems,
+    run_check,
     run_problems,
     score_problems,
     tell,
@@ -174,3 +175,19 @@ def test_a_contract_declares_its_threshold_and_the_site_may_set_its_own() -> Non
     assert threshold_of(own, declared) == threshold_of(own, "energy_meter") == 0.8
     zero = declared.model_copy(update={"quality_threshold": 0.0})
     assert threshold_of(site, zero) == 0.0  # a declared 0 is a threshold, not "none"
+
+
+def test_the_run_check_says_why_runs_are_unknown_and_finds_a_failed_one(
+    ports: tuple[int, int],
+) -> None:
+    http, _ = ports
+    Robot.runs = {
+        "assay_ingest_energy_meter": [{"state": "failed", "dag_run_id": "r3", "run_after": "t3"}],
+        "assay_validate_energy_meter": [{"state": "success", "dag_run_id": "r", "run_after": "t"}],
+    }
+    asked = rest_fetch(Settings(airflow_port=http, airflow_password=SecretStr("pw")))
+    problems, unknown = run_check([ENERGY], asked)
+    assert unknown is None
+    assert [p.key for p in problems] == ["failed_run:assay_ingest_energy_meter"]
+    problems, unknown = run_check([ENERGY], rest_fetch(Settings(airflow_port=http)))
+    assert problems == [] and unknown is not None and "ASSAY_AIRFLOW_PASSWORD" in unknown
