@@ -11,9 +11,9 @@ the ``great_expectations`` logger only passes warnings.
 A COMPLETE run is two passes (see ``_passes``): BASIC results for the whole suite (GX
 runs BOOLEAN_ONLY, and the BASIC result of each expectation that passed is written from
 the frame's counts: ``_slices.with_counts``), then COMPLETE results for the expectations
-that found unexpected rows. Suites are
-built once per process for each distinct list of expectations: adding an
-expectation compares it with every one already in the suite (~0.13 s for 52).
+that found unexpected rows. Suites are built once per process for each distinct list of
+expectations: adding an expectation compares it with every one already in the suite
+(~0.13 s for 52).
 """
 
 from __future__ import annotations
