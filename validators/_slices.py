@@ -33,19 +33,6 @@ from validators._checks import ROW
 
 __all__ = ["batch_first_pass", "counted_columns", "with_counts"]
 
-_CLEAN_KEYS = frozenset(
-    {
-        "element_count",
-        "unexpected_count",
-        "unexpected_percent",
-        "partial_unexpected_list",
-        "unexpected_index_column_names",
-        "missing_count",
-        "missing_percent",
-        "unexpected_percent_total",
-        "unexpected_percent_nonmissing",
-    }
-)
 #: A column map expectation's BASIC result with no unexpected row, in GX's key order, for an
 #: expectation that has only a BOOLEAN_ONLY result (values are written by `_clean`).
 _COUNTED = {
@@ -63,6 +50,8 @@ _MISSING = dict.fromkeys(
         "unexpected_percent_nonmissing",
     )
 )
+#: Every field a clean map result may hold; a template with another is not rebuilt.
+_CLEAN_KEYS = frozenset({**_COUNTED, **_MISSING})
 #: The expectation types of our suites, and whether GX counts their missing values apart
 #: (``not_null`` finds the missing values: it has no missing count of its own).
 _COUNTS_MISSING = {
@@ -138,7 +127,7 @@ def _with_count(item: Mapping[str, Any], rows: int, nulls: Mapping[str, int]) ->
 def counted_columns(first: Mapping[str, Any]) -> set[str]:
     """The columns of the expectations whose results count missing values."""
     return {
-        str((item["expectation_config"].get("kwargs") or {}).get("column"))
+        str(((item.get("expectation_config") or {}).get("kwargs") or {}).get("column"))
         for item in first.get("results", ())
         if "missing_count" in (_template(item) or {})
     }

@@ -70,11 +70,13 @@ def _faulty(faults: list[tuple[int, str]]) -> pa.Table:
     return with_faults(sample_table(ENERGY, ROWS), faults, FAULTS)
 
 
-def _one_complete_pass(frame: Any) -> dict[str, Any]:
-    """The result as GX's documented path gives it: a batch, validated with COMPLETE results."""
+def _one_complete_pass(frame: Any, result_format: str = "COMPLETE") -> dict[str, Any]:
+    """The result as GX's documented path gives it: a batch, validated with COMPLETE results
+    (or another ``result_format``)."""
     suite = build_suite("s", CHECKS)
     batch = _batch_definition("energy_meter").get_batch(batch_parameters={"dataframe": frame})
-    return dict(batch.validate(suite, result_format=RESULT_FORMAT).to_json_dict())
+    fmt = {**RESULT_FORMAT, "result_format": result_format}
+    return dict(batch.validate(suite, result_format=fmt).to_json_dict())
 
 
 def _without_load_time(result: dict[str, Any]) -> dict[str, Any]:
@@ -112,18 +114,11 @@ def test_any_faults_match_one_complete_pass(faults: list[tuple[int, str]]) -> No
     _assert_same_as_one_pass(_faulty(faults))
 
 
-def _basic_pass(frame: Any) -> dict[str, Any]:
-    suite = build_suite("s", CHECKS)
-    batch = _batch_definition("energy_meter").get_batch(batch_parameters={"dataframe": frame})
-    fmt = {**RESULT_FORMAT, "result_format": "BASIC"}
-    return dict(batch.validate(suite, result_format=fmt).to_json_dict())
-
-
 def _assert_first_pass_is_basic(table: pa.Table) -> None:
     # GX runs the first pass BOOLEAN_ONLY; what passed gets the BASIC result from counts
     frame = frame_of(conform(ENERGY, table), CHECKS)
     ours = run_pass("s", CHECKS, frame, "energy_meter", rows=False)
-    basic = _basic_pass(frame)
+    basic = _one_complete_pass(frame, "BASIC")
     for mine, theirs in zip(ours["results"], basic["results"], strict=True):
         if theirs["success"]:
             assert mine == theirs
