@@ -174,6 +174,7 @@ def run_assay(args: argparse.Namespace, log: Any, store: Any, contract: Contract
 
 def run_copy(args: argparse.Namespace, log: Any, store: Any, contract: Contract) -> dict:
     """The raw-copy baseline or the pyarrow-alone peer: read, convert, write, commit."""
+    from assay.pipeline.ingest.landing import collector_paused
     from assay.store.layout import Segment
     from assay.store.parquet import to_parquet
     from schemas import to_arrow_schema, wire
@@ -184,7 +185,10 @@ def run_copy(args: argparse.Namespace, log: Any, store: Any, contract: Contract)
     start = max(log.committed() or low, low)
     segments = records = readings = 0
     while start < high:
-        with _collector_paused():  # as landing lands a segment: the peers get its advantage too
+        # Landing's own pause of the cycle collector, so the peers get its advantage too: left
+        # on, it walks a segment's 50k records again and again as they pile up, and the raw
+        # copy's Kafka read cost 1.6-1.9x as much (bench/README.md, "Peers on equal terms").
+        with collector_paused():
             batch, end = log.read(start, min(high, start + args.max_records), args.max_bytes)
             table = convert(batch, schema, args.phases)
             carried = sum(int(r.header(wire.HEADER_COUNT) or 1) for r in batch)  # frames: many
@@ -198,19 +202,6 @@ def run_copy(args: argparse.Namespace, log: Any, store: Any, contract: Contract)
         segments, records, readings = segments + 1, records + size, readings + carried
         start = end
     return {"segments": segments, "records": records, "readings": readings}
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cycle collector off while a segment is read, converted and written, as
-    landing has it (`assay.pipeline.ingest.landing`). Left on, it walks the segment's 50k
-    records again and again as they pile up; a peer paying for that while assay does not
-    flatters assay (the raw copy's Kafka read cost 1.6–1.9x as much with it on)."""
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def _raw_table(batch: list[Record], schema: Any, phases: Phases) -> Any:

@@ -248,9 +248,11 @@ def _headers(pairs: Any) -> tuple[tuple[str, bytes], ...]:
     """Headers as the decoder takes them; a header without a value becomes empty bytes."""
     if not pairs:
         return ()
-    if all(map(_value, pairs)):  # the usual record: every value present and non-empty
+    # Every value present and non-empty, asked in C: 0.22 µs for the edge's seven headers,
+    # against 0.56 for comparing every name and value with None.
+    if all(map(_value, pairs)):
         return tuple(pairs)
-    return tuple((k, v or b"") for k, v in pairs)  # rare: rebuilt in Python (0.2 vs 0.56 µs)
+    return tuple((k, v or b"") for k, v in pairs)  # rare: rebuilt in Python
 
 
 def _raise_for(topic: str, error: Any) -> None:

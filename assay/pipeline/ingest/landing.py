@@ -61,6 +61,7 @@ __all__ = [  # some live in .partition and .offsets; all are importable from her
     "SegmentFailed",
     "adopt",
     "build",
+    "collector_paused",
     "commit",
     "land_partition",
     "land_segment",
@@ -217,7 +218,7 @@ def _land(
     seg, meta = _landed_before(store, buckets, contract, seg)
     if meta is not None:  # written by a run that died before its commit, or is running now
         return adopt(log, store, buckets, contract, seg, meta)
-    with _collector_paused():
+    with collector_paused():
         records, end = log.read(seg.start, end, max_bytes)
         built = build(contract, seg, records, end, keys)
         del records  # gone before the collector runs again, or its first pass walks them all
@@ -308,7 +309,7 @@ def adopt(
     dead = int(meta.get("dead-letters", meta.get("dead-readings", 0)))
     dead_key = layout.deadletter_key(contract.name, contract.major, seg)
     if dead and store.head(buckets.deadletter, dead_key) is None:
-        with _collector_paused():
+        with collector_paused():
             letters = _letters_again(log, contract, seg, meta)
         _put_letters(store, buckets, contract, seg, letters, meta)
     seqruns.ensure(store, buckets, contract, seg)
@@ -351,7 +352,7 @@ def _landed(seg: layout.Segment, key: str, meta: dict[str, str], *, recovered: b
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Python's cycle collector off while a segment is read, decoded and written.
 
     A JSON segment is 50k records, each a few objects that all live until the segment is
